@@ -1,0 +1,31 @@
+# Wharf: one image for every process (api, worker, migrate); pick one with the command.
+#   docker build -t wharf .
+#   docker run wharf                                      # api on :8080
+#   docker run wharf node dist/apps/worker/src/main.js    # worker
+#   docker run wharf node dist/libs/db/src/migrate.js     # migrations (one-shot)
+# Uses no BuildKit-only syntax, so the legacy builder (Debian's docker.io, no buildx) builds it too.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY .swcrc tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY apps ./apps
+COPY libs ./libs
+RUN npm run build \
+ && npm prune --omit=dev
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=8080 \
+    STORAGE_FS_ROOT=/app/data/storage
+WORKDIR /app
+# code and dependencies stay root-owned (read-only for the process); only data/ is writable
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+RUN mkdir -p /app/data/storage && chown -R node:node /app/data
+USER node
+EXPOSE 8080
+CMD ["node", "dist/apps/api/src/main.js"]

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { ArtifactsModule } from '@wharf/artifacts';
+import { ProjectsModule } from '@wharf/projects';
+import { RegistryCoreModule } from '@wharf/registry-core';
+import { BlobsHttp } from './blobs.http';
+import { DistributionController } from './distribution.controller';
+import { ListingsHttp } from './listings.http';
+import { ManifestsHttp } from './manifests.http';
+import { ProjectGate } from './project-gate';
+import { UploadsHttp } from './uploads.http';
+
+/** /v2: the OCI distribution endpoint. */
+@Module({
+  imports: [RegistryCoreModule, ArtifactsModule, ProjectsModule],
+  controllers: [DistributionController],
+  providers: [ManifestsHttp, BlobsHttp, UploadsHttp, ListingsHttp, ProjectGate],
+})
+export class DistributionModule {}

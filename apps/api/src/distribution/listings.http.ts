@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { RegistryListingService } from '@wharf/artifacts';
+import { MediaType, parseDigest, type RepositoryName } from '@wharf/registry-core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { pageSize, queryParams } from './http-headers';
+
+/** HTTP side of tags/list, _catalog and referrers. */
+@Injectable()
+export class ListingsHttp {
+  constructor(private readonly listings: RegistryListingService) {}
+
+  async tags(repository: RepositoryName, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const { n, last } = queryParams(request);
+    const size = pageSize(n);
+    const page = await this.listings.tags(repository.name, size, last);
+    if (page.next) reply.header('link', nextLink(`/v2/${repository.name}/tags/list`, size, page.next));
+    void reply.header('content-type', 'application/json').send(JSON.stringify({ name: repository.name, tags: page.items }));
+  }
+
+  async catalog(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const { n, last } = queryParams(request);
+    const size = pageSize(n);
+    const page = await this.listings.catalog(size, last);
+    if (page.next) reply.header('link', nextLink('/v2/_catalog', size, page.next));
+    void reply.header('content-type', 'application/json').send(JSON.stringify({ repositories: page.items }));
+  }
+
+  async referrers(repository: RepositoryName, digest: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    parseDigest(digest);
+    const { artifactType } = queryParams(request);
+    const manifests = await this.listings.referrers(repository.name, digest, artifactType || undefined);
+    if (artifactType) reply.header('oci-filters-applied', 'artifactType');
+    void reply
+      .header('content-type', MediaType.OciIndex)
+      .send(JSON.stringify(RegistryListingService.referrersIndex(manifests)));
+  }
+}
+
+function nextLink(path: string, n: number | undefined, last: string): string {
+  const query = new URLSearchParams({ ...(n !== undefined ? { n: String(n) } : {}), last });
+  return `<${path}?${query.toString()}>; rel="next"`;
+}

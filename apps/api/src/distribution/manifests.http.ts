@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { ManifestService } from '@wharf/artifacts';
+import { MAX_MANIFEST_BYTES, OciError, type RepositoryName } from '@wharf/registry-core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProjectGate } from './project-gate';
+
+/** HTTP side of /v2/<name>/manifests/<reference>. */
+@Injectable()
+export class ManifestsHttp {
+  constructor(
+    private readonly manifests: ManifestService,
+    private readonly projects: ProjectGate,
+  ) {}
+
+  async get(repository: RepositoryName, reference: string, reply: FastifyReply, withBody: boolean): Promise<void> {
+    const manifest = await this.manifests.find(repository.name, reference, withBody);
+    void reply
+      .status(200)
+      .headers({
+        'content-type': manifest.mediaType,
+        'docker-content-digest': manifest.digest,
+        etag: `"${manifest.digest}"`,
+        'content-length': String(manifest.size),
+      })
+      .send(withBody ? manifest.body : undefined);
+  }
+
+  async put(repository: RepositoryName, reference: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const project = await this.projects.forPush(repository);
+    const body = await readBounded(request, MAX_MANIFEST_BYTES);
+    const pushed = await this.manifests.put(repository, project.id, reference, body, request.headers['content-type']);
+    void reply
+      .status(201)
+      .headers({
+        location: `/v2/${repository.name}/manifests/${pushed.digest}`,
+        'docker-content-digest': pushed.digest,
+        'content-length': '0',
+        ...(pushed.subject ? { 'oci-subject': pushed.subject } : {}),
+      })
+      .send();
+  }
+
+  async delete(repository: RepositoryName, reference: string, reply: FastifyReply): Promise<void> {
+    await this.manifests.delete(repository.name, reference);
+    void reply.status(202).header('content-length', '0').send();
+  }
+}
+
+/** Collects a request body up to `limit` bytes; a larger one is refused without reading it all. */
+async function readBounded(request: FastifyRequest, limit: number): Promise<Buffer> {
+  const declared = request.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    request.raw.resume();
+    throw new OciError('SIZE_INVALID', `manifest exceeds ${limit} bytes`, { size: Number(declared) }, 413);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request.raw) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new OciError('SIZE_INVALID', `manifest exceeds ${limit} bytes`, undefined, 413);
+    chunks.push(chunk as Buffer);
+  }
+  if (declared !== undefined && size !== Number(declared)) throw new OciError('SIZE_INVALID', 'body length does not match Content-Length');
+  return Buffer.concat(chunks);
+}

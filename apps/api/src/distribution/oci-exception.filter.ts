@@ -1,0 +1,35 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { OciError, type OciErrorCode } from '@wharf/registry-core';
+import { BlobNotFoundError } from '@wharf/storage';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+
+const HTTP_TO_OCI: Record<number, OciErrorCode> = { 401: 'UNAUTHORIZED', 403: 'DENIED', 404: 'NAME_UNKNOWN', 405: 'UNSUPPORTED', 413: 'SIZE_INVALID', 415: 'UNSUPPORTED', 429: 'TOOMANYREQUESTS' };
+
+/** Renders every /v2 failure in the distribution spec's shape; a 5xx carries an error id, never internals. */
+@Catch()
+export class OciExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Distribution');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const error = this.toOciError(exception, request);
+    if (reply.sent) return;
+    reply.status(error.status).headers(error.headers).header('content-type', 'application/json');
+    const body = request.method === 'HEAD' ? undefined : JSON.stringify({ errors: [{ code: error.code, message: error.message, detail: error.detail ?? {} }] });
+    void reply.send(body);
+  }
+
+  private toOciError(exception: unknown, request: FastifyRequest): OciError {
+    if (exception instanceof OciError) return exception;
+    if (exception instanceof BlobNotFoundError) return new OciError('BLOB_UNKNOWN', 'blob unknown to registry');
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status < 500) return new OciError(HTTP_TO_OCI[status] ?? 'UNSUPPORTED', exception.message, undefined, status);
+    }
+    const errorId = randomUUID();
+    this.logger.error({ err: exception, errorId, method: request.method, url: request.url }, 'unhandled /v2 error');
+    return new OciError('UNKNOWN', `internal error (error id ${errorId})`, { error_id: errorId }, 500);
+  }
+}

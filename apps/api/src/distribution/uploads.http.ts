@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { BlobStore, UploadSessions, parseDigest, parseRepositoryName, type RepositoryName, type UploadSession } from '@wharf/registry-core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { chunkRange, contentLength, queryParams } from './http-headers';
+import { ProjectGate } from './project-gate';
+
+/** HTTP side of /v2/<name>/blobs/uploads/: monolithic, POST-PUT and chunked uploads, mounts, status and cancel. */
+@Injectable()
+export class UploadsHttp {
+  constructor(
+    private readonly uploads: UploadSessions,
+    private readonly blobs: BlobStore,
+    private readonly projects: ProjectGate,
+  ) {}
+
+  async start(repository: RepositoryName, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const project = await this.projects.forPush(repository);
+    const { digest, mount, from } = queryParams(request);
+    if (mount !== undefined) {
+      parseDigest(mount);
+      // a mount that cannot be served (unknown source, bad name) falls back to a normal upload, as the spec says
+      const source = from ? safeRepositoryName(from) : undefined;
+      const mounted = source ? await this.blobs.mount(source.project, project.id, mount) : null;
+      if (mounted) return this.created(repository, mounted.digest, reply);
+    } else if (digest !== undefined) {
+      const blob = await this.blobs.putVerified(project.id, digest, request.raw, contentLength(request));
+      return this.created(repository, blob.digest, reply);
+    }
+    request.raw.resume();
+    const session = await this.uploads.start(project.id, repository.name);
+    this.accepted(repository, session, reply, 202);
+  }
+
+  async status(repository: RepositoryName, uploadId: string, reply: FastifyReply): Promise<void> {
+    const session = await this.uploads.get(repository.name, uploadId);
+    this.accepted(repository, session, reply, 204);
+  }
+
+  async patch(repository: RepositoryName, uploadId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const session = await this.uploads.appendChunk(repository.name, uploadId, request.raw, chunkRange(request), contentLength(request));
+    this.accepted(repository, session, reply, 202);
+  }
+
+  async finish(repository: RepositoryName, uploadId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const { digest } = queryParams(request);
+    const blob = await this.uploads.finish(repository.name, uploadId, digest, request.raw, chunkRange(request), contentLength(request));
+    this.created(repository, blob.digest, reply);
+  }
+
+  async cancel(repository: RepositoryName, uploadId: string, reply: FastifyReply): Promise<void> {
+    await this.uploads.cancel(repository.name, uploadId);
+    void reply.status(204).send();
+  }
+
+  private created(repository: RepositoryName, digest: string, reply: FastifyReply): void {
+    void reply
+      .status(201)
+      .headers({ location: `/v2/${repository.name}/blobs/${digest}`, 'docker-content-digest': digest, 'content-length': '0' })
+      .send();
+  }
+
+  private accepted(repository: RepositoryName, session: UploadSession, reply: FastifyReply, status: number): void {
+    void reply
+      .status(status)
+      .headers({
+        location: `/v2/${repository.name}/blobs/uploads/${session.id}`,
+        range: `0-${Math.max(session.size - 1, 0)}`,
+        'docker-upload-uuid': session.id,
+        'content-length': '0',
+      })
+      .send();
+  }
+}
+
+function safeRepositoryName(name: string): RepositoryName | undefined {
+  try {
+    return parseRepositoryName(name);
+  } catch {
+    return undefined;
+  }
+}

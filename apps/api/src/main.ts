@@ -1,0 +1,19 @@
+/** The api process: serves /v2, the management API, /health. */
+import 'reflect-metadata';
+import { loadConfig } from '@wharf/config';
+import { assertDatabaseReachable } from '@wharf/db';
+import { assertRedisReachable } from '@wharf/redis';
+import { createApiApp } from './create-api-app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  await assertDatabaseReachable(config.DATABASE_URL);
+  await assertRedisReachable(config.REDIS_URL);
+  const app = await createApiApp(config);
+  await app.listen(config.PORT, '0.0.0.0');
+}
+
+main().catch((error: Error) => {
+  console.error(`wharf api failed to start: ${error.message}`);
+  process.exit(1);
+});

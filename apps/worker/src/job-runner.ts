@@ -1,0 +1,67 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '@wharf/config';
+import { JOB_QUEUE, JobName, JobQueues, QueueName, bullOptions, type JobHandlers } from '@wharf/jobs';
+import { Worker, type Job } from 'bullmq';
+import { UploadPurgeProcessor } from './upload-purge.processor';
+
+type Handler = (data: unknown) => Promise<unknown>;
+
+/**
+ * Runs a BullMQ worker per queue and dispatches each job to the one handler registered for its
+ * name. Refuses to start when a job name has no handler or two, so a job can never sit unserved.
+ */
+@Injectable()
+export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JobRunner.name);
+  private readonly workers: Worker[] = [];
+  private readonly handlers: Map<JobName, Handler>;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly queues: JobQueues,
+    uploadPurge: UploadPurgeProcessor,
+  ) {
+    this.handlers = collectHandlers([uploadPurge.handlers()]);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const queueName of Object.values(QueueName)) {
+      const worker = new Worker(queueName, (job: Job) => this.run(job), { ...bullOptions(this.config), concurrency: 2 });
+      worker.on('failed', (job, error) => this.logger.error(`${job?.name ?? 'job'} ${job?.id ?? ''} failed: ${error.message}`));
+      this.workers.push(worker);
+    }
+    await this.queues.schedule(
+      'purge-abandoned-uploads',
+      { every: this.config.UPLOAD_PURGE_INTERVAL_MINUTES * 60_000 },
+      JobName.PurgeAbandonedUploads,
+      {},
+    );
+    // and once now, so a restart after downtime does not wait a whole interval
+    await this.queues.enqueue({ name: JobName.PurgeAbandonedUploads, data: {} });
+    this.logger.log(`worker started: queues ${Object.values(QueueName).join(', ')}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+
+  private async run(job: Job): Promise<unknown> {
+    const handler = this.handlers.get(job.name as JobName);
+    if (!handler) throw new Error(`no handler for job ${job.name}`);
+    return handler(job.data);
+  }
+}
+
+export function collectHandlers(sets: JobHandlers[]): Map<JobName, Handler> {
+  const handlers = new Map<JobName, Handler>();
+  for (const set of sets) {
+    for (const [name, handler] of Object.entries(set) as [JobName, Handler][]) {
+      if (handlers.has(name)) throw new Error(`job ${name} has two handlers`);
+      handlers.set(name, handler);
+    }
+  }
+  const missing = Object.values(JobName).filter((name) => !handlers.has(name));
+  if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
+  for (const name of handlers.keys()) if (!JOB_QUEUE[name]) throw new Error(`job ${name} has no queue`);
+  return handlers;
+}

@@ -1,0 +1,20 @@
+/** The worker process: runs queued and scheduled jobs; serves no clients. */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@wharf/config';
+import { assertDatabaseReachable } from '@wharf/db';
+import { assertRedisReachable } from '@wharf/redis';
+import { WorkerModule } from './worker.module';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  await assertDatabaseReachable(config.DATABASE_URL);
+  await assertRedisReachable(config.REDIS_URL);
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config));
+  app.enableShutdownHooks();
+}
+
+main().catch((error: Error) => {
+  console.error(`wharf worker failed to start: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AppConfig, ConfigModule } from '@wharf/config';
+import { DbModule } from '@wharf/db';
+import { JobsModule } from '@wharf/jobs';
+import { RegistryCoreModule } from '@wharf/registry-core';
+import { StorageModule } from '@wharf/storage';
+import { JobRunner } from './job-runner';
+import { UploadPurgeProcessor } from './upload-purge.processor';
+
+/** The worker process: BullMQ processors over the same Postgres, Redis and storage as the api. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [ConfigModule.forRoot(config), DbModule, StorageModule, JobsModule, RegistryCoreModule],
+      providers: [UploadPurgeProcessor, JobRunner],
+    };
+  }
+}

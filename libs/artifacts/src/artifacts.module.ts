@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { RegistryCoreModule } from '@wharf/registry-core';
+import { ManifestService } from './manifest.service';
+import { PullTimeRecorder } from './pull-time-recorder';
+import { RegistryListingService } from './registry-listing.service';
+
+/** Owns repositories, artifacts, tags and their references. */
+@Module({
+  imports: [RegistryCoreModule],
+  providers: [ManifestService, RegistryListingService, PullTimeRecorder],
+  exports: [ManifestService, RegistryListingService],
+})
+export class ArtifactsModule {}

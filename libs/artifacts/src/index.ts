@@ -1,0 +1,3 @@
+export * from './artifacts.module';
+export * from './manifest.service';
+export * from './registry-listing.service';

@@ -1,0 +1,195 @@
+import { Injectable } from '@nestjs/common';
+import { SqlClient, type SqlExecutor } from '@wharf/db';
+import {
+  BlobStore,
+  OciError,
+  digestOf,
+  isDigest,
+  isValidTag,
+  parseDigest,
+  parseManifest,
+  type ParsedManifest,
+  type RepositoryName,
+} from '@wharf/registry-core';
+import { Readable } from 'node:stream';
+import { PullTimeRecorder } from './pull-time-recorder';
+
+export interface StoredManifest {
+  artifactId: string;
+  tagId: string | null;
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** present on GET, absent on HEAD */
+  body?: Buffer;
+}
+
+export interface PushedManifest {
+  digest: string;
+  subject?: string;
+}
+
+/**
+ * Manifests as artifacts: validated on push (structure, every referenced blob in the project,
+ * every child manifest in the repository), stored byte-for-byte both in the artifact row (one
+ * indexed lookup serves a pull) and as a content-addressed blob in storage, with the
+ * repository, artifact, tag, index -> child and artifact -> blob rows written in one transaction.
+ */
+@Injectable()
+export class ManifestService {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly blobs: BlobStore,
+    private readonly pulls: PullTimeRecorder,
+  ) {}
+
+  async find(repository: string, reference: string, withBody: boolean): Promise<StoredManifest> {
+    const byDigest = isDigest(reference);
+    if (!byDigest && !isValidTag(reference)) throw new OciError('MANIFEST_INVALID', 'invalid tag', { tag: reference });
+    const body = withBody ? ', a.manifest AS body' : '';
+    const rows = await this.sql.query<StoredManifest>(
+      byDigest
+        ? `SELECT a.id AS "artifactId", NULL AS "tagId", a.digest, a.media_type AS "mediaType", a.size::float8 AS size${body}
+             FROM artifact a JOIN repository r ON r.repository_id = a.repository_id
+            WHERE r.name = $1 AND a.digest = $2`
+        : `SELECT a.id AS "artifactId", t.id AS "tagId", a.digest, a.media_type AS "mediaType", a.size::float8 AS size${body}
+             FROM tag t JOIN repository r ON r.repository_id = t.repository_id JOIN artifact a ON a.id = t.artifact_id
+            WHERE r.name = $1 AND t.name = $2`,
+      [repository, reference],
+    );
+    const manifest = rows[0];
+    if (!manifest) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+    if (withBody) this.pulls.record(manifest.artifactId, manifest.tagId);
+    return manifest;
+  }
+
+  async put(repo: RepositoryName, projectId: number, reference: string, body: Buffer, contentType: string | undefined): Promise<PushedManifest> {
+    const byDigest = isDigest(reference);
+    if (!byDigest && !isValidTag(reference)) throw new OciError('MANIFEST_INVALID', 'invalid tag', { tag: reference });
+    const parsed = parseManifest(body, contentType);
+    const digest = byDigest ? digestOf(body, parseDigest(reference).algorithm) : digestOf(body);
+    if (byDigest && digest !== reference) {
+      throw new OciError('DIGEST_INVALID', 'manifest digest does not match the reference', { expected: reference, actual: digest });
+    }
+    await this.requireBlobs(repo.project, parsed);
+    await this.blobs.putVerified(projectId, digest, Readable.from([body]), body.length);
+    await this.sql.transaction(async (tx) => {
+      const repositoryId = await this.upsertRepository(tx, projectId, repo.name);
+      const artifactId = await this.upsertArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
+      await this.linkChildren(tx, repositoryId, artifactId, parsed);
+      const blobDigests = [digest, ...parsed.blobs.map((b) => b.digest)];
+      await tx.query(
+        `INSERT INTO artifact_blob (digest_af, digest_blob) SELECT $1, unnest($2::varchar[]) ON CONFLICT DO NOTHING`,
+        [digest, blobDigests],
+      );
+      if (!byDigest) {
+        await tx.query(
+          `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
+           ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, push_time = now()`,
+          [repositoryId, artifactId, reference],
+        );
+      }
+    });
+    return { digest, subject: parsed.subject?.digest };
+  }
+
+  /** DELETE by digest removes the artifact (and its tags); by tag removes only the tag. */
+  async delete(repository: string, reference: string): Promise<void> {
+    if (!isDigest(reference)) {
+      const rows = await this.sql.query(
+        `DELETE FROM tag t USING repository r WHERE t.repository_id = r.repository_id AND r.name = $1 AND t.name = $2 RETURNING t.id`,
+        [repository, reference],
+      );
+      if (rows.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+      return;
+    }
+    await this.sql.transaction(async (tx) => {
+      const parents = await tx.query<{ digest: string }>(
+        `SELECT p.digest FROM artifact_reference ar
+           JOIN artifact c ON c.id = ar.child_id JOIN repository r ON r.repository_id = c.repository_id
+           JOIN artifact p ON p.id = ar.parent_id
+          WHERE r.name = $1 AND c.digest = $2 LIMIT 1`,
+        [repository, reference],
+      );
+      if (parents[0]) {
+        throw new OciError('DENIED', `manifest is referenced by index ${parents[0].digest}; delete the index first`, { digest: reference });
+      }
+      const deleted = await tx.query(
+        `DELETE FROM artifact a USING repository r WHERE a.repository_id = r.repository_id AND r.name = $1 AND a.digest = $2 RETURNING a.id`,
+        [repository, reference],
+      );
+      if (deleted.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+      // artifact_blob is keyed by digest: keep it while the same manifest lives in another repository
+      await tx.query(`DELETE FROM artifact_blob WHERE digest_af = $1 AND NOT EXISTS (SELECT 1 FROM artifact WHERE digest = $1)`, [reference]);
+    });
+  }
+
+  private async requireBlobs(project: string, parsed: ParsedManifest): Promise<void> {
+    const wanted = [...new Map(parsed.blobs.map((b) => [b.digest, b])).values()];
+    if (wanted.length === 0) return;
+    const found = await this.sql.query<{ digest: string; size: number }>(
+      `SELECT b.digest, b.size::float8 AS size FROM blob b
+         JOIN project_blob pb ON pb.blob_id = b.id JOIN project p ON p.project_id = pb.project_id
+        WHERE p.name = $1 AND b.digest = ANY($2) AND b.status IN ('none', 'delete')`,
+      [project, wanted.map((b) => b.digest)],
+    );
+    const sizes = new Map(found.map((b) => [b.digest, b.size]));
+    for (const blob of wanted) {
+      const size = sizes.get(blob.digest);
+      if (size === undefined) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { digest: blob.digest });
+      if (size !== blob.size) {
+        throw new OciError('MANIFEST_INVALID', `descriptor size ${blob.size} does not match blob size ${size}`, { digest: blob.digest });
+      }
+    }
+    // protect them from a GC sweep racing this push; one that is already being deleted must be uploaded again
+    const touched = await this.blobs.touch(wanted.map((b) => b.digest));
+    const lost = wanted.find((b) => !touched.has(b.digest));
+    if (lost) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { digest: lost.digest });
+  }
+
+  private async upsertRepository(tx: SqlExecutor, projectId: number, name: string): Promise<number> {
+    const rows = await tx.query<{ id: number }>(
+      `INSERT INTO repository (project_id, name) VALUES ($1, $2)
+       ON CONFLICT (name) DO UPDATE SET update_time = now() RETURNING repository_id AS id`,
+      [projectId, name],
+    );
+    return rows[0].id;
+  }
+
+  private async upsertArtifact(
+    tx: SqlExecutor, projectId: number, repositoryId: number, repositoryName: string, digest: string, parsed: ParsedManifest, body: Buffer,
+  ): Promise<string> {
+    const rows = await tx.query<{ id: string }>(
+      `INSERT INTO artifact (project_id, repository_id, repository_name, digest, media_type, artifact_type, config_media_type,
+                             subject_digest, size, manifest, annotations)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (repository_id, digest) DO UPDATE SET push_time = now()
+       RETURNING id`,
+      [
+        projectId, repositoryId, repositoryName, digest, parsed.mediaType, parsed.artifactType ?? null, parsed.config?.mediaType ?? null,
+        parsed.subject?.digest ?? null, body.length, body, parsed.annotations ? JSON.stringify(parsed.annotations) : null,
+      ],
+    );
+    return rows[0].id;
+  }
+
+  private async linkChildren(tx: SqlExecutor, repositoryId: number, parentId: string, parsed: ParsedManifest): Promise<void> {
+    if (parsed.manifests.length === 0) return;
+    const digests = [...new Set(parsed.manifests.map((m) => m.digest))];
+    // FOR SHARE: a concurrent delete of a child waits for this push, then sees the reference
+    const children = await tx.query<{ id: string; digest: string }>(
+      `SELECT id, digest FROM artifact WHERE repository_id = $1 AND digest = ANY($2) FOR SHARE`,
+      [repositoryId, digests],
+    );
+    const ids = new Map(children.map((c) => [c.digest, c.id]));
+    const missing = digests.find((d) => !ids.has(d));
+    if (missing) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'manifest references a manifest unknown to this repository', { digest: missing });
+    for (const child of parsed.manifests) {
+      await tx.query(
+        `INSERT INTO artifact_reference (parent_id, child_id, child_digest, platform, annotations) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (parent_id, child_id) DO NOTHING`,
+        [parentId, ids.get(child.digest), child.digest, child.platform ? JSON.stringify(child.platform) : null, child.annotations ? JSON.stringify(child.annotations) : null],
+      );
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { SqlClient } from '@wharf/db';
+
+const FLUSH_INTERVAL_MS = 5_000;
+
+/**
+ * Pull time and pull count, recorded off the hot path: manifest GETs only note the artifact
+ * here, and the notes are written in one batch every few seconds (and on shutdown).
+ */
+@Injectable()
+export class PullTimeRecorder implements OnModuleDestroy {
+  private readonly logger = new Logger(PullTimeRecorder.name);
+  private artifacts = new Map<string, number>();
+  private tags = new Set<string>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly sql: SqlClient) {
+    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  record(artifactId: string, tagId: string | null): void {
+    this.artifacts.set(artifactId, (this.artifacts.get(artifactId) ?? 0) + 1);
+    if (tagId) this.tags.add(tagId);
+  }
+
+  async flush(): Promise<void> {
+    if (this.artifacts.size === 0) return;
+    const artifacts = this.artifacts;
+    const tags = this.tags;
+    this.artifacts = new Map();
+    this.tags = new Set();
+    try {
+      await this.sql.query(
+        `WITH pulled AS (
+           UPDATE artifact a SET pull_time = now() FROM unnest($1::bigint[], $2::int[]) AS p(id, n)
+            WHERE a.id = p.id RETURNING a.repository_id, p.n
+         )
+         UPDATE repository r SET pull_count = r.pull_count + s.n
+           FROM (SELECT repository_id, sum(n) AS n FROM pulled GROUP BY repository_id) s
+          WHERE r.repository_id = s.repository_id`,
+        [[...artifacts.keys()], [...artifacts.values()]],
+      );
+      if (tags.size) await this.sql.query(`UPDATE tag SET pull_time = now() WHERE id = ANY($1::bigint[])`, [[...tags]]);
+    } catch (error) {
+      this.logger.warn(`could not record pull times: ${(error as Error).message}`);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

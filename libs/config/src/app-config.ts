@@ -1,0 +1,98 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateIf } from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  return value; // left as a string so IsBoolean names the variable
+};
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
+
+/**
+ * Every setting Wharf reads from the environment, with its default. Validated once at boot
+ * (see loadConfig); nothing else in the code base reads process.env.
+ */
+export class AppConfig {
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 8080;
+
+  /** the base URL clients reach Wharf at (token realm, Location headers); defaults to http://127.0.0.1:PORT */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  EXTERNAL_URL?: string;
+
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/wharf';
+
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** prefix of every Redis key Wharf writes (queues, locks, caches): lets several installations share one Redis */
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'REDIS_PREFIX must be 1-64 characters of [A-Za-z0-9_.:-]' })
+  REDIS_PREFIX = 'wharf';
+
+  @IsIn(['filesystem', 's3'])
+  STORAGE_DRIVER: 'filesystem' | 's3' = 'filesystem';
+
+  @IsString()
+  STORAGE_FS_ROOT = './data/storage';
+
+  @ValidateIf((c: AppConfig) => c.STORAGE_DRIVER === 's3')
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  S3_ENDPOINT?: string;
+
+  @IsString()
+  S3_REGION = 'us-east-1';
+
+  @ValidateIf((c: AppConfig) => c.STORAGE_DRIVER === 's3')
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'S3_BUCKET must be a valid bucket name' })
+  S3_BUCKET?: string;
+
+  @ValidateIf((c: AppConfig) => c.STORAGE_DRIVER === 's3')
+  @IsString()
+  S3_ACCESS_KEY_ID?: string;
+
+  @ValidateIf((c: AppConfig) => c.STORAGE_DRIVER === 's3')
+  @IsString()
+  S3_SECRET_ACCESS_KEY?: string;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  S3_FORCE_PATH_STYLE = true;
+
+  /** blob GET answers 307 to a presigned URL (s3 only) */
+  @Transform(toBoolean)
+  @IsBoolean()
+  STORAGE_REDIRECT = false;
+
+  /** upload sessions untouched for longer than this are purged by the worker */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  UPLOAD_PURGE_AGE_HOURS = 24;
+
+  /** how often the worker looks for abandoned uploads */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  UPLOAD_PURGE_INTERVAL_MINUTES = 60;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  /** size of the Postgres connection pool of each process */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  DATABASE_POOL_SIZE = 20;
+
+  get externalUrl(): string {
+    return (this.EXTERNAL_URL ?? `http://127.0.0.1:${this.PORT}`).replace(/\/+$/, '');
+  }
+}

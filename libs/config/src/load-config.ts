@@ -1,0 +1,30 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { AppConfig } from './app-config';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const describe = (e: ValidationError) =>
+  `${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`;
+
+/** Reads the known variables from `env`, applies defaults, and throws ConfigError naming every bad one. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const given: Record<string, string> = {};
+  for (const key of [...known, 'EXTERNAL_URL', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) {
+    const value = env[key];
+    if (value !== undefined && value !== '') given[key] = value;
+  }
+  const config = plainToInstance(AppConfig, given, { exposeDefaultValues: true });
+  const errors = validateSync(config, { skipMissingProperties: false });
+  if (config.STORAGE_REDIRECT && config.STORAGE_DRIVER !== 's3') {
+    errors.push({ property: 'STORAGE_REDIRECT', value: 'true', constraints: { s3Only: 'STORAGE_REDIRECT needs STORAGE_DRIVER=s3' }, children: [] });
+  }
+  if (errors.length) throw new ConfigError(errors.map(describe));
+  return config;
+}

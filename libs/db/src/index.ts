@@ -1,0 +1,5 @@
+export * from './data-source-options';
+export * from './database-connectivity';
+export * from './run-migrations';
+export * from './db.module';
+export * from './sql-client';

@@ -1,0 +1,4 @@
+import { RegistryCore1764300000000 } from './1764300000000-registry-core';
+
+/** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
+export const migrations = [RegistryCore1764300000000];

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { DataSource } from 'typeorm';
+
+export interface SqlExecutor {
+  query<T extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+/**
+ * Plain parameterised SQL on TypeORM's own pg pool, for the registry's hot paths and for the
+ * compare-and-set updates GC safety relies on (TypeORM's query() changes its result shape for
+ * UPDATE/DELETE, and its entity layer costs more than these one-line queries are worth).
+ */
+@Injectable()
+export class SqlClient implements SqlExecutor {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private get pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+
+  async query<T extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<T[]> {
+    const result = await this.pool.query<T>(text, params);
+    return result.rows;
+  }
+
+  /** Runs `work` in one transaction on one connection; rolls back when it throws. */
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client: PoolClient = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const tx: SqlExecutor = {
+        query: async <R extends QueryResultRow>(text: string, params?: unknown[]) => (await client.query<R>(text, params)).rows,
+      };
+      const result = await work(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '@wharf/config';
+import { Queue, type JobsOptions, type RepeatOptions } from 'bullmq';
+import { JOB_QUEUE, QueueName, type AnyJob, type JobName, type JobPayloads } from './job-names';
+
+/** BullMQ options from REDIS_URL and REDIS_PREFIX (BullMQ opens its own connections). */
+export function bullOptions(config: AppConfig): { connection: { url: string; maxRetriesPerRequest: null }; prefix: string } {
+  return { connection: { url: config.REDIS_URL, maxRetriesPerRequest: null }, prefix: `${config.REDIS_PREFIX}:bull` };
+}
+
+const DEFAULT_JOB_OPTIONS: JobsOptions = { removeOnComplete: 1000, removeOnFail: 5000, attempts: 3, backoff: { type: 'exponential', delay: 5000 } };
+
+/** The producer side: typed enqueueing and schedules. Services never touch BullMQ directly. */
+@Injectable()
+export class JobQueues implements OnApplicationShutdown {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { ...bullOptions(this.config), defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async enqueue(job: AnyJob, options?: JobsOptions): Promise<void> {
+    await this.queue(JOB_QUEUE[job.name]).add(job.name, job.data, options);
+  }
+
+  /** Creates or updates a repeating job; one firing per tick however many workers run. */
+  async schedule<N extends JobName>(schedulerId: string, repeat: RepeatOptions, name: N, data: JobPayloads[N]): Promise<void> {
+    await this.queue(JOB_QUEUE[name]).upsertJobScheduler(schedulerId, repeat, { name, data, opts: DEFAULT_JOB_OPTIONS });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

@@ -1,0 +1,2 @@
+export * from './project-lookup.service';
+export * from './projects.module';

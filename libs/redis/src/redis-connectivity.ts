@@ -1,0 +1,20 @@
+import Redis from 'ioredis';
+
+const redact = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:*****@');
+
+/** Fails fast with instructions when Redis cannot be reached. */
+export async function assertRedisReachable(redisUrl: string): Promise<void> {
+  const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw new Error(
+      `Redis is not reachable at ${redact(redisUrl)} (${(error as Error).message}).\n` +
+        `Start it (Debian: 'redis-server --daemonize yes', or 'docker compose up -d redis') or set REDIS_URL.`,
+    );
+  } finally {
+    client.disconnect();
+  }
+}

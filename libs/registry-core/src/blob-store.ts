@@ -1,0 +1,156 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SqlClient } from '@wharf/db';
+import { BLOB_DRIVER, type BlobDriver, type ByteRange } from '@wharf/storage';
+import { Writable, pipeline as pipeStreams, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseDigest, type ParsedDigest } from './digest';
+import { OciError } from './oci-error';
+import { blobKey } from './storage-keys';
+import { VerifyingStream } from './verifying-stream';
+
+export interface BlobInfo {
+  id: string;
+  digest: string;
+  size: number;
+  contentType: string | null;
+}
+
+const DELETING_WAIT_MS = 60_000;
+
+/**
+ * Content-addressed blobs: the `blob` rows (the ground truth GC reads) and the bytes under their
+ * digest in storage. Every path that stores or reuses a blob goes through `touch`, which moves
+ * the row back to status `none` with a new version, so a concurrent GC sweep's compare-and-set
+ * fails for it and the blob stays (ARCHITECTURE.md, "Non-blocking garbage collection").
+ */
+@Injectable()
+export class BlobStore {
+  constructor(
+    private readonly sql: SqlClient,
+    @Inject(BLOB_DRIVER) private readonly driver: BlobDriver,
+  ) {}
+
+  /** A blob the project may serve; null when unknown there or being deleted (clients then upload it again). */
+  async findInProject(projectName: string, digest: string): Promise<BlobInfo | null> {
+    const rows = await this.sql.query<BlobInfo>(
+      `SELECT b.id, b.digest, b.size::float8 AS size, b.content_type AS "contentType"
+         FROM blob b
+         JOIN project_blob pb ON pb.blob_id = b.id
+         JOIN project p ON p.project_id = pb.project_id
+        WHERE b.digest = $1 AND p.name = $2 AND b.status IN ('none', 'delete')`,
+      [digest, projectName],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Reuse of existing blobs (HEAD before push, mount, manifest PUT): protects them from a running GC. Returns those touched. */
+  async touch(digests: string[]): Promise<Set<string>> {
+    if (digests.length === 0) return new Set();
+    const rows = await this.sql.query<{ digest: string }>(
+      `UPDATE blob SET status = 'none', version = version + 1, update_time = now()
+        WHERE digest = ANY($1) AND status IN ('none', 'delete') RETURNING digest`,
+      [digests],
+    );
+    return new Set(rows.map((r) => r.digest));
+  }
+
+  /** Makes a stored blob available to another project (cross-repository mount); false when the source lacks it. */
+  async mount(fromProject: string, toProjectId: number, digest: string): Promise<BlobInfo | null> {
+    const source = await this.findInProject(fromProject, digest);
+    if (!source || (await this.touch([digest])).size === 0) return null;
+    await this.sql.query(`INSERT INTO project_blob (project_id, blob_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [toProjectId, source.id]);
+    return source;
+  }
+
+  /**
+   * Stores a blob whose whole body arrives in one request, verified while it streams: the
+   * object appears under its digest only when digest and size check out. When the blob is
+   * already stored, the body is still verified but not written again.
+   */
+  async putVerified(projectId: number, digestValue: string, body: Readable, contentLength?: number): Promise<BlobInfo> {
+    const digest = parseDigest(digestValue);
+    const verifier = new VerifyingStream({ algorithm: digest.algorithm, expectedDigest: digest.digest, expectedSize: contentLength });
+    if ((await this.touch([digest.digest])).size > 0) {
+      await pipeline(body, verifier, discard()).catch((error) => {
+        throw verifier.errored ?? clientAborted(error);
+      });
+    } else {
+      await this.waitWhileDeleting(digest.digest);
+      // pipeStreams destroys the verifier when the client's body fails, so the write aborts too
+      pipeStreams(body, verifier, () => undefined);
+      await this.driver.write(blobKey(digest), verifier, contentLength).catch((error) => {
+        throw verifier.errored ?? clientAborted(error);
+      });
+    }
+    return this.register(projectId, digest, verifier.bytes);
+  }
+
+  /** Publishes a verified staging object under its digest (the end of a chunked upload). */
+  async publishStaged(projectId: number, digest: ParsedDigest, stagingKey: string, size: number): Promise<BlobInfo> {
+    if ((await this.touch([digest.digest])).size > 0) {
+      await this.driver.delete(stagingKey);
+    } else {
+      await this.waitWhileDeleting(digest.digest);
+      await this.driver.move(stagingKey, blobKey(digest));
+    }
+    return this.register(projectId, digest, size);
+  }
+
+  async read(digest: string, range?: ByteRange): Promise<Readable> {
+    return this.driver.read(blobKey(parseDigest(digest)), range);
+  }
+
+  async presignedUrl(digest: string, expiresInSeconds: number): Promise<string | null> {
+    return this.driver.presignedReadUrl(blobKey(parseDigest(digest)), expiresInSeconds);
+  }
+
+  /** Unlinks a blob from a project (blob DELETE); the bytes stay until GC finds nothing references them. */
+  async unlinkFromProject(projectName: string, digest: string): Promise<boolean> {
+    const rows = await this.sql.query(
+      `DELETE FROM project_blob pb USING blob b, project p
+        WHERE pb.blob_id = b.id AND pb.project_id = p.project_id AND b.digest = $1 AND p.name = $2
+        RETURNING pb.id`,
+      [digest, projectName],
+    );
+    return rows.length > 0;
+  }
+
+  private async register(projectId: number, digest: ParsedDigest, size: number): Promise<BlobInfo> {
+    const rows = await this.sql.query<BlobInfo>(
+      `WITH b AS (
+         INSERT INTO blob (digest, size) VALUES ($1, $2)
+         ON CONFLICT (digest) DO UPDATE SET status = 'none', version = blob.version + 1, update_time = now()
+         RETURNING id, digest, size::float8 AS size, content_type AS "contentType"
+       ), link AS (
+         INSERT INTO project_blob (project_id, blob_id) SELECT $3, id FROM b ON CONFLICT DO NOTHING
+       )
+       SELECT * FROM b`,
+      [digest.digest, size, projectId],
+    );
+    return rows[0];
+  }
+
+  // GC is removing this blob right now; writing before it finishes would let it delete our bytes
+  private async waitWhileDeleting(digest: string): Promise<void> {
+    const deadline = Date.now() + DELETING_WAIT_MS;
+    for (;;) {
+      const rows = await this.sql.query<{ status: string }>(`SELECT status FROM blob WHERE digest = $1`, [digest]);
+      if (rows[0]?.status !== 'deleting') return;
+      if (Date.now() > deadline) throw new OciError('UNAVAILABLE', 'blob is being garbage collected; retry shortly', { digest }, 503);
+      await sleep(100);
+    }
+  }
+}
+
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
+}
+
+export function clientAborted(error: unknown): OciError | unknown {
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'ABORT_ERR') {
+    return new OciError('BLOB_UPLOAD_INVALID', 'the request body ended before the upload was complete');
+  }
+  return error;
+}

@@ -1,0 +1,207 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SqlClient } from '@wharf/db';
+import { BLOB_DRIVER, type AppendableObject, type BlobDriver } from '@wharf/storage';
+import { randomUUID } from 'node:crypto';
+import { pipeline as pipeStreams, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { BlobStore, clientAborted, type BlobInfo } from './blob-store';
+import { newHash, parseDigest } from './digest';
+import { OciError } from './oci-error';
+import { uploadStagingKey } from './storage-keys';
+import { UploadHashCache } from './upload-hash-cache';
+import { VerifyingStream } from './verifying-stream';
+
+export interface UploadSession {
+  id: string;
+  projectId: number;
+  repositoryName: string;
+  storageKey: string;
+  storageState: Record<string, unknown>;
+  size: number;
+  version: number;
+}
+
+/** An inclusive byte range from a Content-Range header. */
+export interface ChunkRange {
+  start: number;
+  end: number;
+}
+
+// a chunk's request holds the session this long at most; renewed while bytes flow
+const LEASE_SECONDS = 600;
+
+const SESSION_COLUMNS = `id, project_id AS "projectId", repository_name AS "repositoryName", storage_key AS "storageKey",
+  storage_state AS "storageState", size::float8 AS size, version`;
+
+/**
+ * Resumable blob uploads (POST, PATCH chunks, PUT with digest). The session row holds
+ * everything another replica needs to continue: the storage adapter's appendable state and the
+ * byte count. One request at a time appends, by a lease taken with compare-and-set; the digest
+ * is always verified before the blob becomes visible.
+ */
+@Injectable()
+export class UploadSessions {
+  private readonly hashes = new UploadHashCache();
+
+  constructor(
+    private readonly sql: SqlClient,
+    @Inject(BLOB_DRIVER) private readonly driver: BlobDriver,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  async start(projectId: number, repositoryName: string): Promise<UploadSession> {
+    const id = randomUUID();
+    const staging = await this.driver.createAppendable(uploadStagingKey(id));
+    const rows = await this.sql.query<UploadSession>(
+      `INSERT INTO upload_session (id, project_id, repository_name, storage_key, storage_state)
+       VALUES ($1, $2, $3, $4, $5) RETURNING ${SESSION_COLUMNS}`,
+      [id, projectId, repositoryName, staging.key, JSON.stringify(staging.state)],
+    );
+    return rows[0];
+  }
+
+  async get(repositoryName: string, id: string): Promise<UploadSession> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw unknownUpload(id);
+    const rows = await this.sql.query<UploadSession>(`SELECT ${SESSION_COLUMNS} FROM upload_session WHERE id = $1 AND repository_name = $2`, [id, repositoryName]);
+    if (!rows[0]) throw unknownUpload(id);
+    return rows[0];
+  }
+
+  /** PATCH: appends one chunk; `range` (Content-Range) must start where the upload ends. */
+  async appendChunk(repositoryName: string, id: string, body: Readable, range?: ChunkRange, contentLength?: number): Promise<UploadSession> {
+    const session = await this.lease(repositoryName, id);
+    try {
+      this.checkRange(session, range, contentLength);
+      return await this.append(session, body, contentLength ?? (range ? range.end - range.start + 1 : undefined));
+    } finally {
+      await this.release(id);
+    }
+  }
+
+  /** PUT ?digest=: appends the optional last chunk, verifies the digest and publishes the blob. */
+  async finish(repositoryName: string, id: string, digestValue: string | undefined, body: Readable | undefined, range?: ChunkRange, contentLength?: number): Promise<BlobInfo> {
+    const digest = parseDigest(digestValue);
+    let session = await this.lease(repositoryName, id);
+    try {
+      const hasBody = body !== undefined && (contentLength ?? 1) > 0;
+      // the whole blob in the PUT: verify while streaming straight to its content address
+      if (session.size === 0 && hasBody && !range) {
+        const blob = await this.blobs.putVerified(session.projectId, digest.digest, body, contentLength);
+        await this.discard(session);
+        return blob;
+      }
+      if (hasBody) {
+        this.checkRange(session, range, contentLength);
+        session = await this.append(session, body, contentLength);
+      } else if (body) {
+        body.resume();
+      }
+      const staged: AppendableObject = { key: session.storageKey, size: session.size, state: session.storageState };
+      // appends keep a running sha256; other algorithms are computed from storage
+      const hash = digest.algorithm === 'sha256' ? this.hashes.get(id, session.version, session.size) : undefined;
+      await this.driver.seal(staged);
+      const actual = hash ? `${digest.algorithm}:${hash.digest('hex')}` : await this.digestOfStored(session.storageKey, digest.algorithm);
+      if (actual !== digest.digest) {
+        await this.driver.delete(session.storageKey);
+        await this.deleteRow(id);
+        throw new OciError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest.digest, actual });
+      }
+      const blob = await this.blobs.publishStaged(session.projectId, digest, session.storageKey, session.size);
+      await this.deleteRow(id);
+      return blob;
+    } finally {
+      await this.release(id);
+    }
+  }
+
+  async cancel(repositoryName: string, id: string): Promise<void> {
+    const session = await this.get(repositoryName, id);
+    await this.discard(session);
+  }
+
+  /** Abandoned sessions (worker): aborts their storage and removes the rows. Returns how many went. */
+  async purgeOlderThan(hours: number, batchSize = 100): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const stale = await this.sql.query<UploadSession>(
+        `SELECT ${SESSION_COLUMNS} FROM upload_session
+          WHERE update_time < now() - make_interval(hours => $1) AND (busy_until IS NULL OR busy_until < now())
+          ORDER BY update_time LIMIT $2`,
+        [hours, batchSize],
+      );
+      for (const session of stale) {
+        await this.discard(session);
+        purged += 1;
+      }
+      if (stale.length < batchSize) return purged;
+    }
+  }
+
+  private async append(session: UploadSession, body: Readable, expectedSize?: number): Promise<UploadSession> {
+    const algorithmHash = this.hashes.get(session.id, session.version, session.size);
+    // without the running hash (another replica appended last) the digest is computed at finish from storage
+    const verifier = new VerifyingStream({ algorithm: 'sha256', expectedSize, hash: algorithmHash ?? newHash('sha256') });
+    pipeStreams(body, verifier, () => undefined);
+    const staged: AppendableObject = { key: session.storageKey, size: session.size, state: session.storageState };
+    const next = await this.driver.append(staged, verifier).catch((error) => {
+      throw verifier.errored ?? clientAborted(error);
+    });
+    const rows = await this.sql.query<UploadSession>(
+      `UPDATE upload_session SET size = $2, storage_state = $3, version = version + 1, update_time = now()
+        WHERE id = $1 AND version = $4 RETURNING ${SESSION_COLUMNS}`,
+      [session.id, next.size, JSON.stringify(next.state), session.version],
+    );
+    if (!rows[0]) throw OciError.rangeNotSatisfiable('upload was modified concurrently');
+    if (algorithmHash || session.size === 0) this.hashes.set(session.id, rows[0].version, rows[0].size, verifier.hash);
+    return rows[0];
+  }
+
+  private checkRange(session: UploadSession, range?: ChunkRange, contentLength?: number): void {
+    const rangeHeader = { Range: `0-${Math.max(session.size - 1, 0)}`, 'Docker-Upload-UUID': session.id };
+    if (range && (range.start !== session.size || range.end < range.start)) {
+      throw OciError.rangeNotSatisfiable(`chunk must start at byte ${session.size}`, rangeHeader);
+    }
+    if (range && contentLength !== undefined && range.end - range.start + 1 !== contentLength) {
+      throw OciError.rangeNotSatisfiable('Content-Range and Content-Length disagree', rangeHeader);
+    }
+  }
+
+  // one request at a time per session, across replicas; a crashed holder's lease simply expires
+  private async lease(repositoryName: string, id: string): Promise<UploadSession> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw unknownUpload(id);
+    const rows = await this.sql.query<UploadSession>(
+      `UPDATE upload_session SET busy_until = now() + make_interval(secs => $3)
+        WHERE id = $1 AND repository_name = $2 AND (busy_until IS NULL OR busy_until < now())
+        RETURNING ${SESSION_COLUMNS}`,
+      [id, repositoryName, LEASE_SECONDS],
+    );
+    if (rows[0]) return rows[0];
+    const current = await this.get(repositoryName, id);
+    throw OciError.rangeNotSatisfiable('another request is writing to this upload', { Range: `0-${Math.max(current.size - 1, 0)}` });
+  }
+
+  private async release(id: string): Promise<void> {
+    await this.sql.query(`UPDATE upload_session SET busy_until = NULL WHERE id = $1`, [id]);
+  }
+
+  private async discard(session: UploadSession): Promise<void> {
+    await this.driver.abort({ key: session.storageKey, size: session.size, state: session.storageState });
+    await this.deleteRow(session.id);
+  }
+
+  private async deleteRow(id: string): Promise<void> {
+    this.hashes.delete(id);
+    await this.sql.query(`DELETE FROM upload_session WHERE id = $1`, [id]);
+  }
+
+  private async digestOfStored(key: string, algorithm: 'sha256' | 'sha512'): Promise<string> {
+    const hash = newHash(algorithm);
+    await pipeline(await this.driver.read(key), new Writable({ write: (chunk: Buffer, _e, done) => (hash.update(chunk), done()) }));
+    return `${algorithm}:${hash.digest('hex')}`;
+  }
+}
+
+function unknownUpload(id: string): OciError {
+  return new OciError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry', { uuid: id });
+}

@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildImageLayout, buildMultiArchLayout, rawManifestDigest, skopeo, toolAvailable } from '../support/oci-layout';
+import { createTestEnvironment, s3Available, startApi, type RunningApi, type StorageKind, type TestEnvironment } from '../support/wharf-app';
+
+const haveTools = toolAvailable('skopeo') && toolAvailable('umoci');
+if (!haveTools && process.env.CI) throw new Error('skopeo and umoci are required in CI (apt-get install skopeo umoci)');
+if (!haveTools) console.warn('skopeo client tests SKIPPED: install skopeo and umoci');
+const kinds: StorageKind[] = s3Available() ? ['filesystem', 's3'] : ['filesystem'];
+
+(haveTools ? describe.each(kinds) : describe.skip.each(kinds))('skopeo against Wharf on %s storage', (storage) => {
+  let environment: TestEnvironment;
+  let api: RunningApi;
+  let registry: string;
+  let work: string;
+  const noTls = ['--src-tls-verify=false', '--dest-tls-verify=false'];
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment(storage);
+    api = await startApi(environment);
+    registry = api.url.replace('http://', '');
+    work = mkdtempSync(join(tmpdir(), 'wharf-skopeo-'));
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await environment?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('copies a multi-layer OCI image in and out with identical digests', () => {
+    const source = join(work, 'source');
+    buildImageLayout(source, 'v1', 3);
+    const sourceDigest = rawManifestDigest(`oci:${source}:v1`);
+    skopeo(['copy', ...noTls, `oci:${source}:v1`, `docker://${registry}/library/layered:v1`]);
+    expect(rawManifestDigest(`docker://${registry}/library/layered:v1`, ['--tls-verify=false'])).toBe(sourceDigest);
+    const copy = join(work, 'copy');
+    skopeo(['copy', ...noTls, `docker://${registry}/library/layered:v1`, `oci:${copy}:v1`]);
+    expect(rawManifestDigest(`oci:${copy}:v1`)).toBe(sourceDigest);
+    const tags = JSON.parse(skopeo(['list-tags', '--tls-verify=false', `docker://${registry}/library/layered`])) as { Tags: string[] };
+    expect(tags.Tags).toEqual(['v1']);
+  });
+
+  it('copies a multi-arch index with --all and keeps its digest', () => {
+    const source = join(work, 'multi');
+    const indexDigest = buildMultiArchLayout(source, 'multi');
+    skopeo(['copy', '--all', ...noTls, `oci:${source}:multi`, `docker://${registry}/library/multiarch:1`]);
+    expect(rawManifestDigest(`docker://${registry}/library/multiarch:1`, ['--tls-verify=false'])).toBe(indexDigest);
+    const out = join(work, 'multi-out');
+    skopeo(['copy', '--all', ...noTls, `docker://${registry}/library/multiarch:1`, `oci:${out}:multi`]);
+    expect(rawManifestDigest(`oci:${out}:multi`)).toBe(indexDigest);
+    const arm = JSON.parse(skopeo(['inspect', '--tls-verify=false', '--override-arch', 'arm64', `docker://${registry}/library/multiarch:1`])) as { Architecture: string };
+    expect(arm.Architecture).toBe('arm64');
+  });
+});
