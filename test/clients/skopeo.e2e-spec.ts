@@ -29,28 +29,28 @@ const kinds: StorageKind[] = s3Available() ? ['filesystem', 's3'] : ['filesystem
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('copies a multi-layer OCI image in and out with identical digests', () => {
+  it('copies a multi-layer OCI image in and out with identical digests', async () => {
     const source = join(work, 'source');
     buildImageLayout(source, 'v1', 3);
-    const sourceDigest = rawManifestDigest(`oci:${source}:v1`);
-    skopeo(['copy', ...noTls, `oci:${source}:v1`, `docker://${registry}/library/layered:v1`]);
-    expect(rawManifestDigest(`docker://${registry}/library/layered:v1`, ['--tls-verify=false'])).toBe(sourceDigest);
+    const sourceDigest = await rawManifestDigest(`oci:${source}:v1`);
+    await skopeo(['copy', ...noTls, `oci:${source}:v1`, `docker://${registry}/library/layered:v1`]);
+    expect(await rawManifestDigest(`docker://${registry}/library/layered:v1`, ['--tls-verify=false'])).toBe(sourceDigest);
     const copy = join(work, 'copy');
-    skopeo(['copy', ...noTls, `docker://${registry}/library/layered:v1`, `oci:${copy}:v1`]);
-    expect(rawManifestDigest(`oci:${copy}:v1`)).toBe(sourceDigest);
-    const tags = JSON.parse(skopeo(['list-tags', '--tls-verify=false', `docker://${registry}/library/layered`])) as { Tags: string[] };
+    await skopeo(['copy', ...noTls, `docker://${registry}/library/layered:v1`, `oci:${copy}:v1`]);
+    expect(await rawManifestDigest(`oci:${copy}:v1`)).toBe(sourceDigest);
+    const tags = JSON.parse(await skopeo(['list-tags', '--tls-verify=false', `docker://${registry}/library/layered`])) as { Tags: string[] };
     expect(tags.Tags).toEqual(['v1']);
   });
 
-  it('copies a multi-arch index with --all and keeps its digest', () => {
+  it('copies a multi-arch index with --all and keeps its digest', async () => {
     const source = join(work, 'multi');
     const indexDigest = buildMultiArchLayout(source, 'multi');
-    skopeo(['copy', '--all', ...noTls, `oci:${source}:multi`, `docker://${registry}/library/multiarch:1`]);
-    expect(rawManifestDigest(`docker://${registry}/library/multiarch:1`, ['--tls-verify=false'])).toBe(indexDigest);
+    await skopeo(['copy', '--all', ...noTls, `oci:${source}:multi`, `docker://${registry}/library/multiarch:1`]);
+    expect(await rawManifestDigest(`docker://${registry}/library/multiarch:1`, ['--tls-verify=false'])).toBe(indexDigest);
     const out = join(work, 'multi-out');
-    skopeo(['copy', '--all', ...noTls, `docker://${registry}/library/multiarch:1`, `oci:${out}:multi`]);
-    expect(rawManifestDigest(`oci:${out}:multi`)).toBe(indexDigest);
-    const arm = JSON.parse(skopeo(['inspect', '--tls-verify=false', '--override-arch', 'arm64', `docker://${registry}/library/multiarch:1`])) as { Architecture: string };
+    await skopeo(['copy', '--all', ...noTls, `docker://${registry}/library/multiarch:1`, `oci:${out}:multi`]);
+    expect(await rawManifestDigest(`oci:${out}:multi`)).toBe(indexDigest);
+    const arm = JSON.parse(await skopeo(['inspect', '--tls-verify=false', '--override-arch', 'arm64', `docker://${registry}/library/multiarch:1`])) as { Architecture: string };
     expect(arm.Architecture).toBe('arm64');
   });
 });

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,12 +60,16 @@ export function buildMultiArchLayout(layout: string, tag: string): string {
   return `sha256:${digest}`;
 }
 
-export function skopeo(args: string[]): string {
-  return run('skopeo', ['--insecure-policy', ...args]);
+const execFileAsync = promisify(execFile);
+
+/** Async on purpose: the registry under test may run in this very process, so the event loop must keep turning. */
+export async function skopeo(args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('skopeo', ['--insecure-policy', ...args], { maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
 }
 
 /** The digest of the manifest a skopeo reference resolves to (of the raw bytes). */
-export function rawManifestDigest(reference: string, tlsVerifyFlag: string[] = []): string {
-  const raw = execFileSync('skopeo', ['--insecure-policy', 'inspect', ...tlsVerifyFlag, '--raw', reference]);
-  return `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+export async function rawManifestDigest(reference: string, tlsVerifyFlag: string[] = []): Promise<string> {
+  const { stdout } = await execFileAsync('skopeo', ['--insecure-policy', 'inspect', ...tlsVerifyFlag, '--raw', reference], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+  return `sha256:${createHash('sha256').update(stdout).digest('hex')}`;
 }

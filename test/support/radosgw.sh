@@ -33,6 +33,7 @@ SECRET_KEY=wharf-test-secret
 RUN_DIR="/tmp/wharf-radosgw-$(printf '%s' "$D" | md5sum | cut -c1-10)"
 DAEMONS=(client.rgw:radosgw osd.0:ceph-osd mon.a:ceph-mon) # <pid file name>:<process name>, stop order
 
+# the daemons are started with 9>&- so that they do not inherit (and hold) this lock
 exec 9>"$D/lock"
 flock -w 300 9 || { echo "radosgw.sh: timed out waiting for $D/lock" >&2; exit 1; }
 
@@ -57,16 +58,14 @@ live_holders() {
   done
 }
 
+# SIGKILL: a graceful stop takes ~10 s (radosgw drains, the OSD tells the monitor) and keeps
+# nothing worth having, since every fresh start wipes the cluster
 stop_daemons() {
   local d pid
   for d in "${DAEMONS[@]}"; do
     pid=$(daemon_pid "$d") || continue
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "${d#*:} $pid did not stop in 10 s; killing it" >&2
-      kill -9 "$pid" 2>/dev/null || true
-    fi
+    kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
   rm -rf "$RUN_DIR"
 }
@@ -148,7 +147,7 @@ CONF
 
   monmaptool --create --clobber --addv a "[v1:127.0.0.1:$mon_port]" --fsid "$fsid" "$C/monmap" >/dev/null
   ceph-mon -c "$CONF" --mkfs -i a --monmap "$C/monmap" >>"$C/log/setup.log" 2>&1 || fail_start "ceph-mon --mkfs failed"
-  ceph-mon -c "$CONF" -i a >>"$C/log/setup.log" 2>&1 || fail_start "ceph-mon did not start"
+  ceph-mon -c "$CONF" -i a >>"$C/log/setup.log" 2>&1 9>&- || fail_start "ceph-mon did not start"
   local up=
   for _ in $(seq 1 60); do
     timeout 5 ceph -c "$CONF" quorum_status >/dev/null 2>&1 && { up=1; break; }
@@ -158,12 +157,12 @@ CONF
 
   ceph -c "$CONF" osd create >/dev/null 2>>"$C/log/setup.log" || fail_start "ceph osd create failed"
   ceph-osd -c "$CONF" -i 0 --mkfs >>"$C/log/setup.log" 2>&1 || fail_start "ceph-osd --mkfs failed"
-  # Pacific's OSD sometimes exits during its first boot with "mon_cmd_maybe_osd_create fail:
-  # 'wrong fsid'" (a race with the fresh monitor): start it again until it reports up
+  # Pacific's OSD often exits during its first boot with "mon_cmd_maybe_osd_create fail: 'wrong
+  # fsid'" (a race with the fresh monitor): start it again until it reports up
   local attempt pid
   up=
   for attempt in 1 2 3 4 5; do
-    ceph-osd -c "$CONF" -i 0 >>"$C/log/setup.log" 2>&1 || true
+    ceph-osd -c "$CONF" -i 0 >>"$C/log/setup.log" 2>&1 9>&- || true
     for _ in $(seq 1 60); do
       if timeout 5 ceph -c "$CONF" osd stat 2>/dev/null | grep -q " 1 up"; then up=1; break 2; fi
       daemon_pid osd.0:ceph-osd >/dev/null || break
@@ -175,7 +174,7 @@ CONF
   done
   [[ -n "$up" ]] || fail_start "the OSD did not come up"
 
-  radosgw -c "$CONF" -n client.rgw >>"$C/log/setup.log" 2>&1 || fail_start "radosgw did not start"
+  radosgw -c "$CONF" -n client.rgw >>"$C/log/setup.log" 2>&1 9>&- || fail_start "radosgw did not start"
   up=
   for _ in $(seq 1 240); do
     answers && { up=1; break; }
@@ -183,7 +182,7 @@ CONF
     sleep 0.5
   done
   [[ -n "$up" ]] || fail_start "radosgw does not answer on $(endpoint)"
-  radosgw-admin -c "$CONF" -n client.rgw user create --uid=wharf-test --display-name=wharf-test \
+  radosgw-admin -c "$CONF" user create --uid=wharf-test --display-name=wharf-test \
     --access-key="$ACCESS_KEY" --secret="$SECRET_KEY" >/dev/null 2>>"$C/log/setup.log" || fail_start "radosgw-admin user create failed"
 }
 

@@ -10,7 +10,7 @@ import { AppModule } from './app.module';
  * read as raw bytes so they are stored and served byte-for-byte.
  */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ exposeHeadRoutes: false, bodyLimit: 1024 * 1024, maxParamLength: 1024, return503OnClosing: true });
+  const adapter = new FastifyAdapter({ exposeHeadRoutes: false, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 1024 }, return503OnClosing: true });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();

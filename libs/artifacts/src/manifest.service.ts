@@ -27,6 +27,8 @@ export interface StoredManifest {
 export interface PushedManifest {
   digest: string;
   subject?: string;
+  /** the tags now pointing at it */
+  tags: string[];
 }
 
 /**
@@ -45,7 +47,7 @@ export class ManifestService {
 
   async find(repository: string, reference: string, withBody: boolean): Promise<StoredManifest> {
     const byDigest = isDigest(reference);
-    if (!byDigest && !isValidTag(reference)) throw new OciError('MANIFEST_INVALID', 'invalid tag', { tag: reference });
+    if (!byDigest && !isValidTag(reference)) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
     const body = withBody ? ', a.manifest AS body' : '';
     const rows = await this.sql.query<StoredManifest>(
       byDigest
@@ -63,9 +65,12 @@ export class ManifestService {
     return manifest;
   }
 
-  async put(repo: RepositoryName, projectId: number, reference: string, body: Buffer, contentType: string | undefined): Promise<PushedManifest> {
+  /** `extraTags`: the `?tag=` parameters of a push by digest (distribution-spec 1.1+). */
+  async put(repo: RepositoryName, projectId: number, reference: string, body: Buffer, contentType: string | undefined, extraTags: string[] = []): Promise<PushedManifest> {
     const byDigest = isDigest(reference);
-    if (!byDigest && !isValidTag(reference)) throw new OciError('MANIFEST_INVALID', 'invalid tag', { tag: reference });
+    const tags = byDigest ? [...new Set(extraTags)] : [reference];
+    const badTag = tags.find((tag) => !isValidTag(tag));
+    if (badTag !== undefined) throw new OciError('MANIFEST_INVALID', 'invalid tag', { tag: badTag });
     const parsed = parseManifest(body, contentType);
     const digest = byDigest ? digestOf(body, parseDigest(reference).algorithm) : digestOf(body);
     if (byDigest && digest !== reference) {
@@ -82,15 +87,15 @@ export class ManifestService {
         `INSERT INTO artifact_blob (digest_af, digest_blob) SELECT $1, unnest($2::varchar[]) ON CONFLICT DO NOTHING`,
         [digest, blobDigests],
       );
-      if (!byDigest) {
+      for (const tag of tags) {
         await tx.query(
           `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
            ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, push_time = now()`,
-          [repositoryId, artifactId, reference],
+          [repositoryId, artifactId, tag],
         );
       }
     });
-    return { digest, subject: parsed.subject?.digest };
+    return { digest, subject: parsed.subject?.digest, tags };
   }
 
   /** DELETE by digest removes the artifact (and its tags); by tag removes only the tag. */

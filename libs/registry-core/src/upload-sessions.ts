@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
 import { BLOB_DRIVER, type AppendableObject, type BlobDriver } from '@wharf/storage';
 import { randomUUID } from 'node:crypto';
-import { pipeline as pipeStreams, type Readable } from 'node:stream';
+import { Readable, pipeline as pipeStreams } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { BlobStore, clientAborted, type BlobInfo } from './blob-store';
@@ -85,9 +85,9 @@ export class UploadSessions {
     let session = await this.lease(repositoryName, id);
     try {
       const hasBody = body !== undefined && (contentLength ?? 1) > 0;
-      // the whole blob in the PUT: verify while streaming straight to its content address
-      if (session.size === 0 && hasBody && !range) {
-        const blob = await this.blobs.putVerified(session.projectId, digest.digest, body, contentLength);
+      // the whole blob (possibly empty) in the PUT: verify while streaming straight to its content address
+      if (session.size === 0 && !range) {
+        const blob = await this.blobs.putVerified(session.projectId, digest.digest, body ?? Readable.from([]), contentLength ?? (hasBody ? undefined : 0));
         await this.discard(session);
         return blob;
       }

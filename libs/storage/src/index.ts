@@ -1,1 +1,3 @@
 export * from './blob-driver';
+export * from './storage.module';
+export * from './filesystem.adapter';

@@ -1,4 +1,4 @@
-import { All, Controller, Delete, Get, Head, Patch, Post, Put, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Head, Patch, Post, Put, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { OciError } from '@wharf/registry-core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BlobsHttp } from './blobs.http';
@@ -75,14 +75,11 @@ export class DistributionController {
     throw unsupported(request);
   }
 
-  @All('*')
-  other(@Req() request: FastifyRequest): never {
-    throw unsupported(request);
-  }
-
   private async read(request: FastifyRequest, reply: FastifyReply, withBody: boolean): Promise<void> {
     const route = distributionRoute(request);
     switch (route.kind) {
+      case 'base':
+        return void reply.header('content-type', 'application/json').send(withBody ? '{}' : undefined);
       case 'manifest':
         return this.manifests.get(route.repository, route.reference, reply, withBody);
       case 'blob':

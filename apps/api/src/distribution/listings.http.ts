@@ -14,7 +14,7 @@ export class ListingsHttp {
     const size = pageSize(n);
     const page = await this.listings.tags(repository.name, size, last);
     if (page.next) reply.header('link', nextLink(`/v2/${repository.name}/tags/list`, size, page.next));
-    void reply.header('content-type', 'application/json').send(JSON.stringify({ name: repository.name, tags: page.items }));
+    void reply.header('content-type', 'application/json').send(json({ name: repository.name, tags: page.items }));
   }
 
   async catalog(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -22,7 +22,7 @@ export class ListingsHttp {
     const size = pageSize(n);
     const page = await this.listings.catalog(size, last);
     if (page.next) reply.header('link', nextLink('/v2/_catalog', size, page.next));
-    void reply.header('content-type', 'application/json').send(JSON.stringify({ repositories: page.items }));
+    void reply.header('content-type', 'application/json').send(json({ repositories: page.items }));
   }
 
   async referrers(repository: RepositoryName, digest: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -32,8 +32,13 @@ export class ListingsHttp {
     if (artifactType) reply.header('oci-filters-applied', 'artifactType');
     void reply
       .header('content-type', MediaType.OciIndex)
-      .send(JSON.stringify(RegistryListingService.referrersIndex(manifests)));
+      .send(json(RegistryListingService.referrersIndex(manifests)));
   }
+}
+
+// a Buffer keeps Content-Type exactly as set (Fastify appends a charset to string bodies)
+function json(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value));
 }
 
 function nextLink(path: string, n: number | undefined, last: string): string {

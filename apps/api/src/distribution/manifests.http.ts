@@ -28,7 +28,9 @@ export class ManifestsHttp {
   async put(repository: RepositoryName, reference: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const project = await this.projects.forPush(repository);
     const body = await readBounded(request, MAX_MANIFEST_BYTES);
-    const pushed = await this.manifests.put(repository, project.id, reference, body, request.headers['content-type']);
+    const tagParam = (request.query as { tag?: string | string[] }).tag;
+    const extraTags = tagParam === undefined ? [] : Array.isArray(tagParam) ? tagParam : [tagParam];
+    const pushed = await this.manifests.put(repository, project.id, reference, body, request.headers['content-type'], extraTags);
     void reply
       .status(201)
       .headers({
@@ -36,6 +38,7 @@ export class ManifestsHttp {
         'docker-content-digest': pushed.digest,
         'content-length': '0',
         ...(pushed.subject ? { 'oci-subject': pushed.subject } : {}),
+        ...(extraTags.length ? { 'oci-tag': pushed.tags.join(', ') } : {}),
       })
       .send();
   }

@@ -18,9 +18,10 @@ export class UploadsHttp {
     const { digest, mount, from } = queryParams(request);
     if (mount !== undefined) {
       parseDigest(mount);
-      // a mount that cannot be served (unknown source, bad name) falls back to a normal upload, as the spec says
-      const source = from ? safeRepositoryName(from) : undefined;
-      const mounted = source ? await this.blobs.mount(source.project, project.id, mount) : null;
+      // without `from`, the blob is mounted when this project already has it; a mount that cannot be
+      // served (unknown source, bad name) falls back to a normal upload, as the spec says
+      const sourceProject = from ? safeRepositoryName(from)?.project : repository.project;
+      const mounted = sourceProject ? await this.blobs.mount(sourceProject, project.id, mount) : null;
       if (mounted) return this.created(repository, mounted.digest, reply);
     } else if (digest !== undefined) {
       const blob = await this.blobs.putVerified(project.id, digest, request.raw, contentLength(request));

@@ -1,0 +1,121 @@
+/**
+ * `npm run bench`: Wharf's api against Debian's docker-registry (the CNCF reference registry)
+ * on the same machine, same storage kind, same scenarios; prints Wharf/docker-registry ratios
+ * against the issue's goals and writes bench/results/latest.json. Everything it creates (a
+ * database, Redis keys, temp dirs or buckets, two server processes) is removed at the end,
+ * on failure and on Ctrl-C too.
+ */
+import 'reflect-metadata';
+import { loadConfig } from '@wharf/config';
+import { runMigrations } from '@wharf/db';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cleanup } from './cleanup';
+import { createBenchDatabase } from './database';
+import { USAGE, UsageError, parseOptions, type BenchOptions } from './options';
+import { DOCKER_REGISTRY_BINARY, repositoryRoot } from './paths';
+import { deleteRedisKeys } from './redis-keys';
+import { buildRows, formatTable, writeReport, type BenchReport } from './report';
+import { runScenarios } from './runner';
+import { allScenarios } from './scenarios';
+import { prepareStorage } from './storage';
+import { startDockerRegistry } from './targets/docker-registry';
+import type { Target, TargetSlot } from './targets/target';
+import { startWharf } from './targets/wharf';
+
+const REDIS_URL = process.env.WHARF_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function main(options: BenchOptions): Promise<void> {
+  const startedAt = new Date();
+  const cleanup = new Cleanup();
+  cleanup.installSignalHandlers();
+  try {
+    const runId = randomBytes(5).toString('hex');
+    const workDir = mkdtempSync(join(tmpdir(), `wharf-bench-${runId}-`));
+    cleanup.add(`remove ${workDir}`, () => rmSync(workDir, { recursive: true, force: true }));
+    const storage = await prepareStorage(options.storage, runId, workDir, cleanup);
+
+    const database = await createBenchDatabase(`wharf_bench_${runId}`);
+    cleanup.add(`drop database ${database.name}`, () => database.drop());
+    const redisPrefix = `wharf-bench-${runId}`;
+    cleanup.add(`delete Redis keys ${redisPrefix}*`, () => deleteRedisKeys(REDIS_URL, redisPrefix).then(() => undefined));
+    const env: Record<string, string> = {
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_PREFIX: redisPrefix,
+      LOG_LEVEL: 'warn',
+      ...storage.wharfEnv,
+    };
+    await runMigrations(loadConfig(env));
+    console.error(`bench ${runId}: database ${database.name}, ${options.storage} storage under ${workDir}`);
+
+    const slots: TargetSlot[] = [
+      await startSlot('wharf', () => startWharf(env, cleanup, options.profileDir)),
+      existsSync(DOCKER_REGISTRY_BINARY)
+        ? await startSlot('dockerRegistry', () => startDockerRegistry(storage.dockerRegistryDriver, workDir, cleanup))
+        : { id: 'dockerRegistry', unavailable: `${DOCKER_REGISTRY_BINARY} is not installed (Debian: apt-get install docker-registry)` },
+    ];
+    for (const slot of slots) {
+      if ('unavailable' in slot) console.error(`${slot.id}: not measured: ${slot.unavailable}`);
+    }
+
+    const scenarios = allScenarios().filter((s) => !options.only || options.only.test(s.id));
+    if (scenarios.length === 0) throw new UsageError(`--only ${options.only} matches no scenario; ids: ${allScenarios().map((s) => s.id).join(', ')}`);
+    const outcomes = await runScenarios(scenarios, slots, options);
+
+    const report: BenchReport = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: { cpus: cpus().length, loadAverage: loadavg(), node: process.version, platform: `${process.platform} ${process.arch}` },
+      settings: { storage: options.storage, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, only: options.only?.source },
+      targets: Object.fromEntries(
+        slots.map((slot) => [
+          slot.id,
+          'target' in slot
+            ? // at LOG_LEVEL=warn / error any output is worth reading (e.g. the error behind a 500)
+              { baseUrl: slot.target.baseUrl, monolithic: slot.target.monolithic, output: slot.target.process.output(40) || undefined }
+            : { unavailable: slot.unavailable },
+        ]),
+      ),
+      rows: buildRows(outcomes),
+    };
+    const resultsPath = join(repositoryRoot(), 'bench', 'results', 'latest.json');
+    writeReport(report, resultsPath);
+    console.log(`\nWharf vs docker-registry (${options.storage} storage, ${options.durationSeconds} s per scenario, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)})\n`);
+    console.log(formatTable(report));
+    console.log(`\nresults: ${resultsPath}`);
+    if (options.profileDir) console.log(`CPU profiles of the Wharf api: ${options.profileDir}/<scenario>.cpuprofile`);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+/** A registry that fails to start is reported as unavailable; the other one is still measured. */
+async function startSlot(id: TargetSlot['id'], start: () => Promise<Target>): Promise<TargetSlot> {
+  try {
+    return { id, target: await start() };
+  } catch (error) {
+    return { id, unavailable: `failed to start: ${(error as Error).message}` };
+  }
+}
+
+let options: BenchOptions | 'help';
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (error) {
+  console.error(`${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (options === 'help') {
+  console.log(USAGE);
+} else {
+  main(options).then(
+    () => process.exit(0),
+    (error: Error) => {
+      console.error(error instanceof UsageError ? error.message : `bench failed: ${error.stack ?? error.message}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,85 @@
+import type { BenchOptions } from './options';
+import type { Measurement, Scenario, ScenarioContext } from './scenario';
+import { TARGET_LABELS, type Target, type TargetId, type TargetSlot } from './targets/target';
+
+export type TargetResult = { measurement: Measurement } | { error: string };
+
+export interface ScenarioOutcome {
+  scenario: Scenario;
+  results: Partial<Record<TargetId, TargetResult>>;
+}
+
+/**
+ * Runs every scenario on each available registry in turn: Wharf then docker-registry for one
+ * scenario before the next, so the two numbers of a ratio are taken minutes apart at most on
+ * a machine whose speed drifts. A scenario that fails on one registry is reported as an error
+ * for it and the run goes on.
+ */
+export async function runScenarios(scenarios: Scenario[], slots: TargetSlot[], options: BenchOptions): Promise<ScenarioOutcome[]> {
+  const fixtures = new Map<TargetId, Map<string, Promise<unknown>>>();
+  const outcomes: ScenarioOutcome[] = [];
+  for (const [index, scenario] of scenarios.entries()) {
+    const outcome: ScenarioOutcome = { scenario, results: {} };
+    for (const slot of slots) {
+      if (!('target' in slot)) continue;
+      const perTarget = fixtures.get(slot.id) ?? new Map<string, Promise<unknown>>();
+      fixtures.set(slot.id, perTarget);
+      const started = Date.now();
+      const result = await runOne(scenario, slot.target, options, perTarget);
+      outcome.results[slot.id] = result;
+      const took = ((Date.now() - started) / 1000).toFixed(1);
+      console.error(`[${index + 1}/${scenarios.length}] ${scenario.title} on ${TARGET_LABELS[slot.id]} (${took} s): ${summarize(result, scenario)}`);
+    }
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}
+
+async function runOne(scenario: Scenario, target: Target, options: BenchOptions, fixtures: Map<string, Promise<unknown>>): Promise<TargetResult> {
+  const context: ScenarioContext = {
+    target,
+    options,
+    fixture<T>(key: string, create: () => Promise<T>): Promise<T> {
+      let created = fixtures.get(key) as Promise<T> | undefined;
+      if (!created) {
+        created = create();
+        fixtures.set(key, created);
+        // a failed fixture is not cached: the next scenario that needs it tries again
+        created.catch(() => fixtures.delete(key));
+      }
+      return created;
+    },
+    async measured<T>(work: () => Promise<T>): Promise<T> {
+      if (!target.profiler) return work();
+      await target.profiler.begin();
+      const result = await work();
+      await target.profiler.end(scenario.id);
+      return result;
+    },
+  };
+  // generous: a slow registry still finishes, a hung one does not stop the run
+  const limitMs = 120_000 + 6 * (options.warmupSeconds + options.durationSeconds) * 1000;
+  try {
+    target.process.assertAlive();
+    return { measurement: await withTimeout(scenario.run(context), limitMs) };
+  } catch (error) {
+    const message = (error as Error).message;
+    // a dead registry explains the failure better than the ECONNRESET it caused
+    if (!target.process.alive && !message.startsWith(target.process.name)) return { error: `${target.process.exitDescription()}\n(the scenario saw: ${message})` };
+    return { error: message };
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not finish within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function summarize(result: TargetResult, scenario: Scenario): string {
+  if ('error' in result) return `ERROR ${result.error.split('\n')[0]}`;
+  const m = result.measurement;
+  return `${m.value.toFixed(1)} ${scenario.unit}${m.p50 !== undefined ? ` (p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99?.toFixed(2)} ms)` : ''}${m.note ? ` [${m.note}]` : ''}`;
+}

@@ -1,0 +1,22 @@
+import type { MonolithicFlavor } from '../registry-client';
+import type { ManagedProcess } from './managed-process';
+import type { CpuProfiler } from './cpu-profiler';
+
+export type TargetId = 'wharf' | 'dockerRegistry';
+
+export const TARGET_LABELS: Record<TargetId, string> = { wharf: 'Wharf', dockerRegistry: 'docker-registry' };
+
+/** A running registry under test. */
+export interface Target {
+  id: TargetId;
+  label: string;
+  baseUrl: string;
+  process: ManagedProcess;
+  /** found by a probe push right after start */
+  monolithic: MonolithicFlavor;
+  /** only for the Wharf api when --profile-api is given */
+  profiler?: CpuProfiler;
+}
+
+/** A registry the bench wanted to measure: running, or why not (not installed, failed to start). */
+export type TargetSlot = { id: TargetId; target: Target } | { id: TargetId; unavailable: string };
