@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestEnvironment, s3Available, startApi, type RunningApi, type StorageKind, type TestEnvironment } from '../support/wharf-app';
 import { RegistryClient, errorCode, sha256, sha512 } from '../support/registry-client';
 
@@ -216,6 +218,33 @@ describe.each(kinds)('OCI distribution endpoint on %s storage', (storage) => {
       const again = await client.fetch(`/v2/library/deleting/blobs/${digest}`, { method: 'DELETE' });
       expect(again.status).toBe(404);
       expect(await errorCode(again)).toBe('BLOB_UNKNOWN');
+    });
+
+    it('keeps nothing from a client that disconnects mid-upload, and the upload can go on', async () => {
+      const data = randomBytes(1024 * 1024);
+      const start = await client.fetch(`/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+      const location = start.headers.get('location')!;
+      const abandon = async (method: string, path: string) => {
+        const { port } = new URL(api.url);
+        const socket = connect(Number(port), '127.0.0.1');
+        await new Promise((resolve) => socket.once('connect', resolve));
+        socket.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: ${data.length}\r\n\r\n`);
+        socket.write(data.subarray(0, 300_000));
+        await sleep(200);
+        socket.destroy();
+        await sleep(300);
+      };
+      await abandon('PATCH', location);
+      const status = await client.fetch(location);
+      expect(status.status).toBe(204);
+      expect(status.headers.get('range')).toBe('0-0');
+      await abandon('POST', `/v2/${repo}/blobs/uploads/?digest=${sha256(data)}`);
+      expect((await client.fetch(`/v2/${repo}/blobs/${sha256(data)}`, { method: 'HEAD' })).status).toBe(404);
+      const patch = await client.fetch(location, { method: 'PATCH', body: data, headers: { 'content-type': 'application/octet-stream' } });
+      expect(patch.status).toBe(202);
+      expect((await client.fetch(`${location}?digest=${sha256(data)}`, { method: 'PUT' })).status).toBe(201);
+      const get = await client.fetch(`/v2/${repo}/blobs/${sha256(data)}`);
+      expect(Buffer.from(await get.arrayBuffer()).equals(data)).toBe(true);
     });
 
     it('lets 16 clients push the same blob at once', async () => {

@@ -44,11 +44,10 @@ export function memoryScenario(phase: Phase): Scenario {
           return await measure(ctx, () => client.pushMonolithic(REPOSITORY, blob, ctx.target.monolithic));
         }
         await settleDisk();
-        const measured = await measure(ctx, async () => {
+        return await measure(ctx, async () => {
           const digest = await client.pushDockerStyle(REPOSITORY, blob);
           await ctx.fixture('memory-blob', async () => digest); // the pull phase reuses this blob
         });
-        return measured;
       } finally {
         client.close();
       }

@@ -22,7 +22,7 @@ export async function startDockerRegistry(storageDriver: Record<string, unknown>
   };
   const configPath = join(workDir, 'docker-registry.yml');
   writeFileSync(configPath, toYaml(config));
-  const registry = ManagedProcess.start('docker-registry', DOCKER_REGISTRY_BINARY, ['serve', configPath], process.env, cleanup);
+  const registry = ManagedProcess.start('docker-registry', DOCKER_REGISTRY_BINARY, ['serve', configPath], registryEnv(), cleanup);
   const baseUrl = `http://127.0.0.1:${port}`;
   await registry.waitUntilAnswering(`${baseUrl}/v2/`);
   const client = new BenchRegistryClient(baseUrl);
@@ -32,6 +32,15 @@ export async function startDockerRegistry(storageDriver: Record<string, unknown>
   } finally {
     client.close();
   }
+}
+
+/**
+ * The bench's environment minus what would change the registry behind the config file's back:
+ * REGISTRY_* variables override config keys, and the AWS SDK reads AWS_* ones (AWS_CA_BUNDLE
+ * alone makes v2.8's s3 driver panic at start).
+ */
+function registryEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(REGISTRY|AWS)_/.test(name)));
 }
 
 /** Just enough YAML for the config: nested maps of strings, numbers and booleans (strings JSON-quoted, valid YAML). */

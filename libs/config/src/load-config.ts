@@ -9,8 +9,10 @@ export class ConfigError extends Error {
   }
 }
 
+// values of credentials and URLs (which may embed a password) are never echoed
+const SENSITIVE = /SECRET|PASSWORD|KEY|_URL$/;
 const describe = (e: ValidationError) =>
-  `${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`;
+  `${e.property}${SENSITIVE.test(e.property) ? '' : `=${JSON.stringify(e.value)}`}: ${Object.values(e.constraints ?? {}).join('; ')}`;
 
 /** Reads the known variables from `env`, applies defaults, and throws ConfigError naming every bad one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

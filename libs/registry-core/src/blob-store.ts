@@ -73,14 +73,14 @@ export class BlobStore {
     const verifier = new VerifyingStream({ algorithm: digest.algorithm, expectedDigest: digest.digest, expectedSize: contentLength });
     if ((await this.touch([digest.digest])).size > 0) {
       await pipeline(body, verifier, discard()).catch((error) => {
-        throw verifier.errored ?? clientAborted(error);
+        throw clientAborted(verifier.errored ?? error);
       });
     } else {
       await this.waitWhileDeleting(digest.digest);
       // pipeStreams destroys the verifier when the client's body fails, so the write aborts too
       pipeStreams(body, verifier, () => undefined);
       await this.driver.write(blobKey(digest), verifier, contentLength).catch((error) => {
-        throw verifier.errored ?? clientAborted(error);
+        throw clientAborted(verifier.errored ?? error);
       });
     }
     return this.register(projectId, digest, verifier.bytes);
@@ -147,7 +147,9 @@ function discard(): Writable {
   return new Writable({ write: (_chunk, _encoding, done) => done() });
 }
 
-export function clientAborted(error: unknown): OciError | unknown {
+/** A body that broke off (client disconnect) becomes BLOB_UPLOAD_INVALID; other errors pass unchanged. */
+export function clientAborted(error: unknown): unknown {
+  if (error instanceof OciError) return error;
   const code = (error as { code?: string }).code;
   if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'ABORT_ERR') {
     return new OciError('BLOB_UPLOAD_INVALID', 'the request body ended before the upload was complete');

@@ -145,7 +145,7 @@ export class UploadSessions {
     pipeStreams(body, verifier, () => undefined);
     const staged: AppendableObject = { key: session.storageKey, size: session.size, state: session.storageState };
     const next = await this.driver.append(staged, verifier).catch((error) => {
-      throw verifier.errored ?? clientAborted(error);
+      throw clientAborted(verifier.errored ?? error);
     });
     const rows = await this.sql.query<UploadSession>(
       `UPDATE upload_session SET size = $2, storage_state = $3, version = version + 1, update_time = now()
