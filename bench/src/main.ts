@@ -52,7 +52,7 @@ async function main(options: BenchOptions): Promise<void> {
     console.error(`bench ${runId}: database ${database.name}, ${options.storage} storage under ${workDir}`);
 
     const slots: TargetSlot[] = [
-      await startSlot('wharf', () => startWharf(env, cleanup, options.profileDir)),
+      await startSlot('wharf', () => startWharf(env, () => database.busy(), cleanup, options.profileDir)),
       existsSync(DOCKER_REGISTRY_BINARY)
         ? await startSlot('dockerRegistry', () => startDockerRegistry(storage.dockerRegistryDriver, workDir, cleanup))
         : { id: 'dockerRegistry', unavailable: `${DOCKER_REGISTRY_BINARY} is not installed (Debian: apt-get install docker-registry)` },

@@ -19,7 +19,7 @@ export const USAGE = `usage: npm run bench -- [options]
                             WHARF_BENCH_S3_ENDPOINT, WHARF_BENCH_S3_ACCESS_KEY_ID,
                             WHARF_BENCH_S3_SECRET_ACCESS_KEY, optional WHARF_BENCH_S3_REGION)
   --duration <seconds>      measured time per scenario and registry (default 5)
-  --warmup <seconds>        warm-up before each measurement (default 1)
+  --warmup <seconds>        warm-up before each measurement (default 0.5)
   --only <regexp>           run only scenarios whose id matches, e.g. --only 'manifest-(head|get)'
   --profile-api <dir>       write a CPU profile (.cpuprofile) of the Wharf api into <dir>
   --help`;
@@ -27,7 +27,7 @@ export const USAGE = `usage: npm run bench -- [options]
 export class UsageError extends Error {}
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const options: BenchOptions = { storage: 'filesystem', durationSeconds: 5, warmupSeconds: 1 };
+  const options: BenchOptions = { storage: 'filesystem', durationSeconds: 5, warmupSeconds: 0.5 };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     const value = (): string => {

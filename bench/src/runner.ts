@@ -1,4 +1,5 @@
 import type { BenchOptions } from './options';
+import { waitUntilQuiet } from './targets/quiesce';
 import type { Measurement, Scenario, ScenarioContext } from './scenario';
 import { TARGET_LABELS, type Target, type TargetId, type TargetSlot } from './targets/target';
 
@@ -61,7 +62,11 @@ async function runOne(scenario: Scenario, target: Target, options: BenchOptions,
   const limitMs = 120_000 + 6 * (options.warmupSeconds + options.durationSeconds) * 1000;
   try {
     target.process.assertAlive();
-    return { measurement: await withTimeout(scenario.run(context), limitMs) };
+    const waited = await waitUntilQuiet(target);
+    if (waited >= 1) console.error(`  (${target.label} needed ${waited.toFixed(1)} s to finish the previous scenario's requests)`);
+    const measurement = await withTimeout(scenario.run(context), limitMs);
+    if (waited >= 1) measurement.note = [measurement.note, `started after waiting ${waited.toFixed(1)} s for the previous scenario's requests to finish`].filter(Boolean).join('; ');
+    return { measurement };
   } catch (error) {
     const message = (error as Error).message;
     // a dead registry explains the failure better than the ECONNRESET it caused

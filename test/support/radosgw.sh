@@ -61,12 +61,23 @@ live_holders() {
 # SIGKILL: a graceful stop takes ~10 s (radosgw drains, the OSD tells the monitor) and keeps
 # nothing worth having, since every fresh start wipes the cluster
 stop_daemons() {
-  local d pid
+  local d pid pids=()
   for d in "${DAEMONS[@]}"; do
-    pid=$(daemon_pid "$d") || continue
-    kill -9 "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    pid=$(daemon_pid "$d") && pids+=("$pid")
   done
+  if ((${#pids[@]})); then
+    kill -9 "${pids[@]}" 2>/dev/null || true
+    # dead once a zombie: this machine's init reaps orphans only every ~2 s
+    local alive
+    for _ in $(seq 1 100); do
+      alive=
+      for pid in "${pids[@]}"; do
+        [[ "$(awk '{print $3}' /proc/"$pid"/stat 2>/dev/null || echo Z)" == Z ]] || alive=1
+      done
+      [[ -n "$alive" ]] || break
+      sleep 0.1
+    done
+  fi
   rm -rf "$RUN_DIR"
 }
 

@@ -4,6 +4,7 @@ import { DbModule } from '@wharf/db';
 import { JobsModule } from '@wharf/jobs';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { StorageModule } from '@wharf/storage';
+import { LoggerModule } from 'nestjs-pino';
 import { JobRunner } from './job-runner';
 import { UploadPurgeProcessor } from './upload-purge.processor';
 
@@ -13,7 +14,14 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DbModule, StorageModule, JobsModule, RegistryCoreModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL } }),
+        DbModule,
+        StorageModule,
+        JobsModule,
+        RegistryCoreModule,
+      ],
       providers: [UploadPurgeProcessor, JobRunner],
     };
   }

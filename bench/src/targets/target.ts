@@ -16,6 +16,8 @@ export interface Target {
   monolithic: MonolithicFlavor;
   /** only for the Wharf api when --profile-api is given */
   profiler?: CpuProfiler;
+  /** work in flight outside the process (Wharf: statements running in its database) */
+  busy?: () => Promise<boolean>;
 }
 
 /** A registry the bench wanted to measure: running, or why not (not installed, failed to start). */

@@ -9,9 +9,10 @@ import type { Target } from './target';
 
 /**
  * ONE api process of the build the bench was compiled with (node dist/apps/api/src/main.js),
- * as production runs it; `env` carries the bench's database, Redis prefix and storage.
+ * as production runs it; `env` carries the bench's database, Redis prefix and storage;
+ * `busy` tells whether the api still has statements running in that database.
  */
-export async function startWharf(env: Record<string, string>, cleanup: Cleanup, profileDir?: string): Promise<Target> {
+export async function startWharf(env: Record<string, string>, busy: () => Promise<boolean>, cleanup: Cleanup, profileDir?: string): Promise<Target> {
   if (!existsSync(API_ENTRY)) throw new Error(`${API_ENTRY} does not exist: build first (npm run build)`);
   const port = await freePort();
   const nodeArgs = profileDir ? ['--require', join(__dirname, 'cpu-profile-preload.js')] : [];
@@ -22,7 +23,7 @@ export async function startWharf(env: Record<string, string>, cleanup: Cleanup, 
   const client = new BenchRegistryClient(baseUrl);
   try {
     const monolithic = await client.probeMonolithicFlavor('library/bench-probe', Buffer.from(`probe ${Date.now()}`));
-    return { id: 'wharf', label: 'Wharf', baseUrl, process: api, monolithic, profiler: profileDir ? new CpuProfiler(api, profileDir) : undefined };
+    return { id: 'wharf', label: 'Wharf', baseUrl, process: api, monolithic, busy, profiler: profileDir ? new CpuProfiler(api, profileDir) : undefined };
   } finally {
     client.close();
   }

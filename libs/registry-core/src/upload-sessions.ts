@@ -187,6 +187,8 @@ export class UploadSessions {
 
   private async discard(session: UploadSession): Promise<void> {
     await this.driver.abort({ key: session.storageKey, size: session.size, state: session.storageState });
+    // a finish that sealed the staging object but failed before publishing it leaves it at the staging key
+    await this.driver.delete(session.storageKey);
     await this.deleteRow(session.id);
   }
 

@@ -1,85 +1,129 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { createWriteStream, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
+import { claimBody, sizedChunks } from './body-stream';
 import {
+  AppendableObject,
+  BlobDriver,
   BlobNotFoundError,
   BlobSizeMismatchError,
-  type AppendableObject,
-  type BlobDriver,
-  type ByteRange,
-  type StoredObjectInfo,
+  ByteRange,
+  StoredObjectInfo,
 } from './blob-driver';
 
+/** What a filesystem appendable keeps in `state`: its staging file, relative to the root. */
+interface FilesystemAppendState {
+  path: string;
+}
+
+const STAGING_PATH = /^_staging\/[0-9a-f-]{36}$/;
+
+/** Errors meaning "no such object": the path, or one of its parents, is missing or not a directory. */
+const isMissing = (error: unknown): boolean => {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+};
+
 /**
- * The embedded default: objects are files under a root directory. Writes go to a temp file
- * and are renamed into place, so a reader never sees a partial object.
+ * The embedded storage: one file per key under `root`. Writes land in `<root>/_tmp/` and are
+ * renamed into place, so a reader never sees a partial object; appendables grow in
+ * `<root>/_staging/` and are renamed to their key when sealed.
  */
 export class FilesystemBlobDriver implements BlobDriver {
   readonly name = 'filesystem' as const;
+  private readonly root: string;
 
-  constructor(private readonly root: string) {}
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
 
   async stat(key: string): Promise<StoredObjectInfo | null> {
     try {
-      const info = await stat(this.path(key));
-      return { size: info.size };
+      const info = await fsp.stat(this.pathOf(key));
+      // a directory is a key prefix, not an object (as on S3)
+      return info.isFile() ? { size: info.size } : null;
     } catch (error) {
-      if (isNotFound(error)) return null;
+      if (isMissing(error)) return null;
       throw error;
     }
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable> {
-    const handle = await open(this.path(key), 'r').catch((error: unknown) => {
-      throw isNotFound(error) ? new BlobNotFoundError(key) : error;
-    });
-    return handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: 256 * 1024 });
+    if (range) assertValidRange(range);
+    let handle: fsp.FileHandle;
+    try {
+      // opened here rather than by createReadStream so that a missing key rejects this call
+      handle = await fsp.open(this.pathOf(key), 'r');
+    } catch (error) {
+      if (isMissing(error)) throw new BlobNotFoundError(key);
+      throw error;
+    }
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new BlobNotFoundError(key);
+      if (range && range.start >= info.size) throw unsatisfiableRange(key, range, info.size);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
   }
 
   async write(key: string, body: Readable | Buffer, size?: number): Promise<void> {
-    const temp = this.path(`_tmp/${randomUUID()}`);
-    await mkdir(dirname(temp), { recursive: true });
-    let written = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        written += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const source = Buffer.isBuffer(body) ? body : claimBody(body);
+    const tmp = path.join(this.root, '_tmp', randomUUID());
     try {
-      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, counter, createWriteStream(temp));
-      if (size !== undefined && written !== size) throw new BlobSizeMismatchError(size, written);
-      const target = this.path(key);
-      await mkdir(dirname(target), { recursive: true });
-      await rename(temp, target);
+      const target = this.pathOf(key);
+      if (Buffer.isBuffer(source) && size !== undefined && source.length !== size) throw new BlobSizeMismatchError(size, source.length);
+      await fsp.mkdir(path.dirname(tmp), { recursive: true });
+      if (Buffer.isBuffer(source)) {
+        await fsp.writeFile(tmp, source);
+      } else {
+        await pipeline(sizedChunks(source, size), createWriteStream(tmp));
+      }
+      await fsp.mkdir(path.dirname(target), { recursive: true });
+      await fsp.rename(tmp, target);
     } catch (error) {
-      await rm(temp, { force: true });
+      if (!Buffer.isBuffer(source)) source.destroy();
+      await fsp.rm(tmp, { force: true });
       throw error;
     }
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.path(key), { force: true });
+    try {
+      await fsp.unlink(this.pathOf(key));
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
   }
 
   async deleteMany(keys: string[]): Promise<{ failed: { key: string; reason: string }[] }> {
     const failed: { key: string; reason: string }[] = [];
     for (const key of keys) {
-      await this.delete(key).catch((error: Error) => failed.push({ key, reason: error.message }));
+      try {
+        await this.delete(key);
+      } catch (error) {
+        failed.push({ key, reason: (error as Error).message });
+      }
     }
     return { failed };
   }
 
   async move(from: string, to: string): Promise<void> {
-    const target = this.path(to);
-    await mkdir(dirname(target), { recursive: true });
-    await rename(this.path(from), target).catch((error: unknown) => {
-      throw isNotFound(error) ? new BlobNotFoundError(from) : error;
-    });
+    const source = this.pathOf(from);
+    const target = this.pathOf(to);
+    if (!(await this.stat(from))) throw new BlobNotFoundError(from);
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    try {
+      await fsp.rename(source, target);
+    } catch (error) {
+      if (isMissing(error)) throw new BlobNotFoundError(from);
+      throw error;
+    }
   }
 
   async presignedReadUrl(): Promise<string | null> {
@@ -87,56 +131,69 @@ export class FilesystemBlobDriver implements BlobDriver {
   }
 
   async createAppendable(key: string): Promise<AppendableObject> {
-    const staging = `_staging/${randomUUID()}`;
-    const path = this.path(staging);
-    await mkdir(dirname(path), { recursive: true });
-    await (await open(path, 'w')).close();
-    return { key, size: 0, state: { staging } };
+    assertValidKey(key);
+    const state: FilesystemAppendState = { path: `_staging/${randomUUID()}` };
+    await fsp.mkdir(path.join(this.root, '_staging'), { recursive: true });
+    await fsp.writeFile(path.join(this.root, state.path), Buffer.alloc(0), { flag: 'wx' });
+    return { key, size: 0, state: { ...state } };
   }
 
   async append(object: AppendableObject, body: Readable): Promise<AppendableObject> {
-    const path = this.path(stagingOf(object));
-    let written = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        written += chunk.length;
-        done(null, chunk);
-      },
-    });
-    // write from the recorded size, so whatever a failed earlier append left past it is overwritten
-    await pipeline(body, counter, createWriteStream(path, { flags: 'r+', start: object.size }));
-    const size = object.size + written;
-    await truncate(path, size);
-    return { ...object, size };
+    const source = claimBody(body);
+    let handle: fsp.FileHandle | undefined;
+    try {
+      handle = await fsp.open(this.stagingPathOf(object), 'r+');
+      const { size: onDisk } = await handle.stat();
+      if (onDisk < object.size) throw new Error(`staging file of ${object.key} holds ${onDisk} bytes, its state says ${object.size}`);
+      // writing from object.size (not appending) overwrites whatever a failed earlier append left
+      let position = object.size;
+      for await (const bytes of sizedChunks(source)) {
+        await handle.write(bytes, 0, bytes.length, position);
+        position += bytes.length;
+      }
+      await handle.truncate(position);
+      return { key: object.key, size: position, state: { ...object.state } };
+    } catch (error) {
+      source.destroy();
+      if (!handle && isMissing(error)) throw new BlobNotFoundError(object.key);
+      throw error;
+    } finally {
+      await handle?.close();
+    }
   }
 
   async seal(object: AppendableObject): Promise<void> {
-    const path = this.path(stagingOf(object));
-    await truncate(path, object.size);
-    const target = this.path(object.key);
-    await mkdir(dirname(target), { recursive: true });
-    await rename(path, target);
+    const staging = this.stagingPathOf(object);
+    const target = this.pathOf(object.key);
+    try {
+      // a failed last append may have left bytes past object.size
+      await fsp.truncate(staging, object.size);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      // a retried seal: the first one already renamed the staging file into place
+      if ((await this.stat(object.key))?.size === object.size) return;
+      throw new BlobNotFoundError(object.key);
+    }
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    await fsp.rename(staging, target);
   }
 
   async abort(object: AppendableObject): Promise<void> {
-    await unlink(this.path(stagingOf(object))).catch((error: unknown) => {
-      if (!isNotFound(error)) throw error;
-    });
+    await fsp.rm(this.stagingPathOf(object), { force: true });
   }
 
-  private path(key: string): string {
-    const normalized = normalize(key);
-    if (isAbsolute(key) || normalized.startsWith('..') || normalized.split(sep).includes('..')) {
-      throw new Error(`invalid storage key: ${key}`);
+  private pathOf(key: string): string {
+    assertValidKey(key);
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  /** The state comes back from the database: make sure it still names a file of ours. */
+  private stagingPathOf(object: AppendableObject): string {
+    assertValidKey(object.key);
+    const relative = (object.state as Partial<FilesystemAppendState>).path;
+    if (typeof relative !== 'string' || !STAGING_PATH.test(relative)) {
+      throw new Error(`not a filesystem appendable state: ${JSON.stringify(object.state)}`);
     }
-    return join(this.root, normalized);
+    return path.join(this.root, relative);
   }
-}
-
-function stagingOf(object: AppendableObject): string {
-  return String(object.state.staging);
-}
-
-function isNotFound(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException).code === 'ENOENT';
 }

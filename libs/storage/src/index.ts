@@ -1,3 +1,6 @@
 export * from './blob-driver';
-export * from './storage.module';
+export * from './blob-driver.factory';
+export * from './blob-validation';
 export * from './filesystem.adapter';
+export * from './s3.adapter';
+export * from './storage.module';

@@ -1,0 +1,429 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+  type CompletedPart,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { Readable } from 'node:stream';
+import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
+import {
+  AppendableObject,
+  BlobDriver,
+  BlobNotFoundError,
+  BlobSizeMismatchError,
+  ByteRange,
+  StoredObjectInfo,
+} from './blob-driver';
+import { PartQueue } from './part-queue';
+import { claimBody, sizedChunks } from './body-stream';
+
+const MiB = 1024 * 1024;
+/** S3's smallest part (every part but the last) */
+const MIN_PART_SIZE = 5 * MiB;
+/** S3's largest part, and the largest object CopyObject copies in one request */
+const MAX_PART_SIZE = 5 * 1024 * MiB;
+const MAX_PARTS = 10_000;
+/** parts in flight per upload, copy or append: enough to keep a link busy, bounded in memory */
+const QUEUE_SIZE = 4;
+const DELETE_BATCH = 1000;
+
+export interface S3BlobDriverOptions {
+  bucket: string;
+  region: string;
+  /** unset for AWS itself */
+  endpoint?: string;
+  forcePathStyle: boolean;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** multipart part size for writes and appendables, at least 5 MiB; default 8 MiB */
+  partSize?: number;
+  /** objects up to this size are moved with one CopyObject, larger ones part by part; default (and most) 5 GiB */
+  copyPartSize?: number;
+}
+
+/**
+ * What an S3 appendable keeps in `state`. Bytes [0, parts.length * partSize) are parts of the
+ * multipart upload; the rest (< partSize) is the tail, a plain object. Part k always holds bytes
+ * [(k-1) * partSize, k * partSize), so an append retried from an older state rewrites the same
+ * part numbers with the same bytes.
+ */
+interface S3AppendState {
+  /** fixed at creation: a process configured with another part size continues the same layout */
+  partSize: number;
+  uploadId?: string;
+  parts: { PartNumber: number; ETag: string }[];
+  /** named after the size it completes, so the tail a previous state names is never overwritten */
+  tailKey?: string;
+  tailSize: number;
+}
+
+const errorName = (error: unknown): string | undefined => (error as { name?: string }).name;
+const httpStatus = (error: unknown): number | undefined => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
+/**
+ * Storage on any S3 API (AWS, RadosGW, MinIO...). Writes become visible only complete: small ones
+ * as a single PutObject of bytes already received, large ones as a multipart upload that is
+ * aborted when the body fails. Appendables are multipart uploads grown part by part across
+ * requests and processes (see S3AppendState).
+ */
+export class S3BlobDriver implements BlobDriver {
+  readonly name = 's3' as const;
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly partSize: number;
+  private readonly copyPartSize: number;
+
+  constructor(private readonly options: S3BlobDriverOptions) {
+    this.bucket = options.bucket;
+    this.partSize = options.partSize ?? 8 * MiB;
+    this.copyPartSize = options.copyPartSize ?? MAX_PART_SIZE;
+    if (this.partSize < MIN_PART_SIZE || this.partSize > MAX_PART_SIZE) throw new Error(`S3 partSize must be 5 MiB to 5 GiB, got ${this.partSize}`);
+    if (this.copyPartSize < MIN_PART_SIZE || this.copyPartSize > MAX_PART_SIZE) throw new Error(`S3 copyPartSize must be 5 MiB to 5 GiB, got ${this.copyPartSize}`);
+    this.client = new S3Client({
+      endpoint: options.endpoint,
+      region: options.region,
+      forcePathStyle: options.forcePathStyle,
+      credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+      // the SDK's default (WHEN_SUPPORTED) computes CRC32 in JavaScript (~80 MB/s) and sends
+      // streamed bodies as aws-chunked, which several S3 servers reject
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  /** Creates the bucket unless it exists (boot of the api and worker, tests). */
+  async ensureBucket(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return;
+    } catch (error) {
+      if (httpStatus(error) !== 404) throw error;
+    }
+    try {
+      await this.client.send(
+        new CreateBucketCommand({
+          Bucket: this.bucket,
+          // us-east-1 is the one region that refuses to be named as a location constraint
+          CreateBucketConfiguration: this.options.region === 'us-east-1' ? undefined : { LocationConstraint: this.options.region as never },
+        }),
+      );
+    } catch (error) {
+      // another replica booting at the same moment
+      if (errorName(error) !== 'BucketAlreadyOwnedByYou') throw error;
+    }
+  }
+
+  /** Closes the client's sockets. */
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  async stat(key: string): Promise<StoredObjectInfo | null> {
+    assertValidKey(key);
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { size: head.ContentLength ?? 0 };
+    } catch (error) {
+      if (httpStatus(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  async read(key: string, range?: ByteRange): Promise<Readable> {
+    assertValidKey(key);
+    if (range) assertValidRange(range);
+    try {
+      const object = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
+      );
+      return object.Body as Readable;
+    } catch (error) {
+      if (errorName(error) === 'NoSuchKey') throw new BlobNotFoundError(key);
+      if (range && errorName(error) === 'InvalidRange') throw unsatisfiableRange(key, range);
+      throw error;
+    }
+  }
+
+  async write(key: string, body: Readable | Buffer, size?: number): Promise<void> {
+    assertValidKey(key);
+    if (Buffer.isBuffer(body)) {
+      if (size !== undefined && body.length !== size) throw new BlobSizeMismatchError(size, body.length);
+      if (body.length <= this.partSize) return this.put(key, body);
+      return this.upload(key, body, body.length);
+    }
+    const checked = Readable.from(sizedChunks(claimBody(body), size));
+    try {
+      if (size !== undefined && size <= this.partSize) {
+        // at most one part in memory (as a multipart upload holds anyway), and the request only
+        // starts once the body has ended without error: a failing body can never complete it
+        const chunks: Buffer[] = [];
+        for await (const chunk of checked) chunks.push(chunk as Buffer);
+        return await this.put(key, Buffer.concat(chunks));
+      }
+      // a body failing at any point (even after its last byte) fails the Upload before it
+      // completes the multipart upload, and the Upload then aborts it
+      await this.upload(key, checked, size);
+    } finally {
+      // after a failure the body is not read to its end: release it
+      checked.destroy();
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  async deleteMany(keys: string[]): Promise<{ failed: { key: string; reason: string }[] }> {
+    const failed: { key: string; reason: string }[] = [];
+    const valid: string[] = [];
+    for (const key of keys) {
+      try {
+        assertValidKey(key);
+        valid.push(key);
+      } catch (error) {
+        failed.push({ key, reason: (error as Error).message });
+      }
+    }
+    for (let i = 0; i < valid.length; i += DELETE_BATCH) {
+      const batch = valid.slice(i, i + DELETE_BATCH);
+      try {
+        const result = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        );
+        for (const e of result.Errors ?? []) failed.push({ key: e.Key ?? '', reason: `${e.Code}: ${e.Message}` });
+      } catch (error) {
+        failed.push(...batch.map((key) => ({ key, reason: (error as Error).message })));
+      }
+    }
+    return { failed };
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    assertValidKey(to);
+    const source = await this.stat(from);
+    if (!source) throw new BlobNotFoundError(from);
+    if (source.size <= this.copyPartSize) {
+      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: this.copySource(from) }));
+    } else {
+      await this.copyInParts(from, to, source.size);
+    }
+    await this.delete(from);
+  }
+
+  async presignedReadUrl(key: string, expiresInSeconds: number): Promise<string | null> {
+    assertValidKey(key);
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
+  }
+
+  async createAppendable(key: string): Promise<AppendableObject> {
+    assertValidKey(key);
+    // nothing is stored until the first append: an upload that never receives a byte costs nothing
+    const state: S3AppendState = { partSize: this.partSize, parts: [], tailSize: 0 };
+    return { key, size: 0, state: { ...state } };
+  }
+
+  async append(object: AppendableObject, body: Readable): Promise<AppendableObject> {
+    const state = this.appendStateOf(object);
+    const source = claimBody(body);
+    const { partSize } = state;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let size = object.size;
+    let uploadId = state.uploadId;
+    const parts = [...state.parts];
+    const queue = new PartQueue(QUEUE_SIZE);
+    try {
+      if (state.tailKey) {
+        pending = [await this.readTail(state)];
+        pendingBytes = state.tailSize;
+      }
+      for await (const chunk of sizedChunks(source)) {
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        size += chunk.length;
+        while (pendingBytes >= partSize) {
+          const buffered = Buffer.concat(pending, pendingBytes);
+          pending = [buffered.subarray(partSize)];
+          pendingBytes -= partSize;
+          // created lazily: an upload smaller than one part never needs a multipart upload
+          uploadId ??= await this.createMultipart(object.key);
+          const partNumber = parts.length + 1;
+          parts.push({ PartNumber: partNumber, ETag: '' });
+          const data = buffered.subarray(0, partSize);
+          await queue.add(async () => {
+            parts[partNumber - 1].ETag = await this.uploadPart(object.key, uploadId!, partNumber, data);
+          });
+        }
+      }
+      await queue.drain();
+      if (size === object.size) return object;
+      const tail = Buffer.concat(pending, pendingBytes);
+      const tailKey = tail.length > 0 ? `${object.key}.tail.${size}` : undefined;
+      if (tailKey) await this.put(tailKey, tail);
+      // best effort: a tail left behind is garbage, not a fault (the new state no longer names it)
+      if (state.tailKey) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey })).catch(() => undefined);
+      const next: S3AppendState = { partSize, uploadId, parts, tailKey, tailSize: tail.length };
+      return { key: object.key, size, state: { ...next } };
+    } catch (error) {
+      source.destroy();
+      await queue.settle();
+      // a multipart upload this call created is named by no state: it would hold its parts forever
+      if (uploadId && !state.uploadId) await this.abortMultipart(object.key, uploadId).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async seal(object: AppendableObject): Promise<void> {
+    const state = this.appendStateOf(object);
+    try {
+      if (!state.uploadId) {
+        if (state.tailKey) {
+          await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: object.key, CopySource: this.copySource(state.tailKey) }));
+        } else {
+          await this.put(object.key, Buffer.alloc(0));
+        }
+      } else {
+        const parts: CompletedPart[] = [...state.parts];
+        if (state.tailKey) {
+          // the last part may be smaller than 5 MiB; copied server-side, the tail never comes back here
+          const copied = await this.client.send(
+            new UploadPartCopyCommand({
+              Bucket: this.bucket,
+              Key: object.key,
+              UploadId: state.uploadId,
+              PartNumber: parts.length + 1,
+              CopySource: this.copySource(state.tailKey),
+            }),
+          );
+          parts.push({ PartNumber: parts.length + 1, ETag: copied.CopyPartResult?.ETag });
+        }
+        await this.client.send(
+          new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: object.key, UploadId: state.uploadId, MultipartUpload: { Parts: parts } }),
+        );
+      }
+    } catch (error) {
+      // a retried seal after one that completed (its tail and multipart upload are gone)
+      const gone = errorName(error) === 'NoSuchUpload' || errorName(error) === 'NoSuchKey';
+      if (gone && (await this.stat(object.key))?.size === object.size) return;
+      throw error;
+    }
+    if (state.tailKey) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey })).catch(() => undefined);
+  }
+
+  async abort(object: AppendableObject): Promise<void> {
+    const state = this.appendStateOf(object);
+    if (state.uploadId) await this.abortMultipart(object.key, state.uploadId);
+    if (state.tailKey) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey }));
+  }
+
+  private async put(key: string, body: Buffer): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length }));
+  }
+
+  /** lib-storage's Upload: parts in parallel, one PutObject when the body fits a part, abort on any failure */
+  private async upload(key: string, body: Readable | Buffer, size?: number): Promise<void> {
+    const partSize = size === undefined ? this.partSize : Math.max(this.partSize, Math.ceil(size / MAX_PARTS));
+    await new Upload({ client: this.client, params: { Bucket: this.bucket, Key: key, Body: body }, partSize, queueSize: QUEUE_SIZE }).done();
+  }
+
+  private async copyInParts(from: string, to: string, size: number): Promise<void> {
+    const uploadId = await this.createMultipart(to);
+    const partSize = Math.max(this.copyPartSize, Math.ceil(size / MAX_PARTS));
+    const queue = new PartQueue(QUEUE_SIZE);
+    const parts: CompletedPart[] = [];
+    try {
+      for (let start = 0, partNumber = 1; start < size; start += partSize, partNumber++) {
+        const end = Math.min(start + partSize, size) - 1;
+        const part: CompletedPart = { PartNumber: partNumber };
+        parts.push(part);
+        await queue.add(async () => {
+          const copied = await this.client.send(
+            new UploadPartCopyCommand({
+              Bucket: this.bucket,
+              Key: to,
+              UploadId: uploadId,
+              PartNumber: part.PartNumber,
+              CopySource: this.copySource(from),
+              CopySourceRange: `bytes=${start}-${end}`,
+            }),
+          );
+          part.ETag = copied.CopyPartResult?.ETag;
+        });
+      }
+      await queue.drain();
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: to, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    } catch (error) {
+      await queue.settle();
+      await this.abortMultipart(to, uploadId).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async createMultipart(key: string): Promise<string> {
+    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }));
+    if (!created.UploadId) throw new Error(`CreateMultipartUpload for ${key} returned no UploadId`);
+    return created.UploadId;
+  }
+
+  private async uploadPart(key: string, uploadId: string, partNumber: number, data: Buffer): Promise<string> {
+    const result = await this.client.send(
+      new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: data, ContentLength: data.length }),
+    );
+    if (!result.ETag) throw new Error(`UploadPart ${partNumber} of ${key} returned no ETag`);
+    return result.ETag;
+  }
+
+  private async abortMultipart(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch (error) {
+      if (errorName(error) !== 'NoSuchUpload') throw error;
+    }
+  }
+
+  private async readTail(state: S3AppendState): Promise<Buffer> {
+    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: state.tailKey }));
+    const tail = Buffer.from(await object.Body!.transformToByteArray());
+    if (tail.length !== state.tailSize) throw new Error(`tail ${state.tailKey} holds ${tail.length} bytes, its state says ${state.tailSize}`);
+    return tail;
+  }
+
+  /** x-amz-copy-source: bucket/key, URL-encoded segment by segment */
+  private copySource(key: string): string {
+    assertValidKey(key);
+    return `${this.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  }
+
+  /** The state comes back from the database: check its shape before trusting it. */
+  private appendStateOf(object: AppendableObject): S3AppendState {
+    assertValidKey(object.key);
+    const s = object.state as Partial<S3AppendState>;
+    const valid =
+      typeof s.partSize === 'number' &&
+      s.partSize >= MIN_PART_SIZE &&
+      Array.isArray(s.parts) &&
+      s.parts.every((p, i) => p.PartNumber === i + 1 && typeof p.ETag === 'string') &&
+      typeof s.tailSize === 'number' &&
+      (s.uploadId === undefined || typeof s.uploadId === 'string') &&
+      (s.tailKey === undefined || typeof s.tailKey === 'string') &&
+      (s.tailKey === undefined) === (s.tailSize === 0) &&
+      (s.parts.length === 0 || s.uploadId !== undefined) &&
+      s.parts.length * s.partSize + s.tailSize === object.size;
+    if (!valid) throw new Error(`not an S3 appendable state for ${object.key} at size ${object.size}: ${JSON.stringify(object.state)}`);
+    return s as S3AppendState;
+  }
+}
