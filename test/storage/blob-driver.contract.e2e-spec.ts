@@ -314,6 +314,9 @@ describe.each(adapters)('BlobDriver contract: %s adapter', (name, makeFixture) =
       await driver.move('move/big', 'move/elsewhere/deeper/big');
       expect(await driver.stat('move/big')).toBeNull();
       await expectContent('move/elsewhere/deeper/big', big);
+
+      await driver.move('move/b', 'move/b');
+      await expectContent('move/b', small);
     });
 
     it('deletes idempotently', async () => {

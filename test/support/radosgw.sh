@@ -101,14 +101,13 @@ fresh_start() {
     echo "install them with: apt-get install -y radosgw ceph-mon ceph-osd ceph-common uuid-runtime curl" >&2
     exit 1
   fi
+  stop_daemons # leftovers of a server that no longer answers
   for p in "$rgw_port" "$mon_port"; do
     if port_in_use "$p"; then
       echo "radosgw.sh: port $p on 127.0.0.1 is already in use by another process; pass other ports" >&2
       exit 1
     fi
   done
-
-  stop_daemons # leftovers of a server that no longer answers
   rm -rf "$C"
   mkdir -p "$C"/{mon/ceph-a,osd/ceph-0,log,pids} "$RUN_DIR"
   local fsid
@@ -116,6 +115,8 @@ fresh_start() {
   cat >"$CONF" <<CONF
 [global]
 fsid = $fsid
+# v1 explicitly: a mon address on a port other than 6789 is taken as msgr2, over which radosgw
+# (unlike the ceph CLI and the OSD) fails to authenticate with auth none and hangs for 300 s
 mon host = v1:127.0.0.1:$mon_port
 mon initial members = a
 auth cluster required = none

@@ -11,7 +11,6 @@ import {
   type ParsedManifest,
   type RepositoryName,
 } from '@wharf/registry-core';
-import { Readable } from 'node:stream';
 import { PullTimeRecorder } from './pull-time-recorder';
 
 export interface StoredManifest {
@@ -76,9 +75,12 @@ export class ManifestService {
     if (byDigest && digest !== reference) {
       throw new OciError('DIGEST_INVALID', 'manifest digest does not match the reference', { expected: reference, actual: digest });
     }
-    await this.requireBlobs(repo.project, parsed);
-    await this.blobs.putVerified(projectId, digest, Readable.from([body]), body.length);
+    const parsedDigest = parseDigest(digest);
+    await this.blobs.storeBytes(parsedDigest, body);
+    // one transaction, so a push costs one commit
     await this.sql.transaction(async (tx) => {
+      await this.requireBlobs(tx, repo.project, parsed);
+      await this.blobs.register(projectId, parsedDigest, body.length, tx);
       const repositoryId = await this.upsertRepository(tx, projectId, repo.name);
       const artifactId = await this.upsertArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
       await this.linkChildren(tx, repositoryId, artifactId, parsed);
@@ -129,10 +131,10 @@ export class ManifestService {
     });
   }
 
-  private async requireBlobs(project: string, parsed: ParsedManifest): Promise<void> {
+  private async requireBlobs(tx: SqlExecutor, project: string, parsed: ParsedManifest): Promise<void> {
     const wanted = [...new Map(parsed.blobs.map((b) => [b.digest, b])).values()];
     if (wanted.length === 0) return;
-    const found = await this.sql.query<{ digest: string; size: number }>(
+    const found = await tx.query<{ digest: string; size: number }>(
       `SELECT b.digest, b.size::float8 AS size FROM blob b
          JOIN project_blob pb ON pb.blob_id = b.id JOIN project p ON p.project_id = pb.project_id
         WHERE p.name = $1 AND b.digest = ANY($2) AND b.status IN ('none', 'delete')`,
@@ -147,7 +149,7 @@ export class ManifestService {
       }
     }
     // protect them from a GC sweep racing this push; one that is already being deleted must be uploaded again
-    const touched = await this.blobs.touch(wanted.map((b) => b.digest));
+    const touched = await this.blobs.touch(wanted.map((b) => b.digest), tx);
     const lost = wanted.find((b) => !touched.has(b.digest));
     if (lost) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { digest: lost.digest });
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SqlClient } from '@wharf/db';
+import { SqlClient, type SqlExecutor } from '@wharf/db';
 import { BLOB_DRIVER, type BlobDriver, type ByteRange } from '@wharf/storage';
 import { Writable, pipeline as pipeStreams, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -44,10 +44,13 @@ export class BlobStore {
     return rows[0] ?? null;
   }
 
-  /** Reuse of existing blobs (HEAD before push, mount, manifest PUT): protects them from a running GC. Returns those touched. */
-  async touch(digests: string[]): Promise<Set<string>> {
+  /**
+   * Reuse of existing blobs (HEAD before push, mount, manifest PUT): protects them from a running
+   * GC. Returns those touched. Pass the transaction when the reuse is part of one.
+   */
+  async touch(digests: string[], executor: SqlExecutor = this.sql): Promise<Set<string>> {
     if (digests.length === 0) return new Set();
-    const rows = await this.sql.query<{ digest: string }>(
+    const rows = await executor.query<{ digest: string }>(
       `UPDATE blob SET status = 'none', version = version + 1, update_time = now()
         WHERE digest = ANY($1) AND status IN ('none', 'delete') RETURNING digest`,
       [digests],
@@ -86,6 +89,16 @@ export class BlobStore {
     return this.register(projectId, digest, verifier.bytes);
   }
 
+  /**
+   * Stores small content already in memory (a manifest) under its digest unless it is there;
+   * the caller registers the row with `register`, in its own transaction.
+   */
+  async storeBytes(digest: ParsedDigest, bytes: Buffer): Promise<void> {
+    if ((await this.touch([digest.digest])).size > 0) return;
+    await this.waitWhileDeleting(digest.digest);
+    await this.driver.write(blobKey(digest), bytes, bytes.length);
+  }
+
   /** Publishes a verified staging object under its digest (the end of a chunked upload). */
   async publishStaged(projectId: number, digest: ParsedDigest, stagingKey: string, size: number): Promise<BlobInfo> {
     if ((await this.touch([digest.digest])).size > 0) {
@@ -116,8 +129,9 @@ export class BlobStore {
     return rows.length > 0;
   }
 
-  private async register(projectId: number, digest: ParsedDigest, size: number): Promise<BlobInfo> {
-    const rows = await this.sql.query<BlobInfo>(
+  /** Records a stored blob (status none, new version) and links it to the project. */
+  async register(projectId: number, digest: ParsedDigest, size: number, executor: SqlExecutor = this.sql): Promise<BlobInfo> {
+    const rows = await executor.query<BlobInfo>(
       `WITH b AS (
          INSERT INTO blob (digest, size) VALUES ($1, $2)
          ON CONFLICT (digest) DO UPDATE SET status = 'none', version = blob.version + 1, update_time = now()

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
-import { claimBody, sizedChunks } from './body-stream';
 import {
   AppendableObject,
   BlobDriver,
@@ -13,6 +11,8 @@ import {
   ByteRange,
   StoredObjectInfo,
 } from './blob-driver';
+import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
+import { claimBody, sizedChunks } from './body-stream';
 
 /** What a filesystem appendable keeps in `state`: its staging file, relative to the root. */
 interface FilesystemAppendState {
@@ -26,6 +26,8 @@ const isMissing = (error: unknown): boolean => {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
 };
+
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * The embedded storage: one file per key under `root`. Writes land in `<root>/_tmp/` and are
@@ -69,7 +71,8 @@ export class FilesystemBlobDriver implements BlobDriver {
       await handle.close();
       throw error;
     }
-    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+    // 1 MiB reads: with the default 64 KiB, per-chunk overhead halves the throughput of large pulls
+    return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async write(key: string, body: Readable | Buffer, size?: number): Promise<void> {

@@ -18,7 +18,6 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
-import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
 import {
   AppendableObject,
   BlobDriver,
@@ -27,6 +26,7 @@ import {
   ByteRange,
   StoredObjectInfo,
 } from './blob-driver';
+import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
 import { PartQueue } from './part-queue';
 import { claimBody, sizedChunks } from './body-stream';
 
@@ -216,6 +216,8 @@ export class S3BlobDriver implements BlobDriver {
     assertValidKey(to);
     const source = await this.stat(from);
     if (!source) throw new BlobNotFoundError(from);
+    // the delete below would otherwise remove the object it just "moved"
+    if (from === to) return;
     if (source.size <= this.copyPartSize) {
       await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: this.copySource(from) }));
     } else {

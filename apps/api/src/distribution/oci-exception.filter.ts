@@ -1,5 +1,5 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { OciError, type OciErrorCode } from '@wharf/registry-core';
+import { OciError, clientAborted, type OciErrorCode } from '@wharf/registry-core';
 import { BlobNotFoundError } from '@wharf/storage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -23,6 +23,9 @@ export class OciExceptionFilter implements ExceptionFilter {
 
   private toOciError(exception: unknown, request: FastifyRequest): OciError {
     if (exception instanceof OciError) return exception;
+    // the client went away mid-body: nothing to report, and nobody to report it to
+    const aborted = clientAborted(exception);
+    if (aborted instanceof OciError) return aborted;
     if (exception instanceof BlobNotFoundError) return new OciError('BLOB_UNKNOWN', 'blob unknown to registry');
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
