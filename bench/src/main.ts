@@ -14,6 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cleanup } from './cleanup';
 import { createBenchDatabase } from './database';
+import { procStatusBytes } from './memory';
 import { USAGE, UsageError, parseOptions, type BenchOptions } from './options';
 import { DOCKER_REGISTRY_BINARY, repositoryRoot } from './paths';
 import { deleteRedisKeys } from './redis-keys';
@@ -57,8 +58,11 @@ async function main(options: BenchOptions): Promise<void> {
         ? await startSlot('dockerRegistry', () => startDockerRegistry(storage.dockerRegistryDriver, workDir, cleanup))
         : { id: 'dockerRegistry', unavailable: `${DOCKER_REGISTRY_BINARY} is not installed (Debian: apt-get install docker-registry)` },
     ];
+    // resident memory with nothing done yet, to set the memory scenarios' figures against
+    const idleRss = new Map<string, number>();
     for (const slot of slots) {
       if ('unavailable' in slot) console.error(`${slot.id}: not measured: ${slot.unavailable}`);
+      else idleRss.set(slot.id, Math.round(procStatusBytes(slot.target.process.pid, 'VmRSS') / 1e6));
     }
 
     const scenarios = allScenarios().filter((s) => !options.only || options.only.test(s.id));
@@ -75,7 +79,12 @@ async function main(options: BenchOptions): Promise<void> {
           slot.id,
           'target' in slot
             ? // at LOG_LEVEL=warn / error any output is worth reading (e.g. the error behind a 500)
-              { baseUrl: slot.target.baseUrl, monolithic: slot.target.monolithic, output: slot.target.process.output(40) || undefined }
+              {
+                baseUrl: slot.target.baseUrl,
+                monolithic: slot.target.monolithic,
+                rssAfterStartMB: idleRss.get(slot.id),
+                output: slot.target.process.output(40) || undefined,
+              }
             : { unavailable: slot.unavailable },
         ]),
       ),

@@ -24,7 +24,7 @@ export interface BenchReport {
   finishedAt: string;
   machine: { cpus: number; loadAverage: number[]; node: string; platform: string };
   settings: Record<string, unknown>;
-  targets: Partial<Record<TargetId, { baseUrl?: string; monolithic?: string; unavailable?: string; output?: string }>>;
+  targets: Partial<Record<TargetId, { baseUrl?: string; monolithic?: string; rssAfterStartMB?: number; unavailable?: string; output?: string }>>;
   rows: ReportRow[];
 }
 
@@ -79,7 +79,7 @@ export function formatTable(report: BenchReport): string {
   for (const [id, info] of Object.entries(report.targets)) {
     const label = TARGET_LABELS[id as TargetId];
     if (info.unavailable) notes.push(`${label}: not measured: ${info.unavailable}`);
-    else if (info.monolithic) notes.push(`${label}: monolithic upload = ${info.monolithic}`);
+    else notes.push(`${label}: monolithic upload = ${info.monolithic}; RSS right after start ${info.rssAfterStartMB} MB`);
   }
   for (const row of report.rows) {
     for (const [label, result] of [[TARGET_LABELS.wharf, row.wharf], [TARGET_LABELS.dockerRegistry, row.dockerRegistry]] as const) {

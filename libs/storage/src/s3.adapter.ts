@@ -27,8 +27,8 @@ import {
   StoredObjectInfo,
 } from './blob-driver';
 import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
-import { PartQueue } from './part-queue';
 import { claimBody, sizedChunks } from './body-stream';
+import { PartQueue } from './part-queue';
 
 const MiB = 1024 * 1024;
 /** S3's smallest part (every part but the last) */
