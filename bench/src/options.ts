@@ -18,7 +18,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --storage filesystem|s3   storage of both registries (default filesystem; s3 reads
                             WHARF_BENCH_S3_ENDPOINT, WHARF_BENCH_S3_ACCESS_KEY_ID,
                             WHARF_BENCH_S3_SECRET_ACCESS_KEY, optional WHARF_BENCH_S3_REGION)
-  --duration <seconds>      measured time per scenario and registry (default 5)
+  --duration <seconds>      measured time per scenario and registry (default 4)
   --warmup <seconds>        warm-up before each measurement (default 0.5)
   --only <regexp>           run only scenarios whose id matches, e.g. --only 'manifest-(head|get)'
   --profile-api <dir>       write a CPU profile (.cpuprofile) of the Wharf api into <dir>
@@ -27,7 +27,7 @@ export const USAGE = `usage: npm run bench -- [options]
 export class UsageError extends Error {}
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const options: BenchOptions = { storage: 'filesystem', durationSeconds: 5, warmupSeconds: 0.5 };
+  const options: BenchOptions = { storage: 'filesystem', durationSeconds: 4, warmupSeconds: 0.5 };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     const value = (): string => {
