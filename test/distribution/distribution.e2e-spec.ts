@@ -412,6 +412,23 @@ describe.each(kinds)('OCI distribution endpoint on %s storage', (storage) => {
       expect(await errorCode(response)).toBe('SIZE_INVALID');
     });
 
+    it('takes 160 concurrent pushes of manifests that share blobs, some to the same tag, without a failure', async () => {
+      const config = await client.pushBlob(repo, Buffer.from('{"shared":true}'));
+      const layer = await client.pushBlob(repo, randomBytes(2048));
+      const manifest = (i: number) => ({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer.digest, size: layer.size }],
+        annotations: { n: String(i) },
+      });
+      const statuses = await Promise.all(
+        Array.from({ length: 160 }, (_, i) => client.pushManifest(repo, i % 3 === 0 ? 'contended' : `c${i}`, manifest(i), OCI_MANIFEST).then((r) => r.status)),
+      );
+      expect(statuses).toEqual(Array(160).fill(201));
+      expect((await client.fetch(`/v2/${repo}/manifests/contended`)).status).toBe(200);
+    });
+
     it('answers MANIFEST_UNKNOWN for unknown tags and digests', async () => {
       for (const reference of ['nope', sha256('nope')]) {
         const response = await client.fetch(`/v2/${repo}/manifests/${reference}`);

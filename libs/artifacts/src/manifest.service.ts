@@ -77,7 +77,9 @@ export class ManifestService {
     }
     const parsedDigest = parseDigest(digest);
     await this.blobs.storeBytes(parsedDigest, body);
-    // one transaction, so a push costs one commit
+    // protect the referenced blobs from a GC sweep racing this push (a short statement of its own:
+    // inside the transaction its row locks would serialise every push that shares a layer)
+    await this.blobs.touch([...new Set(parsed.blobs.map((b) => b.digest))]);
     await this.sql.transaction(async (tx) => {
       await this.requireBlobs(tx, repo.project, parsed);
       await this.blobs.register(projectId, parsedDigest, body.length, tx);
@@ -134,24 +136,24 @@ export class ManifestService {
   private async requireBlobs(tx: SqlExecutor, project: string, parsed: ParsedManifest): Promise<void> {
     const wanted = [...new Map(parsed.blobs.map((b) => [b.digest, b])).values()];
     if (wanted.length === 0) return;
+    // FOR SHARE (in id order): pushes sharing blobs do not block each other, but GC cannot move
+    // these rows on until this push commits, and then it sees the references written here
     const found = await tx.query<{ digest: string; size: number }>(
       `SELECT b.digest, b.size::float8 AS size FROM blob b
          JOIN project_blob pb ON pb.blob_id = b.id JOIN project p ON p.project_id = pb.project_id
-        WHERE p.name = $1 AND b.digest = ANY($2) AND b.status IN ('none', 'delete')`,
+        WHERE p.name = $1 AND b.digest = ANY($2) AND b.status IN ('none', 'delete')
+        ORDER BY b.id FOR SHARE OF b`,
       [project, wanted.map((b) => b.digest)],
     );
     const sizes = new Map(found.map((b) => [b.digest, b.size]));
     for (const blob of wanted) {
       const size = sizes.get(blob.digest);
+      // unknown here, or being deleted by GC: either way the client must upload it (again)
       if (size === undefined) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { digest: blob.digest });
       if (size !== blob.size) {
         throw new OciError('MANIFEST_INVALID', `descriptor size ${blob.size} does not match blob size ${size}`, { digest: blob.digest });
       }
     }
-    // protect them from a GC sweep racing this push; one that is already being deleted must be uploaded again
-    const touched = await this.blobs.touch(wanted.map((b) => b.digest), tx);
-    const lost = wanted.find((b) => !touched.has(b.digest));
-    if (lost) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { digest: lost.digest });
   }
 
   private async upsertRepository(tx: SqlExecutor, projectId: number, name: string): Promise<number> {

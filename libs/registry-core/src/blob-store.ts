@@ -46,13 +46,15 @@ export class BlobStore {
 
   /**
    * Reuse of existing blobs (HEAD before push, mount, manifest PUT): protects them from a running
-   * GC. Returns those touched. Pass the transaction when the reuse is part of one.
+   * GC. Returns those touched. Rows are locked in id order, so concurrent pushes sharing layers
+   * cannot deadlock; run it on its own (not inside a long transaction) to keep the locks short.
    */
-  async touch(digests: string[], executor: SqlExecutor = this.sql): Promise<Set<string>> {
+  async touch(digests: string[]): Promise<Set<string>> {
     if (digests.length === 0) return new Set();
-    const rows = await executor.query<{ digest: string }>(
-      `UPDATE blob SET status = 'none', version = version + 1, update_time = now()
-        WHERE digest = ANY($1) AND status IN ('none', 'delete') RETURNING digest`,
+    const rows = await this.sql.query<{ digest: string }>(
+      `UPDATE blob b SET status = 'none', version = b.version + 1, update_time = now()
+         FROM (SELECT id FROM blob WHERE digest = ANY($1) AND status IN ('none', 'delete') ORDER BY id FOR UPDATE) s
+        WHERE b.id = s.id RETURNING b.digest`,
       [digests],
     );
     return new Set(rows.map((r) => r.digest));
