@@ -73,9 +73,11 @@ export class UploadSessions {
     const session = await this.lease(repositoryName, id);
     try {
       this.checkRange(session, range, contentLength);
-      return await this.append(session, body, contentLength ?? (range ? range.end - range.start + 1 : undefined));
-    } finally {
+      // the append's own update ends the lease: one commit fewer per chunk
+      return await this.append(session, body, contentLength ?? (range ? range.end - range.start + 1 : undefined), true);
+    } catch (error) {
       await this.release(id);
+      throw error;
     }
   }
 
@@ -91,6 +93,7 @@ export class UploadSessions {
         await this.discard(session);
         return blob;
       }
+      // (every path below that succeeds removes the session row, so there is no lease to end)
       if (hasBody) {
         this.checkRange(session, range, contentLength);
         session = await this.append(session, body, contentLength);
@@ -110,8 +113,9 @@ export class UploadSessions {
       const blob = await this.blobs.publishStaged(session.projectId, digest, session.storageKey, session.size);
       await this.deleteRow(id);
       return blob;
-    } finally {
+    } catch (error) {
       await this.release(id);
+      throw error;
     }
   }
 
@@ -138,7 +142,8 @@ export class UploadSessions {
     }
   }
 
-  private async append(session: UploadSession, body: Readable, expectedSize?: number): Promise<UploadSession> {
+  /** `endLease`: the same update also ends the request's lease (a PATCH is done when its bytes are recorded). */
+  private async append(session: UploadSession, body: Readable, expectedSize?: number, endLease = false): Promise<UploadSession> {
     const algorithmHash = this.hashes.get(session.id, session.version, session.size);
     // without the running hash (another replica appended last) the digest is computed at finish from storage
     const verifier = new VerifyingStream({ algorithm: 'sha256', expectedSize, hash: algorithmHash ?? newHash('sha256') });
@@ -148,9 +153,10 @@ export class UploadSessions {
       throw clientAborted(verifier.errored ?? error);
     });
     const rows = await this.sql.query<UploadSession>(
-      `UPDATE upload_session SET size = $2, storage_state = $3, version = version + 1, update_time = now()
+      `UPDATE upload_session SET size = $2, storage_state = $3, version = version + 1, update_time = now(),
+              busy_until = CASE WHEN $5 THEN NULL ELSE busy_until END
         WHERE id = $1 AND version = $4 RETURNING ${SESSION_COLUMNS}`,
-      [session.id, next.size, JSON.stringify(next.state), session.version],
+      [session.id, next.size, JSON.stringify(next.state), session.version, endLease],
     );
     if (!rows[0]) throw OciError.rangeNotSatisfiable('upload was modified concurrently');
     if (algorithmHash || session.size === 0) this.hashes.set(session.id, rows[0].version, rows[0].size, verifier.hash);
