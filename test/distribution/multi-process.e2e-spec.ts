@@ -54,6 +54,25 @@ describe.each(kinds)('uploads across api processes on %s storage', (storage) => 
     }
   });
 
+  it('serves a moved or deleted tag correctly from the other process at once (shared manifest cache)', async () => {
+    const [viaA, viaB] = [new RegistryClient(a.url), new RegistryClient(b.url)];
+    const first = await viaA.pushImage('library/moving', 'latest');
+    for (let i = 0; i < 3; i += 1) {
+      const get = await viaB.fetch('/v2/library/moving/manifests/latest');
+      expect(get.headers.get('docker-content-digest')).toBe(first.digest);
+      await get.arrayBuffer();
+    }
+    const second = await viaA.pushImage('library/moving', 'latest');
+    const moved = await viaB.fetch('/v2/library/moving/manifests/latest', { method: 'HEAD' });
+    expect(moved.headers.get('docker-content-digest')).toBe(second.digest);
+    const body = await viaB.fetch('/v2/library/moving/manifests/latest');
+    expect(Buffer.from(await body.arrayBuffer()).equals(second.manifest)).toBe(true);
+    expect((await viaA.fetch('/v2/library/moving/manifests/latest', { method: 'DELETE' })).status).toBe(202);
+    expect((await viaB.fetch('/v2/library/moving/manifests/latest')).status).toBe(404);
+    expect((await viaA.fetch(`/v2/library/moving/manifests/${first.digest}`, { method: 'DELETE' })).status).toBe(202);
+    expect((await viaB.fetch(`/v2/library/moving/manifests/${first.digest}`, { method: 'HEAD' })).status).toBe(404);
+  });
+
   it('finishes an upload after the process that started it was restarted', async () => {
     const client = new RegistryClient(a.url);
     const data = randomBytes(2 * 1024 * 1024);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RegistryCoreModule } from '@wharf/registry-core';
+import { ManifestCache } from './manifest-cache';
 import { ManifestService } from './manifest.service';
 import { PullTimeRecorder } from './pull-time-recorder';
 import { RegistryListingService } from './registry-listing.service';
@@ -7,7 +8,7 @@ import { RegistryListingService } from './registry-listing.service';
 /** Owns repositories, artifacts, tags and their references. */
 @Module({
   imports: [RegistryCoreModule],
-  providers: [ManifestService, RegistryListingService, PullTimeRecorder],
+  providers: [ManifestService, ManifestCache, RegistryListingService, PullTimeRecorder],
   exports: [ManifestService, RegistryListingService],
 })
 export class ArtifactsModule {}

@@ -11,6 +11,7 @@ import {
   type ParsedManifest,
   type RepositoryName,
 } from '@wharf/registry-core';
+import { ManifestCache } from './manifest-cache';
 import { PullTimeRecorder } from './pull-time-recorder';
 
 export interface StoredManifest {
@@ -42,12 +43,18 @@ export class ManifestService {
     private readonly sql: SqlClient,
     private readonly blobs: BlobStore,
     private readonly pulls: PullTimeRecorder,
+    private readonly cache: ManifestCache,
   ) {}
 
   async find(repository: string, reference: string, withBody: boolean): Promise<StoredManifest> {
     const byDigest = isDigest(reference);
     if (!byDigest && !isValidTag(reference)) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
-    const body = withBody ? ', a.manifest AS body' : '';
+    const cached = await this.cache.get(repository, reference);
+    if (cached.hit) {
+      if (withBody) this.pulls.record(cached.hit.artifactId, cached.hit.tagId);
+      return cached.hit;
+    }
+    const body = ', a.manifest AS body';
     const rows = await this.sql.query<StoredManifest>(
       byDigest
         ? `SELECT a.id AS "artifactId", NULL AS "tagId", a.digest, a.media_type AS "mediaType", a.size::float8 AS size${body}
@@ -60,6 +67,7 @@ export class ManifestService {
     );
     const manifest = rows[0];
     if (!manifest) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+    await this.cache.store(repository, reference, cached.generation, manifest as StoredManifest & { body: Buffer });
     if (withBody) this.pulls.record(manifest.artifactId, manifest.tagId);
     return manifest;
   }
@@ -99,6 +107,7 @@ export class ManifestService {
         );
       }
     });
+    await this.cache.invalidate(repo.name);
     return { digest, subject: parsed.subject?.digest, tags };
   }
 
@@ -110,6 +119,7 @@ export class ManifestService {
         [repository, reference],
       );
       if (rows.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+      await this.cache.invalidate(repository);
       return;
     }
     await this.sql.transaction(async (tx) => {
@@ -131,6 +141,7 @@ export class ManifestService {
       // artifact_blob is keyed by digest: keep it while the same manifest lives in another repository
       await tx.query(`DELETE FROM artifact_blob WHERE digest_af = $1 AND NOT EXISTS (SELECT 1 FROM artifact WHERE digest = $1)`, [reference]);
     });
+    await this.cache.invalidate(repository);
   }
 
   private async requireBlobs(tx: SqlExecutor, project: string, parsed: ParsedManifest): Promise<void> {
