@@ -2,15 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { REDIS } from '@wharf/redis';
 import type Redis from 'ioredis';
-
-export interface CachedManifest {
-  artifactId: string;
-  tagId: string | null;
-  digest: string;
-  mediaType: string;
-  size: number;
-  body: Buffer;
-}
+import type { StoredManifest } from './manifest.service';
 
 // larger manifests are served from Postgres; the cache is for the common small ones
 const MAX_CACHED_BYTES = 64 * 1024;
@@ -41,12 +33,12 @@ export class ManifestCache {
   ) {}
 
   /** The cached manifest, or a miss carrying the generation to store under after reading Postgres. */
-  async get(repository: string, reference: string): Promise<{ hit?: CachedManifest; generation: string | null }> {
+  async get(repository: string, reference: string): Promise<{ hit?: StoredManifest; generation: string | null }> {
     try {
       const [entry, generation] = await this.redis.mget(this.entryKey(repository, reference), this.generationKey(repository));
       const current = generation ?? '0';
       if (entry) {
-        const parsed = JSON.parse(entry) as Omit<CachedManifest, 'body'> & { g: string; body: string };
+        const parsed = JSON.parse(entry) as Omit<StoredManifest, 'body'> & { g: string; body: string };
         if (parsed.g === current) return { hit: { ...parsed, body: Buffer.from(parsed.body, 'base64') }, generation: current };
       }
       return { generation: current };
@@ -56,7 +48,7 @@ export class ManifestCache {
     }
   }
 
-  async store(repository: string, reference: string, generation: string | null, manifest: CachedManifest): Promise<void> {
+  async store(repository: string, reference: string, generation: string | null, manifest: StoredManifest): Promise<void> {
     if (generation === null || manifest.body.length > MAX_CACHED_BYTES) return;
     const value = JSON.stringify({ ...manifest, g: generation, body: manifest.body.toString('base64') });
     await this.redis

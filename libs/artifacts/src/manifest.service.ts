@@ -20,8 +20,7 @@ export interface StoredManifest {
   digest: string;
   mediaType: string;
   size: number;
-  /** present on GET, absent on HEAD */
-  body?: Buffer;
+  body: Buffer;
 }
 
 export interface PushedManifest {
@@ -46,29 +45,29 @@ export class ManifestService {
     private readonly cache: ManifestCache,
   ) {}
 
-  async find(repository: string, reference: string, withBody: boolean): Promise<StoredManifest> {
+  /** `isPull`: a GET (recorded as a pull), not a HEAD. The body comes along either way: it is small and cached. */
+  async find(repository: string, reference: string, isPull: boolean): Promise<StoredManifest> {
     const byDigest = isDigest(reference);
     if (!byDigest && !isValidTag(reference)) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
     const cached = await this.cache.get(repository, reference);
     if (cached.hit) {
-      if (withBody) this.pulls.record(cached.hit.artifactId, cached.hit.tagId);
+      if (isPull) this.pulls.record(cached.hit.artifactId, cached.hit.tagId);
       return cached.hit;
     }
-    const body = ', a.manifest AS body';
     const rows = await this.sql.query<StoredManifest>(
       byDigest
-        ? `SELECT a.id AS "artifactId", NULL AS "tagId", a.digest, a.media_type AS "mediaType", a.size::float8 AS size${body}
+        ? `SELECT a.id AS "artifactId", NULL AS "tagId", a.digest, a.media_type AS "mediaType", a.size::float8 AS size, a.manifest AS body
              FROM artifact a JOIN repository r ON r.repository_id = a.repository_id
             WHERE r.name = $1 AND a.digest = $2`
-        : `SELECT a.id AS "artifactId", t.id AS "tagId", a.digest, a.media_type AS "mediaType", a.size::float8 AS size${body}
+        : `SELECT a.id AS "artifactId", t.id AS "tagId", a.digest, a.media_type AS "mediaType", a.size::float8 AS size, a.manifest AS body
              FROM tag t JOIN repository r ON r.repository_id = t.repository_id JOIN artifact a ON a.id = t.artifact_id
             WHERE r.name = $1 AND t.name = $2`,
       [repository, reference],
     );
     const manifest = rows[0];
     if (!manifest) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
-    await this.cache.store(repository, reference, cached.generation, manifest as StoredManifest & { body: Buffer });
-    if (withBody) this.pulls.record(manifest.artifactId, manifest.tagId);
+    await this.cache.store(repository, reference, cached.generation, manifest);
+    if (isPull) this.pulls.record(manifest.artifactId, manifest.tagId);
     return manifest;
   }
 
