@@ -92,6 +92,28 @@ export class AppConfig {
   @Min(1)
   DATABASE_POOL_SIZE = 20;
 
+  /** password of the `admin` system administrator created on first start; when unset a random one is printed once */
+  @IsOptional()
+  @IsString()
+  @Matches(/^.{8,128}$/, { message: 'ADMIN_PASSWORD must be 8-128 characters' })
+  ADMIN_PASSWORD?: string;
+
+  /** the `service` (JWT audience) of docker tokens, as named in the WWW-Authenticate challenge */
+  @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'TOKEN_SERVICE must be 1-128 characters of [A-Za-z0-9_.:-]' })
+  TOKEN_SERVICE = 'wharf-registry';
+
+  /** lifetime of docker tokens */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  TOKEN_EXPIRATION_MINUTES = 30;
+
+  /** PEM RSA private key that signs docker tokens; when unset a key is generated on first start and kept in the database */
+  @IsOptional()
+  @IsString()
+  TOKEN_SIGNING_KEY_FILE?: string;
+
   get externalUrl(): string {
     return (this.EXTERNAL_URL ?? `http://127.0.0.1:${this.PORT}`).replace(/\/+$/, '');
   }

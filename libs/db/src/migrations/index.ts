@@ -1,4 +1,5 @@
 import { RegistryCore1764300000000 } from './1764300000000-registry-core';
+import { IdentityAccess1764400000000 } from './1764400000000-identity-access';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
-export const migrations = [RegistryCore1764300000000];
+export const migrations = [RegistryCore1764300000000, IdentityAccess1764400000000];

@@ -1,0 +1,28 @@
+/**
+ * A management-API error raised by domain code: the code and status Harbor answers with. The
+ * api maps it to `{"errors":[{"code","message"}]}`; the message must be safe to show.
+ */
+export type ApiErrorCode = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PRECONDITION' | 'PRECONDITION_FAILED' | 'TOO_MANY_REQUESTS';
+
+const STATUS: Record<ApiErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PRECONDITION: 412,
+  PRECONDITION_FAILED: 412,
+  TOO_MANY_REQUESTS: 429,
+};
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = STATUS[code];
+  }
+}

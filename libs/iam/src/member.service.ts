@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { SqlClient } from '@wharf/db';
+import { ApiError } from '@wharf/errors';
+import { ROLE_NAMES, type ProjectRoleId } from './rbac';
+
+export interface ProjectMember {
+  id: number;
+  project_id: number;
+  entity_id: number;
+  entity_name: string;
+  entity_type: 'u';
+  role_id: ProjectRoleId;
+  role_name: string;
+}
+
+const SELECT = `SELECT m.id, m.project_id, m.entity_id, u.username AS entity_name, m.entity_type, m.role AS role_id
+  FROM project_member m JOIN harbor_user u ON u.user_id = m.entity_id`;
+
+const withRoleName = (m: Omit<ProjectMember, 'role_name'>): ProjectMember => ({ ...m, role_name: ROLE_NAMES[m.role_id] });
+
+/** Users' roles in projects (Harbor's project_member; groups are not supported yet). */
+@Injectable()
+export class MemberService {
+  constructor(private readonly sql: SqlClient) {}
+
+  async roleOf(userId: number, projectId: number): Promise<ProjectRoleId | null> {
+    const rows = await this.sql.query<{ role: ProjectRoleId }>(
+      `SELECT role FROM project_member WHERE project_id = $1 AND entity_id = $2 AND entity_type = 'u'`,
+      [projectId, userId],
+    );
+    return rows[0]?.role ?? null;
+  }
+
+  /** Project ids where the user is a member (any role). */
+  async projectsOf(userId: number): Promise<number[]> {
+    const rows = await this.sql.query<{ project_id: number }>(`SELECT project_id FROM project_member WHERE entity_id = $1 AND entity_type = 'u'`, [userId]);
+    return rows.map((r) => r.project_id);
+  }
+
+  async add(projectId: number, userId: number, role: ProjectRoleId): Promise<ProjectMember> {
+    try {
+      const rows = await this.sql.query<{ id: number }>(
+        `INSERT INTO project_member (project_id, entity_id, entity_type, role) VALUES ($1, $2, 'u', $3) RETURNING id`,
+        [projectId, userId, role],
+      );
+      return this.get(projectId, rows[0].id);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', 'the user is already a member of this project');
+      throw error;
+    }
+  }
+
+  async get(projectId: number, memberId: number): Promise<ProjectMember> {
+    const rows = await this.sql.query<Omit<ProjectMember, 'role_name'>>(`${SELECT} WHERE m.project_id = $1 AND m.id = $2`, [projectId, memberId]);
+    if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
+    return withRoleName(rows[0]);
+  }
+
+  async list(projectId: number, filter: { entityName?: string; offset: number; limit: number }): Promise<{ items: ProjectMember[]; total: number }> {
+    const pattern = filter.entityName ? `%${filter.entityName.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const where = `WHERE m.project_id = $1 AND ($2::varchar IS NULL OR u.username LIKE $2)`;
+    const [rows, count] = await Promise.all([
+      this.sql.query<Omit<ProjectMember, 'role_name'>>(`${SELECT} ${where} ORDER BY m.id LIMIT $3 OFFSET $4`, [projectId, pattern, filter.limit, filter.offset]),
+      this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM project_member m JOIN harbor_user u ON u.user_id = m.entity_id ${where}`, [projectId, pattern]),
+    ]);
+    return { items: rows.map(withRoleName), total: Number(count[0].n) };
+  }
+
+  async updateRole(projectId: number, memberId: number, role: ProjectRoleId): Promise<ProjectMember> {
+    const rows = await this.sql.query(`UPDATE project_member SET role = $3, update_time = now() WHERE project_id = $1 AND id = $2 RETURNING id`, [projectId, memberId, role]);
+    if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
+    return this.get(projectId, memberId);
+  }
+
+  async remove(projectId: number, memberId: number): Promise<ProjectMember> {
+    const member = await this.get(projectId, memberId);
+    await this.sql.query(`DELETE FROM project_member WHERE project_id = $1 AND id = $2`, [projectId, memberId]);
+    return member;
+  }
+}

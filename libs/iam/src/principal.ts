@@ -1,0 +1,45 @@
+/** Who is calling, once credentials have been checked. */
+export type Principal = AnonymousPrincipal | UserPrincipal | RobotPrincipal;
+
+export interface AnonymousPrincipal {
+  kind: 'anonymous';
+}
+
+export interface UserPrincipal {
+  kind: 'user';
+  id: number;
+  username: string;
+  sysadmin: boolean;
+}
+
+export interface RobotAccess {
+  resource: string;
+  action: string;
+}
+
+export interface RobotPermissionGrant {
+  kind: 'project';
+  /** a project name, or '*' for every project (system robots only) */
+  namespace: string;
+  access: RobotAccess[];
+}
+
+export interface RobotPrincipal {
+  kind: 'robot';
+  id: number;
+  /** the login name, robot$... */
+  name: string;
+  level: 'system' | 'project';
+  projectId: number | null;
+  permissions: RobotPermissionGrant[];
+}
+
+export const ANONYMOUS: AnonymousPrincipal = { kind: 'anonymous' };
+
+export function principalName(principal: Principal): string {
+  if (principal.kind === 'user') return principal.username;
+  if (principal.kind === 'robot') return principal.name;
+  return 'anonymous';
+}
+
+export const isSysadmin = (principal: Principal): boolean => principal.kind === 'user' && principal.sysadmin;

@@ -1,0 +1,221 @@
+import { Injectable } from '@nestjs/common';
+import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { ApiError } from '@wharf/errors';
+import { randomInt } from 'node:crypto';
+import { PasswordHasher } from './password-hasher';
+import type { RobotPermissionGrant, RobotPrincipal } from './principal';
+import { isKnownPermission } from './rbac';
+
+export const ROBOT_PREFIX = 'robot$';
+
+export interface Robot {
+  id: number;
+  /** full login name */
+  name: string;
+  description: string;
+  level: 'system' | 'project';
+  project_id: number | null;
+  disable: boolean;
+  duration: number;
+  /** unix seconds, -1 for never (Harbor's shape) */
+  expires_at: number;
+  permissions: RobotPermissionGrant[];
+  creator_ref: string;
+  creation_time: Date;
+  update_time: Date;
+}
+
+export interface RobotSpec {
+  /** short name, without prefix or project */
+  name: string;
+  description?: string;
+  level: 'system' | 'project';
+  /** set for project robots: the one project its permissions may name */
+  project?: { id: number; name: string };
+  duration: number;
+  disable?: boolean;
+  permissions: RobotPermissionGrant[];
+}
+
+interface RobotRow {
+  id: number;
+  name: string;
+  description: string;
+  level: 'system' | 'project';
+  project_id: number | null;
+  disabled: boolean;
+  duration: number;
+  expires_at: Date | null;
+  creator_ref: string;
+  creation_time: Date;
+  update_time: Date;
+  permissions: RobotPermissionGrant[] | null;
+}
+
+const SELECT = `SELECT r.id, r.name, r.description, r.level, r.project_id, r.disabled, r.duration, r.expires_at, r.creator_ref, r.creation_time, r.update_time,
+  (SELECT json_agg(json_build_object('kind', p.kind, 'namespace', p.namespace, 'access', p.access) ORDER BY p.id) FROM robot_permission p WHERE p.robot_id = r.id) AS permissions
+  FROM robot r`;
+
+const SECRET_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+/** A random secret with Harbor's shape (32 characters, upper, lower and digits). */
+export function generateSecret(): string {
+  for (;;) {
+    const secret = Array.from({ length: 32 }, () => SECRET_ALPHABET[randomInt(SECRET_ALPHABET.length)]).join('');
+    if (/[A-Z]/.test(secret) && /[a-z]/.test(secret) && /[0-9]/.test(secret)) return secret;
+  }
+}
+
+/**
+ * Robot accounts: machine identities with explicit permissions per project and an optional
+ * expiry. The secret is shown once (on create and refresh) and kept only as a hash.
+ */
+@Injectable()
+export class RobotService {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  static fullName(spec: { name: string; level: 'system' | 'project'; project?: { name: string } }): string {
+    return spec.level === 'project' ? `${ROBOT_PREFIX}${spec.project?.name}+${spec.name}` : `${ROBOT_PREFIX}${spec.name}`;
+  }
+
+  async create(spec: RobotSpec, creator: string): Promise<{ robot: Robot; secret: string }> {
+    this.validate(spec);
+    const secret = generateSecret();
+    const name = RobotService.fullName(spec);
+    const id = await this.sql.transaction(async (tx) => {
+      try {
+        const rows = await tx.query<{ id: number }>(
+          `INSERT INTO robot (name, description, level, project_id, secret_hash, disabled, duration, expires_at, creator_ref)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $7::int < 0 THEN NULL ELSE now() + make_interval(days => $7::int) END, $8)
+           RETURNING id`,
+          [name, spec.description ?? '', spec.level, spec.project?.id ?? null, await this.hasher.hash(secret), spec.disable ?? false, spec.duration, creator],
+        );
+        await this.writePermissions(tx, rows[0].id, spec.permissions);
+        return rows[0].id;
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', `robot account ${name} already exists`);
+        throw error;
+      }
+    });
+    return { robot: await this.get(id), secret };
+  }
+
+  async get(id: number): Promise<Robot> {
+    const rows = await this.sql.query<RobotRow>(`${SELECT} WHERE r.id = $1`, [id]);
+    if (!rows[0]) throw new ApiError('NOT_FOUND', `robot ${id} not found`);
+    return toRobot(rows[0]);
+  }
+
+  async list(filter: { level?: 'system' | 'project'; projectId?: number; offset: number; limit: number }): Promise<{ items: Robot[]; total: number }> {
+    const where = `WHERE ($1::varchar IS NULL OR r.level = $1) AND ($2::int IS NULL OR r.project_id = $2)`;
+    const params = [filter.level ?? null, filter.projectId ?? null];
+    const [rows, count] = await Promise.all([
+      this.sql.query<RobotRow>(`${SELECT} ${where} ORDER BY r.id LIMIT $3 OFFSET $4`, [...params, filter.limit, filter.offset]),
+      this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM robot r ${where}`, params),
+    ]);
+    return { items: rows.map(toRobot), total: Number(count[0].n) };
+  }
+
+  /** Replaces description, duration, disable and permissions; name and level never change. */
+  async update(id: number, spec: RobotSpec): Promise<Robot> {
+    this.validate(spec);
+    await this.sql.transaction(async (tx) => {
+      const rows = await tx.query(
+        `UPDATE robot SET description = $2, disabled = $3, duration = $4,
+                expires_at = CASE WHEN $4::int < 0 THEN NULL ELSE creation_time + make_interval(days => $4::int) END, update_time = now()
+          WHERE id = $1 RETURNING id`,
+        [id, spec.description ?? '', spec.disable ?? false, spec.duration],
+      );
+      if (!rows[0]) throw new ApiError('NOT_FOUND', `robot ${id} not found`);
+      await tx.query(`DELETE FROM robot_permission WHERE robot_id = $1`, [id]);
+      await this.writePermissions(tx, id, spec.permissions);
+    });
+    return this.get(id);
+  }
+
+  /** A new secret (random unless given); the old one stops working at once. */
+  async refreshSecret(id: number, given?: string): Promise<string> {
+    if (given !== undefined && (given.length < 8 || given.length > 128 || !/[A-Z]/.test(given) || !/[a-z]/.test(given) || !/[0-9]/.test(given))) {
+      throw new ApiError('BAD_REQUEST', 'secret must be 8-128 characters with at least one upper-case letter, one lower-case letter and one digit');
+    }
+    const secret = given ?? generateSecret();
+    const rows = await this.sql.query(`UPDATE robot SET secret_hash = $2, update_time = now() WHERE id = $1 RETURNING id`, [id, await this.hasher.hash(secret)]);
+    if (!rows[0]) throw new ApiError('NOT_FOUND', `robot ${id} not found`);
+    return secret;
+  }
+
+  async delete(id: number): Promise<Robot> {
+    const robot = await this.get(id);
+    await this.sql.query(`DELETE FROM robot WHERE id = $1`, [id]);
+    return robot;
+  }
+
+  /** The robot these credentials belong to, when enabled, unexpired and the secret matches; else null. */
+  async authenticate(name: string, secret: string): Promise<RobotPrincipal | null> {
+    const rows = await this.sql.query<RobotRow & { secret_hash: string }>(
+      `SELECT q.*, r2.secret_hash FROM (${SELECT} WHERE r.name = $1) q JOIN robot r2 ON r2.id = q.id`,
+      [name],
+    );
+    const row = rows[0];
+    if (!row || row.disabled || (row.expires_at !== null && row.expires_at.getTime() <= Date.now())) return null;
+    if (!(await this.hasher.verify(secret, row.secret_hash))) return null;
+    return { kind: 'robot', id: row.id, name: row.name, level: row.level, projectId: row.project_id, permissions: row.permissions ?? [] };
+  }
+
+  /** The robot a token was issued to, while it stays enabled and unexpired (no secret: the token proves it). */
+  async principalByName(name: string): Promise<RobotPrincipal | null> {
+    const rows = await this.sql.query<RobotRow>(`${SELECT} WHERE r.name = $1`, [name]);
+    const row = rows[0];
+    if (!row || row.disabled || (row.expires_at !== null && row.expires_at.getTime() <= Date.now())) return null;
+    return { kind: 'robot', id: row.id, name: row.name, level: row.level, projectId: row.project_id, permissions: row.permissions ?? [] };
+  }
+
+  private validate(spec: RobotSpec): void {
+    if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(spec.name) || spec.name.length > 128) {
+      throw new ApiError('BAD_REQUEST', 'robot name must be 1-128 lower-case letters, digits and single separators (. _ -)');
+    }
+    if (!Number.isInteger(spec.duration) || spec.duration === 0 || spec.duration < -1 || spec.duration > 36500) {
+      throw new ApiError('BAD_REQUEST', 'duration must be a number of days (1-36500) or -1 for never');
+    }
+    if (spec.permissions.length === 0) throw new ApiError('BAD_REQUEST', 'a robot needs at least one permission');
+    for (const grant of spec.permissions) {
+      if (grant.kind !== 'project') throw new ApiError('BAD_REQUEST', `permission kind ${String(grant.kind)} is not supported (use "project")`);
+      if (spec.level === 'project' && grant.namespace !== spec.project?.name) {
+        throw new ApiError('BAD_REQUEST', `a project robot may only hold permissions in its own project ${spec.project?.name}`);
+      }
+      if (!Array.isArray(grant.access) || grant.access.length === 0) throw new ApiError('BAD_REQUEST', `permission for ${grant.namespace} lists no access`);
+      for (const access of grant.access) {
+        if (!isKnownPermission(access.resource, access.action)) {
+          throw new ApiError('BAD_REQUEST', `unknown permission ${String(access.resource)}:${String(access.action)}`);
+        }
+      }
+    }
+  }
+
+  private async writePermissions(tx: SqlExecutor, robotId: number, grants: RobotPermissionGrant[]): Promise<void> {
+    for (const grant of grants) {
+      const access = grant.access.map(({ resource, action }) => ({ resource, action }));
+      await tx.query(`INSERT INTO robot_permission (robot_id, kind, namespace, access) VALUES ($1, $2, $3, $4)`, [robotId, grant.kind, grant.namespace, JSON.stringify(access)]);
+    }
+  }
+}
+
+function toRobot(row: RobotRow): Robot {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    level: row.level,
+    project_id: row.project_id,
+    disable: row.disabled,
+    duration: row.duration,
+    expires_at: row.expires_at ? Math.floor(row.expires_at.getTime() / 1000) : -1,
+    permissions: row.permissions ?? [],
+    creator_ref: row.creator_ref,
+    creation_time: row.creation_time,
+    update_time: row.update_time,
+  };
+}

@@ -1,0 +1,171 @@
+import { Injectable } from '@nestjs/common';
+import { SqlClient } from '@wharf/db';
+import { ApiError } from '@wharf/errors';
+import { PasswordHasher } from './password-hasher';
+
+export interface User {
+  user_id: number;
+  username: string;
+  email: string | null;
+  realname: string;
+  comment: string;
+  sysadmin_flag: boolean;
+  creation_time: Date;
+  update_time: Date;
+}
+
+export interface NewUser {
+  username: string;
+  password: string;
+  email?: string;
+  realname?: string;
+  comment?: string;
+}
+
+export interface UserProfile {
+  email?: string;
+  realname?: string;
+  comment?: string;
+}
+
+export interface UserQuery {
+  username?: string;
+  /** exact match instead of substring */
+  exact?: boolean;
+  offset: number;
+  limit: number;
+}
+
+const COLUMNS = `user_id, username, email, realname, comment, sysadmin_flag, creation_time, update_time`;
+
+/** Harbor's rule: 8-128 characters with at least one upper-case letter, one lower-case letter and one digit. */
+export function checkPasswordStrength(password: string): void {
+  if (password.length < 8 || password.length > 128 || !/[A-Z]/.test(password) || !/[a-z]/.test(password) || !/[0-9]/.test(password)) {
+    throw new ApiError('BAD_REQUEST', 'password must be 8-128 characters with at least one upper-case letter, one lower-case letter and one digit');
+  }
+}
+
+/** Users of the database auth mode. Passwords are stored as scrypt hashes and never leave this class. */
+@Injectable()
+export class UserService {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async create(input: NewUser, options: { sysadmin?: boolean; checkStrength?: boolean } = {}): Promise<User> {
+    if (options.checkStrength !== false) checkPasswordStrength(input.password);
+    const hash = await this.hasher.hash(input.password);
+    try {
+      const rows = await this.sql.query<User>(
+        `INSERT INTO harbor_user (username, email, realname, comment, password_hash, sysadmin_flag)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+        [input.username, input.email ?? null, input.realname ?? '', input.comment ?? '', hash, options.sysadmin ?? false],
+      );
+      return rows[0];
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        const field = String((error as { constraint?: string }).constraint ?? '').includes('email') ? 'email' : 'username';
+        throw new ApiError('CONFLICT', `a user with this ${field} already exists`);
+      }
+      throw error;
+    }
+  }
+
+  /** Creates `admin` unless it exists; true when this call created it (so only one replica announces the password). */
+  async ensureAdmin(password: string): Promise<boolean> {
+    const hash = await this.hasher.hash(password);
+    const rows = await this.sql.query(
+      `INSERT INTO harbor_user (username, realname, comment, password_hash, sysadmin_flag)
+       VALUES ('admin', 'system admin', 'created on first start', $1, true) ON CONFLICT (username) DO NOTHING RETURNING user_id`,
+      [hash],
+    );
+    return rows.length > 0;
+  }
+
+  async get(id: number): Promise<User> {
+    const rows = await this.sql.query<User>(`SELECT ${COLUMNS} FROM harbor_user WHERE user_id = $1`, [id]);
+    if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+    return rows[0];
+  }
+
+  async findByName(username: string): Promise<User | null> {
+    const rows = await this.sql.query<User>(`SELECT ${COLUMNS} FROM harbor_user WHERE username = $1`, [username]);
+    return rows[0] ?? null;
+  }
+
+  async list(query: UserQuery): Promise<{ items: User[]; total: number }> {
+    const pattern = query.username === undefined ? null : query.exact ? query.username : `%${escapeLike(query.username)}%`;
+    const rows = await this.sql.query<User & { total: string }>(
+      `SELECT ${COLUMNS}, count(*) OVER () AS total FROM harbor_user
+        WHERE $1::varchar IS NULL OR username LIKE $1
+        ORDER BY user_id LIMIT $2 OFFSET $3`,
+      [pattern, query.limit, query.offset],
+    );
+    const total = rows[0] ? Number(rows[0].total) : await this.count(pattern);
+    return { items: rows.map(({ total: _total, ...user }) => user), total };
+  }
+
+  async updateProfile(id: number, profile: UserProfile): Promise<User> {
+    try {
+      const rows = await this.sql.query<User>(
+        `UPDATE harbor_user SET email = COALESCE($2, email), realname = COALESCE($3, realname), comment = COALESCE($4, comment), update_time = now()
+          WHERE user_id = $1 RETURNING ${COLUMNS}`,
+        [id, profile.email ?? null, profile.realname ?? null, profile.comment ?? null],
+      );
+      if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+      return rows[0];
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', 'a user with this email already exists');
+      throw error;
+    }
+  }
+
+  /** `oldPassword` is required unless a system administrator resets someone else's password. */
+  async changePassword(id: number, newPassword: string, oldPassword: string | undefined): Promise<void> {
+    checkPasswordStrength(newPassword);
+    const rows = await this.sql.query<{ password_hash: string }>(`SELECT password_hash FROM harbor_user WHERE user_id = $1`, [id]);
+    if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+    if (oldPassword !== undefined) {
+      if (!(await this.hasher.verify(oldPassword, rows[0].password_hash))) throw new ApiError('FORBIDDEN', 'the old password is wrong');
+      if (oldPassword === newPassword) throw new ApiError('BAD_REQUEST', 'the new password must differ from the old one');
+    }
+    await this.sql.query(`UPDATE harbor_user SET password_hash = $2, update_time = now() WHERE user_id = $1`, [id, await this.hasher.hash(newPassword)]);
+  }
+
+  async setSysadmin(id: number, sysadmin: boolean): Promise<void> {
+    const rows = await this.sql.query(`UPDATE harbor_user SET sysadmin_flag = $2, update_time = now() WHERE user_id = $1 RETURNING user_id`, [id, sysadmin]);
+    if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+  }
+
+  async delete(id: number): Promise<User> {
+    const rows = await this.sql.query<User>(`DELETE FROM harbor_user WHERE user_id = $1 RETURNING ${COLUMNS}`, [id]);
+    if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+    return rows[0];
+  }
+
+  /** The user whose password this is, or null (unknown user and wrong password are not told apart). */
+  async verifyPassword(username: string, password: string): Promise<User | null> {
+    const rows = await this.sql.query<User & { password_hash: string }>(`SELECT ${COLUMNS}, password_hash FROM harbor_user WHERE username = $1`, [username]);
+    const row = rows[0];
+    if (!row) {
+      // spend the same time as a real check, so response times do not reveal which names exist
+      await this.hasher.verify(password, DUMMY_HASH);
+      return null;
+    }
+    if (!(await this.hasher.verify(password, row.password_hash))) return null;
+    const { password_hash: _hash, ...user } = row;
+    return user;
+  }
+
+  private async count(pattern: string | null): Promise<number> {
+    const rows = await this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM harbor_user WHERE $1::varchar IS NULL OR username LIKE $1`, [pattern]);
+    return Number(rows[0].n);
+  }
+}
+
+const DUMMY_HASH = '$scrypt$N=16384,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+export function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
