@@ -84,12 +84,16 @@ export class ManifestService {
     }
     const parsedDigest = parseDigest(digest);
     await this.blobs.storeBytes(parsedDigest, body);
+    const manifestBlob = await this.blobs.record(parsedDigest, body.length);
     // protect the referenced blobs from a GC sweep racing this push (a short statement of its own:
     // inside the transaction its row locks would serialise every push that shares a layer)
     await this.blobs.touch([...new Set(parsed.blobs.map((b) => b.digest))]);
     await this.sql.transaction(async (tx) => {
+      // KEY SHARE: concurrent pushes go on side by side, but a delete that gives quota back
+      // (FOR UPDATE, below) runs strictly before or after this push, never across it
+      await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [projectId]);
       await this.requireBlobs(tx, repo.project, parsed);
-      await this.blobs.register(projectId, parsedDigest, body.length, tx);
+      await this.blobs.linkToProject(projectId, manifestBlob, tx);
       const repositoryId = await this.upsertRepository(tx, projectId, repo.name);
       const artifactId = await this.upsertArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
       await this.linkChildren(tx, repositoryId, artifactId, parsed);
@@ -122,6 +126,10 @@ export class ManifestService {
       return;
     }
     await this.sql.transaction(async (tx) => {
+      const project = await tx.query<{ project_id: number }>(
+        `SELECT p.project_id FROM project p JOIN repository r ON r.project_id = p.project_id WHERE r.name = $1 FOR UPDATE OF p`,
+        [repository],
+      );
       const parents = await tx.query<{ digest: string }>(
         `SELECT p.digest FROM artifact_reference ar
            JOIN artifact c ON c.id = ar.child_id JOIN repository r ON r.repository_id = c.repository_id
@@ -137,10 +145,31 @@ export class ManifestService {
         [repository, reference],
       );
       if (deleted.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+      await this.releaseUnreferencedBlobs(tx, project[0].project_id, reference);
       // artifact_blob is keyed by digest: keep it while the same manifest lives in another repository
       await tx.query(`DELETE FROM artifact_blob WHERE digest_af = $1 AND NOT EXISTS (SELECT 1 FROM artifact WHERE digest = $1)`, [reference]);
     });
     await this.cache.invalidate(repository);
+  }
+
+  /**
+   * Gives the quota back: blobs of the deleted artifact that no other artifact of the project
+   * uses are unlinked from it and their size subtracted. The bytes stay for GC. The caller holds
+   * the project row lock, so no push of this project is half-way through.
+   */
+  private async releaseUnreferencedBlobs(tx: SqlExecutor, projectId: number, artifactDigest: string): Promise<void> {
+    await tx.query(
+      `WITH released AS (
+         DELETE FROM project_blob pb USING blob b
+          WHERE pb.blob_id = b.id AND pb.project_id = $1
+            AND b.digest IN (SELECT digest_blob FROM artifact_blob WHERE digest_af = $2)
+            AND NOT EXISTS (SELECT 1 FROM artifact a JOIN artifact_blob ab ON ab.digest_af = a.digest
+                             WHERE a.project_id = $1 AND ab.digest_blob = b.digest)
+          RETURNING b.size
+       )
+       UPDATE project SET storage_used = GREATEST(storage_used - COALESCE((SELECT sum(size) FROM released), 0), 0) WHERE project_id = $1`,
+      [projectId, artifactDigest],
+    );
   }
 
   private async requireBlobs(tx: SqlExecutor, project: string, parsed: ParsedManifest): Promise<void> {

@@ -1,2 +1,6 @@
 export * from './project-lookup.service';
+export * from './project-metadata';
+export * from './project-name';
+export * from './project.service';
 export * from './projects.module';
+export * from './system-settings.service';

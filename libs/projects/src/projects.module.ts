@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
+import { IamModule } from '@wharf/iam';
 import { ProjectLookupService } from './project-lookup.service';
+import { ProjectService } from './project.service';
+import { SystemSettingsService } from './system-settings.service';
 
-/** Owns projects: the namespace every repository lives in. */
+/** Owns projects: the namespace every repository lives in, its metadata and storage quota. */
 @Module({
-  providers: [ProjectLookupService],
-  exports: [ProjectLookupService],
+  imports: [IamModule],
+  providers: [ProjectLookupService, ProjectService, SystemSettingsService],
+  exports: [ProjectLookupService, ProjectService, SystemSettingsService, IamModule],
 })
 export class ProjectsModule {}

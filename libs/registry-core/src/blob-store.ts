@@ -64,7 +64,9 @@ export class BlobStore {
   async mount(fromProject: string, toProjectId: number, digest: string): Promise<BlobInfo | null> {
     const source = await this.findInProject(fromProject, digest);
     if (!source || (await this.touch([digest])).size === 0) return null;
-    await this.sql.query(`INSERT INTO project_blob (project_id, blob_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [toProjectId, source.id]);
+    // a blob new to the project costs quota as an upload would: 403 DENIED beyond the limit
+    await this.assertQuotaAllows(toProjectId, digest, source.size);
+    await this.sql.transaction((tx) => this.linkToProject(toProjectId, source, tx));
     return source;
   }
 
@@ -75,6 +77,7 @@ export class BlobStore {
    */
   async putVerified(projectId: number, digestValue: string, body: Readable, contentLength?: number): Promise<BlobInfo> {
     const digest = parseDigest(digestValue);
+    if (contentLength !== undefined) await this.assertQuotaAllows(projectId, digest.digest, contentLength);
     const verifier = new VerifyingStream({ algorithm: digest.algorithm, expectedDigest: digest.digest, expectedSize: contentLength });
     if ((await this.touch([digest.digest])).size > 0) {
       await pipeline(body, verifier, discard()).catch((error) => {
@@ -93,7 +96,7 @@ export class BlobStore {
 
   /**
    * Stores small content already in memory (a manifest) under its digest unless it is there;
-   * the caller registers the row with `register`, in its own transaction.
+   * the caller records the row (`record`) and links it (`linkToProject`) in its own transaction.
    */
   async storeBytes(digest: ParsedDigest, bytes: Buffer): Promise<void> {
     if ((await this.touch([digest.digest])).size > 0) return;
@@ -103,6 +106,12 @@ export class BlobStore {
 
   /** Publishes a verified staging object under its digest (the end of a chunked upload). */
   async publishStaged(projectId: number, digest: ParsedDigest, stagingKey: string, size: number): Promise<BlobInfo> {
+    try {
+      await this.assertQuotaAllows(projectId, digest.digest, size);
+    } catch (error) {
+      await this.driver.delete(stagingKey);
+      throw error;
+    }
     if ((await this.touch([digest.digest])).size > 0) {
       await this.driver.delete(stagingKey);
     } else {
@@ -120,31 +129,82 @@ export class BlobStore {
     return this.driver.presignedReadUrl(blobKey(parseDigest(digest)), expiresInSeconds);
   }
 
-  /** Unlinks a blob from a project (blob DELETE); the bytes stay until GC finds nothing references them. */
+  /** Unlinks a blob from a project (blob DELETE) and gives its size back to the quota; the bytes stay until GC finds nothing references them. */
   async unlinkFromProject(projectName: string, digest: string): Promise<boolean> {
-    const rows = await this.sql.query(
-      `DELETE FROM project_blob pb USING blob b, project p
-        WHERE pb.blob_id = b.id AND pb.project_id = p.project_id AND b.digest = $1 AND p.name = $2
-        RETURNING pb.id`,
-      [digest, projectName],
-    );
-    return rows.length > 0;
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query<{ project_id: number; size: string }>(
+        `DELETE FROM project_blob pb USING blob b, project p
+          WHERE pb.blob_id = b.id AND pb.project_id = p.project_id AND b.digest = $1 AND p.name = $2
+          RETURNING pb.project_id, b.size`,
+        [digest, projectName],
+      );
+      if (rows.length === 0) return false;
+      await tx.query(`UPDATE project SET storage_used = GREATEST(storage_used - $2, 0) WHERE project_id = $1`, [rows[0].project_id, rows[0].size]);
+      return true;
+    });
   }
 
-  /** Records a stored blob (status none, new version) and links it to the project. */
-  async register(projectId: number, digest: ParsedDigest, size: number, executor: SqlExecutor = this.sql): Promise<BlobInfo> {
-    const rows = await executor.query<BlobInfo>(
-      `WITH b AS (
-         INSERT INTO blob (digest, size) VALUES ($1, $2)
-         ON CONFLICT (digest) DO UPDATE SET status = 'none', version = blob.version + 1, update_time = now()
-         RETURNING id, digest, size::float8 AS size, content_type AS "contentType"
-       ), link AS (
-         INSERT INTO project_blob (project_id, blob_id) SELECT $3, id FROM b ON CONFLICT DO NOTHING
-       )
-       SELECT * FROM b`,
-      [digest.digest, size, projectId],
+  /**
+   * Refuses (403 DENIED, naming the quota) a blob of `size` bytes the project does not hold yet
+   * when it would take the project past its storage limit. Called before any byte is written;
+   * `register` charges the quota atomically, so concurrent pushes cannot overshoot it either.
+   */
+  async assertQuotaAllows(projectId: number, digest: string, size: number): Promise<void> {
+    const rows = await this.sql.query<{ name: string; storage_limit: string; storage_used: string; held: boolean }>(
+      `SELECT p.name, p.storage_limit, p.storage_used,
+              EXISTS (SELECT 1 FROM project_blob pb JOIN blob b ON b.id = pb.blob_id WHERE pb.project_id = p.project_id AND b.digest = $2) AS held
+         FROM project p WHERE p.project_id = $1`,
+      [projectId, digest],
+    );
+    const project = rows[0];
+    if (!project || project.held) return;
+    const limit = Number(project.storage_limit);
+    if (limit >= 0 && Number(project.storage_used) + size > limit) throw quotaExceeded(project.name, limit, Number(project.storage_used), size);
+  }
+
+  /**
+   * Records a stored blob (status none, new version) and links it to the project, charging its
+   * size to the project's quota when the link is new; over the limit: 403 DENIED, not linked.
+   */
+  async register(projectId: number, digest: ParsedDigest, size: number): Promise<BlobInfo> {
+    const blob = await this.record(digest, size);
+    await this.sql.transaction((tx) => this.linkToProject(projectId, blob, tx));
+    return blob;
+  }
+
+  /**
+   * The blob's row (status none, new version), written on its own statement before any link,
+   * so bytes in storage never lack a row GC can find even when the push then fails.
+   */
+  async record(digest: ParsedDigest, size: number): Promise<BlobInfo> {
+    const rows = await this.sql.query<BlobInfo>(
+      `INSERT INTO blob (digest, size) VALUES ($1, $2)
+       ON CONFLICT (digest) DO UPDATE SET status = 'none', version = blob.version + 1, update_time = now()
+       RETURNING id, digest, size::float8 AS size, content_type AS "contentType"`,
+      [digest.digest, size],
     );
     return rows[0];
+  }
+
+  /**
+   * Links a recorded blob to a project inside the caller's transaction, charging the quota
+   * when the link is new. Over the limit it throws 403 DENIED naming the quota, and the
+   * caller's transaction rolls back with nothing linked.
+   */
+  async linkToProject(projectId: number, blob: BlobInfo, tx: SqlExecutor): Promise<void> {
+    const linked = await tx.query(`INSERT INTO project_blob (project_id, blob_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id`, [projectId, blob.id]);
+    if (linked.length === 0) return;
+    const charged = await tx.query(
+      `UPDATE project SET storage_used = storage_used + $2
+        WHERE project_id = $1 AND (storage_limit < 0 OR storage_used + $2 <= storage_limit) RETURNING project_id`,
+      [projectId, blob.size],
+    );
+    if (charged.length > 0) return;
+    const project = await tx.query<{ name: string; storage_limit: string; storage_used: string }>(
+      `SELECT name, storage_limit, storage_used FROM project WHERE project_id = $1`,
+      [projectId],
+    );
+    throw quotaExceeded(project[0]?.name ?? String(projectId), Number(project[0]?.storage_limit), Number(project[0]?.storage_used), blob.size);
   }
 
   // GC is removing this blob right now; writing before it finishes would let it delete our bytes
@@ -157,6 +217,14 @@ export class BlobStore {
       await sleep(100);
     }
   }
+}
+
+function quotaExceeded(project: string, limit: number, used: number, size: number): OciError {
+  return new OciError(
+    'DENIED',
+    `quota exceeded: project ${project} has a storage quota of ${limit} bytes with ${used} used; this push needs ${size} more`,
+    { project, limit, used, size },
+  );
 }
 
 function discard(): Writable {

@@ -1,0 +1,232 @@
+import { Injectable } from '@nestjs/common';
+import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { ApiError } from '@wharf/errors';
+import { MemberService, ProjectRole, type AccessProject, type Principal } from '@wharf/iam';
+import { checkMetadata } from './project-metadata';
+import { checkProjectName } from './project-name';
+import { SystemSettingsService } from './system-settings.service';
+
+export interface Project {
+  project_id: number;
+  name: string;
+  owner_id: number | null;
+  owner_name: string;
+  registry_id: number | null;
+  creation_time: Date;
+  update_time: Date;
+  deleted: boolean;
+  repo_count: number;
+  metadata: Record<string, string>;
+}
+
+export interface NewProject {
+  project_name: string;
+  public?: boolean;
+  metadata?: Record<string, unknown>;
+  /** bytes, -1 unlimited; the system default when absent */
+  storage_limit?: number;
+  registry_id?: number | null;
+}
+
+export interface ProjectChanges {
+  public?: boolean;
+  metadata?: Record<string, unknown>;
+  storage_limit?: number;
+}
+
+export interface ProjectQuery {
+  name?: string;
+  /** exact name match (q=name=foo) instead of substring */
+  exactName?: boolean;
+  public?: boolean;
+  owner?: string;
+  /** undefined: every project (system admin); else the ids the caller is a member of, plus public ones */
+  visibleIds?: number[];
+  offset: number;
+  limit: number;
+}
+
+export interface ProjectSummary {
+  repo_count: number;
+  project_admin_count: number;
+  maintainer_count: number;
+  developer_count: number;
+  guest_count: number;
+  limited_guest_count: number;
+  quota: { hard: { storage: number }; used: { storage: number } };
+  registry_id: number | null;
+}
+
+const SELECT = `SELECT p.project_id, p.name, p.owner_id, COALESCE(u.username, '') AS owner_name, p.registry_id, p.creation_time, p.update_time, false AS deleted,
+    (SELECT count(*)::int FROM repository r WHERE r.project_id = p.project_id) AS repo_count,
+    COALESCE((SELECT json_object_agg(m.name, m.value) FROM project_metadata m WHERE m.project_id = p.project_id), '{}'::json) AS metadata
+  FROM project p LEFT JOIN harbor_user u ON u.user_id = p.owner_id`;
+
+/** Projects: the namespaces repositories live in, with their metadata and storage quota. */
+@Injectable()
+export class ProjectService {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly settings: SystemSettingsService,
+    private readonly members: MemberService,
+  ) {}
+
+  /**
+   * The projects a caller may see besides public ones: undefined for system administrators
+   * (everything); a user's memberships; the projects a robot's grants name.
+   */
+  async memberProjectIds(principal: Principal): Promise<number[] | undefined> {
+    if (principal.kind === 'user') return principal.sysadmin ? undefined : this.members.projectsOf(principal.id);
+    if (principal.kind === 'robot') {
+      if (principal.permissions.some((grant) => grant.namespace === '*' && principal.level === 'system')) return undefined;
+      const names = principal.permissions.map((grant) => grant.namespace);
+      const rows = await this.sql.query<{ project_id: number }>(`SELECT project_id FROM project WHERE name = ANY($1)`, [names]);
+      return rows.map((r) => r.project_id).filter((id) => principal.level === 'system' || id === principal.projectId);
+    }
+    return [];
+  }
+
+  /** Ids of every project the caller may pull from (public ones included); undefined for everything. */
+  async pullableProjectIds(principal: Principal): Promise<number[] | undefined> {
+    const own = await this.memberProjectIds(principal);
+    if (own === undefined) return undefined;
+    const rows = await this.sql.query<{ project_id: number }>(`SELECT project_id FROM project_metadata WHERE name = 'public' AND value = 'true'`);
+    return [...new Set([...own, ...rows.map((r) => r.project_id)])];
+  }
+
+  /** `isResourceName`: the X-Is-Resource-Name header, for names that look like ids. */
+  async get(nameOrId: string, isResourceName = false): Promise<Project | null> {
+    const byId = !isResourceName && /^\d{1,9}$/.test(nameOrId);
+    const rows = await this.sql.query<Project>(`${SELECT} WHERE ${byId ? 'p.project_id = $1::int' : 'p.name = $1'}`, [nameOrId]);
+    return rows[0] ?? null;
+  }
+
+  static accessView(project: Project): AccessProject {
+    return { id: project.project_id, name: project.name, public: project.metadata.public === 'true' };
+  }
+
+  async exists(name: string): Promise<boolean> {
+    const rows = await this.sql.query(`SELECT 1 FROM project WHERE name = $1`, [name]);
+    return rows.length > 0;
+  }
+
+  async list(query: ProjectQuery): Promise<{ items: Project[]; total: number }> {
+    // LIKE either way: the wildcards in a name are escaped so they match only themselves
+    const escaped = query.name?.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const pattern = escaped === undefined ? null : query.exactName ? escaped : `%${escaped}%`;
+    const isPublic = `EXISTS (SELECT 1 FROM project_metadata pm WHERE pm.project_id = p.project_id AND pm.name = 'public' AND pm.value = 'true')`;
+    const where = `WHERE ($1::varchar IS NULL OR p.name LIKE $1)
+        AND ($2::boolean IS NULL OR ${isPublic} = $2)
+        AND ($3::varchar IS NULL OR u.username = $3)
+        AND ($4::int[] IS NULL OR p.project_id = ANY($4) OR ${isPublic})`;
+    const params = [pattern, query.public ?? null, query.owner ?? null, query.visibleIds ?? null];
+    const [rows, count] = await Promise.all([
+      this.sql.query<Project>(`${SELECT} ${where} ORDER BY p.name LIMIT $5 OFFSET $6`, [...params, query.limit, query.offset]),
+      this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM project p LEFT JOIN harbor_user u ON u.user_id = p.owner_id ${where}`, params),
+    ]);
+    return { items: rows, total: Number(count[0].n) };
+  }
+
+  /** Creates the project with its creator as projectAdmin (when a user), in one transaction. */
+  async create(input: NewProject, ownerUserId: number | null): Promise<Project> {
+    checkProjectName(input.project_name);
+    const metadata = checkMetadata({ ...(input.metadata ?? {}), ...(input.public !== undefined ? { public: input.public } : {}) });
+    metadata.public ??= 'false';
+    const limit = input.storage_limit ?? (await this.settings.defaultStorageLimit());
+    checkStorageLimit(limit);
+    const id = await this.sql.transaction(async (tx) => {
+      let projectId: number;
+      try {
+        const rows = await tx.query<{ project_id: number }>(
+          `INSERT INTO project (name, owner_id, registry_id, storage_limit) VALUES ($1, $2, $3, $4) RETURNING project_id`,
+          [input.project_name, ownerUserId, input.registry_id ?? null, limit],
+        );
+        projectId = rows[0].project_id;
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', `project ${input.project_name} already exists`);
+        throw error;
+      }
+      await this.writeMetadata(tx, projectId, metadata);
+      if (ownerUserId !== null) {
+        await tx.query(`INSERT INTO project_member (project_id, entity_id, entity_type, role) VALUES ($1, $2, 'u', $3)`, [projectId, ownerUserId, ProjectRole.ProjectAdmin]);
+      }
+      return projectId;
+    });
+    return (await this.get(String(id)))!;
+  }
+
+  async update(project: Project, changes: ProjectChanges): Promise<void> {
+    const metadata = checkMetadata({ ...(changes.metadata ?? {}), ...(changes.public !== undefined ? { public: changes.public } : {}) });
+    if (changes.storage_limit !== undefined) checkStorageLimit(changes.storage_limit);
+    await this.sql.transaction(async (tx) => {
+      await this.writeMetadata(tx, project.project_id, metadata);
+      await tx.query(
+        `UPDATE project SET storage_limit = COALESCE($2, storage_limit), update_time = now() WHERE project_id = $1`,
+        [project.project_id, changes.storage_limit ?? null],
+      );
+    });
+  }
+
+  /** Why the project cannot be deleted, or null when it can (it must hold no repositories). */
+  async undeletableReason(project: Project): Promise<string | null> {
+    const rows = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM repository WHERE project_id = $1`, [project.project_id]);
+    if (rows[0].n > 0) return `the project contains ${rows[0].n} repositories; delete them first`;
+    return null;
+  }
+
+  async delete(project: Project): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      // the lock makes the emptiness check and the delete one step against concurrent pushes
+      await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [project.project_id]);
+      const repos = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM repository WHERE project_id = $1`, [project.project_id]);
+      if (repos[0].n > 0) throw new ApiError('PRECONDITION_FAILED', `project ${project.name} contains ${repos[0].n} repositories; delete them first`);
+      await tx.query(`DELETE FROM upload_session WHERE project_id = $1`, [project.project_id]);
+      await tx.query(`DELETE FROM project WHERE project_id = $1`, [project.project_id]);
+    });
+  }
+
+  async summary(project: Project): Promise<ProjectSummary> {
+    const rows = await this.sql.query<Omit<ProjectSummary, 'quota' | 'registry_id'> & { storage_limit: string; storage_used: string }>(
+      `SELECT (SELECT count(*)::int FROM repository r WHERE r.project_id = p.project_id) AS repo_count,
+              count(*) FILTER (WHERE m.role = 1)::int AS project_admin_count,
+              count(*) FILTER (WHERE m.role = 4)::int AS maintainer_count,
+              count(*) FILTER (WHERE m.role = 2)::int AS developer_count,
+              count(*) FILTER (WHERE m.role = 3)::int AS guest_count,
+              count(*) FILTER (WHERE m.role = 5)::int AS limited_guest_count,
+              p.storage_limit, p.storage_used
+         FROM project p LEFT JOIN project_member m ON m.project_id = p.project_id
+        WHERE p.project_id = $1 GROUP BY p.project_id`,
+      [project.project_id],
+    );
+    const { storage_limit, storage_used, ...counts } = rows[0];
+    return { ...counts, quota: { hard: { storage: Number(storage_limit) }, used: { storage: Number(storage_used) } }, registry_id: project.registry_id };
+  }
+
+  async setMetadata(project: Project, input: Record<string, unknown>): Promise<Record<string, string>> {
+    const metadata = checkMetadata(input);
+    await this.sql.transaction((tx) => this.writeMetadata(tx, project.project_id, metadata));
+    return metadata;
+  }
+
+  async deleteMetadata(project: Project, key: string): Promise<void> {
+    if (key === 'public') throw new ApiError('BAD_REQUEST', 'the "public" metadata cannot be deleted; set it to "false" instead');
+    const rows = await this.sql.query(`DELETE FROM project_metadata WHERE project_id = $1 AND name = $2 RETURNING id`, [project.project_id, key]);
+    if (rows.length === 0) throw new ApiError('NOT_FOUND', `metadata "${key}" not found`);
+  }
+
+  private async writeMetadata(tx: SqlExecutor, projectId: number, metadata: Record<string, string>): Promise<void> {
+    for (const [name, value] of Object.entries(metadata)) {
+      await tx.query(
+        `INSERT INTO project_metadata (project_id, name, value) VALUES ($1, $2, $3)
+         ON CONFLICT (project_id, name) DO UPDATE SET value = EXCLUDED.value, update_time = now()`,
+        [projectId, name, value],
+      );
+    }
+  }
+}
+
+function checkStorageLimit(limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < -1 || limit === 0) {
+    throw new ApiError('BAD_REQUEST', 'storage_limit must be a positive number of bytes, or -1 for unlimited');
+  }
+}
