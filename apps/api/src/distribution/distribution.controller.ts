@@ -1,4 +1,5 @@
 import { Controller, Delete, Get, Head, Patch, Post, Put, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { OciError } from '@wharf/registry-core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BlobsHttp } from './blobs.http';
@@ -14,6 +15,7 @@ import { UploadsHttp } from './uploads.http';
  * suffix in distributionRoute(); each method hands the parsed route to its resource's handler.
  */
 @Controller('v2')
+@ApiExcludeController() // OCI distribution, not the management API's OpenAPI document
 @UseGuards(RegistryAccessGuard)
 @UseFilters(OciExceptionFilter)
 export class DistributionController {
@@ -70,7 +72,7 @@ export class DistributionController {
   async delete(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const route = distributionRoute(request);
     if (route.kind === 'upload') return this.uploads.cancel(route.repository, route.uploadId, reply);
-    if (route.kind === 'manifest') return this.manifests.delete(route.repository, route.reference, reply);
+    if (route.kind === 'manifest') return this.manifests.delete(route.repository, route.reference, request, reply);
     if (route.kind === 'blob') return this.blobs.delete(route.repository, route.digest, reply);
     throw unsupported(request);
   }
@@ -81,7 +83,7 @@ export class DistributionController {
       case 'base':
         return void reply.header('content-type', 'application/json').send(withBody ? '{}' : undefined);
       case 'manifest':
-        return this.manifests.get(route.repository, route.reference, reply, withBody);
+        return this.manifests.get(route.repository, route.reference, request, reply, withBody);
       case 'blob':
         return this.blobs.get(route.repository, route.digest, request, reply, withBody);
       case 'upload':

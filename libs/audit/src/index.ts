@@ -1,0 +1,4 @@
+export * from './audit-log.types';
+export * from './audit-log.repository';
+export * from './audit-log.service';
+export * from './audit.module';
