@@ -5,6 +5,7 @@
 import { buildBusyboxImage } from '../support/busybox-image';
 import { docker, ensureDocker } from '../support/docker-env';
 import { RegistryClient } from '../support/registry-client';
+import { TEST_ADMIN } from '../support/test-credentials';
 import { createTestEnvironment, s3Available, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 
 const dockerHost = ensureDocker();
@@ -18,11 +19,14 @@ const dockerHost = ensureDocker();
   beforeAll(async () => {
     environment = await createTestEnvironment(s3Available() ? 's3' : 'filesystem');
     api = await startApi(environment);
-    image = `${api.url.replace('http://', '')}/library/busybox:${process.pid}`;
+    const registry = api.url.replace('http://', '');
+    image = `${registry}/library/busybox:${process.pid}`;
+    await docker(host, ['login', '-u', TEST_ADMIN.username, '--password-stdin', registry], { input: TEST_ADMIN.password });
   });
 
   afterAll(async () => {
     await docker(host, ['rmi', '-f', image], { allowFailure: true });
+    if (api) await docker(host, ['logout', api.url.replace('http://', '')], { allowFailure: true });
     await api?.close();
     await environment?.close();
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImageLayout, buildMultiArchLayout, rawManifestDigest, skopeo, toolAvailable } from '../support/oci-layout';
+import { TEST_ADMIN } from '../support/test-credentials';
 import { createTestEnvironment, s3Available, startApi, type RunningApi, type StorageKind, type TestEnvironment } from '../support/wharf-app';
 
 const haveTools = toolAvailable('skopeo') && toolAvailable('umoci');
@@ -15,6 +16,8 @@ const kinds: StorageKind[] = s3Available() ? ['filesystem', 's3'] : ['filesystem
   let registry: string;
   let work: string;
   const noTls = ['--src-tls-verify=false', '--dest-tls-verify=false'];
+  // pushes log in (token auth); pulls, list-tags and inspect of the public `library` project go anonymously
+  const pushCreds = ['--dest-creds', `${TEST_ADMIN.username}:${TEST_ADMIN.password}`];
 
   beforeAll(async () => {
     environment = await createTestEnvironment(storage);
@@ -33,7 +36,7 @@ const kinds: StorageKind[] = s3Available() ? ['filesystem', 's3'] : ['filesystem
     const source = join(work, 'source');
     buildImageLayout(source, 'v1', 3);
     const sourceDigest = await rawManifestDigest(`oci:${source}:v1`);
-    await skopeo(['copy', ...noTls, `oci:${source}:v1`, `docker://${registry}/library/layered:v1`]);
+    await skopeo(['copy', ...noTls, ...pushCreds, `oci:${source}:v1`, `docker://${registry}/library/layered:v1`]);
     expect(await rawManifestDigest(`docker://${registry}/library/layered:v1`, ['--tls-verify=false'])).toBe(sourceDigest);
     const copy = join(work, 'copy');
     await skopeo(['copy', ...noTls, `docker://${registry}/library/layered:v1`, `oci:${copy}:v1`]);
@@ -45,7 +48,7 @@ const kinds: StorageKind[] = s3Available() ? ['filesystem', 's3'] : ['filesystem
   it('copies a multi-arch index with --all and keeps its digest', async () => {
     const source = join(work, 'multi');
     const indexDigest = buildMultiArchLayout(source, 'multi');
-    await skopeo(['copy', '--all', ...noTls, `oci:${source}:multi`, `docker://${registry}/library/multiarch:1`]);
+    await skopeo(['copy', '--all', ...noTls, ...pushCreds, `oci:${source}:multi`, `docker://${registry}/library/multiarch:1`]);
     expect(await rawManifestDigest(`docker://${registry}/library/multiarch:1`, ['--tls-verify=false'])).toBe(indexDigest);
     const out = join(work, 'multi-out');
     await skopeo(['copy', '--all', ...noTls, `docker://${registry}/library/multiarch:1`, `oci:${out}:multi`]);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { TEST_ADMIN, basicAuth, type Credentials } from './test-credentials';
 
 export const sha256 = (data: Buffer | string): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 export const sha512 = (data: Buffer | string): string => `sha512:${createHash('sha512').update(data).digest('hex')}`;
@@ -10,12 +11,21 @@ export interface Descriptor {
   [key: string]: unknown;
 }
 
-/** A tiny /v2 client over fetch, for tests that check the wire protocol itself. */
+/**
+ * A tiny /v2 client over fetch, for tests that check the wire protocol itself. It sends Basic
+ * credentials (the test admin unless told otherwise; null for anonymous) unless a request sets
+ * its own Authorization header.
+ */
 export class RegistryClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly credentials: Credentials | null = TEST_ADMIN,
+  ) {}
 
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.baseUrl}${path}`, { redirect: 'manual', ...init });
+    const headers = new Headers(init.headers);
+    if (this.credentials && !headers.has('authorization')) headers.set('authorization', basicAuth(this.credentials));
+    return fetch(`${this.baseUrl}${path}`, { redirect: 'manual', ...init, headers });
   }
 
   /** Monolithic POST ?digest= upload. */

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiApp } from '../../apps/api/src/create-api-app';
+import { TEST_ADMIN } from './test-credentials';
 import { createTestDatabase } from './test-database';
 
 export type StorageKind = 'filesystem' | 's3';
@@ -29,6 +30,7 @@ export async function createTestEnvironment(storage: StorageKind = 'filesystem',
     STORAGE_DRIVER: storage,
     STORAGE_FS_ROOT: root,
     DATABASE_POOL_SIZE: '10',
+    ADMIN_PASSWORD: TEST_ADMIN.password,
     REDIS_PREFIX: `wharf-test-${database.url.split('/').pop()}`,
     ...(storage === 's3' ? s3Env() : {}),
     ...extra,

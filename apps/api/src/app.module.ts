@@ -4,11 +4,17 @@ import { DbModule } from '@wharf/db';
 import { RedisModule } from '@wharf/redis';
 import { StorageModule } from '@wharf/storage';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from '@wharf/audit';
 import { DistributionModule } from './distribution/distribution.module';
 import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logger-options';
+import { AuditLogsApiModule } from './audit-logs/audit-logs-api.module';
+import { ProjectsApiModule } from './projects/projects-api.module';
+import { RobotsApiModule } from './robots/robots-api.module';
+import { UsersApiModule } from './users/users-api.module';
+import { TokenModule } from './token/token.module';
 
-/** The api process: /v2 (OCI distribution), health, and (next) the management API. */
+/** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -20,7 +26,13 @@ export class AppModule {
         DbModule,
         RedisModule,
         StorageModule,
+        AuditModule,
         DistributionModule,
+        TokenModule,
+        UsersApiModule,
+        RobotsApiModule,
+        ProjectsApiModule,
+        AuditLogsApiModule,
       ],
       controllers: [HealthController],
     };

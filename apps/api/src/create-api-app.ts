@@ -1,8 +1,11 @@
+import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@wharf/config';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { ApiExceptionFilter } from './management/api-exception.filter';
+import { setupOpenApi } from './openapi/openapi';
 
 /**
  * Builds the api on Fastify (the HTTP layer's own cost matters on the manifest hot path).
@@ -14,6 +17,11 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  // management API bodies and queries: unknown fields are refused, values converted to their declared types
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  // Harbor's error shape for everything outside /v2 (whose controller renders OCI errors itself),
+  // bodies refused before any route runs (malformed JSON, too large) included
+  app.useGlobalFilters(new ApiExceptionFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
   const jsonParser = fastify.getDefaultJsonParser('error', 'ignore');
@@ -28,6 +36,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     if (isDistributionPath(request.url)) void reply.header('docker-distribution-api-version', 'registry/2.0');
     done();
   });
+  // GET /api/v2.0/swagger.json (and /swagger.json): the management API's OpenAPI document
+  await setupOpenApi(app);
   return app;
 }
 

@@ -1,13 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { RegistryListingService } from '@wharf/artifacts';
+import { ANONYMOUS } from '@wharf/iam';
+import { ProjectService } from '@wharf/projects';
 import { MediaType, parseDigest, type RepositoryName } from '@wharf/registry-core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pageSize, queryParams } from './http-headers';
+import { registryCaller } from './registry-caller';
 
 /** HTTP side of tags/list, _catalog and referrers. */
 @Injectable()
 export class ListingsHttp {
-  constructor(private readonly listings: RegistryListingService) {}
+  constructor(
+    private readonly listings: RegistryListingService,
+    private readonly projects: ProjectService,
+  ) {}
 
   async tags(repository: RepositoryName, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { n, last } = queryParams(request);
@@ -20,7 +26,9 @@ export class ListingsHttp {
   async catalog(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { n, last } = queryParams(request);
     const size = pageSize(n);
-    const page = await this.listings.catalog(size, last);
+    // system administrators see everything; everyone else what they may pull
+    const principal = (await registryCaller(request).principal()) ?? ANONYMOUS;
+    const page = await this.listings.catalog(size, last, await this.projects.pullableProjectIds(principal));
     if (page.next) reply.header('link', nextLink('/v2/_catalog', size, page.next));
     void reply.header('content-type', 'application/json').send(json({ repositories: page.items }));
   }

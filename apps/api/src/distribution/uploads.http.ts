@@ -3,6 +3,7 @@ import { BlobStore, UploadSessions, parseDigest, parseRepositoryName, type Repos
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { chunkRange, contentLength, queryParams } from './http-headers';
 import { ProjectGate } from './project-gate';
+import { registryCaller } from './registry-caller';
 
 /** HTTP side of /v2/<name>/blobs/uploads/: monolithic, POST-PUT and chunked uploads, mounts, status and cancel. */
 @Injectable()
@@ -20,8 +21,10 @@ export class UploadsHttp {
       parseDigest(mount);
       // without `from`, the blob is mounted when this project already has it; a mount that cannot be
       // served (unknown source, bad name) falls back to a normal upload, as the spec says
-      const sourceProject = from ? safeRepositoryName(from)?.project : repository.project;
-      const mounted = sourceProject ? await this.blobs.mount(sourceProject, project.id, mount) : null;
+      const source = from ? safeRepositoryName(from) : repository;
+      // mounting needs pull on the source too; without it the client uploads the blob instead
+      const mayMount = source !== undefined && (source.project === repository.project || (await registryCaller(request).can(source.name, 'pull')));
+      const mounted = source && mayMount ? await this.blobs.mount(source.project, project.id, mount) : null;
       if (mounted) return this.created(repository, mounted.digest, reply);
     } else if (digest !== undefined) {
       const blob = await this.blobs.putVerified(project.id, digest, request.raw, contentLength(request));

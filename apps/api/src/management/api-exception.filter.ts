@@ -1,0 +1,59 @@
+import { BadRequestException, Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { ApiError } from '@wharf/errors';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  412: 'PRECONDITION',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+};
+
+/**
+ * Renders every management-API failure as Harbor does: `{"errors":[{"code","message"}]}`.
+ * Validation failures list what was wrong; a 5xx carries an error id (logged with the cause),
+ * never a stack or an SQL message.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ManagementApi');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    if (reply.sent) return;
+    const { status, code, message } = this.describe(exception, request);
+    if (status === 401) void reply.header('www-authenticate', 'Basic realm="wharf"');
+    void reply
+      .status(status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(request.method === 'HEAD' ? undefined : JSON.stringify({ errors: [{ code, message }] }));
+  }
+
+  private describe(exception: unknown, request: FastifyRequest): { status: number; code: string; message: string } {
+    if (exception instanceof ApiError) return { status: exception.status, code: exception.code, message: exception.message };
+    if (exception instanceof BadRequestException) {
+      const response = exception.getResponse() as { message?: string | string[] };
+      const message = Array.isArray(response.message) ? response.message.join('; ') : (response.message ?? exception.message);
+      return { status: 400, code: 'BAD_REQUEST', message };
+    }
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      return { status: exception.getStatus(), code: STATUS_CODES[exception.getStatus()] ?? 'BAD_REQUEST', message: exception.message };
+    }
+    const statusCode = (exception as { statusCode?: number }).statusCode;
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+      // Fastify's own errors (body too large, malformed JSON)
+      return { status: statusCode, code: STATUS_CODES[statusCode] ?? 'BAD_REQUEST', message: (exception as Error).message };
+    }
+    const errorId = randomUUID();
+    this.logger.error({ err: exception, errorId, method: request.method, url: request.url.split('?')[0] }, 'unhandled management API error');
+    return { status: 500, code: 'INTERNAL_SERVER_ERROR', message: `internal error (error id ${errorId})` };
+  }
+}

@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { AuditLogService } from '@wharf/audit';
+import { ApiError } from '@wharf/errors';
+import { isSysadmin, MemberService, type Principal } from '@wharf/iam';
+import { ProjectService, SystemSettingsService, type Project, type ProjectQuery } from '@wharf/projects';
+import { parseHarborQuery, type QueryTerm } from '../management/harbor-query';
+import { offsetOf } from '../management/pagination';
+import { denied, ProjectAuthorizer, requireAuthenticated } from '../management/project-authorizer';
+import type { Actor } from '../users/current-actor.decorator';
+import { auditEntry } from './project-audit';
+import type { CreateProjectRequest, ProjectDeletableResponse, ProjectListQuery, ProjectSummaryResponse, ProjectView, UpdateProjectRequest } from './project.dto';
+import type { ProjectSelector } from './project-selector.decorator';
+
+/**
+ * Who may do what with projects (Harbor's rules): any user creates one and becomes its
+ * projectAdmin; proxy-cache projects and quotas other than the default are for system admins;
+ * a private project the caller cannot read does not exist for them. Every change is audited
+ * once it happened.
+ */
+@Injectable()
+export class ProjectManagementService {
+  constructor(
+    private readonly projects: ProjectService,
+    private readonly members: MemberService,
+    private readonly settings: SystemSettingsService,
+    private readonly authorizer: ProjectAuthorizer,
+    private readonly audit: AuditLogService,
+  ) {}
+
+  async create(actor: Actor, request: CreateProjectRequest): Promise<Project> {
+    const { principal } = actor;
+    requireAuthenticated(principal);
+    // a robot would create a project nobody is a member of (robots have no membership)
+    if (principal.kind !== 'user') throw new ApiError('FORBIDDEN', 'robot accounts cannot create projects');
+    if (request.registry_id != null && !principal.sysadmin) throw denied(principal, 'only a system administrator may create a proxy-cache project');
+    if (request.storage_limit != null && !principal.sysadmin && request.storage_limit !== (await this.settings.defaultStorageLimit())) {
+      throw denied(principal, 'only a system administrator may set a storage limit other than the default');
+    }
+    const project = await this.projects.create(
+      {
+        project_name: request.project_name,
+        public: request.public,
+        metadata: request.metadata,
+        storage_limit: request.storage_limit ?? undefined,
+        registry_id: request.registry_id ?? null,
+      },
+      principal.id,
+    );
+    this.audit.record(auditEntry(actor, project.project_id, 'create', 'project', project.name));
+    return project;
+  }
+
+  /** HEAD /projects?project_name=: for logged-in callers (Harbor's UI checks a name before creating). */
+  async exists(principal: Principal, name: string): Promise<boolean> {
+    requireAuthenticated(principal);
+    return this.projects.exists(name);
+  }
+
+  /** Public projects and the caller's own (every project for system admins), filtered and paged. */
+  async list(principal: Principal, query: ProjectListQuery): Promise<{ items: ProjectView[]; total: number }> {
+    const filter: Omit<ProjectQuery, 'visibleIds' | 'offset' | 'limit'> = { name: query.name, public: query.public, owner: query.owner };
+    const terms = parseHarborQuery(query.q, ['name', 'public', 'owner']);
+    const name = terms.get('name');
+    if (name) {
+      filter.name = singleValue(name, true);
+      filter.exactName = name.kind === 'exact';
+    }
+    const isPublic = terms.get('public');
+    if (isPublic) {
+      const value = singleValue(isPublic, false);
+      if (value !== 'true' && value !== 'false') throw new ApiError('BAD_REQUEST', 'public must be true or false');
+      filter.public = value === 'true';
+    }
+    const owner = terms.get('owner');
+    if (owner) filter.owner = singleValue(owner, false);
+    const visibleIds = await this.projects.memberProjectIds(principal);
+    const { items, total } = await this.projects.list({ ...filter, visibleIds, offset: offsetOf(query), limit: query.page_size });
+    return { items: await Promise.all(items.map((project) => this.view(principal, project))), total };
+  }
+
+  async get(principal: Principal, selector: ProjectSelector): Promise<ProjectView> {
+    const { project } = await this.authorizer.require(principal, selector.nameOrId, 'project:read', selector.isResourceName);
+    return this.view(principal, project);
+  }
+
+  async update(actor: Actor, selector: ProjectSelector, request: UpdateProjectRequest): Promise<void> {
+    const { principal } = actor;
+    const { project } = await this.authorizer.require(principal, selector.nameOrId, 'project:update', selector.isResourceName);
+    if (request.project_name !== undefined && request.project_name !== project.name) throw new ApiError('BAD_REQUEST', 'a project cannot be renamed');
+    if (request.registry_id !== undefined && (request.registry_id ?? null) !== project.registry_id) {
+      throw new ApiError('BAD_REQUEST', 'the registry of a proxy-cache project cannot be changed');
+    }
+    if (request.storage_limit != null && !isSysadmin(principal)) {
+      const current = (await this.projects.summary(project)).quota.hard.storage;
+      if (request.storage_limit !== current) throw denied(principal, 'only a system administrator may change the storage limit of a project');
+    }
+    await this.projects.update(project, { public: request.public, metadata: request.metadata, storage_limit: request.storage_limit ?? undefined });
+    this.audit.record(auditEntry(actor, project.project_id, 'update', 'project', project.name));
+  }
+
+  /** Only an empty project goes (412 saying why otherwise); its members, robots and metadata go with it. */
+  async delete(actor: Actor, selector: ProjectSelector): Promise<void> {
+    const { project } = await this.authorizer.require(actor.principal, selector.nameOrId, 'project:delete', selector.isResourceName);
+    await this.projects.delete(project);
+    this.audit.record(auditEntry(actor, project.project_id, 'delete', 'project', project.name));
+  }
+
+  async deletable(principal: Principal, selector: ProjectSelector): Promise<ProjectDeletableResponse> {
+    const { project } = await this.authorizer.require(principal, selector.nameOrId, 'project:delete', selector.isResourceName);
+    const reason = await this.projects.undeletableReason(project);
+    return { deletable: reason === null, message: reason ?? '' };
+  }
+
+  /** Member counts for those who may list members, the quota for those who may read it (as Harbor). */
+  async summary(principal: Principal, selector: ProjectSelector): Promise<ProjectSummaryResponse> {
+    const { project, permissions } = await this.authorizer.require(principal, selector.nameOrId, 'project:read', selector.isResourceName);
+    const { quota, repo_count, registry_id, ...counts } = await this.projects.summary(project);
+    return {
+      repo_count,
+      ...(permissions.has('member:list') ? counts : {}),
+      ...(permissions.has('quota:read') ? { quota } : {}),
+      registry_id,
+    };
+  }
+
+  private async view(principal: Principal, project: Project): Promise<ProjectView> {
+    if (principal.kind !== 'user') return { project, roleIds: [] };
+    const role = await this.members.roleOf(principal.id, project.project_id);
+    return { project, roleIds: role === null ? [] : [role] };
+  }
+}
+
+/** Exact values only (fuzzy too where allowed): ranges and alternatives mean nothing for these keys. */
+function singleValue(term: QueryTerm, fuzzyAllowed: boolean): string {
+  if (term.kind === 'exact' || (fuzzyAllowed && term.kind === 'fuzzy')) return term.value;
+  throw new ApiError('BAD_REQUEST', `${term.key} takes ${fuzzyAllowed ? 'a value (=) or a substring (=~)' : 'an exact value (=)'}`);
+}

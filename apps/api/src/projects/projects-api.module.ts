@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { ManagementModule } from '../management/management.module';
+import { ConfigurationManagementService } from './configuration-management.service';
+import { ConfigurationsController } from './configurations.controller';
+import { MemberManagementService } from './member-management.service';
+import { ProjectManagementService } from './project-management.service';
+import { ProjectMembersController } from './project-members.controller';
+import { ProjectMetadataController } from './project-metadata.controller';
+import { ProjectMetadataManagementService } from './project-metadata-management.service';
+import { ProjectsController } from './projects.controller';
+
+/** Management API /projects: projects, metadata, members, summary; /configurations. */
+@Module({
+  imports: [ManagementModule],
+  controllers: [ProjectsController, ProjectMetadataController, ProjectMembersController, ConfigurationsController],
+  providers: [ProjectManagementService, ProjectMetadataManagementService, MemberManagementService, ConfigurationManagementService],
+})
+export class ProjectsApiModule {}

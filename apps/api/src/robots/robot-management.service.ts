@@ -1,0 +1,174 @@
+import { Injectable } from '@nestjs/common';
+import { AuditLogService, type AuditOperation } from '@wharf/audit';
+import { ApiError } from '@wharf/errors';
+import { isKnownPermission, principalName, ROBOT_PREFIX, RobotService, type Permission, type Principal, type Robot, type RobotPermissionGrant, type RobotSpec } from '@wharf/iam';
+import { ProjectService } from '@wharf/projects';
+import { parseHarborQuery } from '../management/harbor-query';
+import { offsetOf, type PageQuery } from '../management/pagination';
+import { ProjectAuthorizer, requireAuthenticated, requireSysadmin } from '../management/project-authorizer';
+import type { Actor } from '../users/current-actor.decorator';
+import type { CreateRobotRequest, RobotPermissionRequest, UpdateRobotRequest } from './robot.dto';
+
+type RobotAction = 'read' | 'list' | 'create' | 'update' | 'delete';
+
+/**
+ * Who may manage robot accounts (Harbor 2.2's rules): system robots belong to system admins;
+ * project robots to whoever holds that project's robot:* permission, and a caller never hands
+ * a robot more than it may do in the project itself. Every change is audited once it happened.
+ */
+@Injectable()
+export class RobotManagementService {
+  constructor(
+    private readonly robots: RobotService,
+    private readonly projects: ProjectService,
+    private readonly authorizer: ProjectAuthorizer,
+    private readonly audit: AuditLogService,
+  ) {}
+
+  async create(actor: Actor, request: CreateRobotRequest): Promise<{ robot: Robot; secret: string }> {
+    const spec: RobotSpec = {
+      name: request.name,
+      description: request.description,
+      level: request.level,
+      duration: request.duration,
+      disable: request.disable,
+      permissions: grantsOf(request.permissions),
+    };
+    spec.project = await this.authorizeSpec(actor.principal, spec, 'create');
+    const created = await this.robots.create(spec, principalName(actor.principal));
+    this.record(actor, 'create', created.robot);
+    return created;
+  }
+
+  /** `q` keys as Harbor's: Level (system|project) and ProjectID. */
+  async list(principal: Principal, query: PageQuery): Promise<{ items: Robot[]; total: number }> {
+    requireAuthenticated(principal);
+    const terms = parseHarborQuery(query.q, ['Level', 'ProjectID']);
+    const levelTerm = terms.get('Level');
+    const projectTerm = terms.get('ProjectID');
+    if (levelTerm && (levelTerm.kind !== 'exact' || (levelTerm.value !== 'system' && levelTerm.value !== 'project'))) {
+      throw new ApiError('BAD_REQUEST', 'Level must be system or project');
+    }
+    if (projectTerm && (projectTerm.kind !== 'exact' || !/^\d{1,9}$/.test(projectTerm.value))) throw new ApiError('BAD_REQUEST', 'ProjectID must be a project id');
+    const level = levelTerm?.value as 'system' | 'project' | undefined;
+    const page = { offset: offsetOf(query), limit: query.page_size };
+    if (projectTerm) {
+      if (level === 'system') throw new ApiError('BAD_REQUEST', 'system robots belong to no project; drop ProjectID or use Level=project');
+      const { project } = await this.authorizer.require(principal, projectTerm.value, 'robot:list');
+      return this.robots.list({ level: 'project', projectId: project.project_id, ...page });
+    }
+    // robots of every project, or system robots: a system administrator's view
+    requireSysadmin(principal);
+    return this.robots.list({ level, ...page });
+  }
+
+  async get(principal: Principal, id: number): Promise<Robot> {
+    requireAuthenticated(principal);
+    const robot = await this.robots.get(id);
+    await this.authorizeExisting(principal, robot, 'read');
+    return robot;
+  }
+
+  async update(actor: Actor, id: number, request: UpdateRobotRequest): Promise<void> {
+    requireAuthenticated(actor.principal);
+    const robot = await this.robots.get(id);
+    const project = await this.authorizeExisting(actor.principal, robot, 'update');
+    if ((request.id !== undefined && request.id !== robot.id) || (request.level !== undefined && request.level !== robot.level)) {
+      throw new ApiError('BAD_REQUEST', 'the id and level of a robot cannot be changed');
+    }
+    const shortName = shortNameOf(robot);
+    if (request.name !== undefined && request.name !== robot.name && request.name !== shortName) throw new ApiError('BAD_REQUEST', 'the name of a robot cannot be changed');
+    const spec: RobotSpec = {
+      name: shortName,
+      description: request.description,
+      level: robot.level,
+      duration: request.duration ?? robot.duration,
+      disable: request.disable,
+      permissions: grantsOf(request.permissions),
+      project,
+    };
+    await this.authorizeSpec(actor.principal, spec, 'update');
+    const updated = await this.robots.update(id, spec);
+    this.record(actor, 'update', updated);
+  }
+
+  /** The new secret when this call generated it; nothing when the caller chose it (they know it). */
+  async refreshSecret(actor: Actor, id: number, given: string | undefined): Promise<{ secret?: string }> {
+    requireAuthenticated(actor.principal);
+    const robot = await this.robots.get(id);
+    await this.authorizeExisting(actor.principal, robot, 'update');
+    const secret = await this.robots.refreshSecret(id, given);
+    this.record(actor, 'update', robot);
+    return given === undefined ? { secret } : {};
+  }
+
+  async delete(actor: Actor, id: number): Promise<void> {
+    requireAuthenticated(actor.principal);
+    const robot = await this.robots.get(id);
+    await this.authorizeExisting(actor.principal, robot, 'delete');
+    await this.robots.delete(id);
+    this.record(actor, 'delete', robot);
+  }
+
+  /**
+   * May the caller give a robot these permissions? System robots: system admins, naming
+   * existing projects or '*'. Project robots: exactly one entry, for a project where the caller
+   * holds robot:<action> and every permission granted. Returns the project of a project robot.
+   */
+  private async authorizeSpec(principal: Principal, spec: RobotSpec, action: 'create' | 'update'): Promise<{ id: number; name: string } | undefined> {
+    requireAuthenticated(principal);
+    if (spec.level === 'system') {
+      requireSysadmin(principal);
+      for (const grant of spec.permissions) {
+        // a grant for a name nobody holds yet would silently cover a project created later
+        if (grant.namespace !== '*' && !(await this.projects.exists(grant.namespace))) throw new ApiError('NOT_FOUND', `project ${grant.namespace} not found`);
+      }
+      return undefined;
+    }
+    if (spec.permissions.length !== 1) throw new ApiError('BAD_REQUEST', 'a project robot takes exactly one permission entry, for its own project');
+    const grant = spec.permissions[0];
+    if (spec.project && grant.namespace !== spec.project.name) {
+      throw new ApiError('BAD_REQUEST', `a project robot may only hold permissions in its own project ${spec.project.name}`);
+    }
+    const { project, permissions } = await this.authorizer.require(principal, grant.namespace, `robot:${action}`, true);
+    // unknown pairs are left to RobotService's validation (a 400, not a 403)
+    const beyond = grant.access
+      .filter((a) => isKnownPermission(a.resource, a.action))
+      .map((a) => `${a.resource}:${a.action}` as Permission)
+      .filter((p) => !permissions.has(p));
+    if (beyond.length) throw new ApiError('FORBIDDEN', `you may not grant what you may not do yourself in project ${project.name}: ${beyond.join(', ')}`);
+    return { id: project.project_id, name: project.name };
+  }
+
+  /** Project robots: the caller needs robot:<action> in their project; system robots: a system admin. */
+  private async authorizeExisting(principal: Principal, robot: Robot, action: RobotAction): Promise<{ id: number; name: string } | undefined> {
+    if (robot.level === 'system' || robot.project_id === null) {
+      requireSysadmin(principal);
+      return undefined;
+    }
+    const { project } = await this.authorizer.require(principal, String(robot.project_id), `robot:${action}`);
+    return { id: project.project_id, name: project.name };
+  }
+
+  private record(actor: Actor, operation: AuditOperation, robot: Robot): void {
+    this.audit.record({
+      projectId: robot.project_id,
+      operation,
+      resourceType: 'robot',
+      resource: robot.name,
+      username: principalName(actor.principal),
+      clientIp: actor.clientIp,
+      userAgent: actor.userAgent,
+    });
+  }
+}
+
+function grantsOf(requested: RobotPermissionRequest[]): RobotPermissionGrant[] {
+  return requested.map((p) => ({ kind: p.kind, namespace: p.namespace, access: p.access.map(({ resource, action }) => ({ resource, action })) }));
+}
+
+/** The name a robot was created with, without robot$ and its project. */
+function shortNameOf(robot: Robot): string {
+  const name = robot.name.slice(ROBOT_PREFIX.length);
+  return robot.level === 'project' ? name.slice(name.indexOf('+') + 1) : name;
+}
