@@ -13,6 +13,7 @@ RUN npm ci
 COPY .swcrc tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
+COPY scripts ./scripts
 RUN npm run build \
  && npm prune --omit=dev
 

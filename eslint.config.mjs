@@ -19,7 +19,7 @@ const nodeGlobals = {
 };
 
 export default defineConfig([
-  globalIgnores(['**/dist/', '**/node_modules/', '**/.test-services/', '**/data/', '**/coverage/']),
+  globalIgnores(['**/dist/', '**/node_modules/', '**/.test-services/', '**/data/', '**/coverage/', '**/*.generated.ts']),
 
   {
     files: ['{apps,libs,test,bench}/**/*.ts'],
@@ -57,10 +57,10 @@ export default defineConfig([
   },
 
   {
-    // root-level tool configs (jest.config.js is CommonJS, this file is ESM)
-    files: ['*.js', '*.cjs', '*.mjs'],
+    // root-level tool configs (jest.config.js is CommonJS, this file is ESM) and build scripts
+    files: ['*.js', '*.cjs', '*.mjs', 'scripts/**/*.js'],
     extends: [js.configs.recommended],
     languageOptions: { ecmaVersion: 2022, globals: nodeGlobals },
   },
-  { files: ['*.js', '*.cjs'], languageOptions: { sourceType: 'commonjs' } },
+  { files: ['*.js', '*.cjs', 'scripts/**/*.js'], languageOptions: { sourceType: 'commonjs' } },
 ]);

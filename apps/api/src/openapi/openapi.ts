@@ -1,0 +1,119 @@
+import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+
+/** Where the document is served (Harbor serves its own at /swagger.json too). */
+export const OPENAPI_JSON_PATHS = ['/api/v2.0/swagger.json', '/swagger.json'] as const;
+
+const logger = new Logger('OpenApi');
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/**
+ * Serves the OpenAPI document of the management API (/api/v2.0/..., /service/token, health),
+ * built from the controllers and their DTO classes. /v2 (OCI distribution) is not part of it:
+ * DistributionController is marked @ApiExcludeController(), and any /v2 path is dropped anyway.
+ * No Swagger UI (it would need @fastify/static), only the JSON, unauthenticated like Harbor's.
+ *
+ * DTO properties come from the @nestjs/swagger plugin metadata that scripts/generate-openapi-metadata.js
+ * writes to metadata.generated.ts before swc runs (`npm run build`; swc has no TS plugins).
+ */
+export async function setupOpenApi(app: NestFastifyApplication): Promise<OpenAPIObject> {
+  await SwaggerModule.loadPluginMetadata(loadGeneratedMetadata);
+  const config = new DocumentBuilder()
+    .setTitle('Wharf management API')
+    .setDescription('The Harbor-compatible management API of Wharf. The OCI distribution API (/v2) is described by the OCI distribution specification.')
+    .setVersion('2.0')
+    .addBasicAuth(undefined, 'basic')
+    .addSecurityRequirements('basic')
+    .build();
+  const document = postProcess(
+    SwaggerModule.createDocument(app, config, {
+      // tags come from the path (postProcess), not from the controller's class name
+      autoTagControllers: false,
+      operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+    }),
+  );
+  const json = JSON.stringify(document);
+  const fastify = app.getHttpAdapter().getInstance();
+  for (const url of OPENAPI_JSON_PATHS) {
+    fastify.get(url, (_request, reply) => {
+      void reply.header('content-type', 'application/json; charset=utf-8').send(json);
+    });
+  }
+  return document;
+}
+
+type PluginMetadata = Record<string, { models?: MetadataEntry[]; controllers?: MetadataEntry[] } | undefined>;
+type MetadataEntry = [Promise<Record<string, unknown>> | Record<string, unknown>, Record<string, unknown>];
+
+/**
+ * The generated file exists once `npm run build` (or the script alone) ran; it is not in git, so
+ * it is loaded by a computed path (typechecking a fresh clone does not need it). Missing, or
+ * naming a class that no longer exists (a jest run after a DTO was renamed, without a build): the
+ * document lacks those properties and a warning says why, rather than the api failing to start.
+ */
+async function loadGeneratedMetadata(): Promise<PluginMetadata> {
+  const file = './metadata.generated';
+  let generated: { default: () => Promise<PluginMetadata> };
+  try {
+    generated = require(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !String((error as Error).message).includes(file)) throw error;
+    logger.warn('apps/api/src/openapi/metadata.generated.ts is missing (run `npm run build`): the OpenAPI document has no DTO properties');
+    return {};
+  }
+  const metadata = await generated.default();
+  const swagger = metadata['@nestjs/swagger'];
+  if (!swagger) return metadata;
+  const stale: string[] = [];
+  const present = async (entries: MetadataEntry[] = []): Promise<MetadataEntry[]> =>
+    Promise.all(
+      entries.map(async ([fileImport, classes]): Promise<MetadataEntry> => {
+        const exported = await fileImport;
+        stale.push(...Object.keys(classes).filter((name) => typeof exported[name] !== 'function'));
+        return [exported, Object.fromEntries(Object.entries(classes).filter(([name]) => typeof exported[name] === 'function'))];
+      }),
+    );
+  const result = { ...metadata, '@nestjs/swagger': { models: await present(swagger.models), controllers: await present(swagger.controllers) } };
+  if (stale.length) logger.warn(`apps/api/src/openapi/metadata.generated.ts is stale (run \`npm run build\`): no class ${stale.join(', ')}`);
+  return result;
+}
+
+/**
+ * Drops /v2, tags each operation by its resource (/api/v2.0/projects/{name}/... -> projects,
+ * /service/token -> token, health -> health), makes health anonymous, and makes query parameters
+ * that have a default optional (the plugin marks a field required unless it is declared `x?:`).
+ */
+function postProcess(document: OpenAPIObject): OpenAPIObject {
+  const paths: OpenAPIObject['paths'] = {};
+  const tags = new Set<string>();
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (path === '/v2' || path.startsWith('/v2/')) continue;
+    const tag = tagOf(path);
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      if (!operation.tags?.length) operation.tags = [tag];
+      operation.tags.forEach((t) => tags.add(t));
+      if (tag === 'health') operation.security = [];
+      for (const parameter of operation.parameters ?? []) {
+        if ('in' in parameter && parameter.in === 'query' && parameter.schema && 'default' in parameter.schema) parameter.required = false;
+      }
+    }
+    paths[path] = item;
+  }
+  const known = new Set((document.tags ?? []).map((t) => t.name));
+  return {
+    ...document,
+    paths,
+    tags: [...(document.tags ?? []), ...[...tags].sort().filter((t) => !known.has(t)).map((name) => ({ name }))],
+  };
+}
+
+function tagOf(path: string): string {
+  const segments = path.split('/').filter(Boolean);
+  if (segments[0] === 'api' && segments[1] === 'v2.0') return segments[2] ?? 'api';
+  if (segments[0] === 'service') return segments[1] ?? 'service';
+  return segments[0] ?? 'root';
+}
