@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { HttpClient, expectStatus } from './http-client';
+import { HttpClient, expectStatus, type HttpRequest, type HttpResponse } from './http-client';
 import type { PatternBlob } from './blob-data';
 
 /**
@@ -18,15 +18,22 @@ export const MANIFEST_ACCEPT = [
 
 const OCTET_STREAM = { 'content-type': 'application/octet-stream' };
 
-/** The /v2 calls the blob and memory scenarios make, over one keep-alive connection. */
+/**
+ * The /v2 calls the blob and memory scenarios make, over one keep-alive connection.
+ * `authorization` (the target's, e.g. Wharf's `Bearer <token>`) goes on every request, as a
+ * docker client sends it once logged in.
+ */
 export class BenchRegistryClient {
   private readonly http = new HttpClient();
 
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly authorization?: string,
+  ) {}
 
   /** POST …/blobs/uploads/ without a body: the upload session's absolute URL. */
   async startUpload(repository: string): Promise<URL> {
-    const response = await this.http.request({ method: 'POST', url: this.url(`/v2/${repository}/blobs/uploads/`), headers: { 'content-length': '0' } });
+    const response = await this.request({ method: 'POST', url: this.url(`/v2/${repository}/blobs/uploads/`), headers: { 'content-length': '0' } });
     expectStatus(response, 202, `POST /v2/${repository}/blobs/uploads/`);
     return this.location(response.headers.location);
   }
@@ -37,12 +44,12 @@ export class BenchRegistryClient {
     const headers = { ...OCTET_STREAM, 'content-length': String(blob.size) };
     if (flavor === 'single POST') {
       const url = this.url(`/v2/${repository}/blobs/uploads/?digest=${digest}`);
-      const response = await this.http.request({ method: 'POST', url, headers, body: blob.stream() });
+      const response = await this.request({ method: 'POST', url, headers, body: blob.stream() });
       return expectStatus(response, 201, `POST ?digest= (${blob.size} B)`);
     }
     const url = await this.startUpload(repository);
     url.searchParams.set('digest', digest);
-    const response = await this.http.request({ method: 'PUT', url, headers, body: blob.stream() });
+    const response = await this.request({ method: 'PUT', url, headers, body: blob.stream() });
     expectStatus(response, 201, `PUT ?digest= (${blob.size} B)`);
   }
 
@@ -53,26 +60,26 @@ export class BenchRegistryClient {
   async pushDockerStyle(repository: string, blob: PatternBlob): Promise<string> {
     const upload = await this.startUpload(repository);
     const hash = createHash('sha256');
-    const patched = await this.http.request({ method: 'PATCH', url: upload, headers: OCTET_STREAM, body: blob.stream(hash) });
+    const patched = await this.request({ method: 'PATCH', url: upload, headers: OCTET_STREAM, body: blob.stream(hash) });
     expectStatus(patched, 202, `PATCH (${blob.size} B)`);
     const digest = `sha256:${hash.digest('hex')}`;
     const finish = this.location(patched.headers.location);
     finish.searchParams.set('digest', digest);
-    const response = await this.http.request({ method: 'PUT', url: finish, headers: { 'content-length': '0' } });
+    const response = await this.request({ method: 'PUT', url: finish, headers: { 'content-length': '0' } });
     expectStatus(response, 201, 'PUT ?digest= after PATCH');
     return digest;
   }
 
   /** GET a blob, counting (not keeping) its bytes; returns the byte count. */
   async pullBlob(repository: string, digest: string, expectedSize: number): Promise<number> {
-    const response = await this.http.request({ method: 'GET', url: this.url(`/v2/${repository}/blobs/${digest}`), response: 'count' });
+    const response = await this.request({ method: 'GET', url: this.url(`/v2/${repository}/blobs/${digest}`), response: 'count' });
     expectStatus(response, 200, `GET blob ${digest.slice(0, 19)}…`);
     if (response.bytes !== expectedSize) throw new Error(`GET blob returned ${response.bytes} bytes, expected ${expectedSize}`);
     return response.bytes;
   }
 
   async putManifest(repository: string, reference: string, body: Buffer, mediaType: string): Promise<void> {
-    const response = await this.http.request({ method: 'PUT', url: this.url(`/v2/${repository}/manifests/${reference}`), headers: { 'content-type': mediaType }, body });
+    const response = await this.request({ method: 'PUT', url: this.url(`/v2/${repository}/manifests/${reference}`), headers: { 'content-type': mediaType }, body });
     expectStatus(response, 201, `PUT manifest ${reference}`);
   }
 
@@ -80,12 +87,12 @@ export class BenchRegistryClient {
   async probeMonolithicFlavor(repository: string, data: Buffer): Promise<MonolithicFlavor> {
     const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
     const url = this.url(`/v2/${repository}/blobs/uploads/?digest=${digest}`);
-    const response = await this.http.request({ method: 'POST', url, headers: OCTET_STREAM, body: data });
+    const response = await this.request({ method: 'POST', url, headers: OCTET_STREAM, body: data });
     if (response.status === 201) return 'single POST';
     expectStatus(response, 202, 'POST ?digest= probe');
     const put = this.location(response.headers.location);
     put.searchParams.set('digest', digest);
-    const finished = await this.http.request({ method: 'PUT', url: put, headers: OCTET_STREAM, body: data });
+    const finished = await this.request({ method: 'PUT', url: put, headers: OCTET_STREAM, body: data });
     expectStatus(finished, 201, 'PUT ?digest= probe');
     return 'POST+PUT';
   }
@@ -94,18 +101,22 @@ export class BenchRegistryClient {
   async pushBuffer(repository: string, data: Buffer, flavor: MonolithicFlavor): Promise<string> {
     const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
     if (flavor === 'single POST') {
-      const response = await this.http.request({ method: 'POST', url: this.url(`/v2/${repository}/blobs/uploads/?digest=${digest}`), headers: OCTET_STREAM, body: data });
+      const response = await this.request({ method: 'POST', url: this.url(`/v2/${repository}/blobs/uploads/?digest=${digest}`), headers: OCTET_STREAM, body: data });
       expectStatus(response, 201, 'POST ?digest=');
     } else {
       const url = await this.startUpload(repository);
       url.searchParams.set('digest', digest);
-      expectStatus(await this.http.request({ method: 'PUT', url, headers: OCTET_STREAM, body: data }), 201, 'PUT ?digest=');
+      expectStatus(await this.request({ method: 'PUT', url, headers: OCTET_STREAM, body: data }), 201, 'PUT ?digest=');
     }
     return digest;
   }
 
   close(): void {
     this.http.close();
+  }
+
+  private request(options: HttpRequest): Promise<HttpResponse> {
+    return this.http.request(this.authorization ? { ...options, headers: { ...options.headers, authorization: this.authorization } } : options);
   }
 
   private url(path: string): URL {

@@ -63,6 +63,8 @@ async function runOne(scenario: Scenario, target: Target, options: BenchOptions,
   try {
     target.process.assertAlive();
     const waited = await waitUntilQuiet(target);
+    // a fresh token per scenario: it then outlives any one scenario, however long --duration is
+    await target.renewAuthorization?.();
     if (waited >= 1) console.error(`  (${target.label} needed ${waited.toFixed(1)} s to finish the previous scenario's requests)`);
     const measurement = await withTimeout(scenario.run(context), limitMs);
     if (waited >= 1) measurement.note = [measurement.note, `started after waiting ${waited.toFixed(1)} s for the previous scenario's requests to finish`].filter(Boolean).join('; ');

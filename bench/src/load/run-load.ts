@@ -30,6 +30,8 @@ export interface LoadStep {
 
 export interface LoadSpec {
   baseUrl: string;
+  /** `Authorization` header sent with every request (Wharf's bearer token); none when undefined */
+  authorization?: string;
   connections: number;
   durationSeconds: number;
   steps: LoadStep[];
@@ -74,7 +76,11 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       const built = op.failed ? undefined : step.build(op);
       if (!built) return undefined as unknown as autocannon.Request;
       const body = built.body ?? Buffer.alloc(0);
-      const headers = { ...built.headers, ...(body.length === 0 && step.method !== 'GET' && step.method !== 'HEAD' ? { 'content-length': '0' } : {}) };
+      const headers = {
+        ...built.headers,
+        ...(spec.authorization ? { authorization: spec.authorization } : {}),
+        ...(body.length === 0 && step.method !== 'GET' && step.method !== 'HEAD' ? { 'content-length': '0' } : {}),
+      };
       return { ...request, path: built.path, headers, body };
     },
     onResponse: (status: number, body: string, context: object, headers: unknown) => {

@@ -2,9 +2,10 @@ import { MiB, PatternBlob, formatSize } from '../blob-data';
 import { settleDisk } from '../disk';
 import { atLeastRatio } from '../goals';
 import { BenchRegistryClient } from '../registry-client';
+import { BENCH_REPOSITORIES } from '../repositories';
 import type { Measurement, Scenario, ScenarioContext } from '../scenario';
 
-const REPOSITORY = 'library/bench-blobs';
+const REPOSITORY = BENCH_REPOSITORIES.blobs;
 const SECOND = 1000;
 
 export type PushStyle = 'monolithic' | 'docker';
@@ -24,7 +25,7 @@ export function blobPushScenario(size: number, style: PushStyle): Scenario {
     higherIsBetter: true,
     goal: atLeastRatio(1.0),
     async run(ctx) {
-      const client = new BenchRegistryClient(ctx.target.baseUrl);
+      const client = new BenchRegistryClient(ctx.target.baseUrl, ctx.target.authorization);
       const push = async (blob: PatternBlob): Promise<number> => {
         if (style === 'monolithic') blob.digest(); // untimed
         const started = performance.now();
@@ -55,7 +56,7 @@ export function blobPullScenario(size: number): Scenario {
     higherIsBetter: true,
     goal: atLeastRatio(1.0),
     async run(ctx: ScenarioContext): Promise<Measurement> {
-      const client = new BenchRegistryClient(ctx.target.baseUrl);
+      const client = new BenchRegistryClient(ctx.target.baseUrl, ctx.target.authorization);
       try {
         const digest = await ctx.fixture(`pull-blob-${size}`, () => client.pushDockerStyle(REPOSITORY, new PatternBlob(size)));
         const pull = async () => {

@@ -9,7 +9,7 @@ const MAX_FAILURE_SHARE = 0.01;
  * operations per second with their p50/p99 latency.
  */
 export async function measureLoad(ctx: ScenarioContext, connections: number, steps: LoadStep[], note?: string): Promise<Measurement> {
-  const spec = { baseUrl: ctx.target.baseUrl, connections, steps };
+  const spec = { baseUrl: ctx.target.baseUrl, authorization: ctx.target.authorization, connections, steps };
   if (ctx.options.warmupSeconds > 0) await runLoad({ ...spec, durationSeconds: ctx.options.warmupSeconds });
   const result = await ctx.measured(() => runLoad({ ...spec, durationSeconds: ctx.options.durationSeconds }));
   const failures = describeFailures(result);

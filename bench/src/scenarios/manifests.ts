@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { atLeastRatio } from '../goals';
 import type { LoadStep } from '../load/run-load';
 import { BenchRegistryClient, MANIFEST_ACCEPT } from '../registry-client';
+import { BENCH_REPOSITORIES } from '../repositories';
 import type { Scenario, ScenarioContext } from '../scenario';
 import { measureLoad } from './load-scenario';
 
-const REPOSITORY = 'library/bench-manifests';
+const REPOSITORY = BENCH_REPOSITORIES.manifests;
 const TAG = 'latest';
 const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -20,7 +21,7 @@ interface ManifestFixture {
  */
 function manifestFixture(ctx: ScenarioContext): Promise<ManifestFixture> {
   return ctx.fixture('manifest-image', async () => {
-    const client = new BenchRegistryClient(ctx.target.baseUrl);
+    const client = new BenchRegistryClient(ctx.target.baseUrl, ctx.target.authorization);
     try {
       const configData = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
       const layerData = randomBytes(2048);

@@ -3,9 +3,10 @@ import { settleDisk } from '../disk';
 import { wharfBelow } from '../goals';
 import { peakRssDuring } from '../memory';
 import { BenchRegistryClient } from '../registry-client';
+import { BENCH_REPOSITORIES } from '../repositories';
 import type { Measurement, Scenario, ScenarioContext } from '../scenario';
 
-const REPOSITORY = 'library/bench-memory';
+const REPOSITORY = BENCH_REPOSITORIES.memory;
 const SIZE = 1 * GiB;
 const LIMIT_MB = 200;
 
@@ -30,7 +31,7 @@ export function memoryScenario(phase: Phase): Scenario {
     higherIsBetter: false,
     goal: wharfBelow(LIMIT_MB, 'MB'),
     async run(ctx) {
-      const client = new BenchRegistryClient(ctx.target.baseUrl);
+      const client = new BenchRegistryClient(ctx.target.baseUrl, ctx.target.authorization);
       try {
         if (phase === 'pull') {
           const digest = await ctx.fixture('memory-blob', () => client.pushDockerStyle(REPOSITORY, new PatternBlob(SIZE)));

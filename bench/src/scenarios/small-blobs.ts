@@ -1,10 +1,11 @@
 import { KiB, smallBlob } from '../blob-data';
 import { atLeastRatio } from '../goals';
 import type { LoadStep, OpContext } from '../load/run-load';
+import { BENCH_REPOSITORIES } from '../repositories';
 import type { Scenario } from '../scenario';
 import { measureLoad, uploadPath } from './load-scenario';
 
-const REPOSITORY = 'library/bench-small';
+const REPOSITORY = BENCH_REPOSITORIES.small;
 const SIZE = 4 * KiB;
 const OCTET_STREAM = { 'content-type': 'application/octet-stream' };
 

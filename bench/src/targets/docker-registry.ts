@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Cleanup } from '../cleanup';
 import { DOCKER_REGISTRY_BINARY } from '../paths';
 import { BenchRegistryClient } from '../registry-client';
+import { BENCH_REPOSITORIES } from '../repositories';
 import { ManagedProcess, freePort } from './managed-process';
 import type { Target } from './target';
 
@@ -27,7 +28,7 @@ export async function startDockerRegistry(storageDriver: Record<string, unknown>
   await registry.waitUntilAnswering(`${baseUrl}/v2/`);
   const client = new BenchRegistryClient(baseUrl);
   try {
-    const monolithic = await client.probeMonolithicFlavor('library/bench-probe', Buffer.from(`probe ${Date.now()}`));
+    const monolithic = await client.probeMonolithicFlavor(BENCH_REPOSITORIES.probe, Buffer.from(`probe ${Date.now()}`));
     return { id: 'dockerRegistry', label: 'docker-registry', baseUrl, process: registry, monolithic };
   } finally {
     client.close();

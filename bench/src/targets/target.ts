@@ -18,6 +18,13 @@ export interface Target {
   profiler?: CpuProfiler;
   /** work in flight outside the process (Wharf: statements running in its database) */
   busy?: () => Promise<boolean>;
+  /**
+   * `Authorization` header every /v2 request sends: Wharf's docker bearer token
+   * (`Bearer <jwt>`); undefined for docker-registry, which runs without auth.
+   */
+  authorization?: string;
+  /** fetches a fresh `authorization` (Wharf's tokens expire); the runner calls it before each scenario */
+  renewAuthorization?: () => Promise<void>;
 }
 
 /** A registry the bench wanted to measure: running, or why not (not installed, failed to start). */

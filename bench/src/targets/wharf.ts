@@ -3,28 +3,64 @@ import { join } from 'node:path';
 import type { Cleanup } from '../cleanup';
 import { API_ENTRY } from '../paths';
 import { BenchRegistryClient } from '../registry-client';
+import { BENCH_REPOSITORIES } from '../repositories';
 import { CpuProfiler } from './cpu-profiler';
 import { ManagedProcess, freePort } from './managed-process';
 import type { Target } from './target';
+
+/** The password of the `admin` system administrator the api creates on first start (the bench's own database). */
+const ADMIN_PASSWORD = 'wharf-bench-admin';
+/** the api's default TOKEN_SERVICE */
+const TOKEN_SERVICE = 'wharf-registry';
 
 /**
  * ONE api process of the build the bench was compiled with (node dist/apps/api/src/main.js),
  * as production runs it; `env` carries the bench's database, Redis prefix and storage;
  * `busy` tells whether the api still has statements running in that database.
+ * /v2 needs authentication, so the bench does what a logged-in docker client does: it gets a
+ * bearer token from /service/token as `admin` (created with ADMIN_PASSWORD) and sends it on
+ * every request. The token is renewed before each scenario, since it lasts 30 minutes.
  */
 export async function startWharf(env: Record<string, string>, busy: () => Promise<boolean>, cleanup: Cleanup, profileDir?: string): Promise<Target> {
   if (!existsSync(API_ENTRY)) throw new Error(`${API_ENTRY} does not exist: build first (npm run build)`);
   const port = await freePort();
   const nodeArgs = profileDir ? ['--require', join(__dirname, 'cpu-profile-preload.js')] : [];
-  const processEnv = { ...process.env, ...env, PORT: String(port), ...(profileDir ? { WHARF_BENCH_CPU_PROFILE_DIR: profileDir } : {}) };
+  const processEnv = { ...process.env, ...env, ADMIN_PASSWORD, PORT: String(port), ...(profileDir ? { WHARF_BENCH_CPU_PROFILE_DIR: profileDir } : {}) };
   const api = ManagedProcess.start('Wharf api', process.execPath, [...nodeArgs, API_ENTRY], processEnv, cleanup, Boolean(profileDir));
   const baseUrl = `http://127.0.0.1:${port}`;
   await api.waitUntilAnswering(`${baseUrl}/health`);
-  const client = new BenchRegistryClient(baseUrl);
+  const authorization = `Bearer ${await fetchToken(baseUrl)}`;
+  const client = new BenchRegistryClient(baseUrl, authorization);
   try {
-    const monolithic = await client.probeMonolithicFlavor('library/bench-probe', Buffer.from(`probe ${Date.now()}`));
-    return { id: 'wharf', label: 'Wharf', baseUrl, process: api, monolithic, busy, profiler: profileDir ? new CpuProfiler(api, profileDir) : undefined };
+    const monolithic = await client.probeMonolithicFlavor(BENCH_REPOSITORIES.probe, Buffer.from(`probe ${Date.now()}`));
+    const target: Target = {
+      id: 'wharf',
+      label: 'Wharf',
+      baseUrl,
+      process: api,
+      monolithic,
+      busy,
+      profiler: profileDir ? new CpuProfiler(api, profileDir) : undefined,
+      authorization,
+      async renewAuthorization() {
+        this.authorization = `Bearer ${await fetchToken(baseUrl)}`;
+      },
+    };
+    return target;
   } finally {
     client.close();
   }
+}
+
+/** One docker token with pull,push on every repository the bench uses (one `scope` parameter each, as docker sends them). */
+async function fetchToken(baseUrl: string): Promise<string> {
+  const url = new URL('/service/token', baseUrl);
+  url.searchParams.set('service', TOKEN_SERVICE);
+  for (const repository of Object.values(BENCH_REPOSITORIES)) url.searchParams.append('scope', `repository:${repository}:pull,push`);
+  const response = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` } });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET /service/token: expected 200, got ${response.status} ${text.slice(0, 500)}`);
+  const token = (JSON.parse(text) as { token?: unknown }).token;
+  if (typeof token !== 'string' || !token) throw new Error(`GET /service/token: no token in ${text.slice(0, 500)}`);
+  return token;
 }
