@@ -14,7 +14,7 @@ import { setupOpenApi } from './openapi/openapi';
  */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ exposeHeadRoutes: false, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 1024 }, return503OnClosing: true });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   // management API bodies and queries: unknown fields are refused, values converted to their declared types
@@ -29,7 +29,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   fastify.addContentTypeParser('*', (request, payload, done) => {
     if (isDistributionPath(request.url)) return done(null, undefined);
     collect(payload, 1024 * 1024)
-      .then((text) => (/^application\/json\b/.test(request.headers['content-type'] ?? '') ? jsonParser(request, text, done) : done(null, text)))
+      // an empty body with a JSON content type (a DELETE from some clients) is no body, not malformed JSON
+      .then((text) => (text !== '' && /^application\/json\b/.test(request.headers['content-type'] ?? '') ? jsonParser(request, text, done) : done(null, text || undefined)))
       .catch((error: Error) => done(error, undefined));
   });
   fastify.addHook('onRequest', (request, reply, done) => {
