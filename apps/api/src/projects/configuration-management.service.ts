@@ -4,7 +4,7 @@ import { ApiError } from '@wharf/errors';
 import type { Principal } from '@wharf/iam';
 import { SystemSettingsService } from '@wharf/projects';
 import { requireSysadmin } from '../management/project-authorizer';
-import type { Actor } from '../users/current-actor.decorator';
+import type { Actor } from '../management/current-actor.decorator';
 import type { ConfigurationsRequest, ConfigurationsResponse } from './configuration.dto';
 import { auditEntry } from './project-audit';
 

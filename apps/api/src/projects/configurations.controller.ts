@@ -2,7 +2,7 @@ import { Body, Get, HttpCode, Put } from '@nestjs/common';
 import type { Principal } from '@wharf/iam';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
-import { CurrentActor, type Actor } from '../users/current-actor.decorator';
+import { CurrentActor, type Actor } from '../management/current-actor.decorator';
 import { ConfigurationsRequest, type ConfigurationsResponse } from './configuration.dto';
 import { ConfigurationManagementService } from './configuration-management.service';
 

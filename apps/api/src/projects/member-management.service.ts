@@ -6,7 +6,7 @@ import type { Project } from '@wharf/projects';
 import { parseHarborQuery } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
 import { ProjectAuthorizer } from '../management/project-authorizer';
-import type { Actor } from '../users/current-actor.decorator';
+import type { Actor } from '../management/current-actor.decorator';
 import type { CreateMemberRequest, MemberListQuery, MemberUserRequest } from './member.dto';
 import { auditEntry } from './project-audit';
 import type { ProjectSelector } from './project-selector.decorator';

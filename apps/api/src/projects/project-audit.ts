@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditOperation } from '@wharf/audit';
 import { principalName } from '@wharf/iam';
-import type { Actor } from '../users/current-actor.decorator';
+import type { Actor } from '../management/current-actor.decorator';
 
 export type ProjectAuditResource = 'project' | 'metadata' | 'member' | 'configuration';
 

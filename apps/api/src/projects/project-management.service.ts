@@ -6,7 +6,7 @@ import { ProjectService, SystemSettingsService, type Project, type ProjectQuery 
 import { parseHarborQuery, type QueryTerm } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
 import { denied, ProjectAuthorizer, requireAuthenticated } from '../management/project-authorizer';
-import type { Actor } from '../users/current-actor.decorator';
+import type { Actor } from '../management/current-actor.decorator';
 import { auditEntry } from './project-audit';
 import type { CreateProjectRequest, ProjectDeletableResponse, ProjectListQuery, ProjectSummaryResponse, ProjectView, UpdateProjectRequest } from './project.dto';
 import type { ProjectSelector } from './project-selector.decorator';

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
 import { setPageHeaders } from '../management/pagination';
-import { CurrentActor, type Actor } from '../users/current-actor.decorator';
+import { CurrentActor, type Actor } from '../management/current-actor.decorator';
 import { CreateMemberRequest, MemberListQuery, MemberParams, RoleRequest } from './member.dto';
 import { MemberManagementService } from './member-management.service';
 import { SelectedProject, type ProjectSelector } from './project-selector.decorator';

@@ -4,7 +4,7 @@ import { ApiError } from '@wharf/errors';
 import type { Principal } from '@wharf/iam';
 import { METADATA_KEYS, ProjectService, type Project } from '@wharf/projects';
 import { ProjectAuthorizer } from '../management/project-authorizer';
-import type { Actor } from '../users/current-actor.decorator';
+import type { Actor } from '../management/current-actor.decorator';
 import { auditEntry } from './project-audit';
 import type { ProjectSelector } from './project-selector.decorator';
 

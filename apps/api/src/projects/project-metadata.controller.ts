@@ -2,7 +2,7 @@ import { Body, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import type { Principal } from '@wharf/iam';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
-import { CurrentActor, type Actor } from '../users/current-actor.decorator';
+import { CurrentActor, type Actor } from '../management/current-actor.decorator';
 import { MetadataParams } from './project-metadata.dto';
 import { ProjectMetadataManagementService } from './project-metadata-management.service';
 import { SelectedProject, type ProjectSelector } from './project-selector.decorator';

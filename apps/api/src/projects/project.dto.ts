@@ -1,3 +1,4 @@
+import { PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { Project } from '@wharf/projects';
@@ -37,28 +38,7 @@ export class CreateProjectRequest {
  * PUT /projects/{project_name_or_id}. Harbor clients send back the ProjectReq they created the
  * project with, so project_name and registry_id are accepted when they are the project's own.
  */
-export class UpdateProjectRequest {
-  @IsOptional()
-  @IsString()
-  project_name?: string;
-
-  @IsOptional()
-  @IsBoolean()
-  public?: boolean;
-
-  @IsOptional()
-  @IsObject()
-  metadata?: Record<string, unknown>;
-
-  /** bytes, -1 for unlimited; changing it is for system admins only */
-  @IsOptional()
-  @IsInt()
-  storage_limit?: number | null;
-
-  @IsOptional()
-  @IsInt()
-  registry_id?: number | null;
-}
+export class UpdateProjectRequest extends PartialType(CreateProjectRequest) {}
 
 /** GET /projects: `name` is a substring match; `q` takes name (=, =~), public and owner. */
 export class ProjectListQuery extends PageQuery {

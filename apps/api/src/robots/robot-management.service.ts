@@ -6,7 +6,7 @@ import { ProjectService } from '@wharf/projects';
 import { parseHarborQuery } from '../management/harbor-query';
 import { offsetOf, type PageQuery } from '../management/pagination';
 import { ProjectAuthorizer, requireAuthenticated, requireSysadmin } from '../management/project-authorizer';
-import type { Actor } from '../users/current-actor.decorator';
+import type { Actor } from '../management/current-actor.decorator';
 import type { CreateRobotRequest, RobotPermissionRequest, UpdateRobotRequest } from './robot.dto';
 
 type RobotAction = 'read' | 'list' | 'create' | 'update' | 'delete';

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
 import { PageQuery, setPageHeaders } from '../management/pagination';
-import { CurrentActor, type Actor } from '../users/current-actor.decorator';
+import { CurrentActor, type Actor } from '../management/current-actor.decorator';
 import { CreateRobotRequest, RefreshSecretRequest, RobotIdParams, toRobotResponse, UpdateRobotRequest, type RobotCreatedResponse, type RobotResponse } from './robot.dto';
 import { RobotManagementService } from './robot-management.service';
 

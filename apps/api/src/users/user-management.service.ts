@@ -5,7 +5,7 @@ import { principalName, UserService, type Principal, type User } from '@wharf/ia
 import { parseHarborQuery } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
 import { denied, requireAuthenticated, requireSysadmin } from '../management/project-authorizer';
-import type { Actor } from './current-actor.decorator';
+import type { Actor } from '../management/current-actor.decorator';
 import type { CreateUserRequest, PasswordRequest, UpdateUserProfileRequest, UserListQuery, UserSearchQuery } from './user.dto';
 
 /** The administrator created on first start: Harbor never lets it be deleted or demoted. */

@@ -1,7 +1,8 @@
+import { PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsEmail, IsInt, IsNotEmpty, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { User } from '@wharf/iam';
-import { MAX_PAGE_SIZE, PageQuery } from '../management/pagination';
+import { PageQuery } from '../management/pagination';
 
 // Harbor's username rule plus what HTTP Basic cannot carry (':' splits name from password) and
 // whitespace or control characters, which no login form or docker client round-trips safely.
@@ -39,23 +40,7 @@ export class CreateUserRequest {
 }
 
 /** PUT /users/{id}: absent fields keep their value. */
-export class UpdateUserProfileRequest {
-  @IsOptional()
-  @IsEmail()
-  @MaxLength(255)
-  email?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  @Matches(REALNAME, { message: 'realname may not contain any of , ~ # $ %' })
-  realname?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  comment?: string;
-}
+export class UpdateUserProfileRequest extends PickType(CreateUserRequest, ['email', 'realname', 'comment'] as const) {}
 
 export class PasswordRequest {
   /** required when users change their own password; ignored when a system admin resets someone else's */
@@ -90,23 +75,10 @@ export class UserListQuery extends PageQuery {
 }
 
 /** GET /users/search: what any logged-in user may ask to find someone to add as a member. */
-export class UserSearchQuery {
+export class UserSearchQuery extends PageQuery {
   @IsString()
   @Length(1, 255)
   username: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page: number = 1;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  page_size: number = 10;
 }
 
 /** Harbor's UserResp; never a password or hash (UserService never reads them out). */

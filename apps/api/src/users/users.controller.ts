@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
 import { setPageHeaders } from '../management/pagination';
-import { CurrentActor, type Actor } from './current-actor.decorator';
+import { CurrentActor, type Actor } from '../management/current-actor.decorator';
 import {
   CreateUserRequest,
   PasswordRequest,

@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Principal } from '@wharf/iam';
-import type { AuthenticatedRequest } from '../management/management-auth.guard';
+import type { AuthenticatedRequest } from './management-auth.guard';
 
 /** Who makes a change and from where: what an audit entry needs besides the change itself. */
 export interface Actor {
