@@ -1,3 +1,4 @@
+export * from './execution.service';
 export * from './job-names';
 export * from './job-queues';
 export * from './jobs.module';

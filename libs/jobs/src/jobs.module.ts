@@ -1,10 +1,11 @@
 import { Global, Module } from '@nestjs/common';
+import { ExecutionService } from './execution.service';
 import { JobQueues } from './job-queues';
 
-/** Queues and schedules shared by the api (producer) and the worker (consumer). */
+/** Queues, schedules and execution records shared by the api (producer) and the worker (consumer). */
 @Global()
 @Module({
-  providers: [JobQueues],
-  exports: [JobQueues],
+  providers: [JobQueues, ExecutionService],
+  exports: [JobQueues, ExecutionService],
 })
 export class JobsModule {}

@@ -1,0 +1,183 @@
+import { Injectable } from '@nestjs/common';
+import { SqlClient } from '@wharf/db';
+
+export type TaskStatus = 'Pending' | 'Running' | 'Success' | 'Error' | 'Stopped';
+export const FINAL_STATUSES: readonly TaskStatus[] = ['Success', 'Error', 'Stopped'];
+
+export interface ExecutionMetrics {
+  task_count: number;
+  success_task_count: number;
+  error_task_count: number;
+  running_task_count: number;
+  pending_task_count: number;
+  stopped_task_count: number;
+}
+
+/** Harbor's execution shape (CONTRACTS.md section 3). */
+export interface Execution {
+  id: number;
+  vendor_type: string;
+  vendor_id: number | null;
+  status: TaskStatus;
+  status_message: string;
+  trigger: string;
+  extra_attrs: Record<string, unknown>;
+  metrics: ExecutionMetrics;
+  start_time: Date;
+  end_time: Date | null;
+}
+
+export interface NewExecution {
+  vendorType: string;
+  vendorId?: number;
+  trigger?: 'MANUAL' | 'SCHEDULE' | 'EVENT';
+  extraAttrs?: Record<string, unknown>;
+  /** one entry per task: its extra attributes */
+  tasks: Record<string, unknown>[];
+}
+
+/**
+ * The derived status of an execution from its tasks (CONTRACTS.md section 3): any pending or
+ * running -> Running; else any error -> Error; else any stopped -> Stopped; else Success.
+ */
+export function deriveExecutionStatus(metrics: ExecutionMetrics): TaskStatus {
+  if (metrics.pending_task_count + metrics.running_task_count > 0) return 'Running';
+  if (metrics.error_task_count > 0) return 'Error';
+  if (metrics.stopped_task_count > 0) return 'Stopped';
+  return 'Success';
+}
+
+/** A task may move Pending -> Running -> final, or straight Pending -> final; a final status never changes. */
+const ALLOWED_FROM: Record<TaskStatus, TaskStatus[]> = {
+  Pending: [],
+  Running: ['Pending', 'Running'],
+  Success: ['Pending', 'Running'],
+  Error: ['Pending', 'Running'],
+  Stopped: ['Pending', 'Running'],
+};
+
+/**
+ * Execution and task records: created before anything is queued (nothing enqueued is
+ * invisible), moved by compare-and-set (a late or duplicated update from a worker never
+ * overwrites a newer state), stoppable, with a log per task. The API reads progress here.
+ */
+@Injectable()
+export class ExecutionService {
+  constructor(private readonly sql: SqlClient) {}
+
+  async create(input: NewExecution): Promise<{ executionId: number; taskIds: number[] }> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string }>(
+        `INSERT INTO execution (vendor_type, vendor_id, trigger, extra_attrs, status) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [input.vendorType, input.vendorId ?? null, input.trigger ?? 'MANUAL', JSON.stringify(input.extraAttrs ?? {}), input.tasks.length ? 'Running' : 'Success'],
+      );
+      const executionId = Number(rows[0].id);
+      const tasks = await tx.query<{ id: string }>(
+        `INSERT INTO task (execution_id, extra_attrs) SELECT $1, unnest($2::jsonb[]) RETURNING id`,
+        [executionId, input.tasks.map((t) => JSON.stringify(t))],
+      );
+      if (!input.tasks.length) await tx.query(`UPDATE execution SET end_time = now() WHERE id = $1`, [executionId]);
+      return { executionId, taskIds: tasks.map((t) => Number(t.id)).sort((a, b) => a - b) };
+    });
+  }
+
+  /**
+   * Moves a task to `status` if it is in an allowed state (and at `expectedRevision` when
+   * given); false when another update won. Starting counts a run; a final status ends the task
+   * and refreshes the execution.
+   */
+  async transition(taskId: number, status: TaskStatus, message = '', expectedRevision?: number): Promise<boolean> {
+    const rows = await this.sql.query<{ execution_id: string }>(
+      `UPDATE task SET status = $2::varchar, status_message = $3, status_revision = status_revision + 1, update_time = now(),
+              run_count = run_count + CASE WHEN $2::varchar = 'Running' AND status = 'Pending' THEN 1 ELSE 0 END,
+              start_time = CASE WHEN $2::varchar = 'Running' THEN COALESCE(start_time, now()) ELSE start_time END,
+              end_time = CASE WHEN $2::varchar IN ('Success', 'Error', 'Stopped') THEN now() ELSE end_time END
+        WHERE id = $1 AND status = ANY($4) AND ($5::bigint IS NULL OR status_revision = $5)
+        RETURNING execution_id`,
+      [taskId, status, message, ALLOWED_FROM[status], expectedRevision ?? null],
+    );
+    if (!rows[0]) return false;
+    if (FINAL_STATUSES.includes(status)) await this.refresh(Number(rows[0].execution_id));
+    return true;
+  }
+
+  /** Records progress (and that the worker is alive: the watchdog reads update_time). */
+  async progress(taskId: number, progress: Record<string, unknown>): Promise<void> {
+    await this.sql.query(`UPDATE task SET progress = progress || $2::jsonb, update_time = now() WHERE id = $1 AND status = 'Running'`, [taskId, JSON.stringify(progress)]);
+  }
+
+  async log(taskId: number, line: string): Promise<void> {
+    await this.sql.query(`INSERT INTO task_log (task_id, line) VALUES ($1, $2)`, [taskId, line]);
+  }
+
+  async readLog(taskId: number): Promise<string> {
+    const rows = await this.sql.query<{ log_time: Date; line: string }>(`SELECT log_time, line FROM task_log WHERE task_id = $1 ORDER BY id`, [taskId]);
+    return rows.map((r) => `${r.log_time.toISOString()} ${r.line}\n`).join('');
+  }
+
+  /** Asks an execution to stop: pending tasks stop at once, running ones when their processor next checks. */
+  async requestStop(executionId: number): Promise<void> {
+    await this.sql.query(`UPDATE execution SET stop_requested = true, update_time = now() WHERE id = $1`, [executionId]);
+    await this.sql.query(
+      `UPDATE task SET status = 'Stopped', status_revision = status_revision + 1, update_time = now(), end_time = now()
+        WHERE execution_id = $1 AND status = 'Pending'`,
+      [executionId],
+    );
+    await this.refresh(executionId);
+  }
+
+  async stopRequested(executionId: number): Promise<boolean> {
+    const rows = await this.sql.query<{ stop_requested: boolean }>(`SELECT stop_requested FROM execution WHERE id = $1`, [executionId]);
+    return rows[0]?.stop_requested ?? false;
+  }
+
+  /** Watchdog: running tasks with no sign of life for `staleSeconds` (their worker died) end as Error. */
+  async failStaleTasks(staleSeconds: number): Promise<number> {
+    const rows = await this.sql.query<{ id: string }>(
+      `SELECT id FROM task WHERE status = 'Running' AND update_time < now() - make_interval(secs => $1)`,
+      [staleSeconds],
+    );
+    let failed = 0;
+    for (const row of rows) if (await this.transition(Number(row.id), 'Error', 'the worker running this task stopped answering')) failed += 1;
+    return failed;
+  }
+
+  async get(executionId: number): Promise<Execution | null> {
+    const rows = await this.sql.query<Omit<Execution, 'metrics'>>(
+      `SELECT id::int, vendor_type, vendor_id::int, status, status_message, trigger, extra_attrs, start_time, end_time FROM execution WHERE id = $1`,
+      [executionId],
+    );
+    if (!rows[0]) return null;
+    return { ...rows[0], metrics: await this.metrics(executionId) };
+  }
+
+  /** Re-derives the execution's status from its tasks; the revision compare-and-set retries on a race. */
+  async refresh(executionId: number): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const current = await this.sql.query<{ revision: string }>(`SELECT revision FROM execution WHERE id = $1`, [executionId]);
+      if (!current[0]) return;
+      const status = deriveExecutionStatus(await this.metrics(executionId));
+      const updated = await this.sql.query(
+        `UPDATE execution SET status = $2::varchar, revision = revision + 1, update_time = now(),
+                end_time = CASE WHEN $2::varchar = 'Running' THEN NULL ELSE COALESCE(end_time, now()) END
+          WHERE id = $1 AND revision = $3 RETURNING id`,
+        [executionId, status, current[0].revision],
+      );
+      if (updated.length) return;
+    }
+  }
+
+  private async metrics(executionId: number): Promise<ExecutionMetrics> {
+    const rows = await this.sql.query<ExecutionMetrics>(
+      `SELECT count(*)::int AS task_count,
+              count(*) FILTER (WHERE status = 'Success')::int AS success_task_count,
+              count(*) FILTER (WHERE status = 'Error')::int AS error_task_count,
+              count(*) FILTER (WHERE status = 'Running')::int AS running_task_count,
+              count(*) FILTER (WHERE status = 'Pending')::int AS pending_task_count,
+              count(*) FILTER (WHERE status = 'Stopped')::int AS stopped_task_count
+         FROM task WHERE execution_id = $1`,
+      [executionId],
+    );
+    return rows[0];
+  }
+}
