@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlClient } from '@wharf/db';
+import { SqlClient, escapeLike } from '@wharf/db';
 import type { AuditLogFilter, AuditLogRecord, PendingAuditEntry, TextMatch } from './audit-log.types';
 
 /** Column sizes of audit_log (migration 1764400000000): entries are cut to fit before they are written. */
@@ -80,6 +80,6 @@ export class AuditLogRepository {
 }
 
 function textCondition(where: (condition: (placeholder: string) => string, value: unknown) => void, column: string, match: TextMatch): void {
-  if (match.fuzzy) where((p) => `${column} ILIKE ${p}`, `%${match.value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (match.fuzzy) where((p) => `${column} ILIKE ${p}`, `%${escapeLike(match.value)}%`);
   else where((p) => `${column} = ${p}`, match.value);
 }

@@ -3,3 +3,4 @@ export * from './database-connectivity';
 export * from './run-migrations';
 export * from './db.module';
 export * from './sql-client';
+export * from './escape-like';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlClient } from '@wharf/db';
+import { SqlClient, escapeLike } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { ROLE_NAMES, type ProjectRoleId } from './rbac';
 
@@ -57,7 +57,7 @@ export class MemberService {
   }
 
   async list(projectId: number, filter: { entityName?: string; offset: number; limit: number }): Promise<{ items: ProjectMember[]; total: number }> {
-    const pattern = filter.entityName ? `%${filter.entityName.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const pattern = filter.entityName ? `%${escapeLike(filter.entityName)}%` : null;
     const where = `WHERE m.project_id = $1 AND ($2::varchar IS NULL OR u.username LIKE $2)`;
     const [rows, count] = await Promise.all([
       this.sql.query<Omit<ProjectMember, 'role_name'>>(`${SELECT} ${where} ORDER BY m.id LIMIT $3 OFFSET $4`, [projectId, pattern, filter.limit, filter.offset]),

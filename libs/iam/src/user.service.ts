@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlClient } from '@wharf/db';
+import { SqlClient, escapeLike } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { PasswordHasher } from './password-hasher';
 
@@ -165,7 +165,3 @@ export class UserService {
 }
 
 const DUMMY_HASH = '$scrypt$N=16384,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { MemberService, ProjectRole, type AccessProject, type Principal } from '@wharf/iam';
 import { checkMetadata } from './project-metadata';
@@ -112,7 +112,7 @@ export class ProjectService {
 
   async list(query: ProjectQuery): Promise<{ items: Project[]; total: number }> {
     // LIKE either way: the wildcards in a name are escaped so they match only themselves
-    const escaped = query.name?.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const escaped = query.name === undefined ? undefined : escapeLike(query.name);
     const pattern = escaped === undefined ? null : query.exactName ? escaped : `%${escaped}%`;
     const isPublic = `EXISTS (SELECT 1 FROM project_metadata pm WHERE pm.project_id = p.project_id AND pm.name = 'public' AND pm.value = 'true')`;
     const where = `WHERE ($1::varchar IS NULL OR p.name LIKE $1)
