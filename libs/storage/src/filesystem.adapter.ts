@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -85,7 +85,15 @@ export class FilesystemBlobDriver implements BlobDriver {
       if (Buffer.isBuffer(source)) {
         await fsp.writeFile(tmp, source);
       } else {
-        await pipeline(sizedChunks(source, size), createWriteStream(tmp));
+        // the file is opened (and so exists) before any byte flows, and the stream is closed before a
+        // failure is reported: createWriteStream's lazy open could otherwise create it after our cleanup
+        const file = await fsp.open(tmp, 'w');
+        const sink = file.createWriteStream();
+        try {
+          await pipeline(sizedChunks(source, size), sink);
+        } finally {
+          if (!sink.closed) await new Promise((resolve) => sink.once('close', resolve));
+        }
       }
       await fsp.mkdir(path.dirname(target), { recursive: true });
       await fsp.rename(tmp, target);
