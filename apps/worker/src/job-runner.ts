@@ -2,7 +2,12 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { AppConfig } from '@wharf/config';
 import { JOB_QUEUE, JobName, JobQueues, QueueName, bullOptions, type JobHandlers } from '@wharf/jobs';
 import { Worker, type Job } from 'bullmq';
+import { ExecutionWatchdogProcessor } from './execution-watchdog.processor';
+import { GarbageCollectionProcessor } from './garbage-collection.processor';
+import { GcScheduleProcessor } from './gc-schedule.processor';
 import { UploadPurgeProcessor } from './upload-purge.processor';
+
+const WATCHDOG_INTERVAL_MS = 60_000;
 
 type Handler = (data: unknown) => Promise<unknown>;
 
@@ -20,13 +25,18 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly config: AppConfig,
     private readonly queues: JobQueues,
     uploadPurge: UploadPurgeProcessor,
+    watchdog: ExecutionWatchdogProcessor,
+    garbageCollection: GarbageCollectionProcessor,
+    gcSchedule: GcScheduleProcessor,
   ) {
-    this.handlers = collectHandlers([uploadPurge.handlers()]);
+    this.handlers = collectHandlers([uploadPurge.handlers(), watchdog.handlers(), garbageCollection.handlers(), gcSchedule.handlers()]);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     for (const queueName of Object.values(QueueName)) {
-      const worker = new Worker(queueName, (job: Job) => this.run(job), { ...bullOptions(this.config), concurrency: 2 });
+      // one collection at a time anyway (the collector holds a lock): a second slot would only wait
+      const concurrency = queueName === QueueName.GarbageCollection ? 1 : 2;
+      const worker = new Worker(queueName, (job: Job) => this.run(job), { ...bullOptions(this.config), concurrency });
       worker.on('failed', (job, error) => this.logger.error(`${job?.name ?? 'job'} ${job?.id ?? ''} failed: ${error.message}`));
       this.workers.push(worker);
     }
@@ -36,6 +46,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
       JobName.PurgeAbandonedUploads,
       {},
     );
+    await this.queues.schedule('execution-watchdog', { every: WATCHDOG_INTERVAL_MS }, JobName.ExecutionWatchdog, {});
     // and once now, so a restart after downtime does not wait a whole interval
     await this.queues.enqueue({ name: JobName.PurgeAbandonedUploads, data: {} });
     this.logger.log(`worker started: queues ${Object.values(QueueName).join(', ')}`);

@@ -2,9 +2,14 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@wharf/config';
 import { DbModule } from '@wharf/db';
 import { JobsModule } from '@wharf/jobs';
+import { RedisModule } from '@wharf/redis';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { StorageModule } from '@wharf/storage';
 import { LoggerModule } from 'nestjs-pino';
+import { GcModule } from '@wharf/gc';
+import { ExecutionWatchdogProcessor } from './execution-watchdog.processor';
+import { GarbageCollectionProcessor } from './garbage-collection.processor';
+import { GcScheduleProcessor } from './gc-schedule.processor';
 import { JobRunner } from './job-runner';
 import { UploadPurgeProcessor } from './upload-purge.processor';
 
@@ -18,11 +23,13 @@ export class WorkerModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL } }),
         DbModule,
+        RedisModule,
         StorageModule,
         JobsModule,
         RegistryCoreModule,
+        GcModule,
       ],
-      providers: [UploadPurgeProcessor, JobRunner],
+      providers: [UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, JobRunner],
     };
   }
 }

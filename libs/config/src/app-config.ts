@@ -83,6 +83,15 @@ export class AppConfig {
   @Min(1)
   UPLOAD_PURGE_INTERVAL_MINUTES = 60;
 
+  /**
+   * garbage collection leaves alone blobs and upload sessions touched within this many hours:
+   * the grace period for a push that uploaded its layers but has not sent its manifest yet
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  GC_TIME_WINDOW_HOURS = 2;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
 

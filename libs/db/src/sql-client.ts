@@ -25,6 +25,24 @@ export class SqlClient implements SqlExecutor {
     return result.rows;
   }
 
+  /**
+   * Runs `work` on one dedicated connection outside any transaction: for session state such as
+   * an advisory lock that must last a whole job (a transaction that long would hold back vacuum).
+   */
+  async withConnection<T>(work: (connection: SqlExecutor) => Promise<T>): Promise<T> {
+    const client: PoolClient = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await work({ query: async <R extends QueryResultRow>(text: string, params?: unknown[]) => (await client.query<R>(text, params)).rows });
+    } catch (error) {
+      broken = error as Error;
+      throw error;
+    } finally {
+      // releasing with an error destroys the connection, and with it any session lock it held
+      client.release(broken);
+    }
+  }
+
   /** Runs `work` in one transaction on one connection; rolls back when it throws. */
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client: PoolClient = await this.pool.connect();

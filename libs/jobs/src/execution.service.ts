@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { SqlClient } from '@wharf/db';
+import { SqlClient, type SqlExecutor } from '@wharf/db';
+import type { JobName } from './job-names';
 
 export type TaskStatus = 'Pending' | 'Running' | 'Success' | 'Error' | 'Stopped';
 export const FINAL_STATUSES: readonly TaskStatus[] = ['Success', 'Error', 'Stopped'];
@@ -65,8 +66,9 @@ const ALLOWED_FROM: Record<TaskStatus, TaskStatus[]> = {
 export class ExecutionService {
   constructor(private readonly sql: SqlClient) {}
 
-  async create(input: NewExecution): Promise<{ executionId: number; taskIds: number[] }> {
-    return this.sql.transaction(async (tx) => {
+  /** `within`: the caller's transaction (for example one holding a lock that admits one run at a time). */
+  async create(input: NewExecution, within?: SqlExecutor): Promise<{ executionId: number; taskIds: number[] }> {
+    const insert = async (tx: SqlExecutor) => {
       const rows = await tx.query<{ id: string }>(
         `INSERT INTO execution (vendor_type, vendor_id, trigger, extra_attrs, status) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
         [input.vendorType, input.vendorId ?? null, input.trigger ?? 'MANUAL', JSON.stringify(input.extraAttrs ?? {}), input.tasks.length ? 'Running' : 'Success'],
@@ -78,6 +80,26 @@ export class ExecutionService {
       );
       if (!input.tasks.length) await tx.query(`UPDATE execution SET end_time = now() WHERE id = $1`, [executionId]);
       return { executionId, taskIds: tasks.map((t) => Number(t.id)).sort((a, b) => a - b) };
+    };
+    return within ? insert(within) : this.sql.transaction(insert);
+  }
+
+  /** Records the queued job that runs a task, so the watchdog can tell a lost job from a waiting one. */
+  async attachJob(taskId: number, jobName: JobName, jobId: string): Promise<void> {
+    // one column holds both (BullMQ job ids cannot contain ':')
+    await this.sql.query(`UPDATE task SET job_id = $2 WHERE id = $1`, [taskId, `${jobName}:${jobId}`]);
+  }
+
+  /** Pending tasks created more than `olderThanSeconds` ago, with their queued jobs (watchdog input). */
+  async pendingTasks(olderThanSeconds: number): Promise<{ taskId: number; job: { name: JobName; id: string } | null }[]> {
+    const rows = await this.sql.query<{ id: string; job_id: string | null }>(
+      `SELECT id, job_id FROM task WHERE status = 'Pending' AND creation_time < now() - make_interval(secs => $1) ORDER BY id LIMIT 1000`,
+      [olderThanSeconds],
+    );
+    return rows.map((r) => {
+      const split = r.job_id?.indexOf(':') ?? -1;
+      const job = split > 0 ? { name: r.job_id!.slice(0, split) as JobName, id: r.job_id!.slice(split + 1) } : null;
+      return { taskId: Number(r.id), job };
     });
   }
 

@@ -4,19 +4,48 @@
  */
 export enum QueueName {
   Maintenance = 'maintenance',
+  /** its own queue, so a long collection never delays maintenance jobs (or the other way round) */
+  GarbageCollection = 'garbage-collection',
 }
 
 export enum JobName {
   PurgeAbandonedUploads = 'purge-abandoned-uploads',
+  /** ends tasks whose worker died and pending tasks whose queued job was lost */
+  ExecutionWatchdog = 'execution-watchdog',
+  /** one run of the collector for an execution created beforehand */
+  GarbageCollection = 'garbage-collection',
+  /** a tick of the GC schedule: creates the execution, then queues GarbageCollection */
+  ScheduledGarbageCollection = 'scheduled-garbage-collection',
+}
+
+/** What a collection does; Harbor's `parameters` of a GC schedule. */
+export interface GarbageCollectionOptions {
+  /** also delete artifacts no tag points to (index children excepted) */
+  deleteUntagged: boolean;
+  /** find and count what a real run would free, delete nothing */
+  dryRun: boolean;
+  /** parallel storage deletions, 1-5 */
+  workers: number;
+}
+
+export interface GarbageCollectionPayload extends GarbageCollectionOptions {
+  executionId: number;
+  taskId: number;
 }
 
 export interface JobPayloads {
   [JobName.PurgeAbandonedUploads]: { olderThanHours?: number };
+  [JobName.ExecutionWatchdog]: Record<string, never>;
+  [JobName.GarbageCollection]: GarbageCollectionPayload;
+  [JobName.ScheduledGarbageCollection]: GarbageCollectionOptions;
 }
 
 /** Which queue carries each job. */
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.PurgeAbandonedUploads]: QueueName.Maintenance,
+  [JobName.ExecutionWatchdog]: QueueName.Maintenance,
+  [JobName.GarbageCollection]: QueueName.GarbageCollection,
+  [JobName.ScheduledGarbageCollection]: QueueName.Maintenance,
 };
 
 export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };

@@ -30,6 +30,16 @@ export class JobQueues implements OnApplicationShutdown {
     await this.queue(JOB_QUEUE[job.name]).add(job.name, job.data, options);
   }
 
+  /** Whether a job with this id is still known to its queue (waiting, delayed, active, or kept after it ended). */
+  async exists(name: JobName, jobId: string): Promise<boolean> {
+    return (await this.queue(JOB_QUEUE[name]).getJob(jobId)) !== undefined;
+  }
+
+  /** Removes a repeating job's scheduler (a schedule set to None). */
+  async unschedule(name: JobName, schedulerId: string): Promise<void> {
+    await this.queue(JOB_QUEUE[name]).removeJobScheduler(schedulerId);
+  }
+
   /** Creates or updates a repeating job; one firing per tick however many workers run. */
   async schedule<N extends JobName>(schedulerId: string, repeat: RepeatOptions, name: N, data: JobPayloads[N]): Promise<void> {
     await this.queue(JOB_QUEUE[name]).upsertJobScheduler(schedulerId, repeat, { name, data, opts: DEFAULT_JOB_OPTIONS });

@@ -92,7 +92,7 @@ export class FilesystemBlobDriver implements BlobDriver {
         try {
           await pipeline(sizedChunks(source, size), sink);
         } finally {
-          if (!sink.closed) await new Promise((resolve) => sink.once('close', resolve));
+          if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
         }
       }
       await fsp.mkdir(path.dirname(target), { recursive: true });

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { SqlClient } from '@wharf/db';
+import { ExecutionService, JobName, JobQueues, type GarbageCollectionOptions } from '@wharf/jobs';
+
+/** Harbor's vendor type for GC executions. */
+export const GC_VENDOR_TYPE = 'GARBAGE_COLLECTION';
+
+/** A collection is already pending or running; Harbor answers 409 for a second one. */
+export class GcAlreadyRunningError extends Error {
+  constructor(readonly executionId: number) {
+    super(`garbage collection ${executionId} is already running`);
+  }
+}
+
+/** The BullMQ job id of an execution's run: one job per execution, whoever queues it. */
+export const gcJobId = (executionId: number) => `gc-${executionId}`;
+
+// serialises launches (API and schedule, on any number of api and worker processes)
+const LAUNCH_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('wharf:gc:launch'))`;
+
+/**
+ * Starts a garbage collection: the execution and its task are written first (so the run is
+ * visible before anything is queued), then the job is queued. Used by the API (Manual) and by
+ * the schedule (Schedule). Refuses while another collection is pending or running.
+ */
+@Injectable()
+export class GcLauncher {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly executions: ExecutionService,
+    private readonly queues: JobQueues,
+  ) {}
+
+  async launch(options: GarbageCollectionOptions, trigger: 'MANUAL' | 'SCHEDULE'): Promise<number> {
+    const { executionId, taskIds } = await this.sql.transaction(async (tx) => {
+      await tx.query(LAUNCH_LOCK_SQL);
+      const active = await tx.query<{ id: string }>(
+        `SELECT id FROM execution WHERE vendor_type = $1 AND status IN ('Pending', 'Running') ORDER BY id LIMIT 1`,
+        [GC_VENDOR_TYPE],
+      );
+      if (active[0]) throw new GcAlreadyRunningError(Number(active[0].id));
+      const attributes = { delete_untagged: options.deleteUntagged, dry_run: options.dryRun, workers: options.workers };
+      return this.executions.create({ vendorType: GC_VENDOR_TYPE, trigger, extraAttrs: attributes, tasks: [attributes] }, tx);
+    });
+    const taskId = taskIds[0];
+    const jobId = gcJobId(executionId);
+    try {
+      await this.executions.attachJob(taskId, JobName.GarbageCollection, jobId);
+      // retried from where it stopped (the collector resumes) if the worker dies or the run fails
+      await this.queues.enqueue({ name: JobName.GarbageCollection, data: { executionId, taskId, ...options } }, { jobId, attempts: 3 });
+    } catch (error) {
+      await this.executions.transition(taskId, 'Error', `could not queue the collection: ${(error as Error).message}`);
+      throw error;
+    }
+    return executionId;
+  }
+}

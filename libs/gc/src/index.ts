@@ -1,0 +1,3 @@
+export * from './garbage-collector';
+export * from './gc-launcher';
+export * from './gc.module';
