@@ -9,7 +9,7 @@ export class GarbageCollectionProcessor {
 
   handlers(): JobHandlers {
     return {
-      [JobName.GarbageCollection]: (payload) => this.collector.run(payload),
+      [JobName.GarbageCollection]: (payload, context) => this.collector.run(payload, context),
     };
   }
 }

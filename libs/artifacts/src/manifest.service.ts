@@ -30,6 +30,20 @@ export interface PushedManifest {
   tags: string[];
 }
 
+/** A manifest push stores its bytes again at most this often when GC collects them meanwhile. */
+const MANIFEST_STORE_ATTEMPTS = 3;
+
+/** The manifest's own blob went to GC between storing it and linking it (possible only with a time window near zero). */
+class ManifestBlobCollected extends Error {}
+
+/**
+ * SQL condition on artifact `a`: no tag points to it, no index names it, and it is not an
+ * accessory (signature, SBOM) of an artifact still in the repository. What delete_untagged removes.
+ */
+export const UNTAGGED_ARTIFACT = `NOT EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id)
+  AND NOT EXISTS (SELECT 1 FROM artifact_reference ar WHERE ar.child_id = a.id)
+  AND (a.subject_digest IS NULL OR NOT EXISTS (SELECT 1 FROM artifact s WHERE s.repository_id = a.repository_id AND s.digest = a.subject_digest))`;
+
 /**
  * Manifests as artifacts: validated on push (structure, every referenced blob in the project,
  * every child manifest in the repository), stored byte-for-byte both in the artifact row (one
@@ -82,17 +96,32 @@ export class ManifestService {
     if (byDigest && digest !== reference) {
       throw new OciError('DIGEST_INVALID', 'manifest digest does not match the reference', { expected: reference, actual: digest });
     }
-    const parsedDigest = parseDigest(digest);
-    await this.blobs.storeBytes(parsedDigest, body);
-    const manifestBlob = await this.blobs.record(parsedDigest, body.length);
     // protect the referenced blobs from a GC sweep racing this push (a short statement of its own:
     // inside the transaction its row locks would serialise every push that shares a layer)
     await this.blobs.touch([...new Set(parsed.blobs.map((b) => b.digest))]);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.store(repo, projectId, digest, parsed, body, tags);
+        break;
+      } catch (error) {
+        // GC took the manifest's own blob between storing and linking it: store it again
+        if (!(error instanceof ManifestBlobCollected) || attempt === MANIFEST_STORE_ATTEMPTS) throw error;
+      }
+    }
+    await this.cache.invalidate(repo.name);
+    return { digest, subject: parsed.subject?.digest, tags };
+  }
+
+  /** Stores the manifest's bytes and writes its rows in one transaction. */
+  private async store(repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, body: Buffer, tags: string[]): Promise<void> {
+    const parsedDigest = parseDigest(digest);
+    await this.blobs.storeBytes(parsedDigest, body);
+    const manifestBlob = await this.blobs.record(parsedDigest, body.length, parsed.mediaType);
     await this.sql.transaction(async (tx) => {
       // KEY SHARE: concurrent pushes go on side by side, but a delete that gives quota back
       // (FOR UPDATE, below) runs strictly before or after this push, never across it
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [projectId]);
-      await this.requireBlobs(tx, repo.project, parsed);
+      await this.requireBlobs(tx, repo.project, parsed, digest);
       await this.blobs.linkToProject(projectId, manifestBlob, tx);
       const repositoryId = await this.upsertRepository(tx, projectId, repo.name);
       const artifactId = await this.upsertArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
@@ -110,8 +139,6 @@ export class ManifestService {
         );
       }
     });
-    await this.cache.invalidate(repo.name);
-    return { digest, subject: parsed.subject?.digest, tags };
   }
 
   /** DELETE by digest removes the artifact (and its tags); by tag removes only the tag. */
@@ -140,16 +167,51 @@ export class ManifestService {
       if (parents[0]) {
         throw new OciError('DENIED', `manifest is referenced by index ${parents[0].digest}; delete the index first`, { digest: reference });
       }
-      const deleted = await tx.query(
-        `DELETE FROM artifact a USING repository r WHERE a.repository_id = r.repository_id AND r.name = $1 AND a.digest = $2 RETURNING a.id`,
+      const deleted = await tx.query<{ id: string }>(
+        `SELECT a.id FROM artifact a JOIN repository r ON r.repository_id = a.repository_id WHERE r.name = $1 AND a.digest = $2`,
         [repository, reference],
       );
       if (deleted.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
-      await this.releaseUnreferencedBlobs(tx, project[0].project_id, reference);
-      // artifact_blob is keyed by digest: keep it while the same manifest lives in another repository
-      await tx.query(`DELETE FROM artifact_blob WHERE digest_af = $1 AND NOT EXISTS (SELECT 1 FROM artifact WHERE digest = $1)`, [reference]);
+      await this.removeArtifact(tx, project[0].project_id, deleted[0].id, reference);
     });
     await this.cache.invalidate(repository);
+  }
+
+  /**
+   * GC's delete_untagged: removes an artifact that no tag points to, no index names, whose
+   * subject (if it has one) is gone, and that was pushed before `pushedBefore`. Re-checked under
+   * the artifact's row lock, so a tag or an index written meanwhile keeps it. True when it went.
+   */
+  async deleteIfUntagged(repository: string, digest: string, pushedBefore: Date): Promise<boolean> {
+    const removed = await this.sql.transaction(async (tx) => {
+      const project = await tx.query<{ project_id: number }>(
+        `SELECT p.project_id FROM project p JOIN repository r ON r.project_id = p.project_id WHERE r.name = $1 FOR UPDATE OF p`,
+        [repository],
+      );
+      const locked = await tx.query<{ id: string }>(
+        `SELECT a.id FROM artifact a JOIN repository r ON r.repository_id = a.repository_id WHERE r.name = $1 AND a.digest = $2 FOR UPDATE OF a`,
+        [repository, digest],
+      );
+      if (!project[0] || !locked[0]) return false;
+      // a statement of its own: it sees what pushes that held the row committed before we got the lock
+      const check = await tx.query<{ untagged: boolean }>(`SELECT (${UNTAGGED_ARTIFACT}) AND a.push_time < $2 AS untagged FROM artifact a WHERE a.id = $1`, [
+        locked[0].id,
+        pushedBefore,
+      ]);
+      if (!check[0]?.untagged) return false;
+      await this.removeArtifact(tx, project[0].project_id, locked[0].id, digest);
+      return true;
+    });
+    if (removed) await this.cache.invalidate(repository);
+    return removed;
+  }
+
+  /** Deletes an artifact row (tags and index links go with it) and gives back what only it used. The caller holds the project row lock. */
+  private async removeArtifact(tx: SqlExecutor, projectId: number, artifactId: string, digest: string): Promise<void> {
+    await tx.query(`DELETE FROM artifact WHERE id = $1`, [artifactId]);
+    await this.releaseUnreferencedBlobs(tx, projectId, digest);
+    // artifact_blob is keyed by digest: keep it while the same manifest lives in another repository
+    await tx.query(`DELETE FROM artifact_blob WHERE digest_af = $1 AND NOT EXISTS (SELECT 1 FROM artifact WHERE digest = $1)`, [digest]);
   }
 
   /**
@@ -172,25 +234,29 @@ export class ManifestService {
     );
   }
 
-  private async requireBlobs(tx: SqlExecutor, project: string, parsed: ParsedManifest): Promise<void> {
+  /**
+   * Every blob the manifest names must be stored, linked to the project and not being collected,
+   * and so must the manifest's own blob. FOR SHARE, in id order and in one statement: pushes
+   * sharing blobs do not block each other, but a GC sweep cannot move these rows to `deleting`
+   * until this push commits, and then it sees the references written here.
+   */
+  private async requireBlobs(tx: SqlExecutor, project: string, parsed: ParsedManifest, manifestDigest: string): Promise<void> {
     const wanted = [...new Map(parsed.blobs.map((b) => [b.digest, b])).values()];
-    if (wanted.length === 0) return;
-    // FOR SHARE (in id order): pushes sharing blobs do not block each other, but GC cannot move
-    // these rows on until this push commits, and then it sees the references written here
-    const found = await tx.query<{ digest: string; size: number }>(
-      `SELECT b.digest, b.size::float8 AS size FROM blob b
-         JOIN project_blob pb ON pb.blob_id = b.id JOIN project p ON p.project_id = pb.project_id
-        WHERE p.name = $1 AND b.digest = ANY($2) AND b.status IN ('none', 'delete')
+    const found = await tx.query<{ digest: string; size: number; status: string; linked: boolean }>(
+      `SELECT b.digest, b.size::float8 AS size, b.status,
+              EXISTS (SELECT 1 FROM project_blob pb JOIN project p ON p.project_id = pb.project_id WHERE pb.blob_id = b.id AND p.name = $1) AS linked
+         FROM blob b WHERE b.digest = ANY($2)
         ORDER BY b.id FOR SHARE OF b`,
-      [project, wanted.map((b) => b.digest)],
+      [project, [manifestDigest, ...wanted.map((b) => b.digest)]],
     );
-    const sizes = new Map(found.map((b) => [b.digest, b.size]));
+    const usable = new Map(found.filter((b) => b.status === 'none' || b.status === 'delete').map((b) => [b.digest, b]));
+    if (!usable.has(manifestDigest)) throw new ManifestBlobCollected();
     for (const blob of wanted) {
-      const size = sizes.get(blob.digest);
+      const stored = usable.get(blob.digest);
       // unknown here, or being deleted by GC: either way the client must upload it (again)
-      if (size === undefined) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { digest: blob.digest });
-      if (size !== blob.size) {
-        throw new OciError('MANIFEST_INVALID', `descriptor size ${blob.size} does not match blob size ${size}`, { digest: blob.digest });
+      if (!stored?.linked) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { digest: blob.digest });
+      if (stored.size !== blob.size) {
+        throw new OciError('MANIFEST_INVALID', `descriptor size ${blob.size} does not match blob size ${stored.size}`, { digest: blob.digest });
       }
     }
   }

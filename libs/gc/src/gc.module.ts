@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '@wharf/artifacts';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { GarbageCollector } from './garbage-collector';
+import { BlobSweeper } from './blob-sweeper';
 import { GcLauncher } from './gc-launcher';
+import { UntaggedArtifacts } from './untagged-artifacts';
 
 /** Non-blocking garbage collection: the launcher (api and schedule) and the collector (worker). */
 @Module({
   imports: [RegistryCoreModule, ArtifactsModule],
-  providers: [GcLauncher, GarbageCollector],
-  exports: [GcLauncher, GarbageCollector],
+  providers: [GcLauncher, GarbageCollector, BlobSweeper, UntaggedArtifacts],
+  exports: [GcLauncher, GarbageCollector, BlobSweeper],
 })
 export class GcModule {}

@@ -1,3 +1,4 @@
+export * from './blob-sweeper';
 export * from './garbage-collector';
 export * from './gc-launcher';
 export * from './gc.module';

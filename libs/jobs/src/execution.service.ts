@@ -28,6 +28,24 @@ export interface Execution {
   end_time: Date | null;
 }
 
+/** An execution as lists show it: with its last change (Harbor's update_time). */
+export interface ExecutionRecord extends Execution {
+  update_time: Date;
+}
+
+/** One task of an execution, for the API. */
+export interface TaskRecord {
+  id: number;
+  status: TaskStatus;
+  status_message: string;
+  progress: Record<string, unknown>;
+  extra_attrs: Record<string, unknown>;
+  creation_time: Date;
+  start_time: Date | null;
+  update_time: Date;
+  end_time: Date | null;
+}
+
 export interface NewExecution {
   vendorType: string;
   vendorId?: number;
@@ -132,6 +150,18 @@ export class ExecutionService {
     await this.sql.query(`INSERT INTO task_log (task_id, line) VALUES ($1, $2)`, [taskId, line]);
   }
 
+  /** Many lines at once, in order (a collection logs every blob it deletes). */
+  async logMany(taskId: number, lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.sql.query(`INSERT INTO task_log (task_id, line) SELECT $1, unnest($2::text[])`, [taskId, lines]);
+  }
+
+  /** A task's progress so far (a resumed run continues its counters). */
+  async taskProgress(taskId: number): Promise<Record<string, unknown>> {
+    const rows = await this.sql.query<{ progress: Record<string, unknown> }>(`SELECT progress FROM task WHERE id = $1`, [taskId]);
+    return rows[0]?.progress ?? {};
+  }
+
   async readLog(taskId: number): Promise<string> {
     const rows = await this.sql.query<{ log_time: Date; line: string }>(`SELECT log_time, line FROM task_log WHERE task_id = $1 ORDER BY id`, [taskId]);
     return rows.map((r) => `${r.log_time.toISOString()} ${r.line}\n`).join('');
@@ -171,6 +201,46 @@ export class ExecutionService {
     );
     if (!rows[0]) return null;
     return { ...rows[0], metrics: await this.metrics(executionId) };
+  }
+
+  /** One page of a vendor's executions, newest first, with their metrics (the API's history lists). */
+  async list(vendorType: string, page: { offset: number; limit: number }): Promise<{ items: ExecutionRecord[]; total: number }> {
+    const [{ total }] = await this.sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM execution WHERE vendor_type = $1`, [vendorType]);
+    const items = await this.records(`e.vendor_type = $1 ORDER BY e.id DESC LIMIT $2 OFFSET $3`, [vendorType, page.limit, page.offset]);
+    return { items, total };
+  }
+
+  /** One execution of a vendor; null when unknown or of another vendor. */
+  async find(vendorType: string, executionId: number): Promise<ExecutionRecord | null> {
+    return (await this.records(`e.vendor_type = $1 AND e.id = $2`, [vendorType, executionId]))[0] ?? null;
+  }
+
+  async tasks(executionId: number): Promise<TaskRecord[]> {
+    return this.sql.query<TaskRecord>(
+      `SELECT id::int, status, status_message, progress, extra_attrs, creation_time, start_time, update_time, end_time FROM task WHERE execution_id = $1 ORDER BY id`,
+      [executionId],
+    );
+  }
+
+  private async records(where: string, params: unknown[]): Promise<ExecutionRecord[]> {
+    const rows = await this.sql.query<Omit<ExecutionRecord, 'metrics'> & ExecutionMetrics>(
+      `SELECT e.id::int, e.vendor_type, e.vendor_id::int, e.status, e.status_message, e.trigger, e.extra_attrs, e.start_time, e.end_time, e.update_time, m.*
+         FROM execution e
+         CROSS JOIN LATERAL (
+           SELECT count(*)::int AS task_count,
+                  count(*) FILTER (WHERE status = 'Success')::int AS success_task_count,
+                  count(*) FILTER (WHERE status = 'Error')::int AS error_task_count,
+                  count(*) FILTER (WHERE status = 'Running')::int AS running_task_count,
+                  count(*) FILTER (WHERE status = 'Pending')::int AS pending_task_count,
+                  count(*) FILTER (WHERE status = 'Stopped')::int AS stopped_task_count
+             FROM task WHERE execution_id = e.id) m
+        WHERE ${where}`,
+      params,
+    );
+    return rows.map(({ task_count, success_task_count, error_task_count, running_task_count, pending_task_count, stopped_task_count, ...execution }) => ({
+      ...execution,
+      metrics: { task_count, success_task_count, error_task_count, running_task_count, pending_task_count, stopped_task_count },
+    }));
   }
 
   /** Re-derives the execution's status from its tasks; the revision compare-and-set retries on a race. */

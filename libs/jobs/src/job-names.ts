@@ -51,5 +51,11 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
 export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };
 export type AnyJob = { [N in JobName]: JobOf<N> }[JobName];
 
+/** Which run of a job this is: a handler that fails on its final attempt must end its task itself. */
+export interface JobContext {
+  attempt: number;
+  finalAttempt: boolean;
+}
+
 /** What a processor offers the worker: a handler per job name it owns. */
-export type JobHandlers = { [N in JobName]?: (data: JobPayloads[N]) => Promise<unknown> };
+export type JobHandlers = { [N in JobName]?: (data: JobPayloads[N], context: JobContext) => Promise<unknown> };

@@ -176,12 +176,13 @@ export class BlobStore {
    * The blob's row (status none, new version), written on its own statement before any link,
    * so bytes in storage never lack a row GC can find even when the push then fails.
    */
-  async record(digest: ParsedDigest, size: number): Promise<BlobInfo> {
+  async record(digest: ParsedDigest, size: number, contentType?: string): Promise<BlobInfo> {
     const rows = await this.sql.query<BlobInfo>(
-      `INSERT INTO blob (digest, size) VALUES ($1, $2)
-       ON CONFLICT (digest) DO UPDATE SET status = 'none', version = blob.version + 1, update_time = now()
+      `INSERT INTO blob (digest, size, content_type) VALUES ($1, $2, $3)
+       ON CONFLICT (digest) DO UPDATE SET status = 'none', version = blob.version + 1, update_time = now(),
+                                          content_type = COALESCE(EXCLUDED.content_type, blob.content_type)
        RETURNING id, digest, size::float8 AS size, content_type AS "contentType"`,
-      [digest.digest, size],
+      [digest.digest, size, contentType ?? null],
     );
     return rows[0];
   }
@@ -207,11 +208,23 @@ export class BlobStore {
     throw quotaExceeded(project[0]?.name ?? String(projectId), Number(project[0]?.storage_limit), Number(project[0]?.storage_used), blob.size);
   }
 
-  // GC is removing this blob right now; writing before it finishes would let it delete our bytes
+  /**
+   * Called before writing a blob's bytes. GC is removing this blob right now: writing before it
+   * finishes would let it delete our bytes, so wait. A row left `deletefailed` by an earlier run
+   * (its bytes may or may not be there) is claimed back to `none` first, so no sweep can pick it
+   * while we write.
+   */
   private async waitWhileDeleting(digest: string): Promise<void> {
     const deadline = Date.now() + DELETING_WAIT_MS;
     for (;;) {
-      const rows = await this.sql.query<{ status: string }>(`SELECT status FROM blob WHERE digest = $1`, [digest]);
+      const rows = await this.sql.query<{ status: string }>(
+        `WITH claimed AS (
+           UPDATE blob SET status = 'none', version = version + 1, update_time = now()
+            WHERE digest = $1 AND status = 'deletefailed' RETURNING status
+         )
+         SELECT status FROM claimed UNION ALL SELECT status FROM blob WHERE digest = $1 AND NOT EXISTS (SELECT 1 FROM claimed)`,
+        [digest],
+      );
       if (rows[0]?.status !== 'deleting') return;
       if (Date.now() > deadline) throw new OciError('UNAVAILABLE', 'blob is being garbage collected; retry shortly', { digest }, 503);
       await sleep(100);

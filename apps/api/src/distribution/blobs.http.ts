@@ -17,7 +17,10 @@ export class BlobsHttp {
   async get(repository: RepositoryName, digest: string, request: FastifyRequest, reply: FastifyReply, withBody: boolean): Promise<void> {
     parseDigest(digest);
     const blob = await this.blobs.findInProject(repository.project, digest);
-    if (!blob) throw new OciError('BLOB_UNKNOWN', 'blob unknown to registry', { digest });
+    // a HEAD is how a pushing client decides not to upload a blob: touch it, so a running GC keeps
+    // it for the manifest that follows (GETs are pulls and stay read-only)
+    const present = blob && (withBody || (await this.blobs.touch([blob.digest])).size > 0);
+    if (!blob || !present) throw new OciError('BLOB_UNKNOWN', 'blob unknown to registry', { digest });
     const headers = { 'docker-content-digest': blob.digest, 'accept-ranges': 'bytes', etag: `"${blob.digest}"` };
     const ranged = readRange(request.headers.range, blob.size);
     if (ranged && 'unsatisfiable' in ranged) {
