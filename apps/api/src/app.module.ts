@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@wharf/config';
 import { DbModule } from '@wharf/db';
+import { JobsModule } from '@wharf/jobs';
 import { RedisModule } from '@wharf/redis';
 import { StorageModule } from '@wharf/storage';
 import { LoggerModule } from 'nestjs-pino';
@@ -9,6 +10,7 @@ import { DistributionModule } from './distribution/distribution.module';
 import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logger-options';
 import { AuditLogsApiModule } from './audit-logs/audit-logs-api.module';
+import { GcApiModule } from './gc/gc-api.module';
 import { ProjectsApiModule } from './projects/projects-api.module';
 import { RobotsApiModule } from './robots/robots-api.module';
 import { UsersApiModule } from './users/users-api.module';
@@ -26,6 +28,7 @@ export class AppModule {
         DbModule,
         RedisModule,
         StorageModule,
+        JobsModule,
         AuditModule,
         DistributionModule,
         TokenModule,
@@ -33,6 +36,7 @@ export class AppModule {
         RobotsApiModule,
         ProjectsApiModule,
         AuditLogsApiModule,
+        GcApiModule,
       ],
       controllers: [HealthController],
     };

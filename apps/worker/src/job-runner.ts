@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
-import { JOB_QUEUE, JobName, JobQueues, QueueName, bullOptions, type JobHandlers } from '@wharf/jobs';
+import { JOB_QUEUE, JobName, JobQueues, QueueName, ScheduleService, bullOptions, type JobContext, type JobHandlers } from '@wharf/jobs';
 import { Worker, type Job } from 'bullmq';
 import { ExecutionWatchdogProcessor } from './execution-watchdog.processor';
 import { GarbageCollectionProcessor } from './garbage-collection.processor';
@@ -9,7 +9,7 @@ import { UploadPurgeProcessor } from './upload-purge.processor';
 
 const WATCHDOG_INTERVAL_MS = 60_000;
 
-type Handler = (data: unknown) => Promise<unknown>;
+type Handler = (data: unknown, context: JobContext) => Promise<unknown>;
 
 /**
  * Runs a BullMQ worker per queue and dispatches each job to the one handler registered for its
@@ -24,6 +24,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
   constructor(
     private readonly config: AppConfig,
     private readonly queues: JobQueues,
+    private readonly schedules: ScheduleService,
     uploadPurge: UploadPurgeProcessor,
     watchdog: ExecutionWatchdogProcessor,
     garbageCollection: GarbageCollectionProcessor,
@@ -47,6 +48,8 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
       {},
     );
     await this.queues.schedule('execution-watchdog', { every: WATCHDOG_INTERVAL_MS }, JobName.ExecutionWatchdog, {});
+    // the schedule table is the truth: restore what a flushed Redis lost, drop what was deleted
+    await this.schedules.syncAll();
     // and once now, so a restart after downtime does not wait a whole interval
     await this.queues.enqueue({ name: JobName.PurgeAbandonedUploads, data: {} });
     this.logger.log(`worker started: queues ${Object.values(QueueName).join(', ')}`);
@@ -59,7 +62,8 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
   private async run(job: Job): Promise<unknown> {
     const handler = this.handlers.get(job.name as JobName);
     if (!handler) throw new Error(`no handler for job ${job.name}`);
-    return handler(job.data);
+    const attempt = job.attemptsMade + 1;
+    return handler(job.data, { attempt, finalAttempt: attempt >= (job.opts.attempts ?? 1) });
   }
 }
 

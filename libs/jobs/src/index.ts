@@ -2,3 +2,4 @@ export * from './execution.service';
 export * from './job-names';
 export * from './job-queues';
 export * from './jobs.module';
+export * from './schedule.service';
