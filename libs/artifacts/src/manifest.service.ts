@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
 import {
+  BlobCollectedError,
   BlobStore,
   OciError,
   digestOf,
@@ -30,11 +31,9 @@ export interface PushedManifest {
   tags: string[];
 }
 
-/** A manifest push stores its bytes again at most this often when GC collects them meanwhile. */
+/** A manifest push stores its bytes again at most this often when GC collects them meanwhile (possible only with a time window near zero). */
 const MANIFEST_STORE_ATTEMPTS = 3;
 
-/** The manifest's own blob went to GC between storing it and linking it (possible only with a time window near zero). */
-class ManifestBlobCollected extends Error {}
 
 /**
  * SQL condition on artifact `a`: no tag points to it, no index names it, and it is not an
@@ -105,7 +104,8 @@ export class ManifestService {
         break;
       } catch (error) {
         // GC took the manifest's own blob between storing and linking it: store it again
-        if (!(error instanceof ManifestBlobCollected) || attempt === MANIFEST_STORE_ATTEMPTS) throw error;
+        if (!(error instanceof BlobCollectedError)) throw error;
+        if (attempt === MANIFEST_STORE_ATTEMPTS) throw new OciError('UNAVAILABLE', 'the manifest was garbage collected while it was pushed; push it again', { digest }, 503);
       }
     }
     await this.cache.invalidate(repo.name);
@@ -115,8 +115,8 @@ export class ManifestService {
   /** Stores the manifest's bytes and writes its rows in one transaction. */
   private async store(repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, body: Buffer, tags: string[]): Promise<void> {
     const parsedDigest = parseDigest(digest);
-    await this.blobs.storeBytes(parsedDigest, body);
-    const manifestBlob = await this.blobs.record(parsedDigest, body.length, parsed.mediaType);
+    const existingId = await this.blobs.storeBytes(parsedDigest, body);
+    const manifestBlob = await this.blobs.record(parsedDigest, body.length, parsed.mediaType, existingId);
     await this.sql.transaction(async (tx) => {
       // KEY SHARE: concurrent pushes go on side by side, but a delete that gives quota back
       // (FOR UPDATE, below) runs strictly before or after this push, never across it
@@ -250,7 +250,7 @@ export class ManifestService {
       [project, [manifestDigest, ...wanted.map((b) => b.digest)]],
     );
     const usable = new Map(found.filter((b) => b.status === 'none' || b.status === 'delete').map((b) => [b.digest, b]));
-    if (!usable.has(manifestDigest)) throw new ManifestBlobCollected();
+    if (!usable.has(manifestDigest)) throw new BlobCollectedError(manifestDigest);
     for (const blob of wanted) {
       const stored = usable.get(blob.digest);
       // unknown here, or being deleted by GC: either way the client must upload it (again)

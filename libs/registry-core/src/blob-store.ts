@@ -49,15 +49,15 @@ export class BlobStore {
    * GC. Returns those touched. Rows are locked in id order, so concurrent pushes sharing layers
    * cannot deadlock; run it on its own (not inside a long transaction) to keep the locks short.
    */
-  async touch(digests: string[]): Promise<Set<string>> {
-    if (digests.length === 0) return new Set();
-    const rows = await this.sql.query<{ digest: string }>(
+  async touch(digests: string[]): Promise<Map<string, string>> {
+    if (digests.length === 0) return new Map();
+    const rows = await this.sql.query<{ digest: string; id: string }>(
       `UPDATE blob b SET status = 'none', version = b.version + 1, update_time = now()
          FROM (SELECT id FROM blob WHERE digest = ANY($1) AND status IN ('none', 'delete') ORDER BY id FOR UPDATE) s
-        WHERE b.id = s.id RETURNING b.digest`,
+        WHERE b.id = s.id RETURNING b.digest, b.id`,
       [digests],
     );
-    return new Set(rows.map((r) => r.digest));
+    return new Map(rows.map((r) => [r.digest, r.id]));
   }
 
   /** Makes a stored blob available to another project (cross-repository mount); false when the source lacks it. */
@@ -79,7 +79,8 @@ export class BlobStore {
     const digest = parseDigest(digestValue);
     if (contentLength !== undefined) await this.assertQuotaAllows(projectId, digest.digest, contentLength);
     const verifier = new VerifyingStream({ algorithm: digest.algorithm, expectedDigest: digest.digest, expectedSize: contentLength });
-    if ((await this.touch([digest.digest])).size > 0) {
+    const stored = (await this.touch([digest.digest])).get(digest.digest);
+    if (stored) {
       await pipeline(body, verifier, discard()).catch((error) => {
         throw clientAborted(verifier.errored ?? error);
       });
@@ -91,17 +92,21 @@ export class BlobStore {
         throw clientAborted(verifier.errored ?? error);
       });
     }
-    return this.register(projectId, digest, verifier.bytes);
+    return collectedMeansRetry(this.register(projectId, digest, verifier.bytes, stored));
   }
 
   /**
    * Stores small content already in memory (a manifest) under its digest unless it is there;
-   * the caller records the row (`record`) and links it (`linkToProject`) in its own transaction.
+   * the caller records the row (`record`, passing on what this returns) and links it
+   * (`linkToProject`) in its own transaction.
+   * @returns the id of the existing row it found and touched, or undefined when it wrote the bytes
    */
-  async storeBytes(digest: ParsedDigest, bytes: Buffer): Promise<void> {
-    if ((await this.touch([digest.digest])).size > 0) return;
+  async storeBytes(digest: ParsedDigest, bytes: Buffer): Promise<string | undefined> {
+    const stored = (await this.touch([digest.digest])).get(digest.digest);
+    if (stored) return stored;
     await this.waitWhileDeleting(digest.digest);
     await this.driver.write(blobKey(digest), bytes, bytes.length);
+    return undefined;
   }
 
   /** Publishes a verified staging object under its digest (the end of a chunked upload). */
@@ -112,13 +117,14 @@ export class BlobStore {
       await this.driver.delete(stagingKey);
       throw error;
     }
-    if ((await this.touch([digest.digest])).size > 0) {
+    const stored = (await this.touch([digest.digest])).get(digest.digest);
+    if (stored) {
       await this.driver.delete(stagingKey);
     } else {
       await this.waitWhileDeleting(digest.digest);
       await this.driver.move(stagingKey, blobKey(digest));
     }
-    return this.register(projectId, digest, size);
+    return collectedMeansRetry(this.register(projectId, digest, size, stored));
   }
 
   async read(digest: string, range?: ByteRange): Promise<Readable> {
@@ -166,8 +172,8 @@ export class BlobStore {
    * Records a stored blob (status none, new version) and links it to the project, charging its
    * size to the project's quota when the link is new; over the limit: 403 DENIED, not linked.
    */
-  async register(projectId: number, digest: ParsedDigest, size: number): Promise<BlobInfo> {
-    const blob = await this.record(digest, size);
+  async register(projectId: number, digest: ParsedDigest, size: number, existingId?: string): Promise<BlobInfo> {
+    const blob = await this.record(digest, size, undefined, existingId);
     await this.sql.transaction((tx) => this.linkToProject(projectId, blob, tx));
     return blob;
   }
@@ -175,15 +181,29 @@ export class BlobStore {
   /**
    * The blob's row (status none, new version), written on its own statement before any link,
    * so bytes in storage never lack a row GC can find even when the push then fails.
+   *
+   * It never brings back a row GC has claimed since the bytes were written or found: that would
+   * leave a row whose bytes GC is deleting. `existingId` (the row `touch` found, when the bytes
+   * were not written again) must still be that row, not being deleted; otherwise, and when the
+   * row is being deleted right now, it throws BlobCollectedError.
    */
-  async record(digest: ParsedDigest, size: number, contentType?: string): Promise<BlobInfo> {
-    const rows = await this.sql.query<BlobInfo>(
-      `INSERT INTO blob (digest, size, content_type) VALUES ($1, $2, $3)
-       ON CONFLICT (digest) DO UPDATE SET status = 'none', version = blob.version + 1, update_time = now(),
-                                          content_type = COALESCE(EXCLUDED.content_type, blob.content_type)
-       RETURNING id, digest, size::float8 AS size, content_type AS "contentType"`,
-      [digest.digest, size, contentType ?? null],
-    );
+  async record(digest: ParsedDigest, size: number, contentType?: string, existingId?: string): Promise<BlobInfo> {
+    const rows = existingId
+      ? await this.sql.query<BlobInfo>(
+          `UPDATE blob SET status = 'none', version = version + 1, update_time = now(), content_type = COALESCE($2, content_type)
+            WHERE id = $1 AND status IN ('none', 'delete')
+            RETURNING id, digest, size::float8 AS size, content_type AS "contentType"`,
+          [existingId, contentType ?? null],
+        )
+      : await this.sql.query<BlobInfo>(
+          `INSERT INTO blob (digest, size, content_type) VALUES ($1, $2, $3)
+           ON CONFLICT (digest) DO UPDATE SET status = 'none', version = blob.version + 1, update_time = now(),
+                                              content_type = COALESCE(EXCLUDED.content_type, blob.content_type)
+            WHERE blob.status <> 'deleting'
+           RETURNING id, digest, size::float8 AS size, content_type AS "contentType"`,
+          [digest.digest, size, contentType ?? null],
+        );
+    if (!rows[0]) throw new BlobCollectedError(digest.digest);
     return rows[0];
   }
 
@@ -229,6 +249,23 @@ export class BlobStore {
       if (Date.now() > deadline) throw new OciError('UNAVAILABLE', 'blob is being garbage collected; retry shortly', { digest }, 503);
       await sleep(100);
     }
+  }
+}
+
+/** GC collected (or is collecting) a blob between the moment a push found or wrote its bytes and the moment it recorded them. */
+export class BlobCollectedError extends Error {
+  constructor(readonly digest: string) {
+    super(`blob ${digest} was garbage collected during the push`);
+  }
+}
+
+/** The client still has the bytes and can send them again; we no longer do. Only a time window near zero makes this possible. */
+async function collectedMeansRetry<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof BlobCollectedError) throw new OciError('UNAVAILABLE', 'the blob was garbage collected while it was pushed; push it again', { digest: error.digest }, 503);
+    throw error;
   }
 }
 
