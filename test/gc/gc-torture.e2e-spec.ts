@@ -32,21 +32,22 @@ interface Image {
 (s3Available() ? describe : describe.skip)('GC torture: concurrent pushes, tags, deletes and pulls while GC runs with a zero window (S3)', () => {
   let environment: TestEnvironment;
   let api: RunningApi;
-  let worker: WorkerProcess;
+  let workers: WorkerProcess[];
   let db: Client;
   let client: RegistryClient;
 
   beforeAll(async () => {
     environment = await createTestEnvironment('s3', { GC_TIME_WINDOW_HOURS: '0' });
     api = await startApi(environment);
-    worker = spawnWorker(environment);
+    // two workers side by side: collections go to either, one at a time
+    workers = [spawnWorker(environment), spawnWorker(environment)];
     db = new Client({ connectionString: environment.config.DATABASE_URL });
     await db.connect();
     client = new RegistryClient(api.url);
   });
 
   afterAll(async () => {
-    await worker?.kill();
+    await Promise.all((workers ?? []).map((w) => w.kill()));
     await db?.end();
     await api?.close();
     await environment?.close();
@@ -58,7 +59,7 @@ interface Image {
       headers: { authorization: basicAuth(TEST_ADMIN), 'content-type': 'application/json' },
       body: JSON.stringify({ schedule: { type: 'Manual' }, parameters: { delete_untagged: deleteUntagged, dry_run: false, workers: 3 } }),
     });
-    if (response.status !== 201) throw new Error(`GC launch: ${response.status} ${await response.text()}\n${worker.output()}`);
+    if (response.status !== 201) throw new Error(`GC launch: ${response.status} ${await response.text()}\n${workers.map((w) => w.output()).join('\n')}`);
     const executionId = Number(response.headers.get('location')!.split('/').pop());
     const execution = await waitForExecutionEnd(db, executionId, 300_000);
     return { status: execution.task_status, progress: execution.progress };
