@@ -214,7 +214,7 @@ interface Image {
     console.log(`torture: ${JSON.stringify(counts)}; alive ${alive.size}; final GC ${JSON.stringify(final.progress)}; push failures ${[...pushFailures].join(' | ')}`);
     expect(pullFailures).toEqual([]);
     // a push may fail only the way a client recovers from: a blob to upload again (taken by the
-    // collector before the manifest named it), an upload session purged while idle, a retry asked for
+    // collector before the manifest named it), an upload session purged while idle (window 0), a retry asked for
     for (const failure of pushFailures) {
       expect(failure).toMatch(/^(manifest 400 .*MANIFEST_BLOB_UNKNOWN|blob 404 .*BLOB_UPLOAD_UNKNOWN|(blob|manifest) 503 .*UNAVAILABLE)/);
     }

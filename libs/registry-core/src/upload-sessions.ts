@@ -128,15 +128,28 @@ export class UploadSessions {
   async purgeOlderThan(hours: number, batchSize = 100): Promise<number> {
     let purged = 0;
     for (;;) {
+      // claimed by compare-and-set with a lease that never ends: a request that resumes the
+      // upload meanwhile either got its own lease first (the session stays) or finds it gone
       const stale = await this.sql.query<UploadSession>(
-        `SELECT ${SESSION_COLUMNS} FROM upload_session
-          WHERE update_time < now() - make_interval(hours => $1) AND (busy_until IS NULL OR busy_until < now())
-          ORDER BY update_time LIMIT $2`,
+        `WITH picked AS (
+           SELECT id AS picked_id FROM upload_session
+            WHERE update_time < now() - make_interval(hours => $1) AND (busy_until IS NULL OR busy_until < now())
+            ORDER BY update_time LIMIT $2 FOR UPDATE SKIP LOCKED
+         )
+         UPDATE upload_session SET busy_until = 'infinity' FROM picked
+          WHERE id = picked_id AND (busy_until IS NULL OR busy_until < now())
+         RETURNING ${SESSION_COLUMNS}`,
         [hours, batchSize],
       );
       for (const session of stale) {
-        await this.discard(session);
-        purged += 1;
+        try {
+          await this.discard(session);
+          purged += 1;
+        } catch (error) {
+          // left for the next purge
+          await this.release(session.id);
+          throw error;
+        }
       }
       if (stale.length < batchSize) return purged;
     }
@@ -184,7 +197,13 @@ export class UploadSessions {
     );
     if (rows[0]) return rows[0];
     const current = await this.get(repositoryName, id);
+    if (await this.beingPurged(id)) throw unknownUpload(id);
     throw OciError.rangeNotSatisfiable('another request is writing to this upload', { Range: `0-${Math.max(current.size - 1, 0)}` });
+  }
+
+  private async beingPurged(id: string): Promise<boolean> {
+    const rows = await this.sql.query(`SELECT 1 FROM upload_session WHERE id = $1 AND busy_until = 'infinity'`, [id]);
+    return rows.length > 0;
   }
 
   private async release(id: string): Promise<void> {
