@@ -15,7 +15,7 @@ import { spawnWorker, waitForExecutionEnd, type WorkerProcess } from '../support
  */
 const CLIENTS = 4;
 /** between collections, so pushes get through as well as fail (with a zero window GC takes a layer whose manifest is not there yet) */
-const GC_PAUSE_MS = 400;
+const GC_PAUSE_MS = 1000;
 const CLIENT_RUN_MS = Number(process.env.WHARF_TORTURE_SECONDS ?? 40) * 1000;
 const REPOSITORIES = ['library/torture-a', 'library/torture-b', 'library/torture-c'];
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';

@@ -196,14 +196,13 @@ export class UploadSessions {
       [id, repositoryName, LEASE_SECONDS],
     );
     if (rows[0]) return rows[0];
-    const current = await this.get(repositoryName, id);
-    if (await this.beingPurged(id)) throw unknownUpload(id);
-    throw OciError.rangeNotSatisfiable('another request is writing to this upload', { Range: `0-${Math.max(current.size - 1, 0)}` });
-  }
-
-  private async beingPurged(id: string): Promise<boolean> {
-    const rows = await this.sql.query(`SELECT 1 FROM upload_session WHERE id = $1 AND busy_until = 'infinity'`, [id]);
-    return rows.length > 0;
+    // gone, or being purged (its lease never ends): the upload is over either way
+    const current = await this.sql.query<{ size: number; purging: boolean }>(
+      `SELECT size::float8 AS size, busy_until = 'infinity' AS purging FROM upload_session WHERE id = $1 AND repository_name = $2`,
+      [id, repositoryName],
+    );
+    if (!current[0] || current[0].purging) throw unknownUpload(id);
+    throw OciError.rangeNotSatisfiable('another request is writing to this upload', { Range: `0-${Math.max(current[0].size - 1, 0)}` });
   }
 
   private async release(id: string): Promise<void> {
