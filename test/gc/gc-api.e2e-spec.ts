@@ -9,6 +9,7 @@ import { GcScheduleProcessor } from '../../apps/worker/src/gc-schedule.processor
 import { builtEntry } from '../support/api-process';
 import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { startWorker } from '../support/worker-context';
 
 interface Answer {
   status: number;
@@ -453,6 +454,30 @@ describe('management API: /api/v2.0/system/gc', () => {
         if (worker.exitCode === null) await new Promise((r) => worker.once('exit', r));
       }
       expect(output).not.toMatch(/failed to start/);
+    });
+
+    it('fires once per tick with two workers side by side, and each tick runs a real (dry) collection or is skipped', async () => {
+      await stopActive();
+      const firstTick = (await db.query<{ id: string }>(`SELECT COALESCE(max(id), 0) AS id FROM execution`)).rows[0].id;
+      const workers = [await startWorker(environment), await startWorker(environment)];
+      const started = Date.now();
+      try {
+        expect((await call('PUT', '/system/gc/schedule', { body: { schedule: { type: 'Custom', cron: '* * * * * *' }, parameters: { dry_run: true } } })).status).toBe(200);
+        await new Promise((r) => setTimeout(r, 4500));
+        expect((await call('PUT', '/system/gc/schedule', { body: { schedule: { type: 'None' } } })).status).toBe(200);
+      } finally {
+        await Promise.all(workers.map((w) => w.close()));
+      }
+      const seconds = Math.ceil((Date.now() - started) / 1000);
+      const ticks = (await maintenance.getJobs(['completed', 'failed'])).filter((job) => job.name === JobName.ScheduledGarbageCollection && job.timestamp >= started);
+      // one job per tick, however many workers: never more than the seconds that passed
+      expect(ticks.length).toBeGreaterThanOrEqual(2);
+      expect(ticks.length).toBeLessThanOrEqual(seconds + 1);
+      expect(new Set(ticks.map((job) => job.id)).size).toBe(ticks.length);
+      expect(ticks.every((job) => !job.failedReason)).toBe(true);
+      const runs = (await db.query(`SELECT status FROM execution WHERE vendor_type = $1 AND trigger = 'SCHEDULE' AND id > $2`, [GC_VENDOR_TYPE, firstTick])).rows;
+      expect(runs.length).toBeGreaterThanOrEqual(1);
+      expect(runs.length).toBeLessThanOrEqual(ticks.length);
     });
   });
 });
