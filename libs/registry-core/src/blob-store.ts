@@ -66,7 +66,13 @@ export class BlobStore {
     if (!source || (await this.touch([digest])).size === 0) return null;
     // a blob new to the project costs quota as an upload would: 403 DENIED beyond the limit
     await this.assertQuotaAllows(toProjectId, digest, source.size);
-    await this.sql.transaction((tx) => this.linkToProject(toProjectId, source, tx));
+    try {
+      await this.sql.transaction((tx) => this.linkToProject(toProjectId, source, tx));
+    } catch (error) {
+      // collected meanwhile: no mount, the client uploads it instead
+      if (error instanceof BlobCollectedError) return null;
+      throw error;
+    }
     return source;
   }
 
@@ -213,7 +219,12 @@ export class BlobStore {
    * caller's transaction rolls back with nothing linked.
    */
   async linkToProject(projectId: number, blob: BlobInfo, tx: SqlExecutor): Promise<void> {
-    const linked = await tx.query(`INSERT INTO project_blob (project_id, blob_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id`, [projectId, blob.id]);
+    const linked = await tx
+      .query(`INSERT INTO project_blob (project_id, blob_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id`, [projectId, blob.id])
+      .catch((error: { code?: string }) => {
+        // foreign key violation: GC removed the row since it was recorded (possible only with a time window near zero)
+        throw error.code === '23503' ? new BlobCollectedError(blob.digest) : error;
+      });
     if (linked.length === 0) return;
     const charged = await tx.query(
       `UPDATE project SET storage_used = storage_used + $2
