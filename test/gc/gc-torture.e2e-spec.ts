@@ -17,6 +17,10 @@ const CLIENTS = 4;
 /** between collections, so pushes get through as well as fail (with a zero window GC takes a layer whose manifest is not there yet) */
 const GC_PAUSE_MS = 1000;
 const CLIENT_RUN_MS = Number(process.env.WHARF_TORTURE_SECONDS ?? 40) * 1000;
+const EXTRA_RUN_MS = 120_000;
+const MIN_PUSHES = 60;
+const MIN_DELETES = 10;
+const MIN_GC_RUNS = 5;
 const REPOSITORIES = ['library/torture-a', 'library/torture-b', 'library/torture-c'];
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';
@@ -190,9 +194,12 @@ interface Image {
 
     const operations: [number, () => Promise<void>][] = [[40, push], [12, retag], [10, deleteTag], [13, deleteImage], [25, pull]];
     const total = operations.reduce((n, [weight]) => n + weight, 0);
-    const deadline = Date.now() + CLIENT_RUN_MS;
+    // at least CLIENT_RUN_MS, and on until enough happened (a loaded machine is slower), within a hard limit
+    const started = Date.now();
+    const enough = () => counts.pushes >= MIN_PUSHES && counts.deletes >= MIN_DELETES && counts.gcRuns >= MIN_GC_RUNS;
+    const keepGoing = () => Date.now() < started + CLIENT_RUN_MS || (!enough() && Date.now() < started + CLIENT_RUN_MS + EXTRA_RUN_MS);
     const clients = Array.from({ length: CLIENTS }, async () => {
-      while (Date.now() < deadline) {
+      while (keepGoing()) {
         let roll = randomInt(total);
         const operation = operations.find(([weight]) => (roll -= weight) < 0)![1];
         await operation();
@@ -200,7 +207,7 @@ interface Image {
     });
     // GC again and again while the clients run, sometimes removing untagged artifacts too
     const collector = (async () => {
-      while (Date.now() < deadline) {
+      while (keepGoing()) {
         const run = await runGc(counts.gcRuns % 2 === 1);
         expect(run.status).toBe('Success');
         counts.gcRuns += 1;
@@ -218,9 +225,7 @@ interface Image {
     for (const failure of pushFailures) {
       expect(failure).toMatch(/^(manifest 400 .*MANIFEST_BLOB_UNKNOWN|blob 404 .*BLOB_UPLOAD_UNKNOWN|(blob|manifest) 503 .*UNAVAILABLE)/);
     }
-    expect(counts.gcRuns).toBeGreaterThanOrEqual(3);
-    expect(counts.pushes).toBeGreaterThan(50);
-    expect(counts.deletes).toBeGreaterThan(5);
+    expect(enough()).toBe(true);
 
     // every image pushed and not deleted is pullable in full, by digest and by every tag
     for (const image of alive.values()) {
@@ -245,7 +250,7 @@ interface Image {
     for (const digest of referenced) expect(stored.digests).toContain(digest);
     expect(stored.multipartUploads).toBe(0);
     expect((await db.query(`SELECT count(*)::int AS n FROM upload_session`)).rows[0].n).toBe(0);
-  });
+  }, CLIENT_RUN_MS + EXTRA_RUN_MS + 120_000);
 });
 
 /** What the bucket holds (the test may list it; the product never does). */
