@@ -13,6 +13,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cleanup } from './cleanup';
+import { GC_SCENARIO_ID, GcIntegrityError, runGcBench } from './gc/gc-bench';
+import { buildGcReport, formatGcTable, type GcReport } from './gc/gc-report';
 import { createBenchDatabase } from './database';
 import { procStatusBytes } from './memory';
 import { USAGE, UsageError, parseOptions, type BenchOptions } from './options';
@@ -52,9 +54,18 @@ async function main(options: BenchOptions): Promise<void> {
     await runMigrations(loadConfig(env));
     console.error(`bench ${runId}: database ${database.name}, ${options.storage} storage under ${workDir}`);
 
+    const scenarios = allScenarios().filter((s) => !options.only || options.only.test(s.id));
+    const runGc = !options.only || options.only.test(GC_SCENARIO_ID);
+    if (scenarios.length === 0 && !runGc) {
+      throw new UsageError(`--only ${options.only} matches no scenario; ids: ${[GC_SCENARIO_ID, ...allScenarios().map((s) => s.id)].join(', ')}`);
+    }
+
     const slots: TargetSlot[] = [
       await startSlot('wharf', () => startWharf(env, () => database.busy(), cleanup, options.profileDir)),
-      existsSync(DOCKER_REGISTRY_BINARY)
+      // the GC scenario alone measures Wharf only
+      scenarios.length === 0
+        ? { id: 'dockerRegistry', unavailable: 'not needed (only the GC scenario runs)' }
+        : existsSync(DOCKER_REGISTRY_BINARY)
         ? await startSlot('dockerRegistry', () => startDockerRegistry(storage.dockerRegistryDriver, workDir, cleanup))
         : { id: 'dockerRegistry', unavailable: `${DOCKER_REGISTRY_BINARY} is not installed (Debian: apt-get install docker-registry)` },
     ];
@@ -65,11 +76,12 @@ async function main(options: BenchOptions): Promise<void> {
       else idleRss.set(slot.id, Math.round(procStatusBytes(slot.target.process.pid, 'VmRSS') / 1e6));
     }
 
-    const scenarios = allScenarios().filter((s) => !options.only || options.only.test(s.id));
-    if (scenarios.length === 0) throw new UsageError(`--only ${options.only} matches no scenario; ids: ${allScenarios().map((s) => s.id).join(', ')}`);
+    // the GC scenario first, on a database nothing else has pushed to yet (its result does not depend on what ran before)
+    let gc: GcReport | undefined;
+    if (runGc) gc = await runGcScenario(slots, env, database.url, options, cleanup);
     const outcomes = await runScenarios(scenarios, slots, options);
 
-    const report: BenchReport = {
+    const report: BenchReport & { gc?: GcReport } = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { cpus: cpus().length, loadAverage: loadavg(), node: process.version, platform: `${process.platform} ${process.arch}` },
@@ -89,15 +101,38 @@ async function main(options: BenchOptions): Promise<void> {
         ]),
       ),
       rows: buildRows(outcomes),
+      gc,
     };
     const resultsPath = join(repositoryRoot(), 'bench', 'results', 'latest.json');
     writeReport(report, resultsPath);
     console.log(`\nWharf vs docker-registry (${options.storage} storage, ${options.durationSeconds} s per scenario, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)})\n`);
-    console.log(formatTable(report));
+    if (report.rows.length > 0) console.log(formatTable(report));
+    if (gc) console.log(`\n${formatGcTable(gc)}`);
     console.log(`\nresults: ${resultsPath}`);
     if (options.profileDir) console.log(`CPU profiles of the Wharf api: ${options.profileDir}/<scenario>.cpuprofile`);
+    // GC deleting referenced data (or failing) fails the whole bench, after the report is written
+    if (gc?.error) throw new Error(`GC scenario: ${gc.error}`);
   } finally {
     await cleanup.run();
+  }
+}
+
+/** The GC scenario (gc/gc-bench.ts) on the Wharf api; a failure is reported in its section, and fails the run at the end. */
+async function runGcScenario(slots: TargetSlot[], env: Record<string, string>, databaseUrl: string, options: BenchOptions, cleanup: Cleanup): Promise<GcReport> {
+  const wharf = slots.find((s) => s.id === 'wharf');
+  if (!wharf || !('target' in wharf)) return buildGcReport(GC_SCENARIO_ID, undefined, `Wharf is not running: ${wharf && 'unavailable' in wharf ? wharf.unavailable : '?'}`);
+  const started = Date.now();
+  try {
+    const measurement = await runGcBench(
+      { target: wharf.target, databaseUrl, env, storageKind: options.storage, seedSeconds: options.gcSeedSeconds, cleanup },
+      (line) => console.error(`[gc] ${line}`),
+    );
+    console.error(`[gc] scenario done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return buildGcReport(GC_SCENARIO_ID, measurement);
+  } catch (error) {
+    const message = (error as Error).message;
+    console.error(`[gc] ERROR ${message}`);
+    return buildGcReport(GC_SCENARIO_ID, error instanceof GcIntegrityError ? error.measurement : undefined, message);
   }
 }
 
