@@ -7,16 +7,11 @@ import { spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { GcScheduleProcessor } from '../../apps/worker/src/gc-schedule.processor';
 import { builtEntry } from '../support/api-process';
-import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
+import { type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 import { startWorker } from '../support/worker-context';
+import { callApi, errorCodeOf, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
 
 const SCHEDULER_ID = 'schedule-GARBAGE_COLLECTION';
 const HOUR = 3_600_000;
@@ -36,27 +31,9 @@ describe('management API: /api/v2.0/system/gc', () => {
   let audited: jest.SpyInstance<void, [AuditEntry]>;
   const user: Credentials = { username: 'gc-outsider', password: 'Gc-Outsider-Pass-1' };
 
-  async function call(method: string, path: string, options: { auth?: Credentials | null; body?: unknown; rawBody?: string } = {}): Promise<Answer> {
-    const auth = options.auth === undefined ? TEST_ADMIN : options.auth;
-    const headers: Record<string, string> = {};
-    if (auth) headers.authorization = basicAuth(auth);
-    let body: string | undefined;
-    if (options.body !== undefined || options.rawBody !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = options.rawBody ?? JSON.stringify(options.body);
-    }
-    const response = await fetch(`${api.url}/api/v2.0${path}`, { method, headers, body });
-    const text = await response.text();
-    let json: any;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, headers: response.headers, text, json };
-  }
+  const call = (method: string, path: string, options: ApiCallOptions = {}): Promise<Answer> => callApi(api.url, method, path, options);
 
-  const errorCode = (answer: Answer): string | undefined => answer.json?.errors?.[0]?.code;
+  const errorCode = errorCodeOf;
   const scheduler = async (): Promise<JobSchedulerJson | undefined> => (await maintenance.getJobSchedulers(0, -1)).find((s) => s.key === SCHEDULER_ID);
   const scheduleRows = async () => (await db.query(`SELECT vendor_type, vendor_id, type, cron, parameters FROM schedule`)).rows;
   const gcExecutionCount = async (): Promise<number> => (await db.query(`SELECT count(*)::int AS n FROM execution WHERE vendor_type = $1`, [GC_VENDOR_TYPE])).rows[0].n;

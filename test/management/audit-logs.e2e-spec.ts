@@ -4,14 +4,10 @@ import { MemberService, ProjectRole, UserService } from '@wharf/iam';
 import { ProjectService } from '@wharf/projects';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryClient } from '../support/registry-client';
-import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
+import { TEST_ADMIN, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { callApi, type ApiAnswer as Answer } from '../support/management-api';
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  json: any;
-}
 
 interface Item {
   id: number;
@@ -41,11 +37,7 @@ describe('audit log: /v2 hooks, /api/v2.0/audit-logs and /projects/{p}/logs', ()
 
   const audit = () => api.app.get(AuditLogService);
 
-  async function call(path: string, auth: Credentials | null = TEST_ADMIN): Promise<Answer> {
-    const response = await fetch(`${api.url}/api/v2.0${path}`, { headers: auth ? { authorization: basicAuth(auth) } : {} });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : undefined };
-  }
+  const call = (path: string, auth: Credentials | null = TEST_ADMIN): Promise<Answer> => callApi(api.url, 'GET', path, { auth });
 
   /** The admin's view of the log, narrowed by `q` (URL-encoded here), after writing what waits. */
   async function entries(q: string, extra = ''): Promise<Item[]> {

@@ -1,13 +1,9 @@
 import { AuditLogService, type AuditEntry } from '@wharf/audit';
 import { UserService } from '@wharf/iam';
-import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
+import { TEST_ADMIN, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { callApi, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  json: any;
-}
 
 type Role = 'projectAdmin' | 'maintainer' | 'developer' | 'guest' | 'limitedGuest';
 const ROLE_IDS: Record<Role, number> = { projectAdmin: 1, developer: 2, guest: 3, maintainer: 4, limitedGuest: 5 };
@@ -21,15 +17,10 @@ describe('management API: /api/v2.0/projects/{p}/members', () => {
   /** member ids in project "team", by user name */
   const memberIds: Record<string, number> = {};
 
-  async function call(method: string, path: string, options: { auth?: Credentials | null; body?: unknown } = {}): Promise<Answer> {
-    const auth = options.auth === undefined ? TEST_ADMIN : options.auth;
-    const headers: Record<string, string> = {};
-    if (auth) headers.authorization = basicAuth(auth);
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${api.url}/api/v2.0${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-    const text = await response.text();
-    for (const secret of [TEST_ADMIN.password, ...Object.values(users).map((u) => u.password)]) expect(text).not.toContain(secret);
-    return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : undefined };
+  async function call(method: string, path: string, options: ApiCallOptions = {}): Promise<Answer> {
+    const answer = await callApi(api.url, method, path, options);
+    for (const secret of [TEST_ADMIN.password, ...Object.values(users).map((u) => u.password)]) expect(answer.text).not.toContain(secret);
+    return answer;
   }
 
   const errorCode = (answer: Answer): string | undefined => answer.json?.errors?.[0]?.code;

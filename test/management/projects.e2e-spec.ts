@@ -2,15 +2,10 @@ import { AuditLogService, type AuditEntry } from '@wharf/audit';
 import { RobotService, UserService } from '@wharf/iam';
 import { Client } from 'pg';
 import { RegistryClient } from '../support/registry-client';
-import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
+import { TEST_ADMIN, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { callApi, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
 
 const PROJECT_FIELDS = [
   'creation_time',
@@ -35,26 +30,11 @@ describe('management API: /api/v2.0/projects', () => {
   const users: Record<string, Credentials & { id: number }> = {};
   let robot: Credentials;
 
-  async function call(method: string, path: string, options: { auth?: Credentials | null; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
-    const auth = options.auth === undefined ? TEST_ADMIN : options.auth;
-    const headers: Record<string, string> = { ...options.headers };
-    if (auth) headers.authorization = basicAuth(auth);
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${api.url}/api/v2.0${path}`, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    for (const secret of [TEST_ADMIN.password, ...Object.values(users).map((u) => u.password)]) expect(text).not.toContain(secret);
-    expect(text).not.toContain('$scrypt$');
-    let json: any;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, headers: response.headers, text, json };
+  async function call(method: string, path: string, options: ApiCallOptions = {}): Promise<Answer> {
+    const answer = await callApi(api.url, method, path, options);
+    for (const secret of [TEST_ADMIN.password, ...Object.values(users).map((u) => u.password)]) expect(answer.text).not.toContain(secret);
+    expect(answer.text).not.toContain('$scrypt$');
+    return answer;
   }
 
   const errorCode = (answer: Answer): string | undefined => answer.json?.errors?.[0]?.code;
@@ -211,7 +191,7 @@ describe('management API: /api/v2.0/projects', () => {
     });
 
     it('refuses malformed JSON with 400', async () => {
-      const answer = await call('POST', '/projects', { body: '{"project_name":' });
+      const answer = await call('POST', '/projects', { rawBody: '{"project_name":' });
       expect(answer.status).toBe(400);
     });
 

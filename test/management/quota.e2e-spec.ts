@@ -4,8 +4,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { RegistryClient, sha256 } from '../support/registry-client';
-import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
+import { TEST_ADMIN, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { callApi, type ApiAnswer } from '../support/management-api';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const CONFIG = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
@@ -33,14 +34,7 @@ describe('storage quota through /v2', () => {
   let db: Client;
   let registry: RegistryClient;
 
-  async function call(method: string, path: string, body?: unknown, auth: Credentials | null = TEST_ADMIN): Promise<{ status: number; json: any }> {
-    const headers: Record<string, string> = {};
-    if (auth) headers.authorization = basicAuth(auth);
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${api.url}/api/v2.0${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, json: text ? JSON.parse(text) : undefined };
-  }
+  const call = (method: string, path: string, body?: unknown, auth: Credentials | null = TEST_ADMIN): Promise<ApiAnswer> => callApi(api.url, method, path, { body, auth });
 
   async function createProject(name: string, storageLimit?: number, auth: Credentials = TEST_ADMIN): Promise<number> {
     const answer = await call('POST', '/projects', { project_name: name, ...(storageLimit === undefined ? {} : { storage_limit: storageLimit }) }, auth);

@@ -2,13 +2,8 @@ import { AuditLogService, type AuditEntry } from '@wharf/audit';
 import { Client } from 'pg';
 import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { callApi, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
 
 interface Access {
   resource: string;
@@ -28,29 +23,14 @@ describe('management API: /api/v2.0/robots', () => {
   const projects: Record<string, number> = {};
   const users: Record<string, Credentials> = {};
 
-  async function call(method: string, path: string, options: { auth?: Credentials | null; body?: unknown; handsOutSecret?: boolean } = {}): Promise<Answer> {
-    const auth = options.auth === undefined ? TEST_ADMIN : options.auth;
-    const headers: Record<string, string> = {};
-    if (auth) headers.authorization = basicAuth(auth);
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${api.url}${path.startsWith('/service/') ? '' : '/api/v2.0'}${path}`, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    expect(text).not.toContain('$scrypt$');
-    expect(text).not.toContain('secret_hash');
-    expect(text).not.toContain('password_hash');
-    for (const secret of secrets) expect(text).not.toContain(secret);
-    let json: any;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (!options.handsOutSecret) expect(json?.secret).toBeUndefined();
-    return { status: response.status, headers: response.headers, text, json };
+  async function call(method: string, path: string, options: ApiCallOptions & { handsOutSecret?: boolean } = {}): Promise<Answer> {
+    const answer = await callApi(api.url, method, path, options);
+    expect(answer.text).not.toContain('$scrypt$');
+    expect(answer.text).not.toContain('secret_hash');
+    expect(answer.text).not.toContain('password_hash');
+    for (const secret of secrets) expect(answer.text).not.toContain(secret);
+    if (!options.handsOutSecret) expect(answer.json?.secret).toBeUndefined();
+    return answer;
   }
 
   const errorCode = (answer: Answer): string | undefined => answer.json?.errors?.[0]?.code;

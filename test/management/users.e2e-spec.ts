@@ -1,13 +1,8 @@
 import { AuditLogService, type AuditEntry } from '@wharf/audit';
-import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
+import { TEST_ADMIN, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { callApi, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
 
 const USER_FIELDS = ['comment', 'creation_time', 'email', 'realname', 'sysadmin_flag', 'update_time', 'user_id', 'username'];
 
@@ -19,27 +14,13 @@ describe('management API: /api/v2.0/users', () => {
   const passwords = new Set<string>([TEST_ADMIN.password]);
 
   /** One management-API call; checks that no answer carries a password, a hash or a hash's field name. */
-  async function call(method: string, path: string, options: { auth?: Credentials | null; body?: unknown; rawBody?: string } = {}): Promise<Answer> {
-    const auth = options.auth === undefined ? TEST_ADMIN : options.auth;
-    const headers: Record<string, string> = {};
-    if (auth) headers.authorization = basicAuth(auth);
-    let body: string | undefined;
-    if (options.body !== undefined || options.rawBody !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = options.rawBody ?? JSON.stringify(options.body);
-    }
-    const response = await fetch(`${api.url}/api/v2.0${path}`, { method, headers, body });
-    const text = await response.text();
+  async function call(method: string, path: string, options: ApiCallOptions = {}): Promise<Answer> {
+    const answer = await callApi(api.url, method, path, options);
+    const text = answer.text;
     expect(text).not.toContain('password_hash');
     expect(text).not.toContain('$scrypt$');
     for (const password of passwords) expect(text).not.toContain(password);
-    let json: any;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, headers: response.headers, text, json };
+    return answer;
   }
 
   let sequence = 0;
