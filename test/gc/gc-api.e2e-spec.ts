@@ -3,13 +3,11 @@ import { GC_VENDOR_TYPE, GcLauncher } from '@wharf/gc';
 import { UserService } from '@wharf/iam';
 import { ExecutionService, JobName, JobQueues, QueueName, ScheduleService, bullOptions } from '@wharf/jobs';
 import { Queue, type JobSchedulerJson } from 'bullmq';
-import { spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { GcScheduleProcessor } from '../../apps/worker/src/gc-schedule.processor';
-import { builtEntry } from '../support/api-process';
 import { type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
-import { startWorker } from '../support/worker-context';
+import { spawnWorker, startWorker } from '../support/worker-context';
 import { callApi, errorCodeOf, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
 
 
@@ -409,10 +407,8 @@ describe('management API: /api/v2.0/system/gc', () => {
       expect(await scheduler()).toBeUndefined();
       const before = (await db.query<{ id: string }>(`SELECT COALESCE(max(id), 0) AS id FROM execution`)).rows[0].id;
 
-      const worker = spawn(process.execPath, [builtEntry('worker')], { env: { ...process.env, ...environment.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      worker.stdout!.on('data', (d) => (output += d));
-      worker.stderr!.on('data', (d) => (output += d));
+      const spawned = spawnWorker(environment);
+      const worker = spawned.process;
       try {
         const deadline = Date.now() + 30_000;
         while (!(await scheduler()) && Date.now() < deadline && worker.exitCode === null) await new Promise((r) => setTimeout(r, 200));
@@ -427,10 +423,9 @@ describe('management API: /api/v2.0/system/gc', () => {
         }
         expect(launched).toMatchObject({ trigger: 'SCHEDULE', extra_attrs: { delete_untagged: false, dry_run: true, workers: 4 } });
       } finally {
-        worker.kill('SIGTERM');
-        if (worker.exitCode === null) await new Promise((r) => worker.once('exit', r));
+        await spawned.kill();
       }
-      expect(output).not.toMatch(/failed to start/);
+      expect(spawned.output()).not.toMatch(/failed to start/);
     });
 
     it('fires once per tick with two workers side by side, and each tick runs a real (dry) collection or is skipped', async () => {
