@@ -124,7 +124,7 @@ async function runGcScenario(slots: TargetSlot[], env: Record<string, string>, d
   const started = Date.now();
   try {
     const measurement = await runGcBench(
-      { target: wharf.target, databaseUrl, env, storageKind: options.storage, seedSeconds: options.gcSeedSeconds, cleanup },
+      { target: wharf.target, databaseUrl, env, storageKind: options.storage, seedSeconds: options.gcSeedSeconds, gcWorkers: options.gcWorkers, cleanup },
       (line) => console.error(`[gc] ${line}`),
     );
     console.error(`[gc] scenario done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

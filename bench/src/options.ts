@@ -14,6 +14,7 @@ export interface BenchOptions {
   profileDir?: string;
   /** GC scenario: at most this long writing the seeded blobs' objects to storage (rows are always all written) */
   gcSeedSeconds: number;
+  gcWorkers: number;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -26,13 +27,14 @@ export const USAGE = `usage: npm run bench -- [options]
                             the GC scenario's id is gc (--only '^gc$' runs it alone)
   --profile-api <dir>       write a CPU profile (.cpuprofile) of the Wharf api into <dir>
   --gc-seed-seconds <s>     GC scenario: time allowed for writing the seeded blobs' objects
+  --gc-workers <n>          GC scenario: the run's workers parameter, 1-5 (default 1, Harbor's default)
                             (default 180; ~250 writes/s on RadosGW here, 600 writes them all)
   --help`;
 
 export class UsageError extends Error {}
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const options: BenchOptions = { storage: 'filesystem', durationSeconds: 4, warmupSeconds: 0.5, gcSeedSeconds: 180 };
+  const options: BenchOptions = { storage: 'filesystem', durationSeconds: 4, warmupSeconds: 0.5, gcSeedSeconds: 180, gcWorkers: 1 };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     const value = (): string => {
@@ -66,6 +68,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       case '--gc-seed-seconds':
         options.gcSeedSeconds = positiveNumber(flag, value(), true);
         break;
+      case '--gc-workers': {
+        const workers = positiveNumber(flag, value());
+        if (!Number.isInteger(workers) || workers > 5) throw new UsageError(`${flag} must be an integer from 1 to 5`);
+        options.gcWorkers = workers;
+        break;
+      }
       default:
         throw new UsageError(`unknown option ${flag}`);
     }

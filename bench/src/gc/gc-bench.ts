@@ -29,7 +29,6 @@ const TOKEN_SERVICE = 'wharf-registry';
 const PUSH_CONNECTIONS = 8;
 const SLICE_SECONDS = 3;
 const BASELINE_SLICES = 7;
-const GC_WORKERS = 5;
 const GC_TIMEOUT_MS = 15 * 60_000;
 const SAMPLE = 2_000;
 const CPU_COMMANDS = ['postgres', 'radosgw', 'ceph-osd', 'redis-server'];
@@ -43,6 +42,8 @@ export interface GcBenchInput {
   env: Record<string, string>;
   storageKind: string;
   seedSeconds: number;
+  /** the run's `workers` parameter (parallel storage batches) */
+  gcWorkers: number;
   cleanup: Cleanup;
 }
 
@@ -101,7 +102,7 @@ export async function runGcBench(input: GcBenchInput, log: (line: string) => voi
     const started = performance.now();
     const gc = peakRssDuring(worker.pid, async () => {
       const scheduledAtWall = Date.now();
-      const executionId = await scheduleGc(target.baseUrl);
+      const executionId = await scheduleGc(target.baseUrl, input.gcWorkers);
       log(`GC execution ${executionId} scheduled; push load running alongside`);
       try {
         return { executionId, scheduledAtWall, status: await waitForGc(db, executionId, gcWorker) };
@@ -190,11 +191,11 @@ async function pushToken(baseUrl: string): Promise<string> {
 
 const adminBasic = (): string => `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`;
 
-async function scheduleGc(baseUrl: string): Promise<number> {
+async function scheduleGc(baseUrl: string, workers: number): Promise<number> {
   const response = await fetch(new URL('/api/v2.0/system/gc/schedule', baseUrl), {
     method: 'POST',
     headers: { authorization: adminBasic(), 'content-type': 'application/json' },
-    body: JSON.stringify({ schedule: { type: 'Manual' }, parameters: { delete_untagged: false, dry_run: false, workers: GC_WORKERS } }),
+    body: JSON.stringify({ schedule: { type: 'Manual' }, parameters: { delete_untagged: false, dry_run: false, workers } }),
   });
   const text = await response.text();
   const location = response.headers.get('location') ?? '';
