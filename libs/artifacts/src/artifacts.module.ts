@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { RegistryCoreModule } from '@wharf/registry-core';
+import { ArtifactCatalogService } from './artifact-catalog.service';
 import { ManifestCache } from './manifest-cache';
 import { ManifestService } from './manifest.service';
 import { PullTimeRecorder } from './pull-time-recorder';
 import { RegistryListingService } from './registry-listing.service';
+import { RepositoryService } from './repository.service';
 
 /** Owns repositories, artifacts, tags and their references. */
 @Module({
   imports: [RegistryCoreModule],
-  providers: [ManifestService, ManifestCache, RegistryListingService, PullTimeRecorder],
-  exports: [ManifestService, RegistryListingService],
+  providers: [ManifestService, ManifestCache, RegistryListingService, PullTimeRecorder, RepositoryService, ArtifactCatalogService],
+  exports: [ManifestService, RegistryListingService, RepositoryService, ArtifactCatalogService],
 })
 export class ArtifactsModule {}

@@ -1,3 +1,6 @@
 export * from './artifacts.module';
 export * from './manifest.service';
 export * from './registry-listing.service';
+export * from './artifact-catalog.service';
+export * from './artifact-type';
+export * from './repository.service';
