@@ -109,7 +109,8 @@ describe('management API: repositories and artifacts', () => {
       'application/vnd.cncf.model.config.v1+json',
     );
     const readme = await pushBlob(repository, Buffer.from('# tiny model\n'), 'application/vnd.cncf.model.doc.v1.raw', { annotations: { 'org.cncf.model.filepath': 'README.md' } });
-    const license = await pushBlob(repository, Buffer.from('Apache-2.0\n'), 'application/vnd.cncf.model.doc.v1.raw', { annotations: { 'org.cncf.model.filepath': 'LICENSE' } });
+    // a doc layer may be a tarball too
+    const license = await pushBlob(repository, tarGzOf({ LICENSE: 'Apache-2.0\n' }), 'application/vnd.cncf.model.doc.v1.tar+gzip', { annotations: { 'org.cncf.model.filepath': 'LICENSE' } });
     const weights = await pushBlob(repository, randomBytes(2048), 'application/vnd.cncf.model.weight.v1.raw', { annotations: { 'org.cncf.model.filepath': 'model.safetensors' } });
     return pushManifest(repository, tag, {
       schemaVersion: 2,
@@ -269,6 +270,57 @@ describe('management API: repositories and artifacts', () => {
         expect(message(answer)).toContain(key);
       }
       expect((await call('GET', `${artifacts('arts', 'multi')}?with_tag=maybe`)).status).toBe(400);
+    });
+
+    it('serves additions: image build history, chart README/values/dependencies, model README/LICENSE/files', async () => {
+      const addition = async (repository: string, reference: string, name: string) => {
+        const response = await fetch(`${api.url}/api/v2.0${artifacts('arts', repository)}/${reference}/additions/${name}`, { headers: { authorization: basicAuth(users.guest) } });
+        return { status: response.status, type: response.headers.get('content-type') ?? '', text: await response.text() };
+      };
+      const history = await addition('multi', index.children[0], 'build_history');
+      expect(history.status).toBe(200);
+      expect(history.type).toMatch(/^application\/json/);
+      expect(JSON.parse(history.text)).toEqual([{ created_by: 'build amd64' }]);
+      expect((await call('GET', `${artifacts('arts', 'multi')}/${index.children[1]}`)).json.extra_attrs).toMatchObject({ architecture: 'arm64', os: 'linux' });
+      expect((await addition('multi', 'latest', 'build_history')).status).toBe(404);
+
+      const readme = await addition('charts/nginx', '1.2.3', 'readme.md');
+      expect(readme).toMatchObject({ status: 200, text: '# nginx chart\n' });
+      expect(readme.type).toMatch(/^text\/markdown/);
+      expect(await addition('charts/nginx', '1.2.3', 'values.yaml')).toMatchObject({ status: 200, text: 'replicaCount: 2\n' });
+      const dependencies = await addition('charts/nginx', chart, 'dependencies');
+      expect(JSON.parse(dependencies.text)).toEqual([{ name: 'common', version: '2.x', repository: 'https://charts.example.com' }]);
+      expect((await call('GET', `${artifacts('arts', 'charts/nginx')}/1.2.3`)).json.extra_attrs).toMatchObject({ name: 'nginx', version: '1.2.3' });
+
+      expect(await addition('models/tiny', 'v1', 'readme')).toMatchObject({ status: 200, text: '# tiny model\n' });
+      expect(await addition('models/tiny', 'v1', 'license')).toMatchObject({ status: 200, text: 'Apache-2.0\n' });
+      const files = JSON.parse((await addition('models/tiny', model, 'files')).text);
+      expect(files.map((f: any) => [f.name, f.media_type])).toEqual([
+        ['README.md', 'application/vnd.cncf.model.doc.v1.raw'],
+        ['LICENSE', 'application/vnd.cncf.model.doc.v1.tar+gzip'],
+        ['model.safetensors', 'application/vnd.cncf.model.weight.v1.raw'],
+      ]);
+      expect((await addition('models/tiny', 'v1', 'build_history')).status).toBe(404);
+      expect((await addition('models/tiny', 'v1', 'nothing')).status).toBe(404);
+    });
+
+    it('takes a chart whose tarball is not gzip and a model whose config is not JSON; their additions answer 404 with the reason', async () => {
+      const config = await pushBlob('arts/broken', Buffer.from(JSON.stringify({ name: 'broken', version: '0.1.0' })), 'application/vnd.cncf.helm.config.v1+json');
+      const layer = await pushBlob('arts/broken', Buffer.from('this is not a gzipped tarball'), 'application/vnd.cncf.helm.chart.content.v1.tar+gzip');
+      await pushManifest('arts/broken', 'chart', { schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [layer] });
+      const badConfig = await pushBlob('arts/broken', Buffer.from('name = "not json"'), 'application/vnd.cncf.model.config.v1+json');
+      const doc = await pushBlob('arts/broken', Buffer.from('# readme'), 'application/vnd.cncf.model.doc.v1.raw', { annotations: { 'org.cncf.model.filepath': 'README.md' } });
+      await pushManifest('arts/broken', 'model', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: badConfig, layers: [doc] });
+
+      const chartReadme = await call('GET', `${artifacts('arts', 'broken')}/chart/additions/readme.md`);
+      expect(chartReadme.status).toBe(404);
+      expect(message(chartReadme)).toMatch(/gzip/);
+      const modelReadme = await call('GET', `${artifacts('arts', 'broken')}/model/additions/readme`);
+      expect(modelReadme.status).toBe(404);
+      expect(message(modelReadme)).toMatch(/JSON/);
+      const model = await call('GET', `${artifacts('arts', 'broken')}/model`);
+      expect(model.json).toMatchObject({ type: 'MODEL', extra_attrs: {} });
+      expect((await registry.fetch('/v2/arts/broken/manifests/chart', { method: 'HEAD' })).status).toBe(200);
     });
 
     it('back-fills the type of existing artifacts in the migration as push detection does', async () => {

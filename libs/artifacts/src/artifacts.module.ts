@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RegistryCoreModule } from '@wharf/registry-core';
+import { ArtifactAdditionsService } from './artifact-additions.service';
 import { ArtifactCatalogService } from './artifact-catalog.service';
 import { ManifestCache } from './manifest-cache';
 import { ManifestService } from './manifest.service';
@@ -10,7 +11,7 @@ import { RepositoryService } from './repository.service';
 /** Owns repositories, artifacts, tags and their references. */
 @Module({
   imports: [RegistryCoreModule],
-  providers: [ManifestService, ManifestCache, RegistryListingService, PullTimeRecorder, RepositoryService, ArtifactCatalogService],
-  exports: [ManifestService, RegistryListingService, RepositoryService, ArtifactCatalogService],
+  providers: [ManifestService, ManifestCache, RegistryListingService, PullTimeRecorder, RepositoryService, ArtifactCatalogService, ArtifactAdditionsService],
+  exports: [ManifestService, RegistryListingService, RepositoryService, ArtifactCatalogService, ArtifactAdditionsService],
 })
 export class ArtifactsModule {}

@@ -4,3 +4,4 @@ export * from './registry-listing.service';
 export * from './artifact-catalog.service';
 export * from './artifact-type';
 export * from './repository.service';
+export * from './artifact-additions.service';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ArtifactCatalogService, RepositoryService, type ArtifactRecord, type ArtifactSource, type RepositoryRecord, type TagRecord } from '@wharf/artifacts';
+import { ArtifactAdditionsService, ArtifactCatalogService, RepositoryService, type Addition, type ArtifactRecord, type ArtifactSource, type RepositoryRecord, type TagRecord } from '@wharf/artifacts';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
 import { principalName, type Permission, type Principal } from '@wharf/iam';
@@ -28,6 +28,7 @@ export interface ArtifactPath {
 export class ArtifactManagementService {
   constructor(
     private readonly artifacts: ArtifactCatalogService,
+    private readonly additions: ArtifactAdditionsService,
     private readonly repositories: RepositoryService,
     private readonly authorizer: ProjectAuthorizer,
     private readonly audit: AuditLogService,
@@ -43,7 +44,14 @@ export class ArtifactManagementService {
   async get(principal: Principal, path: ArtifactPath, reference: string, query: ArtifactReadQuery): Promise<ArtifactResponse> {
     const { repository } = await this.repository(principal, path, 'artifact:read');
     const artifact = await this.artifacts.get(repository.id, reference);
-    return (await this.describe([artifact], query))[0];
+    const [described, extraAttrs] = await Promise.all([this.describe([artifact], query), this.additions.extraAttrs(artifact)]);
+    return { ...described[0], extra_attrs: extraAttrs };
+  }
+
+  /** build_history (images), readme.md / values.yaml / dependencies (charts), readme / license / files (models). */
+  async addition(principal: Principal, path: ArtifactPath, reference: string, name: string): Promise<Addition> {
+    const { repository } = await this.repository(principal, path, 'artifact:read');
+    return this.additions.addition(await this.artifacts.get(repository.id, reference), name);
   }
 
   async delete(actor: Actor, path: ArtifactPath, reference: string): Promise<void> {

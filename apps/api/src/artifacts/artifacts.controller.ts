@@ -55,6 +55,21 @@ export class ArtifactsController {
     return this.artifacts.get(principal, path(project, repository), reference, query);
   }
 
+  /** Harbor's additions: build_history (images), readme.md, values.yaml, dependencies (charts), readme, license, files (models). */
+  @Get(':reference/additions/:addition')
+  async addition(
+    @CurrentPrincipal() principal: Principal,
+    @Param('project_name') project: string,
+    @Param('repository_name') repository: string,
+    @Param('reference') reference: string,
+    @Param('addition') addition: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const found = await this.artifacts.addition(principal, path(project, repository), reference, addition);
+    void reply.header('content-type', found.contentType);
+    return found.body;
+  }
+
   /** Tags go with it, and so do its accessories (signatures, SBOMs); an index child still referenced: 412. */
   @Delete(':reference')
   @HttpCode(200)
