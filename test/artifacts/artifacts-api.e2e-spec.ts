@@ -366,6 +366,20 @@ describe('management API: repositories and artifacts', () => {
       expect(v2.json.accessories.map((x: any) => x.type)).toEqual(['signature.notation']);
       expect(v2.json.tags[0].signed).toBe(true);
 
+      // older cosign clients: no subject field, only a tag named after the subject's digest
+      const third = await registry.pushImage('arts/signed', 'v3');
+      const hex = third.digest.slice(7);
+      const oldSignature = await registry.pushImage('arts/signed', `sha256-${hex}.sig`);
+      const oldAttestation = await registry.pushImage('arts/signed', `sha256-${hex}.att`);
+      const v3 = await call('GET', `${artifacts('arts', 'signed')}/v3?with_accessory=true`);
+      expect(v3.json.accessories.map((x: any) => [x.digest, x.type])).toEqual([
+        [oldSignature.digest, 'signature.cosign'],
+        [oldAttestation.digest, 'attestation'],
+      ]);
+      expect(v3.json.tags[0].signed).toBe(true);
+      expect((await call('DELETE', `${artifacts('arts', 'signed')}/${third.digest}`)).status).toBe(200);
+      for (const reference of [`sha256-${hex}.sig`, `sha256-${hex}.att`]) expect((await registry.fetch(`/v2/arts/signed/manifests/${reference}`, { method: 'HEAD' })).status).toBe(404);
+
       // deleting the subject (by tag) takes its accessories with it
       expect((await call('DELETE', `${artifacts('arts', 'signed')}/v1`)).status).toBe(200);
       for (const digest of [image.digest, signature, sbom, other]) {
@@ -404,20 +418,26 @@ describe('management API: repositories and artifacts', () => {
   });
 
   describe('deletes', () => {
-    it('refuses to delete an index child while the index names it, then deletes both giving the quota back', async () => {
+    it('refuses to delete an index child while the index names it; deleting the index takes its untagged children, giving the quota back', async () => {
       const before = await used('arts');
       const { index, children } = await pushIndex('arts/deletes', 'multi');
       expect(await used('arts')).toBeGreaterThan(before);
       const refused = await call('DELETE', `${artifacts('arts', 'deletes')}/${children[0]}`);
       expect(refused.status).toBe(412);
       expect(message(refused)).toContain(`referenced by index ${index}`);
+      // a tag keeps a child when its index goes (Harbor's deep delete)
+      expect((await call('POST', `${artifacts('arts', 'deletes')}/${children[1]}/tags`, { body: { name: 'arm-only' } })).status).toBe(201);
       expect((await call('DELETE', `${artifacts('arts', 'deletes')}/${index}`)).status).toBe(200);
-      for (const child of children) expect((await call('DELETE', `${artifacts('arts', 'deletes')}/${child}`)).status).toBe(200);
+      expect((await call('GET', `${artifacts('arts', 'deletes')}/${children[0]}`)).status).toBe(404);
+      expect((await registry.fetch(`/v2/arts/deletes/manifests/${children[0]}`, { method: 'HEAD' })).status).toBe(404);
+      expect((await call('GET', `${artifacts('arts', 'deletes')}/arm-only`)).json.digest).toBe(children[1]);
+      expect(await used('arts')).toBe(await linked('arts'));
+      expect((await call('DELETE', `${artifacts('arts', 'deletes')}/arm-only`)).status).toBe(200);
       expect(await used('arts')).toBe(before);
       expect(await linked('arts')).toBe(before);
       expect((await call('DELETE', `${artifacts('arts', 'deletes')}/${index}`)).status).toBe(404);
       const entries = audited.mock.calls.map(([e]) => e).filter((e) => e.resourceType === 'artifact' && e.operation === 'delete');
-      expect(entries.map((e) => e.resource)).toEqual(expect.arrayContaining([`arts/deletes@${index}`, `arts/deletes@${children[0]}`]));
+      expect(entries.map((e) => e.resource)).toEqual(expect.arrayContaining([`arts/deletes@${index}`, `arts/deletes@${children[1]}`]));
     });
 
     it('deletes a repository with all its artifacts (an index included), giving the quota back and leaving the bytes for GC', async () => {
@@ -444,6 +464,8 @@ describe('management API: repositories and artifacts', () => {
     it('copies an image by tag and an index by digest into another project: quota charged there, no bytes moved', async () => {
       const image = await registry.pushImage('arts/source', 'v1', { layers: 2, layerSize: 5000 });
       const { index, children } = await pushIndex('arts/source', 'multi');
+      const sbom = await pushAccessory('arts/source', { digest: index, size: 0 }, 'application/spdx+json');
+      const oldSignature = await registry.pushImage('arts/source', `sha256-${index.slice(7)}.sig`);
       const sourceUsed = await used('arts');
       const files = storedFiles();
       expect(await used('dest')).toBe(0);
@@ -463,6 +485,10 @@ describe('management API: repositories and artifacts', () => {
       const copiedIndex = await call('GET', `${artifacts('dest', 'copied/app')}/${index}`);
       expect(copiedIndex.json.references.map((r: any) => r.child_digest)).toEqual(children);
       expect(copiedIndex.json.tags).toEqual([]);
+      // its accessories came along, the tag-linked signature with its tag
+      const withAccessories = await call('GET', `${artifacts('dest', 'copied/app')}/${index}?with_accessory=true`);
+      expect(withAccessories.json.accessories.map((x: any) => [x.digest, x.type]).sort()).toEqual([[sbom, 'sbom'], [oldSignature.digest, 'signature.cosign']].sort());
+      expect((await registry.fetch(`/v2/dest/copied/app/manifests/sha256-${index.slice(7)}.sig`, { method: 'HEAD' })).headers.get('docker-content-digest')).toBe(oldSignature.digest);
       expect(await used('dest')).toBe(await linked('dest'));
       expect(await used('dest')).toBeGreaterThan(imageBytes);
       // the source project pays nothing more, storage holds no new file

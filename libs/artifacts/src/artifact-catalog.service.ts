@@ -77,6 +77,18 @@ const SELECT = `SELECT a.id::float8 AS id, a.type, a.media_type AS manifest_medi
   FROM artifact a`;
 
 /**
+ * SQL: artifact `a` is an accessory of artifact `s`: same repository, and `a` names `s` as its
+ * subject, or (older cosign clients, no subject field) `a` is tagged `sha256-<hex>.sig|.att|.sbom`
+ * after `s`'s digest.
+ */
+const ACCESSORY_OF = (a: string, s: string) => `(${a}.repository_id = ${s}.repository_id AND (${a}.subject_digest = ${s}.digest
+  OR (${a}.subject_digest IS NULL AND ${s}.digest LIKE 'sha256:%' AND EXISTS (SELECT 1 FROM tag tt WHERE tt.artifact_id = ${a}.id
+      AND tt.name IN ('sha256-' || substr(${s}.digest, 8) || '.sig', 'sha256-' || substr(${s}.digest, 8) || '.att', 'sha256-' || substr(${s}.digest, 8) || '.sbom')))))`;
+
+/** At most this many rounds of following references and accessories (nesting deeper than this is not followed). */
+const MAX_DEPTH = 16;
+
+/**
  * Artifacts as the management API sees them: listing with Harbor's filters, one by digest or
  * tag, with their tags, index references and accessories (signatures, SBOMs...: artifacts of the
  * same repository whose `subject` is this one); deleting one with its accessories; copying one
@@ -165,7 +177,7 @@ export class ArtifactCatalogService {
     const rows = await this.sql.query<{ id: number; digest: string; size: number; push_time: Date; artifact_type: string | null; config_media_type: string | null; subject_id: number; subject_digest: string; tags: string[] }>(
       `SELECT a.id::float8 AS id, a.digest, a.size::float8 AS size, a.push_time, a.artifact_type, a.config_media_type, s.id::float8 AS subject_id, s.digest AS subject_digest,
               COALESCE((SELECT array_agg(t.name) FROM tag t WHERE t.artifact_id = a.id), '{}') AS tags
-         FROM artifact s JOIN artifact a ON a.repository_id = s.repository_id AND a.subject_digest = s.digest
+         FROM artifact s JOIN artifact a ON ${ACCESSORY_OF('a', 's')}
         WHERE s.id = ANY($1::bigint[]) ORDER BY a.push_time, a.id`,
       [subjects.map((s) => s.id)],
     );
@@ -191,34 +203,28 @@ export class ArtifactCatalogService {
   }
 
   /**
-   * Deletes the artifact (by digest or tag: the artifact either way) with its tags and, in the same
-   * transaction, its accessories (and theirs). An index child still named by an index stays: 412.
-   * Quota goes back as for a manifest DELETE; bytes stay for GC.
+   * Deletes the artifact (by digest or tag: the artifact either way) with its tags, as Harbor does
+   * in one transaction: its accessories (and theirs), and for an index the children no tag and no
+   * other index keeps. An artifact still named by an index outside what goes: 412. Quota goes back
+   * as for a manifest DELETE; bytes stay for GC.
    */
   async delete(projectId: number, repositoryId: number, repositoryName: string, reference: string): Promise<ArtifactRecord> {
     const deleted = await this.sql.transaction(async (tx) => {
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [projectId]);
       const artifact = await this.find(tx, repositoryId, reference, 'FOR UPDATE OF a');
       if (!artifact) throw new ApiError('NOT_FOUND', `artifact ${reference} not found`);
-      const doomed = await tx.query<{ id: string; digest: string; depth: number }>(
-        `WITH RECURSIVE doomed(id, digest, depth) AS (
-           SELECT id, digest, 0 FROM artifact WHERE id = $1
-           UNION
-           SELECT a.id, a.digest, d.depth + 1 FROM artifact a JOIN doomed d ON a.subject_digest = d.digest AND a.repository_id = $2 WHERE d.depth < 8
-         )
-         SELECT id, digest, max(depth) AS depth FROM doomed GROUP BY id, digest ORDER BY max(depth) DESC`,
-        [artifact.id, repositoryId],
-      );
+      const doomed = await this.closure(tx, artifact, 'unkept');
+      const ids = [...doomed.keys()];
       const parents = await tx.query<{ digest: string; child: string }>(
         `SELECT p.digest, c.digest AS child FROM artifact_reference ar JOIN artifact p ON p.id = ar.parent_id JOIN artifact c ON c.id = ar.child_id
           WHERE ar.child_id = ANY($1::bigint[]) AND NOT (ar.parent_id = ANY($1::bigint[])) LIMIT 1`,
-        [doomed.map((d) => d.id)],
+        [ids],
       );
       if (parents[0]) {
         throw new ApiError('PRECONDITION', `artifact ${parents[0].child} is referenced by index ${parents[0].digest}; delete the index first`);
       }
-      await tx.query(`DELETE FROM artifact_reference WHERE parent_id = ANY($1::bigint[])`, [doomed.map((d) => d.id)]);
-      for (const row of doomed) await removeArtifact(tx, projectId, row.id, row.digest);
+      await tx.query(`DELETE FROM artifact_reference WHERE parent_id = ANY($1::bigint[])`, [ids]);
+      for (const [id, digest] of doomed) await removeArtifact(tx, projectId, id, digest);
       return artifact;
     });
     await this.cache.invalidate(repositoryName);
@@ -226,7 +232,31 @@ export class ArtifactCatalogService {
   }
 
   /**
-   * Copies an artifact (an index with its children) into another repository, possibly of another
+   * The artifact with its accessories (recursively) and its index children: every child for a
+   * copy; for a delete only children no tag and no index outside the set keeps (Harbor's deep delete).
+   * @returns id -> digest, the artifact first
+   */
+  private async closure(db: SqlExecutor, artifact: ArtifactRecord, children: 'all' | 'unkept'): Promise<Map<string, string>> {
+    const found = new Map<string, string>([[String(artifact.id), artifact.digest]]);
+    for (let round = 0; round < MAX_DEPTH; round += 1) {
+      const more = await db.query<{ id: string; digest: string }>(
+        `SELECT a.id, a.digest FROM artifact s JOIN artifact a ON ${ACCESSORY_OF('a', 's')}
+          WHERE s.id = ANY($1::bigint[]) AND NOT (a.id = ANY($1::bigint[]))
+         UNION
+         SELECT c.id, c.digest FROM artifact_reference ar JOIN artifact c ON c.id = ar.child_id
+          WHERE ar.parent_id = ANY($1::bigint[]) AND NOT (c.id = ANY($1::bigint[]))
+            ${children === 'unkept' ? `AND NOT EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = c.id)
+            AND NOT EXISTS (SELECT 1 FROM artifact_reference o WHERE o.child_id = c.id AND NOT (o.parent_id = ANY($1::bigint[])))` : ''}`,
+        [[...found.keys()]],
+      );
+      if (more.length === 0) break;
+      for (const row of more) found.set(row.id, row.digest);
+    }
+    return found;
+  }
+
+  /**
+   * Copies an artifact (an index with its children, and its accessories) into another repository, possibly of another
    * project, without moving bytes: new artifact rows, the tag when copied by tag; artifact_blob
    * rows are keyed by digest and stay; the destination project is linked to every blob and
    * charged for those new to it (403 beyond its quota, nothing copied).
@@ -236,16 +266,13 @@ export class ArtifactCatalogService {
     const repo = await this.sql.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE name = $1`, [sourceName]);
     const artifact = repo[0] && (await this.find(this.sql, repo[0].id, source.reference));
     if (!artifact) throw new ApiError('NOT_FOUND', `artifact ${sourceName}${isDigest(source.reference) ? '@' : ':'}${source.reference} not found`);
-    const tree = await this.sql.query<{ id: string; digest: string; media_type: string; artifact_type: string | null; config_media_type: string | null; subject_digest: string | null; size: string; manifest: Buffer; annotations: unknown; type: string; depth: number }>(
-      `WITH RECURSIVE tree(id, depth) AS (
-         SELECT $1::bigint, 0
-         UNION
-         SELECT ar.child_id, t.depth + 1 FROM artifact_reference ar JOIN tree t ON ar.parent_id = t.id WHERE t.depth < 8
-       )
-       SELECT a.id, a.digest, a.media_type, a.artifact_type, a.config_media_type, a.subject_digest, a.size, a.manifest, a.annotations, a.type, max(t.depth) AS depth
-         FROM tree t JOIN artifact a ON a.id = t.id
-        GROUP BY a.id ORDER BY max(t.depth) DESC`,
-      [artifact.id],
+    const members = await this.closure(this.sql, artifact, 'all');
+    const tree = await this.sql.query<{ id: string; digest: string; media_type: string; artifact_type: string | null; config_media_type: string | null; subject_digest: string | null; size: string; manifest: Buffer; annotations: unknown; type: string; accessory: boolean; tags: string[] }>(
+      `SELECT a.id, a.digest, a.media_type, a.artifact_type, a.config_media_type, a.subject_digest, a.size, a.manifest, a.annotations, a.type,
+              EXISTS (SELECT 1 FROM artifact s WHERE s.id = ANY($1::bigint[]) AND ${ACCESSORY_OF('a', 's')}) AS accessory,
+              COALESCE((SELECT array_agg(t.name ORDER BY t.id) FROM tag t WHERE t.artifact_id = a.id), '{}') AS tags
+         FROM artifact a WHERE a.id = ANY($1::bigint[]) ORDER BY a.id`,
+      [[...members.keys()]],
     );
     const blobDigests = (
       await this.sql.query<{ digest: string }>(`SELECT DISTINCT digest_blob AS digest FROM artifact_blob WHERE digest_af = ANY($1)`, [tree.map((a) => a.digest)])
@@ -287,11 +314,14 @@ export class ArtifactCatalogService {
            ON CONFLICT (parent_id, child_id) DO NOTHING`,
           [[...ids.keys()], [...ids.values()]],
         );
-        if (tag) {
+        // the tag asked for, and the tags of accessories (older cosign clients link signatures by tag only)
+        const tags: [string, string][] = tree.filter((a) => a.accessory).flatMap((a) => a.tags.map((name): [string, string] => [ids.get(a.id)!, name]));
+        if (tag) tags.push([ids.get(String(artifact.id))!, tag]);
+        for (const [artifactId, name] of tags) {
           await tx.query(
             `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
              ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, push_time = now()`,
-            [repository[0].id, ids.get(String(artifact.id)), tag],
+            [repository[0].id, artifactId, name],
           );
         }
       });

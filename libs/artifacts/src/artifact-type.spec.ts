@@ -45,6 +45,8 @@ describe('accessoryKind', () => {
     expect(accessoryKind({ artifactType: 'application/spdx+json' })).toBe('sbom');
     expect(accessoryKind({ artifactType: 'application/vnd.cyclonedx+json' })).toBe('sbom');
     expect(accessoryKind({ artifactType: 'application/vnd.in-toto+json' })).toBe('attestation');
+    expect(accessoryKind({ configMediaType: 'application/vnd.oci.image.config.v1+json', tags: [`sha256-${'b'.repeat(64)}.sbom`] })).toBe('sbom');
+    expect(accessoryKind({ configMediaType: 'application/vnd.oci.image.config.v1+json', tags: [`sha256-${'b'.repeat(64)}.att`] })).toBe('attestation');
     expect(accessoryKind({ artifactType: 'application/vnd.example.other' })).toBe('subject');
     expect(accessoryKind({})).toBe('subject');
   });

@@ -80,7 +80,10 @@ export type AccessoryKindName = (typeof AccessoryKind)[keyof typeof AccessoryKin
 
 const COSIGN_SIGNATURE = 'application/vnd.dev.cosign.artifact.sig.v1+json';
 const NOTATION_SIGNATURE = 'application/vnd.cncf.notary.signature';
+// older cosign clients: no subject field, a tag named after the subject's digest
 const COSIGN_SIGNATURE_TAG = /^sha256-[0-9a-f]{64}\.sig$/;
+const COSIGN_SBOM_TAG = /^sha256-[0-9a-f]{64}\.sbom$/;
+const COSIGN_ATTESTATION_TAG = /^sha256-[0-9a-f]{64}\.att$/;
 
 /** The kind of an artifact that refers to a subject, from its artifact type, config media type and tags. */
 export function accessoryKind(input: { artifactType?: string | null; configMediaType?: string | null; tags?: readonly string[] }): AccessoryKindName {
@@ -89,6 +92,8 @@ export function accessoryKind(input: { artifactType?: string | null; configMedia
   if (types.some((t) => t === NOTATION_SIGNATURE || t.startsWith(`${NOTATION_SIGNATURE}+`))) return AccessoryKind.NotationSignature;
   if (types.some((t) => t.includes('spdx') || t.includes('cyclonedx') || t.includes('.sbom'))) return AccessoryKind.Sbom;
   if (types.some((t) => t.includes('in-toto') || t.includes('attestation') || t.includes('dsse'))) return AccessoryKind.Attestation;
+  if ((input.tags ?? []).some((tag) => COSIGN_SBOM_TAG.test(tag))) return AccessoryKind.Sbom;
+  if ((input.tags ?? []).some((tag) => COSIGN_ATTESTATION_TAG.test(tag))) return AccessoryKind.Attestation;
   return AccessoryKind.Subject;
 }
 
