@@ -534,6 +534,7 @@ describe('management API: repositories and artifacts', () => {
       expect((await call('POST', `${artifacts('secret', 'x')}?from=${encodeURIComponent('arts/open:v1')}`, { auth: users.dev })).status).toBe(404);
       expect((await call('POST', `${artifacts('dest', 'x')}?from=${encodeURIComponent('arts/open:nope')}`, { auth: users.dev })).status).toBe(404);
       expect((await call('POST', `${artifacts('dest', 'x')}?from=noslash`, { auth: users.dev })).status).toBe(400);
+      expect((await call('POST', `${artifacts('dest', 'Bad Name')}?from=${encodeURIComponent('arts/open:v1')}`, { auth: users.dev })).status).toBe(400);
       expect((await call('POST', `${artifacts('dest', 'x')}`, { auth: users.dev })).status).toBe(400);
       expect((await call('GET', '/projects/dest/repositories?q=name%3Dx')).json).toEqual([]);
     });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
-import { BlobStore, OciError, isDigest, isValidTag, type BlobInfo } from '@wharf/registry-core';
+import { BlobStore, OciError, isDigest, isValidTag, parseRepositoryName, type BlobInfo } from '@wharf/registry-core';
 import { accessoryKind, isSignature, type AccessoryKindName } from './artifact-type';
 import { removeArtifact } from './artifact-removal';
 import { ManifestCache } from './manifest-cache';
@@ -262,6 +262,12 @@ export class ArtifactCatalogService {
    * charged for those new to it (403 beyond its quota, nothing copied).
    */
   async copy(source: ArtifactSource, destination: { projectId: number; repository: string }): Promise<{ digest: string; tag?: string }> {
+    try {
+      parseRepositoryName(destination.repository);
+    } catch (error) {
+      if (error instanceof OciError) throw new ApiError('BAD_REQUEST', `${error.message}: ${destination.repository}`);
+      throw error;
+    }
     const sourceName = `${source.project}/${source.repository}`;
     const repo = await this.sql.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE name = $1`, [sourceName]);
     const artifact = repo[0] && (await this.find(this.sql, repo[0].id, source.reference));
