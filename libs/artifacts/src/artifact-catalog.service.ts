@@ -55,7 +55,8 @@ export interface AccessoryRecord {
 
 /** Filters of an artifact listing (Harbor's `q` keys, already validated). */
 export interface ArtifactFilter {
-  tags?: { value: string; fuzzy: boolean } | 'untagged';
+  /** 'untagged': no tag (and named by no index); 'tagged': any tag */
+  tags?: { value: string; fuzzy: boolean } | 'untagged' | 'tagged';
   type?: string;
   digest?: string;
   mediaType?: string;
@@ -106,7 +107,10 @@ export class ArtifactCatalogService {
     const params: unknown[] = [repositoryId];
     const where = ['a.repository_id = $1'];
     const add = (value: unknown) => `$${params.push(value)}`;
+    // as Harbor: an untagged manifest an index names is not listed on its own (the index's references show it)
+    where.push(`(EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id) OR NOT EXISTS (SELECT 1 FROM artifact_reference ar WHERE ar.child_id = a.id))`);
     if (filter.tags === 'untagged') where.push(`NOT EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id)`);
+    else if (filter.tags === 'tagged') where.push(`EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id)`);
     else if (filter.tags?.fuzzy) where.push(`EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id AND t.name ILIKE ${add(`%${escapeLike(filter.tags.value)}%`)})`);
     else if (filter.tags) where.push(`EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id AND t.name = ${add(filter.tags.value)})`);
     if (filter.type) where.push(`a.type = ${add(filter.type.toUpperCase())}`);

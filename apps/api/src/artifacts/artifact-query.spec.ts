@@ -6,6 +6,7 @@ describe('artifactFilter', () => {
     expect(artifactFilter('tags=v1')).toEqual({ tags: { value: 'v1', fuzzy: false } });
     expect(artifactFilter('tags=~v')).toEqual({ tags: { value: 'v', fuzzy: true } });
     expect(artifactFilter('tags=nil')).toEqual({ tags: 'untagged' });
+    expect(artifactFilter('tags=*')).toEqual({ tags: 'tagged' });
     expect(artifactFilter('type=CHART,digest=sha256:ab,media_type=application/x')).toEqual({ type: 'CHART', digest: 'sha256:ab', mediaType: 'application/x' });
     expect(artifactFilter('push_time=[2024-01-01T00:00:00Z~2024-02-01T00:00:00Z]')).toEqual({
       pushTime: { from: new Date('2024-01-01T00:00:00Z'), to: new Date('2024-02-01T00:00:00Z') },

@@ -10,9 +10,9 @@ export function artifactFilter(q: string | undefined): Omit<ArtifactFilter, 'off
   const filter: Omit<ArtifactFilter, 'offset' | 'limit'> = {};
   const tags = terms.get('tags');
   if (tags) {
-    if (tags.kind === 'exact') filter.tags = tags.value === 'nil' ? 'untagged' : { value: tags.value, fuzzy: false };
+    if (tags.kind === 'exact') filter.tags = tags.value === 'nil' ? 'untagged' : tags.value === '*' ? 'tagged' : { value: tags.value, fuzzy: false };
     else if (tags.kind === 'fuzzy') filter.tags = { value: tags.value, fuzzy: true };
-    else throw new ApiError('BAD_REQUEST', 'tags takes a tag (=), a substring (=~) or nil (untagged artifacts)');
+    else throw new ApiError('BAD_REQUEST', 'tags takes a tag (=), a substring (=~), * (tagged artifacts) or nil (untagged artifacts)');
   }
   const type = terms.get('type');
   if (type) filter.type = exact(type);

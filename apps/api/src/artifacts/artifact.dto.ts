@@ -46,8 +46,9 @@ export class ArtifactReadQuery {
 }
 
 /**
- * GET .../artifacts: `q` takes tags (= exact, =~ substring, `tags=nil` untagged), type, digest,
- * media_type, push_time and pull_time (`[from~to]`, either side may be empty).
+ * GET .../artifacts: `q` takes tags (= exact, =~ substring, `tags=*` tagged, `tags=nil` untagged), type,
+ * digest, media_type, push_time and pull_time (`[from~to]`, either side may be empty). As Harbor, an
+ * untagged manifest an index names is not listed on its own.
  */
 export class ArtifactListQuery extends PageQuery {
   @IsOptional()
