@@ -590,6 +590,18 @@ describe.each(kinds)('management API: repositories and artifacts (%s storage)', 
       }
       expect((await call('GET', path)).status).toBe(200);
     });
+
+    it('lets anyone read a public project, and asks anonymous writers to log in', async () => {
+      const image = await registry.pushImage('library/pub', 'v1');
+      const anonymous = await call('GET', `${artifacts('library', 'pub')}/v1`, { auth: null });
+      expect(anonymous.status).toBe(200);
+      expect(anonymous.json.digest).toBe(image.digest);
+      expect((await call('GET', '/projects/library/repositories', { auth: null })).json.map((r: any) => r.name)).toContain('library/pub');
+      expect((await call('GET', `${artifacts('library', 'pub')}/v1`, { auth: users.outsider })).status).toBe(200);
+      expect((await call('DELETE', `${artifacts('library', 'pub')}/v1`, { auth: null })).status).toBe(401);
+      expect((await call('DELETE', `/projects/library/repositories/pub`, { auth: users.outsider })).status).toBe(403);
+      expect((await call('POST', `${artifacts('dest', 'frompub')}?from=${encodeURIComponent('library/pub:v1')}`, { auth: users.dev })).status).toBe(201);
+    });
   });
 });
 
