@@ -9,9 +9,11 @@ import { AuditModule } from '@wharf/audit';
 import { DistributionModule } from './distribution/distribution.module';
 import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logger-options';
+import { ArtifactsApiModule } from './artifacts/artifacts-api.module';
 import { AuditLogsApiModule } from './audit-logs/audit-logs-api.module';
 import { GcApiModule } from './gc/gc-api.module';
 import { ProjectsApiModule } from './projects/projects-api.module';
+import { RepositoriesApiModule } from './repositories/repositories-api.module';
 import { RobotsApiModule } from './robots/robots-api.module';
 import { UsersApiModule } from './users/users-api.module';
 import { TokenModule } from './token/token.module';
@@ -37,6 +39,8 @@ export class AppModule {
         ProjectsApiModule,
         AuditLogsApiModule,
         GcApiModule,
+        RepositoriesApiModule,
+        ArtifactsApiModule,
       ],
       controllers: [HealthController],
     };

@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
 import { RegistryCoreModule } from '@wharf/registry-core';
+import { ArtifactAdditionsService } from './artifact-additions.service';
+import { ArtifactCatalogService } from './artifact-catalog.service';
 import { ManifestCache } from './manifest-cache';
 import { ManifestService } from './manifest.service';
 import { PullTimeRecorder } from './pull-time-recorder';
 import { RegistryListingService } from './registry-listing.service';
+import { RepositoryService } from './repository.service';
 
 /** Owns repositories, artifacts, tags and their references. */
 @Module({
   imports: [RegistryCoreModule],
-  providers: [ManifestService, ManifestCache, RegistryListingService, PullTimeRecorder],
-  exports: [ManifestService, RegistryListingService],
+  providers: [ManifestService, ManifestCache, RegistryListingService, PullTimeRecorder, RepositoryService, ArtifactCatalogService, ArtifactAdditionsService],
+  exports: [ManifestService, RegistryListingService, RepositoryService, ArtifactCatalogService, ArtifactAdditionsService],
 })
 export class ArtifactsModule {}

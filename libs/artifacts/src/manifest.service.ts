@@ -12,6 +12,8 @@ import {
   type ParsedManifest,
   type RepositoryName,
 } from '@wharf/registry-core';
+import { detectArtifactType } from './artifact-type';
+import { removeArtifact } from './artifact-removal';
 import { ManifestCache } from './manifest-cache';
 import { PullTimeRecorder } from './pull-time-recorder';
 
@@ -172,7 +174,7 @@ export class ManifestService {
         [repository, reference],
       );
       if (deleted.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
-      await this.removeArtifact(tx, project[0].project_id, deleted[0].id, reference);
+      await removeArtifact(tx, project[0].project_id, deleted[0].id, reference);
     });
     await this.cache.invalidate(repository);
   }
@@ -199,39 +201,11 @@ export class ManifestService {
         pushedBefore,
       ]);
       if (!check[0]?.untagged) return false;
-      await this.removeArtifact(tx, project[0].project_id, locked[0].id, digest);
+      await removeArtifact(tx, project[0].project_id, locked[0].id, digest);
       return true;
     });
     if (removed) await this.cache.invalidate(repository);
     return removed;
-  }
-
-  /** Deletes an artifact row (tags and index links go with it) and gives back what only it used. The caller holds the project row lock. */
-  private async removeArtifact(tx: SqlExecutor, projectId: number, artifactId: string, digest: string): Promise<void> {
-    await tx.query(`DELETE FROM artifact WHERE id = $1`, [artifactId]);
-    await this.releaseUnreferencedBlobs(tx, projectId, digest);
-    // artifact_blob is keyed by digest: keep it while the same manifest lives in another repository
-    await tx.query(`DELETE FROM artifact_blob WHERE digest_af = $1 AND NOT EXISTS (SELECT 1 FROM artifact WHERE digest = $1)`, [digest]);
-  }
-
-  /**
-   * Gives the quota back: blobs of the deleted artifact that no other artifact of the project
-   * uses are unlinked from it and their size subtracted. The bytes stay for GC. The caller holds
-   * the project row lock, so no push of this project is half-way through.
-   */
-  private async releaseUnreferencedBlobs(tx: SqlExecutor, projectId: number, artifactDigest: string): Promise<void> {
-    await tx.query(
-      `WITH released AS (
-         DELETE FROM project_blob pb USING blob b
-          WHERE pb.blob_id = b.id AND pb.project_id = $1
-            AND b.digest IN (SELECT digest_blob FROM artifact_blob WHERE digest_af = $2)
-            AND NOT EXISTS (SELECT 1 FROM artifact a JOIN artifact_blob ab ON ab.digest_af = a.digest
-                             WHERE a.project_id = $1 AND ab.digest_blob = b.digest)
-          RETURNING b.size
-       )
-       UPDATE project SET storage_used = GREATEST(storage_used - COALESCE((SELECT sum(size) FROM released), 0), 0) WHERE project_id = $1`,
-      [projectId, artifactDigest],
-    );
   }
 
   /**
@@ -275,13 +249,13 @@ export class ManifestService {
   ): Promise<string> {
     const rows = await tx.query<{ id: string }>(
       `INSERT INTO artifact (project_id, repository_id, repository_name, digest, media_type, artifact_type, config_media_type,
-                             subject_digest, size, manifest, annotations)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                             subject_digest, size, manifest, annotations, type)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (repository_id, digest) DO UPDATE SET push_time = now()
        RETURNING id`,
       [
         projectId, repositoryId, repositoryName, digest, parsed.mediaType, parsed.artifactType ?? null, parsed.config?.mediaType ?? null,
-        parsed.subject?.digest ?? null, body.length, body, parsed.annotations ? JSON.stringify(parsed.annotations) : null,
+        parsed.subject?.digest ?? null, body.length, body, parsed.annotations ? JSON.stringify(parsed.annotations) : null, typeOf(parsed),
       ],
     );
     return rows[0].id;
@@ -306,4 +280,10 @@ export class ManifestService {
       );
     }
   }
+}
+
+/** Harbor's artifact type; the parser folds the config media type into artifactType, which detection tries next anyway. */
+function typeOf(parsed: ParsedManifest): string {
+  const explicit = parsed.kind === 'image' && parsed.artifactType === parsed.config?.mediaType ? undefined : parsed.artifactType;
+  return detectArtifactType({ kind: parsed.kind, artifactType: explicit, configMediaType: parsed.config?.mediaType, annotations: parsed.annotations });
 }

@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { ArtifactAdditionsService, ArtifactCatalogService, RepositoryService, type Addition, type ArtifactRecord, type ArtifactSource, type RepositoryRecord, type TagRecord } from '@wharf/artifacts';
+import { AuditLogService, type AuditOperation } from '@wharf/audit';
+import { ApiError } from '@wharf/errors';
+import { principalName, type Permission, type Principal } from '@wharf/iam';
+import { isDigest, isValidTag } from '@wharf/registry-core';
+import type { Actor } from '../management/current-actor.decorator';
+import { parseHarborQuery } from '../management/harbor-query';
+import { offsetOf, type PageQuery } from '../management/pagination';
+import { ProjectAuthorizer } from '../management/project-authorizer';
+import { fullRepositoryName } from '../repositories/repository-path';
+import { artifactFilter } from './artifact-query';
+import { toArtifactResponse, toTagResponse, type ArtifactListQuery, type ArtifactReadQuery, type ArtifactResponse, type TagResponse } from './artifact.dto';
+
+/** Where a /projects/{p}/repositories/{r}/artifacts route acts: the raw path parameters. */
+export interface ArtifactPath {
+  project: string;
+  /** URL-encoded once more, as Harbor's paths carry it */
+  repository: string;
+}
+
+/**
+ * Who may do what with artifacts and tags (Harbor's artifact:* and tag:* permissions; a copy
+ * needs pull on the source and push on the destination), and the Harbor-shaped answers.
+ * Deletes, copies and tag changes are audited once they happened.
+ */
+@Injectable()
+export class ArtifactManagementService {
+  constructor(
+    private readonly artifacts: ArtifactCatalogService,
+    private readonly additions: ArtifactAdditionsService,
+    private readonly repositories: RepositoryService,
+    private readonly authorizer: ProjectAuthorizer,
+    private readonly audit: AuditLogService,
+  ) {}
+
+  async list(principal: Principal, path: ArtifactPath, query: ArtifactListQuery): Promise<{ items: ArtifactResponse[]; total: number }> {
+    const filter = artifactFilter(query.q);
+    const { repository } = await this.repository(principal, path, 'artifact:list');
+    const { items, total } = await this.artifacts.list(repository.id, { ...filter, offset: offsetOf(query), limit: query.page_size });
+    return { items: await this.describe(items, query), total };
+  }
+
+  async get(principal: Principal, path: ArtifactPath, reference: string, query: ArtifactReadQuery): Promise<ArtifactResponse> {
+    const { repository } = await this.repository(principal, path, 'artifact:read');
+    const artifact = await this.artifacts.get(repository.id, reference);
+    const [described, extraAttrs] = await Promise.all([this.describe([artifact], query), this.additions.extraAttrs(artifact)]);
+    return { ...described[0], extra_attrs: extraAttrs };
+  }
+
+  /** build_history (images), readme.md / values.yaml / dependencies (charts), readme / license / files (models). */
+  async addition(principal: Principal, path: ArtifactPath, reference: string, name: string): Promise<Addition> {
+    const { repository } = await this.repository(principal, path, 'artifact:read');
+    return this.additions.addition(await this.artifacts.get(repository.id, reference), name);
+  }
+
+  async delete(actor: Actor, path: ArtifactPath, reference: string): Promise<void> {
+    const { projectId, repository } = await this.repository(actor.principal, path, 'artifact:delete');
+    const artifact = await this.artifacts.delete(projectId, repository.id, repository.name, reference);
+    this.record(actor, projectId, 'delete', 'artifact', `${repository.name}@${artifact.digest}`);
+  }
+
+  /** @returns the digest of the copy */
+  async copy(actor: Actor, path: ArtifactPath, from: string): Promise<string> {
+    const source = parseSource(from);
+    // the destination first: a caller who may not push there learns nothing about the source
+    const { project } = await this.authorizer.require(actor.principal, path.project, 'repository:push', true);
+    const destination = fullRepositoryName(project.name, path.repository);
+    const sourceProject = await this.authorizer.require(actor.principal, source.project, 'repository:pull', true);
+    const copied = await this.artifacts.copy({ ...source, project: sourceProject.project.name }, { projectId: project.project_id, repository: destination });
+    this.record(actor, project.project_id, 'create', 'artifact', `${destination}@${copied.digest}`);
+    return copied.digest;
+  }
+
+  async listTags(principal: Principal, path: ArtifactPath, reference: string, query: PageQuery): Promise<{ items: TagResponse[]; total: number }> {
+    parseHarborQuery(query.q, []);
+    const { repository } = await this.repository(principal, path, 'tag:list');
+    const artifact = await this.artifacts.get(repository.id, reference);
+    const tags = (await this.artifacts.tagsOf([artifact.id], { offset: offsetOf(query), limit: query.page_size })).get(artifact.id) ?? [];
+    const signed = (await this.artifacts.signedIds([artifact])).has(artifact.id);
+    return { items: tags.map((tag) => toTagResponse(tag, signed)), total: await this.artifacts.countTags(artifact.id) };
+  }
+
+  async createTag(actor: Actor, path: ArtifactPath, reference: string, name: string): Promise<void> {
+    const { projectId, repository } = await this.repository(actor.principal, path, 'tag:create');
+    await this.artifacts.createTag(repository.id, repository.name, reference, name);
+    this.record(actor, projectId, 'create', 'tag', `${repository.name}:${name}`);
+  }
+
+  async deleteTag(actor: Actor, path: ArtifactPath, reference: string, name: string): Promise<void> {
+    const { projectId, repository } = await this.repository(actor.principal, path, 'tag:delete');
+    await this.artifacts.deleteTag(repository.id, repository.name, reference, name);
+    this.record(actor, projectId, 'delete', 'tag', `${repository.name}:${name}`);
+  }
+
+  /** Tags, references and accessories of a page of artifacts, in a few queries for the whole page. */
+  private async describe(items: ArtifactRecord[], query: ArtifactReadQuery): Promise<ArtifactResponse[]> {
+    const ids = items.map((a) => a.id);
+    const withTag = query.with_tag ?? true;
+    const [tags, references, accessories] = await Promise.all([
+      withTag ? this.artifacts.tagsOf(ids) : Promise.resolve(new Map<number, TagRecord[]>()),
+      this.artifacts.referencesOf(ids.filter((_id, i) => items[i].config_media_type === null)),
+      this.artifacts.accessoriesOf(items),
+    ]);
+    return items.map((a) => {
+      const own = accessories.get(a.id) ?? [];
+      return toArtifactResponse(a, {
+        tags: withTag ? (tags.get(a.id) ?? []) : undefined,
+        signed: own.some((x) => x.type.startsWith('signature.')),
+        references: references.get(a.id) ?? [],
+        accessories: query.with_accessory ? own : undefined,
+      });
+    });
+  }
+
+  private async repository(principal: Principal, path: ArtifactPath, wanted: Permission): Promise<{ projectId: number; repository: RepositoryRecord }> {
+    const { project } = await this.authorizer.require(principal, path.project, wanted, true);
+    return { projectId: project.project_id, repository: await this.repositories.get(project.project_id, fullRepositoryName(project.name, path.repository)) };
+  }
+
+  private record(actor: Actor, projectId: number, operation: AuditOperation, resourceType: string, resource: string): void {
+    this.audit.record({ projectId, operation, resourceType, resource, username: principalName(actor.principal), clientIp: actor.clientIp, userAgent: actor.userAgent });
+  }
+}
+
+/** `<project>/<repository>@<digest>` or `<project>/<repository>:<tag>`. */
+export function parseSource(from: string): ArtifactSource {
+  const at = from.lastIndexOf('@');
+  let name: string;
+  let reference: string;
+  if (at >= 0) {
+    name = from.slice(0, at);
+    reference = from.slice(at + 1);
+    if (!isDigest(reference)) throw new ApiError('BAD_REQUEST', `from: "${reference}" is not a digest`);
+  } else {
+    const colon = from.lastIndexOf(':');
+    if (colon < 0 || from.indexOf('/', colon) >= 0) throw new ApiError('BAD_REQUEST', 'from must be <project>/<repository>@<digest> or <project>/<repository>:<tag>');
+    name = from.slice(0, colon);
+    reference = from.slice(colon + 1);
+    if (!isValidTag(reference)) throw new ApiError('BAD_REQUEST', `from: "${reference}" is not a valid tag`);
+  }
+  const slash = name.indexOf('/');
+  if (slash <= 0 || slash === name.length - 1) throw new ApiError('BAD_REQUEST', 'from must name <project>/<repository>');
+  return { project: name.slice(0, slash), repository: name.slice(slash + 1), reference };
+}

@@ -1,0 +1,209 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import type { AccessoryRecord, ArtifactRecord, ReferenceRecord, TagRecord } from '@wharf/artifacts';
+import { PageQuery } from '../management/pagination';
+
+/** Query strings carry text: "true"/"false" become booleans, anything else stays and fails @IsBoolean. */
+const booleanText = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+/** What every artifact read takes (Harbor's flags). */
+export class ArtifactReadQuery {
+  /** default true */
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_tag?: boolean;
+
+  /** labels come later: always an empty list */
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_label?: boolean;
+
+  /** lists signatures, SBOMs and other artifacts whose subject this one is */
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_accessory?: boolean;
+
+  /** accepted for Harbor clients; no scan overview yet */
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_scan_overview?: boolean;
+
+  /** accepted for Harbor clients; tags carry `signed` anyway */
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_signature?: boolean;
+
+  /** accepted for Harbor clients; tags are never immutable yet */
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_immutable_status?: boolean;
+}
+
+/**
+ * GET .../artifacts: `q` takes tags (= exact, =~ substring, `tags=*` tagged, `tags=nil` untagged), type,
+ * digest, media_type, push_time and pull_time (`[from~to]`, either side may be empty). As Harbor, an
+ * untagged manifest an index names is not listed on its own.
+ */
+export class ArtifactListQuery extends PageQuery {
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_tag?: boolean;
+
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_label?: boolean;
+
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_accessory?: boolean;
+
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_scan_overview?: boolean;
+
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_signature?: boolean;
+
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_immutable_status?: boolean;
+}
+
+/** POST .../artifacts?from=<project>/<repository>@<digest> (or `:<tag>`). */
+export class CopyArtifactQuery {
+  @IsString()
+  @MinLength(3)
+  @MaxLength(1024)
+  from: string;
+}
+
+/** POST .../artifacts/{reference}/tags */
+export class CreateTagRequest {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  name: string;
+}
+
+export interface TagResponse {
+  id: number;
+  repository_id: number;
+  artifact_id: number;
+  name: string;
+  push_time: Date;
+  pull_time: Date | null;
+  immutable: boolean;
+  signed: boolean;
+}
+
+export interface ReferenceResponse {
+  parent_id: number;
+  child_id: number;
+  child_digest: string;
+  platform: Record<string, unknown> | null;
+  annotations: Record<string, string>;
+  urls: string[];
+}
+
+export interface AccessoryResponse {
+  id: number;
+  artifact_id: number;
+  subject_artifact_id: number;
+  subject_artifact_digest: string;
+  size: number;
+  digest: string;
+  type: string;
+  icon: string;
+  creation_time: Date;
+}
+
+/** Harbor's Artifact. */
+export interface ArtifactResponse {
+  id: number;
+  type: string;
+  /** the config's media type (the manifest's for an index), as Harbor */
+  media_type: string;
+  manifest_media_type: string;
+  artifact_type: string | null;
+  project_id: number;
+  repository_id: number;
+  repository_name: string;
+  digest: string;
+  size: number;
+  icon: string;
+  push_time: Date;
+  pull_time: Date | null;
+  extra_attrs: Record<string, unknown>;
+  annotations: Record<string, string>;
+  references: ReferenceResponse[];
+  tags?: TagResponse[];
+  accessories?: AccessoryResponse[];
+  labels: unknown[];
+}
+
+export const toTagResponse = (tag: TagRecord, signed: boolean): TagResponse => ({
+  id: tag.id,
+  repository_id: tag.repository_id,
+  artifact_id: tag.artifact_id,
+  name: tag.name,
+  push_time: tag.push_time,
+  pull_time: tag.pull_time,
+  immutable: false,
+  signed,
+});
+
+export const toReferenceResponse = (r: ReferenceRecord): ReferenceResponse => ({
+  parent_id: r.parent_id,
+  child_id: r.child_id,
+  child_digest: r.child_digest,
+  platform: r.platform,
+  annotations: r.annotations ?? {},
+  urls: r.urls ?? [],
+});
+
+export const toAccessoryResponse = (a: AccessoryRecord): AccessoryResponse => ({ ...a, icon: '' });
+
+export interface ArtifactParts {
+  tags?: TagRecord[];
+  signed: boolean;
+  references: ReferenceRecord[];
+  accessories?: AccessoryRecord[];
+  extraAttrs?: Record<string, unknown>;
+}
+
+export function toArtifactResponse(a: ArtifactRecord, parts: ArtifactParts): ArtifactResponse {
+  return {
+    id: a.id,
+    type: a.type,
+    media_type: a.config_media_type ?? a.manifest_media_type,
+    manifest_media_type: a.manifest_media_type,
+    artifact_type: a.artifact_type,
+    project_id: a.project_id,
+    repository_id: a.repository_id,
+    repository_name: a.repository_name,
+    digest: a.digest,
+    size: a.size,
+    icon: '',
+    push_time: a.push_time,
+    pull_time: a.pull_time,
+    extra_attrs: parts.extraAttrs ?? {},
+    annotations: a.annotations ?? {},
+    references: parts.references.map(toReferenceResponse),
+    ...(parts.tags ? { tags: parts.tags.map((t) => toTagResponse(t, parts.signed)) } : {}),
+    ...(parts.accessories ? { accessories: parts.accessories.map(toAccessoryResponse) } : {}),
+    labels: [],
+  };
+}

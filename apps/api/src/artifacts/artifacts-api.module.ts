@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ArtifactsModule } from '@wharf/artifacts';
+import { ManagementModule } from '../management/management.module';
+import { ArtifactManagementService } from './artifact-management.service';
+import { ArtifactsController } from './artifacts.controller';
+
+/** Management API /projects/{p}/repositories/{r}/artifacts: artifacts, copies, tags. */
+@Module({
+  imports: [ManagementModule, ArtifactsModule],
+  controllers: [ArtifactsController],
+  providers: [ArtifactManagementService],
+})
+export class ArtifactsApiModule {}

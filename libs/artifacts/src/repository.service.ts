@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { SqlClient, escapeLike } from '@wharf/db';
+import { ApiError } from '@wharf/errors';
+import { removeArtifact } from './artifact-removal';
+import { ManifestCache } from './manifest-cache';
+
+/** Harbor's Repository, as the management API shows it. */
+export interface RepositoryRecord {
+  id: number;
+  project_id: number;
+  /** full name, `<project>/<repository>` */
+  name: string;
+  description: string;
+  artifact_count: number;
+  pull_count: number;
+  creation_time: Date;
+  update_time: Date;
+}
+
+export interface RepositoryFilter {
+  /** substring (fuzzy) or exact full-name match */
+  name?: { value: string; fuzzy: boolean };
+  /** `name`, `-creation_time`, ...: a key of SORTABLE, descending with a leading `-` */
+  sort?: string;
+  offset: number;
+  limit: number;
+}
+
+const SORTABLE: Record<string, string> = {
+  name: 'r.name',
+  creation_time: 'r.creation_time',
+  update_time: 'r.update_time',
+  pull_count: 'r.pull_count',
+  artifact_count: 'artifact_count',
+};
+
+const SELECT = `SELECT r.repository_id AS id, r.project_id, r.name, COALESCE(r.description, '') AS description,
+       (SELECT count(*)::int FROM artifact a WHERE a.repository_id = r.repository_id) AS artifact_count,
+       r.pull_count::float8 AS pull_count, r.creation_time, r.update_time
+  FROM repository r`;
+
+/** Repositories of a project: listing, description, and deleting one with all its artifacts. */
+@Injectable()
+export class RepositoryService {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly cache: ManifestCache,
+  ) {}
+
+  async list(projectId: number, filter: RepositoryFilter): Promise<{ items: RepositoryRecord[]; total: number }> {
+    const params: unknown[] = [projectId];
+    let where = `r.project_id = $1`;
+    if (filter.name) {
+      params.push(filter.name.fuzzy ? `%${escapeLike(filter.name.value)}%` : filter.name.value);
+      where += filter.name.fuzzy ? ` AND r.name ILIKE $${params.length}` : ` AND r.name = $${params.length}`;
+    }
+    const total = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM repository r WHERE ${where}`, params);
+    const items = await this.sql.query<RepositoryRecord>(
+      `${SELECT} WHERE ${where} ORDER BY ${orderBy(filter.sort)}, r.repository_id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, filter.limit, filter.offset],
+    );
+    return { items, total: total[0].n };
+  }
+
+  /** By full name, inside the project; 404 otherwise. */
+  async get(projectId: number, name: string): Promise<RepositoryRecord> {
+    const rows = await this.sql.query<RepositoryRecord>(`${SELECT} WHERE r.project_id = $1 AND r.name = $2`, [projectId, name]);
+    if (!rows[0]) throw new ApiError('NOT_FOUND', `repository ${name} not found`);
+    return rows[0];
+  }
+
+  async updateDescription(projectId: number, name: string, description: string): Promise<void> {
+    const rows = await this.sql.query(`UPDATE repository SET description = $3, update_time = now() WHERE project_id = $1 AND name = $2 RETURNING repository_id`, [
+      projectId,
+      name,
+      description,
+    ]);
+    if (rows.length === 0) throw new ApiError('NOT_FOUND', `repository ${name} not found`);
+  }
+
+  /**
+   * Deletes the repository with every artifact and tag in it, in one transaction under the
+   * project's row lock (as a manifest DELETE), giving back the quota of blobs no other artifact of
+   * the project uses. The bytes stay for GC.
+   */
+  async delete(projectId: number, name: string): Promise<{ artifacts: number }> {
+    const deleted = await this.sql.transaction(async (tx) => {
+      await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [projectId]);
+      const repository = await tx.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE project_id = $1 AND name = $2 FOR UPDATE`, [projectId, name]);
+      if (!repository[0]) throw new ApiError('NOT_FOUND', `repository ${name} not found`);
+      const artifacts = await tx.query<{ id: string; digest: string }>(`SELECT id, digest FROM artifact WHERE repository_id = $1 ORDER BY id FOR UPDATE`, [repository[0].id]);
+      // index -> child links within the repository go first: a child may not go while referenced
+      await tx.query(`DELETE FROM artifact_reference WHERE parent_id IN (SELECT id FROM artifact WHERE repository_id = $1)`, [repository[0].id]);
+      for (const artifact of artifacts) await removeArtifact(tx, projectId, artifact.id, artifact.digest);
+      await tx.query(`DELETE FROM repository WHERE repository_id = $1`, [repository[0].id]);
+      return artifacts.length;
+    });
+    await this.cache.invalidate(name);
+    return { artifacts: deleted };
+  }
+}
+
+function orderBy(sort: string | undefined): string {
+  if (!sort) return 'r.creation_time DESC';
+  const keys = sort
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean)
+    .map((key) => {
+      const descending = key.startsWith('-');
+      const column = SORTABLE[descending ? key.slice(1) : key];
+      if (!column) throw new ApiError('BAD_REQUEST', `cannot sort by "${key}"; sortable: ${Object.keys(SORTABLE).join(', ')}`);
+      return `${column} ${descending ? 'DESC' : 'ASC'}`;
+    })
+    .join(', ');
+  return keys || 'r.creation_time DESC';
+}
