@@ -15,6 +15,7 @@ import { ProjectsApiModule } from './projects/projects-api.module';
 import { RobotsApiModule } from './robots/robots-api.module';
 import { UsersApiModule } from './users/users-api.module';
 import { TokenModule } from './token/token.module';
+import { ImmutabilityApiModule } from './immutability/immutability-api.module';
 
 /** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
 @Module({})
@@ -37,6 +38,7 @@ export class AppModule {
         ProjectsApiModule,
         AuditLogsApiModule,
         GcApiModule,
+        ImmutabilityApiModule,
       ],
       controllers: [HealthController],
     };

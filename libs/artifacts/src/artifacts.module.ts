@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ImmutabilityModule } from '@wharf/immutability';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { ManifestCache } from './manifest-cache';
 import { ManifestService } from './manifest.service';
@@ -7,7 +8,7 @@ import { RegistryListingService } from './registry-listing.service';
 
 /** Owns repositories, artifacts, tags and their references. */
 @Module({
-  imports: [RegistryCoreModule],
+  imports: [RegistryCoreModule, ImmutabilityModule],
   providers: [ManifestService, ManifestCache, RegistryListingService, PullTimeRecorder],
   exports: [ManifestService, RegistryListingService],
 })

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { ImmutableTagGuard, immutableTagError } from '@wharf/immutability';
 import {
   BlobCollectedError,
   BlobStore,
@@ -56,6 +57,7 @@ export class ManifestService {
     private readonly blobs: BlobStore,
     private readonly pulls: PullTimeRecorder,
     private readonly cache: ManifestCache,
+    private readonly immutability: ImmutableTagGuard,
   ) {}
 
   /** `isPull`: a GET (recorded as a pull), not a HEAD. The body comes along either way: it is small and cached. */
@@ -98,9 +100,11 @@ export class ManifestService {
     // protect the referenced blobs from a GC sweep racing this push (a short statement of its own:
     // inside the transaction its row locks would serialise every push that shares a layer)
     await this.blobs.touch([...new Set(parsed.blobs.map((b) => b.digest))]);
+    // cached per project: usually no query; the tag write below enforces it atomically
+    const immutable = await this.immutability.immutableTags(repo.name, tags);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.store(repo, projectId, digest, parsed, body, tags);
+        await this.store(repo, projectId, digest, parsed, body, tags, immutable);
         break;
       } catch (error) {
         // GC took the manifest's own blob between storing and linking it: store it again
@@ -113,7 +117,9 @@ export class ManifestService {
   }
 
   /** Stores the manifest's bytes and writes its rows in one transaction. */
-  private async store(repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, body: Buffer, tags: string[]): Promise<void> {
+  private async store(
+    repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, body: Buffer, tags: string[], immutable: ReadonlyMap<string, number>,
+  ): Promise<void> {
     const parsedDigest = parseDigest(digest);
     const existingId = await this.blobs.storeBytes(parsedDigest, body);
     const manifestBlob = await this.blobs.record(parsedDigest, body.length, parsed.mediaType, existingId);
@@ -132,6 +138,17 @@ export class ManifestService {
         [digest, blobDigests],
       );
       for (const tag of tags) {
+        const rule = immutable.get(tag);
+        if (rule !== undefined) {
+          // an immutable tag may be created or pushed again with its digest, never moved
+          const kept = await tx.query(
+            `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
+             ON CONFLICT (repository_id, name) DO UPDATE SET push_time = now() WHERE tag.artifact_id = EXCLUDED.artifact_id RETURNING id`,
+            [repositoryId, artifactId, tag],
+          );
+          if (kept.length === 0) throw immutableTagError(repo.name, tag, rule, 'overwritten');
+          continue;
+        }
         await tx.query(
           `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
            ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, push_time = now()`,
@@ -144,6 +161,8 @@ export class ManifestService {
   /** DELETE by digest removes the artifact (and its tags); by tag removes only the tag. */
   async delete(repository: string, reference: string): Promise<void> {
     if (!isDigest(reference)) {
+      const rule = (await this.immutability.immutableTags(repository, [reference])).get(reference);
+      if (rule !== undefined) throw immutableTagError(repository, reference, rule, 'deleted');
       const rows = await this.sql.query(
         `DELETE FROM tag t USING repository r WHERE t.repository_id = r.repository_id AND r.name = $1 AND t.name = $2 RETURNING t.id`,
         [repository, reference],
@@ -152,6 +171,7 @@ export class ManifestService {
       await this.cache.invalidate(repository);
       return;
     }
+    const guarded = await this.immutability.hasRules(repository);
     await this.sql.transaction(async (tx) => {
       const project = await tx.query<{ project_id: number }>(
         `SELECT p.project_id FROM project p JOIN repository r ON r.project_id = p.project_id WHERE r.name = $1 FOR UPDATE OF p`,
@@ -172,6 +192,12 @@ export class ManifestService {
         [repository, reference],
       );
       if (deleted.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+      if (guarded) {
+        // the project row lock keeps pushes out, so these are all its tags
+        const tags = await tx.query<{ name: string }>(`SELECT name FROM tag WHERE artifact_id = $1 ORDER BY name`, [deleted[0].id]);
+        const [immutable] = await this.immutability.immutableTags(repository, tags.map((t) => t.name));
+        if (immutable) throw immutableTagError(repository, immutable[0], immutable[1], 'deleted');
+      }
       await this.removeArtifact(tx, project[0].project_id, deleted[0].id, reference);
     });
     await this.cache.invalidate(repository);
