@@ -16,6 +16,7 @@ import { RobotsApiModule } from './robots/robots-api.module';
 import { UsersApiModule } from './users/users-api.module';
 import { TokenModule } from './token/token.module';
 import { ImmutabilityApiModule } from './immutability/immutability-api.module';
+import { LabelsApiModule } from './labels/labels-api.module';
 
 /** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
 @Module({})
@@ -39,6 +40,7 @@ export class AppModule {
         AuditLogsApiModule,
         GcApiModule,
         ImmutabilityApiModule,
+        LabelsApiModule,
       ],
       controllers: [HealthController],
     };
