@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '@wharf/events';
 import { ImmutabilityModule } from '@wharf/immutability';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { ManifestCache } from './manifest-cache';
@@ -8,7 +9,7 @@ import { RegistryListingService } from './registry-listing.service';
 
 /** Owns repositories, artifacts, tags and their references. */
 @Module({
-  imports: [RegistryCoreModule, ImmutabilityModule],
+  imports: [RegistryCoreModule, ImmutabilityModule, EventsModule],
   providers: [ManifestService, ManifestCache, RegistryListingService, PullTimeRecorder],
   exports: [ManifestService, RegistryListingService],
 })
