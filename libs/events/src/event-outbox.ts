@@ -25,21 +25,32 @@ export class EventOutbox {
   }
 
   /**
-   * Claims up to `limit` unpublished events (oldest first), runs `publish` on them and marks them
-   * published in the same transaction: when `publish` throws, they stay for the next run.
-   * Returns how many were published.
+   * Claims up to `limit` unpublished events (oldest first), runs `publish` on them inside the
+   * transaction (it writes what they cause there) and marks them published: when `publish`
+   * throws, they stay for the next run. Returns how many were published and what `publish`
+   * returned, for work that must wait for the commit (queueing jobs that read those rows).
    */
-  async relay(limit: number, publish: (events: RegistryEvent[]) => Promise<void>): Promise<number> {
+  async relay<T>(limit: number, publish: (tx: SqlExecutor, events: RegistryEvent[]) => Promise<T>): Promise<{ count: number; result?: T }> {
     return this.sql.transaction(async (tx) => {
       const rows = await tx.query<{ id: string; event_type: EventType; payload: never; occurred_at: Date }>(
         `SELECT id, event_type, payload, occurred_at FROM event_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       );
-      if (rows.length === 0) return 0;
-      await publish(rows.map((r) => ({ id: Number(r.id), type: r.event_type, data: r.payload, occurredAt: r.occurred_at.toISOString() }) as RegistryEvent));
+      if (rows.length === 0) return { count: 0 };
+      const result = await publish(tx, rows.map((r) => ({ id: Number(r.id), type: r.event_type, data: r.payload, occurredAt: r.occurred_at.toISOString() }) as RegistryEvent));
       await tx.query(`UPDATE event_outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
-      return rows.length;
+      return { count: rows.length, result };
     });
+  }
+
+  /** One event by its outbox id (a delivery re-reads what it sends); null once pruned. */
+  async find(id: number): Promise<RegistryEvent | null> {
+    const rows = await this.sql.query<{ id: string; event_type: EventType; payload: never; occurred_at: Date }>(
+      `SELECT id, event_type, payload, occurred_at FROM event_outbox WHERE id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    return row ? ({ id: Number(row.id), type: row.event_type, data: row.payload, occurredAt: row.occurred_at.toISOString() } as RegistryEvent) : null;
   }
 
   /** Drops published events older than `hours` (the outbox is a channel, not an archive). */
