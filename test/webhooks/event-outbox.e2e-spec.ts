@@ -1,4 +1,5 @@
 import { PullEventBuffer } from '@wharf/events';
+import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { RegistryClient } from '../support/registry-client';
 import { TEST_ADMIN, basicAuth } from '../support/test-credentials';
@@ -99,5 +100,20 @@ describe('registry events: written to the outbox with the change they report', (
     expect(rows.map((r) => r.event_type)).toEqual(['QUOTA_EXCEED']);
     expect(rows[0]).toMatchObject({ project_name: 'evq', payload: { repository: 'evq/app', operator: 'admin' } });
     expect(rows[0].payload.message).toContain('quota');
+  });
+
+  it('records a blob upload refused over quota as QUOTA_EXCEED', async () => {
+    // evq is full (previous test): any new blob is refused
+    const before = await lastId();
+    const blob = Buffer.from('one byte too many');
+    const response = await registry.fetch(`/v2/evq/app/blobs/uploads/?digest=sha256:${createHash('sha256').update(blob).digest('hex')}`, {
+      method: 'POST',
+      body: blob,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect(response.status).toBe(403);
+    const rows = await events(before);
+    expect(rows.map((r) => r.event_type)).toEqual(['QUOTA_EXCEED']);
+    expect(rows[0]).toMatchObject({ project_name: 'evq', payload: { repository: 'evq/app', operator: 'admin' } });
   });
 });

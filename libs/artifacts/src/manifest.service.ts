@@ -362,6 +362,6 @@ export class ManifestService {
 const byDigestOrTag = (reference: string): string[] => (isDigest(reference) ? [] : [reference]);
 
 /** BlobStore's refusal of a push beyond the project's storage quota (403 DENIED naming the limit). */
-function isQuotaExceeded(error: unknown): error is OciError {
+export function isQuotaExceeded(error: unknown): error is OciError {
   return error instanceof OciError && error.code === 'DENIED' && typeof (error.detail as { limit?: unknown } | undefined)?.limit === 'number';
 }
