@@ -247,6 +247,18 @@ describe('webhooks: /projects/{p}/webhook/policies and deliveries by the worker'
       expect(log.text).toContain('-> HTTP 200');
     });
 
+    it('delivers pulls (manifest GETs, batched) to policies that want them', async () => {
+      const policyId = await createPolicy('wh2', policyBody('pulls', '/pulls', ['PULL_ARTIFACT']));
+      const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
+      expect((await registry.fetch('/v2/wh2/app/manifests/v1', { headers: accept })).status).toBe(200);
+      expect((await registry.fetch('/v2/wh2/app/manifests/v1', { method: 'HEAD', headers: accept })).status).toBe(200);
+      const pulled = await waitFor('the pull event', () => receiver.on('/pulls')[0]);
+      expect(pulled.body).toMatchObject({ type: 'harbor.artifact.pulled', operator: 'admin', data: { repository: { repo_full_name: 'wh2/app' }, resources: [{ tag: 'v1' }] } });
+      await endedExecutions('wh2', policyId, 1);
+      // HEAD is not a pull
+      expect(receiver.on('/pulls')).toHaveLength(1);
+    });
+
     it('does not slow a push down when the target hangs', async () => {
       await createPolicy('wh3', policyBody('hang', '/hang', ['PUSH_ARTIFACT']));
       await registry.pushImage('wh3/app', 'warmup');

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventOutbox, projectOf } from '@wharf/events';
+import { EventOutbox, projectOf, type EventType } from '@wharf/events';
 import { ExecutionService, JobName, JobQueues } from '@wharf/jobs';
+import type { WebhookPolicy } from './webhook-policy';
 import { WebhookPolicyService } from './webhook-policy.service';
 
 export const WEBHOOK_VENDOR = 'WEBHOOK';
@@ -40,8 +41,15 @@ export class WebhookDispatcher {
     for (;;) {
       const { count, result } = await this.outbox.relay(RELAY_BATCH, async (tx, events) => {
         const deliveries: Delivery[] = [];
+        // a batch is mostly a few projects and types (a burst of pulls): one policy query for each pair
+        const matching = new Map<string, Promise<WebhookPolicy[]>>();
+        const policiesFor = (project: string, type: EventType): Promise<WebhookPolicy[]> => {
+          const key = `${type}\u0000${project}`;
+          if (!matching.has(key)) matching.set(key, this.policies.matching(tx, project, type));
+          return matching.get(key)!;
+        };
         for (const event of events) {
-          for (const policy of await this.policies.matching(tx, projectOf(event.data.repository), event.type)) {
+          for (const policy of await policiesFor(projectOf(event.data.repository), event.type)) {
             const { executionId, taskIds } = await this.executions.create(
               {
                 vendorType: WEBHOOK_VENDOR,
