@@ -1,6 +1,11 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { UserService } from '@wharf/iam';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { RegistryClient } from '../support/registry-client';
 import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
@@ -22,7 +27,7 @@ interface Received {
 
 const SECRET = 'Bearer webhook-s3cret';
 
-/** A webhook receiver on 127.0.0.1: /ok answers 200, /flaky 500 twice then 200, /hang never answers. */
+/** A webhook receiver on 127.0.0.1: /ok answers 200, /flaky 500 twice then 200, /hang never answers; over https with a self-signed certificate when given one. */
 class Receiver {
   readonly received: Received[] = [];
   private readonly server: Server;
@@ -30,8 +35,8 @@ class Receiver {
   private flakyFailures = 0;
   url = '';
 
-  constructor() {
-    this.server = createServer((request, response) => {
+  constructor(private readonly tls?: { key: Buffer; cert: Buffer }) {
+    const handler = (request: IncomingMessage, response: ServerResponse) => {
       const chunks: Buffer[] = [];
       request.on('data', (c: Buffer) => chunks.push(c));
       request.on('end', () => {
@@ -39,8 +44,9 @@ class Receiver {
         this.received.push({ path: request.url ?? '', headers: request.headers, body: text ? JSON.parse(text) : undefined });
         this.answer(request.url ?? '', response);
       });
-    });
-    this.server.on('connection', (socket) => {
+    };
+    this.server = tls ? createHttpsServer(tls, handler) : createServer(handler);
+    this.server.on(tls ? 'secureConnection' : 'connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
@@ -58,7 +64,7 @@ class Receiver {
 
   async start(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as { port: number }).port}`;
   }
 
   on(path: string): Received[] {
@@ -257,6 +263,41 @@ describe('webhooks: /projects/{p}/webhook/policies and deliveries by the worker'
       await endedExecutions('wh2', policyId, 1);
       // HEAD is not a pull
       expect(receiver.on('/pulls')).toHaveLength(1);
+    });
+
+    it('accepts a self-signed certificate only with skip_cert_verify', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'wharf-webhook-tls-'));
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      const secure = new Receiver({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) });
+      rmSync(dir, { recursive: true, force: true });
+      await secure.start();
+      try {
+        const target = (path: string, skip: boolean) => ({ type: 'http', address: `${secure.url}${path}`, auth_header: SECRET, skip_cert_verify: skip, payload_format: 'CloudEvents' });
+        const skipping = await createPolicy('wh3', { name: 'tls-skip', targets: [target('/tls-skip', true)], event_types: ['DELETE_TAG'] });
+        const verifying = await createPolicy('wh3', { name: 'tls-verify', targets: [target('/tls-verify', false)], event_types: ['DELETE_TAG'] });
+        await registry.pushImage('wh3/tls', 'gone');
+        expect((await registry.fetch('/v2/wh3/tls/manifests/gone', { method: 'DELETE' })).status).toBe(202);
+        const delivered = await waitFor('the https delivery', () => secure.on('/tls-skip')[0]);
+        expect(delivered.body).toMatchObject({ type: 'harbor.tag.deleted', data: { resources: [{ tag: 'gone' }] } });
+        expect(delivered.headers.authorization).toBe(SECRET);
+        // verifying the certificate fails before any request reaches the receiver
+        const [execution] = await waitFor('a refused https attempt', async () => {
+          const answer = await call('GET', `/projects/wh3/webhook/policies/${verifying}/executions`);
+          return answer.json.length ? answer.json : undefined;
+        });
+        const tasks = await call('GET', `/projects/wh3/webhook/policies/${verifying}/executions/${execution.id}/tasks`);
+        const log = await waitFor('the first attempt logged', async () => {
+          const answer = await call('GET', `/projects/wh3/webhook/policies/${verifying}/executions/${execution.id}/tasks/${tasks.json[0].id}/log`);
+          return answer.text.includes('attempt 1') ? answer.text : undefined;
+        });
+        expect(log).toMatch(/certificate/i);
+        expect(secure.on('/tls-verify')).toHaveLength(0);
+        // no more attempts for a policy that is gone
+        expect((await call('DELETE', `/projects/wh3/webhook/policies/${verifying}`)).status).toBe(200);
+        expect((await call('DELETE', `/projects/wh3/webhook/policies/${skipping}`)).status).toBe(200);
+      } finally {
+        await secure.close();
+      }
     });
 
     it('does not slow a push down when the target hangs', async () => {
