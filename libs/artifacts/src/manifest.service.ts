@@ -194,7 +194,6 @@ export class ManifestService {
       await this.cache.invalidate(repository);
       return;
     }
-    const guarded = await this.immutability.hasRules(repository);
     await this.sql.transaction(async (tx) => {
       const project = await tx.query<{ project_id: number }>(
         `SELECT p.project_id FROM project p JOIN repository r ON r.project_id = p.project_id WHERE r.name = $1 FOR UPDATE OF p`,
@@ -217,10 +216,8 @@ export class ManifestService {
         [repository, reference],
       );
       if (deleted.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
-      if (guarded) {
-        const [immutable] = await this.immutability.immutableTags(repository, deleted[0].tags);
-        if (immutable) throw immutableTagError(repository, immutable[0], immutable[1], 'deleted');
-      }
+      const [immutable] = await this.immutability.immutableTags(repository, deleted[0].tags);
+      if (immutable) throw immutableTagError(repository, immutable[0], immutable[1], 'deleted');
       await this.removeArtifact(tx, project[0].project_id, deleted[0].id, reference);
       const data = { repository, digest: reference, tags: deleted[0].tags, mediaType: deleted[0].media_type, operator };
       await this.outbox.write(tx, [{ type: EventType.DeleteArtifact, data }]);
