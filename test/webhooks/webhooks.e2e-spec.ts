@@ -233,6 +233,11 @@ describe('webhooks: /projects/{p}/webhook/policies and deliveries by the worker'
       const log = await call('GET', `/projects/wh/webhook/policies/${policyId}/executions/${executions[0].id}/tasks/${tasks.json[0].id}/log`);
       expect(log.status).toBe(200);
       expect(log.text).toContain(`POST ${receiver.url}/ok -> HTTP 200`);
+      const triggers = await call('GET', '/projects/wh/webhook/lasttrigger');
+      expect(triggers.json).toEqual([
+        expect.objectContaining({ policy_name: 'ok', event_type: 'DELETE_ARTIFACT', enabled: true }),
+        expect.objectContaining({ policy_name: 'ok', event_type: 'PUSH_ARTIFACT', enabled: true }),
+      ]);
       // an execution of another policy is not found under this one
       expect((await call('GET', `/projects/wh/webhook/policies/${policyId + 1000}/executions`)).status).toBe(404);
       // only the subscribed event types: no pull events for this policy

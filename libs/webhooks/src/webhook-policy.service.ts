@@ -62,6 +62,18 @@ export class WebhookPolicyService {
     if (rows.length === 0) throw new ApiError('NOT_FOUND', `webhook policy ${id} not found`);
   }
 
+  /** Harbor's /webhook/lasttrigger: per policy and event type, when it last fired (from its executions). */
+  async lastTriggers(projectId: number): Promise<{ policy_name: string; event_type: string; enabled: boolean; creation_time: Date; last_trigger_time: Date }[]> {
+    return this.sql.query(
+      `SELECT w.name AS policy_name, e.extra_attrs->>'event_type' AS event_type, w.enabled, w.creation_time, max(e.start_time) AS last_trigger_time
+         FROM webhook_policy w JOIN execution e ON e.vendor_type = 'WEBHOOK' AND e.vendor_id = w.id
+        WHERE w.project_id = $1
+        GROUP BY w.id, w.name, w.enabled, w.creation_time, e.extra_attrs->>'event_type'
+        ORDER BY w.id, event_type`,
+      [projectId],
+    );
+  }
+
   /** Enabled policies of the project named `projectName` that want `type`. */
   async matching(tx: SqlExecutor, projectName: string, type: EventType): Promise<WebhookPolicy[]> {
     return tx.query<WebhookPolicy>(

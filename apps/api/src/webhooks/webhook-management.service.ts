@@ -55,6 +55,11 @@ export class WebhookManagementService {
     return { event_type: [...EVENT_TYPES], notify_type: ['http'], payload_formats: [{ notify_type: 'http', formats: ['Default', 'CloudEvents'] }] };
   }
 
+  async lastTriggers(principal: Principal, selector: ProjectSelector): Promise<unknown[]> {
+    const project = await this.project(principal, selector, 'notification-policy:list');
+    return this.policies.lastTriggers(project.project_id);
+  }
+
   async listExecutions(principal: Principal, selector: ProjectSelector, policyId: number, query: PageQuery): Promise<{ items: ExecutionRecord[]; total: number }> {
     const project = await this.project(principal, selector, 'notification-policy:read');
     await this.policies.get(project.project_id, policyId);

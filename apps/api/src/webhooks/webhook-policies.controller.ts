@@ -45,6 +45,11 @@ export class WebhookPoliciesController {
     return this.webhooks.eventTypes(principal, project);
   }
 
+  @Get('lasttrigger')
+  async lastTriggers(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector): Promise<unknown[]> {
+    return this.webhooks.lastTriggers(principal, project);
+  }
+
   @Get('policies/:webhook_policy_id')
   async get(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: WebhookPolicyParams): Promise<WebhookPolicy> {
     return this.webhooks.get(principal, project, params.webhook_policy_id);
