@@ -17,6 +17,9 @@ import { RepositoriesApiModule } from './repositories/repositories-api.module';
 import { RobotsApiModule } from './robots/robots-api.module';
 import { UsersApiModule } from './users/users-api.module';
 import { TokenModule } from './token/token.module';
+import { ImmutabilityApiModule } from './immutability/immutability-api.module';
+import { LabelsApiModule } from './labels/labels-api.module';
+import { WebhooksApiModule } from './webhooks/webhooks-api.module';
 
 /** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
 @Module({})
@@ -41,6 +44,9 @@ export class AppModule {
         GcApiModule,
         RepositoriesApiModule,
         ArtifactsApiModule,
+        ImmutabilityApiModule,
+        LabelsApiModule,
+        WebhooksApiModule,
       ],
       controllers: [HealthController],
     };

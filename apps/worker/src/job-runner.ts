@@ -6,8 +6,19 @@ import { ExecutionWatchdogProcessor } from './execution-watchdog.processor';
 import { GarbageCollectionProcessor } from './garbage-collection.processor';
 import { GcScheduleProcessor } from './gc-schedule.processor';
 import { UploadPurgeProcessor } from './upload-purge.processor';
+import { EVENT_RELAY_INTERVAL_MS, EventRelayProcessor } from './event-relay.processor';
+import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 
 const WATCHDOG_INTERVAL_MS = 60_000;
+
+/** Slots per queue in one worker; 2 where not said otherwise. */
+const CONCURRENCY: Partial<Record<QueueName, number>> = {
+  // one collection at a time anyway (the collector holds a lock): a second slot would only wait
+  [QueueName.GarbageCollection]: 1,
+  [QueueName.Events]: 1,
+  // a target may hang until the delivery timeout; the others go on meanwhile
+  [QueueName.Webhook]: 8,
+};
 
 type Handler = (data: unknown, context: JobContext) => Promise<unknown>;
 
@@ -29,14 +40,17 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     watchdog: ExecutionWatchdogProcessor,
     garbageCollection: GarbageCollectionProcessor,
     gcSchedule: GcScheduleProcessor,
+    eventRelay: EventRelayProcessor,
+    webhookDelivery: WebhookDeliveryProcessor,
   ) {
-    this.handlers = collectHandlers([uploadPurge.handlers(), watchdog.handlers(), garbageCollection.handlers(), gcSchedule.handlers()]);
+    this.handlers = collectHandlers([
+      uploadPurge.handlers(), watchdog.handlers(), garbageCollection.handlers(), gcSchedule.handlers(), eventRelay.handlers(), webhookDelivery.handlers(),
+    ]);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     for (const queueName of Object.values(QueueName)) {
-      // one collection at a time anyway (the collector holds a lock): a second slot would only wait
-      const concurrency = queueName === QueueName.GarbageCollection ? 1 : 2;
+      const concurrency = CONCURRENCY[queueName] ?? 2;
       const worker = new Worker(queueName, (job: Job) => this.run(job), { ...bullOptions(this.config), concurrency });
       worker.on('failed', (job, error) => this.logger.error(`${job?.name ?? 'job'} ${job?.id ?? ''} failed: ${error.message}`));
       this.workers.push(worker);
@@ -48,6 +62,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
       {},
     );
     await this.queues.schedule('execution-watchdog', { every: WATCHDOG_INTERVAL_MS }, JobName.ExecutionWatchdog, {});
+    await this.queues.schedule('relay-events', { every: EVENT_RELAY_INTERVAL_MS }, JobName.RelayEvents, {});
     // the schedule table is the truth: restore what a flushed Redis lost, drop what was deleted
     await this.schedules.syncAll();
     // and once now, so a restart after downtime does not wait a whole interval

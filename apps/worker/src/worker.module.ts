@@ -7,6 +7,10 @@ import { RegistryCoreModule } from '@wharf/registry-core';
 import { StorageModule } from '@wharf/storage';
 import { LoggerModule } from 'nestjs-pino';
 import { GcModule } from '@wharf/gc';
+import { EventsModule } from '@wharf/events';
+import { WebhooksModule } from '@wharf/webhooks';
+import { EventRelayProcessor } from './event-relay.processor';
+import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { ExecutionWatchdogProcessor } from './execution-watchdog.processor';
 import { GarbageCollectionProcessor } from './garbage-collection.processor';
 import { GcScheduleProcessor } from './gc-schedule.processor';
@@ -28,8 +32,10 @@ export class WorkerModule {
         JobsModule,
         RegistryCoreModule,
         GcModule,
+        EventsModule,
+        WebhooksModule,
       ],
-      providers: [UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, JobRunner],
+      providers: [UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor, JobRunner],
     };
   }
 }

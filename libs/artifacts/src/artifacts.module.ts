@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '@wharf/events';
+import { ImmutabilityModule } from '@wharf/immutability';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { ArtifactAdditionsService } from './artifact-additions.service';
 import { ArtifactCatalogService } from './artifact-catalog.service';
@@ -10,7 +12,7 @@ import { RepositoryService } from './repository.service';
 
 /** Owns repositories, artifacts, tags and their references. */
 @Module({
-  imports: [RegistryCoreModule],
+  imports: [RegistryCoreModule, ImmutabilityModule, EventsModule],
   providers: [ManifestService, ManifestCache, RegistryListingService, PullTimeRecorder, RepositoryService, ArtifactCatalogService, ArtifactAdditionsService],
   exports: [ManifestService, RegistryListingService, RepositoryService, ArtifactCatalogService, ArtifactAdditionsService],
 })

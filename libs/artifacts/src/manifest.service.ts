@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { EventOutbox, EventType, PullEventBuffer } from '@wharf/events';
+import { ImmutableTagGuard, immutableTagError } from '@wharf/immutability';
 import {
   BlobCollectedError,
   BlobStore,
@@ -58,15 +60,18 @@ export class ManifestService {
     private readonly blobs: BlobStore,
     private readonly pulls: PullTimeRecorder,
     private readonly cache: ManifestCache,
+    private readonly immutability: ImmutableTagGuard,
+    private readonly outbox: EventOutbox,
+    private readonly pullEvents: PullEventBuffer,
   ) {}
 
   /** `isPull`: a GET (recorded as a pull), not a HEAD. The body comes along either way: it is small and cached. */
-  async find(repository: string, reference: string, isPull: boolean): Promise<StoredManifest> {
+  async find(repository: string, reference: string, isPull: boolean, operator = ''): Promise<StoredManifest> {
     const byDigest = isDigest(reference);
     if (!byDigest && !isValidTag(reference)) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
     const cached = await this.cache.get(repository, reference);
     if (cached.hit) {
-      if (isPull) this.pulls.record(cached.hit.artifactId, cached.hit.tagId);
+      if (isPull) this.recordPull(repository, reference, cached.hit, operator);
       return cached.hit;
     }
     const rows = await this.sql.query<StoredManifest>(
@@ -82,12 +87,20 @@ export class ManifestService {
     const manifest = rows[0];
     if (!manifest) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
     await this.cache.store(repository, reference, cached.generation, manifest);
-    if (isPull) this.pulls.record(manifest.artifactId, manifest.tagId);
+    if (isPull) this.recordPull(repository, reference, manifest, operator);
     return manifest;
   }
 
-  /** `extraTags`: the `?tag=` parameters of a push by digest (distribution-spec 1.1+). */
-  async put(repo: RepositoryName, projectId: number, reference: string, body: Buffer, contentType: string | undefined, extraTags: string[] = []): Promise<PushedManifest> {
+  /** Pull time and the pull event: both buffered, written in batches off the hot path. */
+  private recordPull(repository: string, reference: string, manifest: StoredManifest, operator: string): void {
+    this.pulls.record(manifest.artifactId, manifest.tagId);
+    this.pullEvents.record({ repository, digest: manifest.digest, tags: byDigestOrTag(reference), mediaType: manifest.mediaType, operator });
+  }
+
+  /** `extraTags`: the `?tag=` parameters of a push by digest (distribution-spec 1.1+); `operator`: who pushes, for the push event. */
+  async put(
+    repo: RepositoryName, projectId: number, reference: string, body: Buffer, contentType: string | undefined, extraTags: string[] = [], operator = '',
+  ): Promise<PushedManifest> {
     const byDigest = isDigest(reference);
     const tags = byDigest ? [...new Set(extraTags)] : [reference];
     const badTag = tags.find((tag) => !isValidTag(tag));
@@ -100,11 +113,16 @@ export class ManifestService {
     // protect the referenced blobs from a GC sweep racing this push (a short statement of its own:
     // inside the transaction its row locks would serialise every push that shares a layer)
     await this.blobs.touch([...new Set(parsed.blobs.map((b) => b.digest))]);
+    // cached per project: usually no query; the tag write below enforces it atomically
+    const immutable = await this.immutability.immutableTags(repo.name, tags);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.store(repo, projectId, digest, parsed, body, tags);
+        await this.store(repo, projectId, digest, parsed, body, tags, immutable, operator);
         break;
       } catch (error) {
+        if (isQuotaExceeded(error)) {
+          await this.outbox.append([{ type: EventType.QuotaExceed, data: { repository: repo.name, digest, message: error.message, operator } }]);
+        }
         // GC took the manifest's own blob between storing and linking it: store it again
         if (!(error instanceof BlobCollectedError)) throw error;
         if (attempt === MANIFEST_STORE_ATTEMPTS) throw new OciError('UNAVAILABLE', 'the manifest was garbage collected while it was pushed; push it again', { digest }, 503);
@@ -115,7 +133,10 @@ export class ManifestService {
   }
 
   /** Stores the manifest's bytes and writes its rows in one transaction. */
-  private async store(repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, body: Buffer, tags: string[]): Promise<void> {
+  private async store(
+    repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, body: Buffer, tags: string[], immutable: ReadonlyMap<string, number>,
+    operator: string,
+  ): Promise<void> {
     const parsedDigest = parseDigest(digest);
     const existingId = await this.blobs.storeBytes(parsedDigest, body);
     const manifestBlob = await this.blobs.record(parsedDigest, body.length, parsed.mediaType, existingId);
@@ -134,23 +155,44 @@ export class ManifestService {
         [digest, blobDigests],
       );
       for (const tag of tags) {
+        const rule = immutable.get(tag);
+        if (rule !== undefined) {
+          // an immutable tag may be created or pushed again with its digest, never moved
+          const kept = await tx.query(
+            `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
+             ON CONFLICT (repository_id, name) DO UPDATE SET push_time = now() WHERE tag.artifact_id = EXCLUDED.artifact_id RETURNING id`,
+            [repositoryId, artifactId, tag],
+          );
+          if (kept.length === 0) throw immutableTagError(repo.name, tag, rule, 'overwritten');
+          continue;
+        }
         await tx.query(
           `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
            ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, push_time = now()`,
           [repositoryId, artifactId, tag],
         );
       }
+      await this.outbox.write(tx, [{ type: EventType.PushArtifact, data: { repository: repo.name, digest, tags, mediaType: parsed.mediaType, operator } }]);
     });
   }
 
   /** DELETE by digest removes the artifact (and its tags); by tag removes only the tag. */
-  async delete(repository: string, reference: string): Promise<void> {
+  async delete(repository: string, reference: string, operator = ''): Promise<void> {
     if (!isDigest(reference)) {
-      const rows = await this.sql.query(
-        `DELETE FROM tag t USING repository r WHERE t.repository_id = r.repository_id AND r.name = $1 AND t.name = $2 RETURNING t.id`,
-        [repository, reference],
-      );
-      if (rows.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+      const rule = (await this.immutability.immutableTags(repository, [reference])).get(reference);
+      if (rule !== undefined) throw immutableTagError(repository, reference, rule, 'deleted');
+      await this.sql.transaction(async (tx) => {
+        const rows = await tx.query<{ digest: string; media_type: string }>(
+          `WITH removed AS (
+             DELETE FROM tag t USING repository r WHERE t.repository_id = r.repository_id AND r.name = $1 AND t.name = $2 RETURNING t.artifact_id
+           )
+           SELECT a.digest, a.media_type FROM removed JOIN artifact a ON a.id = removed.artifact_id`,
+          [repository, reference],
+        );
+        if (rows.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+        const data = { repository, digest: rows[0].digest, tags: [reference], mediaType: rows[0].media_type, operator };
+        await this.outbox.write(tx, [{ type: EventType.DeleteTag, data }]);
+      });
       await this.cache.invalidate(repository);
       return;
     }
@@ -169,12 +211,18 @@ export class ManifestService {
       if (parents[0]) {
         throw new OciError('DENIED', `manifest is referenced by index ${parents[0].digest}; delete the index first`, { digest: reference });
       }
-      const deleted = await tx.query<{ id: string }>(
-        `SELECT a.id FROM artifact a JOIN repository r ON r.repository_id = a.repository_id WHERE r.name = $1 AND a.digest = $2`,
+      // the project row lock keeps pushes out, so these are all its tags
+      const deleted = await tx.query<{ id: string; media_type: string; tags: string[] }>(
+        `SELECT a.id, a.media_type, ARRAY(SELECT t.name FROM tag t WHERE t.artifact_id = a.id ORDER BY t.name) AS tags
+           FROM artifact a JOIN repository r ON r.repository_id = a.repository_id WHERE r.name = $1 AND a.digest = $2`,
         [repository, reference],
       );
       if (deleted.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+      const [immutable] = await this.immutability.immutableTags(repository, deleted[0].tags);
+      if (immutable) throw immutableTagError(repository, immutable[0], immutable[1], 'deleted');
       await removeArtifact(tx, project[0].project_id, deleted[0].id, reference);
+      const data = { repository, digest: reference, tags: deleted[0].tags, mediaType: deleted[0].media_type, operator };
+      await this.outbox.write(tx, [{ type: EventType.DeleteArtifact, data }]);
     });
     await this.cache.invalidate(repository);
   }
@@ -286,4 +334,11 @@ export class ManifestService {
 function typeOf(parsed: ParsedManifest): string {
   const explicit = parsed.kind === 'image' && parsed.artifactType === parsed.config?.mediaType ? undefined : parsed.artifactType;
   return detectArtifactType({ kind: parsed.kind, artifactType: explicit, configMediaType: parsed.config?.mediaType, annotations: parsed.annotations });
+}
+
+const byDigestOrTag = (reference: string): string[] => (isDigest(reference) ? [] : [reference]);
+
+/** BlobStore's refusal of a push beyond the project's storage quota (403 DENIED naming the limit). */
+export function isQuotaExceeded(error: unknown): error is OciError {
+  return error instanceof OciError && error.code === 'DENIED' && typeof (error.detail as { limit?: unknown } | undefined)?.limit === 'number';
 }

@@ -34,6 +34,8 @@ export const RESOURCE_ACTIONS = {
   'artifact-label': ['create', 'delete'],
   robot: ['read', 'list', 'create', 'update', 'delete'],
   scan: ['read', 'create', 'stop'],
+  'immutable-tag': ['list', 'create', 'update', 'delete'],
+  'notification-policy': ['read', 'list', 'create', 'update', 'delete'],
 } as const;
 
 export type Resource = keyof typeof RESOURCE_ACTIONS;
@@ -75,6 +77,8 @@ const MAINTAINER: Permission[] = [
   ...some('tag', 'delete'),
   ...all('label'),
   ...some('scan', 'create', 'stop'),
+  ...some('immutable-tag', 'list'),
+  ...some('notification-policy', 'list'),
 ];
 const PROJECT_ADMIN: Permission[] = (Object.keys(RESOURCE_ACTIONS) as Resource[]).flatMap(all);
 

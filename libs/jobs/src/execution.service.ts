@@ -204,9 +204,15 @@ export class ExecutionService {
   }
 
   /** One page of a vendor's executions, newest first, with their metrics (the API's history lists). */
-  async list(vendorType: string, page: { offset: number; limit: number }): Promise<{ items: ExecutionRecord[]; total: number }> {
-    const [{ total }] = await this.sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM execution WHERE vendor_type = $1`, [vendorType]);
-    const items = await this.records(`e.vendor_type = $1 ORDER BY e.id DESC LIMIT $2 OFFSET $3`, [vendorType, page.limit, page.offset]);
+  async list(vendorType: string, page: { offset: number; limit: number }, vendorId?: number): Promise<{ items: ExecutionRecord[]; total: number }> {
+    // `vendorId`: only the executions of one policy (a webhook policy's deliveries)
+    const [{ total }] = await this.sql.query<{ total: number }>(
+      `SELECT count(*)::int AS total FROM execution WHERE vendor_type = $1 AND ($2::bigint IS NULL OR vendor_id = $2)`,
+      [vendorType, vendorId ?? null],
+    );
+    const items = await this.records(`e.vendor_type = $1 AND ($4::bigint IS NULL OR e.vendor_id = $4) ORDER BY e.id DESC LIMIT $2 OFFSET $3`, [
+      vendorType, page.limit, page.offset, vendorId ?? null,
+    ]);
     return { items, total };
   }
 

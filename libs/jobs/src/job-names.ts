@@ -6,6 +6,10 @@ export enum QueueName {
   Maintenance = 'maintenance',
   /** its own queue, so a long collection never delays maintenance jobs (or the other way round) */
   GarbageCollection = 'garbage-collection',
+  /** the event outbox relay: short, frequent, never behind a slow job */
+  Events = 'events',
+  /** webhook deliveries: many slots, as a target may hang until its timeout */
+  Webhook = 'webhook',
 }
 
 export enum JobName {
@@ -16,6 +20,20 @@ export enum JobName {
   GarbageCollection = 'garbage-collection',
   /** a tick of the GC schedule: creates the execution, then queues GarbageCollection */
   ScheduledGarbageCollection = 'scheduled-garbage-collection',
+  /** moves committed events from the outbox to their consumers (webhook deliveries) */
+  RelayEvents = 'relay-events',
+  /** one POST of one event to one webhook target (a task), retried with backoff */
+  WebhookDelivery = 'webhook-delivery',
+}
+
+export interface WebhookDeliveryPayload {
+  executionId: number;
+  taskId: number;
+  policyId: number;
+  /** index into the policy's targets */
+  targetIndex: number;
+  /** the event_outbox row */
+  eventId: number;
 }
 
 /** What a collection does; Harbor's `parameters` of a GC schedule. */
@@ -38,6 +56,8 @@ export interface JobPayloads {
   [JobName.ExecutionWatchdog]: Record<string, never>;
   [JobName.GarbageCollection]: GarbageCollectionPayload;
   [JobName.ScheduledGarbageCollection]: GarbageCollectionOptions;
+  [JobName.RelayEvents]: Record<string, never>;
+  [JobName.WebhookDelivery]: WebhookDeliveryPayload;
 }
 
 /** Which queue carries each job. */
@@ -46,6 +66,8 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.ExecutionWatchdog]: QueueName.Maintenance,
   [JobName.GarbageCollection]: QueueName.GarbageCollection,
   [JobName.ScheduledGarbageCollection]: QueueName.Maintenance,
+  [JobName.RelayEvents]: QueueName.Events,
+  [JobName.WebhookDelivery]: QueueName.Webhook,
 };
 
 export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Head, Patch, Post, Put, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Head, Patch, Post, Put, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { OciError } from '@wharf/registry-core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -7,6 +7,7 @@ import { distributionRoute } from './distribution-route';
 import { ListingsHttp } from './listings.http';
 import { ManifestsHttp } from './manifests.http';
 import { OciExceptionFilter } from './oci-exception.filter';
+import { QuotaEventInterceptor } from './quota-event.interceptor';
 import { RegistryAccessGuard } from './registry-access.guard';
 import { UploadsHttp } from './uploads.http';
 
@@ -18,6 +19,7 @@ import { UploadsHttp } from './uploads.http';
 @ApiExcludeController() // OCI distribution, not the management API's OpenAPI document
 @UseGuards(RegistryAccessGuard)
 @UseFilters(OciExceptionFilter)
+@UseInterceptors(QuotaEventInterceptor)
 export class DistributionController {
   constructor(
     private readonly manifests: ManifestsHttp,

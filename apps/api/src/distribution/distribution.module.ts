@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '@wharf/artifacts';
+import { EventsModule } from '@wharf/events';
 import { ProjectsModule } from '@wharf/projects';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { BlobsHttp } from './blobs.http';
@@ -7,12 +8,13 @@ import { DistributionController } from './distribution.controller';
 import { ListingsHttp } from './listings.http';
 import { ManifestsHttp } from './manifests.http';
 import { ProjectGate } from './project-gate';
+import { QuotaEventInterceptor } from './quota-event.interceptor';
 import { UploadsHttp } from './uploads.http';
 
 /** /v2: the OCI distribution endpoint. */
 @Module({
-  imports: [RegistryCoreModule, ArtifactsModule, ProjectsModule],
+  imports: [RegistryCoreModule, ArtifactsModule, ProjectsModule, EventsModule],
   controllers: [DistributionController],
-  providers: [ManifestsHttp, BlobsHttp, UploadsHttp, ListingsHttp, ProjectGate],
+  providers: [ManifestsHttp, BlobsHttp, UploadsHttp, ListingsHttp, ProjectGate, QuotaEventInterceptor],
 })
 export class DistributionModule {}

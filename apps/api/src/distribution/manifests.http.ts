@@ -19,7 +19,7 @@ export class ManifestsHttp {
   ) {}
 
   async get(repository: RepositoryName, reference: string, request: FastifyRequest, reply: FastifyReply, withBody: boolean): Promise<void> {
-    const manifest = await this.manifests.find(repository.name, reference, withBody);
+    const manifest = await this.manifests.find(repository.name, reference, withBody, registryCaller(request).name);
     void reply
       .status(200)
       .headers({
@@ -37,7 +37,7 @@ export class ManifestsHttp {
     const body = await readBounded(request, MAX_MANIFEST_BYTES);
     const tagParam = (request.query as { tag?: string | string[] }).tag;
     const extraTags = tagParam === undefined ? [] : Array.isArray(tagParam) ? tagParam : [tagParam];
-    const pushed = await this.manifests.put(repository, project.id, reference, body, request.headers['content-type'], extraTags);
+    const pushed = await this.manifests.put(repository, project.id, reference, body, request.headers['content-type'], extraTags, registryCaller(request).name);
     void reply
       .status(201)
       .headers({
@@ -54,7 +54,7 @@ export class ManifestsHttp {
 
   /** By digest the artifact goes (with its tags); by tag only the tag does, so that is what is logged. */
   async delete(repository: RepositoryName, reference: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    await this.manifests.delete(repository.name, reference);
+    await this.manifests.delete(repository.name, reference, registryCaller(request).name);
     void reply.status(202).header('content-length', '0').send();
     this.record(request, repository, 'delete', isDigest(reference) ? 'artifact' : 'tag', reference);
   }

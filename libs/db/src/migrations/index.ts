@@ -3,6 +3,20 @@ import { IdentityAccess1764400000000 } from './1764400000000-identity-access';
 import { Executions1764500000000 } from './1764500000000-executions';
 import { Schedules1764600000000 } from './1764600000000-schedules';
 import { ArtifactType1764700000000 } from './1764700000000-artifact-type';
+import { ImmutableTagRules1764800000000 } from './1764800000000-immutable-tag-rules';
+import { Labels1764810000000 } from './1764810000000-labels';
+import { EventOutbox1764820000000 } from './1764820000000-event-outbox';
+import { WebhookPolicies1764830000000 } from './1764830000000-webhook-policies';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
-export const migrations = [RegistryCore1764300000000, IdentityAccess1764400000000, Executions1764500000000, Schedules1764600000000, ArtifactType1764700000000];
+export const migrations = [
+  RegistryCore1764300000000,
+  IdentityAccess1764400000000,
+  Executions1764500000000,
+  Schedules1764600000000,
+  ArtifactType1764700000000,
+  ImmutableTagRules1764800000000,
+  Labels1764810000000,
+  EventOutbox1764820000000,
+  WebhookPolicies1764830000000,
+];

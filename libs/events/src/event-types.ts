@@ -1,0 +1,53 @@
+/**
+ * Registry events, defined once: what the outbox stores and webhooks deliver. The type strings
+ * are Harbor's webhook event types and live in Postgres and Redis: never rename one.
+ */
+export enum EventType {
+  PushArtifact = 'PUSH_ARTIFACT',
+  PullArtifact = 'PULL_ARTIFACT',
+  DeleteArtifact = 'DELETE_ARTIFACT',
+  /** a tag removed on its own (the artifact stays); not in Harbor's webhook list, ours in addition */
+  DeleteTag = 'DELETE_TAG',
+  QuotaExceed = 'QUOTA_EXCEED',
+}
+
+export const EVENT_TYPES: readonly EventType[] = Object.values(EventType);
+
+/** An artifact event: what was pushed, pulled or deleted, and by whom. */
+export interface ArtifactEventData {
+  /** full repository name, `project/path` */
+  repository: string;
+  digest: string;
+  /** the tags the change concerns (pushed, pulled by, or removed with it) */
+  tags: string[];
+  mediaType?: string;
+  /** user or robot name; empty for anonymous */
+  operator: string;
+}
+
+export interface QuotaEventData {
+  repository: string;
+  digest?: string;
+  message: string;
+  operator: string;
+}
+
+export interface EventPayloads {
+  [EventType.PushArtifact]: ArtifactEventData;
+  [EventType.PullArtifact]: ArtifactEventData;
+  [EventType.DeleteArtifact]: ArtifactEventData;
+  [EventType.DeleteTag]: ArtifactEventData;
+  [EventType.QuotaExceed]: QuotaEventData;
+}
+
+/** An event about to be written. */
+export type NewEvent = { [T in EventType]: { type: T; data: EventPayloads[T] } }[EventType];
+
+/** An event as stored and relayed: with its outbox id (unique, so deliveries can be de-duplicated) and time. */
+export type RegistryEvent = NewEvent & { id: number; occurredAt: string };
+
+/** The project an event belongs to (the first segment of the repository name). */
+export function projectOf(repository: string): string {
+  const slash = repository.indexOf('/');
+  return slash < 0 ? repository : repository.slice(0, slash);
+}

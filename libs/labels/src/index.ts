@@ -1,0 +1,3 @@
+export * from './label';
+export * from './label.service';
+export * from './labels.module';

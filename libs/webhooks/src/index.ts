@@ -1,0 +1,7 @@
+export * from './webhook-delivery';
+export * from './webhook-dispatcher';
+export * from './webhook-payload';
+export * from './webhook-policy';
+export * from './webhook-policy.service';
+export * from './webhook-sender';
+export * from './webhooks.module';

@@ -1,0 +1,87 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EventOutbox, projectOf, type EventType } from '@wharf/events';
+import { ExecutionService, JobName, JobQueues } from '@wharf/jobs';
+import type { WebhookPolicy } from './webhook-policy';
+import { WebhookPolicyService } from './webhook-policy.service';
+
+export const WEBHOOK_VENDOR = 'WEBHOOK';
+/** a delivery is tried this often, 1 s, 2 s, 4 s, 8 s apart */
+export const DELIVERY_ATTEMPTS = 5;
+const DELIVERY_BACKOFF_MS = 1_000;
+const RELAY_BATCH = 100;
+
+interface Delivery {
+  executionId: number;
+  taskId: number;
+  policyId: number;
+  targetIndex: number;
+  eventId: number;
+}
+
+/**
+ * The worker's outbox relay for webhooks: each committed event becomes, per matching policy,
+ * an execution (vendor WEBHOOK, the policy's id) with one task per target, written in the
+ * relay's transaction; the delivery jobs are queued once it commits, so a job always finds
+ * its task. A crash between the two leaves pending tasks, which the watchdog ends.
+ */
+@Injectable()
+export class WebhookDispatcher {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+
+  constructor(
+    private readonly outbox: EventOutbox,
+    private readonly policies: WebhookPolicyService,
+    private readonly executions: ExecutionService,
+    private readonly queues: JobQueues,
+  ) {}
+
+  /** Relays until the outbox is empty; returns how many events went through. */
+  async relayAll(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { count, result } = await this.outbox.relay(RELAY_BATCH, async (tx, events) => {
+        const deliveries: Delivery[] = [];
+        // a batch is mostly a few projects and types (a burst of pulls): one policy query for each pair
+        const matching = new Map<string, Promise<WebhookPolicy[]>>();
+        const policiesFor = (project: string, type: EventType): Promise<WebhookPolicy[]> => {
+          const key = `${type}\u0000${project}`;
+          if (!matching.has(key)) matching.set(key, this.policies.matching(tx, project, type));
+          return matching.get(key)!;
+        };
+        for (const event of events) {
+          for (const policy of await policiesFor(projectOf(event.data.repository), event.type)) {
+            const { executionId, taskIds } = await this.executions.create(
+              {
+                vendorType: WEBHOOK_VENDOR,
+                vendorId: policy.id,
+                trigger: 'EVENT',
+                extraAttrs: { event_type: event.type, event_id: event.id },
+                tasks: policy.targets.map((t) => ({ address: t.address, event_type: event.type, payload_format: t.payload_format })),
+              },
+              tx,
+            );
+            taskIds.forEach((taskId, targetIndex) => deliveries.push({ executionId, taskId, policyId: policy.id, targetIndex, eventId: event.id }));
+          }
+        }
+        return deliveries;
+      });
+      for (const delivery of result ?? []) await this.enqueue(delivery);
+      total += count;
+      if (count < RELAY_BATCH) return total;
+    }
+  }
+
+  private async enqueue(delivery: Delivery): Promise<void> {
+    const jobId = `webhook-${delivery.taskId}`;
+    try {
+      await this.queues.enqueue(
+        { name: JobName.WebhookDelivery, data: delivery },
+        { jobId, attempts: DELIVERY_ATTEMPTS, backoff: { type: 'exponential', delay: DELIVERY_BACKOFF_MS } },
+      );
+      await this.executions.attachJob(delivery.taskId, JobName.WebhookDelivery, jobId);
+    } catch (error) {
+      // the task stays Pending without a job: the watchdog ends it as Error
+      this.logger.error(`could not queue webhook delivery task ${delivery.taskId}: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,320 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { UserService } from '@wharf/iam';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { RegistryClient } from '../support/registry-client';
+import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
+import { startWorker } from '../support/worker-context';
+import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  json: any;
+  text: string;
+}
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: any;
+}
+
+const SECRET = 'Bearer webhook-s3cret';
+
+/** A webhook receiver on 127.0.0.1: /ok answers 200, /flaky 500 twice then 200, /hang never answers; over https with a self-signed certificate when given one. */
+class Receiver {
+  readonly received: Received[] = [];
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private flakyFailures = 0;
+  url = '';
+
+  constructor(private readonly tls?: { key: Buffer; cert: Buffer }) {
+    const handler = (request: IncomingMessage, response: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (c: Buffer) => chunks.push(c));
+      request.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        this.received.push({ path: request.url ?? '', headers: request.headers, body: text ? JSON.parse(text) : undefined });
+        this.answer(request.url ?? '', response);
+      });
+    };
+    this.server = tls ? createHttpsServer(tls, handler) : createServer(handler);
+    this.server.on(tls ? 'secureConnection' : 'connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  private answer(path: string, response: ServerResponse): void {
+    if (path.startsWith('/hang')) return; // never answers
+    if (path.startsWith('/flaky') && this.flakyFailures < 2) {
+      this.flakyFailures += 1;
+      response.writeHead(500).end('try again');
+      return;
+    }
+    response.writeHead(200).end('ok');
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+
+  on(path: string): Received[] {
+    return this.received.filter((r) => r.path === path);
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('webhooks: /projects/{p}/webhook/policies and deliveries by the worker', () => {
+  let environment: TestEnvironment;
+  let api: RunningApi;
+  let worker: INestApplicationContext;
+  let registry: RegistryClient;
+  const receiver = new Receiver();
+  const users: Record<string, Credentials> = {};
+
+  async function call(method: string, path: string, options: { auth?: Credentials | null; body?: unknown } = {}): Promise<Answer> {
+    const auth = options.auth === undefined ? TEST_ADMIN : options.auth;
+    const headers: Record<string, string> = {};
+    if (auth) headers.authorization = basicAuth(auth);
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${api.url}/api/v2.0${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const text = await response.text();
+    expect(text).not.toContain('webhook-s3cret');
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, headers: response.headers, json, text };
+  }
+
+  const policyBody = (name: string, path: string, eventTypes: string[], extra: Record<string, unknown> = {}) => ({
+    name,
+    description: `policy ${name}`,
+    targets: [{ type: 'http', address: `${receiver.url}${path}`, auth_header: SECRET, skip_cert_verify: false, payload_format: 'CloudEvents' }],
+    event_types: eventTypes,
+    enabled: true,
+    ...extra,
+  });
+
+  async function createPolicy(project: string, body: unknown, auth: Credentials = TEST_ADMIN): Promise<number> {
+    const answer = await call('POST', `/projects/${project}/webhook/policies`, { body, auth });
+    expect(answer.status).toBe(201);
+    return Number(answer.headers.get('location')!.split('/').pop());
+  }
+
+  /** The policy's executions once `count` of them have ended. */
+  async function endedExecutions(project: string, policyId: number, count: number): Promise<any[]> {
+    return waitFor(`${count} ended execution(s) of policy ${policyId}`, async () => {
+      const answer = await call('GET', `/projects/${project}/webhook/policies/${policyId}/executions`);
+      const ended = (answer.json as any[]).filter((e) => e.status !== 'Running');
+      return ended.length >= count ? answer.json : undefined;
+    });
+  }
+
+  beforeAll(async () => {
+    await receiver.start();
+    environment = await createTestEnvironment();
+    api = await startApi(environment);
+    worker = await startWorker(environment);
+    registry = new RegistryClient(api.url);
+    for (const name of ['ma', 'dev', 'outsider']) {
+      const password = `Pass-${name}-1A`;
+      await api.app.get(UserService).create({ username: name, password });
+      users[name] = { username: name, password };
+    }
+    for (const project of ['wh', 'wh2', 'wh3']) expect((await call('POST', '/projects', { body: { project_name: project } })).status).toBe(201);
+    for (const [name, role] of [['ma', 4], ['dev', 2]] as const) {
+      expect((await call('POST', '/projects/wh/members', { body: { role_id: role, member_user: { username: name } } })).status).toBe(201);
+    }
+  });
+
+  afterAll(async () => {
+    await receiver.close();
+    await worker?.close();
+    await api?.close();
+    await environment?.close();
+  });
+
+  describe('policies API', () => {
+    it('creates, reads (auth header masked), updates and deletes a policy', async () => {
+      const id = await createPolicy('wh', policyBody('crud', '/crud', ['PUSH_ARTIFACT']));
+      const read = await call('GET', `/projects/wh/webhook/policies/${id}`);
+      expect(read.status).toBe(200);
+      expect(read.json).toMatchObject({
+        id,
+        name: 'crud',
+        description: 'policy crud',
+        enabled: true,
+        event_types: ['PUSH_ARTIFACT'],
+        creator: 'admin',
+        targets: [{ type: 'http', address: `${receiver.url}/crud`, auth_header: '*****', skip_cert_verify: false, payload_format: 'CloudEvents' }],
+      });
+      const list = await call('GET', '/projects/wh/webhook/policies');
+      expect(list.headers.get('x-total-count')).toBe('1');
+      // sending the mask back keeps the stored secret
+      expect((await call('PUT', `/projects/wh/webhook/policies/${id}`, { body: { ...read.json, enabled: false } })).status).toBe(200);
+      expect((await call('GET', `/projects/wh/webhook/policies/${id}`)).json).toMatchObject({ enabled: false, targets: [{ auth_header: '*****' }] });
+      expect((await call('POST', '/projects/wh/webhook/policies', { body: policyBody('crud', '/crud', ['PUSH_ARTIFACT']) })).status).toBe(409);
+      expect((await call('POST', '/projects/wh/webhook/policies', { body: policyBody('bad', '/crud', ['NO_SUCH_EVENT']) })).status).toBe(400);
+      expect((await call('POST', '/projects/wh/webhook/policies', { body: { ...policyBody('bad', '/crud', ['PUSH_ARTIFACT']), targets: [{ address: 'ftp://x' }] } })).status).toBe(400);
+      expect((await call('DELETE', `/projects/wh/webhook/policies/${id}`)).status).toBe(200);
+      expect((await call('GET', `/projects/wh/webhook/policies/${id}`)).status).toBe(404);
+    });
+
+    it('lets project admins manage policies; maintainers list; developers and outsiders nothing', async () => {
+      expect((await call('GET', '/projects/wh/webhook/policies', { auth: users.ma })).status).toBe(200);
+      expect((await call('POST', '/projects/wh/webhook/policies', { auth: users.ma, body: policyBody('m', '/m', ['PUSH_ARTIFACT']) })).status).toBe(403);
+      expect((await call('GET', '/projects/wh/webhook/policies', { auth: users.dev })).status).toBe(403);
+      expect((await call('GET', '/projects/wh/webhook/policies', { auth: users.outsider })).status).toBe(404);
+      expect((await call('GET', '/projects/wh/webhook/events')).json.event_type).toEqual(expect.arrayContaining(['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'QUOTA_EXCEED']));
+    });
+  });
+
+  describe('deliveries', () => {
+    it('posts a CloudEvent with the auth header for a push and for a delete, each an execution with a task and a log', async () => {
+      const policyId = await createPolicy('wh', policyBody('ok', '/ok', ['PUSH_ARTIFACT', 'DELETE_ARTIFACT']));
+      const { digest } = await registry.pushImage('wh/team/app', 'v1');
+      const pushed = await waitFor('the push event', () => receiver.on('/ok')[0]);
+      expect(pushed.headers.authorization).toBe(SECRET);
+      expect(pushed.headers['content-type']).toBe('application/cloudevents+json');
+      expect(pushed.body).toMatchObject({
+        specversion: '1.0',
+        type: 'harbor.artifact.pushed',
+        source: expect.stringMatching(new RegExp(`^/projects/\\d+/webhook/policies/${policyId}$`)),
+        datacontenttype: 'application/json',
+        operator: 'admin',
+        data: {
+          repository: { name: 'team/app', namespace: 'wh', repo_full_name: 'wh/team/app' },
+          resources: [{ digest, tag: 'v1', resource_url: expect.stringContaining(`/wh/team/app:v1`) }],
+        },
+      });
+      expect(typeof pushed.body.id).toBe('string');
+      expect(Number.isNaN(Date.parse(pushed.body.time))).toBe(false);
+
+      expect((await registry.fetch(`/v2/wh/team/app/manifests/${digest}`, { method: 'DELETE' })).status).toBe(202);
+      const deleted = await waitFor('the delete event', () => receiver.on('/ok')[1]);
+      expect(deleted.headers.authorization).toBe(SECRET);
+      expect(deleted.body).toMatchObject({ type: 'harbor.artifact.deleted', data: { resources: [{ digest, tag: 'v1' }] } });
+      expect(deleted.body.id).not.toBe(pushed.body.id);
+
+      const executions = await endedExecutions('wh', policyId, 2);
+      expect(executions).toHaveLength(2);
+      for (const execution of executions) {
+        expect(execution).toMatchObject({ vendor_type: 'WEBHOOK', vendor_id: policyId, trigger: 'EVENT', status: 'Success', metrics: { task_count: 1, success_task_count: 1 } });
+      }
+      const tasks = await call('GET', `/projects/wh/webhook/policies/${policyId}/executions/${executions[0].id}/tasks`);
+      expect(tasks.json).toHaveLength(1);
+      expect(tasks.json[0]).toMatchObject({ status: 'Success', execution_id: executions[0].id });
+      const log = await call('GET', `/projects/wh/webhook/policies/${policyId}/executions/${executions[0].id}/tasks/${tasks.json[0].id}/log`);
+      expect(log.status).toBe(200);
+      expect(log.text).toContain(`POST ${receiver.url}/ok -> HTTP 200`);
+      const triggers = await call('GET', '/projects/wh/webhook/lasttrigger');
+      expect(triggers.json).toEqual([
+        expect.objectContaining({ policy_name: 'ok', event_type: 'DELETE_ARTIFACT', enabled: true }),
+        expect.objectContaining({ policy_name: 'ok', event_type: 'PUSH_ARTIFACT', enabled: true }),
+      ]);
+      // an execution of another policy is not found under this one
+      expect((await call('GET', `/projects/wh/webhook/policies/${policyId + 1000}/executions`)).status).toBe(404);
+      // only the subscribed event types: no pull events for this policy
+      expect(receiver.on('/ok')).toHaveLength(2);
+    });
+
+    it('retries a failing target with backoff until it answers, visible in the execution', async () => {
+      const policyId = await createPolicy('wh2', policyBody('flaky', '/flaky', ['PUSH_ARTIFACT']));
+      await registry.pushImage('wh2/app', 'v1');
+      const [execution] = await endedExecutions('wh2', policyId, 1);
+      expect(execution.status).toBe('Success');
+      expect(receiver.on('/flaky')).toHaveLength(3);
+      const tasks = await call('GET', `/projects/wh2/webhook/policies/${policyId}/executions/${execution.id}/tasks`);
+      expect(tasks.json[0].progress).toMatchObject({ attempts: 3, last_status: 200 });
+      const log = await call('GET', `/projects/wh2/webhook/policies/${policyId}/executions/${execution.id}/tasks/${tasks.json[0].id}/log`);
+      expect(log.text.match(/-> HTTP 500/g)).toHaveLength(2);
+      expect(log.text).toContain('attempt 3: POST');
+      expect(log.text).toContain('-> HTTP 200');
+    });
+
+    it('delivers pulls (manifest GETs, batched) to policies that want them', async () => {
+      const policyId = await createPolicy('wh2', policyBody('pulls', '/pulls', ['PULL_ARTIFACT']));
+      const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
+      expect((await registry.fetch('/v2/wh2/app/manifests/v1', { headers: accept })).status).toBe(200);
+      expect((await registry.fetch('/v2/wh2/app/manifests/v1', { method: 'HEAD', headers: accept })).status).toBe(200);
+      const pulled = await waitFor('the pull event', () => receiver.on('/pulls')[0]);
+      expect(pulled.body).toMatchObject({ type: 'harbor.artifact.pulled', operator: 'admin', data: { repository: { repo_full_name: 'wh2/app' }, resources: [{ tag: 'v1' }] } });
+      await endedExecutions('wh2', policyId, 1);
+      // HEAD is not a pull
+      expect(receiver.on('/pulls')).toHaveLength(1);
+    });
+
+    it('accepts a self-signed certificate only with skip_cert_verify', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'wharf-webhook-tls-'));
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      const secure = new Receiver({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) });
+      rmSync(dir, { recursive: true, force: true });
+      await secure.start();
+      try {
+        const target = (path: string, skip: boolean) => ({ type: 'http', address: `${secure.url}${path}`, auth_header: SECRET, skip_cert_verify: skip, payload_format: 'CloudEvents' });
+        const skipping = await createPolicy('wh3', { name: 'tls-skip', targets: [target('/tls-skip', true)], event_types: ['DELETE_TAG'] });
+        const verifying = await createPolicy('wh3', { name: 'tls-verify', targets: [target('/tls-verify', false)], event_types: ['DELETE_TAG'] });
+        await registry.pushImage('wh3/tls', 'gone');
+        expect((await registry.fetch('/v2/wh3/tls/manifests/gone', { method: 'DELETE' })).status).toBe(202);
+        const delivered = await waitFor('the https delivery', () => secure.on('/tls-skip')[0]);
+        expect(delivered.body).toMatchObject({ type: 'harbor.tag.deleted', data: { resources: [{ tag: 'gone' }] } });
+        expect(delivered.headers.authorization).toBe(SECRET);
+        // verifying the certificate fails before any request reaches the receiver
+        const [execution] = await waitFor('a refused https attempt', async () => {
+          const answer = await call('GET', `/projects/wh3/webhook/policies/${verifying}/executions`);
+          return answer.json.length ? answer.json : undefined;
+        });
+        const tasks = await call('GET', `/projects/wh3/webhook/policies/${verifying}/executions/${execution.id}/tasks`);
+        const log = await waitFor('the first attempt logged', async () => {
+          const answer = await call('GET', `/projects/wh3/webhook/policies/${verifying}/executions/${execution.id}/tasks/${tasks.json[0].id}/log`);
+          return answer.text.includes('attempt 1') ? answer.text : undefined;
+        });
+        expect(log).toMatch(/certificate/i);
+        expect(secure.on('/tls-verify')).toHaveLength(0);
+        // no more attempts for a policy that is gone
+        expect((await call('DELETE', `/projects/wh3/webhook/policies/${verifying}`)).status).toBe(200);
+        expect((await call('DELETE', `/projects/wh3/webhook/policies/${skipping}`)).status).toBe(200);
+      } finally {
+        await secure.close();
+      }
+    });
+
+    it('does not slow a push down when the target hangs', async () => {
+      await createPolicy('wh3', policyBody('hang', '/hang', ['PUSH_ARTIFACT']));
+      await registry.pushImage('wh3/app', 'warmup');
+      await waitFor('the hanging delivery', () => receiver.on('/hang')[0]);
+      const started = Date.now();
+      await registry.pushImage('wh3/app', 'v1');
+      const elapsed = Date.now() - started;
+      // the target never answers (a delivery would wait for its 10 s timeout): the push is done long before
+      expect(elapsed).toBeLessThan(8_000);
+      await waitFor('the second hanging delivery', () => receiver.on('/hang')[1]);
+    });
+  });
+});
