@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
+import { EventOutbox, EventType, type NewEvent } from '@wharf/events';
+import { ImmutableTagGuard } from '@wharf/immutability';
+import { LabelService } from '@wharf/labels';
 import { BlobStore, OciError, isDigest, isValidTag, parseRepositoryName, type BlobInfo } from '@wharf/registry-core';
 import { accessoryKind, isSignature, type AccessoryKindName } from './artifact-type';
 import { removeArtifact } from './artifact-removal';
@@ -62,6 +65,8 @@ export interface ArtifactFilter {
   mediaType?: string;
   pushTime?: { from?: Date; to?: Date };
   pullTime?: { from?: Date; to?: Date };
+  /** label ids the artifact must all carry */
+  labels?: number[];
   offset: number;
   limit: number;
 }
@@ -101,6 +106,8 @@ export class ArtifactCatalogService {
     private readonly sql: SqlClient,
     private readonly blobs: BlobStore,
     private readonly cache: ManifestCache,
+    private readonly immutability: ImmutableTagGuard,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async list(repositoryId: number, filter: ArtifactFilter): Promise<{ items: ArtifactRecord[]; total: number }> {
@@ -116,6 +123,7 @@ export class ArtifactCatalogService {
     if (filter.type) where.push(`a.type = ${add(filter.type.toUpperCase())}`);
     if (filter.digest) where.push(`a.digest = ${add(filter.digest)}`);
     if (filter.mediaType) where.push(`COALESCE(a.config_media_type, a.media_type) = ${add(filter.mediaType)}`);
+    for (const label of filter.labels ?? []) where.push(LabelService.carriesLabelCondition('a', add(label)));
     for (const [column, range] of [['a.push_time', filter.pushTime], ['a.pull_time', filter.pullTime]] as const) {
       if (range?.from) where.push(`${column} >= ${add(range.from)}`);
       if (range?.to) where.push(`${column} <= ${add(range.to)}`);
@@ -212,7 +220,7 @@ export class ArtifactCatalogService {
    * other index keeps. An artifact still named by an index outside what goes: 412. Quota goes back
    * as for a manifest DELETE; bytes stay for GC.
    */
-  async delete(projectId: number, repositoryId: number, repositoryName: string, reference: string): Promise<ArtifactRecord> {
+  async delete(projectId: number, repositoryId: number, repositoryName: string, reference: string, operator = ''): Promise<ArtifactRecord> {
     const deleted = await this.sql.transaction(async (tx) => {
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [projectId]);
       const artifact = await this.find(tx, repositoryId, reference, 'FOR UPDATE OF a');
@@ -227,8 +235,23 @@ export class ArtifactCatalogService {
       if (parents[0]) {
         throw new ApiError('PRECONDITION', `artifact ${parents[0].child} is referenced by index ${parents[0].digest}; delete the index first`);
       }
+      // an immutable tag on anything that goes keeps it all (Harbor answers 412)
+      const gone = await tx.query<{ id: string; digest: string; media_type: string; tags: string[] }>(
+        `SELECT a.id, a.digest, a.media_type, ARRAY(SELECT t.name FROM tag t WHERE t.artifact_id = a.id ORDER BY t.name) AS tags
+           FROM artifact a WHERE a.id = ANY($1::bigint[])`,
+        [ids],
+      );
+      await this.refuseImmutable(repositoryName, gone.flatMap((a) => a.tags), 'deleted');
       await tx.query(`DELETE FROM artifact_reference WHERE parent_id = ANY($1::bigint[])`, [ids]);
       for (const [id, digest] of doomed) await removeArtifact(tx, projectId, id, digest);
+      const byId = new Map(gone.map((a) => [a.id, a]));
+      await this.outbox.write(
+        tx,
+        ids.flatMap((id): NewEvent[] => {
+          const a = byId.get(id);
+          return a ? [{ type: EventType.DeleteArtifact, data: { repository: repositoryName, digest: a.digest, tags: a.tags, mediaType: a.media_type, operator } }] : [];
+        }),
+      );
       return artifact;
     });
     await this.cache.invalidate(repositoryName);
@@ -265,7 +288,7 @@ export class ArtifactCatalogService {
    * rows are keyed by digest and stay; the destination project is linked to every blob and
    * charged for those new to it (403 beyond its quota, nothing copied).
    */
-  async copy(source: ArtifactSource, destination: { projectId: number; repository: string }): Promise<{ digest: string; tag?: string }> {
+  async copy(source: ArtifactSource, destination: { projectId: number; repository: string }, operator = ''): Promise<{ digest: string; tag?: string }> {
     try {
       parseRepositoryName(destination.repository);
     } catch (error) {
@@ -290,6 +313,7 @@ export class ArtifactCatalogService {
     // protect them from a GC sweep racing the copy, as a push does
     await this.blobs.touch(blobDigests);
     const tag = isDigest(source.reference) ? undefined : source.reference;
+    const immutableTag = tag ? (await this.immutability.immutableTags(destination.repository, [tag])).get(tag) : undefined;
     try {
       await this.sql.transaction(async (tx) => {
         await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [destination.projectId]);
@@ -327,6 +351,11 @@ export class ArtifactCatalogService {
         // the tag asked for, and the tags of accessories (older cosign clients link signatures by tag only)
         const tags: [string, string][] = tree.filter((a) => a.accessory).flatMap((a) => a.tags.map((name): [string, string] => [ids.get(a.id)!, name]));
         if (tag) tags.push([ids.get(String(artifact.id))!, tag]);
+        if (tag && immutableTag !== undefined) {
+          // an immutable tag may be created, never moved to another artifact
+          const moved = await tx.query(`SELECT 1 FROM tag WHERE repository_id = $1 AND name = $2 AND artifact_id <> $3`, [repository[0].id, tag, ids.get(String(artifact.id))]);
+          if (moved.length > 0) throw immutableTagApiError(destination.repository, tag, immutableTag, 'overwritten');
+        }
         for (const [artifactId, name] of tags) {
           await tx.query(
             `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
@@ -334,6 +363,9 @@ export class ArtifactCatalogService {
             [repository[0].id, artifactId, name],
           );
         }
+        await this.outbox.write(tx, [
+          { type: EventType.PushArtifact, data: { repository: destination.repository, digest: artifact.digest, tags: tag ? [tag] : [], mediaType: artifact.manifest_media_type, operator } },
+        ]);
       });
     } catch (error) {
       if (error instanceof OciError && error.code === 'DENIED') throw new ApiError('FORBIDDEN', error.message);
@@ -343,23 +375,54 @@ export class ArtifactCatalogService {
     return { digest: artifact.digest, tag };
   }
 
-  /** Adds a tag to the artifact; 409 when the repository has that tag already (move it by deleting it first, as Harbor). */
-  async createTag(repositoryId: number, repositoryName: string, reference: string, name: string): Promise<void> {
+  /**
+   * Adds a tag to the artifact; 409 when the repository has that tag already (move it by deleting it first, as Harbor),
+   * 412 when that tag is immutable and on another artifact. Writes a push event.
+   */
+  async createTag(repositoryId: number, repositoryName: string, reference: string, name: string, operator = ''): Promise<void> {
     if (!isValidTag(name)) throw new ApiError('BAD_REQUEST', `invalid tag name "${name}"`);
     const artifact = await this.get(repositoryId, reference);
-    const rows = await this.sql.query(`INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3) ON CONFLICT (repository_id, name) DO NOTHING RETURNING id`, [
-      repositoryId,
-      artifact.id,
-      name,
-    ]);
-    if (rows.length === 0) throw new ApiError('CONFLICT', `tag ${name} already exists in ${repositoryName}`);
+    const rule = (await this.immutability.immutableTags(repositoryName, [name])).get(name);
+    await this.sql.transaction(async (tx) => {
+      const rows = await tx.query(`INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3) ON CONFLICT (repository_id, name) DO NOTHING RETURNING id`, [
+        repositoryId,
+        artifact.id,
+        name,
+      ]);
+      if (rows.length === 0) {
+        const other = await tx.query(`SELECT 1 FROM tag WHERE repository_id = $1 AND name = $2 AND artifact_id <> $3`, [repositoryId, name, artifact.id]);
+        if (rule !== undefined && other.length > 0) throw immutableTagApiError(repositoryName, name, rule, 'overwritten');
+        throw new ApiError('CONFLICT', `tag ${name} already exists in ${repositoryName}`);
+      }
+      await this.outbox.write(tx, [
+        { type: EventType.PushArtifact, data: { repository: repositoryName, digest: artifact.digest, tags: [name], mediaType: artifact.manifest_media_type, operator } },
+      ]);
+    });
     await this.cache.invalidate(repositoryName);
   }
 
-  async deleteTag(repositoryId: number, repositoryName: string, reference: string, name: string): Promise<void> {
+  /** Removes the tag (the artifact stays); 412 when it is immutable. Writes a tag delete event. */
+  async deleteTag(repositoryId: number, repositoryName: string, reference: string, name: string, operator = ''): Promise<void> {
     const artifact = await this.get(repositoryId, reference);
-    const rows = await this.sql.query(`DELETE FROM tag WHERE repository_id = $1 AND artifact_id = $2 AND name = $3 RETURNING id`, [repositoryId, artifact.id, name]);
-    if (rows.length === 0) throw new ApiError('NOT_FOUND', `tag ${name} not found on artifact ${reference}`);
+    await this.refuseImmutable(repositoryName, [name], 'deleted');
+    await this.sql.transaction(async (tx) => {
+      const rows = await tx.query(`DELETE FROM tag WHERE repository_id = $1 AND artifact_id = $2 AND name = $3 RETURNING id`, [repositoryId, artifact.id, name]);
+      if (rows.length === 0) throw new ApiError('NOT_FOUND', `tag ${name} not found on artifact ${reference}`);
+      await this.outbox.write(tx, [
+        { type: EventType.DeleteTag, data: { repository: repositoryName, digest: artifact.digest, tags: [name], mediaType: artifact.manifest_media_type, operator } },
+      ]);
+    });
     await this.cache.invalidate(repositoryName);
   }
+
+  /** 412 (management API shape) when an enabled rule protects one of these tags of the repository. */
+  private async refuseImmutable(repositoryName: string, tags: readonly string[], what: 'overwritten' | 'deleted'): Promise<void> {
+    const [immutable] = await this.immutability.immutableTags(repositoryName, tags);
+    if (immutable) throw immutableTagApiError(repositoryName, immutable[0], immutable[1], what);
+  }
+}
+
+/** Harbor's 412 for an immutable tag, in the management API's error shape. */
+export function immutableTagApiError(repository: string, tag: string, ruleId: number, what: 'overwritten' | 'deleted'): ApiError {
+  return new ApiError('PRECONDITION', `tag ${tag} in ${repository} is immutable (rule ${ruleId}) and cannot be ${what}`);
 }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
+import { EventOutbox, EventType } from '@wharf/events';
+import { ImmutableTagGuard } from '@wharf/immutability';
+import { immutableTagApiError } from './artifact-catalog.service';
 import { removeArtifact } from './artifact-removal';
 import { ManifestCache } from './manifest-cache';
 
@@ -45,6 +48,8 @@ export class RepositoryService {
   constructor(
     private readonly sql: SqlClient,
     private readonly cache: ManifestCache,
+    private readonly immutability: ImmutableTagGuard,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async list(projectId: number, filter: RepositoryFilter): Promise<{ items: RepositoryRecord[]; total: number }> {
@@ -83,16 +88,28 @@ export class RepositoryService {
    * project's row lock (as a manifest DELETE), giving back the quota of blobs no other artifact of
    * the project uses. The bytes stay for GC.
    */
-  async delete(projectId: number, name: string): Promise<{ artifacts: number }> {
+  async delete(projectId: number, name: string, operator = ''): Promise<{ artifacts: number }> {
     const deleted = await this.sql.transaction(async (tx) => {
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [projectId]);
       const repository = await tx.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE project_id = $1 AND name = $2 FOR UPDATE`, [projectId, name]);
       if (!repository[0]) throw new ApiError('NOT_FOUND', `repository ${name} not found`);
-      const artifacts = await tx.query<{ id: string; digest: string }>(`SELECT id, digest FROM artifact WHERE repository_id = $1 ORDER BY id FOR UPDATE`, [repository[0].id]);
+      const artifacts = await tx.query<{ id: string; digest: string; media_type: string; tags: string[] }>(
+        `SELECT a.id, a.digest, a.media_type, ARRAY(SELECT t.name FROM tag t WHERE t.artifact_id = a.id ORDER BY t.name) AS tags
+           FROM artifact a WHERE a.repository_id = $1 ORDER BY a.id FOR UPDATE`,
+        [repository[0].id],
+      );
+      // an immutable tag keeps the whole repository (Harbor answers 412)
+      const [immutable] = await this.immutability.immutableTags(name, artifacts.flatMap((a) => a.tags));
+      if (immutable) throw immutableTagApiError(name, immutable[0], immutable[1], 'deleted');
       // index -> child links within the repository go first: a child may not go while referenced
       await tx.query(`DELETE FROM artifact_reference WHERE parent_id IN (SELECT id FROM artifact WHERE repository_id = $1)`, [repository[0].id]);
       for (const artifact of artifacts) await removeArtifact(tx, projectId, artifact.id, artifact.digest);
       await tx.query(`DELETE FROM repository WHERE repository_id = $1`, [repository[0].id]);
+      // no repository event type: webhooks see one artifact delete per artifact
+      await this.outbox.write(
+        tx,
+        artifacts.map((a) => ({ type: EventType.DeleteArtifact, data: { repository: name, digest: a.digest, tags: a.tags, mediaType: a.media_type, operator } })),
+      );
       return artifacts.length;
     });
     await this.cache.invalidate(name);
