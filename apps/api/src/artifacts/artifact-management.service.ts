@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ArtifactAdditionsService, ArtifactCatalogService, RepositoryService, type Addition, type ArtifactRecord, type ArtifactSource, type RepositoryRecord, type TagRecord } from '@wharf/artifacts';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
+import { ImmutableTagGuard } from '@wharf/immutability';
+import { LabelService, type Label } from '@wharf/labels';
 import { principalName, type Permission, type Principal } from '@wharf/iam';
 import { isDigest, isValidTag } from '@wharf/registry-core';
 import type { Actor } from '../management/current-actor.decorator';
@@ -32,19 +34,21 @@ export class ArtifactManagementService {
     private readonly repositories: RepositoryService,
     private readonly authorizer: ProjectAuthorizer,
     private readonly audit: AuditLogService,
+    private readonly labels: LabelService,
+    private readonly immutability: ImmutableTagGuard,
   ) {}
 
   async list(principal: Principal, path: ArtifactPath, query: ArtifactListQuery): Promise<{ items: ArtifactResponse[]; total: number }> {
     const filter = artifactFilter(query.q);
     const { repository } = await this.repository(principal, path, 'artifact:list');
     const { items, total } = await this.artifacts.list(repository.id, { ...filter, offset: offsetOf(query), limit: query.page_size });
-    return { items: await this.describe(items, query), total };
+    return { items: await this.describe(repository.name, items, query), total };
   }
 
   async get(principal: Principal, path: ArtifactPath, reference: string, query: ArtifactReadQuery): Promise<ArtifactResponse> {
     const { repository } = await this.repository(principal, path, 'artifact:read');
     const artifact = await this.artifacts.get(repository.id, reference);
-    const [described, extraAttrs] = await Promise.all([this.describe([artifact], query), this.additions.extraAttrs(artifact)]);
+    const [described, extraAttrs] = await Promise.all([this.describe(repository.name, [artifact], query), this.additions.extraAttrs(artifact)]);
     return { ...described[0], extra_attrs: extraAttrs };
   }
 
@@ -56,7 +60,7 @@ export class ArtifactManagementService {
 
   async delete(actor: Actor, path: ArtifactPath, reference: string): Promise<void> {
     const { projectId, repository } = await this.repository(actor.principal, path, 'artifact:delete');
-    const artifact = await this.artifacts.delete(projectId, repository.id, repository.name, reference);
+    const artifact = await this.artifacts.delete(projectId, repository.id, repository.name, reference, principalName(actor.principal));
     this.record(actor, projectId, 'delete', 'artifact', `${repository.name}@${artifact.digest}`);
   }
 
@@ -67,7 +71,7 @@ export class ArtifactManagementService {
     const { project } = await this.authorizer.require(actor.principal, path.project, 'repository:push', true);
     const destination = fullRepositoryName(project.name, path.repository);
     const sourceProject = await this.authorizer.require(actor.principal, source.project, 'repository:pull', true);
-    const copied = await this.artifacts.copy({ ...source, project: sourceProject.project.name }, { projectId: project.project_id, repository: destination });
+    const copied = await this.artifacts.copy({ ...source, project: sourceProject.project.name }, { projectId: project.project_id, repository: destination }, principalName(actor.principal));
     this.record(actor, project.project_id, 'create', 'artifact', `${destination}@${copied.digest}`);
     return copied.digest;
   }
@@ -77,38 +81,43 @@ export class ArtifactManagementService {
     const { repository } = await this.repository(principal, path, 'tag:list');
     const artifact = await this.artifacts.get(repository.id, reference);
     const tags = (await this.artifacts.tagsOf([artifact.id], { offset: offsetOf(query), limit: query.page_size })).get(artifact.id) ?? [];
-    const signed = (await this.artifacts.signedIds([artifact])).has(artifact.id);
-    return { items: tags.map((tag) => toTagResponse(tag, signed)), total: await this.artifacts.countTags(artifact.id) };
+    const [signedIds, immutable] = await Promise.all([this.artifacts.signedIds([artifact]), this.immutability.immutableTags(repository.name, tags.map((t) => t.name))]);
+    const signed = signedIds.has(artifact.id);
+    return { items: tags.map((tag) => toTagResponse(tag, signed, immutable.has(tag.name))), total: await this.artifacts.countTags(artifact.id) };
   }
 
   async createTag(actor: Actor, path: ArtifactPath, reference: string, name: string): Promise<void> {
     const { projectId, repository } = await this.repository(actor.principal, path, 'tag:create');
-    await this.artifacts.createTag(repository.id, repository.name, reference, name);
+    await this.artifacts.createTag(repository.id, repository.name, reference, name, principalName(actor.principal));
     this.record(actor, projectId, 'create', 'tag', `${repository.name}:${name}`);
   }
 
   async deleteTag(actor: Actor, path: ArtifactPath, reference: string, name: string): Promise<void> {
     const { projectId, repository } = await this.repository(actor.principal, path, 'tag:delete');
-    await this.artifacts.deleteTag(repository.id, repository.name, reference, name);
+    await this.artifacts.deleteTag(repository.id, repository.name, reference, name, principalName(actor.principal));
     this.record(actor, projectId, 'delete', 'tag', `${repository.name}:${name}`);
   }
 
-  /** Tags, references and accessories of a page of artifacts, in a few queries for the whole page. */
-  private async describe(items: ArtifactRecord[], query: ArtifactReadQuery): Promise<ArtifactResponse[]> {
+  /** Tags (with their immutability), references, accessories and labels of a page of artifacts, in a few queries for the whole page. */
+  private async describe(repositoryName: string, items: ArtifactRecord[], query: ArtifactReadQuery): Promise<ArtifactResponse[]> {
     const ids = items.map((a) => a.id);
     const withTag = query.with_tag ?? true;
-    const [tags, references, accessories] = await Promise.all([
+    const [tags, references, accessories, labels] = await Promise.all([
       withTag ? this.artifacts.tagsOf(ids) : Promise.resolve(new Map<number, TagRecord[]>()),
       this.artifacts.referencesOf(ids.filter((_id, i) => items[i].config_media_type === null)),
       this.artifacts.accessoriesOf(items),
+      query.with_label ? this.labels.labelsOf(ids) : Promise.resolve(new Map<string, Label[]>()),
     ]);
+    const immutable = await this.immutability.immutableTags(repositoryName, [...new Set([...tags.values()].flat().map((t) => t.name))]);
     return items.map((a) => {
       const own = accessories.get(a.id) ?? [];
       return toArtifactResponse(a, {
         tags: withTag ? (tags.get(a.id) ?? []) : undefined,
+        immutableTags: immutable,
         signed: own.some((x) => x.type.startsWith('signature.')),
         references: references.get(a.id) ?? [],
         accessories: query.with_accessory ? own : undefined,
+        labels: labels.get(String(a.id)) ?? [],
       });
     });
   }

@@ -12,6 +12,8 @@ describe('artifactFilter', () => {
       pushTime: { from: new Date('2024-01-01T00:00:00Z'), to: new Date('2024-02-01T00:00:00Z') },
     });
     expect(artifactFilter('pull_time=[~2024-02-01 00:00:00]').pullTime?.from).toBeUndefined();
+    expect(artifactFilter('label=7')).toEqual({ labels: [7] });
+    expect(artifactFilter('tags=*,label=12')).toEqual({ tags: 'tagged', labels: [12] });
   });
 
   it.each([
@@ -21,6 +23,13 @@ describe('artifactFilter', () => {
     ['pull_time=[~]', /pull_time/],
     ['push_time=[2024-02-01~2024-01-01]', /push_time/],
     ['type=~IM', /type/],
+    ['label=abc', /label/],
+    ['label=', /label/],
+    ['label=0', /label/],
+    ['label=-3', /label/],
+    ['label=~4', /label/],
+    ['label=[1~2]', /label/],
+    ['labels=1', /labels/],
   ])('refuses %s with a 400 naming the key', (q, message) => {
     let error: unknown;
     try {

@@ -2,7 +2,7 @@ import type { ArtifactFilter } from '@wharf/artifacts';
 import { ApiError } from '@wharf/errors';
 import { parseHarborQuery, type QueryTerm } from '../management/harbor-query';
 
-export const ARTIFACT_QUERY_KEYS = ['tags', 'type', 'digest', 'media_type', 'push_time', 'pull_time'] as const;
+export const ARTIFACT_QUERY_KEYS = ['tags', 'type', 'digest', 'media_type', 'push_time', 'pull_time', 'label'] as const;
 
 /** Harbor's `q` of an artifact listing, as filters; 400 naming the key for anything it cannot mean. */
 export function artifactFilter(q: string | undefined): Omit<ArtifactFilter, 'offset' | 'limit'> {
@@ -24,12 +24,22 @@ export function artifactFilter(q: string | undefined): Omit<ArtifactFilter, 'off
   if (pushTime) filter.pushTime = timeRange(pushTime);
   const pullTime = terms.get('pull_time');
   if (pullTime) filter.pullTime = timeRange(pullTime);
+  const label = terms.get('label');
+  if (label) filter.labels = [labelId(label)];
   return filter;
 }
 
 function exact(term: QueryTerm): string {
   if (term.kind !== 'exact' || !term.value) throw new ApiError('BAD_REQUEST', `${term.key} takes an exact value (=)`);
   return term.value;
+}
+
+/** `label=<label id>`: artifacts carrying that label. */
+function labelId(term: QueryTerm): number {
+  const value = term.kind === 'exact' ? term.value.trim() : '';
+  const id = /^[1-9]\d{0,15}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(id)) throw new ApiError('BAD_REQUEST', `${term.key} takes a label id (=)`);
+  return id;
 }
 
 /** `[from~to]`, each side a date/time (ISO 8601 or `2024-01-02 03:04:05`) or empty; from <= to. */

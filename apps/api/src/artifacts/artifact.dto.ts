@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { AccessoryRecord, ArtifactRecord, ReferenceRecord, TagRecord } from '@wharf/artifacts';
+import type { Label } from '@wharf/labels';
 import { PageQuery } from '../management/pagination';
 
 /** Query strings carry text: "true"/"false" become booleans, anything else stays and fails @IsBoolean. */
@@ -14,7 +15,7 @@ export class ArtifactReadQuery {
   @IsBoolean()
   with_tag?: boolean;
 
-  /** labels come later: always an empty list */
+  /** fills `labels` (otherwise an empty list) */
   @IsOptional()
   @Transform(booleanText)
   @IsBoolean()
@@ -38,7 +39,7 @@ export class ArtifactReadQuery {
   @IsBoolean()
   with_signature?: boolean;
 
-  /** accepted for Harbor clients; tags are never immutable yet */
+  /** accepted for Harbor clients; tags always carry `immutable` */
   @IsOptional()
   @Transform(booleanText)
   @IsBoolean()
@@ -47,7 +48,7 @@ export class ArtifactReadQuery {
 
 /**
  * GET .../artifacts: `q` takes tags (= exact, =~ substring, `tags=*` tagged, `tags=nil` untagged), type,
- * digest, media_type, push_time and pull_time (`[from~to]`, either side may be empty). As Harbor, an
+ * digest, media_type, push_time and pull_time (`[from~to]`, either side may be empty), label (`label=<label id>`). As Harbor, an
  * untagged manifest an index names is not listed on its own.
  */
 export class ArtifactListQuery extends PageQuery {
@@ -151,17 +152,18 @@ export interface ArtifactResponse {
   references: ReferenceResponse[];
   tags?: TagResponse[];
   accessories?: AccessoryResponse[];
-  labels: unknown[];
+  /** Harbor's Label, as the labels API answers; empty unless with_label=true */
+  labels: Label[];
 }
 
-export const toTagResponse = (tag: TagRecord, signed: boolean): TagResponse => ({
+export const toTagResponse = (tag: TagRecord, signed: boolean, immutable = false): TagResponse => ({
   id: tag.id,
   repository_id: tag.repository_id,
   artifact_id: tag.artifact_id,
   name: tag.name,
   push_time: tag.push_time,
   pull_time: tag.pull_time,
-  immutable: false,
+  immutable,
   signed,
 });
 
@@ -178,10 +180,13 @@ export const toAccessoryResponse = (a: AccessoryRecord): AccessoryResponse => ({
 
 export interface ArtifactParts {
   tags?: TagRecord[];
+  /** tag name -> the rule making it immutable */
+  immutableTags?: ReadonlyMap<string, number>;
   signed: boolean;
   references: ReferenceRecord[];
   accessories?: AccessoryRecord[];
   extraAttrs?: Record<string, unknown>;
+  labels?: Label[];
 }
 
 export function toArtifactResponse(a: ArtifactRecord, parts: ArtifactParts): ArtifactResponse {
@@ -202,8 +207,8 @@ export function toArtifactResponse(a: ArtifactRecord, parts: ArtifactParts): Art
     extra_attrs: parts.extraAttrs ?? {},
     annotations: a.annotations ?? {},
     references: parts.references.map(toReferenceResponse),
-    ...(parts.tags ? { tags: parts.tags.map((t) => toTagResponse(t, parts.signed)) } : {}),
+    ...(parts.tags ? { tags: parts.tags.map((t) => toTagResponse(t, parts.signed, parts.immutableTags?.has(t.name) ?? false)) } : {}),
     ...(parts.accessories ? { accessories: parts.accessories.map(toAccessoryResponse) } : {}),
-    labels: [],
+    labels: parts.labels ?? [],
   };
 }

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '@wharf/artifacts';
+import { ImmutabilityModule } from '@wharf/immutability';
+import { LabelsModule } from '@wharf/labels';
 import { ManagementModule } from '../management/management.module';
 import { ArtifactManagementService } from './artifact-management.service';
 import { ArtifactsController } from './artifacts.controller';
 
 /** Management API /projects/{p}/repositories/{r}/artifacts: artifacts, copies, tags. */
 @Module({
-  imports: [ManagementModule, ArtifactsModule],
+  imports: [ManagementModule, ArtifactsModule, LabelsModule, ImmutabilityModule],
   controllers: [ArtifactsController],
   providers: [ArtifactManagementService],
 })

@@ -70,7 +70,7 @@ export class ArtifactsController {
     return found.body;
   }
 
-  /** Tags go with it, and so do its accessories (signatures, SBOMs); an index child still referenced: 412. */
+  /** Tags go with it, and so do its accessories (signatures, SBOMs); an index child still referenced or an immutable tag: 412. */
   @Delete(':reference')
   @HttpCode(200)
   async delete(@CurrentActor() actor: Actor, @Param('project_name') project: string, @Param('repository_name') repository: string, @Param('reference') reference: string): Promise<void> {

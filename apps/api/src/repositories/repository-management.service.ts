@@ -48,7 +48,7 @@ export class RepositoryManagementService {
   async delete(actor: Actor, projectName: string, repository: string): Promise<void> {
     const { project } = await this.authorizer.require(actor.principal, projectName, 'repository:delete', true);
     const name = fullRepositoryName(project.name, repository);
-    await this.repositories.delete(project.project_id, name);
+    await this.repositories.delete(project.project_id, name, principalName(actor.principal));
     this.record(actor, project.project_id, 'delete', name);
   }
 
