@@ -10,9 +10,10 @@ import { Client } from 'pg';
 import { ArtifactType1764700000000 } from '../../libs/db/src/migrations/1764700000000-artifact-type';
 import { RegistryClient, sha256, type Descriptor } from '../support/registry-client';
 import { tarGzOf } from '../support/tar-writer';
-import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
+import { basicAuth, type Credentials } from '../support/test-credentials';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createTestEnvironment, s3Available, startApi, type RunningApi, type StorageKind, type TestEnvironment } from '../support/wharf-app';
+import { callApi, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -22,11 +23,6 @@ const COSIGN = 'application/vnd.dev.cosign.artifact.sig.v1+json';
 const kinds: StorageKind[] = s3Available() ? ['filesystem', 's3'] : ['filesystem'];
 if (!s3Available()) console.warn('S3 artifact API tests SKIPPED: no test RadosGW');
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  json: any;
-}
 
 /**
  * Harbor's repositories and artifacts API over real pushes: a multi-arch index, a Helm chart, a
@@ -42,15 +38,7 @@ describe.each(kinds)('management API: repositories and artifacts (%s storage)', 
   let audited: jest.SpyInstance<void, [AuditEntry]>;
   const users: Record<string, Credentials> = {};
 
-  async function call(method: string, path: string, options: { auth?: Credentials | null; body?: unknown } = {}): Promise<Answer> {
-    const auth = options.auth === undefined ? TEST_ADMIN : options.auth;
-    const headers: Record<string, string> = {};
-    if (auth) headers.authorization = basicAuth(auth);
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${api.url}/api/v2.0${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : undefined };
-  }
+  const call = (method: string, path: string, options: ApiCallOptions = {}): Promise<Answer> => callApi(api.url, method, path, options);
 
   const message = (answer: Answer): string => answer.json?.errors?.[0]?.message ?? '';
   /** Harbor's double encoding of the repository name inside its project */

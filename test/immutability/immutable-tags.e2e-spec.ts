@@ -1,13 +1,9 @@
 import { UserService } from '@wharf/iam';
 import { RegistryClient, sha256 } from '../support/registry-client';
-import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
+import { TEST_ADMIN, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { callApi, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  json: any;
-}
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const rule = (tag: { decoration: string; pattern: string }, repository: { decoration: string; pattern: string } = { decoration: 'repoMatches', pattern: '**' }) => ({
@@ -25,15 +21,7 @@ describe('tag immutability: /projects/{p}/immutabletagrules and its enforcement 
   let registry: RegistryClient;
   const users: Record<string, Credentials> = {};
 
-  async function call(method: string, path: string, options: { auth?: Credentials | null; body?: unknown } = {}): Promise<Answer> {
-    const auth = options.auth === undefined ? TEST_ADMIN : options.auth;
-    const headers: Record<string, string> = {};
-    if (auth) headers.authorization = basicAuth(auth);
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${api.url}/api/v2.0${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : undefined };
-  }
+  const call = (method: string, path: string, options: ApiCallOptions = {}): Promise<Answer> => callApi(api.url, method, path, options);
 
   async function createRule(project: string, body: unknown, auth: Credentials = TEST_ADMIN): Promise<number> {
     const answer = await call('POST', `/projects/${project}/immutabletagrules`, { body, auth });

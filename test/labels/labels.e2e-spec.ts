@@ -1,14 +1,10 @@
 import { UserService } from '@wharf/iam';
 import { LabelService } from '@wharf/labels';
 import { RegistryClient } from '../support/registry-client';
-import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
+import { TEST_ADMIN, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { callApi, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  json: any;
-}
 
 const LABEL_FIELDS = ['color', 'creation_time', 'description', 'id', 'name', 'project_id', 'scope', 'update_time'];
 
@@ -20,15 +16,7 @@ describe('labels: /api/v2.0/labels and the labels of an artifact', () => {
   const projectIds: Record<string, number> = {};
   let digest: string;
 
-  async function call(method: string, path: string, options: { auth?: Credentials | null; body?: unknown } = {}): Promise<Answer> {
-    const auth = options.auth === undefined ? TEST_ADMIN : options.auth;
-    const headers: Record<string, string> = {};
-    if (auth) headers.authorization = basicAuth(auth);
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${api.url}/api/v2.0${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : undefined };
-  }
+  const call = (method: string, path: string, options: ApiCallOptions = {}): Promise<Answer> => callApi(api.url, method, path, options);
 
   async function createLabel(body: Record<string, unknown>, auth: Credentials = TEST_ADMIN): Promise<number> {
     const answer = await call('POST', '/labels', { body, auth });

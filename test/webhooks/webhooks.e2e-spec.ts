@@ -8,16 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { RegistryClient } from '../support/registry-client';
-import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
+import { TEST_ADMIN, type Credentials } from '../support/test-credentials';
 import { startWorker } from '../support/worker-context';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { callApi, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  json: any;
-  text: string;
-}
 
 interface Received {
   path: string;
@@ -95,21 +90,10 @@ describe('webhooks: /projects/{p}/webhook/policies and deliveries by the worker'
   const receiver = new Receiver();
   const users: Record<string, Credentials> = {};
 
-  async function call(method: string, path: string, options: { auth?: Credentials | null; body?: unknown } = {}): Promise<Answer> {
-    const auth = options.auth === undefined ? TEST_ADMIN : options.auth;
-    const headers: Record<string, string> = {};
-    if (auth) headers.authorization = basicAuth(auth);
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${api.url}/api/v2.0${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-    const text = await response.text();
-    expect(text).not.toContain('webhook-s3cret');
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, headers: response.headers, json, text };
+  async function call(method: string, path: string, options: ApiCallOptions = {}): Promise<Answer> {
+    const answer = await callApi(api.url, method, path, options);
+    expect(answer.text).not.toContain('webhook-s3cret');
+    return answer;
   }
 
   const policyBody = (name: string, path: string, eventTypes: string[], extra: Record<string, unknown> = {}) => ({

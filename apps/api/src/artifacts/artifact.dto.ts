@@ -1,3 +1,4 @@
+import { IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { AccessoryRecord, ArtifactRecord, ReferenceRecord, TagRecord } from '@wharf/artifacts';
@@ -51,37 +52,7 @@ export class ArtifactReadQuery {
  * digest, media_type, push_time and pull_time (`[from~to]`, either side may be empty), label (`label=<label id>`). As Harbor, an
  * untagged manifest an index names is not listed on its own.
  */
-export class ArtifactListQuery extends PageQuery {
-  @IsOptional()
-  @Transform(booleanText)
-  @IsBoolean()
-  with_tag?: boolean;
-
-  @IsOptional()
-  @Transform(booleanText)
-  @IsBoolean()
-  with_label?: boolean;
-
-  @IsOptional()
-  @Transform(booleanText)
-  @IsBoolean()
-  with_accessory?: boolean;
-
-  @IsOptional()
-  @Transform(booleanText)
-  @IsBoolean()
-  with_scan_overview?: boolean;
-
-  @IsOptional()
-  @Transform(booleanText)
-  @IsBoolean()
-  with_signature?: boolean;
-
-  @IsOptional()
-  @Transform(booleanText)
-  @IsBoolean()
-  with_immutable_status?: boolean;
-}
+export class ArtifactListQuery extends IntersectionType(PageQuery, ArtifactReadQuery) {}
 
 /** POST .../artifacts?from=<project>/<repository>@<digest> (or `:<tag>`). */
 export class CopyArtifactQuery {
