@@ -1,3 +1,4 @@
+import { PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../management/pagination';
@@ -37,38 +38,7 @@ export class CreateLabelRequest {
 }
 
 /** PUT /labels/{id}: name, description, color; scope and project stay as they are. */
-export class UpdateLabelRequest {
-  @IsOptional()
-  @IsString()
-  @Length(1, 128)
-  name?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  description?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(16)
-  color?: string;
-
-  @IsOptional()
-  @IsIn(['g', 'p'])
-  scope?: 'g' | 'p';
-
-  @IsOptional()
-  @IsInt()
-  project_id?: number;
-
-  @IsOptional()
-  @IsInt()
-  id?: number;
-
-  @IsOptional()
-  @IsBoolean()
-  deleted?: boolean;
-}
+export class UpdateLabelRequest extends PartialType(CreateLabelRequest) {}
 
 /** GET /labels: `scope` g or p (p needs `project_id`), `name` a substring of the label name. */
 export class LabelListQuery extends PageQuery {
