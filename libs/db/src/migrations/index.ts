@@ -7,6 +7,7 @@ import { ImmutableTagRules1764800000000 } from './1764800000000-immutable-tag-ru
 import { Labels1764810000000 } from './1764810000000-labels';
 import { EventOutbox1764820000000 } from './1764820000000-event-outbox';
 import { WebhookPolicies1764830000000 } from './1764830000000-webhook-policies';
+import { Registries1764900000000 } from './1764900000000-registries';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   Labels1764810000000,
   EventOutbox1764820000000,
   WebhookPolicies1764830000000,
+  Registries1764900000000,
 ];

@@ -1,0 +1,2 @@
+export * from './registry-endpoint';
+export * from './upstream/upstream-registry';
