@@ -1,2 +1,3 @@
 export * from './registry-endpoint';
 export * from './upstream/upstream-registry';
+export * from './upstream/create-upstream-registry';
