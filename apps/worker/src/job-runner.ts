@@ -8,8 +8,11 @@ import { GcScheduleProcessor } from './gc-schedule.processor';
 import { UploadPurgeProcessor } from './upload-purge.processor';
 import { EVENT_RELAY_INTERVAL_MS, EventRelayProcessor } from './event-relay.processor';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
+import { ProxyCacheRetentionProcessor } from './proxy-cache-retention.processor';
 
 const WATCHDOG_INTERVAL_MS = 60_000;
+// daily at 03:30 UTC (seconds first)
+const PROXY_CACHE_RETENTION_CRON = '0 30 3 * * *';
 
 /** Slots per queue in one worker; 2 where not said otherwise. */
 const CONCURRENCY: Partial<Record<QueueName, number>> = {
@@ -42,9 +45,11 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     gcSchedule: GcScheduleProcessor,
     eventRelay: EventRelayProcessor,
     webhookDelivery: WebhookDeliveryProcessor,
+    proxyCacheRetention: ProxyCacheRetentionProcessor,
   ) {
     this.handlers = collectHandlers([
       uploadPurge.handlers(), watchdog.handlers(), garbageCollection.handlers(), gcSchedule.handlers(), eventRelay.handlers(), webhookDelivery.handlers(),
+      proxyCacheRetention.handlers(),
     ]);
   }
 
@@ -63,6 +68,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     );
     await this.queues.schedule('execution-watchdog', { every: WATCHDOG_INTERVAL_MS }, JobName.ExecutionWatchdog, {});
     await this.queues.schedule('relay-events', { every: EVENT_RELAY_INTERVAL_MS }, JobName.RelayEvents, {});
+    await this.queues.schedule('expire-proxy-cache', { pattern: PROXY_CACHE_RETENTION_CRON, tz: 'UTC' }, JobName.ExpireProxyCache, {});
     // the schedule table is the truth: restore what a flushed Redis lost, drop what was deleted
     await this.schedules.syncAll();
     // and once now, so a restart after downtime does not wait a whole interval

@@ -9,11 +9,12 @@ import { ManifestService } from './manifest.service';
 import { PullTimeRecorder } from './pull-time-recorder';
 import { RegistryListingService } from './registry-listing.service';
 import { RepositoryService } from './repository.service';
+import { UpstreamManifestStore } from './upstream-manifest-store';
 
 /** Owns repositories, artifacts, tags and their references. */
 @Module({
   imports: [RegistryCoreModule, ImmutabilityModule, EventsModule],
-  providers: [ManifestService, ManifestCache, RegistryListingService, PullTimeRecorder, RepositoryService, ArtifactCatalogService, ArtifactAdditionsService],
-  exports: [ManifestService, RegistryListingService, RepositoryService, ArtifactCatalogService, ArtifactAdditionsService],
+  providers: [ManifestService, ManifestCache, RegistryListingService, PullTimeRecorder, RepositoryService, ArtifactCatalogService, ArtifactAdditionsService, UpstreamManifestStore],
+  exports: [ManifestService, RegistryListingService, RepositoryService, ArtifactCatalogService, ArtifactAdditionsService, UpstreamManifestStore],
 })
 export class ArtifactsModule {}

@@ -5,3 +5,4 @@ export * from './artifact-catalog.service';
 export * from './artifact-type';
 export * from './repository.service';
 export * from './artifact-additions.service';
+export * from './upstream-manifest-store';

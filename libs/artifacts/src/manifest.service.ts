@@ -14,8 +14,8 @@ import {
   type ParsedManifest,
   type RepositoryName,
 } from '@wharf/registry-core';
-import { detectArtifactType } from './artifact-type';
 import { removeArtifact } from './artifact-removal';
+import { linkChildren, upsertArtifact, upsertRepository } from './artifact-rows';
 import { ManifestCache } from './manifest-cache';
 import { PullTimeRecorder } from './pull-time-recorder';
 
@@ -146,9 +146,9 @@ export class ManifestService {
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [projectId]);
       await this.requireBlobs(tx, repo.project, parsed, digest);
       await this.blobs.linkToProject(projectId, manifestBlob, tx);
-      const repositoryId = await this.upsertRepository(tx, projectId, repo.name);
-      const artifactId = await this.upsertArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
-      await this.linkChildren(tx, repositoryId, artifactId, parsed);
+      const repositoryId = await upsertRepository(tx, projectId, repo.name);
+      const artifactId = await upsertArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
+      await linkChildren(tx, repositoryId, artifactId, parsed, 'all');
       const blobDigests = [digest, ...parsed.blobs.map((b) => b.digest)];
       await tx.query(
         `INSERT INTO artifact_blob (digest_af, digest_blob) SELECT $1, unnest($2::varchar[]) ON CONFLICT DO NOTHING`,
@@ -282,58 +282,6 @@ export class ManifestService {
       }
     }
   }
-
-  private async upsertRepository(tx: SqlExecutor, projectId: number, name: string): Promise<number> {
-    const rows = await tx.query<{ id: number }>(
-      `INSERT INTO repository (project_id, name) VALUES ($1, $2)
-       ON CONFLICT (name) DO UPDATE SET update_time = now() RETURNING repository_id AS id`,
-      [projectId, name],
-    );
-    return rows[0].id;
-  }
-
-  private async upsertArtifact(
-    tx: SqlExecutor, projectId: number, repositoryId: number, repositoryName: string, digest: string, parsed: ParsedManifest, body: Buffer,
-  ): Promise<string> {
-    const rows = await tx.query<{ id: string }>(
-      `INSERT INTO artifact (project_id, repository_id, repository_name, digest, media_type, artifact_type, config_media_type,
-                             subject_digest, size, manifest, annotations, type)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT (repository_id, digest) DO UPDATE SET push_time = now()
-       RETURNING id`,
-      [
-        projectId, repositoryId, repositoryName, digest, parsed.mediaType, parsed.artifactType ?? null, parsed.config?.mediaType ?? null,
-        parsed.subject?.digest ?? null, body.length, body, parsed.annotations ? JSON.stringify(parsed.annotations) : null, typeOf(parsed),
-      ],
-    );
-    return rows[0].id;
-  }
-
-  private async linkChildren(tx: SqlExecutor, repositoryId: number, parentId: string, parsed: ParsedManifest): Promise<void> {
-    if (parsed.manifests.length === 0) return;
-    const digests = [...new Set(parsed.manifests.map((m) => m.digest))];
-    // FOR SHARE: a concurrent delete of a child waits for this push, then sees the reference
-    const children = await tx.query<{ id: string; digest: string }>(
-      `SELECT id, digest FROM artifact WHERE repository_id = $1 AND digest = ANY($2) FOR SHARE`,
-      [repositoryId, digests],
-    );
-    const ids = new Map(children.map((c) => [c.digest, c.id]));
-    const missing = digests.find((d) => !ids.has(d));
-    if (missing) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'manifest references a manifest unknown to this repository', { digest: missing });
-    for (const child of parsed.manifests) {
-      await tx.query(
-        `INSERT INTO artifact_reference (parent_id, child_id, child_digest, platform, annotations) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (parent_id, child_id) DO NOTHING`,
-        [parentId, ids.get(child.digest), child.digest, child.platform ? JSON.stringify(child.platform) : null, child.annotations ? JSON.stringify(child.annotations) : null],
-      );
-    }
-  }
-}
-
-/** Harbor's artifact type; the parser folds the config media type into artifactType, which detection tries next anyway. */
-function typeOf(parsed: ParsedManifest): string {
-  const explicit = parsed.kind === 'image' && parsed.artifactType === parsed.config?.mediaType ? undefined : parsed.artifactType;
-  return detectArtifactType({ kind: parsed.kind, artifactType: explicit, configMediaType: parsed.config?.mediaType, annotations: parsed.annotations });
 }
 
 const byDigestOrTag = (reference: string): string[] => (isDigest(reference) ? [] : [reference]);

@@ -92,6 +92,16 @@ export class AppConfig {
   @Min(0)
   GC_TIME_WINDOW_HOURS = 2;
 
+  /**
+   * proxy-cache projects: how long an upstream may take to answer (connect and headers), and the
+   * longest silence while a blob streams; past it the pull fails cleanly or the local copy is served
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  PROXY_UPSTREAM_TIMEOUT_SECONDS = 30;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
 

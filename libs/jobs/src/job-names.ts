@@ -24,6 +24,8 @@ export enum JobName {
   RelayEvents = 'relay-events',
   /** one POST of one event to one webhook target (a task), retried with backoff */
   WebhookDelivery = 'webhook-delivery',
+  /** daily: removes what proxy-cache projects cached and nobody pulled within their retention */
+  ExpireProxyCache = 'expire-proxy-cache',
 }
 
 export interface WebhookDeliveryPayload {
@@ -58,6 +60,7 @@ export interface JobPayloads {
   [JobName.ScheduledGarbageCollection]: GarbageCollectionOptions;
   [JobName.RelayEvents]: Record<string, never>;
   [JobName.WebhookDelivery]: WebhookDeliveryPayload;
+  [JobName.ExpireProxyCache]: Record<string, never>;
 }
 
 /** Which queue carries each job. */
@@ -68,6 +71,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.ScheduledGarbageCollection]: QueueName.Maintenance,
   [JobName.RelayEvents]: QueueName.Events,
   [JobName.WebhookDelivery]: QueueName.Webhook,
+  [JobName.ExpireProxyCache]: QueueName.Maintenance,
 };
 
 export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };

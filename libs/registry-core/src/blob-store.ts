@@ -102,6 +102,41 @@ export class BlobStore {
   }
 
   /**
+   * Stores a blob a proxy-cache project fetched from its upstream. `verified` carries the
+   * upstream's bytes through a VerifyingStream (it errors, and the write is discarded, when they
+   * do not hash to `digest`); the blob becomes visible only once all of it is stored and recorded.
+   */
+  async putFromUpstream(projectId: number, digestValue: string, verified: Readable, size: number): Promise<BlobInfo> {
+    const digest = parseDigest(digestValue);
+    await this.assertQuotaAllows(projectId, digest.digest, size);
+    const stored = (await this.touch([digest.digest])).get(digest.digest);
+    if (stored) {
+      await pipeline(verified, discard());
+    } else {
+      await this.waitWhileDeleting(digest.digest);
+      await this.driver.write(blobKey(digest), verified, size);
+    }
+    return collectedMeansRetry(this.register(projectId, digest, size, stored));
+  }
+
+  /**
+   * Links a blob stored for another project to this one (the proxy cache finds it already here),
+   * charging the quota; null when no usable copy exists.
+   */
+  async adopt(projectId: number, digestValue: string): Promise<BlobInfo | null> {
+    const digest = parseDigest(digestValue);
+    const id = (await this.touch([digest.digest])).get(digest.digest);
+    if (!id) return null;
+    try {
+      // the size is the row's own: `record` only updates an existing row
+      return await this.register(projectId, digest, 0, id);
+    } catch (error) {
+      if (error instanceof BlobCollectedError) return null;
+      throw error;
+    }
+  }
+
+  /**
    * Stores small content already in memory (a manifest) under its digest unless it is there;
    * the caller records the row (`record`, passing on what this returns) and links it
    * (`linkToProject`) in its own transaction.

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
+import { ProxyBlobs, ProxyProjects, type ProxiedBlob } from '@wharf/proxy-cache';
 import { BlobStore, OciError, parseDigest, type RepositoryName } from '@wharf/registry-core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { readRange } from './http-headers';
@@ -12,11 +13,22 @@ export class BlobsHttp {
   constructor(
     private readonly blobs: BlobStore,
     private readonly config: AppConfig,
+    private readonly proxies: ProxyProjects,
+    private readonly proxyBlobs: ProxyBlobs,
   ) {}
 
   async get(repository: RepositoryName, digest: string, request: FastifyRequest, reply: FastifyReply, withBody: boolean): Promise<void> {
     parseDigest(digest);
-    const blob = await this.blobs.findInProject(repository.project, digest);
+    let blob = await this.blobs.findInProject(repository.project, digest);
+    if (!blob) {
+      const proxy = await this.proxies.find(repository.project);
+      if (proxy) {
+        // a plain GET takes the bytes as they arrive; HEAD and Range wait until the blob is stored
+        const fetched = await this.proxyBlobs.fetch(proxy, repository, digest, withBody && request.headers.range === undefined);
+        if (fetched.kind === 'streaming') return this.sendStreaming(fetched, reply);
+        blob = fetched.blob;
+      }
+    }
     // a HEAD is how a pushing client decides not to upload a blob: touch it, so a running GC keeps
     // it for the manifest that follows (GETs are pulls and stay read-only)
     const present = blob && (withBody || (await this.blobs.touch([blob.digest])).size > 0);
@@ -41,6 +53,19 @@ export class BlobsHttp {
     if (!withBody) return void reply.send();
     const stream = await this.blobs.read(blob.digest, range);
     return void reply.send(stream);
+  }
+
+  private sendStreaming(fetched: Extract<ProxiedBlob, { kind: 'streaming' }>, reply: FastifyReply): void {
+    void reply
+      .status(200)
+      .headers({
+        'docker-content-digest': fetched.digest,
+        'accept-ranges': 'bytes',
+        etag: `"${fetched.digest}"`,
+        'content-type': 'application/octet-stream',
+        'content-length': String(fetched.size),
+      })
+      .send(fetched.stream);
   }
 
   async delete(repository: RepositoryName, digest: string, reply: FastifyReply): Promise<void> {

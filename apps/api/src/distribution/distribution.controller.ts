@@ -3,10 +3,11 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { OciError } from '@wharf/registry-core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BlobsHttp } from './blobs.http';
-import { distributionRoute } from './distribution-route';
+import { distributionRoute, type DistributionRoute } from './distribution-route';
 import { ListingsHttp } from './listings.http';
 import { ManifestsHttp } from './manifests.http';
 import { OciExceptionFilter } from './oci-exception.filter';
+import { ProjectGate } from './project-gate';
 import { QuotaEventInterceptor } from './quota-event.interceptor';
 import { RegistryAccessGuard } from './registry-access.guard';
 import { UploadsHttp } from './uploads.http';
@@ -26,6 +27,7 @@ export class DistributionController {
     private readonly blobs: BlobsHttp,
     private readonly uploads: UploadsHttp,
     private readonly listings: ListingsHttp,
+    private readonly projects: ProjectGate,
   ) {}
 
   @Get()
@@ -50,21 +52,21 @@ export class DistributionController {
 
   @Post('*')
   async post(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const route = distributionRoute(request);
+    const route = await this.writableRoute(request);
     if (route.kind === 'uploads') return this.uploads.start(route.repository, request, reply);
     throw unsupported(request);
   }
 
   @Patch('*')
   async patch(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const route = distributionRoute(request);
+    const route = await this.writableRoute(request);
     if (route.kind === 'upload') return this.uploads.patch(route.repository, route.uploadId, request, reply);
     throw unsupported(request);
   }
 
   @Put('*')
   async put(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const route = distributionRoute(request);
+    const route = await this.writableRoute(request);
     if (route.kind === 'upload') return this.uploads.finish(route.repository, route.uploadId, request, reply);
     if (route.kind === 'manifest') return this.manifests.put(route.repository, route.reference, request, reply);
     throw unsupported(request);
@@ -72,11 +74,18 @@ export class DistributionController {
 
   @Delete('*')
   async delete(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const route = distributionRoute(request);
+    const route = await this.writableRoute(request);
     if (route.kind === 'upload') return this.uploads.cancel(route.repository, route.uploadId, reply);
     if (route.kind === 'manifest') return this.manifests.delete(route.repository, route.reference, request, reply);
     if (route.kind === 'blob') return this.blobs.delete(route.repository, route.digest, reply);
     throw unsupported(request);
+  }
+
+  /** The route of a push or delete, refused (403) when it is into a proxy-cache project. */
+  private async writableRoute(request: FastifyRequest): Promise<DistributionRoute> {
+    const route = distributionRoute(request);
+    if ('repository' in route) await this.projects.refuseWritesToProxy(route.repository);
+    return route;
   }
 
   private async read(request: FastifyRequest, reply: FastifyReply, withBody: boolean): Promise<void> {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '@wharf/artifacts';
 import { EventsModule } from '@wharf/events';
 import { ProjectsModule } from '@wharf/projects';
+import { ProxyCacheModule } from '@wharf/proxy-cache';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { BlobsHttp } from './blobs.http';
 import { DistributionController } from './distribution.controller';
@@ -13,7 +14,7 @@ import { UploadsHttp } from './uploads.http';
 
 /** /v2: the OCI distribution endpoint. */
 @Module({
-  imports: [RegistryCoreModule, ArtifactsModule, ProjectsModule, EventsModule],
+  imports: [RegistryCoreModule, ArtifactsModule, ProjectsModule, EventsModule, ProxyCacheModule],
   controllers: [DistributionController],
   providers: [ManifestsHttp, BlobsHttp, UploadsHttp, ListingsHttp, ProjectGate, QuotaEventInterceptor],
 })

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RegistryListingService } from '@wharf/artifacts';
 import { ANONYMOUS } from '@wharf/iam';
 import { ProjectService } from '@wharf/projects';
+import { ProxyProjects, ProxyTags } from '@wharf/proxy-cache';
 import { MediaType, parseDigest, type RepositoryName } from '@wharf/registry-core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pageSize, queryParams } from './http-headers';
@@ -13,12 +14,15 @@ export class ListingsHttp {
   constructor(
     private readonly listings: RegistryListingService,
     private readonly projects: ProjectService,
+    private readonly proxies: ProxyProjects,
+    private readonly proxyTags: ProxyTags,
   ) {}
 
   async tags(repository: RepositoryName, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { n, last } = queryParams(request);
     const size = pageSize(n);
-    const page = await this.listings.tags(repository.name, size, last);
+    const proxy = await this.proxies.find(repository.project);
+    const page = proxy ? await this.proxyTags.list(proxy, repository, size, last) : await this.listings.tags(repository.name, size, last);
     if (page.next) reply.header('link', nextLink(`/v2/${repository.name}/tags/list`, size, page.next));
     void reply.header('content-type', 'application/json').send(json({ name: repository.name, tags: page.items }));
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ManifestService } from '@wharf/artifacts';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
+import { ProxyManifests, ProxyProjects } from '@wharf/proxy-cache';
 import { isDigest, MAX_MANIFEST_BYTES, OciError, type RepositoryName } from '@wharf/registry-core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProjectGate } from './project-gate';
@@ -16,10 +17,16 @@ export class ManifestsHttp {
     private readonly manifests: ManifestService,
     private readonly projects: ProjectGate,
     private readonly audit: AuditLogService,
+    private readonly proxies: ProxyProjects,
+    private readonly proxyManifests: ProxyManifests,
   ) {}
 
   async get(repository: RepositoryName, reference: string, request: FastifyRequest, reply: FastifyReply, withBody: boolean): Promise<void> {
-    const manifest = await this.manifests.find(repository.name, reference, withBody, registryCaller(request).name);
+    const operator = registryCaller(request).name;
+    const proxy = await this.proxies.find(repository.project);
+    const manifest = proxy
+      ? await this.proxyManifests.find(proxy, repository, reference, withBody, operator)
+      : await this.manifests.find(repository.name, reference, withBody, operator);
     void reply
       .status(200)
       .headers({

@@ -1,0 +1,86 @@
+import type { SqlExecutor } from '@wharf/db';
+import { INDEX_MANIFEST_TYPES, OciError, parseManifest, type ParsedManifest } from '@wharf/registry-core';
+import { detectArtifactType } from './artifact-type';
+
+/**
+ * The rows a stored manifest becomes (repository, artifact, index -> child references), written
+ * inside the caller's transaction. Shared by client pushes and by the proxy cache, which stores
+ * what an upstream sent.
+ */
+
+export async function upsertRepository(tx: SqlExecutor, projectId: number, name: string): Promise<number> {
+  const rows = await tx.query<{ id: number }>(
+    `INSERT INTO repository (project_id, name) VALUES ($1, $2)
+     ON CONFLICT (name) DO UPDATE SET update_time = now() RETURNING repository_id AS id`,
+    [projectId, name],
+  );
+  return rows[0].id;
+}
+
+export async function upsertArtifact(
+  tx: SqlExecutor, projectId: number, repositoryId: number, repositoryName: string, digest: string, parsed: ParsedManifest, body: Buffer,
+): Promise<string> {
+  const rows = await tx.query<{ id: string }>(
+    `INSERT INTO artifact (project_id, repository_id, repository_name, digest, media_type, artifact_type, config_media_type,
+                           subject_digest, size, manifest, annotations, type)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     ON CONFLICT (repository_id, digest) DO UPDATE SET push_time = now()
+     RETURNING id`,
+    [
+      projectId, repositoryId, repositoryName, digest, parsed.mediaType, parsed.artifactType ?? null, parsed.config?.mediaType ?? null,
+      parsed.subject?.digest ?? null, body.length, body, parsed.annotations ? JSON.stringify(parsed.annotations) : null, typeOf(parsed),
+    ],
+  );
+  return rows[0].id;
+}
+
+/**
+ * Index -> child rows. `all`: every child must already be in the repository (a client push
+ * pushes children first). `present`: links those that are; the proxy cache stores an index
+ * before its children, which `linkToParents` links when they arrive.
+ */
+export async function linkChildren(tx: SqlExecutor, repositoryId: number, parentId: string, parsed: ParsedManifest, require: 'all' | 'present'): Promise<void> {
+  if (parsed.manifests.length === 0) return;
+  const digests = [...new Set(parsed.manifests.map((m) => m.digest))];
+  // FOR SHARE: a concurrent delete of a child waits for this push, then sees the reference
+  const children = await tx.query<{ id: string; digest: string }>(
+    `SELECT id, digest FROM artifact WHERE repository_id = $1 AND digest = ANY($2) FOR SHARE`,
+    [repositoryId, digests],
+  );
+  const ids = new Map(children.map((c) => [c.digest, c.id]));
+  const missing = digests.find((d) => !ids.has(d));
+  if (missing && require === 'all') throw new OciError('MANIFEST_BLOB_UNKNOWN', 'manifest references a manifest unknown to this repository', { digest: missing });
+  for (const child of parsed.manifests) {
+    const childId = ids.get(child.digest);
+    if (childId === undefined) continue;
+    await tx.query(
+      `INSERT INTO artifact_reference (parent_id, child_id, child_digest, platform, annotations) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (parent_id, child_id) DO NOTHING`,
+      [parentId, childId, child.digest, child.platform ? JSON.stringify(child.platform) : null, child.annotations ? JSON.stringify(child.annotations) : null],
+    );
+  }
+}
+
+/** A child manifest that arrived after its index (proxy cache): linked to every index of the repository that names it. */
+export async function linkToParents(tx: SqlExecutor, repositoryId: number, childId: string, childDigest: string): Promise<void> {
+  const parents = await tx.query<{ id: string; media_type: string; manifest: Buffer }>(
+    `SELECT id, media_type, manifest FROM artifact
+      WHERE repository_id = $1 AND media_type = ANY($2::varchar[]) AND position(convert_to($3, 'UTF8') IN manifest) > 0`,
+    [repositoryId, INDEX_MANIFEST_TYPES, childDigest],
+  );
+  for (const parent of parents) {
+    const descriptor = parseManifest(parent.manifest, parent.media_type).manifests.find((m) => m.digest === childDigest);
+    if (!descriptor) continue;
+    await tx.query(
+      `INSERT INTO artifact_reference (parent_id, child_id, child_digest, platform, annotations) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (parent_id, child_id) DO NOTHING`,
+      [parent.id, childId, childDigest, descriptor.platform ? JSON.stringify(descriptor.platform) : null, descriptor.annotations ? JSON.stringify(descriptor.annotations) : null],
+    );
+  }
+}
+
+/** Harbor's artifact type; the parser folds the config media type into artifactType, which detection tries next anyway. */
+function typeOf(parsed: ParsedManifest): string {
+  const explicit = parsed.kind === 'image' && parsed.artifactType === parsed.config?.mediaType ? undefined : parsed.artifactType;
+  return detectArtifactType({ kind: parsed.kind, artifactType: explicit, configMediaType: parsed.config?.mediaType, annotations: parsed.annotations });
+}

@@ -1,0 +1,108 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { BlobStore, OciError, VerifyingStream, parseDigest, type BlobInfo, type RepositoryName } from '@wharf/registry-core';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
+import type { ProxyProject } from './proxy-project';
+import { ProxyUpstreams, upstreamFailure } from './proxy-upstreams';
+import { RateLimitedStream } from './rate-limited-stream';
+import { UpstreamCoordination, type HeldLock } from './upstream-coordination';
+
+/** A blob the proxy project now serves: from storage, or streaming in from the upstream right now. */
+export type ProxiedBlob = { kind: 'stored'; blob: BlobInfo } | { kind: 'streaming'; digest: string; size: number; stream: Readable };
+
+// a waiting pull gives up only this long after the fetch it waits for stopped making progress;
+// a fetch holder that dies is noticed sooner (its Redis lock stops being renewed)
+const WAIT_FOR_FETCH_MS = 60 * 60_000;
+
+/**
+ * Blob misses of a proxy-cache project. One upstream GET per blob across every api replica (a
+ * Redis lock per digest); its bytes go through a digest check to the client and to storage at
+ * the same time, and the blob becomes visible only when all of it is stored and verified.
+ * Concurrent misses wait for that fetch and are then served from storage. A blob another project
+ * already stores is linked, not fetched.
+ */
+@Injectable()
+export class ProxyBlobs {
+  private readonly logger = new Logger(ProxyBlobs.name);
+
+  constructor(
+    private readonly upstreams: ProxyUpstreams,
+    private readonly coordination: UpstreamCoordination,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  /**
+   * Makes the blob available to the project. `streamToCaller`: the caller (a plain GET) may take
+   * the bytes as they arrive; otherwise (HEAD, Range) this resolves once the blob is stored.
+   */
+  async fetch(project: ProxyProject, repository: RepositoryName, digest: string, streamToCaller: boolean): Promise<ProxiedBlob> {
+    parseDigest(digest);
+    for (;;) {
+      const adopted = await this.blobs.adopt(project.id, digest);
+      if (adopted) return { kind: 'stored', blob: adopted };
+      const lock = await this.coordination.lock(`blob:${digest}`);
+      if (lock) return this.transfer(project, repository, digest, streamToCaller, lock);
+      if (!(await this.coordination.waitForRelease(`blob:${digest}`, WAIT_FOR_FETCH_MS))) {
+        throw new OciError('UNAVAILABLE', 'the blob is still being fetched from the upstream registry; retry shortly', { digest }, 503);
+      }
+      // the fetch we waited for ended: stored (adopt finds it) or failed (we become the fetcher)
+    }
+  }
+
+  private async transfer(project: ProxyProject, repository: RepositoryName, digest: string, streamToCaller: boolean, lock: HeldLock): Promise<ProxiedBlob> {
+    let call: Awaited<ReturnType<ProxyUpstreams['open']>> | undefined;
+    let upstreamBlob: Awaited<ReturnType<NonNullable<typeof call>['upstream']['getBlob']>>;
+    try {
+      call = await this.upstreams.open(project, repository);
+      upstreamBlob = await call.upstream.getBlob(call.name, digest);
+    } catch (error) {
+      await call?.release();
+      await lock.release();
+      throw upstreamFailure(project, error);
+    }
+    const release = async () => {
+      await call?.release();
+      await lock.release();
+    };
+    if (!upstreamBlob) {
+      await release();
+      throw new OciError('BLOB_UNKNOWN', 'blob unknown to registry and its upstream', { digest });
+    }
+
+    const verifier = new VerifyingStream({ algorithm: parseDigest(digest).algorithm, expectedDigest: digest, expectedSize: upstreamBlob.size });
+    const throttle = project.speedLimitKb > 0 ? [new RateLimitedStream(project.speedLimitKb * 1024)] : [];
+    pipeline([upstreamBlob.stream, ...throttle, verifier], () => undefined);
+    // two consumers of the verified bytes; pipe() paces the upstream by the slower of them, and a
+    // client that goes away is unpiped while storage goes on, so the next pull finds the blob
+    const toStorage = new PassThrough();
+    const toCaller = streamToCaller ? new PassThrough() : undefined;
+    verifier.pipe(toStorage);
+    if (toCaller) verifier.pipe(toCaller);
+    verifier.on('error', (error) => {
+      toStorage.destroy(error);
+      toCaller?.destroy(error);
+    });
+
+    const stored = this.blobs
+      .putFromUpstream(project.id, digest, toStorage, upstreamBlob.size)
+      .catch((error: unknown) => {
+        verifier.destroy(error as Error);
+        throw unusableBlob(project, digest, error);
+      })
+      .finally(release);
+    if (!toCaller) return { kind: 'stored', blob: await stored };
+    stored.catch((error: Error) => {
+      this.logger.warn(`proxy project ${project.name}: caching ${digest} from the upstream failed: ${error.message}`);
+      toCaller.destroy(error);
+    });
+    return { kind: 'streaming', digest, size: upstreamBlob.size, stream: toCaller };
+  }
+}
+
+/** The upstream's bytes were not the blob (wrong digest or length) or stopped coming: nothing was stored. */
+function unusableBlob(project: ProxyProject, digest: string, error: unknown): unknown {
+  if (error instanceof OciError && (error.code === 'DIGEST_INVALID' || error.code === 'SIZE_INVALID')) {
+    return new OciError('UNAVAILABLE', `the upstream registry of proxy project ${project.name} sent a broken blob (${error.message}); nothing was cached`, { digest }, 502);
+  }
+  if (error instanceof OciError) return error;
+  return new OciError('UNAVAILABLE', `fetching ${digest} from the upstream registry of proxy project ${project.name} failed: ${(error as Error).message}`, { digest }, 502);
+}

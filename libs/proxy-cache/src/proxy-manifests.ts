@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { ManifestService, UpstreamManifestStore, type StoredManifest } from '@wharf/artifacts';
+import { AppConfig } from '@wharf/config';
+import { OciError, isDigest, type RepositoryName } from '@wharf/registry-core';
+import type { ProxyProject } from './proxy-project';
+import { ProxyUpstreams, localCopyMaySubstitute, reviveUpstreamError, upstreamFailure } from './proxy-upstreams';
+import { UpstreamCoordination } from './upstream-coordination';
+
+/**
+ * Manifests of a proxy-cache project (ARCHITECTURE.md, "Proxy cache"). By tag: one upstream
+ * HEAD, shared by concurrent requests on every replica; the local copy is served when the
+ * digest matches, fetched (GET) and stored when it changed, served as it is when the upstream
+ * fails. By digest: local when present, else fetched. Once the local state is right, the
+ * manifest is served like any other (cache, pull time, pull event).
+ */
+@Injectable()
+export class ProxyManifests {
+  constructor(
+    private readonly upstreams: ProxyUpstreams,
+    private readonly coordination: UpstreamCoordination,
+    private readonly store: UpstreamManifestStore,
+    private readonly manifests: ManifestService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async find(project: ProxyProject, repository: RepositoryName, reference: string, isPull: boolean, operator: string): Promise<StoredManifest> {
+    return isDigest(reference) ? this.byDigest(project, repository, reference, isPull, operator) : this.byTag(project, repository, reference, isPull, operator);
+  }
+
+  private async byDigest(project: ProxyProject, repository: RepositoryName, digest: string, isPull: boolean, operator: string): Promise<StoredManifest> {
+    const local = await this.local(repository, digest, isPull, operator);
+    if (local) return local;
+    const found = await this.fetchOnce(project, repository, digest, null).catch((error: unknown) => {
+      throw upstreamFailure(project, error);
+    });
+    if (!found) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry or its upstream', { name: repository.name, reference: digest });
+    return this.manifests.find(repository.name, digest, isPull, operator);
+  }
+
+  private async byTag(project: ProxyProject, repository: RepositoryName, tag: string, isPull: boolean, operator: string): Promise<StoredManifest> {
+    const local = await this.local(repository, tag, false, operator);
+    const serveLocal = () => this.manifests.find(repository.name, tag, isPull, operator);
+    const freshKey = `fresh:${repository.name}:${tag}`;
+    if (local && project.freshnessSeconds > 0 && (await this.coordination.marked(freshKey)) === local.digest) return serveLocal();
+
+    let upstreamDigest: string | null;
+    try {
+      upstreamDigest = await this.coordination.shared(`head:${project.registryId}:${repository.name}:${tag}`, this.waitMs(), async () => {
+        const head = await this.upstreams.with(project, repository, (call) => call.upstream.headManifest(call.name, tag));
+        return head?.digest ?? null;
+      }, reviveUpstreamError);
+    } catch (error) {
+      if (local && substitutable(error)) return serveLocal();
+      throw upstreamFailure(project, error);
+    }
+    if (upstreamDigest === null) {
+      if (local && project.keepOnUpstream404) return serveLocal();
+      throw new OciError('MANIFEST_UNKNOWN', `the upstream registry no longer has ${tag}`, { name: repository.name, reference: tag });
+    }
+    if (upstreamDigest !== local?.digest) {
+      try {
+        // content cached earlier under another tag needs no transfer: only the tag moves
+        const moved = await this.store.moveTag(repository.name, tag, upstreamDigest);
+        const fetched = moved || (await this.fetchOnce(project, repository, upstreamDigest, tag));
+        if (!fetched) throw new OciError('MANIFEST_UNKNOWN', `the upstream registry no longer has ${tag}`, { name: repository.name, reference: tag });
+      } catch (error) {
+        if (local && substitutable(error)) return serveLocal();
+        throw upstreamFailure(project, error);
+      }
+    }
+    if (project.freshnessSeconds > 0) await this.coordination.mark(freshKey, upstreamDigest, project.freshnessSeconds);
+    return serveLocal();
+  }
+
+  /** GET from the upstream and store, once for every concurrent request (any replica); false on 404. */
+  private async fetchOnce(project: ProxyProject, repository: RepositoryName, digest: string, tag: string | null): Promise<boolean> {
+    return this.coordination.shared(`manifest:${project.registryId}:${repository.name}@${digest}#${tag ?? ''}`, this.waitMs(), async () => {
+      const manifest = await this.upstreams.with(project, repository, (call) => call.upstream.getManifest(call.name, digest));
+      if (!manifest) return false;
+      try {
+        await this.store.store(repository, project.id, tag, manifest.body, manifest.mediaType, digest);
+      } catch (error) {
+        // a malformed manifest or one that is not what was asked for: refused, nothing stored
+        if (error instanceof OciError && (error.code === 'MANIFEST_INVALID' || error.code === 'DIGEST_INVALID')) {
+          throw new OciError('UNAVAILABLE', `the upstream registry sent an unusable manifest: ${error.message}`, { digest }, 502);
+        }
+        throw error;
+      }
+      return true;
+    }, reviveUpstreamError);
+  }
+
+  private async local(repository: RepositoryName, reference: string, isPull: boolean, operator: string): Promise<StoredManifest | null> {
+    try {
+      return await this.manifests.find(repository.name, reference, isPull, operator);
+    } catch (error) {
+      if (error instanceof OciError && error.code === 'MANIFEST_UNKNOWN') return null;
+      throw error;
+    }
+  }
+
+  private waitMs(): number {
+    return this.config.PROXY_UPSTREAM_TIMEOUT_SECONDS * 1000 + 5_000;
+  }
+}
+
+/** The upstream failed in a way the local copy covers (down, slow, 5xx, 429, refused, or our own connection limit). */
+function substitutable(error: unknown): boolean {
+  return localCopyMaySubstitute(error) || (error instanceof OciError && (error.code === 'TOOMANYREQUESTS' || error.status >= 500));
+}

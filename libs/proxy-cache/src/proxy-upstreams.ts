@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { OciError, type RepositoryName } from '@wharf/registry-core';
+import { RegistryService, UpstreamAuthError, UpstreamProtocolError, UpstreamUnavailableError, type UpstreamRegistry } from '@wharf/registries';
+import type { ProxyProject } from './proxy-project';
+import { UpstreamCoordination, type SharedFailure } from './upstream-coordination';
+
+/** One upstream request on behalf of a proxy project: the client, the name there, and the slot to give back. */
+export interface UpstreamCall {
+  upstream: UpstreamRegistry;
+  /** the repository's name on the upstream (`<project>/<path>` -> `<path>`, mapped by the endpoint type) */
+  name: string;
+  release(): Promise<void>;
+}
+
+/**
+ * Opens upstream requests for proxy projects: resolves the project's endpoint and counts the
+ * request against the project's max_upstream_conn (429 beyond it, across replicas).
+ */
+@Injectable()
+export class ProxyUpstreams {
+  constructor(
+    private readonly registries: RegistryService,
+    private readonly coordination: UpstreamCoordination,
+  ) {}
+
+  async open(project: ProxyProject, repository: RepositoryName): Promise<UpstreamCall> {
+    const upstream = await this.registries.upstream(project.registryId);
+    const release = await this.coordination.acquireSlot(`project:${project.id}`, project.maxUpstreamConnections);
+    if (!release) {
+      throw new OciError(
+        'TOOMANYREQUESTS',
+        `project ${project.name} already has ${project.maxUpstreamConnections} upstream requests open (max_upstream_conn); retry shortly`,
+        undefined,
+        429,
+        { 'retry-after': '1' },
+      );
+    }
+    return { upstream, name: upstream.upstreamName(pathInProject(repository)), release };
+  }
+
+  /** `work` with an upstream call that is released when it settles. */
+  async with<T>(project: ProxyProject, repository: RepositoryName, work: (call: UpstreamCall) => Promise<T>): Promise<T> {
+    const call = await this.open(project, repository);
+    try {
+      return await work(call);
+    } finally {
+      await call.release();
+    }
+  }
+}
+
+/** `<project>/<path>` -> `<path>`. */
+export function pathInProject(repository: RepositoryName): string {
+  return repository.name.slice(repository.project.length + 1);
+}
+
+/** The client's answer when the upstream failed and there is no local copy to serve. */
+export function upstreamFailure(project: ProxyProject, error: unknown): OciError {
+  if (error instanceof OciError) return error;
+  if (error instanceof UpstreamUnavailableError) {
+    return new OciError('UNAVAILABLE', `the upstream registry of proxy project ${project.name} is unavailable (${error.message}) and nothing is cached`, undefined, 503);
+  }
+  if (error instanceof UpstreamAuthError) {
+    return new OciError('UNAVAILABLE', `the upstream registry of proxy project ${project.name} refused the endpoint's credential`, undefined, 502);
+  }
+  if (error instanceof UpstreamProtocolError) {
+    return new OciError('UNAVAILABLE', `the upstream registry of proxy project ${project.name} answered badly: ${error.message}`, undefined, 502);
+  }
+  return error as OciError;
+}
+
+/** An upstream failure another replica saw, as the same kind of error (see UpstreamCoordination.shared). */
+export function reviveUpstreamError(failure: SharedFailure): Error {
+  switch (failure.name) {
+    case UpstreamUnavailableError.name:
+      return new UpstreamUnavailableError(failure.message, failure.status);
+    case UpstreamAuthError.name:
+      return new UpstreamAuthError(failure.message, failure.status);
+    case UpstreamProtocolError.name:
+      return new UpstreamProtocolError(failure.message, failure.status);
+    case OciError.name:
+      return new OciError(failure.status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE', failure.message, undefined, failure.status ?? 503);
+    default:
+      return new UpstreamUnavailableError(failure.message, failure.status);
+  }
+}
+
+/** Errors after which the local copy is served: the upstream is down, slow, overloaded or refusing us. */
+export function localCopyMaySubstitute(error: unknown): boolean {
+  return error instanceof UpstreamUnavailableError || error instanceof UpstreamAuthError || error instanceof UpstreamProtocolError;
+}
