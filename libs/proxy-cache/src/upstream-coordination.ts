@@ -63,26 +63,31 @@ export class UpstreamCoordination {
         if (await this.redis.set(lockKey, token, 'PX', timeoutMs + LOCK_TTL_MS, 'NX')) {
           try {
             const answer = await work();
-            await this.redis.set(answerKey, JSON.stringify({ answer }), 'PX', SHARED_ANSWER_TTL_MS);
+            await this.redis.set(answerKey, JSON.stringify({ token, answer }), 'PX', SHARED_ANSWER_TTL_MS);
             return answer;
           } catch (error) {
             const failure: SharedFailure = { name: (error as Error).name, message: (error as Error).message, status: (error as { status?: number }).status };
-            await this.redis.set(answerKey, JSON.stringify({ failure }), 'PX', SHARED_ANSWER_TTL_MS).catch(() => undefined);
+            await this.redis.set(answerKey, JSON.stringify({ token, failure }), 'PX', SHARED_ANSWER_TTL_MS).catch(() => undefined);
             throw error;
           } finally {
             await this.redis.eval(RELEASE_IF_OURS, 1, lockKey, token);
           }
         }
-        const stored = await this.redis.get(answerKey);
-        if (stored !== null) {
-          const outcome = JSON.parse(stored) as { answer?: T; failure?: SharedFailure };
-          if (outcome.failure) throw revive(outcome.failure);
-          return outcome.answer as T;
+        // only the answer of the holder we found counts: an older one may predate our request
+        const holder = await this.redis.get(lockKey);
+        if (holder === null) continue;
+        for (;;) {
+          const stored = await this.redis.get(answerKey);
+          const outcome = stored === null ? undefined : (JSON.parse(stored) as { token: string; answer?: T; failure?: SharedFailure });
+          if (outcome?.token === holder) {
+            if (outcome.failure) throw revive(outcome.failure);
+            return outcome.answer as T;
+          }
+          if (Date.now() > deadline) return work();
+          // the holder is gone without an answer for us: try to become the holder
+          if ((await this.redis.get(lockKey)) !== holder) break;
+          await sleep(POLL_MS);
         }
-        if (Date.now() > deadline) return work();
-        // the holder is gone without an answer: try to become the holder
-        if (!(await this.redis.exists(lockKey))) continue;
-        await sleep(POLL_MS);
       }
     });
   }
