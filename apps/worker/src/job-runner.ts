@@ -8,6 +8,7 @@ import { GcScheduleProcessor } from './gc-schedule.processor';
 import { UploadPurgeProcessor } from './upload-purge.processor';
 import { EVENT_RELAY_INTERVAL_MS, EventRelayProcessor } from './event-relay.processor';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
+import { RegistryHealthProcessor } from './registry-health.processor';
 
 const WATCHDOG_INTERVAL_MS = 60_000;
 
@@ -18,6 +19,8 @@ const CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QueueName.Events]: 1,
   // a target may hang until the delivery timeout; the others go on meanwhile
   [QueueName.Webhook]: 8,
+  // an unreachable upstream holds a slot for the whole ping timeout
+  [QueueName.RegistryHealth]: 4,
 };
 
 type Handler = (data: unknown, context: JobContext) => Promise<unknown>;
@@ -42,9 +45,11 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     gcSchedule: GcScheduleProcessor,
     eventRelay: EventRelayProcessor,
     webhookDelivery: WebhookDeliveryProcessor,
+    registryHealth: RegistryHealthProcessor,
   ) {
     this.handlers = collectHandlers([
       uploadPurge.handlers(), watchdog.handlers(), garbageCollection.handlers(), gcSchedule.handlers(), eventRelay.handlers(), webhookDelivery.handlers(),
+      registryHealth.handlers(),
     ]);
   }
 
@@ -63,6 +68,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     );
     await this.queues.schedule('execution-watchdog', { every: WATCHDOG_INTERVAL_MS }, JobName.ExecutionWatchdog, {});
     await this.queues.schedule('relay-events', { every: EVENT_RELAY_INTERVAL_MS }, JobName.RelayEvents, {});
+    await this.queues.schedule('registry-health-sweep', { every: this.config.REGISTRY_HEALTH_INTERVAL_SECONDS * 1000 }, JobName.RegistryHealthSweep, {});
     // the schedule table is the truth: restore what a flushed Redis lost, drop what was deleted
     await this.schedules.syncAll();
     // and once now, so a restart after downtime does not wait a whole interval

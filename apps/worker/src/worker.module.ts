@@ -9,6 +9,8 @@ import { LoggerModule } from 'nestjs-pino';
 import { GcModule } from '@wharf/gc';
 import { EventsModule } from '@wharf/events';
 import { WebhooksModule } from '@wharf/webhooks';
+import { RegistriesModule } from '@wharf/registries';
+import { RegistryHealthProcessor } from './registry-health.processor';
 import { EventRelayProcessor } from './event-relay.processor';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { ExecutionWatchdogProcessor } from './execution-watchdog.processor';
@@ -34,8 +36,9 @@ export class WorkerModule {
         GcModule,
         EventsModule,
         WebhooksModule,
+        RegistriesModule,
       ],
-      providers: [UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor, JobRunner],
+      providers: [UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor, RegistryHealthProcessor, JobRunner],
     };
   }
 }

@@ -10,6 +10,8 @@ export enum QueueName {
   Events = 'events',
   /** webhook deliveries: many slots, as a target may hang until its timeout */
   Webhook = 'webhook',
+  /** registry endpoint pings: each may wait its whole timeout on an unreachable upstream */
+  RegistryHealth = 'registry-health',
 }
 
 export enum JobName {
@@ -24,6 +26,10 @@ export enum JobName {
   RelayEvents = 'relay-events',
   /** one POST of one event to one webhook target (a task), retried with backoff */
   WebhookDelivery = 'webhook-delivery',
+  /** every REGISTRY_HEALTH_INTERVAL_SECONDS: queues one RegistryHealthCheck per endpoint, each at a random moment of the period */
+  RegistryHealthSweep = 'registry-health-sweep',
+  /** pings one registry endpoint and records its status */
+  RegistryHealthCheck = 'registry-health-check',
 }
 
 export interface WebhookDeliveryPayload {
@@ -58,6 +64,8 @@ export interface JobPayloads {
   [JobName.ScheduledGarbageCollection]: GarbageCollectionOptions;
   [JobName.RelayEvents]: Record<string, never>;
   [JobName.WebhookDelivery]: WebhookDeliveryPayload;
+  [JobName.RegistryHealthSweep]: Record<string, never>;
+  [JobName.RegistryHealthCheck]: { registryId: number };
 }
 
 /** Which queue carries each job. */
@@ -68,6 +76,8 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.ScheduledGarbageCollection]: QueueName.Maintenance,
   [JobName.RelayEvents]: QueueName.Events,
   [JobName.WebhookDelivery]: QueueName.Webhook,
+  [JobName.RegistryHealthSweep]: QueueName.Maintenance,
+  [JobName.RegistryHealthCheck]: QueueName.RegistryHealth,
 };
 
 export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };
