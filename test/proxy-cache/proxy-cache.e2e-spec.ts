@@ -6,6 +6,8 @@ import { callApi, errorCodeOf } from '../support/management-api';
 import { buildMultiArchLayout, rawManifestDigest, skopeo, toolAvailable } from '../support/oci-layout';
 import { RegistryClient, sha256 } from '../support/registry-client';
 import { TEST_ADMIN } from '../support/test-credentials';
+import { startWorker } from '../support/worker-context';
+import { JobName, JobQueues } from '@wharf/jobs';
 import { startUpstreamRegistry, type UpstreamRegistryProcess } from '../support/upstream-registry';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 import { connectDatabase, createProxyProject, eventually } from './proxy-support';
@@ -33,9 +35,7 @@ const BLOB_PATH = /\/blobs\/sha256:/;
   const inspectCreds = ['--tls-verify=false', '--creds', `${TEST_ADMIN.username}:${TEST_ADMIN.password}`];
 
   const upstreamRequests = async (filter: (r: { method: string; path: string }) => boolean = () => true) => {
-    // the registry writes its access log line after the response
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    return (await upstream.requests()).filter(filter);
+    return (await upstream.settledRequests()).filter(filter);
   };
 
   beforeAll(async () => {
@@ -105,18 +105,25 @@ const BLOB_PATH = /\/blobs\/sha256:/;
     expect(artifact.json.references.map((r: { platform: { architecture: string } }) => r.platform.architecture).sort()).toEqual(['amd64', 'arm64']);
   });
 
-  it('shares one upstream HEAD among concurrent pulls of a tag and one GET among concurrent misses of a blob', async () => {
-    const image = await pusher.pushImage('library/busy', 'v1', { layers: 1, layerSize: 2_000_000 });
-    await upstream.clearRequests();
-    const heads = await Promise.all(Array.from({ length: 20 }, () => wharf.fetch('/v2/hub/library/busy/manifests/v1', { method: 'HEAD' })));
-    expect(heads.every((r) => r.status === 200)).toBe(true);
-    const layer = image.layers[0].digest;
-    const pulls = await Promise.all(Array.from({ length: 20 }, () => wharf.fetch(`/v2/hub/library/busy/blobs/${layer}`)));
-    const bodies = await Promise.all(pulls.map(async (r) => ({ status: r.status, digest: sha256(Buffer.from(await r.arrayBuffer())) })));
-    expect(bodies.every((b) => b.status === 200 && b.digest === layer)).toBe(true);
-    const seen = await upstreamRequests();
-    expect(seen.filter((r) => r.method === 'HEAD' && MANIFEST_PATH.test(r.path))).toHaveLength(1);
-    expect(seen.filter((r) => r.method === 'GET' && r.path.endsWith(layer))).toHaveLength(1);
+  it('shares one upstream HEAD among concurrent pulls of a tag and one GET among concurrent misses of a blob, across api replicas', async () => {
+    // a second api (its own Nest application, sharing Postgres, Redis and storage) stands for another replica
+    const replica = await startApi(environment);
+    try {
+      const clients = [wharf, new RegistryClient(replica.url)];
+      const image = await pusher.pushImage('library/busy', 'v1', { layers: 1, layerSize: 2_000_000 });
+      await upstream.clearRequests();
+      const heads = await Promise.all(Array.from({ length: 20 }, (_, i) => clients[i % 2].fetch('/v2/hub/library/busy/manifests/v1', { method: 'HEAD' })));
+      expect(heads.map((r) => r.status)).toEqual(Array(20).fill(200));
+      const layer = image.layers[0].digest;
+      const pulls = await Promise.all(Array.from({ length: 20 }, (_, i) => clients[i % 2].fetch(`/v2/hub/library/busy/blobs/${layer}`)));
+      const bodies = await Promise.all(pulls.map(async (r) => ({ status: r.status, digest: sha256(Buffer.from(await r.arrayBuffer())) })));
+      expect(bodies).toEqual(Array(20).fill({ status: 200, digest: layer }));
+      const seen = await upstreamRequests();
+      expect(seen.filter((r) => r.method === 'HEAD' && MANIFEST_PATH.test(r.path))).toHaveLength(1);
+      expect(seen.filter((r) => r.method === 'GET' && r.path.endsWith(layer))).toHaveLength(1);
+    } finally {
+      await replica.close();
+    }
   });
 
   it('refuses pushes and deletes with 403 DENIED', async () => {
@@ -133,9 +140,9 @@ const BLOB_PATH = /\/blobs\/sha256:/;
     await pusher.pushImage('library/listed', 'b', { layers: 1 });
     await wharf.fetch('/v2/hub/library/listed/manifests/a', { method: 'HEAD' });
     const listed = await wharf.fetch('/v2/hub/library/listed/tags/list');
-    expect((await listed.json()).tags).toEqual(['a', 'b']);
+    expect(((await listed.json()) as { tags: string[] }).tags).toEqual(['a', 'b']);
     const page = await wharf.fetch('/v2/hub/library/listed/tags/list?n=1');
-    expect((await page.json()).tags).toEqual(['a']);
+    expect(((await page.json()) as { tags: string[] }).tags).toEqual(['a']);
     expect(page.headers.get('link')).toContain('last=a');
   });
 
@@ -152,12 +159,12 @@ const BLOB_PATH = /\/blobs\/sha256:/;
     const image = await pusher.pushImage('library/offline', 'v1', { layers: 2 });
     await skopeo(['copy', ...srcCreds, `docker://${api.url.replace('http://', '')}/hub/library/offline:v1`, `dir:${join(work, 'before')}`]);
     await pusher.pushImage('library/offline', 'uncached', { layers: 1 });
-    await upstream.stop();
+    await upstream.kill();
     try {
       await skopeo(['copy', ...srcCreds, `docker://${api.url.replace('http://', '')}/hub/library/offline:v1`, `dir:${join(work, 'offline')}`]);
       expect(await rawManifestDigest(`dir:${join(work, 'offline')}`)).toBe(image.digest);
       const tags = await wharf.fetch('/v2/hub/library/offline/tags/list');
-      expect((await tags.json()).tags).toEqual(['v1']);
+      expect(((await tags.json()) as { tags: string[] }).tags).toEqual(['v1']);
       const missing = await wharf.fetch('/v2/hub/library/offline/manifests/uncached');
       expect(missing.status).toBe(503);
       expect(await missing.text()).toMatch(/unavailable/);
@@ -201,5 +208,25 @@ const BLOB_PATH = /\/blobs\/sha256:/;
     const created = await callApi(api.url, 'POST', '/projects', { body: { project_name: 'notproxy', registry_id: 999999 } });
     expect(created.status).toBe(400);
     expect(errorCodeOf(created)).toBe('BAD_REQUEST');
+  });
+
+  it('removes cached artifacts nobody pulled within the retention (a worker job), keeping the rest', async () => {
+    await pusher.pushImage('library/stale', 'v1', { layers: 1 });
+    await pusher.pushImage('library/used', 'v1', { layers: 1 });
+    expect((await wharf.fetch('/v2/hub/library/stale/manifests/v1')).status).toBe(200);
+    expect((await wharf.fetch('/v2/hub/library/used/manifests/v1')).status).toBe(200);
+    // pull times are written in batches: wait for them before back-dating one
+    await eventually(async () => (await db.query(`SELECT 1 FROM artifact WHERE repository_name = 'hub/library/stale' AND pull_time IS NOT NULL`)).rowCount === 1);
+    await db.query(`UPDATE artifact SET pull_time = now() - interval '8 days', push_time = now() - interval '8 days' WHERE repository_name = 'hub/library/stale'`);
+    const worker = await startWorker(environment);
+    try {
+      await worker.get(JobQueues).enqueue({ name: JobName.ExpireProxyCache, data: {} });
+      await eventually(async () => (await db.query(`SELECT 1 FROM artifact WHERE repository_name = 'hub/library/stale'`)).rowCount === 0, 30_000);
+    } finally {
+      await worker.close();
+    }
+    expect((await db.query(`SELECT 1 FROM artifact WHERE repository_name = 'hub/library/used'`)).rowCount).toBe(1);
+    // and the next pull simply caches it again
+    expect((await wharf.fetch('/v2/hub/library/stale/manifests/v1')).status).toBe(200);
   });
 });

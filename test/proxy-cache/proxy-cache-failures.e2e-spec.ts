@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import type { Client } from 'pg';
+import { RegistryClient, sha256 } from '../support/registry-client';
+import { startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
+import { createTestEnvironment, s3Available, startApi, type RunningApi, type StorageKind, type TestEnvironment } from '../support/wharf-app';
+import { connectDatabase, createProxyProject } from './proxy-support';
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+/** An image whose config and single layer the scripted upstream serves as told. */
+function imageOf(layer: Buffer): { manifest: Buffer; config: Buffer; layerDigest: string; configDigest: string } {
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
+  const layerDigest = sha256(layer);
+  const configDigest = sha256(config);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.length }],
+    }),
+  );
+  return { manifest, config, layerDigest, configDigest };
+}
+
+/**
+ * What a misbehaving upstream cannot do to a proxy project: store a blob whose bytes are not its
+ * digest, store a malformed manifest, or leave a partial blob behind when it stops mid-stream.
+ * Also the per-project limits (max_upstream_conn, proxy_speed_kb). On both storage drivers.
+ */
+describe.each<StorageKind>(s3Available() ? ['filesystem', 's3'] : ['filesystem'])('proxy cache with a misbehaving upstream (%s)', (storage) => {
+  let environment: TestEnvironment;
+  let api: RunningApi;
+  let upstream: ScriptedUpstream;
+  let wharf: RegistryClient;
+  let db: Client;
+
+  const blobRow = async (digest: string) => (await db.query(`SELECT status FROM blob WHERE digest = $1`, [digest])).rows[0];
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment(storage, { PROXY_UPSTREAM_TIMEOUT_SECONDS: '2' });
+    api = await startApi(environment);
+    upstream = await startScriptedUpstream();
+    wharf = new RegistryClient(api.url);
+    db = await connectDatabase(environment);
+    await createProxyProject(api, 'scripted', upstream.url);
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await upstream?.close();
+    await api?.close();
+    await environment?.close();
+  });
+
+  it('streams a good blob to the client and stores it, verified', async () => {
+    const layer = randomBytes(3 * 1024 * 1024);
+    const image = imageOf(layer);
+    upstream.setManifest('good', 'v1', image.manifest, OCI_MANIFEST);
+    upstream.setBlob('good', image.layerDigest, { kind: 'serve', bytes: layer });
+    const pulled = await wharf.fetch(`/v2/scripted/good/blobs/${image.layerDigest}`);
+    expect(pulled.status).toBe(200);
+    expect(sha256(Buffer.from(await pulled.arrayBuffer()))).toBe(image.layerDigest);
+    expect(await blobRow(image.layerDigest)).toEqual({ status: 'none' });
+    const again = await wharf.fetch(`/v2/scripted/good/blobs/${image.layerDigest}`);
+    expect(sha256(Buffer.from(await again.arrayBuffer()))).toBe(image.layerDigest);
+    expect(upstream.requests.filter((r) => r.path.endsWith(image.layerDigest))).toHaveLength(1);
+  });
+
+  it('stores nothing when the upstream sends bytes that do not match the digest, and tries again on the next pull', async () => {
+    const layer = randomBytes(512 * 1024);
+    const digest = sha256(layer);
+    const wrong = Buffer.from(layer);
+    wrong[wrong.length - 1] ^= 0xff;
+    upstream.setBlob('corrupt', digest, { kind: 'wrong-bytes', bytes: wrong });
+    // the client never receives a complete body: the last bytes are held back until the digest checks out
+    await expect(wharf.fetch(`/v2/scripted/corrupt/blobs/${digest}`).then((r) => r.arrayBuffer())).rejects.toThrow();
+    expect(await blobRow(digest)).toBeUndefined();
+    // a HEAD (which waits for the whole fetch) says what went wrong
+    upstream.setBlob('corrupt', digest, { kind: 'wrong-bytes', bytes: wrong });
+    const head = await wharf.fetch(`/v2/scripted/corrupt/blobs/${digest}`, { method: 'HEAD' });
+    expect(head.status).toBe(502);
+
+    upstream.setBlob('corrupt', digest, { kind: 'serve', bytes: layer });
+    const fixed = await wharf.fetch(`/v2/scripted/corrupt/blobs/${digest}`);
+    expect(sha256(Buffer.from(await fixed.arrayBuffer()))).toBe(digest);
+    expect(await blobRow(digest)).toEqual({ status: 'none' });
+  });
+
+  it('refuses a malformed manifest and stores nothing', async () => {
+    const malformed = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: 'not a descriptor', layers: 7 }));
+    const digest = upstream.setManifest('malformed', 'v1', malformed, OCI_MANIFEST);
+    const pulled = await wharf.fetch('/v2/scripted/malformed/manifests/v1');
+    expect(pulled.status).toBe(502);
+    expect(await pulled.text()).toMatch(/unusable manifest/);
+    expect((await db.query(`SELECT 1 FROM artifact WHERE digest = $1`, [digest])).rowCount).toBe(0);
+    expect(await blobRow(digest)).toBeUndefined();
+  });
+
+  it('fails a pull cleanly within the timeout when the upstream stops mid-stream, leaving no partial blob', async () => {
+    const layer = randomBytes(1024 * 1024);
+    const digest = sha256(layer);
+    upstream.setBlob('hang', digest, { kind: 'hang', bytes: layer, after: 256 * 1024 });
+    const started = Date.now();
+    await expect(wharf.fetch(`/v2/scripted/hang/blobs/${digest}`).then((r) => r.arrayBuffer())).rejects.toThrow();
+    // generous bound: PROXY_UPSTREAM_TIMEOUT_SECONDS is 2; it must not hang for ever
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(await blobRow(digest)).toBeUndefined();
+    upstream.setBlob('hang', digest, { kind: 'serve', bytes: layer });
+    const retried = await wharf.fetch(`/v2/scripted/hang/blobs/${digest}`);
+    expect(sha256(Buffer.from(await retried.arrayBuffer()))).toBe(digest);
+  });
+
+  it('answers 429 beyond max_upstream_conn', async () => {
+    await createProxyProject(api, 'narrow', upstream.url, { metadata: { max_upstream_conn: '1' } });
+    const slow = randomBytes(512 * 1024);
+    const slowDigest = sha256(slow);
+    upstream.setBlob('held', slowDigest, { kind: 'hang', bytes: slow, after: 1024 });
+    const other = randomBytes(1024);
+    upstream.setBlob('held', sha256(other), { kind: 'serve', bytes: other });
+    const holding = wharf.fetch(`/v2/narrow/held/blobs/${slowDigest}`).then((r) => r.arrayBuffer()).catch(() => undefined);
+    // the first request holds the only slot while its upstream body hangs
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const refused = await wharf.fetch(`/v2/narrow/held/blobs/${sha256(other)}`);
+    expect(refused.status).toBe(429);
+    expect(await refused.text()).toMatch(/max_upstream_conn/);
+    await holding;
+    // the slot is given back when the failed transfer ends
+    const later = await wharf.fetch(`/v2/narrow/held/blobs/${sha256(other)}`);
+    expect(later.status).toBe(200);
+  });
+
+  it('limits the upstream transfer rate to proxy_speed_kb', async () => {
+    await createProxyProject(api, 'slow', upstream.url, { metadata: { proxy_speed_kb: '256' } });
+    const layer = randomBytes(1024 * 1024);
+    const digest = sha256(layer);
+    upstream.setBlob('limited', digest, { kind: 'serve', bytes: layer });
+    const started = Date.now();
+    const pulled = await wharf.fetch(`/v2/slow/limited/blobs/${digest}`);
+    expect(sha256(Buffer.from(await pulled.arrayBuffer()))).toBe(digest);
+    // 1 MiB at 256 KiB/s takes 4 s at the least; a lower bound holds however loaded the machine is
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_500);
+  });
+});
