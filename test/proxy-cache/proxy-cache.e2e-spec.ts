@@ -8,7 +8,7 @@ import { RegistryClient, sha256 } from '../support/registry-client';
 import { TEST_ADMIN } from '../support/test-credentials';
 import { startWorker } from '../support/worker-context';
 import { JobName, JobQueues } from '@wharf/jobs';
-import { startUpstreamRegistry, type UpstreamRegistryProcess } from '../support/upstream-registry';
+import { pushTestImage, startUpstreamRegistry, type UpstreamRegistryProcess } from '../support/upstream-registry';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 import { connectDatabase, createProxyProject, eventually } from './proxy-support';
 
@@ -58,7 +58,7 @@ const BLOB_PATH = /\/blobs\/sha256:/;
   });
 
   it('pulls by tag cold (one HEAD, one GET of the manifest, one GET per blob) and warm (the HEAD alone)', async () => {
-    const pushed = await pusher.pushImage('library/app', 'v1', { layers: 3, layerSize: 300_000 });
+    const pushed = await pushTestImage(upstream.url, 'library/app', 'v1', null, { layers: 3, layerSize: 300_000 });
     await upstream.clearRequests();
 
     await skopeo(['copy', ...srcCreds, `docker://${api.url.replace('http://', '')}/hub/library/app:v1`, `dir:${join(work, 'cold')}`]);
@@ -78,14 +78,14 @@ const BLOB_PATH = /\/blobs\/sha256:/;
   });
 
   it('fetches again when the upstream moves the tag, and records tags seen through HEAD', async () => {
-    const first = await pusher.pushImage('library/moving', 'latest', { layers: 1 });
+    const first = await pushTestImage(upstream.url, 'library/moving', 'latest', null, { layers: 1 });
     expect((await wharf.fetch('/v2/hub/library/moving/manifests/latest', { method: 'HEAD' })).headers.get('docker-content-digest')).toBe(first.digest);
     // a HEAD alone stored the manifest under its tag
     const tagged = await callApi(api.url, 'GET', `/projects/hub/repositories/${encodeURIComponent(encodeURIComponent('library/moving'))}/artifacts/latest`);
     expect(tagged.status).toBe(200);
     expect(tagged.json.digest).toBe(first.digest);
 
-    const second = await pusher.pushImage('library/moving', 'latest', { layers: 1 });
+    const second = await pushTestImage(upstream.url, 'library/moving', 'latest', null, { layers: 1 });
     const pulled = await wharf.fetch('/v2/hub/library/moving/manifests/latest', { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
     expect(pulled.status).toBe(200);
     expect(pulled.headers.get('docker-content-digest')).toBe(second.digest);
@@ -105,12 +105,14 @@ const BLOB_PATH = /\/blobs\/sha256:/;
     expect(artifact.json.references.map((r: { platform: { architecture: string } }) => r.platform.architecture).sort()).toEqual(['amd64', 'arm64']);
   });
 
-  it('shares one upstream HEAD among concurrent pulls of a tag and one GET among concurrent misses of a blob, across api replicas', async () => {
+  // (one shared HEAD for concurrent tag requests is proven with a slow upstream in proxy-cache-failures: against this
+  // fast one a request may arrive after the check finished, and then rightly checks again)
+  it('fetches a manifest and a blob once for concurrent pulls across api replicas', async () => {
     // a second api (its own Nest application, sharing Postgres, Redis and storage) stands for another replica
     const replica = await startApi(environment);
     try {
       const clients = [wharf, new RegistryClient(replica.url)];
-      const image = await pusher.pushImage('library/busy', 'v1', { layers: 1, layerSize: 2_000_000 });
+      const image = await pushTestImage(upstream.url, 'library/busy', 'v1', null, { layers: 1, layerSize: 2_000_000 });
       await upstream.clearRequests();
       const heads = await Promise.all(Array.from({ length: 20 }, (_, i) => clients[i % 2].fetch('/v2/hub/library/busy/manifests/v1', { method: 'HEAD' })));
       expect(heads.map((r) => r.status)).toEqual(Array(20).fill(200));
@@ -119,7 +121,7 @@ const BLOB_PATH = /\/blobs\/sha256:/;
       const bodies = await Promise.all(pulls.map(async (r) => ({ status: r.status, digest: sha256(Buffer.from(await r.arrayBuffer())) })));
       expect(bodies).toEqual(Array(20).fill({ status: 200, digest: layer }));
       const seen = await upstreamRequests();
-      expect(seen.filter((r) => r.method === 'HEAD' && MANIFEST_PATH.test(r.path))).toHaveLength(1);
+      expect(seen.filter((r) => r.method === 'GET' && MANIFEST_PATH.test(r.path))).toHaveLength(1);
       expect(seen.filter((r) => r.method === 'GET' && r.path.endsWith(layer))).toHaveLength(1);
     } finally {
       await replica.close();
@@ -136,8 +138,8 @@ const BLOB_PATH = /\/blobs\/sha256:/;
   });
 
   it('lists the upstream tags merged with the cached ones', async () => {
-    await pusher.pushImage('library/listed', 'a', { layers: 1 });
-    await pusher.pushImage('library/listed', 'b', { layers: 1 });
+    await pushTestImage(upstream.url, 'library/listed', 'a', null, { layers: 1 });
+    await pushTestImage(upstream.url, 'library/listed', 'b', null, { layers: 1 });
     await wharf.fetch('/v2/hub/library/listed/manifests/a', { method: 'HEAD' });
     const listed = await wharf.fetch('/v2/hub/library/listed/tags/list');
     expect(((await listed.json()) as { tags: string[] }).tags).toEqual(['a', 'b']);
@@ -147,7 +149,7 @@ const BLOB_PATH = /\/blobs\/sha256:/;
   });
 
   it('tracks pull time and pull count of cached content', async () => {
-    await pusher.pushImage('library/counted', 'v1', { layers: 1 });
+    await pushTestImage(upstream.url, 'library/counted', 'v1', null, { layers: 1 });
     for (let i = 0; i < 3; i += 1) await wharf.fetch('/v2/hub/library/counted/manifests/v1');
     await eventually(async () => {
       const { rows } = await db.query(`SELECT r.pull_count, a.pull_time FROM repository r JOIN artifact a ON a.repository_id = r.repository_id WHERE r.name = 'hub/library/counted'`);
@@ -156,9 +158,9 @@ const BLOB_PATH = /\/blobs\/sha256:/;
   });
 
   it('keeps serving what it has when the upstream is down, and says so for what it has not', async () => {
-    const image = await pusher.pushImage('library/offline', 'v1', { layers: 2 });
+    const image = await pushTestImage(upstream.url, 'library/offline', 'v1', null, { layers: 2 });
     await skopeo(['copy', ...srcCreds, `docker://${api.url.replace('http://', '')}/hub/library/offline:v1`, `dir:${join(work, 'before')}`]);
-    await pusher.pushImage('library/offline', 'uncached', { layers: 1 });
+    await pushTestImage(upstream.url, 'library/offline', 'uncached', null, { layers: 1 });
     await upstream.kill();
     try {
       await skopeo(['copy', ...srcCreds, `docker://${api.url.replace('http://', '')}/hub/library/offline:v1`, `dir:${join(work, 'offline')}`]);
@@ -174,7 +176,7 @@ const BLOB_PATH = /\/blobs\/sha256:/;
   });
 
   it('keeps the local copy of a tag the upstream lost, unless the project says otherwise', async () => {
-    const image = await pusher.pushImage('library/gone', 'v1', { layers: 1 });
+    const image = await pushTestImage(upstream.url, 'library/gone', 'v1', null, { layers: 1 });
     expect((await wharf.fetch('/v2/hub/library/gone/manifests/v1')).status).toBe(200);
     expect((await pusher.fetch(`/v2/library/gone/manifests/${image.digest}`, { method: 'DELETE' })).status).toBe(202);
     const kept = await wharf.fetch('/v2/hub/library/gone/manifests/v1');
@@ -192,7 +194,7 @@ const BLOB_PATH = /\/blobs\/sha256:/;
 
   it('skips the upstream check within the freshness window', async () => {
     await createProxyProject(api, 'fresh', upstream.url, { metadata: { proxy_freshness_seconds: '300' } });
-    await pusher.pushImage('library/hot', 'v1', { layers: 1 });
+    await pushTestImage(upstream.url, 'library/hot', 'v1', null, { layers: 1 });
     expect((await wharf.fetch('/v2/fresh/library/hot/manifests/v1')).status).toBe(200);
     await upstream.clearRequests();
     for (let i = 0; i < 3; i += 1) expect((await wharf.fetch('/v2/fresh/library/hot/manifests/v1')).status).toBe(200);
@@ -211,8 +213,8 @@ const BLOB_PATH = /\/blobs\/sha256:/;
   });
 
   it('removes cached artifacts nobody pulled within the retention (a worker job), keeping the rest', async () => {
-    await pusher.pushImage('library/stale', 'v1', { layers: 1 });
-    await pusher.pushImage('library/used', 'v1', { layers: 1 });
+    await pushTestImage(upstream.url, 'library/stale', 'v1', null, { layers: 1 });
+    await pushTestImage(upstream.url, 'library/used', 'v1', null, { layers: 1 });
     expect((await wharf.fetch('/v2/hub/library/stale/manifests/v1')).status).toBe(200);
     expect((await wharf.fetch('/v2/hub/library/used/manifests/v1')).status).toBe(200);
     // pull times are written in batches: wait for them before back-dating one

@@ -18,6 +18,8 @@ export interface ScriptedUpstream {
   url: string;
   /** manifests by tag and by digest */
   setManifest(repository: string, tag: string, body: Buffer, mediaType: string): string;
+  /** every manifest answer waits this long (to hold requests concurrent) */
+  manifestDelayMs: number;
   setBlob(repository: string, digest: string, behaviour: BlobBehaviour): void;
   requests: { method: string; path: string }[];
   close(): Promise<void>;
@@ -34,12 +36,24 @@ export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
     requests.push({ method: request.method ?? 'GET', path });
     if (path === '/v2/' || path === '/v2') return void response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(path);
-    if (manifest) {
+    if (manifest && scripted.manifestDelayMs > 0) {
+      setTimeout(() => answerManifest(manifest, request, response), scripted.manifestDelayMs);
+      return;
+    }
+    if (manifest) return answerManifest(manifest, request, response);
+    serveBlob(path, request, response);
+  };
+
+  const answerManifest = (manifest: RegExpExecArray, request: IncomingMessage, response: ServerResponse): void => {
+    {
       const found = manifests.get(`${manifest[1]}:${manifest[2]}`);
       if (!found) return void response.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]}');
       response.writeHead(200, { 'content-type': found.mediaType, 'docker-content-digest': found.digest, 'content-length': String(found.body.length) });
       return void response.end(request.method === 'HEAD' ? undefined : found.body);
     }
+  };
+
+  const serveBlob = (path: string, request: IncomingMessage, response: ServerResponse): void => {
     const blob = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(path);
     const behaviour = blob ? blobs.get(`${blob[1]}@${blob[2]}`) : undefined;
     if (!blob || !behaviour) return void response.writeHead(404).end();
@@ -57,8 +71,9 @@ export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
   const server: Server = createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const scripted: ScriptedUpstream = {
     url: `http://127.0.0.1:${port}`,
+    manifestDelayMs: 0,
     setManifest(repository, tag, body, mediaType) {
       const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
       manifests.set(`${repository}:${tag}`, { body, mediaType, digest });
@@ -75,4 +90,5 @@ export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return scripted;
 }

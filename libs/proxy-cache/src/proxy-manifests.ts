@@ -30,7 +30,7 @@ export class ProxyManifests {
   private async byDigest(project: ProxyProject, repository: RepositoryName, digest: string, isPull: boolean, operator: string): Promise<StoredManifest> {
     const local = await this.local(repository, digest, isPull, operator);
     if (local) return local;
-    const found = await this.fetchOnce(project, repository, digest, null).catch((error: unknown) => {
+    const found = await this.fetchOnce(project, repository, digest).catch((error: unknown) => {
       throw upstreamFailure(project, error);
     });
     if (!found) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry or its upstream', { name: repository.name, reference: digest });
@@ -45,49 +45,60 @@ export class ProxyManifests {
 
     let upstreamDigest: string | null;
     try {
-      upstreamDigest = await this.coordination.shared(`head:${project.registryId}:${repository.name}:${tag}`, this.waitMs(), async () => {
-        const head = await this.upstreams.with(project, repository, (call) => call.upstream.headManifest(call.name, tag));
-        return head?.digest ?? null;
-      }, reviveUpstreamError);
+      // the whole check (HEAD, and the GET when the tag moved) is shared by the requests that
+      // arrive while it runs, on any replica
+      upstreamDigest = await this.coordination.shared(
+        `tag:${project.registryId}:${repository.name}:${tag}`,
+        this.waitMs(),
+        () => this.refreshTag(project, repository, tag),
+        reviveUpstreamError,
+      );
     } catch (error) {
       if (local && substitutable(error)) return serveLocal();
       throw upstreamFailure(project, error);
     }
     if (upstreamDigest === null) {
       if (local && project.keepOnUpstream404) return serveLocal();
-      throw new OciError('MANIFEST_UNKNOWN', `the upstream registry no longer has ${tag}`, { name: repository.name, reference: tag });
-    }
-    if (upstreamDigest !== local?.digest) {
-      try {
-        // content cached earlier under another tag needs no transfer: only the tag moves
-        const moved = await this.store.moveTag(repository.name, tag, upstreamDigest);
-        const fetched = moved || (await this.fetchOnce(project, repository, upstreamDigest, tag));
-        if (!fetched) throw new OciError('MANIFEST_UNKNOWN', `the upstream registry no longer has ${tag}`, { name: repository.name, reference: tag });
-      } catch (error) {
-        if (local && substitutable(error)) return serveLocal();
-        throw upstreamFailure(project, error);
-      }
+      throw new OciError('MANIFEST_UNKNOWN', `the upstream registry does not have ${tag}`, { name: repository.name, reference: tag });
     }
     if (project.freshnessSeconds > 0) await this.coordination.mark(freshKey, upstreamDigest, project.freshnessSeconds);
     return serveLocal();
   }
 
+  /**
+   * One upstream HEAD; when the digest differs from the local tag's, the tag moves to a copy
+   * already cached under that digest, or the manifest is fetched and stored. The upstream's
+   * digest, or null when it does not have the tag.
+   */
+  private async refreshTag(project: ProxyProject, repository: RepositoryName, tag: string): Promise<string | null> {
+    const head = await this.upstreams.with(project, repository, (call) => call.upstream.headManifest(call.name, tag));
+    if (!head) return null;
+    const current = await this.local(repository, tag, false, '');
+    if (current?.digest === head.digest) return head.digest;
+    // content cached earlier under another tag needs no transfer: only the tag moves
+    if (await this.store.moveTag(repository.name, tag, head.digest)) return head.digest;
+    // the upstream lost it between the HEAD and the GET: as if the HEAD had said so
+    return (await this.fetchAndStore(project, repository, head.digest, tag)) ? head.digest : null;
+  }
+
   /** GET from the upstream and store, once for every concurrent request (any replica); false on 404. */
-  private async fetchOnce(project: ProxyProject, repository: RepositoryName, digest: string, tag: string | null): Promise<boolean> {
-    return this.coordination.shared(`manifest:${project.registryId}:${repository.name}@${digest}#${tag ?? ''}`, this.waitMs(), async () => {
-      const manifest = await this.upstreams.with(project, repository, (call) => call.upstream.getManifest(call.name, digest));
-      if (!manifest) return false;
-      try {
-        await this.store.store(repository, project.id, tag, manifest.body, manifest.mediaType, digest);
-      } catch (error) {
-        // a malformed manifest or one that is not what was asked for: refused, nothing stored
-        if (error instanceof OciError && (error.code === 'MANIFEST_INVALID' || error.code === 'DIGEST_INVALID')) {
-          throw new OciError('UNAVAILABLE', `the upstream registry sent an unusable manifest: ${error.message}`, { digest }, 502);
-        }
-        throw error;
+  private async fetchOnce(project: ProxyProject, repository: RepositoryName, digest: string): Promise<boolean> {
+    return this.coordination.shared(`manifest:${project.registryId}:${repository.name}@${digest}`, this.waitMs(), () => this.fetchAndStore(project, repository, digest, null), reviveUpstreamError);
+  }
+
+  private async fetchAndStore(project: ProxyProject, repository: RepositoryName, digest: string, tag: string | null): Promise<boolean> {
+    const manifest = await this.upstreams.with(project, repository, (call) => call.upstream.getManifest(call.name, digest));
+    if (!manifest) return false;
+    try {
+      await this.store.store(repository, project.id, tag, manifest.body, manifest.mediaType, digest);
+    } catch (error) {
+      // a malformed manifest or one that is not what was asked for: refused, nothing stored
+      if (error instanceof OciError && (error.code === 'MANIFEST_INVALID' || error.code === 'DIGEST_INVALID')) {
+        throw new OciError('UNAVAILABLE', `the upstream registry sent an unusable manifest: ${error.message}`, { digest }, 502);
       }
-      return true;
-    }, reviveUpstreamError);
+      throw error;
+    }
+    return true;
   }
 
   private async local(repository: RepositoryName, reference: string, isPull: boolean, operator: string): Promise<StoredManifest | null> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@wharf/config';
 import { SqlClient, escapeLike } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { CredentialVault } from './credential-vault';
@@ -8,8 +9,6 @@ import { RegistryReferences } from './registry-references';
 import { createUpstreamRegistry } from './upstream/create-upstream-registry';
 import type { UpstreamRegistry } from './upstream/upstream-registry';
 
-/** How long one request to an upstream may stay silent (proxy cache and health pings alike). */
-export const UPSTREAM_TIMEOUT_MS = 10_000;
 
 const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -52,6 +51,7 @@ export class RegistryService {
     private readonly sql: SqlClient,
     private readonly vault: CredentialVault,
     private readonly references: RegistryReferences,
+    private readonly config: AppConfig,
   ) {}
 
   async list(query: RegistryListQuery): Promise<{ items: RegistryEndpoint[]; total: number }> {
@@ -137,7 +137,7 @@ export class RegistryService {
     const version = row.update_time.getTime();
     const cached = this.clients.get(id);
     if (cached?.version === version) return cached.client;
-    const client = createUpstreamRegistry(this.upstreamEndpointOf(row), { timeoutMs: UPSTREAM_TIMEOUT_MS });
+    const client = createUpstreamRegistry(this.upstreamEndpointOf(row), { timeoutMs: this.config.PROXY_UPSTREAM_TIMEOUT_SECONDS * 1000 });
     this.clients.set(id, { version, client });
     return client;
   }
