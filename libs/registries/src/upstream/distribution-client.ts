@@ -84,7 +84,8 @@ export class DistributionClient implements UpstreamRegistry {
   }
 
   async headManifest(repository: string, reference: string, options: UpstreamRequestOptions = {}): Promise<UpstreamManifestHead | null> {
-    const name = this.upstreamName(repository);
+    const name = checkedName(this.upstreamName(repository));
+    checkReference(reference);
     const url = this.url(`v2/${name}/manifests/${reference}`);
     const what = `HEAD manifest ${name}:${reference}`;
     const response = await this.send({ method: 'HEAD', url, scope: pullScope(name), headers: { accept: ACCEPT_MANIFESTS }, signal: options.signal, what });
@@ -105,7 +106,8 @@ export class DistributionClient implements UpstreamRegistry {
   }
 
   async getManifest(repository: string, reference: string, options: UpstreamRequestOptions = {}): Promise<UpstreamManifest | null> {
-    const name = this.upstreamName(repository);
+    const name = checkedName(this.upstreamName(repository));
+    checkReference(reference);
     const what = `GET manifest ${name}:${reference}`;
     const response = await this.send({
       method: 'GET',
@@ -132,7 +134,8 @@ export class DistributionClient implements UpstreamRegistry {
   }
 
   async getBlob(repository: string, digest: string, options: UpstreamRequestOptions = {}): Promise<UpstreamBlob | null> {
-    const name = this.upstreamName(repository);
+    const name = checkedName(this.upstreamName(repository));
+    if (!isDigest(digest)) throw new TypeError(`not a digest: ${digest}`);
     const what = `GET blob ${name}@${digest}`;
     let url = this.url(`v2/${name}/blobs/${digest}`);
     for (let redirects = 0; ; redirects += 1) {
@@ -164,7 +167,7 @@ export class DistributionClient implements UpstreamRegistry {
   }
 
   async listTags(repository: string, options: UpstreamRequestOptions = {}): Promise<string[] | null> {
-    const name = this.upstreamName(repository);
+    const name = checkedName(this.upstreamName(repository));
     const what = `GET tags ${name}`;
     let url: URL | null = this.url(`v2/${name}/tags/list`);
     if (this.tagPageSize) url.searchParams.set('n', String(this.tagPageSize));
@@ -245,6 +248,22 @@ export class DistributionClient implements UpstreamRegistry {
     }
     return { status: 200, body: await readBounded(response, MAX_MANIFEST_BYTES, what, signal) };
   }
+}
+
+/**
+ * Names and references go into the URL path as they are: anything outside the distribution
+ * grammar (`..`, `?`, `%`) could point the request, and our credential, somewhere else.
+ */
+const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+function checkedName(name: string): string {
+  if (!REPOSITORY_NAME.test(name)) throw new TypeError(`not a repository name: ${name}`);
+  return name;
+}
+
+function checkReference(reference: string): void {
+  if (!TAG.test(reference) && !isDigest(reference)) throw new TypeError(`not a tag or digest: ${reference}`);
 }
 
 const pullScope = (name: string): string => `repository:${name}:pull`;
