@@ -143,4 +143,23 @@ describe.each<StorageKind>(s3Available() ? ['filesystem', 's3'] : ['filesystem']
     expect(Date.now() - started).toBeGreaterThanOrEqual(3_500);
     await eventually(async () => (await blobRow(digest))?.status === 'none');
   });
+
+  it('shares one upstream HEAD among concurrent requests for a tag on two api replicas', async () => {
+    const replica = await startApi(environment);
+    const layer = randomBytes(1024);
+    const image = imageOf(layer);
+    upstream.setManifest('shared', 'v1', image.manifest, OCI_MANIFEST);
+    upstream.manifestDelayMs = 400; // every request below arrives while the one check runs
+    try {
+      const clients = [wharf, new RegistryClient(replica.url)];
+      const before = upstream.requests.length;
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => clients[i % 2].fetch('/v2/scripted/shared/manifests/v1', { method: 'HEAD' })));
+      expect(answers.map((r) => r.headers.get('docker-content-digest'))).toEqual(Array(20).fill(sha256(image.manifest)));
+      const seen = upstream.requests.slice(before).filter((r) => r.path.includes('/manifests/'));
+      expect(seen.map((r) => r.method).sort()).toEqual(['GET', 'HEAD']);
+    } finally {
+      upstream.manifestDelayMs = 0;
+      await replica.close();
+    }
+  });
 });
