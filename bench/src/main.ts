@@ -159,8 +159,9 @@ async function runProxyScenario(slots: TargetSlot[], databaseUrl: string, workDi
     const message = (error as Error).message;
     console.error(`[proxy] ERROR ${message}`);
     // a dead api explains the failure better than the ECONNRESET it caused
-    const died = wharf.target.process.alive ? '' : `\n${wharf.target.process.exitDescription()}`;
-    return buildProxyReport(PROXY_SCENARIO_ID, error instanceof ProxyScenarioError ? error.measurement : undefined, `${message}${died}`);
+    // at LOG_LEVEL=warn the api's last lines are the error behind a 500
+    const api = wharf.target.process.alive ? `\nWharf api's last output:\n${wharf.target.process.output(10)}` : `\n${wharf.target.process.exitDescription()}`;
+    return buildProxyReport(PROXY_SCENARIO_ID, error instanceof ProxyScenarioError ? error.measurement : undefined, `${message}${api}`);
   }
 }
 

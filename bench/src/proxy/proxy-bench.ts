@@ -90,6 +90,8 @@ export async function runProxyBench(input: ProxyBenchInput, log: (line: string) 
     log(`upstream ${upstream.baseUrl}, endpoint ${endpoint.id} (${endpoint.origin})`);
     const roundProjects = Array.from({ length: ROUNDS }, (_, i) => `proxy-round-${i + 1}`);
     const burstProject = 'proxy-concurrent';
+    // every project before the token: Wharf grants a token's actions for the projects that exist when it is issued
+    for (const project of [...roundProjects, burstProject]) await createProxyProject(target.baseUrl, project, endpoint.id);
     const authorization = await pullToken(target.baseUrl, [...roundProjects, burstProject].map((p) => `${p}/${UPSTREAM_REPOSITORY}`));
 
     const rounds: ProxyRound[] = [];
@@ -97,7 +99,6 @@ export async function runProxyBench(input: ProxyBenchInput, log: (line: string) 
     for (const [index, project] of roundProjects.entries()) {
       const image = await pushImage(upstream, `round-${index + 1}`, log);
       imageBytes = image.totalBytes;
-      await createProxyProject(target.baseUrl, project, endpoint.id);
       const round = await measureRound(upstream, target.baseUrl, authorization, project, image);
       log(
         `round ${index + 1}: direct ${describeFigures(round.direct)}, cold ${describeFigures(round.cold)}, warm ${describeFigures(round.warm)}; ` +
@@ -125,7 +126,6 @@ export async function runProxyBench(input: ProxyBenchInput, log: (line: string) 
 
     try {
       const image = await pushImage(upstream, 'concurrent', log);
-      await createProxyProject(target.baseUrl, burstProject, endpoint.id);
       measurement.concurrent = await concurrentColdPulls(upstream, target.baseUrl, authorization, burstProject, image);
     } catch (error) {
       throw new ProxyScenarioError(`concurrent cold pulls: ${(error as Error).message}`, measurement);
