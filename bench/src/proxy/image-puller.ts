@@ -45,7 +45,11 @@ export class ImagePuller {
     const queue = [parsed.config, ...parsed.layers];
     let bytes = body.length;
     const worker = async () => {
-      for (let blob = queue.shift(); blob; blob = queue.shift()) bytes += await this.pullBlob(repository, blob.digest, blob.size);
+      for (let blob = queue.shift(); blob; blob = queue.shift()) {
+        // not `bytes += await …`: that reads `bytes` before the await and loses the other workers' additions
+        const received = await this.pullBlob(repository, blob.digest, blob.size);
+        bytes += received;
+      }
     };
     await Promise.all(Array.from({ length: PARALLEL_BLOB_DOWNLOADS }, worker));
     return { bytes, seconds: (performance.now() - started) / 1000, manifestDigest };
