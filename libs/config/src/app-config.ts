@@ -133,6 +133,30 @@ export class AppConfig {
   @IsString()
   TOKEN_SIGNING_KEY_FILE?: string;
 
+  /**
+   * the key that seals registry endpoint secrets (AES-256-GCM): 32 bytes as 64 hex characters or
+   * base64. When neither this nor REGISTRY_CREDENTIAL_KEY_FILE is set, a key is generated once into
+   * REGISTRY_CREDENTIAL_KEY_GENERATED_FILE (fine for a trial; production should set one)
+   */
+  @IsOptional()
+  @IsString()
+  REGISTRY_CREDENTIAL_KEY?: string;
+
+  /** a file holding the credential key (hex or base64), e.g. a mounted secret */
+  @IsOptional()
+  @IsString()
+  REGISTRY_CREDENTIAL_KEY_FILE?: string;
+
+  /** where a generated credential key is kept (mode 0600) when no key is configured */
+  @IsString()
+  REGISTRY_CREDENTIAL_KEY_GENERATED_FILE = './data/credential.key';
+
+  /** how often the worker pings every registry endpoint (each at a random moment within the period) */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  REGISTRY_HEALTH_INTERVAL_SECONDS = 300;
+
   get externalUrl(): string {
     return (this.EXTERNAL_URL ?? `http://127.0.0.1:${this.PORT}`).replace(/\/+$/, '');
   }

@@ -1,6 +1,11 @@
-// TEMPORARY (replaced by branch wip/endpoints)
 import { Module } from '@nestjs/common';
+import { CredentialVault } from './credential-vault';
+import { RegistryReferences } from './registry-references';
 import { RegistryService } from './registry.service';
 
-@Module({ providers: [RegistryService], exports: [RegistryService] })
+/** Owns registry endpoints: their rows, their sealed credentials, what references them, their upstream clients. */
+@Module({
+  providers: [CredentialVault, RegistryReferences, RegistryService],
+  exports: [RegistryService, RegistryReferences],
+})
 export class RegistriesModule {}

@@ -1,0 +1,42 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@wharf/config';
+import { CredentialCipher } from './credential-cipher';
+import { resolveCredentialKey } from './credential-key';
+
+/**
+ * The configured CredentialCipher, for the services. The key is resolved on first use, not at
+ * boot, so a process that never touches an endpoint's secret never generates a key file.
+ */
+@Injectable()
+export class CredentialVault {
+  private readonly logger = new Logger(CredentialVault.name);
+  private cipher?: CredentialCipher;
+
+  constructor(private readonly config: AppConfig) {}
+
+  seal(plain: string): string {
+    return this.resolved().seal(plain);
+  }
+
+  open(sealed: string): string {
+    return this.resolved().open(sealed);
+  }
+
+  private resolved(): CredentialCipher {
+    if (this.cipher) return this.cipher;
+    const { key, generated, source } = resolveCredentialKey({
+      key: this.config.REGISTRY_CREDENTIAL_KEY,
+      keyFile: this.config.REGISTRY_CREDENTIAL_KEY_FILE,
+      generatedFile: this.config.REGISTRY_CREDENTIAL_KEY_GENERATED_FILE,
+    });
+    this.cipher = new CredentialCipher(key);
+    if (source === this.config.REGISTRY_CREDENTIAL_KEY_GENERATED_FILE) {
+      // losing this file makes every stored endpoint secret unreadable: say so loudly
+      this.logger.warn(
+        `registry credentials are sealed with a ${generated ? 'newly generated' : 'generated'} key in ${source} (key id ${this.cipher.keyId}); ` +
+          'production should set REGISTRY_CREDENTIAL_KEY or REGISTRY_CREDENTIAL_KEY_FILE and back the key up',
+      );
+    }
+    return this.cipher;
+  }
+}
