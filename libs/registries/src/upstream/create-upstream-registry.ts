@@ -1,14 +1,33 @@
 import type { UpstreamEndpoint } from '../registry-endpoint';
+import { registryUrl } from './default-registry-urls';
+import { DistributionClient } from './distribution-client';
+import { DockerHubAdapter } from './docker-hub.adapter';
 import type { UpstreamRegistry } from './upstream-registry';
 
 export interface UpstreamClientOptions {
   /** per request: connect + headers, and the longest silence while a body streams */
   timeoutMs?: number;
+  /** `n` sent with tag listings (the upstream's default page size when absent) */
+  tagPageSize?: number;
 }
 
-/** The adapter for the endpoint's type (the factory every caller goes through). */
+/**
+ * The adapter for the endpoint's type (the factory every caller goes through). Types that
+ * speak plain distribution v2 share the generic client, only their default URL differs.
+ */
 export function createUpstreamRegistry(endpoint: UpstreamEndpoint, options: UpstreamClientOptions = {}): UpstreamRegistry {
-  void endpoint;
-  void options;
-  throw new Error('upstream adapters are being written on branch wip/upstream');
+  switch (endpoint.type) {
+    case 'docker-hub':
+      return new DockerHubAdapter(endpoint, options);
+    case 'docker-registry':
+    case 'harbor':
+    case 'github-ghcr':
+    case 'quay':
+    case 'google-gcr':
+      return new DistributionClient({ ...endpoint, url: registryUrl(endpoint.type, endpoint.url) }, options);
+    default: {
+      const unknownType: never = endpoint.type;
+      throw new Error(`no upstream adapter for registry type ${String(unknownType)}`);
+    }
+  }
 }

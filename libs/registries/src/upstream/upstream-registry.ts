@@ -53,6 +53,9 @@ export interface UpstreamRegistry {
 
   /** Every tag of the repository (following Link pagination); null on 404. */
   listTags(repository: string, options?: UpstreamRequestOptions): Promise<string[] | null>;
+
+  /** Closes the connections kept alive to the upstream (call it when the endpoint is dropped). */
+  close?(): Promise<void>;
 }
 
 export abstract class UpstreamError extends Error {

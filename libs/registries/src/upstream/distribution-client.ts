@@ -1,0 +1,334 @@
+import { createHash } from 'node:crypto';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { UpstreamEndpoint } from '../registry-endpoint';
+import { UpstreamAuthenticator } from './upstream-authenticator';
+import { classifyThrown, describeUrl, errorForStatus } from './upstream-failure';
+import {
+  UpstreamProtocolError,
+  type UpstreamBlob,
+  type UpstreamManifest,
+  type UpstreamManifestHead,
+  type UpstreamRegistry,
+  type UpstreamRequestOptions,
+} from './upstream-registry';
+import { parseWwwAuthenticate } from './www-authenticate';
+
+/**
+ * A client of the OCI distribution API v2 (read side) for any conforming registry: the adapter
+ * every registry type builds on. One undici Agent per endpoint keeps connections alive between
+ * pulls; auth challenges are answered by UpstreamAuthenticator.
+ */
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Manifests are held in memory to be hashed and stored: anything larger is not a manifest. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** A tags page is JSON of names; generous, but bounded like a manifest. */
+const MAX_TAGS_PAGE_BYTES = 16 * 1024 * 1024;
+const MAX_TAG_PAGES = 10_000;
+const MAX_REDIRECTS = 5;
+
+/** Every manifest and index type a pull can meet (Docker schema 1 is long gone from upstreams worth proxying). */
+export const MANIFEST_MEDIA_TYPES = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+] as const;
+const ACCEPT_MANIFESTS = MANIFEST_MEDIA_TYPES.join(', ');
+
+/** Content-Types that say nothing about which manifest it is (then the body's mediaType decides). */
+const GENERIC_CONTENT_TYPES = new Set(['', 'application/json', 'text/plain', 'application/octet-stream']);
+
+const DIGEST_REFERENCE = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+const HASH_ALGORITHMS: Record<string, string> = { sha256: 'sha256', sha512: 'sha512' };
+
+export interface DistributionClientOptions {
+  /** connect timeout, time to response headers, and the longest silence while a body streams */
+  timeoutMs?: number;
+  /** `n` sent with tag listings (the upstream's default page size when absent) */
+  tagPageSize?: number;
+}
+
+interface SendOptions {
+  method: 'GET' | 'HEAD';
+  url: URL;
+  /** the token scope the request needs; none for /v2/ */
+  scope?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** for messages: what the request was for */
+  what: string;
+}
+
+export class DistributionClient implements UpstreamRegistry {
+  protected readonly baseUrl: URL;
+  private readonly agent: Agent;
+  private readonly timeoutMs: number;
+  private readonly tagPageSize: number | undefined;
+  private readonly authenticator: UpstreamAuthenticator;
+
+  constructor(endpoint: UpstreamEndpoint, options: DistributionClientOptions = {}) {
+    this.baseUrl = new URL(endpoint.url.replace(/\/+$/, '') + '/');
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.tagPageSize = options.tagPageSize;
+    this.agent = new Agent({
+      connect: { timeout: this.timeoutMs, rejectUnauthorized: !endpoint.insecure },
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+    this.authenticator = new UpstreamAuthenticator(endpoint.credential, (url, headers, signal) => this.fetchToken(url, headers, signal));
+  }
+
+  upstreamName(repository: string): string {
+    return repository;
+  }
+
+  async ping(options: UpstreamRequestOptions = {}): Promise<void> {
+    const response = await this.send({ method: 'GET', url: this.url('v2/'), signal: options.signal, what: 'ping' });
+    await discard(response);
+    if (response.statusCode !== 200) throw errorForStatus(response.statusCode, `ping ${describeUrl(this.url('v2/'))}`);
+  }
+
+  async headManifest(repository: string, reference: string, options: UpstreamRequestOptions = {}): Promise<UpstreamManifestHead | null> {
+    const name = this.upstreamName(repository);
+    const url = this.url(`v2/${name}/manifests/${reference}`);
+    const what = `HEAD manifest ${name}:${reference}`;
+    const response = await this.send({ method: 'HEAD', url, scope: pullScope(name), headers: { accept: ACCEPT_MANIFESTS }, signal: options.signal, what });
+    await discard(response);
+    if (response.statusCode === 404) return null;
+    if (response.statusCode !== 200) throw errorForStatus(response.statusCode, what);
+    const digest = header(response, 'docker-content-digest');
+    // without the header the digest can only come from the bytes: a GET (counted by rate limits, but correct)
+    if (!digest) {
+      const manifest = await this.getManifest(repository, reference, options);
+      return manifest && { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size };
+    }
+    if (isDigest(reference) && digest !== reference) throw new UpstreamProtocolError(`${what}: upstream says its digest is ${digest}`);
+    const size = Number(header(response, 'content-length'));
+    if (!Number.isSafeInteger(size) || size < 0) throw new UpstreamProtocolError(`${what}: no Content-Length`);
+    return { digest, mediaType: mediaTypeOf(header(response, 'content-type')) ?? '', size };
+  }
+
+  async getManifest(repository: string, reference: string, options: UpstreamRequestOptions = {}): Promise<UpstreamManifest | null> {
+    const name = this.upstreamName(repository);
+    const what = `GET manifest ${name}:${reference}`;
+    const response = await this.send({
+      method: 'GET',
+      url: this.url(`v2/${name}/manifests/${reference}`),
+      scope: pullScope(name),
+      headers: { accept: ACCEPT_MANIFESTS },
+      signal: options.signal,
+      what,
+    });
+    if (response.statusCode === 404) return discard(response).then(() => null);
+    if (response.statusCode !== 200) {
+      await discard(response);
+      throw errorForStatus(response.statusCode, what);
+    }
+    const body = await readBounded(response, MAX_MANIFEST_BYTES, what, options.signal);
+    const declared = header(response, 'docker-content-digest');
+    // the digest we hand out is the one the reference (or the upstream) names, verified against the bytes
+    const expected = isDigest(reference) ? reference : declared;
+    const digest = expected ? verifiedDigest(body, expected, what) : digestOf(body, 'sha256');
+    if (declared && declared !== digest) throw new UpstreamProtocolError(`${what}: Docker-Content-Digest ${declared} does not match the body`);
+    const mediaType = mediaTypeOf(header(response, 'content-type')) ?? mediaTypeInBody(body);
+    if (!mediaType) throw new UpstreamProtocolError(`${what}: no media type in Content-Type or body`);
+    return { digest, mediaType, size: body.length, body };
+  }
+
+  async getBlob(repository: string, digest: string, options: UpstreamRequestOptions = {}): Promise<UpstreamBlob | null> {
+    const name = this.upstreamName(repository);
+    const what = `GET blob ${name}@${digest}`;
+    let url = this.url(`v2/${name}/blobs/${digest}`);
+    for (let redirects = 0; ; redirects += 1) {
+      // our credential is for the registry only, never for the storage it redirects to
+      const sameOrigin = url.origin === this.baseUrl.origin;
+      const response = sameOrigin
+        ? await this.send({ method: 'GET', url, scope: pullScope(name), signal: options.signal, what })
+        : await this.plain('GET', url, {}, options.signal, what);
+      if (isRedirect(response.statusCode)) {
+        await discard(response);
+        const location = header(response, 'location');
+        if (!location) throw new UpstreamProtocolError(`${what}: redirect without Location`);
+        if (redirects >= MAX_REDIRECTS) throw new UpstreamProtocolError(`${what}: more than ${MAX_REDIRECTS} redirects`);
+        url = new URL(location, url);
+        continue;
+      }
+      if (response.statusCode === 404) return discard(response).then(() => null);
+      if (response.statusCode !== 200) {
+        await discard(response);
+        throw errorForStatus(response.statusCode, what);
+      }
+      const size = Number(header(response, 'content-length'));
+      if (!Number.isSafeInteger(size) || size < 0) {
+        response.body.destroy();
+        throw new UpstreamProtocolError(`${what}: no Content-Length`);
+      }
+      return { stream: response.body, size };
+    }
+  }
+
+  async listTags(repository: string, options: UpstreamRequestOptions = {}): Promise<string[] | null> {
+    const name = this.upstreamName(repository);
+    const what = `GET tags ${name}`;
+    let url: URL | null = this.url(`v2/${name}/tags/list`);
+    if (this.tagPageSize) url.searchParams.set('n', String(this.tagPageSize));
+    const tags: string[] = [];
+    for (let page = 0; url; page += 1) {
+      if (page >= MAX_TAG_PAGES) throw new UpstreamProtocolError(`${what}: more than ${MAX_TAG_PAGES} pages`);
+      const response = await this.send({ method: 'GET', url, scope: pullScope(name), signal: options.signal, what });
+      if (response.statusCode === 404) return discard(response).then(() => null);
+      if (response.statusCode !== 200) {
+        await discard(response);
+        throw errorForStatus(response.statusCode, what);
+      }
+      const body = await readBounded(response, MAX_TAGS_PAGE_BYTES, what, options.signal);
+      let parsed: { tags?: unknown };
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        throw new UpstreamProtocolError(`${what}: the tag list is not JSON`);
+      }
+      // a repository without tags may answer `"tags": null`
+      if (parsed.tags != null && !(Array.isArray(parsed.tags) && parsed.tags.every((tag) => typeof tag === 'string'))) {
+        throw new UpstreamProtocolError(`${what}: the tag list is malformed`);
+      }
+      tags.push(...((parsed.tags as string[] | null) ?? []));
+      const next = nextLink(header(response, 'link'));
+      url = next ? new URL(next, url) : null;
+    }
+    return tags;
+  }
+
+  /** Closes the kept-alive connections. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  protected url(path: string): URL {
+    return new URL(path, this.baseUrl);
+  }
+
+  /** A request to the registry: with what Authorization we know, and one retry after a 401's challenge. */
+  private async send(options: SendOptions): Promise<Dispatcher.ResponseData> {
+    const { url, scope, signal, what } = options;
+    for (let attempt = 0; ; attempt += 1) {
+      const headers = { ...options.headers };
+      const authorization = await this.authenticator.authorization(scope, signal);
+      if (authorization) headers.authorization = authorization;
+      const response = await this.plain(options.method, url, headers, signal, what);
+      if (response.statusCode !== 401 || attempt > 0) return response;
+      await discard(response);
+      const retry = this.authenticator.acceptChallenge(parseWwwAuthenticate(response.headers['www-authenticate']), scope);
+      if (!retry) return response;
+    }
+  }
+
+  private async plain(method: 'GET' | 'HEAD', url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, what: string): Promise<Dispatcher.ResponseData> {
+    try {
+      return await request(url, {
+        method,
+        headers: { 'user-agent': 'wharf', ...headers },
+        dispatcher: this.agent,
+        signal,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+    } catch (error) {
+      throw classifyThrown(error, `${what} (${describeUrl(url)})`, signal);
+    }
+  }
+
+  private async fetchToken(url: URL, headers: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; body: Buffer }> {
+    const what = `token ${describeUrl(url)}`;
+    const response = await this.plain('GET', url, headers, signal, what);
+    if (response.statusCode !== 200) {
+      await discard(response);
+      return { status: response.statusCode, body: Buffer.alloc(0) };
+    }
+    return { status: 200, body: await readBounded(response, MAX_MANIFEST_BYTES, what, signal) };
+  }
+}
+
+const pullScope = (name: string): string => `repository:${name}:pull`;
+
+const isDigest = (reference: string): boolean => DIGEST_REFERENCE.test(reference);
+
+const isRedirect = (status: number): boolean => status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+
+function header(response: Dispatcher.ResponseData, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The media type of a Content-Type, or undefined when it is generic (says nothing about the manifest). */
+function mediaTypeOf(contentType: string | undefined): string | undefined {
+  const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  return GENERIC_CONTENT_TYPES.has(mediaType) ? undefined : mediaType;
+}
+
+function mediaTypeInBody(body: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { mediaType?: unknown };
+    return typeof parsed.mediaType === 'string' && parsed.mediaType ? parsed.mediaType : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function digestOf(body: Buffer, algorithm: string): string {
+  return `${algorithm}:${createHash(algorithm).update(body).digest('hex')}`;
+}
+
+/** `expected` when the body hashes to it; a protocol error otherwise (or for an algorithm we cannot check). */
+function verifiedDigest(body: Buffer, expected: string, what: string): string {
+  const algorithm = HASH_ALGORITHMS[expected.split(':')[0]];
+  if (!algorithm) throw new UpstreamProtocolError(`${what}: unsupported digest algorithm in ${expected}`);
+  const actual = digestOf(body, algorithm);
+  if (actual !== expected) throw new UpstreamProtocolError(`${what}: the body hashes to ${actual}, not ${expected}`);
+  return actual;
+}
+
+/** The target of `Link: <url>; rel="next"` (several links may share the header). */
+export function nextLink(link: string | undefined): string | undefined {
+  if (!link) return undefined;
+  for (const part of link.split(/,(?=\s*<)/)) {
+    const match = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
+    if (match && /(?:^|;)\s*rel\s*=\s*"?(?:[^";]*\s)?next(?:\s[^";]*)?"?\s*(?:;|$)/i.test(match[2])) return match[1];
+  }
+  return undefined;
+}
+
+/** Reads a body into memory, refusing one over `limit` bytes without reading it all. */
+async function readBounded(response: Dispatcher.ResponseData, limit: number, what: string, signal?: AbortSignal): Promise<Buffer> {
+  const declared = Number(header(response, 'content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    response.body.destroy();
+    throw new UpstreamProtocolError(`${what}: ${declared} bytes is over the ${limit}-byte limit`);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of response.body) {
+      total += (chunk as Buffer).length;
+      if (total > limit) {
+        response.body.destroy();
+        throw new UpstreamProtocolError(`${what}: over the ${limit}-byte limit`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    throw classifyThrown(error, what, signal);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Releases a response whose body we do not need (so the connection goes back to the pool). */
+async function discard(response: Dispatcher.ResponseData): Promise<void> {
+  try {
+    await response.body.dump();
+  } catch {
+    // a body that fails while being thrown away changes nothing
+  }
+}
