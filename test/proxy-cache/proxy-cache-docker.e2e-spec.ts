@@ -59,7 +59,8 @@ if (!haveUpstream && process.env.CI) throw new Error('docker-registry (the upstr
     const firstRun = await docker(host, ['run', '--rm', '--network', 'none', proxiedImage, 'cat', '/etc/wharf-proxy']);
     expect(firstRun.stdout.trim()).toBe(marker);
 
-    await upstream.stop();
+    // the port now refuses connections: Wharf's upstream check fails at once and the cache answers
+    await upstream.kill();
     await docker(host, ['rmi', '-f', proxiedImage]);
     const cached = await docker(host, ['pull', proxiedImage]);
     expect(cached.stdout).toContain(`Digest: ${pushedDigest}`);
