@@ -99,7 +99,7 @@ export async function runProxyBench(input: ProxyBenchInput, log: (line: string) 
     for (const [index, project] of roundProjects.entries()) {
       const image = await pushImage(upstream, `round-${index + 1}`, log);
       imageBytes = image.totalBytes;
-      const round = await measureRound(upstream, target.baseUrl, authorization, project, image);
+      const round = await measureRound(upstream, target.baseUrl, authorization, project, image, profiled(target, `proxy-cold-${index + 1}`));
       log(
         `round ${index + 1}: direct ${describeFigures(round.direct)}, cold ${describeFigures(round.cold)}, warm ${describeFigures(round.warm)}; ` +
           `upstream requests cold ${round.coldUpstream.total}, warm ${round.warmUpstream.total} (${round.warmUpstream.lines.join(', ')})`,
@@ -160,16 +160,29 @@ async function pushImage(upstream: UpstreamRegistry, tag: string, log: (line: st
 }
 
 /** Direct, cold and warm pull of the same image, one after the other. */
-async function measureRound(upstream: UpstreamRegistry, wharfUrl: string, authorization: string, project: string, image: SeededImage): Promise<ProxyRound> {
+async function measureRound(
+  upstream: UpstreamRegistry, wharfUrl: string, authorization: string, project: string, image: SeededImage, profileColdPull: <T>(work: () => Promise<T>) => Promise<T>,
+): Promise<ProxyRound> {
   const direct = await pullOnce(new ImagePuller(upstream.baseUrl, undefined, DIRECT_USER_AGENT), UPSTREAM_REPOSITORY, image);
   const proxied = `${project}/${UPSTREAM_REPOSITORY}`;
   const beforeCold = upstream.mark();
-  const cold = await pullOnce(new ImagePuller(wharfUrl, authorization), proxied, image);
+  const cold = await profileColdPull(() => pullOnce(new ImagePuller(wharfUrl, authorization), proxied, image));
   const coldUpstream = countUpstreamRequests(await upstream.requestsSince(beforeCold), DIRECT_USER_AGENT);
   const beforeWarm = upstream.mark();
   const warm = await pullOnce(new ImagePuller(wharfUrl, authorization), proxied, image);
   const warmUpstream = countUpstreamRequests(await upstream.requestsSince(beforeWarm), DIRECT_USER_AGENT);
   return { project, direct: figures(direct), cold: figures(cold), warm: figures(warm), coldUpstream, warmUpstream };
+}
+
+/** With --profile-api: the api's CPU profile of `work` alone, written to <dir>/<name>.cpuprofile. */
+function profiled(target: Target, name: string): <T>(work: () => Promise<T>) => Promise<T> {
+  return async (work) => {
+    if (!target.profiler) return work();
+    await target.profiler.begin();
+    const result = await work();
+    await target.profiler.end(name);
+    return result;
+  };
 }
 
 /** One pull by a new client (fresh connections, as a new `docker pull`), checked against what was pushed. */
