@@ -1,4 +1,4 @@
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 
 /**
@@ -36,18 +36,20 @@ export async function startSilentServer(): Promise<BrokenServer> {
   };
 }
 
-export async function startStatusServer(status: number, headers: Record<string, string> = {}): Promise<BrokenServer> {
+/** An HTTP server that answers every request with `handler` (the misbehaviour under test). */
+export async function startScriptedServer(handler: (request: IncomingMessage, response: ServerResponse, url: string) => void): Promise<BrokenServer> {
   let hits = 0;
+  let url = '';
   const server = createHttpServer((request, response) => {
     hits += 1;
     request.resume();
-    response.writeHead(status, { 'content-type': 'application/json', ...headers });
-    response.end(JSON.stringify({ errors: [{ code: 'BROKEN', message: `always ${status}` }] }));
+    handler(request, response, url);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
+  url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     hits: () => hits,
     close: () =>
       new Promise((resolve) => {
@@ -55,4 +57,12 @@ export async function startStatusServer(status: number, headers: Record<string, 
         server.close(() => resolve());
       }),
   };
+}
+
+/** Always the same status with an OCI error body (e.g. 429, 503). */
+export function startStatusServer(status: number, headers: Record<string, string> = {}): Promise<BrokenServer> {
+  return startScriptedServer((_request, response) => {
+    response.writeHead(status, { 'content-type': 'application/json', ...headers });
+    response.end(JSON.stringify({ errors: [{ code: 'BROKEN', message: `always ${status}` }] }));
+  });
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { UpstreamEndpoint } from '../registry-endpoint';
 import { UpstreamAuthenticator } from './upstream-authenticator';
@@ -165,7 +166,7 @@ export class DistributionClient implements UpstreamRegistry {
         response.body.destroy();
         throw new UpstreamProtocolError(`${what}: no Content-Length`);
       }
-      return { stream: response.body, size };
+      return { stream: classifiedStream(response.body, what, options.signal), size };
     }
   }
 
@@ -197,6 +198,8 @@ export class DistributionClient implements UpstreamRegistry {
       tags.push(...((parsed.tags as string[] | null) ?? []));
       const next = nextLink(header(response, 'link'));
       url = next ? new URL(next, url) : null;
+      // the next page is fetched with our credential: only from the registry itself
+      if (url && url.origin !== this.baseUrl.origin) throw new UpstreamProtocolError(`${what}: next page on another host (${url.origin})`);
     }
     return tags;
   }
@@ -322,6 +325,21 @@ async function readBounded(response: Dispatcher.ResponseData, limit: number, wha
     throw classifyThrown(error, what, signal);
   }
   return Buffer.concat(chunks, total);
+}
+
+/**
+ * The body, its errors classified like the request's (an upstream dying mid-blob is
+ * UpstreamUnavailableError to the reader too); destroying it destroys the body underneath,
+ * which releases the connection.
+ */
+function classifiedStream(body: Readable, what: string, signal?: AbortSignal): Readable {
+  const relay = new PassThrough();
+  body.on('error', (error) => relay.destroy(classifyThrown(error, what, signal) as Error));
+  relay.on('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  body.pipe(relay);
+  return relay;
 }
 
 /** Releases a response whose body we do not need (so the connection goes back to the pool). */
