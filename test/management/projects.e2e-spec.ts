@@ -133,8 +133,14 @@ describe('management API: /api/v2.0/projects', () => {
       expect(errorCode(proxy)).toBe('FORBIDDEN');
       expect((await call('HEAD', '/projects?project_name=alice-big')).status).toBe(404);
       expect((await call('HEAD', '/projects?project_name=alice-proxy')).status).toBe(404);
-      const id = await createProject({ project_name: 'admin-proxy', registry_id: 7, storage_limit: 1_000_000 });
-      expect((await call('GET', `/projects/${id}`)).json.registry_id).toBe(7);
+      const endpoint = await call('POST', '/registries', { body: { name: 'projects-suite-hub', type: 'docker-hub' } });
+      expect(endpoint.status).toBe(201);
+      const registryId = Number(endpoint.headers.get('location')!.split('/').pop());
+      const unknown = await call('POST', '/projects', { body: { project_name: 'admin-proxy', registry_id: registryId + 1000 } });
+      expect(unknown.status).toBe(400);
+      expect(errorMessage(unknown)).toMatch(/registry \d+ does not exist/);
+      const id = await createProject({ project_name: 'admin-proxy', registry_id: registryId, storage_limit: 1_000_000 });
+      expect((await call('GET', `/projects/${id}`)).json.registry_id).toBe(registryId);
       expect((await call('GET', `/projects/${id}/summary`)).json.quota.hard.storage).toBe(1_000_000);
     });
 

@@ -20,6 +20,7 @@ import { TokenModule } from './token/token.module';
 import { ImmutabilityApiModule } from './immutability/immutability-api.module';
 import { LabelsApiModule } from './labels/labels-api.module';
 import { WebhooksApiModule } from './webhooks/webhooks-api.module';
+import { RegistriesApiModule } from './registries/registries-api.module';
 
 /** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
 @Module({})
@@ -47,6 +48,7 @@ export class AppModule {
         ImmutabilityApiModule,
         LabelsApiModule,
         WebhooksApiModule,
+        RegistriesApiModule,
       ],
       controllers: [HealthController],
     };

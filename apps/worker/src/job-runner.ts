@@ -9,6 +9,7 @@ import { UploadPurgeProcessor } from './upload-purge.processor';
 import { EVENT_RELAY_INTERVAL_MS, EventRelayProcessor } from './event-relay.processor';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { ProxyCacheRetentionProcessor } from './proxy-cache-retention.processor';
+import { RegistryHealthProcessor } from './registry-health.processor';
 
 const WATCHDOG_INTERVAL_MS = 60_000;
 // daily at 03:30 UTC (seconds first)
@@ -21,6 +22,8 @@ const CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QueueName.Events]: 1,
   // a target may hang until the delivery timeout; the others go on meanwhile
   [QueueName.Webhook]: 8,
+  // an unreachable upstream holds a slot for the whole ping timeout
+  [QueueName.RegistryHealth]: 4,
 };
 
 type Handler = (data: unknown, context: JobContext) => Promise<unknown>;
@@ -46,10 +49,11 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     eventRelay: EventRelayProcessor,
     webhookDelivery: WebhookDeliveryProcessor,
     proxyCacheRetention: ProxyCacheRetentionProcessor,
+    registryHealth: RegistryHealthProcessor,
   ) {
     this.handlers = collectHandlers([
       uploadPurge.handlers(), watchdog.handlers(), garbageCollection.handlers(), gcSchedule.handlers(), eventRelay.handlers(), webhookDelivery.handlers(),
-      proxyCacheRetention.handlers(),
+      proxyCacheRetention.handlers(), registryHealth.handlers(),
     ]);
   }
 
@@ -69,6 +73,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.queues.schedule('execution-watchdog', { every: WATCHDOG_INTERVAL_MS }, JobName.ExecutionWatchdog, {});
     await this.queues.schedule('relay-events', { every: EVENT_RELAY_INTERVAL_MS }, JobName.RelayEvents, {});
     await this.queues.schedule('expire-proxy-cache', { pattern: PROXY_CACHE_RETENTION_CRON, tz: 'UTC' }, JobName.ExpireProxyCache, {});
+    await this.queues.schedule('registry-health-sweep', { every: this.config.REGISTRY_HEALTH_INTERVAL_SECONDS * 1000 }, JobName.RegistryHealthSweep, {});
     // the schedule table is the truth: restore what a flushed Redis lost, drop what was deleted
     await this.schedules.syncAll();
     // and once now, so a restart after downtime does not wait a whole interval

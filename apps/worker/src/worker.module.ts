@@ -11,6 +11,8 @@ import { EventsModule } from '@wharf/events';
 import { WebhooksModule } from '@wharf/webhooks';
 import { ProxyCacheModule } from '@wharf/proxy-cache';
 import { ProxyCacheRetentionProcessor } from './proxy-cache-retention.processor';
+import { RegistriesModule } from '@wharf/registries';
+import { RegistryHealthProcessor } from './registry-health.processor';
 import { EventRelayProcessor } from './event-relay.processor';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { ExecutionWatchdogProcessor } from './execution-watchdog.processor';
@@ -37,8 +39,9 @@ export class WorkerModule {
         EventsModule,
         WebhooksModule,
         ProxyCacheModule,
+        RegistriesModule,
       ],
-      providers: [UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor, ProxyCacheRetentionProcessor, JobRunner],
+      providers: [UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor, ProxyCacheRetentionProcessor, RegistryHealthProcessor, JobRunner],
     };
   }
 }

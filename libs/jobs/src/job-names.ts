@@ -10,6 +10,8 @@ export enum QueueName {
   Events = 'events',
   /** webhook deliveries: many slots, as a target may hang until its timeout */
   Webhook = 'webhook',
+  /** registry endpoint pings: each may wait its whole timeout on an unreachable upstream */
+  RegistryHealth = 'registry-health',
 }
 
 export enum JobName {
@@ -26,6 +28,10 @@ export enum JobName {
   WebhookDelivery = 'webhook-delivery',
   /** daily: removes what proxy-cache projects cached and nobody pulled within their retention */
   ExpireProxyCache = 'expire-proxy-cache',
+  /** every REGISTRY_HEALTH_INTERVAL_SECONDS: queues one RegistryHealthCheck per endpoint, each at a random moment of the period */
+  RegistryHealthSweep = 'registry-health-sweep',
+  /** pings one registry endpoint and records its status */
+  RegistryHealthCheck = 'registry-health-check',
 }
 
 export interface WebhookDeliveryPayload {
@@ -61,6 +67,8 @@ export interface JobPayloads {
   [JobName.RelayEvents]: Record<string, never>;
   [JobName.WebhookDelivery]: WebhookDeliveryPayload;
   [JobName.ExpireProxyCache]: Record<string, never>;
+  [JobName.RegistryHealthSweep]: Record<string, never>;
+  [JobName.RegistryHealthCheck]: { registryId: number };
 }
 
 /** Which queue carries each job. */
@@ -72,6 +80,8 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.RelayEvents]: QueueName.Events,
   [JobName.WebhookDelivery]: QueueName.Webhook,
   [JobName.ExpireProxyCache]: QueueName.Maintenance,
+  [JobName.RegistryHealthSweep]: QueueName.Maintenance,
+  [JobName.RegistryHealthCheck]: QueueName.RegistryHealth,
 };
 
 export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };

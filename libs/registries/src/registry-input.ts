@@ -1,11 +1,10 @@
 import { ApiError } from '@wharf/errors';
+import { DEFAULT_REGISTRY_URLS } from './upstream/default-registry-urls';
 import { CREDENTIAL_TYPES, REGISTRY_TYPES, type CredentialType, type RegistryCredential, type RegistryType } from './registry-endpoint';
 
 /** What reads show in place of a stored secret; sent back on an update it means "keep it". */
 export const MASKED_SECRET = '*****';
 
-/** Docker Hub's registry API, the endpoint a docker-hub entry without a URL means. */
-export const DOCKER_HUB_URL = 'https://registry-1.docker.io';
 
 /** A credential as a client sends it; the secret may be MASKED_SECRET or absent on an update. */
 export interface CredentialInput {
@@ -29,12 +28,13 @@ export function checkRegistryType(type: string): RegistryType {
   return type as RegistryType;
 }
 
-/** An http(s) URL without trailing slashes, query or fragment; docker-hub's default when empty. */
+/** An http(s) URL without trailing slashes, query or fragment; a hosted type's own (docker-hub: https://registry-1.docker.io) when empty. */
 export function normaliseRegistryUrl(type: RegistryType, url: string | undefined): string {
   const given = (url ?? '').trim();
   if (!given) {
-    if (type === 'docker-hub') return DOCKER_HUB_URL;
-    throw new ApiError('BAD_REQUEST', 'url is required (an http:// or https:// URL)');
+    const hosted = DEFAULT_REGISTRY_URLS[type];
+    if (hosted) return hosted;
+    throw new ApiError('BAD_REQUEST', `url is required for a ${type} endpoint (an http:// or https:// URL)`);
   }
   let parsed: URL;
   try {

@@ -3,6 +3,7 @@ import { AuditLogService } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
 import { isSysadmin, MemberService, type Principal } from '@wharf/iam';
 import { ProjectService, SystemSettingsService, type Project, type ProjectQuery } from '@wharf/projects';
+import { RegistryService } from '@wharf/registries';
 import { parseHarborQuery, type QueryTerm } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
 import { denied, ProjectAuthorizer, requireAuthenticated } from '../management/project-authorizer';
@@ -25,6 +26,7 @@ export class ProjectManagementService {
     private readonly settings: SystemSettingsService,
     private readonly authorizer: ProjectAuthorizer,
     private readonly audit: AuditLogService,
+    private readonly registries: RegistryService,
   ) {}
 
   async create(actor: Actor, request: CreateProjectRequest): Promise<Project> {
@@ -33,6 +35,9 @@ export class ProjectManagementService {
     // a robot would create a project nobody is a member of (robots have no membership)
     if (principal.kind !== 'user') throw new ApiError('FORBIDDEN', 'robot accounts cannot create projects');
     if (request.registry_id != null && !principal.sysadmin) throw denied(principal, 'only a system administrator may create a proxy-cache project');
+    if (request.registry_id != null && !(await this.registries.exists(request.registry_id))) {
+      throw new ApiError('BAD_REQUEST', `registry ${request.registry_id} does not exist; create the endpoint first (POST /api/v2.0/registries)`);
+    }
     if (request.storage_limit != null && !principal.sysadmin && request.storage_limit !== (await this.settings.defaultStorageLimit())) {
       throw denied(principal, 'only a system administrator may set a storage limit other than the default');
     }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RegistriesModule } from '@wharf/registries';
 import { ManagementModule } from '../management/management.module';
 import { ConfigurationManagementService } from './configuration-management.service';
 import { ConfigurationsController } from './configurations.controller';
@@ -11,7 +12,7 @@ import { ProjectsController } from './projects.controller';
 
 /** Management API /projects: projects, metadata, members, summary; /configurations. */
 @Module({
-  imports: [ManagementModule],
+  imports: [ManagementModule, RegistriesModule],
   controllers: [ProjectsController, ProjectMetadataController, ProjectMembersController, ConfigurationsController],
   providers: [ProjectManagementService, ProjectMetadataManagementService, MemberManagementService, ConfigurationManagementService],
 })

@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { AuditLogService, type AuditOperation } from '@wharf/audit';
+import { ApiError } from '@wharf/errors';
+import { principalName, type Principal } from '@wharf/iam';
+import {
+  REGISTRY_TYPES, RegistryService, checkRegistryType, mergeCredential, normaliseRegistryUrl, pingEndpoint,
+  type CredentialInput, type RegistryInput, type RegistryType, type UpstreamEndpoint,
+} from '@wharf/registries';
+import type { Actor } from '../management/current-actor.decorator';
+import { parseHarborQuery } from '../management/harbor-query';
+import { offsetOf, type PageQuery } from '../management/pagination';
+import { requireSysadmin } from '../management/project-authorizer';
+import { toRegistryResponse, type CreateRegistryRequest, type PingRegistryRequest, type RegistryCredentialRequest, type RegistryResponse, type UpdateRegistryRequest } from './registry.dto';
+
+/**
+ * Harbor's /registries, for system administrators only (Harbor also lets project admins read
+ * them to pick a proxy-cache upstream; Wharf creates proxy-cache projects only as a system
+ * admin, so nobody else needs them). Changes are audited by name, never with the credential.
+ */
+@Injectable()
+export class RegistryManagementService {
+  constructor(
+    private readonly registries: RegistryService,
+    private readonly audit: AuditLogService,
+  ) {}
+
+  async list(principal: Principal, query: PageQuery): Promise<{ items: RegistryResponse[]; total: number }> {
+    requireSysadmin(principal);
+    const name = parseHarborQuery(query.q, ['name']).get('name');
+    if (name && name.kind !== 'exact' && name.kind !== 'fuzzy') throw new ApiError('BAD_REQUEST', 'name takes a value (=) or a substring (=~)');
+    const { items, total } = await this.registries.list({ name: name?.value, exactName: name?.kind === 'exact', offset: offsetOf(query), limit: query.page_size });
+    return { items: items.map(toRegistryResponse), total };
+  }
+
+  async get(principal: Principal, id: number): Promise<RegistryResponse> {
+    requireSysadmin(principal);
+    return toRegistryResponse(await this.registries.get(id));
+  }
+
+  async create(actor: Actor, request: CreateRegistryRequest): Promise<RegistryResponse> {
+    requireSysadmin(actor.principal);
+    const endpoint = await this.registries.create({ ...toInput(request), name: request.name, type: request.type });
+    this.record(actor, 'create', endpoint.name);
+    return toRegistryResponse(endpoint);
+  }
+
+  async update(actor: Actor, id: number, request: UpdateRegistryRequest): Promise<void> {
+    requireSysadmin(actor.principal);
+    const endpoint = await this.registries.update(id, toInput(request));
+    this.record(actor, 'update', endpoint.name);
+  }
+
+  async delete(actor: Actor, id: number): Promise<void> {
+    requireSysadmin(actor.principal);
+    const endpoint = await this.registries.delete(id);
+    this.record(actor, 'delete', endpoint.name);
+  }
+
+  /** 200 when the endpoint answers with its credential; otherwise 400 saying what failed (never with the secret). */
+  async ping(principal: Principal, request: PingRegistryRequest): Promise<void> {
+    requireSysadmin(principal);
+    const outcome = await pingEndpoint(await this.endpointToPing(request));
+    if (!outcome.ok) throw new ApiError('BAD_REQUEST', outcome.message);
+  }
+
+  /** Harbor's /replication/adapters: the registry types an endpoint may have. */
+  adapters(principal: Principal): RegistryType[] {
+    requireSysadmin(principal);
+    return [...REGISTRY_TYPES];
+  }
+
+  private async endpointToPing(request: PingRegistryRequest): Promise<UpstreamEndpoint> {
+    if (request.id !== undefined) {
+      const stored = await this.registries.upstreamEndpoint(request.id);
+      const type = request.type === undefined ? stored.type : checkRegistryType(request.type);
+      return {
+        type,
+        url: request.url === undefined ? stored.url : normaliseRegistryUrl(type, request.url),
+        insecure: request.insecure ?? stored.insecure,
+        credential: request.credential === undefined ? stored.credential : mergeCredential(toCredentialInput(request.credential), stored.credential),
+      };
+    }
+    if (!request.type) throw new ApiError('BAD_REQUEST', 'ping needs the id of a registry or a type and url');
+    const type = checkRegistryType(request.type);
+    return { type, url: normaliseRegistryUrl(type, request.url), insecure: request.insecure ?? false, credential: mergeCredential(toCredentialInput(request.credential), null) };
+  }
+
+  private record(actor: Actor, operation: AuditOperation, name: string): void {
+    this.audit.record({
+      projectId: null,
+      operation,
+      resourceType: 'registry',
+      resource: name,
+      username: principalName(actor.principal),
+      clientIp: actor.clientIp,
+      userAgent: actor.userAgent,
+    });
+  }
+}
+
+/** The fields the request carries, in the service's terms; absent ones stay absent (partial updates). */
+function toInput(request: UpdateRegistryRequest): Partial<RegistryInput> {
+  const input: Partial<RegistryInput> = {};
+  if (request.name !== undefined) input.name = request.name;
+  if (request.description !== undefined) input.description = request.description;
+  if (request.type !== undefined) input.type = request.type;
+  if (request.url !== undefined) input.url = request.url;
+  if (request.insecure !== undefined) input.insecure = request.insecure;
+  if (request.credential !== undefined) input.credential = toCredentialInput(request.credential);
+  return input;
+}
+
+function toCredentialInput(credential: RegistryCredentialRequest | null | undefined): CredentialInput | null {
+  if (!credential) return null;
+  return { type: credential.type, accessKey: credential.access_key, accessSecret: credential.access_secret };
+}
