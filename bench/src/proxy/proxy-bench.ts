@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Cleanup } from '../cleanup';
+import { cpuBetween, cpuSnapshot } from '../gc/cpu-usage';
 import type { Target } from '../targets/target';
 import { ImagePuller, PARALLEL_BLOB_DOWNLOADS, type PullResult } from './image-puller';
 import { createEndpoint, createProxyProject, pullToken, type EndpointOrigin } from './proxy-projects';
@@ -40,6 +41,8 @@ export interface ProxyRound {
   warm: PullFigures;
   coldUpstream: UpstreamRequestCount;
   warmUpstream: UpstreamRequestCount;
+  /** CPU seconds of the api, the bench (the client), the upstream and the rest of the machine during each pull */
+  cpu: { direct: Record<string, number>; cold: Record<string, number>; warm: Record<string, number> };
 }
 
 export interface ConcurrentColdPulls {
@@ -99,7 +102,8 @@ export async function runProxyBench(input: ProxyBenchInput, log: (line: string) 
     for (const [index, project] of roundProjects.entries()) {
       const image = await pushImage(upstream, `round-${index + 1}`, log);
       imageBytes = image.totalBytes;
-      const round = await measureRound(upstream, target.baseUrl, authorization, project, image, profiled(target, `proxy-cold-${index + 1}`));
+      const cpuGroups = { api: target.process.pid, bench: process.pid, upstream: upstream.process.pid };
+      const round = await measureRound(upstream, target.baseUrl, authorization, project, image, profiled(target, `proxy-cold-${index + 1}`), cpuGroups);
       log(
         `round ${index + 1}: direct ${describeFigures(round.direct)}, cold ${describeFigures(round.cold)}, warm ${describeFigures(round.warm)}; ` +
           `upstream requests cold ${round.coldUpstream.total}, warm ${round.warmUpstream.total} (${round.warmUpstream.lines.join(', ')})`,
@@ -162,16 +166,23 @@ async function pushImage(upstream: UpstreamRegistry, tag: string, log: (line: st
 /** Direct, cold and warm pull of the same image, one after the other. */
 async function measureRound(
   upstream: UpstreamRegistry, wharfUrl: string, authorization: string, project: string, image: SeededImage, profileColdPull: <T>(work: () => Promise<T>) => Promise<T>,
+  cpuGroups: Record<string, number>,
 ): Promise<ProxyRound> {
-  const direct = await pullOnce(new ImagePuller(upstream.baseUrl, undefined, DIRECT_USER_AGENT), UPSTREAM_REPOSITORY, image);
+  // on a small machine the proxy path's extra work (a digest check and a storage write in the api) competes with the client for CPU: shown next to the speeds
+  const withCpu = async <T>(work: () => Promise<T>): Promise<[T, Record<string, number>]> => {
+    const before = cpuSnapshot(cpuGroups, []);
+    const result = await work();
+    return [result, cpuBetween(before, cpuSnapshot(cpuGroups, []))];
+  };
+  const [direct, directCpu] = await withCpu(() => pullOnce(new ImagePuller(upstream.baseUrl, undefined, DIRECT_USER_AGENT), UPSTREAM_REPOSITORY, image));
   const proxied = `${project}/${UPSTREAM_REPOSITORY}`;
   const beforeCold = upstream.mark();
-  const cold = await profileColdPull(() => pullOnce(new ImagePuller(wharfUrl, authorization), proxied, image));
+  const [cold, coldCpu] = await withCpu(() => profileColdPull(() => pullOnce(new ImagePuller(wharfUrl, authorization), proxied, image)));
   const coldUpstream = countUpstreamRequests(await upstream.requestsSince(beforeCold), DIRECT_USER_AGENT);
   const beforeWarm = upstream.mark();
-  const warm = await pullOnce(new ImagePuller(wharfUrl, authorization), proxied, image);
+  const [warm, warmCpu] = await withCpu(() => pullOnce(new ImagePuller(wharfUrl, authorization), proxied, image));
   const warmUpstream = countUpstreamRequests(await upstream.requestsSince(beforeWarm), DIRECT_USER_AGENT);
-  return { project, direct: figures(direct), cold: figures(cold), warm: figures(warm), coldUpstream, warmUpstream };
+  return { project, direct: figures(direct), cold: figures(cold), warm: figures(warm), coldUpstream, warmUpstream, cpu: { direct: directCpu, cold: coldCpu, warm: warmCpu } };
 }
 
 /** With --profile-api: the api's CPU profile of `work` alone, written to <dir>/<name>.cpuprofile. */

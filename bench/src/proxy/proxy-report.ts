@@ -81,6 +81,7 @@ export function formatProxyTable(report: ProxyReport): string {
         `round ${i + 1} (${r.project}): direct ${figure(r.direct)}, cold ${figure(r.cold)}, warm ${figure(r.warm)}; cold/direct ${(r.cold.mbPerSecond / r.direct.mbPerSecond).toFixed(2)}x; ` +
           `upstream during cold: ${r.coldUpstream.manifestHeads} manifest HEAD, ${r.coldUpstream.manifestGets} manifest GET, ${Object.values(r.coldUpstream.blobGets).reduce((a, b) => a + b, 0)} blob GETs ` +
           `(${r.coldUpstream.total} in all); during warm: ${r.warmUpstream.lines.join(', ') || 'none'}`,
+        `  CPU seconds: direct ${cpuText(r.cpu.direct)}; cold ${cpuText(r.cpu.cold)}; warm ${cpuText(r.cpu.warm)}`,
       );
     }
     const c = m.concurrent;
@@ -96,6 +97,9 @@ export function formatProxyTable(report: ProxyReport): string {
   if (report.error) out.push('', `Proxy scenario ERROR: ${report.error}`);
   return out.join('\n');
 }
+
+const cpuText = (cpu: Record<string, number>): string =>
+  ['api', 'bench', 'upstream', 'rest'].map((k) => `${k} ${(cpu[k] ?? 0).toFixed(2)}`).join(', ');
 
 const figure = (f: { mbPerSecond: number; seconds: number }): string => `${f.mbPerSecond.toFixed(0)} MB/s ${f.seconds.toFixed(2)} s`;
 
