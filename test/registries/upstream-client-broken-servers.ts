@@ -36,6 +36,30 @@ export async function startSilentServer(): Promise<BrokenServer> {
   };
 }
 
+/** Accepts a connection and answers with bytes that are not HTTP. */
+export async function startGarbageServer(): Promise<BrokenServer> {
+  let hits = 0;
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    hits += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.end('SSH-2.0-OpenSSH_9.2 not a registry\r\n\r\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hits: () => hits,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 /** An HTTP server that answers every request with `handler` (the misbehaviour under test). */
 export async function startScriptedServer(handler: (request: IncomingMessage, response: ServerResponse, url: string) => void): Promise<BrokenServer> {
   let hits = 0;

@@ -22,6 +22,22 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+let markers = 0;
+/**
+ * Token requests the second Wharf has logged so far. Its log trails its answers, so a marker
+ * request is sent and waited for first: every earlier request was logged before it.
+ */
+async function tokenRequests(wharf: SecondWharf): Promise<number> {
+  const marker = `/v2/log-marker-${(markers += 1)}/tags/list`;
+  await fetch(`${wharf.url}${marker}`).then((r) => r.arrayBuffer());
+  const deadline = Date.now() + 5_000;
+  while (!wharf.output().includes(`"url":"${marker}"`)) {
+    if (Date.now() > deadline) throw new Error(`the second Wharf did not log ${marker}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return wharf.output().split('\n').filter((line) => line.includes('"url":"/service/token"') && line.includes('"statusCode":200')).length;
+}
+
 const clients: UpstreamRegistry[] = [];
 function client(target: UpstreamEndpoint, options: { timeoutMs?: number; tagPageSize?: number } = {}): UpstreamRegistry {
   const created = createUpstreamRegistry(target, options);
@@ -39,7 +55,8 @@ describe('upstream client against a second Wharf (Bearer token flow)', () => {
   const tags = ['1.0', '1.1', '2.0', '2.1', 'latest'];
 
   beforeAll(async () => {
-    wharf = await startSecondWharf();
+    // debug: successful requests are logged too, so token requests can be counted
+    wharf = await startSecondWharf({ env: { LOG_LEVEL: 'debug' } });
     const created = await callApi(wharf.url, 'POST', '/projects', { body: { project_name: 'mirror', public: false } });
     expect(created.status).toBe(201);
     image = await pushTestImage(wharf.url, 'mirror/app', tags[0], TEST_ADMIN);
@@ -77,6 +94,19 @@ describe('upstream client against a second Wharf (Bearer token flow)', () => {
     expect(multi).toMatchObject({ digest: index.digest, mediaType: 'application/vnd.oci.image.index.v1+json' });
     expect(multi!.body.equals(index.index)).toBe(true);
     expect(await upstream.getManifest('mirror/app', 'no-such-tag')).toBeNull();
+  });
+
+  it('asks the token service once per repository scope, then reuses the token', async () => {
+    const upstream = client(endpoint(wharf.url, admin()));
+    const before = await tokenRequests(wharf);
+    await upstream.headManifest('mirror/app', '1.0');
+    await upstream.getManifest('mirror/app', '1.0');
+    await readAll((await upstream.getBlob('mirror/app', image.layers[0].digest))!.stream);
+    await upstream.listTags('mirror/app');
+    await upstream.getManifest('mirror/multi', 'latest');
+    await upstream.getManifest('mirror/multi', index.images[0].digest);
+    // one 401 teaches the client the realm; then one token for mirror/app and one for mirror/multi
+    expect((await tokenRequests(wharf)) - before).toBe(2);
   });
 
   it('follows Link rel="next" through every page of tags', async () => {

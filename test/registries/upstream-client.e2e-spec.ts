@@ -2,7 +2,7 @@ import { createUpstreamRegistry, UpstreamAuthError, UpstreamProtocolError, Upstr
 import type { Readable } from 'node:stream';
 import { sha256 } from '../support/registry-client';
 import { pushTestImage, pushTestIndex, startUpstreamRegistry, type PushedImage, type PushedIndex, type UpstreamRegistryProcess } from '../support/upstream-registry';
-import { startScriptedServer, startSilentServer, startStatusServer, type BrokenServer } from './upstream-client-broken-servers';
+import { startGarbageServer, startScriptedServer, startSilentServer, startStatusServer, type BrokenServer } from './upstream-client-broken-servers';
 
 /**
  * The upstream client against the CNCF reference registry (Debian's docker-registry), with
@@ -249,6 +249,12 @@ describe('upstream client against failing servers', () => {
       });
       expect(await client(endpoint(server.url)).headManifest('team/app', 'v1')).toEqual({ digest: sha256(manifest), mediaType: 'application/vnd.oci.image.manifest.v1+json', size: manifest.length });
       expect(server.hits()).toBe(2);
+    });
+
+    it('calls an answer that is not HTTP a protocol error', async () => {
+      const garbage = await startGarbageServer();
+      servers.push(garbage);
+      await expect(client(endpoint(garbage.url)).ping()).rejects.toThrow(UpstreamProtocolError);
     });
 
     it('stops following blob redirects after five', async () => {

@@ -33,9 +33,10 @@ export interface SecondWharfOptions {
 export async function startSecondWharf(options: SecondWharfOptions = {}): Promise<SecondWharf> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  // createTestEnvironment gives a fresh database (migrated), storage, REDIS_PREFIX and ADMIN_PASSWORD
+  // createTestEnvironment gives a fresh migrated database, storage, a REDIS_PREFIX named after
+  // the database (so no key is shared with the Wharf under test) and ADMIN_PASSWORD
   const environment = await createTestEnvironment(options.storage ?? 'filesystem', { ...options.env, PORT: String(port) });
-  const env = { ...environment.env, REDIS_PREFIX: `${environment.env.REDIS_PREFIX}-second` };
+  const env = environment.env;
   const entry = builtEntry('api');
   let child: ChildProcess | null = null;
   let output = '';
