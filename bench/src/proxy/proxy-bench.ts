@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Cleanup } from '../cleanup';
 import { cpuBetween, cpuSnapshot } from '../gc/cpu-usage';
+import { procStatusBytes } from '../memory';
 import type { Target } from '../targets/target';
 import { ImagePuller, PARALLEL_BLOB_DOWNLOADS, type PullResult } from './image-puller';
 import { createEndpoint, createProxyProject, pullToken, type EndpointOrigin } from './proxy-projects';
@@ -75,6 +76,8 @@ export interface ProxyMeasurement {
   coldRatio: number;
   warmRatio: number;
   concurrent?: ConcurrentColdPulls;
+  /** the api's resident memory before the scenario and after it (what it keeps after serving 50 concurrent pulls) */
+  apiRssMB: { before: number; after?: number };
 }
 
 export interface ProxyBenchInput {
@@ -87,6 +90,8 @@ export interface ProxyBenchInput {
 
 export async function runProxyBench(input: ProxyBenchInput, log: (line: string) => void): Promise<ProxyMeasurement> {
   const { target } = input;
+  const apiRss = () => Math.round(procStatusBytes(target.process.pid, 'VmRSS') / 1e6);
+  const rssBefore = apiRss();
   const upstream = await startUpstreamRegistry(join(input.workDir, 'proxy-upstream'), input.cleanup);
   try {
     const endpoint = await createEndpoint(target.baseUrl, input.databaseUrl, 'bench-upstream', upstream.baseUrl);
@@ -126,6 +131,7 @@ export async function runProxyBench(input: ProxyBenchInput, log: (line: string) 
       median,
       coldRatio: medianOf(rounds.map((r) => r.cold.mbPerSecond / r.direct.mbPerSecond)),
       warmRatio: medianOf(rounds.map((r) => r.warm.mbPerSecond / r.direct.mbPerSecond)),
+      apiRssMB: { before: rssBefore },
     };
 
     try {
@@ -134,6 +140,7 @@ export async function runProxyBench(input: ProxyBenchInput, log: (line: string) 
     } catch (error) {
       throw new ProxyScenarioError(`concurrent cold pulls: ${(error as Error).message}`, measurement);
     }
+    measurement.apiRssMB.after = apiRss();
     const c = measurement.concurrent;
     log(
       `${c.pulls} concurrent cold pulls: ${c.succeeded} succeeded in ${c.wallSeconds.toFixed(1)} s; upstream GETs per blob ` +

@@ -93,6 +93,7 @@ export function formatProxyTable(report: ProxyReport): string {
           (c.failures.length ? `; failures: ${c.failures.join(' | ')}` : ''),
       );
     }
+    if (m.apiRssMB.after !== undefined) out.push(`api RSS: ${m.apiRssMB.before} MB before the scenario, ${m.apiRssMB.after} MB after it`);
   }
   if (report.error) out.push('', `Proxy scenario ERROR: ${report.error}`);
   return out.join('\n');
