@@ -18,6 +18,8 @@ import { buildGcReport, formatGcTable, type GcReport } from './gc/gc-report';
 import { createBenchDatabase } from './database';
 import { procStatusBytes } from './memory';
 import { USAGE, UsageError, parseOptions, type BenchOptions } from './options';
+import { PROXY_SCENARIO_ID, ProxyScenarioError, runProxyBench } from './proxy/proxy-bench';
+import { buildProxyReport, formatProxyTable, type ProxyReport } from './proxy/proxy-report';
 import { DOCKER_REGISTRY_BINARY, repositoryRoot } from './paths';
 import { deleteRedisKeys } from './redis-keys';
 import { buildRows, formatTable, writeReport, type BenchReport } from './report';
@@ -26,6 +28,7 @@ import { allScenarios } from './scenarios';
 import { prepareStorage } from './storage';
 import { startDockerRegistry } from './targets/docker-registry';
 import type { Target, TargetSlot } from './targets/target';
+import { waitUntilQuiet } from './targets/quiesce';
 import { startWharf } from './targets/wharf';
 
 const REDIS_URL = process.env.WHARF_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -56,15 +59,16 @@ async function main(options: BenchOptions): Promise<void> {
 
     const scenarios = allScenarios().filter((s) => !options.only || options.only.test(s.id));
     const runGc = !options.only || options.only.test(GC_SCENARIO_ID);
-    if (scenarios.length === 0 && !runGc) {
-      throw new UsageError(`--only ${options.only} matches no scenario; ids: ${[GC_SCENARIO_ID, ...allScenarios().map((s) => s.id)].join(', ')}`);
+    const runProxy = !options.only || options.only.test(PROXY_SCENARIO_ID);
+    if (scenarios.length === 0 && !runGc && !runProxy) {
+      throw new UsageError(`--only ${options.only} matches no scenario; ids: ${[GC_SCENARIO_ID, PROXY_SCENARIO_ID, ...allScenarios().map((s) => s.id)].join(', ')}`);
     }
 
     const slots: TargetSlot[] = [
       await startSlot('wharf', () => startWharf(env, () => database.busy(), cleanup, options.profileDir)),
-      // the GC scenario alone measures Wharf only
+      // the GC and proxy scenarios measure Wharf only (the proxy one starts its own upstream)
       scenarios.length === 0
-        ? { id: 'dockerRegistry', unavailable: 'not needed (only the GC scenario runs)' }
+        ? { id: 'dockerRegistry', unavailable: 'not needed (only the GC or proxy scenario runs)' }
         : existsSync(DOCKER_REGISTRY_BINARY)
         ? await startSlot('dockerRegistry', () => startDockerRegistry(storage.dockerRegistryDriver, workDir, cleanup))
         : { id: 'dockerRegistry', unavailable: `${DOCKER_REGISTRY_BINARY} is not installed (Debian: apt-get install docker-registry)` },
@@ -79,9 +83,10 @@ async function main(options: BenchOptions): Promise<void> {
     // the GC scenario first, on a database nothing else has pushed to yet (its result does not depend on what ran before)
     let gc: GcReport | undefined;
     if (runGc) gc = await runGcScenario(slots, env, database.url, options, cleanup);
+    const proxy = runProxy ? await runProxyScenario(slots, database.url, workDir, options, cleanup) : undefined;
     const outcomes = await runScenarios(scenarios, slots, options);
 
-    const report: BenchReport & { gc?: GcReport } = {
+    const report: BenchReport & { gc?: GcReport; proxy?: ProxyReport } = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { cpus: cpus().length, loadAverage: loadavg(), node: process.version, platform: `${process.platform} ${process.arch}` },
@@ -102,16 +107,19 @@ async function main(options: BenchOptions): Promise<void> {
       ),
       rows: buildRows(outcomes),
       gc,
+      proxy,
     };
     const resultsPath = join(repositoryRoot(), 'bench', 'results', 'latest.json');
     writeReport(report, resultsPath);
     console.log(`\nWharf vs docker-registry (${options.storage} storage, ${options.durationSeconds} s per scenario, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)})\n`);
     if (report.rows.length > 0) console.log(formatTable(report));
     if (gc) console.log(`\n${formatGcTable(gc)}`);
+    if (proxy) console.log(`\n${formatProxyTable(proxy)}`);
     console.log(`\nresults: ${resultsPath}`);
     if (options.profileDir) console.log(`CPU profiles of the Wharf api: ${options.profileDir}/<scenario>.cpuprofile`);
     // GC deleting referenced data (or failing) fails the whole bench, after the report is written
     if (gc?.error) throw new Error(`GC scenario: ${gc.error}`);
+    if (proxy?.error) throw new Error(`proxy scenario: ${proxy.error}`);
   } finally {
     await cleanup.run();
   }
@@ -133,6 +141,28 @@ async function runGcScenario(slots: TargetSlot[], env: Record<string, string>, d
     const message = (error as Error).message;
     console.error(`[gc] ERROR ${message}`);
     return buildGcReport(GC_SCENARIO_ID, error instanceof GcIntegrityError ? error.measurement : undefined, message);
+  }
+}
+
+/** The proxy-cache scenario (proxy/proxy-bench.ts) on the Wharf api; a failure is reported in its section, and fails the run at the end. */
+async function runProxyScenario(slots: TargetSlot[], databaseUrl: string, workDir: string, options: BenchOptions, cleanup: Cleanup): Promise<ProxyReport> {
+  const wharf = slots.find((s) => s.id === 'wharf');
+  if (!wharf || !('target' in wharf)) return buildProxyReport(PROXY_SCENARIO_ID, undefined, `Wharf is not running: ${wharf && 'unavailable' in wharf ? wharf.unavailable : '?'}`);
+  if (!existsSync(DOCKER_REGISTRY_BINARY)) return buildProxyReport(PROXY_SCENARIO_ID, undefined, `${DOCKER_REGISTRY_BINARY} (the upstream) is not installed (Debian: apt-get install docker-registry)`);
+  const started = Date.now();
+  try {
+    // a courtesy after the GC scenario, not a precondition: the proxy figures are ratios of pulls taken seconds apart
+    await waitUntilQuiet(wharf.target).catch((error: Error) => console.error(`[proxy] starting anyway: ${error.message}`));
+    const measurement = await runProxyBench({ target: wharf.target, databaseUrl, workDir, storageKind: options.storage, cleanup }, (line) => console.error(`[proxy] ${line}`));
+    console.error(`[proxy] scenario done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return buildProxyReport(PROXY_SCENARIO_ID, measurement);
+  } catch (error) {
+    const message = (error as Error).message;
+    console.error(`[proxy] ERROR ${message}`);
+    // a dead api explains the failure better than the ECONNRESET it caused
+    // at LOG_LEVEL=warn the api's last lines are the error behind a 500
+    const api = wharf.target.process.alive ? `\nWharf api's last output:\n${wharf.target.process.output(10)}` : `\n${wharf.target.process.exitDescription()}`;
+    return buildProxyReport(PROXY_SCENARIO_ID, error instanceof ProxyScenarioError ? error.measurement : undefined, `${message}${api}`);
   }
 }
 

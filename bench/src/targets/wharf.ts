@@ -9,9 +9,9 @@ import { ManagedProcess, freePort } from './managed-process';
 import type { Target } from './target';
 
 /** The password of the `admin` system administrator the api creates on first start (the bench's own database). */
-const ADMIN_PASSWORD = 'wharf-bench-admin';
+export const ADMIN_PASSWORD = 'wharf-bench-admin';
 /** the api's default TOKEN_SERVICE */
-const TOKEN_SERVICE = 'wharf-registry';
+export const TOKEN_SERVICE = 'wharf-registry';
 
 /**
  * ONE api process of the build the bench was compiled with (node dist/apps/api/src/main.js),
