@@ -62,14 +62,15 @@ describe('management API: /api/v2.0/registries', () => {
   });
 
   describe('access', () => {
-    const endpoints: [string, string, unknown?][] = [
-      ['GET', '/registries'],
+    // every row has three elements: with two, jest would pass its `done` callback as the body
+    const endpoints: [string, string, unknown][] = [
+      ['GET', '/registries', undefined],
       ['POST', '/registries', { name: 'x', type: 'docker-hub' }],
-      ['GET', '/registries/1'],
+      ['GET', '/registries/1', undefined],
       ['PUT', '/registries/1', { description: 'x' }],
-      ['DELETE', '/registries/1'],
+      ['DELETE', '/registries/1', undefined],
       ['POST', '/registries/ping', { type: 'docker-hub' }],
-      ['GET', '/replication/adapters'],
+      ['GET', '/replication/adapters', undefined],
     ];
 
     it.each(endpoints)('%s %s: 401 without credentials, 403 for a user who is not a system admin', async (method, path, body) => {
