@@ -1,8 +1,8 @@
-import { createUpstreamRegistry, UpstreamAuthError, UpstreamUnavailableError, type UpstreamEndpoint, type UpstreamRegistry } from '@wharf/registries';
+import { createUpstreamRegistry, UpstreamAuthError, UpstreamProtocolError, UpstreamUnavailableError, type UpstreamEndpoint, type UpstreamRegistry } from '@wharf/registries';
 import type { Readable } from 'node:stream';
 import { sha256 } from '../support/registry-client';
 import { pushTestImage, pushTestIndex, startUpstreamRegistry, type PushedImage, type PushedIndex, type UpstreamRegistryProcess } from '../support/upstream-registry';
-import { startSilentServer, startStatusServer } from './upstream-client-broken-servers';
+import { startGarbageServer, startScriptedServer, startSilentServer, startStatusServer, type BrokenServer } from './upstream-client-broken-servers';
 
 /**
  * The upstream client against the CNCF reference registry (Debian's docker-registry), with
@@ -207,5 +207,108 @@ describe('upstream client against failing servers', () => {
     } finally {
       await server.close();
     }
+  });
+
+  describe('that break the protocol', () => {
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [] }));
+    const servers: BrokenServer[] = [];
+    const serve = async (...args: Parameters<typeof startScriptedServer>): Promise<BrokenServer> => {
+      const server = await startScriptedServer(...args);
+      servers.push(server);
+      return server;
+    };
+    afterEach(async () => {
+      await Promise.all(servers.splice(0).map((server) => server.close()));
+    });
+
+    it('refuses a manifest whose bytes do not match Docker-Content-Digest or the digest asked for', async () => {
+      const server = await serve((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': sha256('something else') });
+        response.end(manifest);
+      });
+      const upstream = client(endpoint(server.url));
+      await expect(upstream.getManifest('team/app', 'v1')).rejects.toBeInstanceOf(UpstreamProtocolError);
+      await expect(upstream.getManifest('team/app', sha256('something else'))).rejects.toThrow(/hashes to/);
+    });
+
+    it('refuses a manifest over 4 MiB without holding it all', async () => {
+      const server = await serve((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+        // no Content-Length: the limit has to hold while reading
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        for (let i = 0; i < 5; i += 1) response.write(chunk);
+        response.end(manifest);
+      });
+      await expect(client(endpoint(server.url)).getManifest('team/app', 'v1')).rejects.toThrow(/limit/);
+    });
+
+    it('computes the digest with a GET when a HEAD answer lacks Docker-Content-Digest', async () => {
+      const server = await serve((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': String(manifest.length) });
+        response.end(_request.method === 'HEAD' ? undefined : manifest);
+      });
+      expect(await client(endpoint(server.url)).headManifest('team/app', 'v1')).toEqual({ digest: sha256(manifest), mediaType: 'application/vnd.oci.image.manifest.v1+json', size: manifest.length });
+      expect(server.hits()).toBe(2);
+    });
+
+    it('calls an answer that is not HTTP a protocol error', async () => {
+      const garbage = await startGarbageServer();
+      servers.push(garbage);
+      await expect(client(endpoint(garbage.url)).ping()).rejects.toThrow(UpstreamProtocolError);
+    });
+
+    it('stops following blob redirects after five', async () => {
+      const server = await serve((request, response, url) => {
+        response.writeHead(307, { location: `${url}${request.url}x` });
+        response.end();
+      });
+      await expect(client(endpoint(server.url)).getBlob('team/app', sha256('x'))).rejects.toThrow(/more than 5 redirects/);
+      expect(server.hits()).toBe(6);
+    });
+
+    it('reports a blob cut off mid-stream as unavailable, on the stream', async () => {
+      const server = await serve((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '100000' });
+        response.write(Buffer.alloc(1000));
+        setTimeout(() => response.socket?.destroy(), 50);
+      });
+      const blob = await client(endpoint(server.url)).getBlob('team/app', sha256('x'));
+      expect(blob!.size).toBe(100000);
+      await expect(readAll(blob!.stream)).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    });
+
+    it('does not follow a tags page link to another host (it would carry our credential)', async () => {
+      const elsewhere = await serve((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ tags: ['stolen'] }));
+      });
+      const server = await serve((_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', link: `<${elsewhere.url}/v2/team/app/tags/list?last=a>; rel="next"` });
+        response.end(JSON.stringify({ name: 'team/app', tags: ['a'] }));
+      });
+      await expect(client(endpoint(server.url, basic('u', 'p'))).listTags('team/app')).rejects.toThrow(/another host/);
+      expect(elsewhere.hits()).toBe(0);
+    });
+  });
+});
+
+describe('upstream client against a docker-registry over TLS with a self-signed certificate', () => {
+  let registry: UpstreamRegistryProcess;
+
+  beforeAll(async () => {
+    registry = await startUpstreamRegistry({ tls: true });
+  });
+  afterAll(() => registry?.stop());
+
+  it('talks to it when the endpoint is insecure', async () => {
+    const upstream = client({ ...endpoint(registry.url), insecure: true });
+    await upstream.ping();
+    expect(await upstream.getManifest('team/app', 'v1')).toBeNull();
+  });
+
+  it('refuses the certificate otherwise, as a protocol error that names the cure', async () => {
+    const failure = await client(endpoint(registry.url)).ping().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UpstreamProtocolError);
+    expect((failure as Error).message).toMatch(/certificate.*insecure/);
   });
 });

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { freePort } from './api-process';
 import { RegistryClient, sha256, type Descriptor } from './registry-client';
 import type { Credentials } from './test-credentials';
@@ -44,6 +45,8 @@ export interface UpstreamRegistryProcess {
 
 export interface UpstreamRegistryOptions {
   auth?: Credentials;
+  /** serve https with a fresh self-signed certificate for 127.0.0.1 */
+  tls?: boolean;
 }
 
 /** `127.0.0.1 - user [28/Nov/2026:12:00:41 +0000] "GET /v2/ HTTP/1.1" 200 2 "referer" "agent"` */
@@ -77,6 +80,12 @@ export async function startUpstreamRegistry(options: UpstreamRegistryOptions = {
     // a fixed secret: uploads started before restart() stay valid after it
     '  secret: wharf-test-upstream',
   ];
+  if (options.tls) {
+    const certificate = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', certificate], { stdio: 'ignore' });
+    config.push('  tls:', `    certificate: ${certificate}`, `    key: ${key}`);
+  }
   if (options.auth) {
     const htpasswd = join(dir, 'htpasswd');
     writeFileSync(htpasswd, execFileSync('htpasswd', ['-Bbn', options.auth.username, options.auth.password]));
@@ -120,8 +129,11 @@ export async function startUpstreamRegistry(options: UpstreamRegistryOptions = {
   };
 
   await launch();
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  // the marker request trusts the registry's own self-signed certificate
+  const markerAgent = new Agent({ connect: { rejectUnauthorized: false } });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     kill,
     restart: async () => {
@@ -130,12 +142,14 @@ export async function startUpstreamRegistry(options: UpstreamRegistryOptions = {
     },
     stop: async () => {
       await kill();
+      await markerAgent.close();
       rmSync(dir, { recursive: true, force: true });
     },
     requests: () => requests.filter((r) => !r.path.startsWith(MARKER_PATH)),
     settledRequests: async () => {
       const marker = `${MARKER_PATH}${(markers += 1)}`;
-      await fetch(`http://127.0.0.1:${port}${marker}`).then((r) => r.arrayBuffer());
+      const answer = await request(`${url}${marker}`, { dispatcher: markerAgent });
+      await answer.body.dump();
       const deadline = Date.now() + 5_000;
       while (!requests.some((r) => r.path === marker)) {
         if (Date.now() > deadline) throw new Error(`docker-registry did not log ${marker}:\n${output}`);

@@ -2,14 +2,10 @@ import type { UpstreamEndpoint } from '../registry-endpoint';
 import { registryUrl } from './default-registry-urls';
 import { DistributionClient } from './distribution-client';
 import { DockerHubAdapter } from './docker-hub.adapter';
+import type { UpstreamClientOptions } from './upstream-client-options';
 import type { UpstreamRegistry } from './upstream-registry';
 
-export interface UpstreamClientOptions {
-  /** per request: connect + headers, and the longest silence while a body streams */
-  timeoutMs?: number;
-  /** `n` sent with tag listings (the upstream's default page size when absent) */
-  tagPageSize?: number;
-}
+export type { UpstreamClientOptions } from './upstream-client-options';
 
 /**
  * The adapter for the endpoint's type (the factory every caller goes through). Types that

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { UpstreamEndpoint } from '../registry-endpoint';
 import { UpstreamAuthenticator } from './upstream-authenticator';
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, type UpstreamClientOptions } from './upstream-client-options';
 import { classifyThrown, describeUrl, errorForStatus } from './upstream-failure';
 import {
   UpstreamProtocolError,
@@ -18,8 +20,6 @@ import { parseWwwAuthenticate } from './www-authenticate';
  * every registry type builds on. One undici Agent per endpoint keeps connections alive between
  * pulls; auth challenges are answered by UpstreamAuthenticator.
  */
-
-export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Manifests are held in memory to be hashed and stored: anything larger is not a manifest. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -43,13 +43,6 @@ const GENERIC_CONTENT_TYPES = new Set(['', 'application/json', 'text/plain', 'ap
 const DIGEST_REFERENCE = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const HASH_ALGORITHMS: Record<string, string> = { sha256: 'sha256', sha512: 'sha512' };
 
-export interface DistributionClientOptions {
-  /** connect timeout, time to response headers, and the longest silence while a body streams */
-  timeoutMs?: number;
-  /** `n` sent with tag listings (the upstream's default page size when absent) */
-  tagPageSize?: number;
-}
-
 interface SendOptions {
   method: 'GET' | 'HEAD';
   url: URL;
@@ -68,9 +61,9 @@ export class DistributionClient implements UpstreamRegistry {
   private readonly tagPageSize: number | undefined;
   private readonly authenticator: UpstreamAuthenticator;
 
-  constructor(endpoint: UpstreamEndpoint, options: DistributionClientOptions = {}) {
+  constructor(endpoint: UpstreamEndpoint, options: UpstreamClientOptions = {}) {
     this.baseUrl = new URL(endpoint.url.replace(/\/+$/, '') + '/');
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
     this.tagPageSize = options.tagPageSize;
     this.agent = new Agent({
       connect: { timeout: this.timeoutMs, rejectUnauthorized: !endpoint.insecure },
@@ -91,7 +84,8 @@ export class DistributionClient implements UpstreamRegistry {
   }
 
   async headManifest(repository: string, reference: string, options: UpstreamRequestOptions = {}): Promise<UpstreamManifestHead | null> {
-    const name = this.upstreamName(repository);
+    const name = checkedName(this.upstreamName(repository));
+    checkReference(reference);
     const url = this.url(`v2/${name}/manifests/${reference}`);
     const what = `HEAD manifest ${name}:${reference}`;
     const response = await this.send({ method: 'HEAD', url, scope: pullScope(name), headers: { accept: ACCEPT_MANIFESTS }, signal: options.signal, what });
@@ -99,19 +93,21 @@ export class DistributionClient implements UpstreamRegistry {
     if (response.statusCode === 404) return null;
     if (response.statusCode !== 200) throw errorForStatus(response.statusCode, what);
     const digest = header(response, 'docker-content-digest');
-    // without the header the digest can only come from the bytes: a GET (counted by rate limits, but correct)
-    if (!digest) {
+    const mediaType = mediaTypeOf(header(response, 'content-type'));
+    const size = Number(header(response, 'content-length'));
+    // what the headers leave out can only come from the bytes: a GET (counted by rate limits, but correct)
+    if (!digest || !mediaType || !Number.isSafeInteger(size) || size < 0) {
       const manifest = await this.getManifest(repository, reference, options);
       return manifest && { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.size };
     }
+    if (!isDigest(digest)) throw new UpstreamProtocolError(`${what}: Docker-Content-Digest is not a digest`);
     if (isDigest(reference) && digest !== reference) throw new UpstreamProtocolError(`${what}: upstream says its digest is ${digest}`);
-    const size = Number(header(response, 'content-length'));
-    if (!Number.isSafeInteger(size) || size < 0) throw new UpstreamProtocolError(`${what}: no Content-Length`);
-    return { digest, mediaType: mediaTypeOf(header(response, 'content-type')) ?? '', size };
+    return { digest, mediaType, size };
   }
 
   async getManifest(repository: string, reference: string, options: UpstreamRequestOptions = {}): Promise<UpstreamManifest | null> {
-    const name = this.upstreamName(repository);
+    const name = checkedName(this.upstreamName(repository));
+    checkReference(reference);
     const what = `GET manifest ${name}:${reference}`;
     const response = await this.send({
       method: 'GET',
@@ -138,7 +134,8 @@ export class DistributionClient implements UpstreamRegistry {
   }
 
   async getBlob(repository: string, digest: string, options: UpstreamRequestOptions = {}): Promise<UpstreamBlob | null> {
-    const name = this.upstreamName(repository);
+    const name = checkedName(this.upstreamName(repository));
+    if (!isDigest(digest)) throw new TypeError(`not a digest: ${digest}`);
     const what = `GET blob ${name}@${digest}`;
     let url = this.url(`v2/${name}/blobs/${digest}`);
     for (let redirects = 0; ; redirects += 1) {
@@ -165,12 +162,12 @@ export class DistributionClient implements UpstreamRegistry {
         response.body.destroy();
         throw new UpstreamProtocolError(`${what}: no Content-Length`);
       }
-      return { stream: response.body, size };
+      return { stream: classifiedStream(response.body, what, options.signal), size };
     }
   }
 
   async listTags(repository: string, options: UpstreamRequestOptions = {}): Promise<string[] | null> {
-    const name = this.upstreamName(repository);
+    const name = checkedName(this.upstreamName(repository));
     const what = `GET tags ${name}`;
     let url: URL | null = this.url(`v2/${name}/tags/list`);
     if (this.tagPageSize) url.searchParams.set('n', String(this.tagPageSize));
@@ -197,6 +194,8 @@ export class DistributionClient implements UpstreamRegistry {
       tags.push(...((parsed.tags as string[] | null) ?? []));
       const next = nextLink(header(response, 'link'));
       url = next ? new URL(next, url) : null;
+      // the next page is fetched with our credential: only from the registry itself
+      if (url && url.origin !== this.baseUrl.origin) throw new UpstreamProtocolError(`${what}: next page on another host (${url.origin})`);
     }
     return tags;
   }
@@ -249,6 +248,22 @@ export class DistributionClient implements UpstreamRegistry {
     }
     return { status: 200, body: await readBounded(response, MAX_MANIFEST_BYTES, what, signal) };
   }
+}
+
+/**
+ * Names and references go into the URL path as they are: anything outside the distribution
+ * grammar (`..`, `?`, `%`) could point the request, and our credential, somewhere else.
+ */
+const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+function checkedName(name: string): string {
+  if (!REPOSITORY_NAME.test(name)) throw new TypeError(`not a repository name: ${name}`);
+  return name;
+}
+
+function checkReference(reference: string): void {
+  if (!TAG.test(reference) && !isDigest(reference)) throw new TypeError(`not a tag or digest: ${reference}`);
 }
 
 const pullScope = (name: string): string => `repository:${name}:pull`;
@@ -322,6 +337,21 @@ async function readBounded(response: Dispatcher.ResponseData, limit: number, wha
     throw classifyThrown(error, what, signal);
   }
   return Buffer.concat(chunks, total);
+}
+
+/**
+ * The body, its errors classified like the request's (an upstream dying mid-blob is
+ * UpstreamUnavailableError to the reader too); destroying it destroys the body underneath,
+ * which releases the connection.
+ */
+function classifiedStream(body: Readable, what: string, signal?: AbortSignal): Readable {
+  const relay = new PassThrough();
+  body.on('error', (error) => relay.destroy(classifyThrown(error, what, signal) as Error));
+  relay.on('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  body.pipe(relay);
+  return relay;
 }
 
 /** Releases a response whose body we do not need (so the connection goes back to the pool). */

@@ -1,6 +1,7 @@
 import type { UpstreamEndpoint } from '../registry-endpoint';
 import { DEFAULT_REGISTRY_URLS } from './default-registry-urls';
-import { DistributionClient, type DistributionClientOptions } from './distribution-client';
+import { DistributionClient } from './distribution-client';
+import type { UpstreamClientOptions } from './upstream-client-options';
 
 /**
  * Docker Hub: the web site's address (hub.docker.com, docker.io) is not where images are
@@ -9,7 +10,7 @@ import { DistributionClient, type DistributionClientOptions } from './distributi
 const HUB_WEB_HOSTS = new Set(['hub.docker.com', 'docker.io', 'www.docker.io', 'index.docker.io', 'www.docker.com', 'docker.com']);
 
 export class DockerHubAdapter extends DistributionClient {
-  constructor(endpoint: UpstreamEndpoint, options: DistributionClientOptions = {}) {
+  constructor(endpoint: UpstreamEndpoint, options: UpstreamClientOptions = {}) {
     super({ ...endpoint, url: dockerHubRegistryUrl(endpoint.url) }, options);
   }
 

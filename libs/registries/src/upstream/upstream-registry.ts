@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
  * (an adapter maps them, e.g. docker-hub's `nginx` -> `library/nginx`, in `upstreamName`).
  *
  * Failures are classified so the proxy cache can decide: UpstreamUnavailableError (down,
- * timeout, 5xx, 429: serve the local copy), UpstreamNotFoundError (404), UpstreamAuthError
+ * timeout, 5xx, 429: serve the local copy), null (404), UpstreamAuthError
  * (401/403 with our credential), anything else an UpstreamProtocolError.
  */
 export interface UpstreamManifestHead {
