@@ -26,7 +26,7 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-RUN mkdir -p /app/data/storage && chown -R node:node /app/data
+RUN mkdir -p /app/data/storage /app/data/secrets && chown -R node:node /app/data
 USER node
 EXPOSE 8080
 CMD ["node", "dist/apps/api/src/main.js"]

@@ -101,7 +101,7 @@ export class RegistryService {
         `UPDATE registry SET name = $2, description = $3, type = $4, url = $5, insecure = $6, credential_type = $7, access_key = $8, access_secret_sealed = $9,
                 update_time = clock_timestamp()
           WHERE id = $1 RETURNING *`,
-        [id, patch.name ?? current.name, patch.description ?? current.description, type, url, patch.insecure ?? current.insecure, ...this.sealed(credential)],
+        [id, patch.name ?? current.name, patch.description ?? current.description, type, url, patch.insecure ?? current.insecure, ...this.sealed(credential, current)],
       ),
     );
     if (!rows[0]) throw notFound(id);
@@ -161,9 +161,12 @@ export class RegistryService {
     return { type: row.credential_type, accessKey: row.access_key ?? '', accessSecret: row.access_secret_sealed ? this.vault.open(row.access_secret_sealed) : '' };
   }
 
-  private sealed(credential: RegistryCredential | null): [string | null, string | null, string | null] {
+  /** The columns of a credential; a secret that did not change keeps its sealed value (a fresh IV would rewrite it for nothing). */
+  private sealed(credential: RegistryCredential | null, current?: RegistryRow): [string | null, string | null, string | null] {
     if (!credential) return [null, null, null];
-    return [credential.type, credential.accessKey, credential.accessSecret ? this.vault.seal(credential.accessSecret) : null];
+    if (!credential.accessSecret) return [credential.type, credential.accessKey, null];
+    const unchanged = current?.access_secret_sealed && this.credentialOf(current)?.accessSecret === credential.accessSecret;
+    return [credential.type, credential.accessKey, unchanged ? current.access_secret_sealed : this.vault.seal(credential.accessSecret)];
   }
 
   private async row(id: number): Promise<RegistryRow> {

@@ -63,6 +63,14 @@ export class CreateRegistryRequest {
 
   @IsOptional()
   @IsString()
+  status_message?: string;
+
+  @IsOptional()
+  @IsString()
+  last_checked?: string | null;
+
+  @IsOptional()
+  @IsString()
   creation_time?: string;
 
   @IsOptional()
