@@ -7,6 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
+import { Client } from 'pg';
 import { RegistryClient } from '../support/registry-client';
 import { TEST_ADMIN, type Credentials } from '../support/test-credentials';
 import { startWorker } from '../support/worker-context';
@@ -163,6 +164,16 @@ describe('webhooks: /projects/{p}/webhook/policies and deliveries by the worker'
       // sending the mask back keeps the stored secret
       expect((await call('PUT', `/projects/wh/webhook/policies/${id}`, { body: { ...read.json, enabled: false } })).status).toBe(200);
       expect((await call('GET', `/projects/wh/webhook/policies/${id}`)).json).toMatchObject({ enabled: false, targets: [{ auth_header: '*****' }] });
+      // at rest the header is sealed, before and after that update
+      const db = new Client({ connectionString: environment.config.DATABASE_URL });
+      await db.connect();
+      try {
+        const stored = (await db.query<{ targets: string }>(`SELECT targets::text FROM webhook_policy WHERE id = $1`, [id])).rows[0].targets;
+        expect(stored).not.toContain(SECRET);
+        expect(JSON.parse(stored)[0].auth_header).toMatch(/^v1:/);
+      } finally {
+        await db.end();
+      }
       expect((await call('POST', '/projects/wh/webhook/policies', { body: policyBody('crud', '/crud', ['PUSH_ARTIFACT']) })).status).toBe(409);
       expect((await call('POST', '/projects/wh/webhook/policies', { body: policyBody('bad', '/crud', ['NO_SUCH_EVENT']) })).status).toBe(400);
       expect((await call('POST', '/projects/wh/webhook/policies', { body: { ...policyBody('bad', '/crud', ['PUSH_ARTIFACT']), targets: [{ address: 'ftp://x' }] } })).status).toBe(400);

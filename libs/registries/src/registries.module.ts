@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
-import { CredentialVault } from './credential-vault';
+import { SecretsModule } from '@wharf/secrets';
 import { RegistryReferences } from './registry-references';
 import { RegistryService } from './registry.service';
 
 /** Owns registry endpoints: their rows, their sealed credentials, what references them, their upstream clients. */
 @Module({
-  providers: [CredentialVault, RegistryReferences, RegistryService],
+  imports: [SecretsModule],
+  providers: [RegistryReferences, RegistryService],
   exports: [RegistryService, RegistryReferences],
 })
 export class RegistriesModule {}

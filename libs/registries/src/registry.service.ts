@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { SqlClient, escapeLike } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
-import { CredentialVault } from './credential-vault';
+import { CredentialVault } from '@wharf/secrets';
 import type { RegistryCredential, RegistryEndpoint, RegistryHealth, UpstreamEndpoint } from './registry-endpoint';
 import { checkRegistryType, mergeCredential, normaliseRegistryUrl, type RegistryInput } from './registry-input';
 import { RegistryReferences } from './registry-references';

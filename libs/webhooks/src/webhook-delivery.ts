@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { EventOutbox } from '@wharf/events';
+import { CredentialVault } from '@wharf/secrets';
 import { ExecutionService, type JobContext, type WebhookDeliveryPayload } from '@wharf/jobs';
 import { webhookPayload } from './webhook-payload';
 import { WebhookPolicyService } from './webhook-policy.service';
@@ -18,6 +19,7 @@ export class WebhookDelivery {
     private readonly outbox: EventOutbox,
     private readonly policies: WebhookPolicyService,
     private readonly executions: ExecutionService,
+    private readonly vault: CredentialVault,
   ) {}
 
   async deliver(job: WebhookDeliveryPayload, context: JobContext): Promise<{ status: number }> {
@@ -31,7 +33,8 @@ export class WebhookDelivery {
     if (!(await this.executions.transition(job.taskId, 'Running'))) return { status: 0 };
     const { body, contentType } = webhookPayload(event, policy, target, this.config.externalUrl);
     const headers: Record<string, string> = { 'content-type': contentType };
-    if (target.auth_header) headers.authorization = target.auth_header;
+    // stored sealed (policies written before sealing existed hold it in clear until next saved)
+    if (target.auth_header) headers.authorization = CredentialVault.isSealed(target.auth_header) ? this.vault.open(target.auth_header) : target.auth_header;
     const result = await postWebhook(target.address, body, headers, target.skip_cert_verify);
     await this.executions.progress(job.taskId, { attempts: context.attempt, last_status: result.status });
     await this.executions.log(job.taskId, `attempt ${context.attempt}: POST ${target.address} -> ${result.message}`);

@@ -2,15 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { EVENT_TYPES, type EventType } from '@wharf/events';
+import { CredentialVault } from '@wharf/secrets';
 import { MASKED_SECRET, type WebhookPolicy, type WebhookPolicyInput, type WebhookTarget } from './webhook-policy';
 
 const COLUMNS = `w.id, w.name, w.description, w.project_id, w.targets, w.event_types, w.enabled, w.creator, w.creation_time, w.update_time`;
 const UNIQUE_VIOLATION = '23505';
 
-/** Webhook policies of a project: stored with their targets' secrets, which only deliveries read. */
+/** Webhook policies of a project: stored with their targets' secrets sealed (CredentialVault), which only deliveries open. */
 @Injectable()
 export class WebhookPolicyService {
-  constructor(private readonly sql: SqlClient) {}
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly vault: CredentialVault,
+  ) {}
 
   async list(projectId: number, page: { offset: number; limit: number }): Promise<{ items: WebhookPolicy[]; total: number }> {
     const [{ total }] = await this.sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM webhook_policy WHERE project_id = $1`, [projectId]);
@@ -32,7 +36,7 @@ export class WebhookPolicyService {
   }
 
   async create(projectId: number, input: WebhookPolicyInput, creator: string): Promise<WebhookPolicy> {
-    const targets = normaliseTargets(input.targets, []);
+    const targets = normaliseTargets(input.targets, [], (secret) => this.vault.seal(secret));
     const eventTypes = normaliseEventTypes(input.event_types);
     const rows = await this.unique(input.name, () =>
       this.sql.query<{ id: number }>(
@@ -46,7 +50,7 @@ export class WebhookPolicyService {
   /** Replaces a policy; a target whose auth_header comes back masked keeps the stored header of the target at that address. */
   async update(projectId: number, id: number, input: WebhookPolicyInput): Promise<WebhookPolicy> {
     const current = await this.get(projectId, id);
-    const targets = normaliseTargets(input.targets, current.targets);
+    const targets = normaliseTargets(input.targets, current.targets, (secret) => this.vault.seal(secret));
     const eventTypes = normaliseEventTypes(input.event_types);
     await this.unique(input.name, () =>
       this.sql.query(
@@ -100,7 +104,8 @@ function normaliseEventTypes(types: EventType[]): EventType[] {
   return [...new Set(types)];
 }
 
-function normaliseTargets(targets: Partial<WebhookTarget>[], current: WebhookTarget[]): WebhookTarget[] {
+/** `seal`: a new auth header is stored sealed; one sent back masked keeps the stored (sealed) value of the target at that address. */
+function normaliseTargets(targets: Partial<WebhookTarget>[], current: WebhookTarget[], seal: (secret: string) => string): WebhookTarget[] {
   if (!targets?.length) throw new ApiError('BAD_REQUEST', 'targets needs at least one target');
   return targets.map((target) => {
     const type = target.type ?? 'http';
@@ -114,7 +119,7 @@ function normaliseTargets(targets: Partial<WebhookTarget>[], current: WebhookTar
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ApiError('BAD_REQUEST', 'a target address must be an http:// or https:// URL');
     const format = target.payload_format ?? 'Default';
     if (format !== 'CloudEvents' && format !== 'Default') throw new ApiError('BAD_REQUEST', `unknown payload_format ${format}; known: CloudEvents, Default`);
-    const authHeader = target.auth_header === MASKED_SECRET ? (current.find((c) => c.address === target.address)?.auth_header ?? '') : (target.auth_header ?? '');
+    const authHeader = target.auth_header === MASKED_SECRET ? (current.find((c) => c.address === target.address)?.auth_header ?? '') : target.auth_header ? seal(target.auth_header) : '';
     return { type, address: url.toString(), auth_header: authHeader, skip_cert_verify: target.skip_cert_verify ?? false, payload_format: format };
   });
 }

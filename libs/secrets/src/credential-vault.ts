@@ -5,7 +5,7 @@ import { resolveCredentialKey } from './credential-key';
 
 /**
  * The configured CredentialCipher, for the services. The key is resolved on first use, not at
- * boot, so a process that never touches an endpoint's secret never generates a key file.
+ * boot, so a process that never touches a secret never generates a key file.
  */
 @Injectable()
 export class CredentialVault {
@@ -22,6 +22,11 @@ export class CredentialVault {
     return this.resolved().open(sealed);
   }
 
+  /** Whether a stored value is sealed (values stored before sealing existed are not). */
+  static isSealed(stored: string): boolean {
+    return stored.startsWith('v1:');
+  }
+
   private resolved(): CredentialCipher {
     if (this.cipher) return this.cipher;
     const { key, generated, source } = resolveCredentialKey({
@@ -31,9 +36,9 @@ export class CredentialVault {
     });
     this.cipher = new CredentialCipher(key);
     if (source === this.config.REGISTRY_CREDENTIAL_KEY_GENERATED_FILE) {
-      // losing this file makes every stored endpoint secret unreadable: say so loudly
+      // losing this file makes every stored secret unreadable: say so loudly
       this.logger.warn(
-        `registry credentials are sealed with a ${generated ? 'newly generated' : 'generated'} key in ${source} (key id ${this.cipher.keyId}); ` +
+        `secrets (registry credentials, webhook auth headers) are sealed with a ${generated ? 'newly generated' : 'generated'} key in ${source} (key id ${this.cipher.keyId}); ` +
           'production should set REGISTRY_CREDENTIAL_KEY or REGISTRY_CREDENTIAL_KEY_FILE and back the key up',
       );
     }
