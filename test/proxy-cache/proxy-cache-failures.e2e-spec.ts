@@ -3,7 +3,8 @@ import type { Client } from 'pg';
 import { RegistryClient, sha256 } from '../support/registry-client';
 import { startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
 import { createTestEnvironment, s3Available, startApi, type RunningApi, type StorageKind, type TestEnvironment } from '../support/wharf-app';
-import { connectDatabase, createProxyProject, eventually } from './proxy-support';
+import { eventually } from '../support/eventually';
+import { connectDatabase, createProxyProject } from './proxy-support';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 

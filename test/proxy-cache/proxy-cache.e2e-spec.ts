@@ -10,7 +10,8 @@ import { startWorker } from '../support/worker-context';
 import { JobName, JobQueues } from '@wharf/jobs';
 import { pushTestImage, startUpstreamRegistry, type UpstreamRegistryProcess } from '../support/upstream-registry';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
-import { connectDatabase, createProxyProject, eventually } from './proxy-support';
+import { eventually } from '../support/eventually';
+import { connectDatabase, createProxyProject } from './proxy-support';
 
 const haveTools = toolAvailable('skopeo') && toolAvailable('umoci') && toolAvailable('docker-registry');
 if (!haveTools && process.env.CI) throw new Error('skopeo, umoci and docker-registry are required in CI');

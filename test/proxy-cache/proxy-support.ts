@@ -29,12 +29,3 @@ export async function connectDatabase(environment: TestEnvironment): Promise<Cli
   await db.connect();
   return db;
 }
-
-/** Waits until `check` holds (state written off the hot path, such as pull times). */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

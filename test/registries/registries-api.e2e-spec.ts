@@ -8,6 +8,7 @@ import type { Credentials } from '../support/test-credentials';
 import { startUpstreamRegistry, type UpstreamRegistryProcess } from '../support/upstream-registry';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 import { startWorker } from '../support/worker-context';
+import { eventually } from '../support/eventually';
 
 const SECRET = 'Upstream-S3cret-Never-Shown';
 const UPSTREAM_USER: Credentials = { username: 'puller', password: SECRET };
@@ -244,7 +245,7 @@ describe('management API: /api/v2.0/registries', () => {
       const wrongId = await createRegistry({ name: 'health-wrong-password', type: 'docker-registry', url: upstream.url, credential: { type: 'basic', access_key: UPSTREAM_USER.username, access_secret: 'wrong-password' } });
       worker = await startWorker(environment, { REGISTRY_HEALTH_INTERVAL_SECONDS: '1' });
       const statusOf = async (id: number) => (await call('GET', `/registries/${id}`)).json;
-      await waitFor(async () => (await statusOf(healthyId)).status === 'healthy' && (await statusOf(wrongId)).status === 'unhealthy');
+      await eventually(async () => (await statusOf(healthyId)).status === 'healthy' && (await statusOf(wrongId)).status === 'unhealthy', 30_000);
       const wrong = await statusOf(wrongId);
       expect(wrong.status_message).toMatch(/authentication failed/);
       expect(wrong.last_checked).not.toBeNull();
@@ -253,20 +254,12 @@ describe('management API: /api/v2.0/registries', () => {
       const ping = await call('POST', '/registries/ping', { body: { id: healthyId } });
       expect(ping.status).toBe(400);
       expect(errorMessage(ping)).toMatch(/unreachable/);
-      await waitFor(async () => (await statusOf(healthyId)).status === 'unhealthy');
+      await eventually(async () => (await statusOf(healthyId)).status === 'unhealthy', 30_000);
       expect((await statusOf(healthyId)).status_message).toMatch(/unreachable/);
 
       await upstream.restart();
-      await waitFor(async () => (await statusOf(healthyId)).status === 'healthy');
+      await eventually(async () => (await statusOf(healthyId)).status === 'healthy', 30_000);
       expect((await statusOf(healthyId)).status_message).toBe('');
     });
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

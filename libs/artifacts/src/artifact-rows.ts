@@ -34,6 +34,24 @@ export async function upsertArtifact(
   return rows[0].id;
 }
 
+/** Every blob the artifact needs, its own manifest included (keyed by digests, as GC and quota read them). */
+export async function linkArtifactBlobs(tx: SqlExecutor, digest: string, parsed: ParsedManifest): Promise<void> {
+  await tx.query(`INSERT INTO artifact_blob (digest_af, digest_blob) SELECT $1, unnest($2::varchar[]) ON CONFLICT DO NOTHING`, [
+    digest,
+    [digest, ...parsed.blobs.map((b) => b.digest)],
+  ]);
+}
+
+/** Points `tag` at the artifact, moving it when it pointed elsewhere; returns the tag's id. */
+export async function pointTag(tx: SqlExecutor, repositoryId: number, artifactId: string, tag: string): Promise<string> {
+  const rows = await tx.query<{ id: string }>(
+    `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
+     ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, push_time = now() RETURNING id`,
+    [repositoryId, artifactId, tag],
+  );
+  return rows[0].id;
+}
+
 /**
  * Index -> child rows. `all`: every child must already be in the repository (a client push
  * pushes children first). `present`: links those that are; the proxy cache stores an index

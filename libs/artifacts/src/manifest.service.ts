@@ -15,7 +15,7 @@ import {
   type RepositoryName,
 } from '@wharf/registry-core';
 import { removeArtifact } from './artifact-removal';
-import { linkChildren, upsertArtifact, upsertRepository } from './artifact-rows';
+import { linkArtifactBlobs, linkChildren, pointTag, upsertArtifact, upsertRepository } from './artifact-rows';
 import { ManifestCache } from './manifest-cache';
 import { PullTimeRecorder } from './pull-time-recorder';
 
@@ -149,11 +149,7 @@ export class ManifestService {
       const repositoryId = await upsertRepository(tx, projectId, repo.name);
       const artifactId = await upsertArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
       await linkChildren(tx, repositoryId, artifactId, parsed, 'all');
-      const blobDigests = [digest, ...parsed.blobs.map((b) => b.digest)];
-      await tx.query(
-        `INSERT INTO artifact_blob (digest_af, digest_blob) SELECT $1, unnest($2::varchar[]) ON CONFLICT DO NOTHING`,
-        [digest, blobDigests],
-      );
+      await linkArtifactBlobs(tx, digest, parsed);
       for (const tag of tags) {
         const rule = immutable.get(tag);
         if (rule !== undefined) {
@@ -166,11 +162,7 @@ export class ManifestService {
           if (kept.length === 0) throw immutableTagError(repo.name, tag, rule, 'overwritten');
           continue;
         }
-        await tx.query(
-          `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
-           ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, push_time = now()`,
-          [repositoryId, artifactId, tag],
-        );
+        await pointTag(tx, repositoryId, artifactId, tag);
       }
       await this.outbox.write(tx, [{ type: EventType.PushArtifact, data: { repository: repo.name, digest, tags, mediaType: parsed.mediaType, operator } }]);
     });

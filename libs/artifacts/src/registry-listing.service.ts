@@ -32,7 +32,7 @@ export class RegistryListingService {
       `SELECT name FROM tag WHERE repository_id = $1 AND ($2::varchar IS NULL OR name COLLATE "C" > $2) ORDER BY name COLLATE "C" LIMIT $3`,
       [repo[0].id, last ?? null, limit + 1],
     );
-    return page(rows.map((r) => r.name), limit);
+    return pageOfNames(rows.map((r) => r.name), limit);
   }
 
   /** `projects` limits the catalog to what the caller may see; undefined means everything (system admin). */
@@ -45,7 +45,7 @@ export class RegistryListingService {
         ORDER BY name COLLATE "C" LIMIT $2`,
       [last ?? null, limit + 1, projects ?? null],
     );
-    return page(rows.map((r) => r.name), limit);
+    return pageOfNames(rows.map((r) => r.name), limit);
   }
 
   async referrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerDescriptor[]> {
@@ -70,7 +70,8 @@ export class RegistryListingService {
   }
 }
 
-function page(names: string[], limit: number): Page<string> {
+/** The first `limit` of `names` (sorted, already after `last`), with the `last` of the next page when more remain. */
+export function pageOfNames(names: string[], limit: number): Page<string> {
   if (names.length <= limit) return { items: names };
   const items = names.slice(0, limit);
   return { items, next: items[items.length - 1] };

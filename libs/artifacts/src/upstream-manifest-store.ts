@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
 import { BlobCollectedError, BlobStore, OciError, digestOf, isValidTag, parseDigest, parseManifest, type RepositoryName } from '@wharf/registry-core';
-import { linkChildren, linkToParents, upsertArtifact, upsertRepository } from './artifact-rows';
+import { linkArtifactBlobs, linkChildren, linkToParents, pointTag, upsertArtifact, upsertRepository } from './artifact-rows';
 import { ManifestCache } from './manifest-cache';
 import type { StoredManifest } from './manifest.service';
 
@@ -66,19 +66,8 @@ export class UpstreamManifestStore {
       const artifactId = await upsertArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
       await linkChildren(tx, repositoryId, artifactId, parsed, 'present');
       await linkToParents(tx, repositoryId, artifactId, digest);
-      await tx.query(`INSERT INTO artifact_blob (digest_af, digest_blob) SELECT $1, unnest($2::varchar[]) ON CONFLICT DO NOTHING`, [
-        digest,
-        [digest, ...parsed.blobs.map((b) => b.digest)],
-      ]);
-      let tagId: string | null = null;
-      if (tag !== null) {
-        const rows = await tx.query<{ id: string }>(
-          `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
-           ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, push_time = now() RETURNING id`,
-          [repositoryId, artifactId, tag],
-        );
-        tagId = rows[0].id;
-      }
+      await linkArtifactBlobs(tx, digest, parsed);
+      const tagId = tag === null ? null : await pointTag(tx, repositoryId, artifactId, tag);
       return { artifactId, tagId, digest, mediaType: parsed.mediaType, size: body.length, body };
     });
   }

@@ -54,7 +54,7 @@ export class ProxyManifests {
         reviveUpstreamError,
       );
     } catch (error) {
-      if (local && substitutable(error)) return serveLocal();
+      if (local && localCopyMaySubstitute(error)) return serveLocal();
       throw upstreamFailure(project, error);
     }
     if (upstreamDigest === null) {
@@ -113,9 +113,4 @@ export class ProxyManifests {
   private waitMs(): number {
     return this.config.PROXY_UPSTREAM_TIMEOUT_SECONDS * 1000 + 5_000;
   }
-}
-
-/** The upstream failed in a way the local copy covers (down, slow, 5xx, 429, refused, or our own connection limit). */
-function substitutable(error: unknown): boolean {
-  return localCopyMaySubstitute(error) || (error instanceof OciError && (error.code === 'TOOMANYREQUESTS' || error.status >= 500));
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MAX_PAGE_SIZE, RegistryListingService, type Page } from '@wharf/artifacts';
+import { MAX_PAGE_SIZE, RegistryListingService, pageOfNames, type Page } from '@wharf/artifacts';
 import { AppConfig } from '@wharf/config';
 import { OciError, type RepositoryName } from '@wharf/registry-core';
 import type { ProxyProject } from './proxy-project';
@@ -32,14 +32,11 @@ export class ProxyTags {
         reviveUpstreamError,
       );
     } catch (error) {
-      if (cached === null || !(localCopyMaySubstitute(error) || error instanceof OciError)) throw upstreamFailure(project, error);
+      if (cached === null || !localCopyMaySubstitute(error)) throw upstreamFailure(project, error);
     }
     if (cached === null && upstream === null) throw new OciError('NAME_UNKNOWN', 'repository name not known to registry or its upstream', { name: repository.name });
     const merged = [...new Set([...(upstream ?? []), ...(cached ?? [])])].sort(byteOrder).filter((tag) => last === undefined || byteOrder(tag, last) > 0);
-    if (limit === 0) return { items: [] };
-    if (merged.length <= limit) return { items: merged };
-    const items = merged.slice(0, limit);
-    return { items, next: items[items.length - 1] };
+    return pageOfNames(merged, limit);
   }
 
   /** Every tag cached here; null when nothing of the repository is. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OciError, type RepositoryName } from '@wharf/registry-core';
-import { RegistryService, UpstreamAuthError, UpstreamProtocolError, UpstreamUnavailableError, type UpstreamRegistry } from '@wharf/registries';
+import { RegistryService, UpstreamAuthError, UpstreamError, UpstreamProtocolError, UpstreamUnavailableError, type UpstreamRegistry } from '@wharf/registries';
 import type { ProxyProject } from './proxy-project';
 import { UpstreamCoordination, type SharedFailure } from './upstream-coordination';
 
@@ -85,7 +85,10 @@ export function reviveUpstreamError(failure: SharedFailure): Error {
   }
 }
 
-/** Errors after which the local copy is served: the upstream is down, slow, overloaded or refusing us. */
+/**
+ * Errors after which the local copy is served: the upstream is down, slow, overloaded, refusing
+ * us or answering badly, or this project is at its own max_upstream_conn.
+ */
 export function localCopyMaySubstitute(error: unknown): boolean {
-  return error instanceof UpstreamUnavailableError || error instanceof UpstreamAuthError || error instanceof UpstreamProtocolError;
+  return error instanceof UpstreamError || (error instanceof OciError && (error.code === 'TOOMANYREQUESTS' || error.status >= 500));
 }
