@@ -26,10 +26,11 @@ type ActionName =
   | 'list users'
   | 'read audit log'
   | 'create project'
-  | 'set default quota';
+  | 'set default quota'
+  | 'allow webhooks to the local network';
 
 const PROJECT_ACTIONS: ActionName[] = ['read project', 'update project', 'summary', 'list members', 'add member', 'read logs', 'list metadata', 'create robot', 'list robots', 'delete project'];
-const SYSTEM_ACTIONS: ActionName[] = ['list users', 'read audit log', 'create project', 'set default quota'];
+const SYSTEM_ACTIONS: ActionName[] = ['list users', 'read audit log', 'create project', 'set default quota', 'allow webhooks to the local network'];
 
 /** The status each action answers when allowed (delete: 412, the project is not empty). */
 const ALLOWED: Record<ActionName, number> = {
@@ -47,6 +48,7 @@ const ALLOWED: Record<ActionName, number> = {
   'read audit log': 200,
   'create project': 201,
   'set default quota': 200,
+  'allow webhooks to the local network': 200,
 };
 
 interface Caller {
@@ -166,6 +168,8 @@ describe('management API permission matrix', () => {
         return call('POST', '/projects', { project_name: `created-${sequence}` });
       case 'set default quota':
         return call('PUT', '/configurations', { storage_per_project: -1 });
+      case 'allow webhooks to the local network':
+        return call('PUT', '/configurations', { webhook_allow_local_network: false });
     }
   }
 

@@ -536,7 +536,7 @@ describe('management API: /api/v2.0/projects', () => {
 
   describe('configurations', () => {
     it('shows and sets the default quota (system admins only)', async () => {
-      expect((await call('GET', '/configurations')).json).toEqual({ storage_per_project: { value: -1, editable: true } });
+      expect((await call('GET', '/configurations')).json).toEqual({ storage_per_project: { value: -1, editable: true }, webhook_allow_local_network: { value: false, editable: true } });
       expect((await call('PUT', '/configurations', { body: { storage_per_project: 123456 } })).status).toBe(200);
       expect((await call('GET', '/configurations')).json.storage_per_project.value).toBe(123456);
       await createProject({ project_name: 'defaulted' }, users.carol);
@@ -556,11 +556,11 @@ describe('management API: /api/v2.0/projects', () => {
       expect((await call('GET', '/configurations', { auth: robot })).status).toBe(403);
     });
 
-    it.each([[{ storage_per_project: 0 }], [{ storage_per_project: -2 }], [{ storage_per_project: 'lots' }], [{ storage_per_project: 1.5 }], [{ auth_mode: 'ldap_auth' }]])(
+    it.each([[{ storage_per_project: 0 }], [{ storage_per_project: -2 }], [{ storage_per_project: 'lots' }], [{ storage_per_project: 1.5 }], [{ auth_mode: 'ldap_auth' }], [{ webhook_allow_local_network: 'yes' }], [{ webhook_allow_local_network: true, storage_per_project: 0 }]])(
       'refuses %j (400)',
       async (body) => {
         expect((await call('PUT', '/configurations', { body })).status).toBe(400);
-        expect((await call('GET', '/configurations')).json.storage_per_project.value).toBe(-1);
+        expect((await call('GET', '/configurations')).json).toMatchObject({ storage_per_project: { value: -1 }, webhook_allow_local_network: { value: false } });
       },
     );
   });

@@ -10,7 +10,7 @@ export function loggerOptions(config: AppConfig): Params {
       level: config.LOG_LEVEL,
       genReqId: (request: IncomingMessage) => (request.headers['x-request-id'] as string | undefined) ?? randomUUID(),
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.query.token', '*.password', '*.secret', '*.access_secret', '*.accessSecret'],
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.query.token', '*.password', '*.secret', '*.access_secret', '*.accessSecret', '*.auth_header'],
         censor: '*****',
       },
       serializers: {

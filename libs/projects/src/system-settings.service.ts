@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
 
-/** System-wide settings kept in Postgres (Harbor's configurations): the default project quota so far. */
+/** System-wide settings kept in Postgres (Harbor's configurations): the default project quota, whether webhooks may reach the local network. */
 @Injectable()
 export class SystemSettingsService {
   constructor(private readonly sql: SqlClient) {}
@@ -13,10 +13,24 @@ export class SystemSettingsService {
   }
 
   async setDefaultStorageLimit(bytes: number): Promise<void> {
+    await this.set('storage_per_project', bytes);
+  }
+
+  /** Whether webhook targets may be on the local network (loopback, private, link-local...); false unless a system admin allowed it. */
+  async webhookAllowLocalNetwork(): Promise<boolean> {
+    const rows = await this.sql.query<{ value: boolean }>(`SELECT value FROM system_setting WHERE name = 'webhook_allow_local_network'`);
+    return rows[0]?.value === true;
+  }
+
+  async setWebhookAllowLocalNetwork(allowed: boolean): Promise<void> {
+    await this.set('webhook_allow_local_network', allowed);
+  }
+
+  private async set(name: string, value: unknown): Promise<void> {
     await this.sql.query(
-      `INSERT INTO system_setting (name, value) VALUES ('storage_per_project', $1)
+      `INSERT INTO system_setting (name, value) VALUES ($1, $2)
        ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, update_time = now()`,
-      [JSON.stringify(bytes)],
+      [name, JSON.stringify(value)],
     );
   }
 }

@@ -1,16 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { EventOutbox } from '@wharf/events';
+import { SystemSettingsService } from '@wharf/projects';
 import { CredentialVault } from '@wharf/secrets';
 import { ExecutionService, type JobContext, type WebhookDeliveryPayload } from '@wharf/jobs';
 import { webhookPayload } from './webhook-payload';
+import { addressWithoutSecret } from './webhook-policy';
 import { WebhookPolicyService } from './webhook-policy.service';
 import { postWebhook } from './webhook-sender';
 
 /**
  * One attempt at one delivery (a task): POST the event to the target, log the outcome on the
  * task. A failed attempt throws so BullMQ retries it with backoff; the last one ends the task
- * as Error instead. Idempotent: a task already ended is left alone.
+ * as Error instead. Idempotent: a task already ended is left alone. The target's address is
+ * checked against the local-network setting as it is now, on the address actually connected to.
  */
 @Injectable()
 export class WebhookDelivery {
@@ -20,6 +23,7 @@ export class WebhookDelivery {
     private readonly policies: WebhookPolicyService,
     private readonly executions: ExecutionService,
     private readonly vault: CredentialVault,
+    private readonly settings: SystemSettingsService,
   ) {}
 
   async deliver(job: WebhookDeliveryPayload, context: JobContext): Promise<{ status: number }> {
@@ -35,9 +39,11 @@ export class WebhookDelivery {
     const headers: Record<string, string> = { 'content-type': contentType };
     // stored sealed (policies written before sealing existed hold it in clear until next saved)
     if (target.auth_header) headers.authorization = CredentialVault.isSealed(target.auth_header) ? this.vault.open(target.auth_header) : target.auth_header;
-    const result = await postWebhook(target.address, body, headers, target.skip_cert_verify);
+    const allowLocalNetwork = await this.settings.webhookAllowLocalNetwork();
+    const result = await postWebhook(target.address, body, headers, { skipCertVerify: target.skip_cert_verify, allowLocalNetwork });
+    const address = addressWithoutSecret(target.address);
     await this.executions.progress(job.taskId, { attempts: context.attempt, last_status: result.status });
-    await this.executions.log(job.taskId, `attempt ${context.attempt}: POST ${target.address} -> ${result.message}`);
+    await this.executions.log(job.taskId, `attempt ${context.attempt}: POST ${address} -> ${result.message}`);
     if (result.ok) {
       await this.executions.transition(job.taskId, 'Success', result.message);
       return { status: result.status };
@@ -46,6 +52,6 @@ export class WebhookDelivery {
       await this.executions.transition(job.taskId, 'Error', `${result.message} after ${context.attempt} attempt(s)`);
       return { status: result.status };
     }
-    throw new Error(`webhook delivery to ${target.address} failed: ${result.message}`);
+    throw new Error(`webhook delivery to ${address} failed: ${result.message}`);
   }
 }

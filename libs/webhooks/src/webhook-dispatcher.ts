@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventOutbox, projectOf, type EventType } from '@wharf/events';
 import { ExecutionService, JobName, JobQueues } from '@wharf/jobs';
-import type { WebhookPolicy } from './webhook-policy';
+import { addressWithoutSecret, type WebhookPolicy } from './webhook-policy';
 import { WebhookPolicyService } from './webhook-policy.service';
 
 export const WEBHOOK_VENDOR = 'WEBHOOK';
@@ -56,7 +56,7 @@ export class WebhookDispatcher {
                 vendorId: policy.id,
                 trigger: 'EVENT',
                 extraAttrs: { event_type: event.type, event_id: event.id },
-                tasks: policy.targets.map((t) => ({ address: t.address, event_type: event.type, payload_format: t.payload_format })),
+                tasks: policy.targets.map((t) => ({ address: addressWithoutSecret(t.address), event_type: event.type, payload_format: t.payload_format })),
               },
               tx,
             );

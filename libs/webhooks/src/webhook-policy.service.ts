@@ -2,18 +2,25 @@ import { Injectable } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { EVENT_TYPES, type EventType } from '@wharf/events';
+import { SystemSettingsService } from '@wharf/projects';
 import { CredentialVault } from '@wharf/secrets';
+import { targetsLocalNetwork } from './webhook-address-policy';
 import { MASKED_SECRET, type WebhookPolicy, type WebhookPolicyInput, type WebhookTarget } from './webhook-policy';
 
 const COLUMNS = `w.id, w.name, w.description, w.project_id, w.targets, w.event_types, w.enabled, w.creator, w.creation_time, w.update_time`;
 const UNIQUE_VIOLATION = '23505';
 
-/** Webhook policies of a project: stored with their targets' secrets sealed (CredentialVault), which only deliveries open. */
+/**
+ * Webhook policies of a project: stored with their targets' secrets sealed (CredentialVault),
+ * which only deliveries open. A target on the local network is refused unless a system admin
+ * allowed it (see webhook-address-policy).
+ */
 @Injectable()
 export class WebhookPolicyService {
   constructor(
     private readonly sql: SqlClient,
     private readonly vault: CredentialVault,
+    private readonly settings: SystemSettingsService,
   ) {}
 
   async list(projectId: number, page: { offset: number; limit: number }): Promise<{ items: WebhookPolicy[]; total: number }> {
@@ -37,6 +44,7 @@ export class WebhookPolicyService {
 
   async create(projectId: number, input: WebhookPolicyInput, creator: string): Promise<WebhookPolicy> {
     const targets = normaliseTargets(input.targets, [], (secret) => this.vault.seal(secret));
+    await this.checkNetwork(targets);
     const eventTypes = normaliseEventTypes(input.event_types);
     const rows = await this.unique(input.name, () =>
       this.sql.query<{ id: number }>(
@@ -51,6 +59,7 @@ export class WebhookPolicyService {
   async update(projectId: number, id: number, input: WebhookPolicyInput): Promise<WebhookPolicy> {
     const current = await this.get(projectId, id);
     const targets = normaliseTargets(input.targets, current.targets, (secret) => this.vault.seal(secret));
+    await this.checkNetwork(targets);
     const eventTypes = normaliseEventTypes(input.event_types);
     await this.unique(input.name, () =>
       this.sql.query(
@@ -87,6 +96,19 @@ export class WebhookPolicyService {
     );
   }
 
+  /** 400 when a target's host is, or resolves to, a local network address and that is not allowed. */
+  private async checkNetwork(targets: WebhookTarget[]): Promise<void> {
+    if (await this.settings.webhookAllowLocalNetwork()) return;
+    for (const target of targets) {
+      if (await targetsLocalNetwork(new URL(target.address))) {
+        throw new ApiError(
+          'BAD_REQUEST',
+          `target address ${target.address} is on the local network (loopback, private, link-local or similar), which webhooks may not reach; a system administrator can allow it (configuration webhook_allow_local_network)`,
+        );
+      }
+    }
+  }
+
   private async unique<T>(name: string, write: () => Promise<T>): Promise<T> {
     try {
       return await write();
@@ -117,6 +139,8 @@ function normaliseTargets(targets: Partial<WebhookTarget>[], current: WebhookTar
       throw new ApiError('BAD_REQUEST', `target address ${target.address ?? ''} is not a URL`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ApiError('BAD_REQUEST', 'a target address must be an http:// or https:// URL');
+    // it would be stored, shown and logged in clear: a secret goes in auth_header, which is sealed and masked
+    if (url.username || url.password) throw new ApiError('BAD_REQUEST', 'a target address must not carry credentials (user:password@); send them in auth_header');
     const format = target.payload_format ?? 'Default';
     if (format !== 'CloudEvents' && format !== 'Default') throw new ApiError('BAD_REQUEST', `unknown payload_format ${format}; known: CloudEvents, Default`);
     const authHeader = target.auth_header === MASKED_SECRET ? (current.find((c) => c.address === target.address)?.auth_header ?? '') : target.auth_header ? seal(target.auth_header) : '';

@@ -37,7 +37,20 @@ export interface WebhookPolicyInput {
 /** What a read shows instead of a target's auth header; sending it back on update keeps the stored one. */
 export const MASKED_SECRET = '*****';
 
-/** The policy as the API shows it: auth headers masked. */
+/** The policy as the API shows it: auth headers masked, and so is a password in an address saved before addresses were refused one. */
 export function maskPolicy(policy: WebhookPolicy): WebhookPolicy {
-  return { ...policy, targets: policy.targets.map((t) => ({ ...t, auth_header: t.auth_header ? MASKED_SECRET : '' })) };
+  return { ...policy, targets: policy.targets.map((t) => ({ ...t, address: addressWithoutSecret(t.address), auth_header: t.auth_header ? MASKED_SECRET : '' })) };
+}
+
+/** The address fit for a log line or an answer: any user:password in it masked. */
+export function addressWithoutSecret(address: string): string {
+  try {
+    const url = new URL(address);
+    if (!url.username && !url.password) return address;
+    url.username = MASKED_SECRET;
+    url.password = '';
+    return url.toString();
+  } catch {
+    return address;
+  }
 }

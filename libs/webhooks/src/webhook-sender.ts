@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { AddressNotAllowedError, checkedLookup, ipLiteralOf, isLocalNetworkAddress } from './webhook-address-policy';
 
 /** How long one delivery may take, connect to last byte; a hanging target fails the attempt. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -8,21 +9,42 @@ export interface DeliveryResult {
   ok: boolean;
   /** HTTP status, or 0 when no answer came */
   status: number;
+  /** a class of outcome ("HTTP 500", "connection refused", "address not allowed by policy"...), never a raw socket error */
   message: string;
 }
 
-/** POSTs one payload; `skipCertVerify` accepts any certificate of an https target. Never throws. */
-export function postWebhook(address: string, body: string, headers: Record<string, string>, skipCertVerify: boolean, timeoutMs = DELIVERY_TIMEOUT_MS): Promise<DeliveryResult> {
+export interface DeliveryOptions {
+  /** accept any certificate of an https target */
+  skipCertVerify: boolean;
+  /** whether the target may be on the local network (see webhook-address-policy) */
+  allowLocalNetwork: boolean;
+  timeoutMs?: number;
+}
+
+class DeliveryTimeout extends Error {
+  readonly code = 'DELIVERY_TIMEOUT';
+}
+
+/**
+ * POSTs one payload. Never throws. The target's address is checked before any connection (an
+ * IP literal here, a name on each address it resolves to, in the socket's own lookup); a
+ * redirect is an answer like any other non-2xx, never followed.
+ */
+export function postWebhook(address: string, body: string, headers: Record<string, string>, options: DeliveryOptions): Promise<DeliveryResult> {
+  const url = new URL(address);
+  const literal = ipLiteralOf(url);
+  if (!options.allowLocalNetwork && literal && isLocalNetworkAddress(literal)) return Promise.resolve(failure(new AddressNotAllowedError()));
+  const timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   return new Promise((resolve) => {
-    const url = new URL(address);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const options = {
+    const requestOptions = {
       method: 'POST',
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Wharf-Webhook/1.0' },
-      ...(url.protocol === 'https:' ? { rejectUnauthorized: !skipCertVerify } : {}),
+      lookup: checkedLookup(options.allowLocalNetwork),
+      ...(url.protocol === 'https:' ? { rejectUnauthorized: !options.skipCertVerify } : {}),
     };
-    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    const req = send(url, options, (response) => {
+    const timer = setTimeout(() => req.destroy(new DeliveryTimeout()), timeoutMs);
+    const req = send(url, requestOptions, (response) => {
       response.resume();
       response.on('end', () => {
         clearTimeout(timer);
@@ -31,13 +53,44 @@ export function postWebhook(address: string, body: string, headers: Record<strin
       });
       response.on('error', (error) => {
         clearTimeout(timer);
-        resolve({ ok: false, status: 0, message: error.message });
+        resolve(failure(error));
       });
     });
     req.on('error', (error) => {
       clearTimeout(timer);
-      resolve({ ok: false, status: 0, message: error.message });
+      resolve(failure(error));
     });
     req.end(body);
   });
+}
+
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * What a failed attempt is reported as: its class, not the socket's own words, which name
+ * addresses and ports (a task log is read by project admins, and would map the network).
+ */
+function failure(error: Error): DeliveryResult {
+  return { ok: false, status: 0, message: failureClass(error) };
+}
+
+function failureClass(error: Error): string {
+  if (error instanceof AddressNotAllowedError) return error.message;
+  if (error instanceof DeliveryTimeout) return 'timeout';
+  const code = (error as { code?: string }).code ?? '';
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  if (code === 'ETIMEDOUT') return 'timeout';
+  if (CERTIFICATE_CODES.has(code)) return 'TLS certificate not trusted (skip_cert_verify accepts any)';
+  if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) return 'TLS handshake failed';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection reset';
+  return 'connection failed';
 }

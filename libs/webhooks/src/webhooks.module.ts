@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '@wharf/events';
+import { SystemSettingsService } from '@wharf/projects';
 import { SecretsModule } from '@wharf/secrets';
 import { WebhookDelivery } from './webhook-delivery';
 import { WebhookDispatcher } from './webhook-dispatcher';
@@ -8,7 +9,8 @@ import { WebhookPolicyService } from './webhook-policy.service';
 /** Owns webhook policies and their deliveries (executions of vendor WEBHOOK). */
 @Module({
   imports: [EventsModule, SecretsModule],
-  providers: [WebhookPolicyService, WebhookDispatcher, WebhookDelivery],
+  // the settings service alone, not ProjectsModule: that brings IamModule, whose bootstrap creates the admin, into the worker
+  providers: [WebhookPolicyService, WebhookDispatcher, WebhookDelivery, SystemSettingsService],
   exports: [WebhookPolicyService, WebhookDispatcher, WebhookDelivery],
 })
 export class WebhooksModule {}

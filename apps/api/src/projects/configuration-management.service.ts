@@ -8,7 +8,7 @@ import type { Actor } from '../management/current-actor.decorator';
 import type { ConfigurationsRequest, ConfigurationsResponse } from './configuration.dto';
 import { auditEntry } from './project-audit';
 
-/** /configurations: system settings, for system admins (the default project quota so far). */
+/** /configurations: system settings, for system admins (the default project quota, webhooks to the local network). */
 @Injectable()
 export class ConfigurationManagementService {
   constructor(
@@ -18,18 +18,30 @@ export class ConfigurationManagementService {
 
   async get(principal: Principal): Promise<ConfigurationsResponse> {
     requireSysadmin(principal);
-    return { storage_per_project: { value: await this.settings.defaultStorageLimit(), editable: true } };
+    return {
+      storage_per_project: { value: await this.settings.defaultStorageLimit(), editable: true },
+      webhook_allow_local_network: { value: await this.settings.webhookAllowLocalNetwork(), editable: true },
+    };
   }
 
-  /** Existing projects keep their limits; the new default applies to projects created from now on. */
+  /**
+   * Existing projects keep their limits; the new default applies to projects created from now on.
+   * Webhooks to the local network: checked again at every delivery, so turning it off stops them.
+   */
   async update(actor: Actor, request: ConfigurationsRequest): Promise<void> {
     requireSysadmin(actor.principal);
     const limit = request.storage_per_project;
-    if (limit === undefined) return;
-    if (!Number.isSafeInteger(limit) || limit < -1 || limit === 0) {
+    // all checked before anything is written: a refused request changes nothing
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < -1 || limit === 0)) {
       throw new ApiError('BAD_REQUEST', 'storage_per_project must be a positive number of bytes, or -1 for unlimited');
     }
-    await this.settings.setDefaultStorageLimit(limit);
-    this.audit.record(auditEntry(actor, null, 'update', 'configuration', 'storage_per_project'));
+    if (limit !== undefined) {
+      await this.settings.setDefaultStorageLimit(limit);
+      this.audit.record(auditEntry(actor, null, 'update', 'configuration', 'storage_per_project'));
+    }
+    if (request.webhook_allow_local_network !== undefined) {
+      await this.settings.setWebhookAllowLocalNetwork(request.webhook_allow_local_network);
+      this.audit.record(auditEntry(actor, null, 'update', 'configuration', 'webhook_allow_local_network'));
+    }
   }
 }
