@@ -132,7 +132,9 @@ describe('webhooks: /projects/{p}/webhook/policies and deliveries by the worker'
       await api.app.get(UserService).create({ username: name, password });
       users[name] = { username: name, password };
     }
-    for (const project of ['wh', 'wh2', 'wh3']) expect((await call('POST', '/projects', { body: { project_name: project } })).status).toBe(201);
+    // the receivers listen on 127.0.0.1, which webhooks may reach only when a system admin allows it
+    expect((await call('PUT', '/configurations', { body: { webhook_allow_local_network: true } })).status).toBe(200);
+    for (const project of ['wh', 'wh2', 'wh3', 'wh4']) expect((await call('POST', '/projects', { body: { project_name: project } })).status).toBe(201);
     for (const [name, role] of [['ma', 4], ['dev', 2]] as const) {
       expect((await call('POST', '/projects/wh/members', { body: { role_id: role, member_user: { username: name } } })).status).toBe(201);
     }
@@ -177,6 +179,12 @@ describe('webhooks: /projects/{p}/webhook/policies and deliveries by the worker'
       expect((await call('POST', '/projects/wh/webhook/policies', { body: policyBody('crud', '/crud', ['PUSH_ARTIFACT']) })).status).toBe(409);
       expect((await call('POST', '/projects/wh/webhook/policies', { body: policyBody('bad', '/crud', ['NO_SUCH_EVENT']) })).status).toBe(400);
       expect((await call('POST', '/projects/wh/webhook/policies', { body: { ...policyBody('bad', '/crud', ['PUSH_ARTIFACT']), targets: [{ address: 'ftp://x' }] } })).status).toBe(400);
+      // credentials in the address would be stored and shown in clear: they go in auth_header
+      const withUserinfo = await call('POST', '/projects/wh/webhook/policies', { body: { ...policyBody('bad', '/crud', ['PUSH_ARTIFACT']), targets: [{ address: `http://hook:pa55word@${receiver.url.slice('http://'.length)}/x` }] } });
+      expect(withUserinfo.status).toBe(400);
+      expect(withUserinfo.json.errors[0].message).toMatch(/auth_header/);
+      expect(withUserinfo.text).not.toContain('pa55word');
+      expect((await call('PUT', `/projects/wh/webhook/policies/${id}`, { body: { ...read.json, targets: [{ ...read.json.targets[0], address: 'https://u:p@hooks.example.com/' }] } })).status).toBe(400);
       expect((await call('DELETE', `/projects/wh/webhook/policies/${id}`)).status).toBe(200);
       expect((await call('GET', `/projects/wh/webhook/policies/${id}`)).status).toBe(404);
     });
@@ -310,6 +318,100 @@ describe('webhooks: /projects/{p}/webhook/policies and deliveries by the worker'
       // the target never answers (a delivery would wait for its 10 s timeout): the push is done long before
       expect(elapsed).toBeLessThan(8_000);
       await waitFor('the second hanging delivery', () => receiver.on('/hang')[1]);
+    });
+  });
+
+  describe('the local network', () => {
+    const setAllowLocalNetwork = async (allowed: boolean) => expect((await call('PUT', '/configurations', { body: { webhook_allow_local_network: allowed } })).status).toBe(200);
+    const port = () => new URL(receiver.url).port;
+    const target = (address: string) => ({ type: 'http', address, auth_header: SECRET, payload_format: 'Default' });
+
+    it('is refused by default when a policy is saved: loopback, private, link-local and their other spellings (400), a public address is not', async () => {
+      await setAllowLocalNetwork(false);
+      try {
+        expect((await call('GET', '/configurations')).json.webhook_allow_local_network).toEqual({ value: false, editable: true });
+        for (const address of [
+          `${receiver.url}/local`,
+          `http://localhost:${port()}/local`,
+          `http://[::1]:${port()}/local`,
+          `http://[::ffff:127.0.0.1]:${port()}/local`,
+          'http://2130706433/',
+          'http://0x7f000001/',
+          'http://169.254.169.254/latest/meta-data/',
+          'http://10.0.0.1/',
+          'http://192.168.1.1/',
+          'http://172.16.5.4/',
+          'http://100.64.0.1/',
+          'http://0.0.0.0/',
+          'http://[fd00::1]/',
+          'http://[fe80::1]/',
+        ]) {
+          const answer = await call('POST', '/projects/wh4/webhook/policies', { body: { name: 'local', targets: [target(address)], event_types: ['PUSH_ARTIFACT'] } });
+          expect({ address, status: answer.status }).toEqual({ address, status: 400 });
+          expect(answer.json.errors[0].message).toMatch(/local network.*webhook_allow_local_network/);
+        }
+        // another target of the policy on the local network refuses it all
+        const mixed = await call('POST', '/projects/wh4/webhook/policies', { body: { name: 'local', targets: [target('http://93.184.215.14/hook'), target(`${receiver.url}/x`)], event_types: ['PUSH_ARTIFACT'] } });
+        expect(mixed.status).toBe(400);
+        const publicPolicy = await createPolicy('wh4', { name: 'public', targets: [target('http://93.184.215.14/hook')], event_types: ['QUOTA_EXCEED'] });
+        expect((await call('DELETE', `/projects/wh4/webhook/policies/${publicPolicy}`)).status).toBe(200);
+      } finally {
+        await setAllowLocalNetwork(true);
+      }
+    });
+
+    it('is checked again at delivery: a policy saved while allowed delivers nothing once the setting is off, open and closed ports alike', async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const closedPort = (closed.address() as { port: number }).port;
+      await new Promise((resolve) => closed.close(resolve));
+      // by name (resolved at delivery) and by address, an open port and a closed one
+      const targets = [target(`http://localhost:${port()}/blocked-by-name`), target(`http://127.0.0.1:${closedPort}/blocked-closed`)];
+      const policyId = await createPolicy('wh4', { name: 'rebound', targets, event_types: ['PUSH_ARTIFACT'] });
+      await setAllowLocalNetwork(false);
+      try {
+        await registry.pushImage('wh4/app', 'v1');
+        const [execution] = await endedExecutions('wh4', policyId, 1);
+        expect(execution).toMatchObject({ status: 'Error', metrics: { task_count: 2, error_task_count: 2 } });
+        const tasks = (await call('GET', `/projects/wh4/webhook/policies/${policyId}/executions/${execution.id}/tasks`)).json as any[];
+        const logs = await Promise.all(tasks.map(async (task) => (await call('GET', `/projects/wh4/webhook/policies/${policyId}/executions/${execution.id}/tasks/${task.id}/log`)).text));
+        for (const log of logs) {
+          expect(log).toContain('attempt 1: POST');
+          expect(log).toContain('-> address not allowed by policy');
+          // nothing that tells an open port from a closed one
+          expect(log).not.toMatch(/refused|ECONN|timeout/i);
+        }
+        expect(receiver.on('/blocked-by-name')).toHaveLength(0);
+      } finally {
+        await setAllowLocalNetwork(true);
+      }
+      // allowed again: the same policy delivers
+      await registry.pushImage('wh4/app', 'v2');
+      const delivered = await waitFor('the delivery once allowed', () => receiver.on('/blocked-by-name')[0]);
+      expect(delivered.headers.authorization).toBe(SECRET);
+      expect((await call('DELETE', `/projects/wh4/webhook/policies/${policyId}`)).status).toBe(200);
+    });
+
+    it('reports a closed port, when the local network is allowed, as a class of failure', async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const closedPort = (closed.address() as { port: number }).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const policyId = await createPolicy('wh4', { name: 'closed', targets: [target(`http://127.0.0.1:${closedPort}/closed`)], event_types: ['DELETE_TAG'] });
+      await registry.pushImage('wh4/gone', 'gone');
+      expect((await registry.fetch('/v2/wh4/gone/manifests/gone', { method: 'DELETE' })).status).toBe(202);
+      const [execution] = await waitFor('an attempt', async () => {
+        const answer = await call('GET', `/projects/wh4/webhook/policies/${policyId}/executions`);
+        return answer.json.length ? answer.json : undefined;
+      });
+      const [task] = (await call('GET', `/projects/wh4/webhook/policies/${policyId}/executions/${execution.id}/tasks`)).json;
+      const log = await waitFor('the first attempt logged', async () => {
+        const answer = await call('GET', `/projects/wh4/webhook/policies/${policyId}/executions/${execution.id}/tasks/${task.id}/log`);
+        return answer.text.includes('attempt 1') ? answer.text : undefined;
+      });
+      expect(log).toContain('-> connection refused');
+      expect(log).not.toContain('ECONNREFUSED');
+      expect((await call('DELETE', `/projects/wh4/webhook/policies/${policyId}`)).status).toBe(200);
     });
   });
 });
