@@ -2,6 +2,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { AuditLogService, type AuditEntry } from '@wharf/audit';
 import { UserService } from '@wharf/iam';
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { callApi, errorCodeOf, type ApiAnswer, type ApiCallOptions } from '../support/management-api';
 import type { Credentials } from '../support/test-credentials';
@@ -238,6 +240,60 @@ describe('management API: /api/v2.0/registries', () => {
       expect(errorMessage(anonymous)).toMatch(/authentication failed/);
       expect((await call('POST', '/registries/ping', { body: { id: 999999 } })).status).toBe(404);
       expect((await call('POST', '/registries/ping', { body: { url: upstream.url } })).status).toBe(400);
+    });
+
+    /** An HTTP server on 127.0.0.1 that asks for Basic credentials on /v2/ and records the Authorization headers it is sent. */
+    async function startCredentialCatcher(): Promise<{ url: string; authorizations: string[]; server: Server }> {
+      const authorizations: string[] = [];
+      const server = createServer((request, response) => {
+        if (request.headers.authorization) authorizations.push(request.headers.authorization);
+        response.writeHead(401, { 'www-authenticate': 'Basic realm="catcher"' }).end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, authorizations, server };
+    }
+
+    it('never sends a stored credential to another url, type or insecure flag than the one it is stored for', async () => {
+      const id = await createRegistry({ name: 'ping-elsewhere', type: 'docker-registry', url: upstream.url, credential: { type: 'basic', access_key: UPSTREAM_USER.username, access_secret: SECRET } });
+      const catcher = await startCredentialCatcher();
+      try {
+        const elsewhere = await call('POST', '/registries/ping', { body: { id, url: catcher.url } });
+        expect(elsewhere.status).toBe(400);
+        expect(errorMessage(elsewhere)).toMatch(/authentication failed/);
+        // the same with the secret sent back masked, as a client echoing what it read would
+        const masked = await call('POST', '/registries/ping', { body: { id, url: catcher.url, credential: { type: 'basic', access_key: UPSTREAM_USER.username, access_secret: '*****' } } });
+        expect(masked.status).toBe(400);
+        expect(errorMessage(masked)).toMatch(/access_secret is required/);
+        expect(catcher.authorizations).toEqual([]);
+        // a credential the request carries itself may be tried anywhere
+        expect((await call('POST', '/registries/ping', { body: { id, url: catcher.url, credential: { type: 'basic', access_key: 'someone', access_secret: 'given-here' } } })).status).toBe(400);
+        expect(catcher.authorizations).toEqual([`Basic ${Buffer.from('someone:given-here').toString('base64')}`]);
+      } finally {
+        await new Promise((resolve) => catcher.server.close(resolve));
+      }
+      // the stored url with another insecure flag or type: anonymous, so the upstream refuses
+      for (const change of [{ insecure: true }, { type: 'harbor' }]) {
+        const answer = await call('POST', '/registries/ping', { body: { id, ...change } });
+        expect({ change, status: answer.status, message: errorMessage(answer) }).toEqual({ change, status: 400, message: expect.stringMatching(/authentication failed/) });
+      }
+      expect((await call('POST', '/registries/ping', { body: { id } })).status).toBe(200);
+    });
+
+    it('names a failed ping by its class, never by the socket error (which would map open ports)', async () => {
+      const notRegistry = createServer((_request, response) => response.writeHead(404).end('no such page'));
+      await new Promise<void>((resolve) => notRegistry.listen(0, '127.0.0.1', resolve));
+      const port = (notRegistry.address() as AddressInfo).port;
+      try {
+        const answer = await call('POST', '/registries/ping', { body: { type: 'docker-registry', url: `http://127.0.0.1:${port}` } });
+        expect(answer.status).toBe(400);
+        expect(errorMessage(answer)).toBe(`http://127.0.0.1:${port} is not a registry`);
+      } finally {
+        await new Promise((resolve) => notRegistry.close(resolve));
+      }
+      // the port is closed now
+      const refused = await call('POST', '/registries/ping', { body: { type: 'docker-registry', url: `http://127.0.0.1:${port}` } });
+      expect(refused.status).toBe(400);
+      expect(errorMessage(refused)).toBe(`http://127.0.0.1:${port} is unreachable`);
     });
 
     it('the worker marks endpoints healthy, and unhealthy once the upstream stops answering', async () => {

@@ -1,7 +1,6 @@
 import type { UpstreamEndpoint } from './registry-endpoint';
-import { MASKED_SECRET } from './registry-input';
 import { createUpstreamRegistry } from './upstream/create-upstream-registry';
-import { UpstreamAuthError, UpstreamUnavailableError } from './upstream/upstream-registry';
+import { UpstreamAuthError, UpstreamCertificateError, UpstreamProtocolError } from './upstream/upstream-registry';
 
 /** A ping's bound: one health check or one click on "test connection" never waits longer. */
 export const PING_TIMEOUT_MS = 10_000;
@@ -9,8 +8,10 @@ export const PING_TIMEOUT_MS = 10_000;
 export type PingOutcome = { ok: true } | { ok: false; message: string };
 
 /**
- * Whether the endpoint answers /v2/ with its credential, and if not, why, in words safe to show
- * and store: the secret is cut out of whatever the upstream or the network said.
+ * Whether the endpoint answers /v2/ with its credential, and if not, why, as a class of failure
+ * (unreachable, authentication failed, not a registry, certificate not trusted): never what the
+ * network or the upstream said, which would carry ports, addresses and whatever echoed the secret.
+ * A refused connection and a timeout are both "unreachable", so a ping does not map open ports.
  */
 export async function pingEndpoint(endpoint: UpstreamEndpoint, timeoutMs = PING_TIMEOUT_MS): Promise<PingOutcome> {
   try {
@@ -18,16 +19,9 @@ export async function pingEndpoint(endpoint: UpstreamEndpoint, timeoutMs = PING_
     await client.ping({ signal: AbortSignal.timeout(timeoutMs) });
     return { ok: true };
   } catch (error) {
-    const detail = redact(error instanceof Error ? error.message : String(error), endpoint.credential?.accessSecret);
-    if (error instanceof UpstreamAuthError) return { ok: false, message: `authentication failed at ${endpoint.url}: ${detail}` };
-    if (error instanceof UpstreamUnavailableError) return { ok: false, message: `${endpoint.url} is unreachable: ${detail}` };
-    if ((error as Error)?.name === 'TimeoutError' || (error as Error)?.name === 'AbortError') {
-      return { ok: false, message: `${endpoint.url} did not answer within ${timeoutMs / 1000} s` };
-    }
-    return { ok: false, message: `ping of ${endpoint.url} failed: ${detail}` };
+    if (error instanceof UpstreamAuthError) return { ok: false, message: `authentication failed at ${endpoint.url}` };
+    if (error instanceof UpstreamCertificateError) return { ok: false, message: `the TLS certificate of ${endpoint.url} is not trusted; mark the endpoint insecure to skip the check` };
+    if (error instanceof UpstreamProtocolError) return { ok: false, message: `${endpoint.url} is not a registry` };
+    return { ok: false, message: `${endpoint.url} is unreachable` };
   }
-}
-
-function redact(text: string, secret: string | undefined): string {
-  return secret ? text.split(secret).join(MASKED_SECRET) : text;
 }

@@ -56,7 +56,7 @@ export class RegistryManagementService {
     this.record(actor, 'delete', endpoint.name);
   }
 
-  /** 200 when the endpoint answers with its credential; otherwise 400 saying what failed (never with the secret). */
+  /** 200 when the endpoint answers with its credential; otherwise 400 saying which kind of failure (never with the secret, nor the socket's error). */
   async ping(principal: Principal, request: PingRegistryRequest): Promise<void> {
     requireSysadmin(principal);
     const outcome = await pingEndpoint(await this.endpointToPing(request));
@@ -69,16 +69,20 @@ export class RegistryManagementService {
     return [...REGISTRY_TYPES];
   }
 
+  /**
+   * A stored endpoint, possibly with some fields tried otherwise. Its stored credential goes only
+   * to the endpoint it was stored for: once the url, type or insecure flag differ, only a
+   * credential the request carries itself is sent (as Harbor does), else the ping is anonymous.
+   */
   private async endpointToPing(request: PingRegistryRequest): Promise<UpstreamEndpoint> {
     if (request.id !== undefined) {
       const stored = await this.registries.upstreamEndpoint(request.id);
       const type = request.type === undefined ? stored.type : checkRegistryType(request.type);
-      return {
-        type,
-        url: request.url === undefined ? stored.url : normaliseRegistryUrl(type, request.url),
-        insecure: request.insecure ?? stored.insecure,
-        credential: request.credential === undefined ? stored.credential : mergeCredential(toCredentialInput(request.credential), stored.credential),
-      };
+      const url = request.url === undefined ? stored.url : normaliseRegistryUrl(type, request.url);
+      const insecure = request.insecure ?? stored.insecure;
+      const storedCredential = type === stored.type && url === stored.url && insecure === stored.insecure ? stored.credential : null;
+      const credential = request.credential === undefined ? storedCredential : mergeCredential(toCredentialInput(request.credential), storedCredential);
+      return { type, url, insecure, credential };
     }
     if (!request.type) throw new ApiError('BAD_REQUEST', 'ping needs the id of a registry or a type and url');
     const type = checkRegistryType(request.type);

@@ -1,4 +1,4 @@
-import { UpstreamAuthError, UpstreamError, UpstreamProtocolError, UpstreamUnavailableError } from './upstream-registry';
+import { UpstreamAuthError, UpstreamCertificateError, UpstreamError, UpstreamProtocolError, UpstreamUnavailableError } from './upstream-registry';
 
 /**
  * How an upstream failure is classified, in one place so every request agrees: the proxy cache
@@ -61,7 +61,7 @@ export function classifyThrown(error: unknown, what: string, signal?: AbortSigna
   if (code && UNAVAILABLE_CODES.has(code)) return new UpstreamUnavailableError(`${what}: ${code}`);
   // llhttp's parse errors (their code is often unset): whatever answered does not speak HTTP
   if (code?.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError') return new UpstreamProtocolError(`${what}: not an HTTP answer (${code})`);
-  if (code && CERTIFICATE_CODES.has(code)) return new UpstreamProtocolError(`${what}: TLS certificate not trusted (${code}); mark the endpoint insecure to skip the check`);
+  if (code && CERTIFICATE_CODES.has(code)) return new UpstreamCertificateError(`${what}: TLS certificate not trusted (${code}); mark the endpoint insecure to skip the check`);
   const message = error instanceof Error ? error.message : String(error);
   return new UpstreamUnavailableError(`${what}: ${message}`);
 }

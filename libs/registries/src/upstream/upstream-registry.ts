@@ -73,3 +73,6 @@ export class UpstreamAuthError extends UpstreamError {}
 
 /** The upstream answered something a registry should not (bad digest, malformed manifest, bad status). */
 export class UpstreamProtocolError extends UpstreamError {}
+
+/** A TLS certificate that cannot be verified: the endpoint is there but cannot be trusted unless marked insecure. */
+export class UpstreamCertificateError extends UpstreamProtocolError {}
