@@ -50,6 +50,7 @@ describe('postWebhook', () => {
     for (const address of [
       `${receiver.url}/`,
       `http://localhost:${port}/`,
+      `https://localhost:${port}/`,
       `http://[::1]:${port}/`,
       `http://[::ffff:127.0.0.1]:${port}/`,
       `http://2130706433:${port}/`,
