@@ -117,6 +117,37 @@ describe.each<StorageKind>(s3Available() ? ['filesystem', 's3'] : ['filesystem']
     expect(mount.status).toBe(201);
   });
 
+  it('copies out of a proxy project only the blobs it holds, not those its cached manifests merely name', async () => {
+    const layer = randomBytes(2048);
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, note: 'copied' }));
+    // another project stores the layer and config; the upstream's manifest names them
+    await admin.pushBlob('secret/layers', layer);
+    await admin.pushBlob('secret/layers', config);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }],
+      }),
+    );
+    upstream.setManifest('library/img', 'v1', manifest, OCI_MANIFEST);
+    const mirror = await anonymous('mirror/library/img');
+    expect((await mirror.get('/v2/mirror/library/img/manifests/v1', { headers: { accept: OCI_MANIFEST } })).status).toBe(200);
+    const copy = () => callApi(api.url, 'POST', `/projects/dest/repositories/img/artifacts?from=${encodeURIComponent('mirror/library/img:v1')}`, { auth: developer });
+
+    const early = await copy();
+    expect(early.status).toBe(409);
+    expect(await linked('dest', sha256(layer))).toBe(false);
+
+    // once the proxy holds them (the upstream vouched for each), the copy goes through
+    upstream.setBlob('library/img', sha256(layer), { kind: 'serve', bytes: layer });
+    upstream.setBlob('library/img', sha256(config), { kind: 'serve', bytes: config });
+    for (const digest of [sha256(layer), sha256(config)]) expect((await mirror.get(`/v2/mirror/library/img/blobs/${digest}`, { method: 'HEAD' })).status).toBe(200);
+    expect((await copy()).status).toBe(201);
+    expect(await linked('dest', sha256(layer))).toBe(true);
+  });
+
   it('still fetches and caches a blob only the upstream has', async () => {
     const bytes = randomBytes(128 * 1024);
     const digest = sha256(bytes);
