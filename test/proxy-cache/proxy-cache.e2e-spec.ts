@@ -138,6 +138,23 @@ const BLOB_PATH = /\/blobs\/sha256:/;
     expect((await wharf.fetch('/v2/hub/library/app/manifests/v1', { method: 'DELETE' })).status).toBe(403);
   });
 
+  it('serves a layer another project also stores after one upstream HEAD (no transfer), and no blob the upstream lacks', async () => {
+    const image = await pushTestImage(upstream.url, 'library/shared', 'v1', null, { layers: 1 });
+    const layer = image.layers[0].digest;
+    expect((await callApi(api.url, 'POST', '/projects', { body: { project_name: 'private-copy', metadata: { public: 'false' } } })).status).toBe(201);
+    await wharf.pushBlob('private-copy/base', image.blobs.get(layer)!);
+    const secret = await wharf.pushBlob('private-copy/base', Buffer.from('private bytes the upstream never had'));
+    await upstream.clearRequests();
+
+    const pulled = await wharf.fetch(`/v2/hub/library/shared/blobs/${layer}`);
+    expect(pulled.status).toBe(200);
+    expect(sha256(Buffer.from(await pulled.arrayBuffer()))).toBe(layer);
+    expect((await upstreamRequests((r) => r.path.endsWith(layer))).map((r) => r.method)).toEqual(['HEAD']);
+    const refused = await wharf.fetch(`/v2/hub/library/shared/blobs/${secret.digest}`);
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).toMatch(/BLOB_UNKNOWN/);
+  });
+
   it('lists the upstream tags merged with the cached ones', async () => {
     await pushTestImage(upstream.url, 'library/listed', 'a', null, { layers: 1 });
     await pushTestImage(upstream.url, 'library/listed', 'b', null, { layers: 1 });

@@ -90,6 +90,17 @@ describe('upstream client against an anonymous docker-registry', () => {
     }
   });
 
+  it('says whether the repository has a blob with one HEAD, without its bytes', async () => {
+    const upstream = client(endpoint(registry.url));
+    const [digest] = [...image.blobs.keys()];
+    registry.clearRequests();
+    expect(await upstream.hasBlob('team/app', digest)).toBe(true);
+    expect(await upstream.hasBlob('team/app', sha256('not pushed'))).toBe(false);
+    // a blob is vouched for per repository: another repository of the upstream does not have it
+    expect(await upstream.hasBlob('team/other', digest)).toBe(false);
+    expect((await registry.settledRequests()).map((r) => r.method)).toEqual(['HEAD', 'HEAD', 'HEAD']);
+  });
+
   it('lists every tag (distribution 2.8 ignores `n` for tags: one page; pagination is proven against Wharf)', async () => {
     const upstream = client(endpoint(registry.url), { tagPageSize: 2 });
     registry.clearRequests();

@@ -8,6 +8,7 @@ import { BlobStore, OciError, isDigest, isValidTag, parseRepositoryName, type Bl
 import { accessoryKind, isSignature, type AccessoryKindName } from './artifact-type';
 import { removeArtifact } from './artifact-removal';
 import { ManifestCache } from './manifest-cache';
+import { lockWritableProject } from './proxy-cache-writes';
 
 export interface ArtifactRecord {
   id: number;
@@ -286,7 +287,8 @@ export class ArtifactCatalogService {
    * Copies an artifact (an index with its children, and its accessories) into another repository, possibly of another
    * project, without moving bytes: new artifact rows, the tag when copied by tag; artifact_blob
    * rows are keyed by digest and stay; the destination project is linked to every blob and
-   * charged for those new to it (403 beyond its quota, nothing copied).
+   * charged for those new to it (403 beyond its quota, nothing copied). Never into a proxy-cache
+   * project (403).
    */
   async copy(source: ArtifactSource, destination: { projectId: number; repository: string }, operator = ''): Promise<{ digest: string; tag?: string }> {
     try {
@@ -295,6 +297,8 @@ export class ArtifactCatalogService {
       if (error instanceof OciError) throw new ApiError('BAD_REQUEST', `${error.message}: ${destination.repository}`);
       throw error;
     }
+    // before anything is touched: a refused copy changes nothing
+    await lockWritableProject(this.sql, destination.projectId, forbidden);
     const sourceName = `${source.project}/${source.repository}`;
     const repo = await this.sql.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE name = $1`, [sourceName]);
     const artifact = repo[0] && (await this.find(this.sql, repo[0].id, source.reference));
@@ -317,11 +321,19 @@ export class ArtifactCatalogService {
     try {
       await this.sql.transaction(async (tx) => {
         await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [destination.projectId]);
-        const blobs = await tx.query<BlobInfo & { status: string }>(
-          `SELECT id, digest, size::float8 AS size, content_type AS "contentType", status FROM blob WHERE digest = ANY($1) ORDER BY id FOR SHARE`,
-          [blobDigests],
+        const blobs = await tx.query<BlobInfo & { status: string; held: boolean }>(
+          `SELECT b.id, b.digest, b.size::float8 AS size, b.content_type AS "contentType", b.status,
+                  EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_id = b.id AND pb.project_id = $2) AS held
+             FROM blob b WHERE b.digest = ANY($1) ORDER BY b.id FOR SHARE OF b`,
+          [blobDigests, artifact.project_id],
         );
-        const usable = blobs.filter((b) => b.status === 'none' || b.status === 'delete');
+        // only what the source holds is copied: a proxy cache names layers in its manifests before
+        // it has fetched them, and a digest stored for another project must not come along
+        const held = blobs.filter((b) => b.held);
+        if (held.length !== blobDigests.length) {
+          throw new ApiError('CONFLICT', `not every blob of the artifact is stored in project ${source.project} (a proxy cache stores layers as they are first pulled); pull it whole first`);
+        }
+        const usable = held.filter((b) => b.status === 'none' || b.status === 'delete');
         if (usable.length !== blobDigests.length) throw new ApiError('CONFLICT', 'some blobs of the artifact are being garbage collected; push it again');
         for (const blob of usable) await this.blobs.linkToProject(destination.projectId, blob, tx);
         const repository = await tx.query<{ id: number }>(
@@ -377,13 +389,14 @@ export class ArtifactCatalogService {
 
   /**
    * Adds a tag to the artifact; 409 when the repository has that tag already (move it by deleting it first, as Harbor),
-   * 412 when that tag is immutable and on another artifact. Writes a push event.
+   * 412 when that tag is immutable and on another artifact, 403 in a proxy-cache project. Writes a push event.
    */
   async createTag(repositoryId: number, repositoryName: string, reference: string, name: string, operator = ''): Promise<void> {
     if (!isValidTag(name)) throw new ApiError('BAD_REQUEST', `invalid tag name "${name}"`);
     const artifact = await this.get(repositoryId, reference);
     const rule = (await this.immutability.immutableTags(repositoryName, [name])).get(name);
     await this.sql.transaction(async (tx) => {
+      await lockWritableProject(tx, artifact.project_id, forbidden);
       const rows = await tx.query(`INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3) ON CONFLICT (repository_id, name) DO NOTHING RETURNING id`, [
         repositoryId,
         artifact.id,
@@ -421,6 +434,8 @@ export class ArtifactCatalogService {
     if (immutable) throw immutableTagApiError(repositoryName, immutable[0], immutable[1], what);
   }
 }
+
+const forbidden = (message: string): ApiError => new ApiError('FORBIDDEN', message);
 
 /** Harbor's 412 for an immutable tag, in the management API's error shape. */
 export function immutableTagApiError(repository: string, tag: string, ruleId: number, what: 'overwritten' | 'deleted'): ApiError {

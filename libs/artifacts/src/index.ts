@@ -6,3 +6,4 @@ export * from './artifact-type';
 export * from './repository.service';
 export * from './artifact-additions.service';
 export * from './upstream-manifest-store';
+export * from './proxy-cache-writes';

@@ -17,6 +17,7 @@ import {
 import { removeArtifact } from './artifact-removal';
 import { linkArtifactBlobs, linkChildren, pointTag, upsertArtifact, upsertRepository } from './artifact-rows';
 import { ManifestCache } from './manifest-cache';
+import { lockWritableProject } from './proxy-cache-writes';
 import { PullTimeRecorder } from './pull-time-recorder';
 
 export interface StoredManifest {
@@ -142,8 +143,9 @@ export class ManifestService {
     const manifestBlob = await this.blobs.record(parsedDigest, body.length, parsed.mediaType, existingId);
     await this.sql.transaction(async (tx) => {
       // KEY SHARE: concurrent pushes go on side by side, but a delete that gives quota back
-      // (FOR UPDATE, below) runs strictly before or after this push, never across it
-      await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [projectId]);
+      // (FOR UPDATE, below) runs strictly before or after this push, never across it; and never
+      // into a proxy cache (refused at the /v2 edge already, here for every other caller)
+      await lockWritableProject(tx, projectId, (message) => new OciError('DENIED', message, { project: repo.project }));
       await this.requireBlobs(tx, repo.project, parsed, digest);
       await this.blobs.linkToProject(projectId, manifestBlob, tx);
       const repositoryId = await upsertRepository(tx, projectId, repo.name);

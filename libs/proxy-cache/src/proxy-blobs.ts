@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@wharf/config';
 import { BlobStore, OciError, VerifyingStream, parseDigest, type BlobInfo, type RepositoryName } from '@wharf/registry-core';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import type { ProxyProject } from './proxy-project';
-import { ProxyUpstreams, upstreamFailure } from './proxy-upstreams';
+import { ProxyUpstreams, reviveUpstreamError, upstreamFailure, upstreamWaitMs } from './proxy-upstreams';
 import { RateLimitedStream } from './rate-limited-stream';
 import { UpstreamCoordination, type HeldLock } from './upstream-coordination';
 
@@ -17,8 +18,12 @@ const WAIT_FOR_FETCH_MS = 60 * 60_000;
  * Blob misses of a proxy-cache project. One upstream GET per blob across every api replica (a
  * Redis lock per digest); its bytes go through a digest check to the client and to storage at
  * the same time, and the blob becomes visible only when all of it is stored and verified.
- * Concurrent misses wait for that fetch and are then served from storage. A blob another project
- * already stores is linked, not fetched.
+ * Concurrent misses wait for that fetch and are then served from storage.
+ *
+ * A proxy project serves only what it holds or what its upstream vouches for: a digest stored
+ * for another project (perhaps a private one) is linked here, without a transfer, only once the
+ * upstream has confirmed (a HEAD) that it has that digest in that repository. Otherwise anyone
+ * who may pull through the proxy could read, and then mount elsewhere, any blob by its digest.
  */
 @Injectable()
 export class ProxyBlobs {
@@ -28,6 +33,7 @@ export class ProxyBlobs {
     private readonly upstreams: ProxyUpstreams,
     private readonly coordination: UpstreamCoordination,
     private readonly blobs: BlobStore,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -37,14 +43,35 @@ export class ProxyBlobs {
   async fetch(project: ProxyProject, repository: RepositoryName, digest: string, streamToCaller: boolean): Promise<ProxiedBlob> {
     parseDigest(digest);
     for (;;) {
-      const adopted = await this.blobs.adopt(project.id, digest);
-      if (adopted) return { kind: 'stored', blob: adopted };
+      const held = await this.blobs.findInProject(project.name, digest);
+      if (held) return { kind: 'stored', blob: held };
+      if (await this.blobs.isStored(digest)) {
+        if (!(await this.upstreamHas(project, repository, digest))) throw blobUnknown(digest);
+        const adopted = await this.blobs.adopt(project.id, digest);
+        if (adopted) return { kind: 'stored', blob: adopted };
+        // collected meanwhile: fetched like any other
+      }
       const lock = await this.coordination.lock(`blob:${digest}`);
       if (lock) return this.transfer(project, repository, digest, streamToCaller, lock);
       if (!(await this.coordination.waitForRelease(`blob:${digest}`, WAIT_FOR_FETCH_MS))) {
         throw new OciError('UNAVAILABLE', 'the blob is still being fetched from the upstream registry; retry shortly', { digest }, 503);
       }
-      // the fetch we waited for ended: stored (adopt finds it) or failed (we become the fetcher)
+      // the fetch we waited for ended: stored (for this project, or for another one and then
+      // vouched for as above) or failed (we become the fetcher)
+    }
+  }
+
+  /** One upstream HEAD for every concurrent request (any replica); an unreachable upstream fails the request, nothing is served on trust. */
+  private async upstreamHas(project: ProxyProject, repository: RepositoryName, digest: string): Promise<boolean> {
+    try {
+      return await this.coordination.shared(
+        `blob-head:${project.registryId}:${repository.name}@${digest}`,
+        upstreamWaitMs(this.config),
+        () => this.upstreams.with(project, repository, (call) => call.upstream.hasBlob(call.name, digest)),
+        reviveUpstreamError,
+      );
+    } catch (error) {
+      throw upstreamFailure(project, error);
     }
   }
 
@@ -65,7 +92,7 @@ export class ProxyBlobs {
     };
     if (!upstreamBlob) {
       await release();
-      throw new OciError('BLOB_UNKNOWN', 'blob unknown to registry and its upstream', { digest });
+      throw blobUnknown(digest);
     }
 
     const verifier = new VerifyingStream({ algorithm: parseDigest(digest).algorithm, expectedDigest: digest, expectedSize: upstreamBlob.size });
@@ -96,6 +123,10 @@ export class ProxyBlobs {
     });
     return { kind: 'streaming', digest, size: upstreamBlob.size, stream: toCaller };
   }
+}
+
+function blobUnknown(digest: string): OciError {
+  return new OciError('BLOB_UNKNOWN', 'blob unknown to registry and its upstream', { digest });
 }
 
 /** The upstream's bytes were not the blob (wrong digest or length) or stopped coming: nothing was stored. */

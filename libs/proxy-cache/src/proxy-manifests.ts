@@ -3,7 +3,7 @@ import { ManifestService, UpstreamManifestStore, type StoredManifest } from '@wh
 import { AppConfig } from '@wharf/config';
 import { OciError, isDigest, type RepositoryName } from '@wharf/registry-core';
 import type { ProxyProject } from './proxy-project';
-import { ProxyUpstreams, localCopyMaySubstitute, reviveUpstreamError, upstreamFailure } from './proxy-upstreams';
+import { ProxyUpstreams, localCopyMaySubstitute, reviveUpstreamError, upstreamFailure, upstreamWaitMs } from './proxy-upstreams';
 import { UpstreamCoordination } from './upstream-coordination';
 
 /**
@@ -111,6 +111,6 @@ export class ProxyManifests {
   }
 
   private waitMs(): number {
-    return this.config.PROXY_UPSTREAM_TIMEOUT_SECONDS * 1000 + 5_000;
+    return upstreamWaitMs(this.config);
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AppConfig } from '@wharf/config';
 import { OciError, type RepositoryName } from '@wharf/registry-core';
 import { RegistryService, UpstreamAuthError, UpstreamError, UpstreamProtocolError, UpstreamUnavailableError, type UpstreamRegistry } from '@wharf/registries';
 import type { ProxyProject } from './proxy-project';
@@ -47,6 +48,11 @@ export class ProxyUpstreams {
       await call.release();
     }
   }
+}
+
+/** How long requests waiting for a shared upstream answer wait: the upstream's own timeout, and some. */
+export function upstreamWaitMs(config: AppConfig): number {
+  return config.PROXY_UPSTREAM_TIMEOUT_SECONDS * 1000 + 5_000;
 }
 
 /** `<project>/<path>` -> `<path>`. */

@@ -119,9 +119,17 @@ export class BlobStore {
     return collectedMeansRetry(this.register(projectId, digest, size, stored));
   }
 
+  /** Whether the blob's bytes are stored (for any project) and usable. */
+  async isStored(digest: string): Promise<boolean> {
+    const rows = await this.sql.query(`SELECT 1 FROM blob WHERE digest = $1 AND status IN ('none', 'delete')`, [digest]);
+    return rows.length > 0;
+  }
+
   /**
-   * Links a blob stored for another project to this one (the proxy cache finds it already here),
-   * charging the quota; null when no usable copy exists.
+   * Links a blob stored for another project to this one, charging the quota; null when no
+   * usable copy exists. Only for a project that has a right to the content other than knowing
+   * its digest (a proxy cache whose upstream has just confirmed it has that blob): the project
+   * can serve it, and its members mount it elsewhere, from then on.
    */
   async adopt(projectId: number, digestValue: string): Promise<BlobInfo | null> {
     const digest = parseDigest(digestValue);

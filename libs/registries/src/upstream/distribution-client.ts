@@ -133,6 +133,21 @@ export class DistributionClient implements UpstreamRegistry {
     return { digest, mediaType, size: body.length, body };
   }
 
+  async hasBlob(repository: string, digest: string, options: UpstreamRequestOptions = {}): Promise<boolean> {
+    const name = checkedName(this.upstreamName(repository));
+    if (!isDigest(digest)) throw new TypeError(`not a digest: ${digest}`);
+    const what = `HEAD blob ${name}@${digest}`;
+    const response = await this.send({ method: 'HEAD', url: this.url(`v2/${name}/blobs/${digest}`), scope: pullScope(name), signal: options.signal, what });
+    await discard(response);
+    if (response.statusCode === 404) return false;
+    // the storage a redirect points to is not asked: its URL is often signed for GET only
+    if (isRedirect(response.statusCode)) return true;
+    if (response.statusCode !== 200) throw errorForStatus(response.statusCode, what);
+    const announced = header(response, 'docker-content-digest');
+    if (announced !== undefined && announced !== digest) throw new UpstreamProtocolError(`${what}: upstream says its digest is ${announced}`);
+    return true;
+  }
+
   async getBlob(repository: string, digest: string, options: UpstreamRequestOptions = {}): Promise<UpstreamBlob | null> {
     const name = checkedName(this.upstreamName(repository));
     if (!isDigest(digest)) throw new TypeError(`not a digest: ${digest}`);

@@ -48,6 +48,12 @@ export interface UpstreamRegistry {
    */
   getManifest(repository: string, reference: string, options?: UpstreamRequestOptions): Promise<UpstreamManifest | null>;
 
+  /**
+   * Whether the upstream has the blob in that repository: a HEAD answered 200 with that digest
+   * (or a redirect to where its bytes are, which a registry sends only for a blob it has there).
+   */
+  hasBlob(repository: string, digest: string, options?: UpstreamRequestOptions): Promise<boolean>;
+
   /** GET of a blob, following redirects to storage; null on 404. The caller verifies the digest. */
   getBlob(repository: string, digest: string, options?: UpstreamRequestOptions): Promise<UpstreamBlob | null>;
 
