@@ -1,7 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
-import { isKnownPermission, principalName, ROBOT_PREFIX, RobotService, type Permission, type Principal, type Robot, type RobotPermissionGrant, type RobotSpec } from '@wharf/iam';
+import {
+  accessPermissions,
+  isKnownPermission,
+  permissionsBeyond,
+  principalName,
+  ROBOT_PREFIX,
+  RobotService,
+  type Principal,
+  type Robot,
+  type RobotPermissionGrant,
+  type RobotSpec,
+} from '@wharf/iam';
 import { ProjectService } from '@wharf/projects';
 import { parseHarborQuery } from '../management/harbor-query';
 import { offsetOf, type PageQuery } from '../management/pagination';
@@ -13,8 +24,10 @@ type RobotAction = 'read' | 'list' | 'create' | 'update' | 'delete';
 
 /**
  * Who may manage robot accounts (Harbor 2.2's rules): system robots belong to system admins;
- * project robots to whoever holds that project's robot:* permission, and a caller never hands
- * a robot more than it may do in the project itself. Every change is audited once it happened.
+ * project robots to whoever holds that project's robot:* permission. No caller hands a robot
+ * more than it may do in the project itself, nor updates, refreshes or deletes a robot that may
+ * do more than the caller (a robot holding robot:update would otherwise take over a stronger
+ * one by refreshing its secret). Every change is audited once it happened.
  */
 @Injectable()
 export class RobotManagementService {
@@ -132,21 +145,25 @@ export class RobotManagementService {
     }
     const { project, permissions } = await this.authorizer.require(principal, grant.namespace, `robot:${action}`, true);
     // unknown pairs are left to RobotService's validation (a 400, not a 403)
-    const beyond = grant.access
-      .filter((a) => isKnownPermission(a.resource, a.action))
-      .map((a) => `${a.resource}:${a.action}` as Permission)
-      .filter((p) => !permissions.has(p));
+    const beyond = permissionsBeyond(accessPermissions(grant.access.filter((a) => isKnownPermission(a.resource, a.action))), permissions);
     if (beyond.length) throw new ApiError('FORBIDDEN', `you may not grant what you may not do yourself in project ${project.name}: ${beyond.join(', ')}`);
     return { id: project.project_id, name: project.name };
   }
 
-  /** Project robots: the caller needs robot:<action> in their project; system robots: a system admin. */
+  /**
+   * Project robots: the caller needs robot:<action> in their project and, to change the robot,
+   * every permission it holds; system robots: a system admin.
+   */
   private async authorizeExisting(principal: Principal, robot: Robot, action: RobotAction): Promise<{ id: number; name: string } | undefined> {
     if (robot.level === 'system' || robot.project_id === null) {
       requireSysadmin(principal);
       return undefined;
     }
-    const { project } = await this.authorizer.require(principal, String(robot.project_id), `robot:${action}`);
+    const { project, permissions } = await this.authorizer.require(principal, String(robot.project_id), `robot:${action}`);
+    if (action !== 'read' && action !== 'list') {
+      const beyond = permissionsBeyond(robot.permissions.flatMap((grant) => accessPermissions(grant.access)), permissions);
+      if (beyond.length) throw new ApiError('FORBIDDEN', `you may not ${action} robot ${robot.name}: it holds permissions you do not hold (${beyond.join(', ')})`);
+    }
     return { id: project.project_id, name: project.name };
   }
 
