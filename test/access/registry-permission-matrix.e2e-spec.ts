@@ -184,6 +184,37 @@ describe('/v2 permission matrix', () => {
     expect(await catalogOf(callers[7].credentials)).toEqual(['library/visible', 'matrix/app']);
   });
 
+  it('lists in the catalog only the projects a caller may pull from, whatever else a robot holds there', async () => {
+    await seed('catalog');
+    await admin.pushImage('library/visible', 'v1', { layers: 1 });
+    const robots = api.app.get(RobotService);
+    const robot = async (name: string, namespace: string, actions: string[]): Promise<Credentials> => {
+      const access = actions.map((pair) => ({ resource: pair.split(':')[0], action: pair.split(':')[1] }));
+      const created = await robots.create({ name, level: 'system', duration: -1, permissions: [{ kind: 'project', namespace, access }] }, 'admin');
+      return { username: created.robot.name, password: created.secret };
+    };
+    const catalogOf = async (credentials: Credentials): Promise<string[]> => {
+      const response = await new RegistryClient(api.url, credentials).fetch('/v2/_catalog');
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { repositories: string[] }).repositories;
+    };
+    const everything = ['library/visible', 'matrix/app'];
+    const publicOnly = ['library/visible'];
+    const table: Array<[string, Credentials, string[]]> = [
+      ['robot with repository:list and project:read', await robot('lister', 'matrix', ['repository:list', 'repository:read', 'project:read']), publicOnly],
+      ['robot with push only', callers.find((c) => c.name === 'robot with push')!.credentials!, publicOnly],
+      ['robot with delete only', callers.find((c) => c.name === 'robot with delete')!.credentials!, publicOnly],
+      ['robot with pull', callers.find((c) => c.name === 'robot with pull')!.credentials!, everything],
+      ['robot for every project, list only', await robot('star-lister', '*', ['repository:list', 'project:read']), publicOnly],
+      ['robot for every project, pull', callers.find((c) => c.name === 'robot for every project')!.credentials!, everything],
+      ['limitedGuest', callers.find((c) => c.name === 'limitedGuest')!.credentials!, everything],
+      ['non-member', callers.find((c) => c.name === 'non-member')!.credentials!, publicOnly],
+    ];
+    const actual: string[] = [];
+    for (const [name, credentials] of table) actual.push(`${name}: ${(await catalogOf(credentials)).join(' ')}`);
+    expect(actual).toEqual(table.map(([name, , expected]) => `${name}: ${expected.join(' ')}`));
+  });
+
   it('lets a cross-repository mount happen only from a repository the caller may pull', async () => {
     const { layers } = await admin.pushImage('elsewhere/secret', 'v1', { layers: 1 });
     const developer = new RegistryClient(api.url, callers[4].credentials);
