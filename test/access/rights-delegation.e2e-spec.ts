@@ -122,6 +122,23 @@ describe('delegating rights', () => {
       expect((await call('POST', '/robots', { auth: manager.credentials, body: projectRobot('made-equal', [...PULL, ...access('robot:create')]) })).status).toBe(201);
     });
 
+    it('refuses a robot that expires making, extending or refreshing a robot that outlives it (403)', async () => {
+      const mortalAccess = [...PULL, ...access('robot:read', 'robot:create', 'robot:update')];
+      const answer = await call('POST', '/robots', { body: { ...projectRobot('mortal', mortalAccess), duration: 30 } });
+      expect(answer.status).toBe(201);
+      const mortal = { id: answer.json.id as number, credentials: { username: answer.json.name, password: answer.json.secret } };
+      const immortal = await createRobot('immortal', access('repository:pull'));
+
+      expect((await call('POST', '/robots', { auth: mortal.credentials, body: projectRobot('heir', access('repository:pull')) })).status).toBe(403);
+      expect((await call('PATCH', `/robots/${immortal.id}`, { auth: mortal.credentials, body: {} })).status).toBe(403);
+      const shortLived = await call('POST', '/robots', { auth: mortal.credentials, body: { ...projectRobot('short-lived', access('repository:pull')), duration: 1 } });
+      expect(shortLived.status).toBe(201);
+      expect((await call('PUT', `/robots/${shortLived.json.id}`, { auth: mortal.credentials, body: projectRobot('short-lived', access('repository:pull')) })).status).toBe(403);
+      expect((await call('PUT', `/robots/${shortLived.json.id}`, { auth: mortal.credentials, body: { ...projectRobot('short-lived', access('repository:pull')), duration: 2 } })).status).toBe(200);
+      expect((await call('PATCH', `/robots/${shortLived.json.id}`, { auth: mortal.credentials, body: {} })).status).toBe(200);
+      expect((await call('PATCH', `/robots/${mortal.id}`, { auth: mortal.credentials, body: {} })).status).toBe(200);
+    });
+
     it('still lets a project admin manage every robot of the project', async () => {
       const stronger = await createRobot('admin-managed', PUSH);
       expect((await call('PATCH', `/robots/${stronger.id}`, { auth: users.padmin, body: {} })).status).toBe(200);

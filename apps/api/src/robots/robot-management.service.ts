@@ -27,7 +27,8 @@ type RobotAction = 'read' | 'list' | 'create' | 'update' | 'delete';
  * project robots to whoever holds that project's robot:* permission. No caller hands a robot
  * more than it may do in the project itself, nor updates, refreshes or deletes a robot that may
  * do more than the caller (a robot holding robot:update would otherwise take over a stronger
- * one by refreshing its secret). Every change is audited once it happened.
+ * one by refreshing its secret). A robot's rights end when it expires: the robots it makes,
+ * changes or refreshes expire no later. Every change is audited once it happened.
  */
 @Injectable()
 export class RobotManagementService {
@@ -48,6 +49,7 @@ export class RobotManagementService {
       permissions: grantsOf(request.permissions),
     };
     spec.project = await this.authorizeSpec(actor.principal, spec, 'create');
+    await this.refuseOutlivingCaller(actor.principal, expiryOf(new Date(), spec.duration));
     const created = await this.robots.create(spec, principalName(actor.principal));
     this.record(actor, 'create', created.robot);
     return created;
@@ -101,6 +103,7 @@ export class RobotManagementService {
       project,
     };
     await this.authorizeSpec(actor.principal, spec, 'update');
+    await this.refuseOutlivingCaller(actor.principal, expiryOf(new Date(robot.creation_time), spec.duration));
     const updated = await this.robots.update(id, spec);
     this.record(actor, 'update', updated);
   }
@@ -110,6 +113,7 @@ export class RobotManagementService {
     requireAuthenticated(actor.principal);
     const robot = await this.robots.get(id);
     await this.authorizeExisting(actor.principal, robot, 'update');
+    await this.refuseOutlivingCaller(actor.principal, robot.expires_at);
     const secret = await this.robots.refreshSecret(id, given);
     this.record(actor, 'update', robot);
     return given === undefined ? { secret } : {};
@@ -167,6 +171,14 @@ export class RobotManagementService {
     return { id: project.project_id, name: project.name };
   }
 
+  /** `expiresAt`: unix seconds, -1 for never (Harbor's shape, as Robot.expires_at). */
+  private async refuseOutlivingCaller(principal: Principal, expiresAt: number): Promise<void> {
+    if (principal.kind !== 'robot') return;
+    const caller = await this.robots.get(principal.id);
+    if (caller.expires_at === -1 || (expiresAt !== -1 && expiresAt <= caller.expires_at)) return;
+    throw new ApiError('FORBIDDEN', `a robot may not make, change or refresh a robot that outlives it (${caller.name} expires at ${new Date(caller.expires_at * 1000).toISOString()})`);
+  }
+
   private record(actor: Actor, operation: AuditOperation, robot: Robot): void {
     this.audit.record({
       projectId: robot.project_id,
@@ -188,4 +200,9 @@ function grantsOf(requested: RobotPermissionRequest[]): RobotPermissionGrant[] {
 function shortNameOf(robot: Robot): string {
   const name = robot.name.slice(ROBOT_PREFIX.length);
   return robot.level === 'project' ? name.slice(name.indexOf('+') + 1) : name;
+}
+
+/** When a robot created at `from` with `durationDays` expires: unix seconds, -1 for never. */
+function expiryOf(from: Date, durationDays: number): number {
+  return durationDays < 0 ? -1 : Math.floor(from.getTime() / 1000) + durationDays * 86_400;
 }
