@@ -48,6 +48,11 @@ describe('/v2 permission matrix', () => {
       const created = await robots.create({ name, level: 'system', duration: -1, permissions: [{ kind: 'project', namespace, access }] }, 'admin');
       return { username: created.robot.name, password: created.secret };
     };
+    const projectRobot = async (name: string, access: RobotAccess[]): Promise<Credentials> => {
+      const created = await robots.create({ name, level: 'project', project: { id: project.project_id, name: 'matrix' }, duration: -1, permissions: [{ kind: 'project', namespace: 'matrix', access }] }, 'admin');
+      return { username: created.robot.name, password: created.secret };
+    };
+    const managementOnly: RobotAccess[] = ['project:read', 'repository:list', 'repository:read', 'artifact:list', 'robot:create', 'member:create'].map((pair) => ({ resource: pair.split(':')[0], action: pair.split(':')[1] }));
 
     callers.push(
       { name: 'anonymous', credentials: null, expect: all(401) },
@@ -64,6 +69,10 @@ describe('/v2 permission matrix', () => {
       { name: 'robot with every registry right', credentials: await robot('every', 'matrix', ['pull', 'push', 'delete'].map((action) => ({ resource: 'repository', action }))), expect: all('ok') },
       { name: 'robot for another project', credentials: await robot('other', 'elsewhere', ['pull', 'push', 'delete'].map((action) => ({ resource: 'repository', action }))), expect: all(403) },
       { name: 'robot for every project', credentials: await robot('star', '*', [{ resource: 'repository', action: 'pull' }]), expect: { pull: 'ok', push: 403, delete: 403 } },
+      { name: 'robot with management rights only', credentials: await robot('manager', 'matrix', managementOnly), expect: all(403) },
+      { name: 'project robot with pull', credentials: await projectRobot('pull', [{ resource: 'repository', action: 'pull' }]), expect: { pull: 'ok', push: 403, delete: 403 } },
+      { name: 'project robot with pull and push', credentials: await projectRobot('push', ['pull', 'push'].map((action) => ({ resource: 'repository', action }))), expect: { pull: 'ok', push: 'ok', delete: 403 } },
+      { name: 'project robot with management rights only', credentials: await projectRobot('manager', managementOnly), expect: all(403) },
     );
   });
 
@@ -182,6 +191,39 @@ describe('/v2 permission matrix', () => {
     expect(await catalogOf(callers[1].credentials)).toEqual(['library/visible']);
     expect(await catalogOf(callers[3].credentials)).toEqual(['library/visible', 'matrix/app']);
     expect(await catalogOf(callers[7].credentials)).toEqual(['library/visible', 'matrix/app']);
+  });
+
+  it('lists in the catalog only the projects a caller may pull from, whatever else a robot holds there', async () => {
+    await seed('catalog');
+    await admin.pushImage('library/visible', 'v1', { layers: 1 });
+    const robots = api.app.get(RobotService);
+    const robot = async (name: string, namespace: string, actions: string[]): Promise<Credentials> => {
+      const access = actions.map((pair) => ({ resource: pair.split(':')[0], action: pair.split(':')[1] }));
+      const created = await robots.create({ name, level: 'system', duration: -1, permissions: [{ kind: 'project', namespace, access }] }, 'admin');
+      return { username: created.robot.name, password: created.secret };
+    };
+    const catalogOf = async (credentials: Credentials): Promise<string[]> => {
+      const response = await new RegistryClient(api.url, credentials).fetch('/v2/_catalog');
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { repositories: string[] }).repositories;
+    };
+    const everything = ['library/visible', 'matrix/app'];
+    const publicOnly = ['library/visible'];
+    const table: Array<[string, Credentials, string[]]> = [
+      ['robot with repository:list and project:read', await robot('lister', 'matrix', ['repository:list', 'repository:read', 'project:read']), publicOnly],
+      ['project robot with management rights only', callers.find((c) => c.name === 'project robot with management rights only')!.credentials!, publicOnly],
+      ['project robot with pull', callers.find((c) => c.name === 'project robot with pull')!.credentials!, everything],
+      ['robot with push only', callers.find((c) => c.name === 'robot with push')!.credentials!, publicOnly],
+      ['robot with delete only', callers.find((c) => c.name === 'robot with delete')!.credentials!, publicOnly],
+      ['robot with pull', callers.find((c) => c.name === 'robot with pull')!.credentials!, everything],
+      ['robot for every project, list only', await robot('star-lister', '*', ['repository:list', 'project:read']), publicOnly],
+      ['robot for every project, pull', callers.find((c) => c.name === 'robot for every project')!.credentials!, everything],
+      ['limitedGuest', callers.find((c) => c.name === 'limitedGuest')!.credentials!, everything],
+      ['non-member', callers.find((c) => c.name === 'non-member')!.credentials!, publicOnly],
+    ];
+    const actual: string[] = [];
+    for (const [name, credentials] of table) actual.push(`${name}: ${(await catalogOf(credentials)).join(' ')}`);
+    expect(actual).toEqual(table.map(([name, , expected]) => `${name}: ${expected.join(' ')}`));
   });
 
   it('lets a cross-repository mount happen only from a repository the caller may pull', async () => {

@@ -31,10 +31,10 @@ export class MemberService {
     return rows[0]?.role ?? null;
   }
 
-  /** Project ids where the user is a member (any role). */
-  async projectsOf(userId: number): Promise<number[]> {
-    const rows = await this.sql.query<{ project_id: number }>(`SELECT project_id FROM project_member WHERE entity_id = $1 AND entity_type = 'u'`, [userId]);
-    return rows.map((r) => r.project_id);
+  /** The user's role in each project they are a member of. */
+  async membershipsOf(userId: number): Promise<{ projectId: number; role: ProjectRoleId }[]> {
+    const rows = await this.sql.query<{ project_id: number; role: ProjectRoleId }>(`SELECT project_id, role FROM project_member WHERE entity_id = $1 AND entity_type = 'u'`, [userId]);
+    return rows.map((r) => ({ projectId: r.project_id, role: r.role }));
   }
 
   async add(projectId: number, userId: number, role: ProjectRoleId): Promise<ProjectMember> {

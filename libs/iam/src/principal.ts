@@ -24,6 +24,13 @@ export interface RobotPermissionGrant {
   access: RobotAccess[];
 }
 
+/** A robot's grant as access decisions see it: by project id, so it never outlives its project. */
+export interface RobotProjectGrant {
+  /** null: every project (system robots only) */
+  projectId: number | null;
+  access: RobotAccess[];
+}
+
 export interface RobotPrincipal {
   kind: 'robot';
   id: number;
@@ -31,7 +38,7 @@ export interface RobotPrincipal {
   name: string;
   level: 'system' | 'project';
   projectId: number | null;
-  permissions: RobotPermissionGrant[];
+  grants: RobotProjectGrant[];
 }
 
 export const ANONYMOUS: AnonymousPrincipal = { kind: 'anonymous' };

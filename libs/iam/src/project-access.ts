@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MemberService } from './member.service';
-import type { Principal } from './principal';
-import { ALL_PERMISSIONS, PUBLIC_PROJECT_PERMISSIONS, ROLE_PERMISSIONS, type Permission } from './rbac';
+import type { Principal, RobotPrincipal } from './principal';
+import { accessPermissions, ALL_PERMISSIONS, PUBLIC_PROJECT_PERMISSIONS, ROLE_PERMISSIONS, type Permission } from './rbac';
 
 /** What access decisions need to know about a project. */
 export interface AccessProject {
@@ -15,7 +15,8 @@ const NONE: ReadonlySet<Permission> = new Set();
 /**
  * The one permission model, used by /v2 (Basic and token scopes) and by the management API:
  * system admins may do everything; users get their member role's set; robots get exactly what
- * their grants for this project (or '*') list; everyone gets the read set of a public project.
+ * their grants for this project (by id, never by name) or for every project list; everyone gets
+ * the read set of a public project.
  */
 @Injectable()
 export class ProjectAccess {
@@ -31,11 +32,7 @@ export class ProjectAccess {
       return new Set([...base, ...ROLE_PERMISSIONS[role]]);
     }
     if (principal.kind === 'robot') {
-      const granted = principal.permissions
-        .filter((grant) => grant.namespace === project.name || (grant.namespace === '*' && principal.level === 'system'))
-        .filter(() => principal.level === 'system' || principal.projectId === project.id)
-        .flatMap((grant) => grant.access.map((a) => `${a.resource}:${a.action}` as Permission));
-      return new Set([...base, ...granted]);
+      return new Set([...base, ...robotPermissionsIn(principal, project.id)]);
     }
     return base;
   }
@@ -43,4 +40,12 @@ export class ProjectAccess {
   async can(principal: Principal, project: AccessProject | null, wanted: Permission): Promise<boolean> {
     return (await this.permissions(principal, project)).has(wanted);
   }
+}
+
+/** What a robot's own grants allow in a project (public-project rights aside). */
+export function robotPermissionsIn(robot: RobotPrincipal, projectId: number): Permission[] {
+  if (robot.level === 'project' && robot.projectId !== projectId) return [];
+  return robot.grants
+    .filter((grant) => grant.projectId === projectId || (grant.projectId === null && robot.level === 'system'))
+    .flatMap((grant) => accessPermissions(grant.access));
 }

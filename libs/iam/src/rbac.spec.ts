@@ -1,4 +1,4 @@
-import { ALL_PERMISSIONS, PUBLIC_PROJECT_PERMISSIONS, ProjectRole, ROLE_PERMISSIONS, isKnownPermission, type Permission } from './rbac';
+import { ALL_PERMISSIONS, PUBLIC_PROJECT_PERMISSIONS, ProjectRole, ROLE_PERMISSIONS, isKnownPermission, permissionsBeyond, type Permission } from './rbac';
 
 const has = (role: keyof typeof ProjectRole, permission: Permission) => ROLE_PERMISSIONS[ProjectRole[role]].has(permission);
 
@@ -40,5 +40,13 @@ describe('project roles (Harbor role ids and rights)', () => {
     expect(isKnownPermission('repository', 'pull')).toBe(true);
     expect(isKnownPermission('repository', 'fly')).toBe(false);
     expect(isKnownPermission('spaceship', 'pull')).toBe(false);
+  });
+
+  it('tells what a grant would add beyond what the grantor holds (nothing for a weaker or equal set)', () => {
+    const maintainer = ROLE_PERMISSIONS[ProjectRole.Maintainer];
+    expect(permissionsBeyond(ROLE_PERMISSIONS[ProjectRole.Developer], maintainer)).toEqual([]);
+    expect(permissionsBeyond(maintainer, maintainer)).toEqual([]);
+    expect(permissionsBeyond(ROLE_PERMISSIONS[ProjectRole.ProjectAdmin], maintainer)).toEqual(expect.arrayContaining(['member:create', 'robot:update', 'project:delete']));
+    expect(permissionsBeyond(['repository:push', 'repository:push', 'repository:pull'], new Set<Permission>(['repository:pull']))).toEqual(['repository:push']);
   });
 });

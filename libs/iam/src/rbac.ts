@@ -44,6 +44,9 @@ export type Permission = `${Resource}:${string}`;
 
 export const permission = (resource: Resource, action: Action): Permission => `${resource}:${action}`;
 
+/** The permissions a robot grant's access list names. */
+export const accessPermissions = (access: readonly { resource: string; action: string }[]): Permission[] => access.map((a) => `${a.resource}:${a.action}` as Permission);
+
 export function isKnownPermission(resource: string, action: string): boolean {
   const actions = (RESOURCE_ACTIONS as Record<string, readonly string[]>)[resource];
   return actions !== undefined && actions.includes(action);
@@ -103,3 +106,11 @@ export const REGISTRY_ACTION_PERMISSION: Record<string, Permission> = {
   delete: 'repository:delete',
   '*': 'repository:delete',
 };
+
+/**
+ * What of `wanted` the holder of `held` does not hold: empty when `wanted` is no stronger. The
+ * rule that keeps a principal from handing out, or taking over, rights beyond its own.
+ */
+export function permissionsBeyond(wanted: Iterable<Permission>, held: ReadonlySet<Permission>): Permission[] {
+  return [...new Set(wanted)].filter((p) => !held.has(p));
+}

@@ -3,7 +3,7 @@ import { SqlClient, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { randomInt } from 'node:crypto';
 import { PasswordHasher } from './password-hasher';
-import type { RobotPermissionGrant, RobotPrincipal } from './principal';
+import type { RobotAccess, RobotPermissionGrant, RobotPrincipal } from './principal';
 import { isKnownPermission } from './rbac';
 
 export const ROBOT_PREFIX = 'robot$';
@@ -49,11 +49,21 @@ interface RobotRow {
   creator_ref: string;
   creation_time: Date;
   update_time: Date;
-  permissions: RobotPermissionGrant[] | null;
+  permissions: StoredGrant[] | null;
+}
+
+/** A robot_permission row: keyed by project id (null: every project), named on the wire. */
+interface StoredGrant {
+  kind: 'project';
+  project_id: number | null;
+  /** the project's current name, or '*' */
+  namespace: string;
+  access: RobotAccess[];
 }
 
 const SELECT = `SELECT r.id, r.name, r.description, r.level, r.project_id, r.disabled, r.duration, r.expires_at, r.creator_ref, r.creation_time, r.update_time,
-  (SELECT json_agg(json_build_object('kind', p.kind, 'namespace', p.namespace, 'access', p.access) ORDER BY p.id) FROM robot_permission p WHERE p.robot_id = r.id) AS permissions
+  (SELECT json_agg(json_build_object('kind', p.kind, 'project_id', p.project_id, 'namespace', COALESCE(pr.name, '*'), 'access', p.access) ORDER BY p.id)
+     FROM robot_permission p LEFT JOIN project pr ON pr.project_id = p.project_id WHERE p.robot_id = r.id) AS permissions
   FROM robot r`;
 
 const SECRET_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
@@ -97,6 +107,7 @@ export class RobotService {
         return rows[0].id;
       } catch (error) {
         if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', `robot account ${name} already exists`);
+        if ((error as { code?: string }).code === '23503') throw new ApiError('NOT_FOUND', 'a project the permissions name no longer exists');
         throw error;
       }
     });
@@ -131,7 +142,10 @@ export class RobotService {
       );
       if (!rows[0]) throw new ApiError('NOT_FOUND', `robot ${id} not found`);
       await tx.query(`DELETE FROM robot_permission WHERE robot_id = $1`, [id]);
-      await this.writePermissions(tx, id, spec.permissions);
+      await this.writePermissions(tx, id, spec.permissions).catch((error: unknown) => {
+        if ((error as { code?: string }).code === '23503') throw new ApiError('NOT_FOUND', 'a project the permissions name no longer exists');
+        throw error;
+      });
     });
     return this.get(id);
   }
@@ -162,7 +176,7 @@ export class RobotService {
     const row = rows[0];
     if (!row || row.disabled || (row.expires_at !== null && row.expires_at.getTime() <= Date.now())) return null;
     if (!(await this.hasher.verify(secret, row.secret_hash))) return null;
-    return { kind: 'robot', id: row.id, name: row.name, level: row.level, projectId: row.project_id, permissions: row.permissions ?? [] };
+    return toPrincipal(row);
   }
 
   /** The robot a token was issued to, while it stays enabled and unexpired (no secret: the token proves it). */
@@ -170,7 +184,7 @@ export class RobotService {
     const rows = await this.sql.query<RobotRow>(`${SELECT} WHERE r.name = $1`, [name]);
     const row = rows[0];
     if (!row || row.disabled || (row.expires_at !== null && row.expires_at.getTime() <= Date.now())) return null;
-    return { kind: 'robot', id: row.id, name: row.name, level: row.level, projectId: row.project_id, permissions: row.permissions ?? [] };
+    return toPrincipal(row);
   }
 
   private validate(spec: RobotSpec): void {
@@ -195,10 +209,21 @@ export class RobotService {
     }
   }
 
+  /**
+   * Grants are stored by project id (a name would cover a project re-created under it by
+   * someone else), and go with their project (ON DELETE CASCADE). '*' is stored as no project.
+   */
   private async writePermissions(tx: SqlExecutor, robotId: number, grants: RobotPermissionGrant[]): Promise<void> {
     for (const grant of grants) {
       const access = grant.access.map(({ resource, action }) => ({ resource, action }));
-      await tx.query(`INSERT INTO robot_permission (robot_id, kind, namespace, access) VALUES ($1, $2, $3, $4)`, [robotId, grant.kind, grant.namespace, JSON.stringify(access)]);
+      const rows = await tx.query(
+        `INSERT INTO robot_permission (robot_id, kind, project_id, access)
+         SELECT $1::int, $2::varchar, p.project_id, $4::jsonb
+           FROM (SELECT NULL::int AS project_id WHERE $3::varchar = '*' UNION ALL SELECT project_id FROM project WHERE name = $3::varchar) p
+         RETURNING id`,
+        [robotId, grant.kind, grant.namespace, JSON.stringify(access)],
+      );
+      if (rows.length === 0) throw new ApiError('NOT_FOUND', `project ${grant.namespace} not found`);
     }
   }
 }
@@ -213,9 +238,14 @@ function toRobot(row: RobotRow): Robot {
     disable: row.disabled,
     duration: row.duration,
     expires_at: row.expires_at ? Math.floor(row.expires_at.getTime() / 1000) : -1,
-    permissions: row.permissions ?? [],
+    permissions: (row.permissions ?? []).map(({ kind, namespace, access }) => ({ kind, namespace, access })),
     creator_ref: row.creator_ref,
     creation_time: row.creation_time,
     update_time: row.update_time,
   };
+}
+
+function toPrincipal(row: RobotRow): RobotPrincipal {
+  const grants = (row.permissions ?? []).map((grant) => ({ projectId: grant.project_id, access: grant.access }));
+  return { kind: 'robot', id: row.id, name: row.name, level: row.level, projectId: row.project_id, grants };
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
-import { MemberService, ProjectRole, type AccessProject, type Principal } from '@wharf/iam';
+import { MemberService, ProjectRole, ROLE_PERMISSIONS, accessPermissions, type AccessProject, type Permission, type Principal } from '@wharf/iam';
 import { checkMetadata } from './project-metadata';
 import { checkProjectName } from './project-name';
 import { SystemSettingsService } from './system-settings.service';
@@ -73,25 +73,42 @@ export class ProjectService {
 
   /**
    * The projects a caller may see besides public ones: undefined for system administrators
-   * (everything); a user's memberships; the projects a robot's grants name.
+   * (everything); a user's memberships; the projects a robot holds any grant in.
    */
   async memberProjectIds(principal: Principal): Promise<number[] | undefined> {
-    if (principal.kind === 'user') return principal.sysadmin ? undefined : this.members.projectsOf(principal.id);
-    if (principal.kind === 'robot') {
-      if (principal.permissions.some((grant) => grant.namespace === '*' && principal.level === 'system')) return undefined;
-      const names = principal.permissions.map((grant) => grant.namespace);
-      const rows = await this.sql.query<{ project_id: number }>(`SELECT project_id FROM project WHERE name = ANY($1)`, [names]);
-      return rows.map((r) => r.project_id).filter((id) => principal.level === 'system' || id === principal.projectId);
-    }
-    return [];
+    return this.projectIdsWhere(principal, () => true);
   }
 
-  /** Ids of every project the caller may pull from (public ones included); undefined for everything. */
+  /**
+   * Ids of every project the caller may pull from (public ones included); undefined for
+   * everything. Holding some other right in a project (a robot with repository:list) is not enough.
+   */
   async pullableProjectIds(principal: Principal): Promise<number[] | undefined> {
-    const own = await this.memberProjectIds(principal);
+    const own = await this.projectIdsWhere(principal, (permissions) => permissions.includes('repository:pull'));
     if (own === undefined) return undefined;
     const rows = await this.sql.query<{ project_id: number }>(`SELECT project_id FROM project_metadata WHERE name = 'public' AND value = 'true'`);
     return [...new Set([...own, ...rows.map((r) => r.project_id)])];
+  }
+
+  /** The projects whose granted permissions (a role's, a robot grant's) pass `wanted`; undefined: every project. */
+  private async projectIdsWhere(principal: Principal, wanted: (permissions: readonly Permission[]) => boolean): Promise<number[] | undefined> {
+    if (principal.kind === 'user') {
+      if (principal.sysadmin) return undefined;
+      const memberships = await this.members.membershipsOf(principal.id);
+      return memberships.filter((m) => wanted([...ROLE_PERMISSIONS[m.role]])).map((m) => m.projectId);
+    }
+    if (principal.kind === 'robot') {
+      // a project's rights are the union of the grants naming it; '*' (system robots) names them all
+      const everywhere = principal.level === 'system' ? principal.grants.filter((grant) => grant.projectId === null).flatMap((grant) => accessPermissions(grant.access)) : [];
+      if (everywhere.length > 0 && wanted(everywhere)) return undefined;
+      const byProject = new Map<number, Permission[]>();
+      for (const grant of principal.grants) {
+        if (grant.projectId === null || (principal.level === 'project' && grant.projectId !== principal.projectId)) continue;
+        byProject.set(grant.projectId, [...(byProject.get(grant.projectId) ?? everywhere), ...accessPermissions(grant.access)]);
+      }
+      return [...byProject].filter(([, permissions]) => wanted(permissions)).map(([id]) => id);
+    }
+    return [];
   }
 
   /** `isResourceName`: the X-Is-Resource-Name header, for names that look like ids. */

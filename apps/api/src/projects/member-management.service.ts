@@ -1,7 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
-import { MemberService, UserService, type Principal, type ProjectMember, type ProjectRoleId, type User } from '@wharf/iam';
+import {
+  MemberService,
+  permissionsBeyond,
+  ROLE_NAMES,
+  ROLE_PERMISSIONS,
+  UserService,
+  type Permission,
+  type Principal,
+  type ProjectMember,
+  type ProjectRoleId,
+  type User,
+} from '@wharf/iam';
 import type { Project } from '@wharf/projects';
 import { parseHarborQuery } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
@@ -14,7 +25,9 @@ import type { ProjectSelector } from './project-selector.decorator';
 /**
  * /projects/{p}/members: users' roles in a project. Callers never change or remove their own
  * membership (as in Harbor): a project admin cannot lock themself out, or the project out of
- * its last admin, by accident. Every change is audited once it happened.
+ * its last admin, by accident. Nobody grants a role that may do more than they may, nor changes
+ * or removes a member who may do more; robots never grant roles at all (a robot holding
+ * member:create would otherwise make anyone projectAdmin). Every change is audited once it happened.
  */
 @Injectable()
 export class MemberManagementService {
@@ -33,7 +46,8 @@ export class MemberManagementService {
   }
 
   async add(actor: Actor, selector: ProjectSelector, request: CreateMemberRequest): Promise<ProjectMember> {
-    const { project } = await this.authorizer.require(actor.principal, selector.nameOrId, 'member:create', selector.isResourceName);
+    const { project, permissions } = await this.authorizer.require(actor.principal, selector.nameOrId, 'member:create', selector.isResourceName);
+    refuseGrant(actor.principal, permissions, request.role_id);
     const user = await this.findUser(request.member_user);
     const member = await this.members.add(project.project_id, user.user_id, request.role_id);
     this.record(actor, project, 'create', member);
@@ -46,15 +60,20 @@ export class MemberManagementService {
   }
 
   async updateRole(actor: Actor, selector: ProjectSelector, memberId: number, role: ProjectRoleId): Promise<void> {
-    const { project } = await this.authorizer.require(actor.principal, selector.nameOrId, 'member:update', selector.isResourceName);
-    refuseOwnMembership(actor.principal, await this.members.get(project.project_id, memberId), 'change your own role');
+    const { project, permissions } = await this.authorizer.require(actor.principal, selector.nameOrId, 'member:update', selector.isResourceName);
+    refuseGrant(actor.principal, permissions, role);
+    const member = await this.members.get(project.project_id, memberId);
+    refuseOwnMembership(actor.principal, member, 'change your own role');
+    refuseStrongerMember(permissions, member, 'change the role of');
     const updated = await this.members.updateRole(project.project_id, memberId, role);
     this.record(actor, project, 'update', updated);
   }
 
   async remove(actor: Actor, selector: ProjectSelector, memberId: number): Promise<void> {
-    const { project } = await this.authorizer.require(actor.principal, selector.nameOrId, 'member:delete', selector.isResourceName);
-    refuseOwnMembership(actor.principal, await this.members.get(project.project_id, memberId), 'remove yourself from the project');
+    const { project, permissions } = await this.authorizer.require(actor.principal, selector.nameOrId, 'member:delete', selector.isResourceName);
+    const member = await this.members.get(project.project_id, memberId);
+    refuseOwnMembership(actor.principal, member, 'remove yourself from the project');
+    refuseStrongerMember(permissions, member, 'remove');
     const removed = await this.members.remove(project.project_id, memberId);
     this.record(actor, project, 'delete', removed);
   }
@@ -81,5 +100,18 @@ export class MemberManagementService {
 function refuseOwnMembership(principal: Principal, member: ProjectMember, what: string): void {
   if (principal.kind === 'user' && !principal.sysadmin && member.entity_id === principal.id) {
     throw new ApiError('FORBIDDEN', `you may not ${what}; ask another project admin`);
+  }
+}
+
+/** Robots never hand out roles; anyone else only roles that may do no more than they may. */
+function refuseGrant(principal: Principal, held: ReadonlySet<Permission>, role: ProjectRoleId): void {
+  if (principal.kind === 'robot') throw new ApiError('FORBIDDEN', 'robot accounts may not grant project roles');
+  const beyond = permissionsBeyond(ROLE_PERMISSIONS[role], held);
+  if (beyond.length) throw new ApiError('FORBIDDEN', `you may not grant the ${ROLE_NAMES[role]} role: it holds permissions you do not hold (${beyond.join(', ')})`);
+}
+
+function refuseStrongerMember(held: ReadonlySet<Permission>, member: ProjectMember, what: string): void {
+  if (permissionsBeyond(ROLE_PERMISSIONS[member.role_id], held).length) {
+    throw new ApiError('FORBIDDEN', `you may not ${what} ${member.entity_name}: their ${member.role_name} role may do more than you may`);
   }
 }

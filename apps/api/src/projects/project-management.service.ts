@@ -103,7 +103,7 @@ export class ProjectManagementService {
     this.audit.record(auditEntry(actor, project.project_id, 'update', 'project', project.name));
   }
 
-  /** Only an empty project goes (412 saying why otherwise); its members, robots and metadata go with it. */
+  /** Only an empty project goes (412 saying why otherwise); its members, robots, robot grants and metadata go with it. */
   async delete(actor: Actor, selector: ProjectSelector): Promise<void> {
     const { project } = await this.authorizer.require(actor.principal, selector.nameOrId, 'project:delete', selector.isResourceName);
     await this.projects.delete(project);

@@ -1,8 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
-import { isKnownPermission, principalName, ROBOT_PREFIX, RobotService, type Permission, type Principal, type Robot, type RobotPermissionGrant, type RobotSpec } from '@wharf/iam';
-import { ProjectService } from '@wharf/projects';
+import {
+  accessPermissions,
+  isKnownPermission,
+  permissionsBeyond,
+  principalName,
+  ROBOT_PREFIX,
+  RobotService,
+  type Principal,
+  type Robot,
+  type RobotPermissionGrant,
+  type RobotSpec,
+} from '@wharf/iam';
 import { parseHarborQuery } from '../management/harbor-query';
 import { offsetOf, type PageQuery } from '../management/pagination';
 import { ProjectAuthorizer, requireAuthenticated, requireSysadmin } from '../management/project-authorizer';
@@ -13,14 +23,16 @@ type RobotAction = 'read' | 'list' | 'create' | 'update' | 'delete';
 
 /**
  * Who may manage robot accounts (Harbor 2.2's rules): system robots belong to system admins;
- * project robots to whoever holds that project's robot:* permission, and a caller never hands
- * a robot more than it may do in the project itself. Every change is audited once it happened.
+ * project robots to whoever holds that project's robot:* permission. No caller hands a robot
+ * more than it may do in the project itself, nor updates, refreshes or deletes a robot that may
+ * do more than the caller (a robot holding robot:update would otherwise take over a stronger
+ * one by refreshing its secret). A robot's rights end when it expires: the robots it makes,
+ * changes or refreshes expire no later. Every change is audited once it happened.
  */
 @Injectable()
 export class RobotManagementService {
   constructor(
     private readonly robots: RobotService,
-    private readonly projects: ProjectService,
     private readonly authorizer: ProjectAuthorizer,
     private readonly audit: AuditLogService,
   ) {}
@@ -35,6 +47,7 @@ export class RobotManagementService {
       permissions: grantsOf(request.permissions),
     };
     spec.project = await this.authorizeSpec(actor.principal, spec, 'create');
+    await this.refuseOutlivingCaller(actor.principal, expiryOf(new Date(), spec.duration));
     const created = await this.robots.create(spec, principalName(actor.principal));
     this.record(actor, 'create', created.robot);
     return created;
@@ -88,6 +101,7 @@ export class RobotManagementService {
       project,
     };
     await this.authorizeSpec(actor.principal, spec, 'update');
+    await this.refuseOutlivingCaller(actor.principal, expiryOf(new Date(robot.creation_time), spec.duration));
     const updated = await this.robots.update(id, spec);
     this.record(actor, 'update', updated);
   }
@@ -97,6 +111,7 @@ export class RobotManagementService {
     requireAuthenticated(actor.principal);
     const robot = await this.robots.get(id);
     await this.authorizeExisting(actor.principal, robot, 'update');
+    await this.refuseOutlivingCaller(actor.principal, robot.expires_at);
     const secret = await this.robots.refreshSecret(id, given);
     this.record(actor, 'update', robot);
     return given === undefined ? { secret } : {};
@@ -118,11 +133,8 @@ export class RobotManagementService {
   private async authorizeSpec(principal: Principal, spec: RobotSpec, action: 'create' | 'update'): Promise<{ id: number; name: string } | undefined> {
     requireAuthenticated(principal);
     if (spec.level === 'system') {
+      // a project the grants name must exist: RobotService answers 404 otherwise
       requireSysadmin(principal);
-      for (const grant of spec.permissions) {
-        // a grant for a name nobody holds yet would silently cover a project created later
-        if (grant.namespace !== '*' && !(await this.projects.exists(grant.namespace))) throw new ApiError('NOT_FOUND', `project ${grant.namespace} not found`);
-      }
       return undefined;
     }
     if (spec.permissions.length !== 1) throw new ApiError('BAD_REQUEST', 'a project robot takes exactly one permission entry, for its own project');
@@ -132,22 +144,34 @@ export class RobotManagementService {
     }
     const { project, permissions } = await this.authorizer.require(principal, grant.namespace, `robot:${action}`, true);
     // unknown pairs are left to RobotService's validation (a 400, not a 403)
-    const beyond = grant.access
-      .filter((a) => isKnownPermission(a.resource, a.action))
-      .map((a) => `${a.resource}:${a.action}` as Permission)
-      .filter((p) => !permissions.has(p));
+    const beyond = permissionsBeyond(accessPermissions(grant.access.filter((a) => isKnownPermission(a.resource, a.action))), permissions);
     if (beyond.length) throw new ApiError('FORBIDDEN', `you may not grant what you may not do yourself in project ${project.name}: ${beyond.join(', ')}`);
     return { id: project.project_id, name: project.name };
   }
 
-  /** Project robots: the caller needs robot:<action> in their project; system robots: a system admin. */
+  /**
+   * Project robots: the caller needs robot:<action> in their project and, to change the robot,
+   * every permission it holds; system robots: a system admin.
+   */
   private async authorizeExisting(principal: Principal, robot: Robot, action: RobotAction): Promise<{ id: number; name: string } | undefined> {
     if (robot.level === 'system' || robot.project_id === null) {
       requireSysadmin(principal);
       return undefined;
     }
-    const { project } = await this.authorizer.require(principal, String(robot.project_id), `robot:${action}`);
+    const { project, permissions } = await this.authorizer.require(principal, String(robot.project_id), `robot:${action}`);
+    if (action !== 'read' && action !== 'list') {
+      const beyond = permissionsBeyond(robot.permissions.flatMap((grant) => accessPermissions(grant.access)), permissions);
+      if (beyond.length) throw new ApiError('FORBIDDEN', `you may not ${action} robot ${robot.name}: it holds permissions you do not hold (${beyond.join(', ')})`);
+    }
     return { id: project.project_id, name: project.name };
+  }
+
+  /** `expiresAt`: unix seconds, -1 for never (Harbor's shape, as Robot.expires_at). */
+  private async refuseOutlivingCaller(principal: Principal, expiresAt: number): Promise<void> {
+    if (principal.kind !== 'robot') return;
+    const caller = await this.robots.get(principal.id);
+    if (caller.expires_at === -1 || (expiresAt !== -1 && expiresAt <= caller.expires_at)) return;
+    throw new ApiError('FORBIDDEN', `a robot may not make, change or refresh a robot that outlives it (${caller.name} expires at ${new Date(caller.expires_at * 1000).toISOString()})`);
   }
 
   private record(actor: Actor, operation: AuditOperation, robot: Robot): void {
@@ -171,4 +195,9 @@ function grantsOf(requested: RobotPermissionRequest[]): RobotPermissionGrant[] {
 function shortNameOf(robot: Robot): string {
   const name = robot.name.slice(ROBOT_PREFIX.length);
   return robot.level === 'project' ? name.slice(name.indexOf('+') + 1) : name;
+}
+
+/** When a robot created at `from` with `durationDays` expires: unix seconds, -1 for never. */
+function expiryOf(from: Date, durationDays: number): number {
+  return durationDays < 0 ? -1 : Math.floor(from.getTime() / 1000) + durationDays * 86_400;
 }
