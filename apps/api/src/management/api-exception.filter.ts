@@ -1,5 +1,6 @@
 import { BadRequestException, Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ApiError } from '@wharf/errors';
+import { isRedisUnavailable } from '@wharf/redis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 
@@ -52,6 +53,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
       // Fastify's own errors (body too large, malformed JSON)
       return { status: statusCode, code: STATUS_CODES[statusCode] ?? 'BAD_REQUEST', message: (exception as Error).message };
+    }
+    if (isRedisUnavailable(exception)) {
+      this.logger.warn(`${request.method} ${request.url.split('?')[0]}: answered 503, Redis is not answering (${(exception as Error).message})`);
+      return { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'a service Wharf depends on is not answering; try again shortly' };
     }
     const errorId = randomUUID();
     this.logger.error({ err: exception, errorId, method: request.method, url: request.url.split('?')[0] }, 'unhandled management API error');
