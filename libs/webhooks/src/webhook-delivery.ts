@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { EventOutbox } from '@wharf/events';
 import { CredentialVault } from '@wharf/secrets';
-import { ExecutionService, type JobContext, type WebhookDeliveryPayload } from '@wharf/jobs';
+import { AttemptFailed, ExecutionService, type JobContext, type WebhookDeliveryPayload } from '@wharf/jobs';
 import { webhookPayload } from './webhook-payload';
 import { WebhookPolicyService } from './webhook-policy.service';
 import { postWebhook } from './webhook-sender';
@@ -46,6 +46,7 @@ export class WebhookDelivery {
       await this.executions.transition(job.taskId, 'Error', `${result.message} after ${context.attempt} attempt(s)`);
       return { status: result.status };
     }
-    throw new Error(`webhook delivery to ${target.address} failed: ${result.message}`);
+    // expected now and then: a warning for the worker's log, the details are on the task
+    throw new AttemptFailed(`webhook delivery to ${target.address} failed: ${result.message}`);
   }
 }

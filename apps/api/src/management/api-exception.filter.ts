@@ -3,6 +3,7 @@ import { ApiError } from '@wharf/errors';
 import { isRedisUnavailable } from '@wharf/redis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { isClientAbort } from '../http/client-abort';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -54,6 +55,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
       // Fastify's own errors (body too large, malformed JSON)
       return { status: statusCode, code: STATUS_CODES[statusCode] ?? 'BAD_REQUEST', message: (exception as Error).message };
     }
+    // the client went away mid-body: its request line ("request aborted") says all there is to say
+    if (isClientAbort(exception)) return { status: 400, code: 'BAD_REQUEST', message: 'the request was aborted' };
     if (isRedisUnavailable(exception)) {
       this.logger.warn(`${request.method} ${request.url.split('?')[0]}: answered 503, Redis is not answering (${(exception as Error).message})`);
       return { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'a service Wharf depends on is not answering; try again shortly' };
