@@ -42,6 +42,16 @@ describe('hostile management API requests', () => {
     }
   });
 
+  it('refuses a /v2 push from bad credentials with 401 before its body has been sent', async () => {
+    const headers = { authorization: WRONG, 'content-type': 'application/octet-stream', 'content-length': 16 * 1024 * 1024 };
+    const request = openRawRequest(api.url, 'POST', `/v2/library/app/blobs/uploads/?digest=${sha256('x')}`, headers, randomBytes(64 * 1024));
+    try {
+      expect(await statusOf(request)).toBe(401);
+    } finally {
+      request.socket.destroy();
+    }
+  });
+
   it('refuses a declared body over the limit with 413 before reading it, even from an anonymous caller', async () => {
     const headers = { 'content-type': 'application/json', 'content-length': 1024 * 1024 };
     const request = openRawRequest(api.url, 'POST', '/api/v2.0/projects', headers, '{"project_name":');
@@ -111,6 +121,11 @@ describe('hostile management API requests', () => {
     expect((await registry.fetch('/v2/library/app/tags/list')).status).toBe(401);
 
     const admin = new RegistryClient(api.url);
+    const image = await admin.pushImage('library/nul', 'v1', { layers: 1 });
+    const annotated = Buffer.from(image.manifest.toString().replace(/}$/, ',"annotations":{"note":"a\\u0000b"}}'));
+    const refused = await admin.pushManifest('library/nul', 'v2', annotated, 'application/vnd.oci.image.manifest.v1+json');
+    expect(refused.status).toBe(400);
+    expect(await errorCode(refused)).toBe('MANIFEST_INVALID');
     for (const path of ['/v2/_catalog?last=a%00b', '/v2/library/app/tags/list?last=%00', '/v2/library/a%00b/manifests/latest']) {
       const response = await admin.fetch(path);
       expect({ path, status: response.status }).toEqual({ path, status: 400 });

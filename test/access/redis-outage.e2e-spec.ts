@@ -4,6 +4,7 @@
  * carry on from Postgres (Redis is only their cache), logins answer 503 rather than hang, and
  * all is well again once Redis answers.
  */
+import { startApiProcess } from '../support/api-process';
 import { callApi, errorCodeOf } from '../support/management-api';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
 import { eventually } from '../support/eventually';
@@ -77,5 +78,25 @@ describe('a frozen Redis', () => {
     await eventually(async () => (await callApi(api.url, 'GET', '/projects')).status === 200);
     const tagged = await anonymous.fetch('/v2/library/cached/manifests/v2', { headers: { accept: MANIFEST } });
     expect(tagged.status).toBe(200);
+  });
+});
+
+describe('starting against a frozen Redis', () => {
+  let redis: PrivateRedis;
+  let environment: TestEnvironment;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    environment = await createTestEnvironment('filesystem', { REDIS_URL: redis.url });
+    redis.freeze();
+  });
+  afterAll(async () => {
+    redis?.thaw();
+    await environment?.close();
+    await redis?.stop();
+  });
+
+  it('fails with the instructions instead of hanging', async () => {
+    await expect(startApiProcess(environment.env)).rejects.toThrow(/Redis is not reachable/);
   });
 });
