@@ -15,7 +15,8 @@ import { abortIdleUploads } from './http/upload-idle-timeout';
 /**
  * Builds the api on Fastify (the HTTP layer's own cost matters on the manifest hot path).
  * /v2 bodies are never parsed: uploads stream from the socket to storage, and manifests are
- * read as raw bytes so they are stored and served byte-for-byte.
+ * read as raw bytes so they are stored and served byte-for-byte. No body is read before the
+ * caller has been authenticated (see http/deferred-body.ts).
  */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ exposeHeadRoutes: false, routerOptions: { maxParamLength: 1024 }, return503OnClosing: true });
@@ -25,7 +26,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   // management API bodies and queries: unknown fields are refused, values converted to their declared types
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   // Harbor's error shape for everything outside /v2 (whose controller renders OCI errors itself),
-  // bodies refused before any route runs (malformed JSON, too large) included
+  // failures before any route runs included
   app.useGlobalFilters(new ApiExceptionFilter());
 
   const fastify = app.getHttpAdapter().getInstance();

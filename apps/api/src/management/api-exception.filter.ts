@@ -11,9 +11,9 @@ const STATUS_CODES: Record<number, string> = {
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
   409: 'CONFLICT',
   412: 'PRECONDITION',
-  408: 'REQUEST_TIMEOUT',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'TOO_MANY_REQUESTS',
@@ -52,7 +52,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     const statusCode = (exception as { statusCode?: number }).statusCode;
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-      // Fastify's own errors (body too large, malformed JSON)
+      // errors that carry their status: Fastify's own, the body reader's (too large, too slow), malformed JSON
       return { status: statusCode, code: STATUS_CODES[statusCode] ?? 'BAD_REQUEST', message: (exception as Error).message };
     }
     // the client went away mid-body: its request line ("request aborted") says all there is to say
