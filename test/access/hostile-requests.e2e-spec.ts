@@ -89,7 +89,7 @@ describe('hostile management API requests', () => {
 
   it('answers deeply nested JSON with a quick 400, anonymous or not', async () => {
     const nested = `{"project_name":"deep","metadata":${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}}`;
-    const arrays = `{"project_name":"deep","metadata":${'['.repeat(200_000)}${']'.repeat(0)}`;
+    const arrays = `{"project_name":"deep","metadata":${'['.repeat(200_000)}`;
     for (const auth of [null, TEST_ADMIN]) {
       for (const rawBody of [nested, arrays]) {
         const answer = await callApi(api.url, 'POST', '/projects', { auth, rawBody });
