@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
-import { JOB_QUEUE, JobName, JobQueues, QueueName, ScheduleService, bullOptions, type JobContext, type JobHandlers } from '@wharf/jobs';
+import { JOB_QUEUE, JobName, JobQueues, QueueName, ScheduleService, bullOptions, describeJobFailure, type JobContext, type JobHandlers } from '@wharf/jobs';
 import { Worker, type Job } from 'bullmq';
 import { ExecutionWatchdogProcessor } from './execution-watchdog.processor';
 import { GarbageCollectionProcessor } from './garbage-collection.processor';
@@ -61,7 +61,10 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     for (const queueName of Object.values(QueueName)) {
       const concurrency = CONCURRENCY[queueName] ?? 2;
       const worker = new Worker(queueName, (job: Job) => this.run(job), { ...bullOptions(this.config), concurrency });
-      worker.on('failed', (job, error) => this.logger.error(`${job?.name ?? 'job'} ${job?.id ?? ''} failed: ${error.message}`));
+      worker.on('failed', (job, error) => {
+        const { level, message } = describeJobFailure(job?.name ?? 'job', job?.id, error);
+        this.logger[level](message);
+      });
       this.workers.push(worker);
     }
     await this.queues.schedule(

@@ -7,6 +7,9 @@ import type { StoredManifest } from './manifest.service';
 // larger manifests are served from Postgres; the cache is for the common small ones
 const MAX_CACHED_BYTES = 64 * 1024;
 const TTL_SECONDS = 300;
+// after Redis failed to answer, reads go straight to Postgres for this long instead of each
+// waiting out the command timeout again
+const BYPASS_AFTER_FAILURE_MS = 10_000;
 
 // store only if no write happened to the repository since the reader's database read
 const SET_IF_GENERATION = `
@@ -21,11 +24,12 @@ return 0`;
  * manifest or tag change bumps after its commit; an entry records the generation it was read
  * under and counts only while that is still current, and a reader stores what it read only if
  * no change happened meanwhile (checked atomically in Redis). Any Redis failure falls back to
- * Postgres.
+ * Postgres, and for a few seconds after it reads skip Redis altogether.
  */
 @Injectable()
 export class ManifestCache {
   private readonly logger = new Logger(ManifestCache.name);
+  private bypassUntil = 0;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -34,6 +38,7 @@ export class ManifestCache {
 
   /** The cached manifest, or a miss carrying the generation to store under after reading Postgres. */
   async get(repository: string, reference: string): Promise<{ hit?: StoredManifest; generation: string | null }> {
+    if (Date.now() < this.bypassUntil) return { generation: null };
     try {
       const [entry, generation] = await this.redis.mget(this.entryKey(repository, reference), this.generationKey(repository));
       const current = generation ?? '0';
@@ -43,7 +48,8 @@ export class ManifestCache {
       }
       return { generation: current };
     } catch (error) {
-      this.logger.warn(`manifest cache unavailable: ${(error as Error).message}`);
+      this.bypassUntil = Date.now() + BYPASS_AFTER_FAILURE_MS;
+      this.logger.warn(`manifest cache unavailable, reading from Postgres for ${BYPASS_AFTER_FAILURE_MS / 1000} s: ${(error as Error).message}`);
       return { generation: null };
     }
   }

@@ -102,6 +102,37 @@ export class AppConfig {
   @Max(3600)
   PROXY_UPSTREAM_TIMEOUT_SECONDS = 30;
 
+  /**
+   * a management API (or token) request body must arrive whole within this many seconds, counted
+   * from when the caller has been authenticated; a slower one is answered 408 and its connection closed
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  REQUEST_BODY_TIMEOUT_SECONDS = 10;
+
+  /**
+   * a /v2 upload or manifest push that sends no byte for this many seconds is cut off; the upload
+   * session stays and can be resumed. Long uploads are fine as long as bytes keep coming
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  UPLOAD_IDLE_TIMEOUT_SECONDS = 60;
+
+  /**
+   * how long a Redis command may take before it fails: a Redis that stops answering but keeps its
+   * connection open then costs callers this long, not forever (caches fall back to Postgres,
+   * logins and tokens answer 503, health says unhealthy)
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  REDIS_COMMAND_TIMEOUT_SECONDS = 3;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
 

@@ -14,7 +14,8 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
   if (!header || !/^basic /i.test(header)) return undefined;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon <= 0) return null;
+  // no account name holds a NUL (and Postgres refuses one in text): invalid credentials, not a 500
+  if (colon <= 0 || decoded.slice(0, colon).includes('\0')) return null;
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 

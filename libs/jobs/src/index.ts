@@ -3,3 +3,4 @@ export * from './job-names';
 export * from './job-queues';
 export * from './jobs.module';
 export * from './schedule.service';
+export * from './attempt-failed';

@@ -20,7 +20,11 @@ export class JobQueues implements OnApplicationShutdown {
   queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { ...bullOptions(this.config), defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      const options = bullOptions(this.config);
+      // enqueueing uses no blocking command: it may time out like any other Redis call, so a Redis
+      // that stops answering fails the request instead of hanging it (workers keep no timeout)
+      const connection = { ...options.connection, commandTimeout: this.config.REDIS_COMMAND_TIMEOUT_SECONDS * 1000 };
+      queue = new Queue(name, { ...options, connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
       this.queues.set(name, queue);
     }
     return queue;

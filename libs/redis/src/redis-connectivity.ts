@@ -4,7 +4,8 @@ const redact = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:*****
 
 /** Fails fast with instructions when Redis cannot be reached. */
 export async function assertRedisReachable(redisUrl: string): Promise<void> {
-  const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 });
+  // a Redis that accepts connections but does not answer fails too, not hangs the start
+  const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000, commandTimeout: 5000 });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -1,6 +1,7 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import Redis from 'ioredis';
+import { sharedRedisOptions } from './redis-options';
 
 export const REDIS = Symbol('REDIS');
 
@@ -11,7 +12,7 @@ export const REDIS = Symbol('REDIS');
     {
       provide: REDIS,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false }),
+      useFactory: (config: AppConfig) => new Redis(config.REDIS_URL, sharedRedisOptions(config)),
     },
   ],
   exports: [REDIS],

@@ -24,6 +24,11 @@ describe('parseManifest', () => {
     expect(parsed.artifactType).toBe('application/vnd.oci.image.config.v1+json');
   });
 
+  it('refuses a NUL character anywhere (annotations are kept as jsonb, which cannot hold one)', () => {
+    expect(codeOf(() => parseManifest(json({ ...image, annotations: { note: 'a\u0000b' } }), MediaType.OciManifest))).toBe('MANIFEST_INVALID');
+    expect(codeOf(() => parseManifest(json({ ...image, annotations: { note: 'a\\u0000b' } }), MediaType.OciManifest))).toBe('accepted');
+  });
+
   it('takes the media type from Content-Type when the manifest has none', () => {
     const { mediaType: _omit, ...bare } = image;
     expect(parseManifest(json(bare), MediaType.OciManifest).mediaType).toBe(MediaType.OciManifest);

@@ -29,6 +29,8 @@ export interface ParsedManifest {
 }
 
 const invalid = (message: string, detail?: unknown) => new OciError('MANIFEST_INVALID', message, detail);
+// a JSON escape for NUL that is not itself escaped (`\\u0000` is a backslash and "u0000")
+const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/i;
 
 function descriptor(value: unknown, where: string): Descriptor {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${where} must be a descriptor object`);
@@ -66,6 +68,8 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
     throw invalid('manifest is not valid JSON');
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw invalid('manifest must be a JSON object');
+  // annotations and platforms are kept as jsonb, which refuses NUL: a 400 here, not a 500 there
+  if (ESCAPED_NUL.test(body.toString('utf8'))) throw invalid('manifest contains a NUL character');
   const m = json as Record<string, unknown>;
 
   const declared = typeof m.mediaType === 'string' ? m.mediaType : undefined;

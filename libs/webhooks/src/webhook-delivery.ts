@@ -3,7 +3,7 @@ import { AppConfig } from '@wharf/config';
 import { EventOutbox } from '@wharf/events';
 import { SystemSettingsService } from '@wharf/projects';
 import { CredentialVault } from '@wharf/secrets';
-import { ExecutionService, type JobContext, type WebhookDeliveryPayload } from '@wharf/jobs';
+import { AttemptFailed, ExecutionService, type JobContext, type WebhookDeliveryPayload } from '@wharf/jobs';
 import { webhookPayload } from './webhook-payload';
 import { addressWithoutSecret } from './webhook-policy';
 import { WebhookPolicyService } from './webhook-policy.service';
@@ -52,6 +52,7 @@ export class WebhookDelivery {
       await this.executions.transition(job.taskId, 'Error', `${result.message} after ${context.attempt} attempt(s)`);
       return { status: result.status };
     }
-    throw new Error(`webhook delivery to ${address} failed: ${result.message}`);
+    // expected now and then: a warning for the worker's log, the details are on the task
+    throw new AttemptFailed(`webhook delivery to ${address} failed: ${result.message}`);
   }
 }

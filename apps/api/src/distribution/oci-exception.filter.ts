@@ -1,5 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { OciError, clientAborted, type OciErrorCode } from '@wharf/registry-core';
+import { isRedisUnavailable } from '@wharf/redis';
 import { BlobNotFoundError } from '@wharf/storage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -30,6 +31,10 @@ export class OciExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status < 500) return new OciError(HTTP_TO_OCI[status] ?? 'UNSUPPORTED', exception.message, undefined, status);
+    }
+    if (isRedisUnavailable(exception)) {
+      this.logger.warn(`${request.method} ${request.url.split('?')[0]}: answered 503, Redis is not answering (${(exception as Error).message})`);
+      return new OciError('UNAVAILABLE', 'a service the registry depends on is not answering; try again shortly', undefined, 503);
     }
     const errorId = randomUUID();
     this.logger.error({ err: exception, errorId, method: request.method, url: request.url }, 'unhandled /v2 error');

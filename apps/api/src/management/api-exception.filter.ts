@@ -1,7 +1,9 @@
 import { BadRequestException, Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ApiError } from '@wharf/errors';
+import { isRedisUnavailable } from '@wharf/redis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { isClientAbort } from '../http/client-abort';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -9,6 +11,7 @@ const STATUS_CODES: Record<number, string> = {
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
   409: 'CONFLICT',
   412: 'PRECONDITION',
   413: 'PAYLOAD_TOO_LARGE',
@@ -49,8 +52,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     const statusCode = (exception as { statusCode?: number }).statusCode;
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-      // Fastify's own errors (body too large, malformed JSON)
+      // errors that carry their status: Fastify's own, the body reader's (too large, too slow), malformed JSON
       return { status: statusCode, code: STATUS_CODES[statusCode] ?? 'BAD_REQUEST', message: (exception as Error).message };
+    }
+    // the client went away mid-body: its request line ("request aborted") says all there is to say
+    if (isClientAbort(exception)) return { status: 400, code: 'BAD_REQUEST', message: 'the request was aborted' };
+    if (isRedisUnavailable(exception)) {
+      this.logger.warn(`${request.method} ${request.url.split('?')[0]}: answered 503, Redis is not answering (${(exception as Error).message})`);
+      return { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'a service Wharf depends on is not answering; try again shortly' };
     }
     const errorId = randomUUID();
     this.logger.error({ err: exception, errorId, method: request.method, url: request.url.split('?')[0] }, 'unhandled management API error');

@@ -1,0 +1,53 @@
+import { BadRequestException, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Observable } from 'rxjs';
+import { readBodyText, type BodyLimits } from './body-reader';
+import { takeDeferredBody } from './deferred-body';
+import { jsonNestingExceeds } from './json-nesting';
+
+/** Fastify's own JSON parser (prototype poisoning refused), as getDefaultJsonParser gives it. */
+export type JsonParser = (request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void) => void;
+
+export interface ManagementBodyLimits extends BodyLimits {
+  /** deepest nesting of objects and arrays accepted in a JSON body */
+  maxDepth: number;
+}
+
+// a JSON escape for NUL that is not itself escaped (`\\u0000` is a backslash and "u0000")
+const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/i;
+
+/**
+ * Reads the body deferBodies left on the socket, after every guard has run (interceptors come
+ * after guards in Nest): the caller is authenticated before a byte of its body is read. JSON is
+ * checked for depth before it is parsed, and refused when it carries a NUL character, which no
+ * field may hold and Postgres refuses in text. A body refused part way leaves the rest unread
+ * and the connection is closed after the answer.
+ */
+@Injectable()
+export class ReadBodyAfterAuthInterceptor implements NestInterceptor {
+  constructor(
+    private readonly parseJson: JsonParser,
+    private readonly limits: ManagementBodyLimits,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (takeDeferredBody(request)) {
+      const text = await readBodyText(request.raw, this.limits).catch((error: Error) => {
+        void context.switchToHttp().getResponse<FastifyReply>().header('connection', 'close');
+        throw error;
+      });
+      request.body = await this.parse(request, text);
+    }
+    return next.handle();
+  }
+
+  private async parse(request: FastifyRequest, text: string): Promise<unknown> {
+    // an empty body with a JSON content type (a DELETE from some clients) is no body, not malformed JSON
+    if (text === '') return undefined;
+    if (!/^application\/json\b/.test(request.headers['content-type'] ?? '')) return text;
+    if (jsonNestingExceeds(text, this.limits.maxDepth)) throw new BadRequestException(`the JSON body nests deeper than ${this.limits.maxDepth} levels`);
+    if (ESCAPED_NUL.test(text)) throw new BadRequestException('the JSON body contains a NUL character');
+    return new Promise((resolve, reject) => this.parseJson(request, text, (error, value) => (error ? reject(error) : resolve(value))));
+  }
+}
