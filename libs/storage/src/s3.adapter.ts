@@ -9,6 +9,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -24,6 +25,7 @@ import {
   BlobNotFoundError,
   BlobSizeMismatchError,
   ByteRange,
+  StorageLeftover,
   StoredObjectInfo,
 } from './blob-driver';
 import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
@@ -330,6 +332,28 @@ export class S3BlobDriver implements BlobDriver {
     const state = this.appendStateOf(object);
     if (state.uploadId) await this.abortMultipart(object.key, state.uploadId);
     if (state.tailKey) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey }));
+  }
+
+  async *listLeftovers(before: Date): AsyncIterable<StorageLeftover> {
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker, UploadIdMarker }));
+      for (const upload of page.Uploads ?? []) {
+        if (upload.Key && upload.UploadId && upload.Initiated && upload.Initiated < before) {
+          yield { id: upload.UploadId, key: upload.Key, since: upload.Initiated };
+        }
+      }
+      [KeyMarker, UploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
+    } while (KeyMarker !== undefined || UploadIdMarker !== undefined);
+  }
+
+  async removeLeftover(leftover: StorageLeftover): Promise<void> {
+    await this.abortMultipart(leftover.key, leftover.id);
+  }
+
+  leftoverOf(object: AppendableObject): string | undefined {
+    return this.appendStateOf(object).uploadId;
   }
 
   private async put(key: string, body: Buffer): Promise<void> {

@@ -8,6 +8,7 @@ import { Labels1764810000000 } from './1764810000000-labels';
 import { EventOutbox1764820000000 } from './1764820000000-event-outbox';
 import { WebhookPolicies1764830000000 } from './1764830000000-webhook-policies';
 import { Registries1764900000000 } from './1764900000000-registries';
+import { UploadSessionOwner1765050000000 } from './1765050000000-upload-session-owner';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   EventOutbox1764820000000,
   WebhookPolicies1764830000000,
   Registries1764900000000,
+  UploadSessionOwner1765050000000,
 ];
