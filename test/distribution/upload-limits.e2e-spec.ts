@@ -4,7 +4,7 @@
  * leaves the upload where its last good chunk ended (with nothing extra staged) and resumable
  * at once, storage leftovers nobody holds are purged, and open sessions are capped per principal.
  */
-import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { UploadSessions } from '@wharf/registry-core';
 import { createBlobDriver, type BlobDriver } from '@wharf/storage';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -91,7 +91,7 @@ describe.each(kinds)('upload limits on %s storage', (storage) => {
 
   /**
    * Every byte kept outside the blobs: filesystem temp and staging files (with their sizes) and
-   * upload staging objects; S3 multipart uploads in progress and objects under the staging prefix.
+   * upload staging objects; S3 multipart uploads in progress, staging objects and appendable tails.
    */
   async function staged(): Promise<string[]> {
     if (storage === 'filesystem') {
@@ -110,8 +110,10 @@ describe.each(kinds)('upload limits on %s storage', (storage) => {
     }
     const Bucket = environment.env.S3_BUCKET;
     const uploads = await s3!.send(new ListMultipartUploadsCommand({ Bucket }));
-    const objects = await s3!.send(new ListObjectsV2Command({ Bucket, Prefix: 'docker/registry/v2/_wharf/' }));
-    return [...(uploads.Uploads ?? []).map((u) => `multipart ${u.Key}`), ...(objects.Contents ?? []).map((o) => `object ${o.Key} (${o.Size} bytes)`)];
+    const objects = [];
+    // upload staging objects, and the adapter's appendable tails
+    for (const Prefix of ['docker/registry/v2/_wharf/', '_staging/']) objects.push(...((await s3!.send(new ListObjectsV2Command({ Bucket, Prefix }))).Contents ?? []));
+    return [...(uploads.Uploads ?? []).map((u) => `multipart ${u.Key}`), ...objects.map((o) => `object ${o.Key} (${o.Size} bytes)`)];
   }
 
   async function blobRowCount(data: Buffer): Promise<number> {
@@ -298,19 +300,25 @@ describe.each(kinds)('upload limits on %s storage', (storage) => {
       expect(finished.status).toBe(201);
     }, 90_000);
   } else {
-    it('aborts multipart uploads no session holds, and keeps those one does', async () => {
+    it('aborts multipart uploads and removes tails no session holds, and keeps those one does', async () => {
       const Bucket = environment.env.S3_BUCKET;
       // a session whose chunk crossed a part boundary holds a multipart upload
       const live = await registry.fetch('/v2/library/leftovers/blobs/uploads/', { method: 'POST' });
       const liveData = randomBytes(9 * MiB);
       expect((await patch(live.headers.get('location')!, liveData, 0)).status).toBe(202);
       const orphan = await s3!.send(new CreateMultipartUploadCommand({ Bucket, Key: `docker/registry/v2/_wharf/uploads/${randomUUID()}/data` }));
+      // and the tail of an append whose process died before its session recorded it
+      const orphanTail = `_staging/docker/registry/v2/_wharf/uploads/${randomUUID()}/data.tail.5`;
+      await s3!.send(new PutObjectCommand({ Bucket, Key: orphanTail, Body: Buffer.from('12345') }));
       const uploads = async () => ((await s3!.send(new ListMultipartUploadsCommand({ Bucket }))).Uploads ?? []).map((u) => u.UploadId);
       expect(await uploads()).toContain(orphan.UploadId);
+      const stagedBefore = await staged();
 
       // the purge's own age test is the server's clock against ours: a cutoff just ahead counts both as old
       const removed = await api.app.get(UploadSessions).purgeLeftovers(new Date(Date.now() + 60_000));
-      expect(removed).toBe(1);
+      expect(removed).toBe(2);
+      expect(stagedBefore.filter((entry) => entry.includes(orphanTail))).toHaveLength(1);
+      expect((await staged()).filter((entry) => entry.includes(orphanTail))).toEqual([]);
       const left = await uploads();
       expect(left).not.toContain(orphan.UploadId);
       expect(left).toHaveLength(1);

@@ -175,7 +175,7 @@ export class UploadSessions {
   }
 
   /**
-   * Storage leftovers (ARCHITECTURE's staging: temp and staging files, S3 multipart uploads)
+   * Storage leftovers (temp and staging files; S3 multipart uploads and appendable tails)
    * that no session holds and nothing wrote to since `before`: bytes a killed process or a
    * session removed without its storage left behind. Returns how many went.
    */
@@ -189,8 +189,7 @@ export class UploadSessions {
     const busyKeys = new Set(sessions.filter((s) => s.busy).map((s) => s.storageKey));
     for (const session of sessions) {
       try {
-        const id = this.driver.leftoverOf({ key: session.storageKey, size: session.size, state: session.storageState });
-        if (id) held.add(id);
+        for (const id of this.driver.leftoversOf({ key: session.storageKey, size: session.size, state: session.storageState })) held.add(id);
       } catch {
         // a row from another storage driver's era names nothing here
       }

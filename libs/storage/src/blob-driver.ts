@@ -31,10 +31,10 @@ export interface AppendableObject {
 /**
  * What a write or an appendable left behind when nothing finished or discarded it (its process
  * was killed mid-way, a session row was removed without its storage): a filesystem temp or
- * staging file, an S3 multipart upload.
+ * staging file, an S3 multipart upload or appendable tail.
  */
 export interface StorageLeftover {
-  /** the adapter's name for it (a file under the root, a multipart upload id) */
+  /** the adapter's name for it (a file under the root; a multipart upload or a tail object) */
   id: string;
   /** the key it was being written to ('' when the adapter cannot tell) */
   key: string;
@@ -87,7 +87,7 @@ export interface BlobDriver {
 
   /**
    * Leftovers not written to since `before` (the filesystem) or started before it (S3), in use
-   * or not: the caller keeps those an appendable it still holds names (`leftoverOf`) and removes
+   * or not: the caller keeps those an appendable it still holds names (`leftoversOf`) and removes
    * the rest. Writes in progress are never listed while they make progress (filesystem) or for
    * as long as `before` allows (S3), so pick it well past the longest write.
    */
@@ -96,8 +96,8 @@ export interface BlobDriver {
   /** Removes a leftover (idempotent: one already gone is fine). */
   removeLeftover(leftover: StorageLeftover): Promise<void>;
 
-  /** The id of the leftover an appendable in use holds (its staging file, its multipart upload), if any. */
-  leftoverOf(object: AppendableObject): string | undefined;
+  /** The ids of the leftovers an appendable in use holds (its staging file; its multipart upload and tail). */
+  leftoversOf(object: AppendableObject): string[];
 }
 
 export const BLOB_DRIVER = Symbol('BLOB_DRIVER');

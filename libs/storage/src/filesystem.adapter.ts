@@ -220,8 +220,8 @@ export class FilesystemBlobDriver implements BlobDriver {
     await fsp.rm(path.join(this.root, leftover.id), { force: true });
   }
 
-  leftoverOf(object: AppendableObject): string | undefined {
-    return path.relative(this.root, this.stagingPathOf(object)).split(path.sep).join('/');
+  leftoversOf(object: AppendableObject): string[] {
+    return [path.relative(this.root, this.stagingPathOf(object)).split(path.sep).join('/')];
   }
 
   private pathOf(key: string): string {
