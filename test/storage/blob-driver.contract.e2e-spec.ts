@@ -440,6 +440,27 @@ describe.each(adapters)('BlobDriver contract: %s adapter', (name, makeFixture) =
       await expectContent(key, head);
     });
 
+    it('lists the leftover an appendable holds (older than asked) until it is removed', async () => {
+      const object = await append(await driver.createAppendable('append/leftover/data'), randomBytes(PART + 10));
+      const held = driver.leftoversOf(viaDatabase(object));
+      // filesystem: the staging file; S3: the multipart upload and the tail
+      expect(held).toHaveLength(name === 'filesystem' ? 1 : 2);
+      const ahead = new Date(Date.now() + 60_000);
+      const listed = async (before: Date) => {
+        const found = [];
+        for await (const leftover of driver.listLeftovers(before)) found.push(leftover);
+        return found;
+      };
+      expect((await listed(ahead)).map((l) => l.id)).toEqual(expect.arrayContaining(held));
+      expect(await listed(new Date(0))).toEqual([]);
+      for (const leftover of await listed(ahead)) if (held.includes(leftover.id)) await driver.removeLeftover(leftover);
+      expect((await listed(ahead)).filter((l) => held.includes(l.id))).toEqual([]);
+      expect(await driver.stat('append/leftover/data')).toBeNull();
+      // removed twice, or aborted after (a purge racing a cancel): harmless
+      for (const leftover of await listed(ahead)) await driver.removeLeftover(leftover);
+      await driver.abort(viaDatabase(object));
+    });
+
     it('keeps two appendables apart', async () => {
       const a = randomBytes(PART + 1);
       const b = randomBytes(PART + 2);

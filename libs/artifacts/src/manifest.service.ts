@@ -8,6 +8,7 @@ import {
   OciError,
   digestOf,
   isDigest,
+  isQuotaExceeded,
   isValidTag,
   parseDigest,
   parseManifest,
@@ -139,6 +140,7 @@ export class ManifestService {
     operator: string,
   ): Promise<void> {
     const parsedDigest = parseDigest(digest);
+    await this.refuseEarly(repo, projectId, digest, parsed, body.length, tags, immutable);
     const existingId = await this.blobs.storeBytes(parsedDigest, body);
     const manifestBlob = await this.blobs.record(parsedDigest, body.length, parsed.mediaType, existingId);
     await this.sql.transaction(async (tx) => {
@@ -168,6 +170,37 @@ export class ManifestService {
       }
       await this.outbox.write(tx, [{ type: EventType.PushArtifact, data: { repository: repo.name, digest, tags, mediaType: parsed.mediaType, operator } }]);
     });
+  }
+
+  /**
+   * The refusals a push can be told before its bytes are stored: beyond the quota, a blob or
+   * child manifest missing, an immutable tag moved. Without this a refused push would leave its
+   * bytes in storage, charged to nobody until GC's time window passes. The transaction checks
+   * them all again under its locks; a push refused only there (a race) leaves a `blob` row GC reclaims.
+   */
+  private async refuseEarly(
+    repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, size: number, tags: string[], immutable: ReadonlyMap<string, number>,
+  ): Promise<void> {
+    await this.blobs.assertQuotaAllows(projectId, digest, size);
+    await this.requireBlobs(this.sql, repo.project, parsed);
+    const children = [...new Set(parsed.manifests.map((m) => m.digest))];
+    if (children.length > 0) {
+      const found = await this.sql.query<{ digest: string }>(
+        `SELECT a.digest FROM artifact a JOIN repository r ON r.repository_id = a.repository_id WHERE r.name = $1 AND a.digest = ANY($2)`,
+        [repo.name, children],
+      );
+      const missing = children.find((d) => !found.some((f) => f.digest === d));
+      if (missing) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'manifest references a manifest unknown to this repository', { digest: missing });
+    }
+    const guarded = tags.filter((tag) => immutable.has(tag));
+    if (guarded.length > 0) {
+      const moved = await this.sql.query<{ name: string }>(
+        `SELECT t.name FROM tag t JOIN repository r ON r.repository_id = t.repository_id JOIN artifact a ON a.id = t.artifact_id
+          WHERE r.name = $1 AND t.name = ANY($2) AND a.digest <> $3`,
+        [repo.name, guarded, digest],
+      );
+      if (moved[0]) throw immutableTagError(repo.name, moved[0].name, immutable.get(moved[0].name)!, 'overwritten');
+    }
   }
 
   /** DELETE by digest removes the artifact (and its tags); by tag removes only the tag. */
@@ -252,21 +285,21 @@ export class ManifestService {
 
   /**
    * Every blob the manifest names must be stored, linked to the project and not being collected,
-   * and so must the manifest's own blob. FOR SHARE, in id order and in one statement: pushes
+   * and so must the manifest's own blob (when given: the early check runs before it is stored). FOR SHARE, in id order and in one statement: pushes
    * sharing blobs do not block each other, but a GC sweep cannot move these rows to `deleting`
    * until this push commits, and then it sees the references written here.
    */
-  private async requireBlobs(tx: SqlExecutor, project: string, parsed: ParsedManifest, manifestDigest: string): Promise<void> {
+  private async requireBlobs(tx: SqlExecutor, project: string, parsed: ParsedManifest, manifestDigest?: string): Promise<void> {
     const wanted = [...new Map(parsed.blobs.map((b) => [b.digest, b])).values()];
     const found = await tx.query<{ digest: string; size: number; status: string; linked: boolean }>(
       `SELECT b.digest, b.size::float8 AS size, b.status,
               EXISTS (SELECT 1 FROM project_blob pb JOIN project p ON p.project_id = pb.project_id WHERE pb.blob_id = b.id AND p.name = $1) AS linked
          FROM blob b WHERE b.digest = ANY($2)
         ORDER BY b.id FOR SHARE OF b`,
-      [project, [manifestDigest, ...wanted.map((b) => b.digest)]],
+      [project, [...(manifestDigest ? [manifestDigest] : []), ...wanted.map((b) => b.digest)]],
     );
     const usable = new Map(found.filter((b) => b.status === 'none' || b.status === 'delete').map((b) => [b.digest, b]));
-    if (!usable.has(manifestDigest)) throw new BlobCollectedError(manifestDigest);
+    if (manifestDigest && !usable.has(manifestDigest)) throw new BlobCollectedError(manifestDigest);
     for (const blob of wanted) {
       const stored = usable.get(blob.digest);
       // unknown here, or being deleted by GC: either way the client must upload it (again)
@@ -280,7 +313,4 @@ export class ManifestService {
 
 const byDigestOrTag = (reference: string): string[] => (isDigest(reference) ? [] : [reference]);
 
-/** BlobStore's refusal of a push beyond the project's storage quota (403 DENIED naming the limit). */
-export function isQuotaExceeded(error: unknown): error is OciError {
-  return error instanceof OciError && error.code === 'DENIED' && typeof (error.detail as { limit?: unknown } | undefined)?.limit === 'number';
-}
+export { isQuotaExceeded } from '@wharf/registry-core';

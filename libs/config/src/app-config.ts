@@ -83,6 +83,12 @@ export class AppConfig {
   @Min(1)
   UPLOAD_PURGE_INTERVAL_MINUTES = 60;
 
+  /** open upload sessions one user or robot may hold; POST /v2/<name>/blobs/uploads/ beyond it answers 429 */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  UPLOAD_SESSIONS_PER_PRINCIPAL = 500;
+
   /**
    * garbage collection leaves alone blobs and upload sessions touched within this many hours:
    * the grace period for a push that uploaded its layers but has not sent its manifest yet

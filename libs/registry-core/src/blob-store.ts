@@ -9,6 +9,12 @@ import { OciError } from './oci-error';
 import { blobKey } from './storage-keys';
 import { VerifyingStream } from './verifying-stream';
 
+/** What a project may still store: `bytes`, and the 403 DENIED naming the quota for a push that needs `size`. */
+export interface QuotaBudget {
+  bytes: number;
+  exceeded: (size: number) => OciError;
+}
+
 export interface BlobInfo {
   id: string;
   digest: string;
@@ -83,8 +89,10 @@ export class BlobStore {
    */
   async putVerified(projectId: number, digestValue: string, body: Readable, contentLength?: number): Promise<BlobInfo> {
     const digest = parseDigest(digestValue);
-    if (contentLength !== undefined) await this.assertQuotaAllows(projectId, digest.digest, contentLength);
-    const verifier = new VerifyingStream({ algorithm: digest.algorithm, expectedDigest: digest.digest, expectedSize: contentLength });
+    const budget = await this.quotaBudget(projectId, digest.digest);
+    if (contentLength !== undefined && contentLength > budget.bytes) throw budget.exceeded(contentLength);
+    // a body of unknown length is held to the quota as it arrives: the write fails (and leaves nothing) once it would not fit
+    const verifier = new VerifyingStream({ algorithm: digest.algorithm, expectedDigest: digest.digest, expectedSize: contentLength, budget });
     const stored = (await this.touch([digest.digest])).get(digest.digest);
     if (stored) {
       await pipeline(body, verifier, discard()).catch((error) => {
@@ -205,16 +213,29 @@ export class BlobStore {
    * `register` charges the quota atomically, so concurrent pushes cannot overshoot it either.
    */
   async assertQuotaAllows(projectId: number, digest: string, size: number): Promise<void> {
+    const budget = await this.quotaBudget(projectId, digest);
+    if (size > budget.bytes) throw budget.exceeded(size);
+  }
+
+  /**
+   * How many more bytes the project may store now (Infinity without a limit, or for a blob it
+   * already holds: that costs nothing), and the refusal to give a push that needs more. Bodies
+   * of unknown length and chunked uploads are held to it as their bytes arrive, so a push that
+   * does not fit stops there instead of storing bytes nobody is charged for. `digest`: the blob,
+   * when known. The charge itself stays in `linkToProject`, atomic.
+   */
+  async quotaBudget(projectId: number, digest?: string): Promise<QuotaBudget> {
     const rows = await this.sql.query<{ name: string; storage_limit: string; storage_used: string; held: boolean }>(
       `SELECT p.name, p.storage_limit, p.storage_used,
               EXISTS (SELECT 1 FROM project_blob pb JOIN blob b ON b.id = pb.blob_id WHERE pb.project_id = p.project_id AND b.digest = $2) AS held
          FROM project p WHERE p.project_id = $1`,
-      [projectId, digest],
+      [projectId, digest ?? null],
     );
     const project = rows[0];
-    if (!project || project.held) return;
-    const limit = Number(project.storage_limit);
-    if (limit >= 0 && Number(project.storage_used) + size > limit) throw quotaExceeded(project.name, limit, Number(project.storage_used), size);
+    const limit = Number(project?.storage_limit ?? -1);
+    const used = Number(project?.storage_used ?? 0);
+    if (!project || project.held || limit < 0) return { bytes: Infinity, exceeded: (size) => quotaExceeded(String(projectId), limit, used, size) };
+    return { bytes: Math.max(limit - used, 0), exceeded: (size) => quotaExceeded(project.name, limit, used, size) };
   }
 
   /**
@@ -329,6 +350,11 @@ function quotaExceeded(project: string, limit: number, used: number, size: numbe
     `quota exceeded: project ${project} has a storage quota of ${limit} bytes with ${used} used; this push needs ${size} more`,
     { project, limit, used, size },
   );
+}
+
+/** BlobStore's refusal of a push beyond the project's storage quota (403 DENIED naming the limit). */
+export function isQuotaExceeded(error: unknown): error is OciError {
+  return error instanceof OciError && error.code === 'DENIED' && typeof (error.detail as { limit?: unknown } | undefined)?.limit === 'number';
 }
 
 function discard(): Writable {

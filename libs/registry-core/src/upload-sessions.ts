@@ -1,15 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '@wharf/config';
 import { SqlClient } from '@wharf/db';
 import { BLOB_DRIVER, type AppendableObject, type BlobDriver } from '@wharf/storage';
 import { randomUUID } from 'node:crypto';
 import { Readable, pipeline as pipeStreams } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { BlobStore, clientAborted, type BlobInfo } from './blob-store';
+import { BlobStore, clientAborted, isQuotaExceeded, type BlobInfo } from './blob-store';
 import { newHash, parseDigest } from './digest';
 import { OciError } from './oci-error';
 import { uploadStagingKey } from './storage-keys';
 import { UploadHashCache } from './upload-hash-cache';
+import { UPLOAD_LEASE_SECONDS, UploadLease } from './upload-lease';
 import { VerifyingStream } from './verifying-stream';
 
 export interface UploadSession {
@@ -28,8 +30,8 @@ export interface ChunkRange {
   end: number;
 }
 
-// a chunk's request holds the session this long at most; renewed while bytes flow
-const LEASE_SECONDS = 600;
+/** first key of the advisory lock that serialises one principal's session starts (the second is the principal's hash) */
+const SESSION_SLOTS_LOCK = 0x75706c64;
 
 const SESSION_COLUMNS = `id, project_id AS "projectId", repository_name AS "repositoryName", storage_key AS "storageKey",
   storage_state AS "storageState", size::float8 AS size, version`;
@@ -37,8 +39,10 @@ const SESSION_COLUMNS = `id, project_id AS "projectId", repository_name AS "repo
 /**
  * Resumable blob uploads (POST, PATCH chunks, PUT with digest). The session row holds
  * everything another replica needs to continue: the storage adapter's appendable state and the
- * byte count. One request at a time appends, by a lease taken with compare-and-set; the digest
- * is always verified before the blob becomes visible.
+ * byte count. One request at a time appends, by a short lease taken with compare-and-set and
+ * renewed while it works (UploadLease); the digest is always verified before the blob becomes
+ * visible. Each chunk is held to the project's storage quota as it arrives, and each principal
+ * to UPLOAD_SESSIONS_PER_PRINCIPAL open sessions.
  */
 @Injectable()
 export class UploadSessions {
@@ -48,17 +52,35 @@ export class UploadSessions {
     private readonly sql: SqlClient,
     @Inject(BLOB_DRIVER) private readonly driver: BlobDriver,
     private readonly blobs: BlobStore,
+    private readonly config: AppConfig,
   ) {}
 
-  async start(projectId: number, repositoryName: string): Promise<UploadSession> {
+  /**
+   * Opens a session for `principal` (its name: user or robot), unless it holds
+   * UPLOAD_SESSIONS_PER_PRINCIPAL open ones already (429 TOOMANYREQUESTS). Finished, cancelled
+   * and purged sessions free their slot, and so do sessions idle past UPLOAD_PURGE_AGE_HOURS.
+   */
+  async start(projectId: number, repositoryName: string, principal: string): Promise<UploadSession> {
     const id = randomUUID();
-    const staging = await this.driver.createAppendable(uploadStagingKey(id));
-    const rows = await this.sql.query<UploadSession>(
-      `INSERT INTO upload_session (id, project_id, repository_name, storage_key, storage_state)
-       VALUES ($1, $2, $3, $4, $5) RETURNING ${SESSION_COLUMNS}`,
-      [id, projectId, repositoryName, staging.key, JSON.stringify(staging.state)],
-    );
-    return rows[0];
+    const limit = this.config.UPLOAD_SESSIONS_PER_PRINCIPAL;
+    return this.sql.transaction(async (tx) => {
+      // one principal's starts take turns (every replica), so concurrent ones cannot all pass the count
+      await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [SESSION_SLOTS_LOCK, principal]);
+      const open = await tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM upload_session WHERE principal = $1 AND update_time > now() - make_interval(hours => $2)`,
+        [principal, this.config.UPLOAD_PURGE_AGE_HOURS],
+      );
+      if (open[0].n >= limit) {
+        throw new OciError('TOOMANYREQUESTS', `too many open uploads: at most ${limit} per user or robot; finish or cancel some first`, { limit }, 429);
+      }
+      const staging = await this.driver.createAppendable(uploadStagingKey(id));
+      const rows = await tx.query<UploadSession>(
+        `INSERT INTO upload_session (id, project_id, repository_name, storage_key, storage_state, principal)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${SESSION_COLUMNS}`,
+        [id, projectId, repositoryName, staging.key, JSON.stringify(staging.state), principal],
+      );
+      return rows[0];
+    });
   }
 
   async get(repositoryName: string, id: string): Promise<UploadSession> {
@@ -68,24 +90,24 @@ export class UploadSessions {
     return rows[0];
   }
 
-  /** PATCH: appends one chunk; `range` (Content-Range) must start where the upload ends. */
+  /**
+   * PATCH: appends one chunk; `range` (Content-Range) must start where the upload ends. A chunk
+   * that would take the project past its storage quota is refused (403 DENIED) and ends the
+   * upload, its staged bytes discarded: it could only grow further.
+   */
   async appendChunk(repositoryName: string, id: string, body: Readable, range?: ChunkRange, contentLength?: number): Promise<UploadSession> {
-    const session = await this.lease(repositoryName, id);
-    try {
+    return this.withLease(repositoryName, id, async (session, lease) => {
       this.checkRange(session, range, contentLength);
       // the append's own update ends the lease: one commit fewer per chunk
-      return await this.append(session, body, contentLength ?? (range ? range.end - range.start + 1 : undefined), true);
-    } catch (error) {
-      await this.release(id);
-      throw error;
-    }
+      return this.append(session, lease, body, contentLength ?? (range ? range.end - range.start + 1 : undefined), true);
+    });
   }
 
   /** PUT ?digest=: appends the optional last chunk, verifies the digest and publishes the blob. */
   async finish(repositoryName: string, id: string, digestValue: string | undefined, body: Readable | undefined, range?: ChunkRange, contentLength?: number): Promise<BlobInfo> {
     const digest = parseDigest(digestValue);
-    let session = await this.lease(repositoryName, id);
-    try {
+    return this.withLease(repositoryName, id, async (leased, lease) => {
+      let session = leased;
       const hasBody = body !== undefined && (contentLength ?? 1) > 0;
       // the whole blob (possibly empty) in the PUT: verify while streaming straight to its content address
       if (session.size === 0 && !range) {
@@ -96,7 +118,7 @@ export class UploadSessions {
       // (every path below that succeeds removes the session row, so there is no lease to end)
       if (hasBody) {
         this.checkRange(session, range, contentLength);
-        session = await this.append(session, body, contentLength);
+        session = await this.append(session, lease, body, contentLength, false, digest.digest);
       } else if (body) {
         body.resume();
       }
@@ -113,10 +135,7 @@ export class UploadSessions {
       const blob = await this.blobs.publishStaged(session.projectId, digest, session.storageKey, session.size);
       await this.deleteRow(id);
       return blob;
-    } catch (error) {
-      await this.release(id);
-      throw error;
-    }
+    });
   }
 
   async cancel(repositoryName: string, id: string): Promise<void> {
@@ -136,7 +155,7 @@ export class UploadSessions {
             WHERE update_time < now() - make_interval(hours => $1) AND (busy_until IS NULL OR busy_until < now())
             ORDER BY update_time LIMIT $2 FOR UPDATE SKIP LOCKED
          )
-         UPDATE upload_session SET busy_until = 'infinity' FROM picked
+         UPDATE upload_session SET busy_until = 'infinity', lease_token = NULL FROM picked
           WHERE id = picked_id AND (busy_until IS NULL OR busy_until < now())
          RETURNING ${SESSION_COLUMNS}`,
         [hours, batchSize],
@@ -147,7 +166,7 @@ export class UploadSessions {
           purged += 1;
         } catch (error) {
           // left for the next purge
-          await this.release(session.id);
+          await this.sql.query(`UPDATE upload_session SET busy_until = NULL WHERE id = $1 AND busy_until = 'infinity'`, [session.id]);
           throw error;
         }
       }
@@ -155,21 +174,82 @@ export class UploadSessions {
     }
   }
 
-  /** `endLease`: the same update also ends the request's lease (a PATCH is done when its bytes are recorded). */
-  private async append(session: UploadSession, body: Readable, expectedSize?: number, endLease = false): Promise<UploadSession> {
+  /**
+   * Storage leftovers (temp and staging files; S3 multipart uploads and appendable tails)
+   * that no session holds and nothing wrote to since `before`: bytes a killed process or a
+   * session removed without its storage left behind. Returns how many went.
+   */
+  async purgeLeftovers(before: Date): Promise<number> {
+    // read before listing: a session that appears later has no leftover older than `before`
+    const sessions = await this.sql.query<UploadSession & { busy: boolean }>(
+      `SELECT ${SESSION_COLUMNS}, COALESCE(busy_until > now(), false) AS busy FROM upload_session`,
+    );
+    const held = new Set<string>();
+    // an append in progress may have started storage its row does not name yet
+    const busyKeys = new Set(sessions.filter((s) => s.busy).map((s) => s.storageKey));
+    for (const session of sessions) {
+      try {
+        for (const id of this.driver.leftoversOf({ key: session.storageKey, size: session.size, state: session.storageState })) held.add(id);
+      } catch {
+        // a row from another storage driver's era names nothing here
+      }
+    }
+    let removed = 0;
+    for await (const leftover of this.driver.listLeftovers(before)) {
+      if (held.has(leftover.id) || busyKeys.has(leftover.key)) continue;
+      await this.driver.removeLeftover(leftover);
+      removed += 1;
+    }
+    return removed;
+  }
+
+  /**
+   * Runs `work` holding the session's lease, renewed meanwhile. When it fails the lease ends and
+   * the session stays at its last good offset, so the client can resume at once; a refusal for
+   * quota ends the upload instead (it could only grow), discarding what it staged.
+   */
+  private async withLease<T>(repositoryName: string, id: string, work: (session: UploadSession, lease: UploadLease) => Promise<T>): Promise<T> {
+    const { session, lease } = await this.lease(repositoryName, id);
+    lease.keepAlive();
+    try {
+      return await work(session, lease);
+    } catch (error) {
+      // what the failed request staged meanwhile is named by the row as it is now
+      if (isQuotaExceeded(error)) await this.discardById(id).catch(() => undefined);
+      await lease.release();
+      throw error;
+    } finally {
+      lease.stop();
+    }
+  }
+
+  /**
+   * `endLease`: the same update also ends the request's lease (a PATCH is done when its bytes are
+   * recorded). `digest`: the blob's, when known (the last chunk in the PUT), so a blob the
+   * project already holds is not held to the quota.
+   */
+  private async append(session: UploadSession, lease: UploadLease, body: Readable, expectedSize?: number, endLease = false, digest?: string): Promise<UploadSession> {
+    const quota = await this.blobs.quotaBudget(session.projectId, digest);
+    const room = quota.bytes - session.size;
+    if (expectedSize !== undefined && expectedSize > room) throw quota.exceeded(session.size + expectedSize);
     const algorithmHash = this.hashes.get(session.id, session.version, session.size);
     // without the running hash (another replica appended last) the digest is computed at finish from storage
-    const verifier = new VerifyingStream({ algorithm: 'sha256', expectedSize, hash: algorithmHash ?? newHash('sha256') });
-    pipeStreams(body, verifier, () => undefined);
+    const verifier = new VerifyingStream({
+      algorithm: 'sha256',
+      expectedSize,
+      hash: algorithmHash ?? newHash('sha256'),
+      budget: { bytes: room, exceeded: (bytes) => quota.exceeded(session.size + bytes) },
+    });
+    pipeStreams(body, lease.fence(), verifier, () => undefined);
     const staged: AppendableObject = { key: session.storageKey, size: session.size, state: session.storageState };
     const next = await this.driver.append(staged, verifier).catch((error) => {
       throw clientAborted(verifier.errored ?? error);
     });
     const rows = await this.sql.query<UploadSession>(
       `UPDATE upload_session SET size = $2, storage_state = $3, version = version + 1, update_time = now(),
-              busy_until = CASE WHEN $5 THEN NULL ELSE busy_until END
-        WHERE id = $1 AND version = $4 RETURNING ${SESSION_COLUMNS}`,
-      [session.id, next.size, JSON.stringify(next.state), session.version, endLease],
+              busy_until = CASE WHEN $5 THEN NULL ELSE busy_until END, lease_token = CASE WHEN $5 THEN NULL ELSE lease_token END
+        WHERE id = $1 AND version = $4 AND lease_token = $6 RETURNING ${SESSION_COLUMNS}`,
+      [session.id, next.size, JSON.stringify(next.state), session.version, endLease, lease.token],
     );
     if (!rows[0]) throw OciError.rangeNotSatisfiable('upload was modified concurrently');
     if (algorithmHash || session.size === 0) this.hashes.set(session.id, rows[0].version, rows[0].size, verifier.hash);
@@ -186,16 +266,17 @@ export class UploadSessions {
     }
   }
 
-  // one request at a time per session, across replicas; a crashed holder's lease simply expires
-  private async lease(repositoryName: string, id: string): Promise<UploadSession> {
+  // one request at a time per session, across replicas; a crashed holder's lease expires within UPLOAD_LEASE_SECONDS
+  private async lease(repositoryName: string, id: string): Promise<{ session: UploadSession; lease: UploadLease }> {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw unknownUpload(id);
+    const lease = new UploadLease(this.sql, id);
     const rows = await this.sql.query<UploadSession>(
-      `UPDATE upload_session SET busy_until = now() + make_interval(secs => $3)
+      `UPDATE upload_session SET busy_until = now() + make_interval(secs => $3), lease_token = $4
         WHERE id = $1 AND repository_name = $2 AND (busy_until IS NULL OR busy_until < now())
         RETURNING ${SESSION_COLUMNS}`,
-      [id, repositoryName, LEASE_SECONDS],
+      [id, repositoryName, UPLOAD_LEASE_SECONDS, lease.token],
     );
-    if (rows[0]) return rows[0];
+    if (rows[0]) return { session: rows[0], lease };
     // gone, or being purged (its lease never ends): the upload is over either way
     const current = await this.sql.query<{ size: number; purging: boolean }>(
       `SELECT size::float8 AS size, busy_until = 'infinity' AS purging FROM upload_session WHERE id = $1 AND repository_name = $2`,
@@ -205,15 +286,17 @@ export class UploadSessions {
     throw OciError.rangeNotSatisfiable('another request is writing to this upload', { Range: `0-${Math.max(current[0].size - 1, 0)}` });
   }
 
-  private async release(id: string): Promise<void> {
-    await this.sql.query(`UPDATE upload_session SET busy_until = NULL WHERE id = $1`, [id]);
-  }
-
   private async discard(session: UploadSession): Promise<void> {
     await this.driver.abort({ key: session.storageKey, size: session.size, state: session.storageState });
     // a finish that sealed the staging object but failed before publishing it leaves it at the staging key
     await this.driver.delete(session.storageKey);
     await this.deleteRow(session.id);
+  }
+
+  /** Discards the session as its row stands; a failure leaves it to the purge. */
+  private async discardById(id: string): Promise<void> {
+    const rows = await this.sql.query<UploadSession>(`SELECT ${SESSION_COLUMNS} FROM upload_session WHERE id = $1`, [id]);
+    if (rows[0]) await this.discard(rows[0]);
   }
 
   private async deleteRow(id: string): Promise<void> {

@@ -47,4 +47,13 @@ describe('VerifyingStream', () => {
     source.destroy(new Error('client went away'));
     await expect(done).rejects.toThrow('client went away');
   });
+
+  it('stops a body at the first byte past its budget, whatever its declared length', async () => {
+    const received: Buffer[] = [];
+    const verifier = new VerifyingStream({ algorithm: 'sha256', budget: { bytes: 8, exceeded: (bytes) => new Error(`over budget at ${bytes}`) } });
+    const sink = new Writable({ write: (chunk: Buffer, _e, done) => (received.push(chunk), done()) });
+    await expect(pipeline(Readable.from(chunks), verifier, sink)).rejects.toThrow('over budget at 11');
+    expect(Buffer.concat(received).length).toBeLessThanOrEqual(8);
+    await expect(consume(Readable.from(chunks), new VerifyingStream({ algorithm: 'sha256', budget: { bytes: whole.length, exceeded: () => new Error('no') } }))).resolves.toBeDefined();
+  });
 });

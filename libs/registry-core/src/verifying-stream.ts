@@ -11,6 +11,8 @@ export interface VerifyingStreamOptions {
   expectedSize?: number;
   /** continue a hash that already covers earlier bytes of the same blob */
   hash?: Hash;
+  /** fail with `exceeded(bytes)` at the first byte past `bytes` (a storage quota, for bodies of any length) */
+  budget?: { bytes: number; exceeded: (bytes: number) => Error };
 }
 
 /**
@@ -33,6 +35,10 @@ export class VerifyingStream extends Transform {
     this.bytes += chunk.length;
     if (this.options.expectedSize !== undefined && this.bytes > this.options.expectedSize) {
       done(new OciError('SIZE_INVALID', 'body is larger than its declared Content-Length', { expected: this.options.expectedSize }));
+      return;
+    }
+    if (this.options.budget && this.bytes > this.options.budget.bytes) {
+      done(this.options.budget.exceeded(this.bytes));
       return;
     }
     this.hash.update(chunk);

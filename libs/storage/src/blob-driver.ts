@@ -28,6 +28,20 @@ export interface AppendableObject {
   state: Record<string, unknown>;
 }
 
+/**
+ * What a write or an appendable left behind when nothing finished or discarded it (its process
+ * was killed mid-way, a session row was removed without its storage): a filesystem temp or
+ * staging file, an S3 multipart upload or appendable tail.
+ */
+export interface StorageLeftover {
+  /** the adapter's name for it (a file under the root; a multipart upload or a tail object) */
+  id: string;
+  /** the key it was being written to ('' when the adapter cannot tell) */
+  key: string;
+  /** last written (filesystem) or started (S3) */
+  since: Date;
+}
+
 export interface BlobDriver {
   readonly name: 'filesystem' | 's3';
 
@@ -70,6 +84,20 @@ export interface BlobDriver {
 
   /** Discards the staging object and everything it holds (S3: aborts the multipart upload). */
   abort(object: AppendableObject): Promise<void>;
+
+  /**
+   * Leftovers not written to since `before` (the filesystem) or started before it (S3), in use
+   * or not: the caller keeps those an appendable it still holds names (`leftoversOf`) and removes
+   * the rest. Writes in progress are never listed while they make progress (filesystem) or for
+   * as long as `before` allows (S3), so pick it well past the longest write.
+   */
+  listLeftovers(before: Date): AsyncIterable<StorageLeftover>;
+
+  /** Removes a leftover (idempotent: one already gone is fine). */
+  removeLeftover(leftover: StorageLeftover): Promise<void>;
+
+  /** The ids of the leftovers an appendable in use holds (its staging file; its multipart upload and tail). */
+  leftoversOf(object: AppendableObject): string[];
 }
 
 export const BLOB_DRIVER = Symbol('BLOB_DRIVER');

@@ -9,6 +9,7 @@ import {
   BlobNotFoundError,
   BlobSizeMismatchError,
   ByteRange,
+  StorageLeftover,
   StoredObjectInfo,
 } from './blob-driver';
 import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
@@ -20,6 +21,9 @@ interface FilesystemAppendState {
 }
 
 const STAGING_PATH = /^_staging\/[0-9a-f-]{36}$/;
+/** the directories of unfinished writes (`write`) and of appendables */
+const LEFTOVER_DIRS = ['_tmp', '_staging'] as const;
+const LEFTOVER_PATH = /^_(tmp|staging)\/[0-9a-f-]{36}$/;
 
 /** Errors meaning "no such object": the path, or one of its parents, is missing or not a directory. */
 const isMissing = (error: unknown): boolean => {
@@ -167,6 +171,8 @@ export class FilesystemBlobDriver implements BlobDriver {
     } catch (error) {
       source.destroy();
       if (!handle && isMissing(error)) throw new BlobNotFoundError(object.key);
+      // a failed chunk gives its bytes back at once (on a full disk they are what fills it); the state stays at object.size
+      await handle?.truncate(object.size).catch(() => undefined);
       throw error;
     } finally {
       await handle?.close();
@@ -191,6 +197,31 @@ export class FilesystemBlobDriver implements BlobDriver {
 
   async abort(object: AppendableObject): Promise<void> {
     await fsp.rm(this.stagingPathOf(object), { force: true });
+  }
+
+  async *listLeftovers(before: Date): AsyncIterable<StorageLeftover> {
+    for (const dir of LEFTOVER_DIRS) {
+      const names = await fsp.readdir(path.join(this.root, dir)).catch((error: unknown) => {
+        if (isMissing(error)) return [];
+        throw error;
+      });
+      for (const name of names) {
+        const id = `${dir}/${name}`;
+        if (!LEFTOVER_PATH.test(id)) continue;
+        // mtime moves with every write, so a write still in progress is never old enough
+        const info = await fsp.stat(path.join(this.root, id)).catch(() => null);
+        if (info?.isFile() && info.mtime < before) yield { id, key: '', since: info.mtime };
+      }
+    }
+  }
+
+  async removeLeftover(leftover: StorageLeftover): Promise<void> {
+    if (!LEFTOVER_PATH.test(leftover.id)) throw new Error(`not a filesystem leftover: ${leftover.id}`);
+    await fsp.rm(path.join(this.root, leftover.id), { force: true });
+  }
+
+  leftoversOf(object: AppendableObject): string[] {
+    return [path.relative(this.root, this.stagingPathOf(object)).split(path.sep).join('/')];
   }
 
   private pathOf(key: string): string {

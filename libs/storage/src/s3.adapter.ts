@@ -9,6 +9,8 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -24,6 +26,7 @@ import {
   BlobNotFoundError,
   BlobSizeMismatchError,
   ByteRange,
+  StorageLeftover,
   StoredObjectInfo,
 } from './blob-driver';
 import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
@@ -39,6 +42,11 @@ const MAX_PARTS = 10_000;
 /** parts in flight per upload, copy or append: enough to keep a link busy, bounded in memory */
 const QUEUE_SIZE = 4;
 const DELETE_BATCH = 1000;
+/** where appendable tails live: a first segment no key may use (blob-validation), so the leftovers purge lists only tails */
+const TAILS_PREFIX = '_staging/';
+/** leftover ids: which kind of thing, then its name */
+const MULTIPART = 'multipart:';
+const TAIL = 'tail:';
 
 export interface S3BlobDriverOptions {
   bucket: string;
@@ -274,7 +282,7 @@ export class S3BlobDriver implements BlobDriver {
       await queue.drain();
       if (size === object.size) return object;
       const tail = Buffer.concat(pending, pendingBytes);
-      const tailKey = tail.length > 0 ? `${object.key}.tail.${size}` : undefined;
+      const tailKey = tail.length > 0 ? `${TAILS_PREFIX}${object.key}.tail.${size}` : undefined;
       if (tailKey) await this.put(tailKey, tail);
       // best effort: a tail left behind is garbage, not a fault (the new state no longer names it)
       if (state.tailKey) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey })).catch(() => undefined);
@@ -330,6 +338,43 @@ export class S3BlobDriver implements BlobDriver {
     const state = this.appendStateOf(object);
     if (state.uploadId) await this.abortMultipart(object.key, state.uploadId);
     if (state.tailKey) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey }));
+  }
+
+  async *listLeftovers(before: Date): AsyncIterable<StorageLeftover> {
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker, UploadIdMarker }));
+      for (const upload of page.Uploads ?? []) {
+        if (upload.Key && upload.UploadId && upload.Initiated && upload.Initiated < before) {
+          yield { id: `${MULTIPART}${upload.UploadId}`, key: upload.Key, since: upload.Initiated };
+        }
+      }
+      [KeyMarker, UploadIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
+    } while (KeyMarker !== undefined || UploadIdMarker !== undefined);
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: TAILS_PREFIX, ContinuationToken }));
+      for (const tail of page.Contents ?? []) {
+        if (!tail.Key || !tail.LastModified || tail.LastModified >= before) continue;
+        // the appendable's key: <prefix><key>.tail.<size>
+        yield { id: `${TAIL}${tail.Key}`, key: tail.Key.slice(TAILS_PREFIX.length).replace(/\.tail\.\d+$/, ''), since: tail.LastModified };
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
+  async removeLeftover(leftover: StorageLeftover): Promise<void> {
+    if (leftover.id.startsWith(MULTIPART)) return this.abortMultipart(leftover.key, leftover.id.slice(MULTIPART.length));
+    const key = leftover.id.slice(TAIL.length);
+    if (!leftover.id.startsWith(TAIL) || !key.startsWith(TAILS_PREFIX)) throw new Error(`not an S3 leftover: ${leftover.id}`);
+    // under the reserved prefix, so not a key `delete` accepts
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  leftoversOf(object: AppendableObject): string[] {
+    const state = this.appendStateOf(object);
+    return [...(state.uploadId ? [`${MULTIPART}${state.uploadId}`] : []), ...(state.tailKey ? [`${TAIL}${state.tailKey}`] : [])];
   }
 
   private async put(key: string, body: Buffer): Promise<void> {
@@ -404,9 +449,9 @@ export class S3BlobDriver implements BlobDriver {
     return tail;
   }
 
-  /** x-amz-copy-source: bucket/key, URL-encoded segment by segment */
+  /** x-amz-copy-source: bucket/key, URL-encoded segment by segment (a key, or a tail under the adapter's reserved prefix) */
   private copySource(key: string): string {
-    assertValidKey(key);
+    assertValidKey(key.startsWith(TAILS_PREFIX) ? key.slice(TAILS_PREFIX.length) : key);
     return `${this.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
   }
 

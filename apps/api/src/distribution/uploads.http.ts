@@ -31,7 +31,7 @@ export class UploadsHttp {
       return this.created(repository, blob.digest, reply);
     }
     request.raw.resume();
-    const session = await this.uploads.start(project.id, repository.name);
+    const session = await this.uploads.start(project.id, repository.name, registryCaller(request).name);
     this.accepted(repository, session, reply, 202);
   }
 

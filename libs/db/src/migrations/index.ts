@@ -9,6 +9,7 @@ import { EventOutbox1764820000000 } from './1764820000000-event-outbox';
 import { WebhookPolicies1764830000000 } from './1764830000000-webhook-policies';
 import { Registries1764900000000 } from './1764900000000-registries';
 import { RobotGrantsByProjectId1765020000000 } from './1765020000000-robot-grants-by-project-id';
+import { UploadSessionOwner1765050000000 } from './1765050000000-upload-session-owner';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   WebhookPolicies1764830000000,
   Registries1764900000000,
   RobotGrantsByProjectId1765020000000,
+  UploadSessionOwner1765050000000,
 ];
