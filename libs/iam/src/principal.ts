@@ -32,6 +32,8 @@ export interface RobotPrincipal {
   level: 'system' | 'project';
   projectId: number | null;
   permissions: RobotPermissionGrant[];
+  /** unix ms after which the robot may no longer log in (absent: never); tokens end by then too */
+  expiresAt?: number;
 }
 
 export const ANONYMOUS: AnonymousPrincipal = { kind: 'anonymous' };
