@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHmac, randomBytes } from 'node:crypto';
 import { ConcurrencyLimitExceeded } from './concurrency-limiter';
 import { LoginThrottle } from './login-throttle';
-import { principalName, type Principal, type RobotPrincipal, type UserPrincipal } from './principal';
+import type { Principal, RobotPrincipal, UserPrincipal } from './principal';
 import { RevocationEpochs } from './revocation-epochs';
 import { ROBOT_PREFIX, RobotService } from './robot.service';
 import { TooManyLoginAttempts } from './too-many-login-attempts';
@@ -18,7 +18,18 @@ export type AuthenticatedPrincipal = (UserPrincipal | RobotPrincipal) & { checke
 
 // registry clients send Basic credentials with every request: a verified pair is remembered this long
 const REMEMBER_MS = 5 * 60_000;
+// a refused pair, as long as the throttle counts failures: a client retrying stale credentials in
+// a loop costs no hash and counts once, so it cannot lock out its address (shared by others)
+const REMEMBER_REFUSED_MS = 15 * 60_000;
 const REMEMBERED_MAX = 5000;
+
+interface RememberedCheck {
+  principal: AuthenticatedPrincipal | null;
+  /** whose credentials: revocations of this name forget the check */
+  subject: string;
+  checkedAt: number;
+  until: number;
+}
 
 /** Parses an `Authorization: Basic ...` header; undefined when absent or of another scheme, null when malformed. */
 export function parseBasicAuthorization(header: string | undefined): BasicCredentials | null | undefined {
@@ -33,17 +44,19 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
  * Checks user or robot credentials (robots log in as `robot$...`). Wrong name, wrong password,
  * disabled or expired robot: all null, never told apart, all after the same hashing work.
  *
- * Checks go through the login throttle (which may refuse with TooManyLoginAttempts). Verified
- * credentials are remembered for five minutes in this process, keyed by an HMAC under a
- * per-process random key, so a client sending Basic credentials on every request costs a map
- * lookup and a revocation check, not a database read and a hash; a password change, a disabled
- * robot or any other revocation of the principal forgets them at once (RevocationEpochs).
- * Identical credentials checked at the same moment from one address share a single check.
+ * Checks go through the login throttle (which may refuse with TooManyLoginAttempts). Their
+ * outcome is remembered in this process, keyed by an HMAC under a per-process random key:
+ * verified credentials for five minutes, so a client sending Basic credentials on every request
+ * costs a map lookup and a revocation check, not a database read and a hash; refused ones for
+ * fifteen, so repeating a known-wrong pair is neither hashed nor counted again (it teaches a
+ * guesser nothing). A password change, a disabled robot or any other revocation of the name
+ * forgets both at once (RevocationEpochs). Identical credentials checked at the same moment
+ * from one address share a single check.
  */
 @Injectable()
 export class Authenticator {
   private readonly memoKey = randomBytes(32);
-  private readonly remembered = new Map<string, { principal: AuthenticatedPrincipal; until: number }>();
+  private readonly remembered = new Map<string, RememberedCheck>();
   private readonly checking = new Map<string, Promise<AuthenticatedPrincipal | null>>();
 
   constructor(
@@ -57,8 +70,8 @@ export class Authenticator {
     const { username, password } = credentials;
     if (username.length > 255 || password.length > 1024) return null;
     const memo = createHmac('sha256', this.memoKey).update(username).update('\0').update(password).digest('base64url');
-    const known = await this.rememberedPrincipal(memo);
-    if (known) return known;
+    const known = await this.rememberedCheck(memo);
+    if (known) return known.principal;
     const flight = `${memo}@${address ?? ''}`;
     let check = this.checking.get(flight);
     if (!check) {
@@ -84,11 +97,13 @@ export class Authenticator {
       const principal = await this.check(username, password);
       if (!principal) {
         await attempt.failed();
+        this.remember(memo, { principal: null, subject: username, checkedAt, until: checkedAt + REMEMBER_REFUSED_MS });
         return null;
       }
       await attempt.succeeded();
       const authenticated: AuthenticatedPrincipal = { ...principal, checkedAt };
-      this.remember(memo, authenticated);
+      const until = Math.min(Date.now() + REMEMBER_MS, (principal.kind === 'robot' ? principal.expiresAt : undefined) ?? Infinity);
+      this.remember(memo, { principal: authenticated, subject: username, checkedAt, until });
       return authenticated;
     } catch (error) {
       if (error instanceof ConcurrencyLimitExceeded) throw new TooManyLoginAttempts(1000);
@@ -104,28 +119,27 @@ export class Authenticator {
     return user ? { kind: 'user', id: user.user_id, username: user.username, sysadmin: user.sysadmin_flag } : null;
   }
 
-  private async rememberedPrincipal(memo: string): Promise<AuthenticatedPrincipal | null> {
+  /** The outcome of an earlier check of these credentials, while it holds. */
+  private async rememberedCheck(memo: string): Promise<RememberedCheck | null> {
     const entry = this.remembered.get(memo);
     if (!entry) return null;
     let revoked: boolean;
     try {
-      revoked = await this.revocations.revokedSince(principalName(entry.principal), entry.principal.checkedAt);
+      revoked = entry.until <= Date.now() || (await this.revocations.revokedSince(entry.subject, entry.checkedAt));
     } catch {
       // revocation state unknown: check the credentials against the database instead
       return null;
     }
-    if (revoked || entry.until <= Date.now()) {
+    if (revoked) {
       this.remembered.delete(memo);
       return null;
     }
-    return entry.principal;
+    return entry;
   }
 
-  private remember(memo: string, principal: AuthenticatedPrincipal): void {
-    const expiresAt = principal.kind === 'robot' ? principal.expiresAt : undefined;
-    const until = Math.min(Date.now() + REMEMBER_MS, expiresAt ?? Infinity);
+  private remember(memo: string, check: RememberedCheck): void {
     this.remembered.delete(memo);
     if (this.remembered.size >= REMEMBERED_MAX) this.remembered.delete(this.remembered.keys().next().value!);
-    this.remembered.set(memo, { principal, until });
+    this.remembered.set(memo, check);
   }
 }

@@ -55,15 +55,16 @@ export class UserService {
     private readonly revocations: RevocationEpochs,
   ) {}
 
+  /** Logins refused for this name before it existed are forgotten (the password may be one of them). */
   async create(input: NewUser, options: { sysadmin?: boolean; checkStrength?: boolean } = {}): Promise<User> {
     if (options.checkStrength !== false) checkPasswordStrength(input.password);
     const hash = await this.hasher.hash(input.password);
     try {
-      const rows = await this.sql.query<User>(
+      const rows = await this.revocations.revoking(input.username, () => this.sql.query<User>(
         `INSERT INTO harbor_user (username, email, realname, comment, password_hash, sysadmin_flag)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
         [input.username, input.email ?? null, input.realname ?? '', input.comment ?? '', hash, options.sysadmin ?? false],
-      );
+      ));
       return rows[0];
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
