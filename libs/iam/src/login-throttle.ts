@@ -16,6 +16,8 @@ const ACCOUNT_LOCKDOWN_FAILURES = 50;
 const LOCKDOWN_INTERVAL_MS = 1_000;
 // distinct credentials for one account from one source checked at once (identical ones share a check)
 const MAX_IN_FLIGHT_PER_ACCOUNT_AND_SOURCE = 2;
+// Redis down under a flood of logins: one warning a minute, not one per attempt
+const WARN_INTERVAL_MS = 60_000;
 
 /** One admitted check of credentials: record how it ended, then release it. */
 export interface LoginAttempt {
@@ -42,6 +44,7 @@ export interface LoginAttempt {
 export class LoginThrottle {
   private readonly logger = new Logger(LoginThrottle.name);
   private readonly inFlight = new Map<string, number>();
+  private lastWarning = 0;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -122,7 +125,10 @@ export class LoginThrottle {
     try {
       return await operation;
     } catch (error) {
-      this.logger.warn({ err: error }, 'login throttle: Redis unavailable, attempt not throttled');
+      if (Date.now() - this.lastWarning >= WARN_INTERVAL_MS) {
+        this.lastWarning = Date.now();
+        this.logger.warn({ err: error }, 'login throttle: Redis unavailable, logins are not throttled (warned once a minute)');
+      }
       return undefined;
     }
   }
