@@ -8,6 +8,9 @@ const toBoolean = ({ value }: { value: unknown }) => {
   if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
   return value; // left as a string so IsBoolean names the variable
 };
+/** libuv's default is 4 threads, which file I/O, DNS and password hashing share; Wharf wants more */
+export const DEFAULT_THREAD_POOL_SIZE = 16;
+
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value);
 
 /**
@@ -141,6 +144,16 @@ export class AppConfig {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  /**
+   * threads in libuv's pool (file I/O, DNS, password hashing). Read by Node itself when the pool
+   * starts: the api sets it first thing (size-thread-pool.ts); here so it is validated and known
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(1024)
+  UV_THREADPOOL_SIZE = DEFAULT_THREAD_POOL_SIZE;
 
   /** size of the Postgres connection pool of each process */
   @Transform(toInt)

@@ -21,12 +21,25 @@ export interface IssuedToken {
 export interface VerifiedToken {
   subject: string;
   access: TokenAccess[];
+  /** unix ms when the subject's credentials were checked: a revocation after it voids the token */
+  authenticatedAt: number;
+}
+
+export interface TokenOptions {
+  /** unix ms when the subject's credentials were checked (default: now) */
+  authenticatedAt?: number;
+  /** unix ms the token must not outlive (a robot's expiry) */
+  notAfter?: number;
 }
 
 const ISSUER = 'wharf-token-service';
 const VERIFIED_CACHE_SIZE = 5000;
 
-/** Issues and verifies the RS256 JWTs docker clients present on /v2 (CONTRACTS.md section 2). */
+/**
+ * Issues and verifies the RS256 JWTs docker clients present on /v2 (CONTRACTS.md section 2).
+ * Besides the standard claims a token carries `auth_time` (seconds, with milliseconds) for
+ * revocation checks, and never outlives a robot's expiry.
+ */
 @Injectable()
 export class DockerTokenService {
   // a docker client sends the same token on every request of a push or pull: verify its RS256
@@ -38,11 +51,13 @@ export class DockerTokenService {
     private readonly config: AppConfig,
   ) {}
 
-  async issue(subject: string, access: TokenAccess[]): Promise<IssuedToken> {
+  async issue(subject: string, access: TokenAccess[], options: TokenOptions = {}): Promise<IssuedToken> {
     const key = await this.keys.current();
-    const now = Math.floor(Date.now() / 1000);
-    const expiresIn = this.config.TOKEN_EXPIRATION_MINUTES * 60;
-    const token = jwt.sign({ access }, key.privateKey, {
+    const nowMs = Date.now();
+    const now = Math.floor(nowMs / 1000);
+    const lifetime = this.config.TOKEN_EXPIRATION_MINUTES * 60;
+    const expiresIn = options.notAfter === undefined ? lifetime : Math.max(1, Math.min(lifetime, Math.floor((options.notAfter - nowMs) / 1000)));
+    const token = jwt.sign({ access, auth_time: (options.authenticatedAt ?? nowMs) / 1000 }, key.privateKey, {
       algorithm: 'RS256',
       keyid: key.kid,
       issuer: ISSUER,
@@ -76,7 +91,9 @@ export class DockerTokenService {
     try {
       const claims = jwt.verify(token, key.publicKey, { algorithms: ['RS256'], issuer: ISSUER, audience: this.config.TOKEN_SERVICE, clockTolerance: 5 }) as jwt.JwtPayload;
       const access = Array.isArray(claims.access) ? (claims.access as TokenAccess[]) : [];
-      return { result: { subject: typeof claims.sub === 'string' ? claims.sub : '', access }, expiresAt: (claims.exp ?? 0) * 1000 };
+      // tokens issued before auth_time existed: their issue time (a whole second, so never later than the check)
+      const authenticatedAt = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : (claims.iat ?? 0) * 1000;
+      return { result: { subject: typeof claims.sub === 'string' ? claims.sub : '', access, authenticatedAt }, expiresAt: (claims.exp ?? 0) * 1000 };
     } catch {
       return null;
     }

@@ -6,6 +6,7 @@ import { LoginThrottle } from './login-throttle';
 import { MemberService } from './member.service';
 import { PasswordHasher } from './password-hasher';
 import { ProjectAccess } from './project-access';
+import { RevocationEpochs } from './revocation-epochs';
 import { RobotService } from './robot.service';
 import { TokenSigningKeys } from './token-signing-keys';
 import { UserService } from './user.service';
@@ -15,8 +16,8 @@ import { UserService } from './user.service';
  * Creates the first-start `admin` account when imported by the api.
  */
 @Module({
-  providers: [AdminBootstrap, PasswordHasher, LoginThrottle, UserService, RobotService, MemberService, ProjectAccess, Authenticator, TokenSigningKeys, DockerTokenService],
-  exports: [UserService, RobotService, MemberService, ProjectAccess, Authenticator, TokenSigningKeys, DockerTokenService],
+  providers: [AdminBootstrap, PasswordHasher, LoginThrottle, RevocationEpochs, UserService, RobotService, MemberService, ProjectAccess, Authenticator, TokenSigningKeys, DockerTokenService],
+  exports: [UserService, RobotService, MemberService, ProjectAccess, Authenticator, TokenSigningKeys, DockerTokenService, RevocationEpochs],
 })
 export class IamModule {}
 

@@ -5,6 +5,8 @@ export * from './member.service';
 export * from './principal';
 export * from './project-access';
 export * from './rbac';
+export * from './revocation-epochs';
 export * from './robot.service';
 export * from './token-signing-keys';
+export * from './too-many-login-attempts';
 export * from './user.service';

@@ -1,47 +1,139 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { REDIS } from '@wharf/redis';
 import type Redis from 'ioredis';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { TooManyLoginAttempts } from './too-many-login-attempts';
 
-const FREE_FAILURES_PER_USER = 5;
+const WINDOW_MS = 15 * 60_000;
+const FREE_FAILURES_PER_ACCOUNT_AND_SOURCE = 5;
 // an address may be shared by many people (NAT, CI runners): it gets more slack
-const FREE_FAILURES_PER_ADDRESS = 20;
-const WINDOW_SECONDS = 15 * 60;
-const MAX_DELAY_MS = 10_000;
+const FREE_FAILURES_PER_SOURCE = 20;
+// past the free failures each one locks the pair (or source) out twice as long: 1 s, 2 s, ... 60 s
+const FIRST_LOCK_MS = 1_000;
+const MAX_LOCK_MS = 60_000;
+// an account guessed at from many sources: those that have failed on it share one attempt a second
+const ACCOUNT_LOCKDOWN_FAILURES = 50;
+const LOCKDOWN_INTERVAL_MS = 1_000;
+// distinct credentials for one account from one source checked at once (identical ones share a check)
+const MAX_IN_FLIGHT_PER_ACCOUNT_AND_SOURCE = 2;
+// Redis down under a flood of logins: one warning a minute, not one per attempt
+const WARN_INTERVAL_MS = 60_000;
+
+/** One admitted check of credentials: record how it ended, then release it. */
+export interface LoginAttempt {
+  succeeded(): Promise<void>;
+  failed(): Promise<void>;
+  release(): void;
+}
 
 /**
- * Slows down guessing: failed logins are counted per user name and per client address in
- * Redis (shared by every replica) for 15 minutes; past five for a name (twenty for an address),
- * each attempt waits twice as long as the one before (0.25 s, 0.5 s, ... up to 10 s) before its
- * credentials are even checked.
+ * Bounds password guessing without letting anyone aim it at an account: failures are counted
+ * in Redis (shared by every replica, 15 minutes) per account and source address, per source, and
+ * per account. A pair past 5 failures, or a source past 20, is locked out for 1 s, doubling with
+ * each further failure up to 60 s; an account past 50 failures lets the sources that failed on
+ * it try once a second between them. A locked-out attempt is refused at once (429 with
+ * Retry-After), never held open, and never counted. A source that has not failed is never
+ * locked out or delayed, so an attacker elsewhere cannot keep an account's owner (or a robot)
+ * from logging in. Parallel guessing is bounded in each process: two distinct checks in flight
+ * per account and source.
+ *
+ * Redis unreachable: attempts are admitted (logins keep working; the in-flight bound and the
+ * hashing limiter still bound the rate) and the failure is logged.
  */
 @Injectable()
 export class LoginThrottle {
+  private readonly logger = new Logger(LoginThrottle.name);
+  private readonly inFlight = new Map<string, number>();
+  private lastWarning = 0;
+
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly config: AppConfig,
   ) {}
 
-  /** Waits as long as earlier failures demand; true when this name or address has failures on record. */
-  async beforeAttempt(username: string, address: string | undefined): Promise<boolean> {
-    const [user, ip] = (await this.redis.mget(this.key('user', username), this.key('ip', address ?? 'unknown'))).map((c) => Number(c ?? 0));
-    const excess = Math.max(user - FREE_FAILURES_PER_USER, ip - FREE_FAILURES_PER_ADDRESS);
-    if (excess >= 0) await sleep(Math.min(250 * 2 ** excess, MAX_DELAY_MS));
-    return user > 0;
+  /** Admits a check of `username`'s credentials from `address`, or throws TooManyLoginAttempts. */
+  async admit(username: string, address = 'unknown'): Promise<LoginAttempt> {
+    const pair = `${address}|${username}`;
+    const running = this.inFlight.get(pair) ?? 0;
+    if (running >= MAX_IN_FLIGHT_PER_ACCOUNT_AND_SOURCE) throw new TooManyLoginAttempts(LOCKDOWN_INTERVAL_MS);
+    // taken before any await, so attempts arriving together see each other
+    this.inFlight.set(pair, running + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (this.inFlight.get(pair) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(pair, left);
+      else this.inFlight.delete(pair);
+    };
+    let pairHasFailures: boolean;
+    try {
+      pairHasFailures = await this.refuseWhileLocked(username, address);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return {
+      release,
+      failed: () => this.recordFailure(username, address),
+      succeeded: async () => {
+        if (pairHasFailures) await this.guard(this.redis.del(this.key('pair', pair), this.key('pair-lock', pair)));
+      },
+    };
   }
 
-  async failed(username: string, address: string | undefined): Promise<void> {
-    const user = this.key('user', username);
-    const ip = this.key('ip', address ?? 'unknown');
-    await this.redis.multi().incr(user).expire(user, WINDOW_SECONDS).incr(ip).expire(ip, WINDOW_SECONDS).exec();
+  /** Throws while this pair or source is locked out; true when the pair has failures on record. */
+  private async refuseWhileLocked(username: string, address: string): Promise<boolean> {
+    const pair = `${address}|${username}`;
+    const state = await this.guard(this.redis.mget(this.key('source-lock', address), this.key('pair-lock', pair), this.key('pair', pair), this.key('account', username)));
+    if (!state) return false;
+    const [sourceLockedUntil, pairLockedUntil, pairFailures, accountFailures] = state.map((value) => Number(value ?? 0));
+    const wait = Math.max(sourceLockedUntil, pairLockedUntil) - Date.now();
+    if (wait > 0) throw new TooManyLoginAttempts(wait);
+    if (accountFailures >= ACCOUNT_LOCKDOWN_FAILURES && pairFailures > 0) {
+      const slot = await this.guard(this.redis.set(this.key('account-slot', username), '1', 'PX', LOCKDOWN_INTERVAL_MS, 'NX'));
+      if (slot === null) throw new TooManyLoginAttempts(LOCKDOWN_INTERVAL_MS);
+    }
+    return pairFailures > 0;
   }
 
-  async succeeded(username: string): Promise<void> {
-    await this.redis.del(this.key('user', username));
+  private async recordFailure(username: string, address: string): Promise<void> {
+    const pair = this.key('pair', `${address}|${username}`);
+    const source = this.key('source', address);
+    const account = this.key('account', username);
+    const counts = await this.guard(
+      this.redis.multi().incr(pair).pexpire(pair, WINDOW_MS).incr(source).pexpire(source, WINDOW_MS).incr(account).pexpire(account, WINDOW_MS).exec(),
+    );
+    if (!counts) return;
+    const [pairFailures, sourceFailures] = [Number(counts[0]?.[1] ?? 0), Number(counts[2]?.[1] ?? 0)];
+    const locks = [
+      { key: this.key('pair-lock', `${address}|${username}`), excess: pairFailures - FREE_FAILURES_PER_ACCOUNT_AND_SOURCE },
+      { key: this.key('source-lock', address), excess: sourceFailures - FREE_FAILURES_PER_SOURCE },
+    ].filter((lock) => lock.excess > 0);
+    if (locks.length === 0) return;
+    const writes = this.redis.multi();
+    for (const { key, excess } of locks) {
+      const duration = Math.min(FIRST_LOCK_MS * 2 ** (excess - 1), MAX_LOCK_MS);
+      // the value is the end of the lock, so a refusal can say when to retry
+      writes.set(key, String(Date.now() + duration), 'PX', duration);
+    }
+    await this.guard(writes.exec());
+  }
+
+  /** Redis failing must not fail logins: the operation is skipped (undefined) and logged. */
+  private async guard<T>(operation: Promise<T>): Promise<T | undefined> {
+    try {
+      return await operation;
+    } catch (error) {
+      if (Date.now() - this.lastWarning >= WARN_INTERVAL_MS) {
+        this.lastWarning = Date.now();
+        this.logger.warn({ err: error }, 'login throttle: Redis unavailable, logins are not throttled (warned once a minute)');
+      }
+      return undefined;
+    }
   }
 
   private key(kind: string, value: string): string {
-    return `${this.config.REDIS_PREFIX}:login-failures:${kind}:${value}`;
+    return `${this.config.REDIS_PREFIX}:login:${kind}:${value}`;
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { ROLE_NAMES, type ProjectRoleId } from './rbac';
+import { RevocationEpochs } from './revocation-epochs';
 
 export interface ProjectMember {
   id: number;
@@ -21,7 +22,10 @@ const withRoleName = (m: Omit<ProjectMember, 'role_name'>): ProjectMember => ({ 
 /** Users' roles in projects (Harbor's project_member; groups are not supported yet). */
 @Injectable()
 export class MemberService {
-  constructor(private readonly sql: SqlClient) {}
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly revocations: RevocationEpochs,
+  ) {}
 
   async roleOf(userId: number, projectId: number): Promise<ProjectRoleId | null> {
     const rows = await this.sql.query<{ role: ProjectRoleId }>(
@@ -66,15 +70,20 @@ export class MemberService {
     return { items: rows.map(withRoleName), total: Number(count[0].n) };
   }
 
+  /** The member's tokens (which carry the old role's access) stop working. */
   async updateRole(projectId: number, memberId: number, role: ProjectRoleId): Promise<ProjectMember> {
-    const rows = await this.sql.query(`UPDATE project_member SET role = $3, update_time = now() WHERE project_id = $1 AND id = $2 RETURNING id`, [projectId, memberId, role]);
+    const member = await this.get(projectId, memberId);
+    const rows = await this.revocations.revoking(member.entity_name, () =>
+      this.sql.query(`UPDATE project_member SET role = $3, update_time = now() WHERE project_id = $1 AND id = $2 RETURNING id`, [projectId, memberId, role]),
+    );
     if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
     return this.get(projectId, memberId);
   }
 
+  /** The former member's tokens stop working. */
   async remove(projectId: number, memberId: number): Promise<ProjectMember> {
     const member = await this.get(projectId, memberId);
-    await this.sql.query(`DELETE FROM project_member WHERE project_id = $1 AND id = $2`, [projectId, memberId]);
+    await this.revocations.revoking(member.entity_name, () => this.sql.query(`DELETE FROM project_member WHERE project_id = $1 AND id = $2`, [projectId, memberId]));
     return member;
   }
 }

@@ -39,6 +39,8 @@ export interface RobotPrincipal {
   level: 'system' | 'project';
   projectId: number | null;
   grants: RobotProjectGrant[];
+  /** unix ms after which the robot may no longer log in (absent: never); tokens end by then too */
+  expiresAt?: number;
 }
 
 export const ANONYMOUS: AnonymousPrincipal = { kind: 'anonymous' };

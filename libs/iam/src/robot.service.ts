@@ -5,6 +5,7 @@ import { randomInt } from 'node:crypto';
 import { PasswordHasher } from './password-hasher';
 import type { RobotAccess, RobotPermissionGrant, RobotPrincipal } from './principal';
 import { isKnownPermission } from './rbac';
+import { RevocationEpochs } from './revocation-epochs';
 
 export const ROBOT_PREFIX = 'robot$';
 
@@ -85,6 +86,7 @@ export class RobotService {
   constructor(
     private readonly sql: SqlClient,
     private readonly hasher: PasswordHasher,
+    private readonly revocations: RevocationEpochs,
   ) {}
 
   static fullName(spec: { name: string; level: 'system' | 'project'; project?: { name: string } }): string {
@@ -130,10 +132,11 @@ export class RobotService {
     return { items: rows.map(toRobot), total: Number(count[0].n) };
   }
 
-  /** Replaces description, duration, disable and permissions; name and level never change. */
+  /** Replaces description, duration, disable and permissions; name and level never change. Tokens issued before stop working. */
   async update(id: number, spec: RobotSpec): Promise<Robot> {
     this.validate(spec);
-    await this.sql.transaction(async (tx) => {
+    const { name } = await this.get(id);
+    await this.revocations.revoking(name, () => this.sql.transaction(async (tx) => {
       const rows = await tx.query(
         `UPDATE robot SET description = $2, disabled = $3, duration = $4,
                 expires_at = CASE WHEN $4::int < 0 THEN NULL ELSE creation_time + make_interval(days => $4::int) END, update_time = now()
@@ -146,24 +149,26 @@ export class RobotService {
         if ((error as { code?: string }).code === '23503') throw new ApiError('NOT_FOUND', 'a project the permissions name no longer exists');
         throw error;
       });
-    });
+    }));
     return this.get(id);
   }
 
-  /** A new secret (random unless given); the old one stops working at once. */
+  /** A new secret (random unless given); the old one, and tokens issued with it, stop working at once. */
   async refreshSecret(id: number, given?: string): Promise<string> {
     if (given !== undefined && (given.length < 8 || given.length > 128 || !/[A-Z]/.test(given) || !/[a-z]/.test(given) || !/[0-9]/.test(given))) {
       throw new ApiError('BAD_REQUEST', 'secret must be 8-128 characters with at least one upper-case letter, one lower-case letter and one digit');
     }
     const secret = given ?? generateSecret();
-    const rows = await this.sql.query(`UPDATE robot SET secret_hash = $2, update_time = now() WHERE id = $1 RETURNING id`, [id, await this.hasher.hash(secret)]);
+    const { name } = await this.get(id);
+    const hash = await this.hasher.hash(secret);
+    const rows = await this.revocations.revoking(name, () => this.sql.query(`UPDATE robot SET secret_hash = $2, update_time = now() WHERE id = $1 RETURNING id`, [id, hash]));
     if (!rows[0]) throw new ApiError('NOT_FOUND', `robot ${id} not found`);
     return secret;
   }
 
   async delete(id: number): Promise<Robot> {
     const robot = await this.get(id);
-    await this.sql.query(`DELETE FROM robot WHERE id = $1`, [id]);
+    await this.revocations.revoking(robot.name, () => this.sql.query(`DELETE FROM robot WHERE id = $1`, [id]));
     return robot;
   }
 
@@ -174,8 +179,10 @@ export class RobotService {
       [name],
     );
     const row = rows[0];
-    if (!row || row.disabled || (row.expires_at !== null && row.expires_at.getTime() <= Date.now())) return null;
-    if (!(await this.hasher.verify(secret, row.secret_hash))) return null;
+    // an unknown, disabled or expired robot costs a hash like a real one: timing does not tell them apart
+    if (!row) return this.hasher.verifyDummy(secret).then(() => null);
+    const verified = await this.hasher.verify(secret, row.secret_hash);
+    if (!verified || !usable(row)) return null;
     return toPrincipal(row);
   }
 
@@ -183,8 +190,7 @@ export class RobotService {
   async principalByName(name: string): Promise<RobotPrincipal | null> {
     const rows = await this.sql.query<RobotRow>(`${SELECT} WHERE r.name = $1`, [name]);
     const row = rows[0];
-    if (!row || row.disabled || (row.expires_at !== null && row.expires_at.getTime() <= Date.now())) return null;
-    return toPrincipal(row);
+    return row && usable(row) ? toPrincipal(row) : null;
   }
 
   private validate(spec: RobotSpec): void {
@@ -228,6 +234,8 @@ export class RobotService {
   }
 }
 
+const usable = (row: RobotRow): boolean => !row.disabled && (row.expires_at === null || row.expires_at.getTime() > Date.now());
+
 function toRobot(row: RobotRow): Robot {
   return {
     id: row.id,
@@ -247,5 +255,6 @@ function toRobot(row: RobotRow): Robot {
 
 function toPrincipal(row: RobotRow): RobotPrincipal {
   const grants = (row.permissions ?? []).map((grant) => ({ projectId: grant.project_id, access: grant.access }));
-  return { kind: 'robot', id: row.id, name: row.name, level: row.level, projectId: row.project_id, grants };
+  const principal: RobotPrincipal = { kind: 'robot', id: row.id, name: row.name, level: row.level, projectId: row.project_id, grants };
+  return row.expires_at ? { ...principal, expiresAt: row.expires_at.getTime() } : principal;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { PasswordHasher } from './password-hasher';
+import { RevocationEpochs } from './revocation-epochs';
 
 export interface User {
   user_id: number;
@@ -51,17 +52,19 @@ export class UserService {
   constructor(
     private readonly sql: SqlClient,
     private readonly hasher: PasswordHasher,
+    private readonly revocations: RevocationEpochs,
   ) {}
 
+  /** Logins refused for this name before it existed are forgotten (the password may be one of them). */
   async create(input: NewUser, options: { sysadmin?: boolean; checkStrength?: boolean } = {}): Promise<User> {
     if (options.checkStrength !== false) checkPasswordStrength(input.password);
     const hash = await this.hasher.hash(input.password);
     try {
-      const rows = await this.sql.query<User>(
+      const rows = await this.revocations.revoking(input.username, () => this.sql.query<User>(
         `INSERT INTO harbor_user (username, email, realname, comment, password_hash, sysadmin_flag)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
         [input.username, input.email ?? null, input.realname ?? '', input.comment ?? '', hash, options.sysadmin ?? false],
-      );
+      ));
       return rows[0];
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
@@ -121,25 +124,35 @@ export class UserService {
     }
   }
 
-  /** `oldPassword` is required unless a system administrator resets someone else's password. */
+  /**
+   * `oldPassword` is required unless a system administrator resets someone else's password.
+   * Tokens and remembered credentials from before the change stop working.
+   */
   async changePassword(id: number, newPassword: string, oldPassword: string | undefined): Promise<void> {
     checkPasswordStrength(newPassword);
-    const rows = await this.sql.query<{ password_hash: string }>(`SELECT password_hash FROM harbor_user WHERE user_id = $1`, [id]);
+    const rows = await this.sql.query<{ username: string; password_hash: string }>(`SELECT username, password_hash FROM harbor_user WHERE user_id = $1`, [id]);
     if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
     if (oldPassword !== undefined) {
       if (!(await this.hasher.verify(oldPassword, rows[0].password_hash))) throw new ApiError('FORBIDDEN', 'the old password is wrong');
       if (oldPassword === newPassword) throw new ApiError('BAD_REQUEST', 'the new password must differ from the old one');
     }
-    await this.sql.query(`UPDATE harbor_user SET password_hash = $2, update_time = now() WHERE user_id = $1`, [id, await this.hasher.hash(newPassword)]);
+    const hash = await this.hasher.hash(newPassword);
+    await this.revocations.revoking(rows[0].username, () => this.sql.query(`UPDATE harbor_user SET password_hash = $2, update_time = now() WHERE user_id = $1`, [id, hash]));
   }
 
+  /** Tokens issued before carry the old rights: they stop working. */
   async setSysadmin(id: number, sysadmin: boolean): Promise<void> {
-    const rows = await this.sql.query(`UPDATE harbor_user SET sysadmin_flag = $2, update_time = now() WHERE user_id = $1 RETURNING user_id`, [id, sysadmin]);
+    const { username } = await this.get(id);
+    const rows = await this.revocations.revoking(username, () =>
+      this.sql.query(`UPDATE harbor_user SET sysadmin_flag = $2, update_time = now() WHERE user_id = $1 RETURNING user_id`, [id, sysadmin]),
+    );
     if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
   }
 
+  /** The user's tokens and remembered credentials stop working. */
   async delete(id: number): Promise<User> {
-    const rows = await this.sql.query<User>(`DELETE FROM harbor_user WHERE user_id = $1 RETURNING ${COLUMNS}`, [id]);
+    const { username } = await this.get(id);
+    const rows = await this.revocations.revoking(username, () => this.sql.query<User>(`DELETE FROM harbor_user WHERE user_id = $1 RETURNING ${COLUMNS}`, [id]));
     if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
     return rows[0];
   }
@@ -148,11 +161,8 @@ export class UserService {
   async verifyPassword(username: string, password: string): Promise<User | null> {
     const rows = await this.sql.query<User & { password_hash: string }>(`SELECT ${COLUMNS}, password_hash FROM harbor_user WHERE username = $1`, [username]);
     const row = rows[0];
-    if (!row) {
-      // spend the same time as a real check, so response times do not reveal which names exist
-      await this.hasher.verify(password, DUMMY_HASH);
-      return null;
-    }
+    // spend the same time as a real check, so response times do not reveal which names exist
+    if (!row) return this.hasher.verifyDummy(password).then(() => null);
     if (!(await this.hasher.verify(password, row.password_hash))) return null;
     const { password_hash: _hash, ...user } = row;
     return user;
@@ -163,5 +173,3 @@ export class UserService {
     return Number(rows[0].n);
   }
 }
-
-const DUMMY_HASH = '$scrypt$N=16384,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

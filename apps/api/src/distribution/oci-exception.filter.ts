@@ -1,4 +1,5 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { TooManyLoginAttempts } from '@wharf/iam';
 import { OciError, clientAborted, type OciErrorCode } from '@wharf/registry-core';
 import { isRedisUnavailable } from '@wharf/redis';
 import { BlobNotFoundError } from '@wharf/storage';
@@ -28,6 +29,7 @@ export class OciExceptionFilter implements ExceptionFilter {
     const aborted = clientAborted(exception);
     if (aborted instanceof OciError) return aborted;
     if (exception instanceof BlobNotFoundError) return new OciError('BLOB_UNKNOWN', 'blob unknown to registry');
+    if (exception instanceof TooManyLoginAttempts) return new OciError('TOOMANYREQUESTS', exception.message, undefined, 429, { 'retry-after': String(exception.retryAfterSeconds) });
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status < 500) return new OciError(HTTP_TO_OCI[status] ?? 'UNSUPPORTED', exception.message, undefined, status);

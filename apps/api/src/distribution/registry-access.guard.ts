@@ -6,9 +6,12 @@ import {
   DockerTokenService,
   ProjectAccess,
   REGISTRY_ACTION_PERMISSION,
+  RevocationEpochs,
+  RevocationStateUnavailable,
   parseBasicAuthorization,
   principalName,
   type Principal,
+  type VerifiedToken,
 } from '@wharf/iam';
 import { ProjectLookupService } from '@wharf/projects';
 import { OciError } from '@wharf/registry-core';
@@ -24,7 +27,8 @@ type RegistryAction = 'pull' | 'push' | 'delete';
  * judged by the project permission model; nobody gets what public projects allow. Without
  * enough access: 401 with a WWW-Authenticate challenge naming the scope when the caller is
  * anonymous, 403 DENIED when a known caller lacks the right. A private project the caller
- * cannot see answers like a missing one.
+ * cannot see answers like a missing one. A token whose subject was revoked after its
+ * credentials were checked (RevocationEpochs) is refused like an expired one.
  */
 @Injectable()
 export class RegistryAccessGuard implements CanActivate {
@@ -33,6 +37,7 @@ export class RegistryAccessGuard implements CanActivate {
     private readonly tokens: DockerTokenService,
     private readonly access: ProjectAccess,
     private readonly projects: ProjectLookupService,
+    private readonly revocations: RevocationEpochs,
     private readonly config: AppConfig,
   ) {}
 
@@ -64,6 +69,7 @@ export class RegistryAccessGuard implements CanActivate {
     if (header && /^bearer /i.test(header)) {
       const verified = await this.tokens.verify(header.slice(7).trim());
       if (!verified) throw this.challenge(request, undefined, 'invalid or expired token');
+      if (await this.revoked(verified)) throw this.challenge(request, undefined, 'the token has been revoked');
       const subject = verified.subject;
       let principal: Promise<Principal | null> | undefined;
       return {
@@ -89,6 +95,16 @@ export class RegistryAccessGuard implements CanActivate {
         return (await this.access.permissions(principal, project)).has(REGISTRY_ACTION_PERMISSION[action]);
       },
     };
+  }
+
+  private async revoked(token: VerifiedToken): Promise<boolean> {
+    if (token.subject === '') return false;
+    try {
+      return await this.revocations.revokedSince(token.subject, token.authenticatedAt);
+    } catch (error) {
+      if (error instanceof RevocationStateUnavailable) throw new OciError('UNAVAILABLE', 'cannot check the token right now; retry shortly', undefined, 503, { 'retry-after': '5' });
+      throw error;
+    }
   }
 
   private challenge(request: FastifyRequest, scope?: string, message = 'authentication required'): OciError {

@@ -1,5 +1,6 @@
 import { BadRequestException, Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ApiError } from '@wharf/errors';
+import { TooManyLoginAttempts } from '@wharf/iam';
 import { isRedisUnavailable } from '@wharf/redis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -34,6 +35,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (reply.sent) return;
     const { status, code, message } = this.describe(exception, request);
     if (status === 401) void reply.header('www-authenticate', 'Basic realm="wharf"');
+    if (exception instanceof TooManyLoginAttempts) void reply.header('retry-after', String(exception.retryAfterSeconds));
     void reply
       .status(status)
       .header('content-type', 'application/json; charset=utf-8')
@@ -42,6 +44,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   private describe(exception: unknown, request: FastifyRequest): { status: number; code: string; message: string } {
     if (exception instanceof ApiError) return { status: exception.status, code: exception.code, message: exception.message };
+    if (exception instanceof TooManyLoginAttempts) return { status: 429, code: 'TOO_MANY_REQUESTS', message: exception.message };
     if (exception instanceof BadRequestException) {
       const response = exception.getResponse() as { message?: string | string[] };
       const message = Array.isArray(response.message) ? response.message.join('; ') : (response.message ?? exception.message);

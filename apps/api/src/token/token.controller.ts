@@ -1,6 +1,15 @@
 import { Controller, Get, Query, Req, UseFilters } from '@nestjs/common';
 import { ApiError } from '@wharf/errors';
-import { ANONYMOUS, Authenticator, DockerTokenService, parseBasicAuthorization, principalName, type IssuedToken, type Principal } from '@wharf/iam';
+import {
+  ANONYMOUS,
+  Authenticator,
+  DockerTokenService,
+  parseBasicAuthorization,
+  principalName,
+  type AnonymousPrincipal,
+  type AuthenticatedPrincipal,
+  type IssuedToken,
+} from '@wharf/iam';
 import type { FastifyRequest } from 'fastify';
 import { ApiExceptionFilter } from '../management/api-exception.filter';
 import { TokenScopes } from './token-scopes';
@@ -9,7 +18,9 @@ import { TokenScopes } from './token-scopes';
  * Docker token authentication (CONTRACTS.md section 2): `GET /service/token?service=&scope=`
  * with Basic credentials (a user, a robot, or none for anonymous). Every requested scope is
  * reduced to what the caller may do; an unknown project or no right gives empty actions, never
- * an error that would reveal whether the project exists. Bad credentials: 401.
+ * an error that would reveal whether the project exists. Bad credentials: 401. A token
+ * records when the credentials were checked (revocations after that void it) and never
+ * outlives a robot's expiry.
  */
 @Controller('service/token')
 @UseFilters(ApiExceptionFilter)
@@ -25,10 +36,12 @@ export class TokenController {
     const principal = await this.caller(request);
     const requested = (Array.isArray(scope) ? scope : scope ? [scope] : []).flatMap((s) => s.split(' ')).filter(Boolean);
     const access = await this.scopes.grant(principal, requested);
-    return this.tokens.issue(principal.kind === 'anonymous' ? '' : principalName(principal), access);
+    if (principal.kind === 'anonymous') return this.tokens.issue('', access);
+    const notAfter = principal.kind === 'robot' ? principal.expiresAt : undefined;
+    return this.tokens.issue(principalName(principal), access, { authenticatedAt: principal.checkedAt, notAfter });
   }
 
-  private async caller(request: FastifyRequest): Promise<Principal> {
+  private async caller(request: FastifyRequest): Promise<AuthenticatedPrincipal | AnonymousPrincipal> {
     const credentials = parseBasicAuthorization(request.headers.authorization);
     if (credentials === undefined) return ANONYMOUS;
     const principal = credentials ? await this.authenticator.authenticate(credentials, request.ip) : null;
