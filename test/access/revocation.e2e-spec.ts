@@ -2,7 +2,8 @@
  * Revocation reaches credentials already handed out, within seconds and on every replica: docker
  * tokens and Basic credentials a replica remembers stop working when a robot is disabled,
  * deleted or its secret refreshed, when a user's password changes or a membership ends; and a
- * robot's token never outlives the robot's expiry. Two api processes share the database and Redis.
+ * robot's token never outlives the robot's expiry. Tokens name repositories by project name, so
+ * they also end for a project that is deleted (its name may be taken again) or stops being public. Two api processes share the database and Redis.
  */
 import { Client } from 'pg';
 import { startApiProcess, type ApiProcess } from '../support/api-process';
@@ -121,5 +122,49 @@ describe('revocation of tokens and remembered credentials across replicas', () =
     const issued = await tokenFor(b.url, robot.credentials);
     expect(issued.status).toBe(200);
     expect(issued.payload.exp).toBeLessThanOrEqual(expiresAt);
+  });
+
+  /** A token for `scope` (anonymous without credentials). */
+  async function scopedToken(url: string, scope: string, credentials?: Credentials): Promise<string> {
+    const response = await fetch(`${url}/service/token?service=wharf-registry&scope=${scope}`, { headers: credentials ? { authorization: basicAuth(credentials) } : {} });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { token: string }).token;
+  }
+
+  it('stops tokens for a deleted project within seconds on every replica, so a project re-created under its name owes them nothing', async () => {
+    expect((await callApi(a.url, 'POST', '/projects', { body: { project_name: 'reused', metadata: { public: 'false' } } })).status).toBe(201);
+    const robot = await callApi(a.url, 'POST', '/robots', {
+      body: { name: 'r-reused', level: 'system', duration: -1, permissions: [{ kind: 'project', namespace: 'reused', access: [{ resource: 'repository', action: 'pull' }, { resource: 'repository', action: 'push' }] }] },
+    });
+    expect(robot.status).toBe(201);
+    const token = await scopedToken(a.url, 'repository:reused/app:pull,push', { username: robot.json.name, password: robot.json.secret });
+    const pushStatuses = () =>
+      Promise.all([a.url, b.url].map(async (url) => {
+        const response = await fetch(`${url}/v2/reused/app/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        await response.arrayBuffer();
+        return response.status;
+      }));
+    expect(await pushStatuses()).toEqual([202, 202]);
+
+    expect((await callApi(b.url, 'DELETE', '/projects/reused')).status).toBe(200);
+    expect((await callApi(b.url, 'POST', '/projects', { body: { project_name: 'reused', metadata: { public: 'false' } } })).status).toBe(201);
+    // 401 with a challenge: the client asks for a new token, which carries no access here
+    await eventually(async () => (await pushStatuses()).every((status) => status === 401), WITHIN_MS);
+  });
+
+  it('stops anonymous tokens for a project within seconds on every replica once it stops being public', async () => {
+    expect((await callApi(a.url, 'POST', '/projects', { body: { project_name: 'opened', metadata: { public: 'true' } } })).status).toBe(201);
+    const token = await scopedToken(a.url, 'repository:opened/app:pull');
+    // allowed to look: the repository is simply empty (404), not refused (401)
+    const tagListStatuses = () =>
+      Promise.all([a.url, b.url].map(async (url) => {
+        const response = await fetch(`${url}/v2/opened/app/tags/list`, { headers: { authorization: `Bearer ${token}` } });
+        await response.arrayBuffer();
+        return response.status;
+      }));
+    expect(await tagListStatuses()).toEqual([404, 404]);
+
+    expect((await callApi(b.url, 'PUT', '/projects/opened', { body: { metadata: { public: 'false' } } })).status).toBe(200);
+    await eventually(async () => (await tagListStatuses()).every((status) => status === 401), WITHIN_MS);
   });
 });

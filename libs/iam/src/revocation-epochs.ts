@@ -11,6 +11,9 @@ const STALE_GRACE_MS = 30_000;
 // (TOKEN_EXPIRATION_MINUTES is at most a day) and remembered Basic credentials (minutes)
 const EPOCH_TTL_MS = 25 * 60 * 60_000;
 const KNOWN_MAX = 10_000;
+// after Redis failed to answer, checks do not ask it again for this long: each would wait out
+// the command timeout, on every request, for an answer that is not coming
+const BACK_OFF_MS = 5_000;
 
 /** The revocation state could not be read and what this replica knew is too old to trust. */
 export class RevocationStateUnavailable extends Error {
@@ -29,14 +32,21 @@ export class RevocationStateUnavailable extends Error {
  * every replica within about a second, at the cost of one Redis read per principal per second
  * and replica, never a database read.
  *
+ * A project has an epoch too, for what no principal's epoch covers: tokens name repositories by
+ * project name, so when a project is deleted (its name may be taken again by someone else) or
+ * stops being public, every token issued earlier for its repositories is void, whoever holds it
+ * (anonymous callers included).
+ *
  * Redis down: a change that cannot record its revocation fails (nothing changes unrevoked); a
  * check keeps trusting the last epoch it read for 30 s, then throws RevocationStateUnavailable
- * (the registry answers 503) rather than honour what might have been revoked.
+ * (the registry then judges the request by the rights held now, read from Postgres), and for a
+ * few seconds after a failure does not wait on Redis again.
  */
 @Injectable()
 export class RevocationEpochs {
   private readonly logger = new Logger(RevocationEpochs.name);
   private readonly known = new Map<string, { epoch: number; readAt: number }>();
+  private redisFailedAt = -Infinity;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -49,47 +59,71 @@ export class RevocationEpochs {
    * a login checked against the old state while the change ran is revoked too).
    */
   async revoking<T>(subject: string, change: () => Promise<T>): Promise<T> {
-    await this.revoke(subject);
-    const result = await change();
-    await this.revoke(subject).catch((error: unknown) =>
-      this.logger.warn({ err: error, subject }, 'could not record a revocation after the change; only credentials checked before it are revoked'),
-    );
-    return result;
+    return this.revokingKey(this.key(subject), change);
   }
 
   /** Credentials of `subject` checked before now stop being honoured. */
   async revoke(subject: string): Promise<void> {
-    const now = Date.now();
-    await this.redis.set(this.key(subject), String(now), 'PX', EPOCH_TTL_MS);
-    this.remember(subject, now, now);
+    await this.revokeKey(this.key(subject));
   }
 
   /** Whether credentials of `subject` checked at `checkedAt` (unix ms) were revoked since. */
   async revokedSince(subject: string, checkedAt: number): Promise<boolean> {
-    return checkedAt < (await this.epochOf(subject));
+    return checkedAt < (await this.epochOf(this.key(subject)));
   }
 
-  private async epochOf(subject: string): Promise<number> {
+  /** Runs a change that ends access to project `projectName` as tokens knew it (a delete, going private), revoking them before and after. */
+  async revokingProjectAccess<T>(projectName: string, change: () => Promise<T>): Promise<T> {
+    return this.revokingKey(this.projectKey(projectName), change);
+  }
+
+  /** Whether access to project `projectName` granted by a credential checked at `checkedAt` (unix ms) was revoked since. */
+  async projectAccessRevokedSince(projectName: string, checkedAt: number): Promise<boolean> {
+    return checkedAt < (await this.epochOf(this.projectKey(projectName)));
+  }
+
+  private async revokingKey<T>(key: string, change: () => Promise<T>): Promise<T> {
+    await this.revokeKey(key);
+    const result = await change();
+    await this.revokeKey(key).catch((error: unknown) =>
+      this.logger.warn({ err: error, key }, 'could not record a revocation after the change; only credentials checked before it are revoked'),
+    );
+    return result;
+  }
+
+  private async revokeKey(key: string): Promise<void> {
     const now = Date.now();
-    const known = this.known.get(subject);
+    await this.redis.set(key, String(now), 'PX', EPOCH_TTL_MS);
+    this.remember(key, now, now);
+  }
+
+  private async epochOf(key: string): Promise<number> {
+    const now = Date.now();
+    const known = this.known.get(key);
     if (known && now - known.readAt < FRESH_MS) return known.epoch;
     try {
-      const epoch = Number((await this.redis.get(this.key(subject))) ?? 0);
-      this.remember(subject, epoch, now);
+      if (now - this.redisFailedAt < BACK_OFF_MS) throw new Error('Redis did not answer a moment ago');
+      const epoch = Number((await this.redis.get(key)) ?? 0);
+      this.remember(key, epoch, now);
       return epoch;
     } catch (error) {
+      if (now - this.redisFailedAt >= BACK_OFF_MS) this.redisFailedAt = now;
       if (known && now - known.readAt < STALE_GRACE_MS) return known.epoch;
       throw new RevocationStateUnavailable(error);
     }
   }
 
-  private remember(subject: string, epoch: number, readAt: number): void {
-    this.known.delete(subject);
+  private remember(key: string, epoch: number, readAt: number): void {
+    this.known.delete(key);
     if (this.known.size >= KNOWN_MAX) this.known.delete(this.known.keys().next().value!);
-    this.known.set(subject, { epoch, readAt });
+    this.known.set(key, { epoch, readAt });
   }
 
   private key(subject: string): string {
     return `${this.config.REDIS_PREFIX}:revoked-before:${subject}`;
+  }
+
+  private projectKey(projectName: string): string {
+    return `${this.config.REDIS_PREFIX}:project-access-revoked-before:${projectName}`;
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
-import { MemberService, ProjectRole, ROLE_PERMISSIONS, accessPermissions, type AccessProject, type Permission, type Principal } from '@wharf/iam';
+import { MemberService, ProjectRole, ROLE_PERMISSIONS, RevocationEpochs, accessPermissions, type AccessProject, type Permission, type Principal } from '@wharf/iam';
 import { checkMetadata } from './project-metadata';
 import { checkProjectName } from './project-name';
 import { SystemSettingsService } from './system-settings.service';
@@ -69,6 +69,7 @@ export class ProjectService {
     private readonly sql: SqlClient,
     private readonly settings: SystemSettingsService,
     private readonly members: MemberService,
+    private readonly revocations: RevocationEpochs,
   ) {}
 
   /**
@@ -175,13 +176,17 @@ export class ProjectService {
   async update(project: Project, changes: ProjectChanges): Promise<void> {
     const metadata = checkMetadata({ ...(changes.metadata ?? {}), ...(changes.public !== undefined ? { public: changes.public } : {}) });
     if (changes.storage_limit !== undefined) checkStorageLimit(changes.storage_limit);
-    await this.sql.transaction(async (tx) => {
-      await this.writeMetadata(tx, project.project_id, metadata);
-      await tx.query(
-        `UPDATE project SET storage_limit = COALESCE($2, storage_limit), update_time = now() WHERE project_id = $1`,
-        [project.project_id, changes.storage_limit ?? null],
-      );
-    });
+    const write = () =>
+      this.sql.transaction(async (tx) => {
+        await this.writeMetadata(tx, project.project_id, metadata);
+        await tx.query(
+          `UPDATE project SET storage_limit = COALESCE($2, storage_limit), update_time = now() WHERE project_id = $1`,
+          [project.project_id, changes.storage_limit ?? null],
+        );
+      });
+    // tokens handed out while it was public (anonymous ones included) carry pull on its repositories
+    if (project.metadata.public === 'true' && metadata.public === 'false') await this.revocations.revokingProjectAccess(project.name, write);
+    else await write();
   }
 
   /** Why the project cannot be deleted, or null when it can (it must hold no repositories). */
@@ -191,7 +196,12 @@ export class ProjectService {
     return null;
   }
 
+  /** Tokens issued for its repositories stop working with it: the name may be taken again, by anyone. */
   async delete(project: Project): Promise<void> {
+    await this.revocations.revokingProjectAccess(project.name, () => this.deleteRows(project));
+  }
+
+  private async deleteRows(project: Project): Promise<void> {
     await this.sql.transaction(async (tx) => {
       // the lock makes the emptiness check and the delete one step against concurrent pushes
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [project.project_id]);
@@ -221,7 +231,9 @@ export class ProjectService {
 
   async setMetadata(project: Project, input: Record<string, unknown>): Promise<Record<string, string>> {
     const metadata = checkMetadata(input);
-    await this.sql.transaction((tx) => this.writeMetadata(tx, project.project_id, metadata));
+    const write = () => this.sql.transaction((tx) => this.writeMetadata(tx, project.project_id, metadata));
+    if (project.metadata.public === 'true' && metadata.public === 'false') await this.revocations.revokingProjectAccess(project.name, write);
+    else await write();
     return metadata;
   }
 

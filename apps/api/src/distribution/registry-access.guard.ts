@@ -59,26 +59,14 @@ export class RegistryAccessGuard implements CanActivate {
     // a system administrator pushing to a project that does not exist is told so by the handler
     const principal = await caller.principal();
     if (principal?.kind === 'user' && principal.sysadmin && !(await this.projects.findByName(repository.project))) return true;
-    if (!caller.authenticated) throw this.challenge(request, `repository:${repository.name}:${action === 'pull' ? 'pull' : `pull,${action}`}`);
+    if (!caller.authenticated) throw this.challenge(request, repositoryScope(repository.name, action));
     // the same answer whether the project is private or missing, so its existence is not revealed
     throw new OciError('DENIED', `requested access to the resource is denied: ${action} on ${repository.name}`, { name: repository.name, action }, 403);
   }
 
   private async identify(request: FastifyRequest): Promise<RegistryCaller> {
     const header = request.headers.authorization;
-    if (header && /^bearer /i.test(header)) {
-      const verified = await this.tokens.verify(header.slice(7).trim());
-      if (!verified) throw this.challenge(request, undefined, 'invalid or expired token');
-      if (await this.revoked(verified)) throw this.challenge(request, undefined, 'the token has been revoked');
-      const subject = verified.subject;
-      let principal: Promise<Principal | null> | undefined;
-      return {
-        name: subject || 'anonymous',
-        authenticated: subject !== '',
-        principal: () => (principal ??= this.authenticator.principalOf(subject)),
-        can: async (repository, action) => tokenAllows(verified.access, repository, action),
-      };
-    }
+    if (header && /^bearer /i.test(header)) return this.identifyByToken(request, header.slice(7).trim());
     const credentials = parseBasicAuthorization(header);
     let principal: Principal = ANONYMOUS;
     if (credentials !== undefined) {
@@ -90,21 +78,64 @@ export class RegistryAccessGuard implements CanActivate {
       name: principalName(principal),
       authenticated: principal.kind !== 'anonymous',
       principal: async () => (principal.kind === 'anonymous' ? null : principal),
+      can: (repository, action) => this.allowedNow(principal, repository, action),
+    };
+  }
+
+  /**
+   * A token's access claim is the answer, unless it was revoked since its credentials were checked:
+   * its subject's rights changed (401, as for an expired token), or the project it names was
+   * deleted or went private (401 for that repository, so the client fetches a new token).
+   *
+   * Redis not answering (and what this replica last read too old to trust): nothing can be revoked
+   * meanwhile (a change of rights fails without Redis), so the registry keeps serving, and each
+   * request is judged against the rights the subject holds now, read from Postgres, as with Basic
+   * credentials: a deleted or disabled account, a removed membership or a deleted project counts.
+   */
+  private async identifyByToken(request: FastifyRequest, encoded: string): Promise<RegistryCaller> {
+    const verified = await this.tokens.verify(encoded);
+    if (!verified) throw this.challenge(request, undefined, 'invalid or expired token');
+    const subject = verified.subject;
+    let principal: Promise<Principal | null> | undefined;
+    const principalOf = () => (principal ??= this.authenticator.principalOf(subject));
+    const revoked = await this.revokedSubject(verified);
+    if (revoked === true) throw this.challenge(request, undefined, 'the token has been revoked');
+    if (revoked === 'unknown' && subject !== '' && !(await principalOf())) throw this.challenge(request, undefined, 'the token has been revoked');
+    const currentRights = async (repository: string, action: RegistryAction) => this.allowedNow((await principalOf()) ?? ANONYMOUS, repository, action);
+    return {
+      name: subject || 'anonymous',
+      authenticated: subject !== '',
+      principal: principalOf,
       can: async (repository, action) => {
-        const project = await this.projects.findByName(repository.split('/')[0]);
-        return (await this.access.permissions(principal, project)).has(REGISTRY_ACTION_PERMISSION[action]);
+        if (!tokenAllows(verified.access, repository, action)) return false;
+        if (revoked === 'unknown') return currentRights(repository, action);
+        try {
+          if (!(await this.revocations.projectAccessRevokedSince(repository.split('/')[0], verified.authenticatedAt))) return true;
+        } catch (error) {
+          if (error instanceof RevocationStateUnavailable) return currentRights(repository, action);
+          throw error;
+        }
+        // 401, not 403: the client fetches a new token, which carries whatever access is right now
+        throw this.challenge(request, repositoryScope(repository, action), 'the token predates a change of access to this project; fetch a new one');
       },
     };
   }
 
-  private async revoked(token: VerifiedToken): Promise<boolean> {
+  /** Whether the token's subject was revoked since its credentials were checked; 'unknown' while the revocation state cannot be read. */
+  private async revokedSubject(token: VerifiedToken): Promise<boolean | 'unknown'> {
     if (token.subject === '') return false;
     try {
       return await this.revocations.revokedSince(token.subject, token.authenticatedAt);
     } catch (error) {
-      if (error instanceof RevocationStateUnavailable) throw new OciError('UNAVAILABLE', 'cannot check the token right now; retry shortly', undefined, 503, { 'retry-after': '5' });
+      if (error instanceof RevocationStateUnavailable) return 'unknown';
       throw error;
     }
+  }
+
+  /** What the project permission model grants `principal` now. */
+  private async allowedNow(principal: Principal, repository: string, action: RegistryAction): Promise<boolean> {
+    const project = await this.projects.findByName(repository.split('/')[0]);
+    return (await this.access.permissions(principal, project)).has(REGISTRY_ACTION_PERMISSION[action]);
   }
 
   private challenge(request: FastifyRequest, scope?: string, message = 'authentication required'): OciError {
@@ -126,4 +157,9 @@ function requiredAction(route: Exclude<DistributionRoute, { kind: 'base' | 'cata
   if (method === 'GET' || method === 'HEAD') return 'pull';
   if (method === 'DELETE') return 'delete';
   return 'push';
+}
+
+/** The scope a docker client asks a token for to do `action` on `repository`. */
+function repositoryScope(repository: string, action: RegistryAction): string {
+  return `repository:${repository}:${action === 'pull' ? 'pull' : `pull,${action}`}`;
 }
