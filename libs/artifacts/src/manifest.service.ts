@@ -181,6 +181,9 @@ export class ManifestService {
   private async refuseEarly(
     repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, size: number, tags: string[], immutable: ReadonlyMap<string, number>,
   ): Promise<void> {
+    // a proxy cache refuses every push, whatever it references (outside a transaction the row
+    // lock is momentary: the transaction in store() checks again and holds it)
+    await lockWritableProject(this.sql, projectId, (message) => new OciError('DENIED', message, { project: repo.project }));
     await this.blobs.assertQuotaAllows(projectId, digest, size);
     await this.requireBlobs(this.sql, repo.project, parsed);
     const children = [...new Set(parsed.manifests.map((m) => m.digest))];
