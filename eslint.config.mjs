@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
+import { layerRules } from './eslint.layers.mjs';
 
 const nodeGlobals = {
   require: 'readonly',
@@ -55,6 +56,9 @@ export default defineConfig([
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+
+  // one-way imports between apps and libs (eslint.layers.mjs holds the graph and says why)
+  ...layerRules,
 
   {
     // root-level tool configs (jest.config.js is CommonJS, this file is ESM) and build scripts

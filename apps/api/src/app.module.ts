@@ -3,7 +3,6 @@ import { AppConfig, ConfigModule } from '@wharf/config';
 import { DbModule } from '@wharf/db';
 import { JobsModule } from '@wharf/jobs';
 import { RedisModule } from '@wharf/redis';
-import { StorageModule } from '@wharf/storage';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@wharf/audit';
 import { DistributionModule } from './distribution/distribution.module';
@@ -33,7 +32,6 @@ export class AppModule {
         LoggerModule.forRoot(loggerOptions(config)),
         DbModule,
         RedisModule,
-        StorageModule,
         JobsModule,
         AuditModule,
         DistributionModule,

@@ -4,7 +4,6 @@ import { DbModule } from '@wharf/db';
 import { JobsModule } from '@wharf/jobs';
 import { RedisModule } from '@wharf/redis';
 import { RegistryCoreModule } from '@wharf/registry-core';
-import { StorageModule } from '@wharf/storage';
 import { LoggerModule } from 'nestjs-pino';
 import { GcModule } from '@wharf/gc';
 import { EventsModule } from '@wharf/events';
@@ -32,7 +31,6 @@ export class WorkerModule {
         LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL } }),
         DbModule,
         RedisModule,
-        StorageModule,
         JobsModule,
         RegistryCoreModule,
         GcModule,

@@ -1,5 +1,6 @@
 export * from './artifacts.module';
 export * from './manifest.service';
+export * from './stored-manifest';
 export * from './registry-listing.service';
 export * from './artifact-catalog.service';
 export * from './artifact-type';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { REDIS } from '@wharf/redis';
 import type Redis from 'ioredis';
-import type { StoredManifest } from './manifest.service';
+import type { StoredManifest } from './stored-manifest';
 
 // larger manifests are served from Postgres; the cache is for the common small ones
 const MAX_CACHED_BYTES = 64 * 1024;

@@ -20,15 +20,7 @@ import { linkArtifactBlobs, linkChildren, pointTag, upsertArtifact, upsertReposi
 import { ManifestCache } from './manifest-cache';
 import { lockWritableProject } from './proxy-cache-writes';
 import { PullTimeRecorder } from './pull-time-recorder';
-
-export interface StoredManifest {
-  artifactId: string;
-  tagId: string | null;
-  digest: string;
-  mediaType: string;
-  size: number;
-  body: Buffer;
-}
+import type { StoredManifest } from './stored-manifest';
 
 export interface PushedManifest {
   digest: string;

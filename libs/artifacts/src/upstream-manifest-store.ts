@@ -3,7 +3,7 @@ import { SqlClient } from '@wharf/db';
 import { BlobCollectedError, BlobStore, OciError, digestOf, isValidTag, parseDigest, parseManifest, type RepositoryName } from '@wharf/registry-core';
 import { linkArtifactBlobs, linkChildren, linkToParents, pointTag, upsertArtifact, upsertRepository } from './artifact-rows';
 import { ManifestCache } from './manifest-cache';
-import type { StoredManifest } from './manifest.service';
+import type { StoredManifest } from './stored-manifest';
 
 const STORE_ATTEMPTS = 3;
 

@@ -1,9 +1,14 @@
 import { Module } from '@nestjs/common';
+import { StorageModule } from '@wharf/storage';
 import { BlobStore } from './blob-store';
 import { UploadSessions } from './upload-sessions';
 
-/** OCI semantics written once on the BlobDriver: blobs by digest and resumable uploads. */
+/**
+ * OCI semantics written once on the BlobDriver: blobs by digest and resumable uploads. It brings the
+ * storage adapter (StorageModule, global) with it, so apps reach storage only through this module.
+ */
 @Module({
+  imports: [StorageModule],
   providers: [BlobStore, UploadSessions],
   exports: [BlobStore, UploadSessions],
 })

@@ -1,5 +1,4 @@
-import { OciError, type ChunkRange } from '@wharf/registry-core';
-import type { ByteRange } from '@wharf/storage';
+import { OciError, type ByteRange, type ChunkRange } from '@wharf/registry-core';
 import type { FastifyRequest } from 'fastify';
 
 /** Content-Length as a number, or undefined for a chunked body. */

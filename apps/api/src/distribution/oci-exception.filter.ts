@@ -1,8 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { TooManyLoginAttempts } from '@wharf/iam';
-import { OciError, clientAborted, type OciErrorCode } from '@wharf/registry-core';
+import { BlobNotFoundError, OciError, clientAborted, type OciErrorCode } from '@wharf/registry-core';
 import { isRedisUnavailable } from '@wharf/redis';
-import { BlobNotFoundError } from '@wharf/storage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 

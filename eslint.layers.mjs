@@ -1,0 +1,92 @@
+// The layering rule, enforced by eslint's built-in `no-restricted-imports` (no plugin needed).
+//
+// Imports run one way: apps -> domain libs -> platform libs. A lib never imports an app; a platform
+// lib never imports a domain lib; apps/api reaches storage only through registry-core. Every lib
+// lists the `@wharf/*` libs it may import: the graph below is the one the code had when the rule was
+// written, so a new edge is a deliberate edit here, reviewed like any other change of design.
+// The table is checked when eslint loads it: a platform lib depending on a domain lib, an unknown
+// name or a cycle makes `npm run lint` fail before it lints anything.
+
+/** Infrastructure every domain may use; none of them knows about a domain. */
+const platform = {
+  config: [],
+  errors: [],
+  db: ['config'],
+  redis: ['config'],
+  secrets: ['config'],
+  storage: ['config'],
+  // the outbox every domain writes its facts to; consumers (webhooks, audit) are domain libs
+  events: ['db'],
+  jobs: ['config', 'db'],
+  'registry-core': ['config', 'db', 'storage'],
+};
+
+/** Domain libs: each may use platform libs it names and the domain libs below it (a DAG). */
+const domain = {
+  audit: ['db'],
+  iam: ['config', 'db', 'errors', 'redis'],
+  labels: ['db', 'errors'],
+  immutability: ['db', 'errors', 'registry-core'],
+  registries: ['config', 'db', 'errors', 'secrets'],
+  projects: ['db', 'errors', 'iam'],
+  artifacts: ['config', 'db', 'errors', 'events', 'immutability', 'labels', 'redis', 'registry-core'],
+  gc: ['artifacts', 'config', 'db', 'jobs', 'registry-core', 'storage'],
+  'proxy-cache': ['artifacts', 'config', 'db', 'redis', 'registries', 'registry-core'],
+  webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
+};
+
+/** What each app may not import: the api reaches storage through registry-core (BlobStore, RegistryCoreModule). */
+const appBans = {
+  api: ['storage'],
+  worker: [],
+  dev: [],
+};
+
+const libs = { ...platform, ...domain };
+const allLibs = Object.keys(libs);
+
+function checkGraph() {
+  for (const [name, deps] of Object.entries(libs)) {
+    for (const dep of deps) {
+      if (!(dep in libs)) throw new Error(`eslint.layers.mjs: ${name} depends on unknown lib ${dep}`);
+      if (name in platform && dep in domain) throw new Error(`eslint.layers.mjs: platform lib ${name} may not depend on domain lib ${dep}`);
+    }
+  }
+  const state = {};
+  const visit = (name, path) => {
+    if (state[name] === 'done') return;
+    if (state[name] === 'open') throw new Error(`eslint.layers.mjs: cycle ${[...path, name].join(' -> ')}`);
+    state[name] = 'open';
+    for (const dep of libs[name]) visit(dep, [...path, name]);
+    state[name] = 'done';
+  };
+  for (const name of allLibs) visit(name, []);
+}
+checkGraph();
+
+const wharf = (name) => [`@wharf/${name}`, `@wharf/${name}/**`];
+
+/** Relative paths that climb out of a package into an app or another lib's sources. */
+const crossPackagePaths = ['**/apps/**', '../../*/src', '../../*/src/**', '**/libs/**'];
+
+function restrict(file, banned, reason) {
+  const patterns = [];
+  if (banned.length) patterns.push({ group: banned.flatMap(wharf), message: reason });
+  patterns.push({ group: crossPackagePaths, message: 'import another package by its @wharf/* name, and never an app from a lib' });
+  return { files: [file], rules: { 'no-restricted-imports': ['error', { patterns }] } };
+}
+
+export const layerRules = [
+  ...Object.entries(libs).map(([name, deps]) => {
+    const banned = allLibs.filter((other) => other !== name && !deps.includes(other));
+    const layer = name in platform ? 'platform' : 'domain';
+    return restrict(
+      `libs/${name}/**/*.ts`,
+      banned,
+      `layering: ${layer} lib ${name} may import only @wharf/{${deps.join(',')}} (apps -> domain libs -> platform libs; see docs/architecture.md and eslint.layers.mjs)`,
+    );
+  }),
+  ...Object.entries(appBans).map(([name, banned]) =>
+    restrict(`apps/${name}/**/*.ts`, banned, `layering: apps/${name} may not import @wharf/{${banned.join(',')}} (storage is reached through @wharf/registry-core)`),
+  ),
+];
