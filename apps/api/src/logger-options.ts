@@ -1,4 +1,4 @@
-import type { AppConfig } from '@wharf/config';
+import { LOG_REDACTION, type AppConfig } from '@wharf/config';
 import type { Params } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -10,10 +10,7 @@ export function loggerOptions(config: AppConfig): Params {
     pinoHttp: {
       level: config.LOG_LEVEL,
       genReqId: (request: IncomingMessage) => (request.headers['x-request-id'] as string | undefined) ?? randomUUID(),
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.query.token', '*.password', '*.secret', '*.access_secret', '*.accessSecret', '*.auth_header'],
-        censor: '*****',
-      },
+      redact: LOG_REDACTION,
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -5,6 +5,7 @@ import { JobsModule } from '@wharf/jobs';
 import { RedisModule } from '@wharf/redis';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { LoggerModule } from 'nestjs-pino';
+import { workerLoggerOptions } from './logger-options';
 import { GcModule } from '@wharf/gc';
 import { EventsModule } from '@wharf/events';
 import { WebhooksModule } from '@wharf/webhooks';
@@ -28,7 +29,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({ pinoHttp: { level: config.LOG_LEVEL } }),
+        LoggerModule.forRoot(workerLoggerOptions(config)),
         DbModule,
         RedisModule,
         JobsModule,
