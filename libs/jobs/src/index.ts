@@ -1,4 +1,5 @@
 export * from './execution.service';
+export * from './job-ids';
 export * from './job-names';
 export * from './job-queues';
 export * from './jobs.module';
