@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ExecutionService, JobName, JobQueues, type JobHandlers, type OpenTask } from '@wharf/jobs';
+import { ExecutionService, JobName, JobQueues, OnJob, type OpenTask } from '@wharf/jobs';
 
 /** A running task that has not reported for this long lost its worker (processors report at least every chunk). */
 export const STALE_TASK_SECONDS = 600;
@@ -22,13 +22,8 @@ export class ExecutionWatchdogProcessor {
     private readonly queues: JobQueues,
   ) {}
 
-  handlers(): JobHandlers {
-    return {
-      [JobName.ExecutionWatchdog]: () => this.check(),
-    };
-  }
-
   /** `stale`: tasks whose worker stopped reporting; `lost`: tasks whose job is no longer running them. */
+  @OnJob(JobName.ExecutionWatchdog)
   async check(): Promise<{ stale: number; lost: number }> {
     const stale = await this.executions.failStaleTasks(STALE_TASK_SECONDS);
     let lost = 0;
