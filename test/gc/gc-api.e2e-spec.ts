@@ -364,17 +364,16 @@ describe('management API: /api/v2.0/system/gc', () => {
     it('a schedule tick launches a run with trigger SCHEDULE, and is skipped (not failed) while one is pending', async () => {
       await stopActive();
       expect((await call('PUT', '/system/gc/schedule', { body: { schedule: { type: 'Custom', cron: '0 15 3 * * *' }, parameters: { dry_run: true } } })).status).toBe(200);
-      const handler = new GcScheduleProcessor(api.app.get(GcLauncher)).handlers()[JobName.ScheduledGarbageCollection]!;
-      const context = { attempt: 1, finalAttempt: false };
+      const processor = new GcScheduleProcessor(api.app.get(GcLauncher));
 
-      const first = (await handler({ deleteUntagged: false, dryRun: true, workers: 1 }, context)) as { executionId: number };
+      const first = (await processor.tick({ deleteUntagged: false, dryRun: true, workers: 1 })) as { executionId: number };
       expect(first.executionId).toEqual(expect.any(Number));
       const run = (await call('GET', `/system/gc/${first.executionId}`)).json;
       expect(run).toMatchObject({ id: first.executionId, job_kind: 'SCHEDULE', schedule: { type: 'Custom', cron: '0 15 3 * * *' }, job_status: expect.stringMatching(/^(Pending|Running)$/) });
       expect(JSON.parse(run.job_parameters)).toEqual({ delete_untagged: false, dry_run: true, workers: 1 });
 
       const count = await gcExecutionCount();
-      await expect(handler({ deleteUntagged: false, dryRun: true, workers: 1 }, context)).resolves.toEqual({ skippedFor: first.executionId });
+      await expect(processor.tick({ deleteUntagged: false, dryRun: true, workers: 1 })).resolves.toEqual({ skippedFor: first.executionId });
       expect(await gcExecutionCount()).toBe(count);
       // a manual run is refused while the scheduled one is pending
       expect((await call('POST', '/system/gc/schedule', { body: { schedule: { type: 'Manual' } } })).status).toBe(409);

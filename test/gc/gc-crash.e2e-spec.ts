@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { GcLauncher, gcJobId } from '@wharf/gc';
+import { GcLauncher } from '@wharf/gc';
 import { JobQueues, QueueName } from '@wharf/jobs';
 import { blobKey, parseDigest } from '@wharf/registry-core';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +26,12 @@ describe('a garbage collection whose worker dies', () => {
     await db.connect();
     client = new RegistryClient(api.url);
   });
+
+  /** The BullMQ id of an execution's job, as the launcher recorded it on the task (`<job name>:<id>`). */
+  async function jobIdOf(executionId: number): Promise<string> {
+    const { rows } = await db.query<{ job_id: string }>(`SELECT job_id FROM task WHERE execution_id = $1`, [executionId]);
+    return rows[0].job_id.split(':')[1];
+  }
 
   afterAll(async () => {
     await db?.end();
@@ -105,7 +111,7 @@ describe('a garbage collection whose worker dies', () => {
       await queue.pause();
       try {
         const lost = await worker.get(GcLauncher).launch({ deleteUntagged: false, dryRun: false, workers: 1 }, 'MANUAL');
-        await queue.remove(gcJobId(lost));
+        await queue.remove(await jobIdOf(lost));
         await db.query(`UPDATE task SET creation_time = now() - interval '5 minutes' WHERE execution_id = $1`, [lost]);
         const watchdog = worker.get(ExecutionWatchdogProcessor);
         expect(await watchdog.check()).toEqual({ stale: 0, lost: 1 });
@@ -115,7 +121,7 @@ describe('a garbage collection whose worker dies', () => {
         await db.query(`UPDATE task SET status = 'Running', update_time = now() - make_interval(secs => $2) WHERE execution_id = $1`, [silent, STALE_TASK_SECONDS + 5]);
         expect(await watchdog.check()).toEqual({ stale: 1, lost: 0 });
         expect(await readExecution(db, silent)).toMatchObject({ status: 'Error', task_status: 'Error' });
-        await queue.remove(gcJobId(silent));
+        await queue.remove(await jobIdOf(silent));
       } finally {
         await queue.resume();
       }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventOutbox } from '@wharf/events';
-import { JobName, type JobHandlers } from '@wharf/jobs';
+import { JobName, OnJob } from '@wharf/jobs';
 import { WebhookDispatcher } from '@wharf/webhooks';
 
 /** How often the relay runs (a repeating job; one run at a time across workers is not needed: rows are claimed with SKIP LOCKED). */
@@ -20,17 +20,14 @@ export class EventRelayProcessor {
     private readonly outbox: EventOutbox,
   ) {}
 
-  handlers(): JobHandlers {
-    return {
-      [JobName.RelayEvents]: async () => {
-        const relayed = await this.dispatcher.relayAll();
-        if (Date.now() - this.lastPrune > PRUNE_INTERVAL_MS) {
-          this.lastPrune = Date.now();
-          const pruned = await this.outbox.prune(KEEP_PUBLISHED_HOURS);
-          if (pruned) this.logger.log(`pruned ${pruned} published event(s)`);
-        }
-        return { relayed };
-      },
-    };
+  @OnJob(JobName.RelayEvents)
+  async relay(): Promise<{ relayed: number }> {
+    const relayed = await this.dispatcher.relayAll();
+    if (Date.now() - this.lastPrune > PRUNE_INTERVAL_MS) {
+      this.lastPrune = Date.now();
+      const pruned = await this.outbox.prune(KEEP_PUBLISHED_HOURS);
+      if (pruned) this.logger.log(`pruned ${pruned} published event(s)`);
+    }
+    return { relayed };
   }
 }

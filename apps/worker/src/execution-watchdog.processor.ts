@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ExecutionService, JobName, JobQueues, type JobHandlers } from '@wharf/jobs';
+import { ExecutionService, JobName, JobQueues, OnJob, type OpenTask } from '@wharf/jobs';
 
 /** A running task that has not reported for this long lost its worker (processors report at least every chunk). */
 export const STALE_TASK_SECONDS = 600;
@@ -8,8 +8,10 @@ const PENDING_GRACE_SECONDS = 60;
 
 /**
  * Keeps every visible run honest: a task whose worker died without BullMQ retrying it ends as
- * Error instead of staying Running forever, and a pending task whose queued job vanished (Redis
- * flushed, job removed) ends as Error instead of staying Pending forever.
+ * Error instead of staying Running forever, and so does a task whose queued job is over while the
+ * task is not: the job failed (BullMQ gave up, e.g. the handler threw before its first
+ * transition), completed without ending the task, or vanished before a worker took it (Redis
+ * flushed, job removed). A GC left Pending would otherwise refuse every later GC with 409.
  */
 @Injectable()
 export class ExecutionWatchdogProcessor {
@@ -20,20 +22,30 @@ export class ExecutionWatchdogProcessor {
     private readonly queues: JobQueues,
   ) {}
 
-  handlers(): JobHandlers {
-    return {
-      [JobName.ExecutionWatchdog]: () => this.check(),
-    };
-  }
-
+  /** `stale`: tasks whose worker stopped reporting; `lost`: tasks whose job is no longer running them. */
+  @OnJob(JobName.ExecutionWatchdog)
   async check(): Promise<{ stale: number; lost: number }> {
     const stale = await this.executions.failStaleTasks(STALE_TASK_SECONDS);
     let lost = 0;
-    for (const task of await this.executions.pendingTasks(PENDING_GRACE_SECONDS)) {
-      if (!task.job || (await this.queues.exists(task.job.name, task.job.id))) continue;
-      if (await this.executions.transition(task.taskId, 'Error', 'the queued job was lost before a worker took it')) lost += 1;
+    for (const task of await this.executions.openTasks(PENDING_GRACE_SECONDS)) {
+      const reason = await this.whyOver(task);
+      // compare-and-set on the revision read before the job: a task its handler moved meanwhile is left alone
+      if (!reason || !(await this.executions.transition(task.taskId, 'Error', reason, task.revision))) continue;
+      await this.executions.log(task.taskId, `ended by the watchdog: ${reason}`);
+      lost += 1;
     }
-    if (stale || lost) this.logger.warn(`watchdog ended ${stale} task(s) whose worker stopped and ${lost} whose job was lost`);
+    if (stale || lost) this.logger.warn(`watchdog ended ${stale} task(s) whose worker stopped and ${lost} whose job was over or lost`);
     return { stale, lost };
+  }
+
+  /** Why the task can no longer end by itself, or null while its job may still end it. */
+  private async whyOver(task: OpenTask): Promise<string | null> {
+    if (!task.job) return task.status === 'Pending' && !task.young ? 'no job was queued for the task' : null;
+    const outcome = await this.queues.outcome(task.job.name, task.job.id);
+    if (outcome.state === 'failed') return `the job failed: ${outcome.reason}`;
+    if (outcome.state === 'completed') return 'the job completed without finishing the task';
+    // a running task whose job vanished may still be running: the stale check ends it if it stops reporting
+    if (outcome.state === 'absent' && task.status === 'Pending' && !task.young) return 'the queued job was lost before a worker took it';
+    return null;
   }
 }

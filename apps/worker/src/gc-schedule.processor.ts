@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { GcAlreadyRunningError, GcLauncher } from '@wharf/gc';
-import { JobName, type GarbageCollectionOptions, type JobHandlers } from '@wharf/jobs';
+import { JobName, OnJob, type GarbageCollectionOptions } from '@wharf/jobs';
 
 /**
  * A tick of the GC schedule: launches a collection (trigger SCHEDULE). A tick that finds one
@@ -12,12 +12,7 @@ export class GcScheduleProcessor {
 
   constructor(private readonly launcher: GcLauncher) {}
 
-  handlers(): JobHandlers {
-    return {
-      [JobName.ScheduledGarbageCollection]: (options) => this.tick(options),
-    };
-  }
-
+  @OnJob(JobName.ScheduledGarbageCollection)
   async tick(options: GarbageCollectionOptions): Promise<{ executionId: number } | { skippedFor: number }> {
     try {
       const executionId = await this.launcher.launch(options, 'SCHEDULE');

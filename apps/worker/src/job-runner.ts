@@ -1,15 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
-import { JOB_QUEUE, JobName, JobQueues, QueueName, ScheduleService, bullOptions, describeJobFailure, type JobContext, type JobHandlers } from '@wharf/jobs';
+import { JobName, JobQueues, QueueName, ScheduleService, bullOptions, describeJobFailure, type JobHandler } from '@wharf/jobs';
 import { Worker, type Job } from 'bullmq';
-import { ExecutionWatchdogProcessor } from './execution-watchdog.processor';
-import { GarbageCollectionProcessor } from './garbage-collection.processor';
-import { GcScheduleProcessor } from './gc-schedule.processor';
-import { UploadPurgeProcessor } from './upload-purge.processor';
-import { EVENT_RELAY_INTERVAL_MS, EventRelayProcessor } from './event-relay.processor';
-import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
-import { ProxyCacheRetentionProcessor } from './proxy-cache-retention.processor';
-import { RegistryHealthProcessor } from './registry-health.processor';
+import { EVENT_RELAY_INTERVAL_MS } from './event-relay.processor';
+import { JobHandlerDiscovery, collectHandlers } from './job-handler-discovery';
 
 const WATCHDOG_INTERVAL_MS = 60_000;
 // daily at 03:30 UTC (seconds first)
@@ -26,35 +20,27 @@ const CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QueueName.RegistryHealth]: 4,
 };
 
-type Handler = (data: unknown, context: JobContext) => Promise<unknown>;
-
 /**
- * Runs a BullMQ worker per queue and dispatches each job to the one handler registered for its
- * name. Refuses to start when a job name has no handler or two, so a job can never sit unserved.
+ * Runs a BullMQ worker per queue and dispatches each job to the one handler declared for its name
+ * (a provider's method marked @OnJob, found at boot). Refuses to start when a job name has no
+ * handler or two, so a job can never sit unserved.
  */
 @Injectable()
-export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobRunner implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(JobRunner.name);
   private readonly workers: Worker[] = [];
-  private readonly handlers: Map<JobName, Handler>;
+  private handlers = new Map<JobName, JobHandler>();
 
   constructor(
     private readonly config: AppConfig,
     private readonly queues: JobQueues,
     private readonly schedules: ScheduleService,
-    uploadPurge: UploadPurgeProcessor,
-    watchdog: ExecutionWatchdogProcessor,
-    garbageCollection: GarbageCollectionProcessor,
-    gcSchedule: GcScheduleProcessor,
-    eventRelay: EventRelayProcessor,
-    webhookDelivery: WebhookDeliveryProcessor,
-    proxyCacheRetention: ProxyCacheRetentionProcessor,
-    registryHealth: RegistryHealthProcessor,
-  ) {
-    this.handlers = collectHandlers([
-      uploadPurge.handlers(), watchdog.handlers(), garbageCollection.handlers(), gcSchedule.handlers(), eventRelay.handlers(), webhookDelivery.handlers(),
-      proxyCacheRetention.handlers(), registryHealth.handlers(),
-    ]);
+    private readonly discovery: JobHandlerDiscovery,
+  ) {}
+
+  /** Every provider exists by now; a missing or doubled handler stops the boot before any queue is consumed. */
+  onModuleInit(): void {
+    this.handlers = collectHandlers(this.discovery.discover());
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -94,18 +80,4 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     const attempt = job.attemptsMade + 1;
     return handler(job.data, { attempt, finalAttempt: attempt >= (job.opts.attempts ?? 1) });
   }
-}
-
-export function collectHandlers(sets: JobHandlers[]): Map<JobName, Handler> {
-  const handlers = new Map<JobName, Handler>();
-  for (const set of sets) {
-    for (const [name, handler] of Object.entries(set) as [JobName, Handler][]) {
-      if (handlers.has(name)) throw new Error(`job ${name} has two handlers`);
-      handlers.set(name, handler);
-    }
-  }
-  const missing = Object.values(JobName).filter((name) => !handlers.has(name));
-  if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
-  for (const name of handlers.keys()) if (!JOB_QUEUE[name]) throw new Error(`job ${name} has no queue`);
-  return handlers;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { JobName, type JobHandlers } from '@wharf/jobs';
+import { JobName, OnJob } from '@wharf/jobs';
 import { ProxyCacheRetention } from '@wharf/proxy-cache';
 
 /** The daily expiry of proxy-cached artifacts nobody pulled (their blobs go at the next GC). */
@@ -7,9 +7,8 @@ import { ProxyCacheRetention } from '@wharf/proxy-cache';
 export class ProxyCacheRetentionProcessor {
   constructor(private readonly retention: ProxyCacheRetention) {}
 
-  handlers(): JobHandlers {
-    return {
-      [JobName.ExpireProxyCache]: () => this.retention.expire(),
-    };
+  @OnJob(JobName.ExpireProxyCache)
+  expire(): Promise<unknown> {
+    return this.retention.expire();
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { ApiError } from '@wharf/errors';
-import { JobName, JobQueues, type JobHandlers } from '@wharf/jobs';
+import { JobName, JobQueues, OnJob } from '@wharf/jobs';
 import { RegistryService, pingEndpoint, type UpstreamEndpoint } from '@wharf/registries';
 
 /**
@@ -20,13 +20,7 @@ export class RegistryHealthProcessor {
     private readonly config: AppConfig,
   ) {}
 
-  handlers(): JobHandlers {
-    return {
-      [JobName.RegistryHealthSweep]: () => this.sweep(),
-      [JobName.RegistryHealthCheck]: ({ registryId }) => this.check(registryId),
-    };
-  }
-
+  @OnJob(JobName.RegistryHealthSweep)
   async sweep(): Promise<{ queued: number }> {
     const periodMs = this.config.REGISTRY_HEALTH_INTERVAL_SECONDS * 1000;
     const ids = await this.registries.ids();
@@ -41,7 +35,8 @@ export class RegistryHealthProcessor {
   }
 
   /** A failed ping is a result (unhealthy), not a job failure; an endpoint deleted meanwhile is skipped. */
-  async check(registryId: number): Promise<{ status: string }> {
+  @OnJob(JobName.RegistryHealthCheck)
+  async check({ registryId }: { registryId: number }): Promise<{ status: string }> {
     let endpoint: UpstreamEndpoint;
     try {
       endpoint = await this.registries.upstreamEndpoint(registryId);

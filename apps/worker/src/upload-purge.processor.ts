@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
-import { JobName, type JobHandlers } from '@wharf/jobs';
+import { JobName, OnJob } from '@wharf/jobs';
 import { UploadSessions } from '@wharf/registry-core';
 
 /**
@@ -17,15 +17,12 @@ export class UploadPurgeProcessor {
     private readonly config: AppConfig,
   ) {}
 
-  handlers(): JobHandlers {
-    return {
-      [JobName.PurgeAbandonedUploads]: async ({ olderThanHours }) => {
-        const hours = olderThanHours ?? this.config.UPLOAD_PURGE_AGE_HOURS;
-        const purged = await this.uploads.purgeOlderThan(hours);
-        const leftovers = await this.uploads.purgeLeftovers(new Date(Date.now() - hours * 3_600_000));
-        if (purged || leftovers) this.logger.log(`purged ${purged} abandoned upload session(s) and ${leftovers} storage leftover(s)`);
-        return { purged, leftovers };
-      },
-    };
+  @OnJob(JobName.PurgeAbandonedUploads)
+  async purge({ olderThanHours }: { olderThanHours?: number }): Promise<{ purged: number; leftovers: number }> {
+    const hours = olderThanHours ?? this.config.UPLOAD_PURGE_AGE_HOURS;
+    const purged = await this.uploads.purgeOlderThan(hours);
+    const leftovers = await this.uploads.purgeLeftovers(new Date(Date.now() - hours * 3_600_000));
+    if (purged || leftovers) this.logger.log(`purged ${purged} abandoned upload session(s) and ${leftovers} storage leftover(s)`);
+    return { purged, leftovers };
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { JobName, type JobHandlers } from '@wharf/jobs';
+import { JobName, OnJob, type JobContext, type WebhookDeliveryPayload } from '@wharf/jobs';
 import { WebhookDelivery } from '@wharf/webhooks';
 
 /** Webhook deliveries: one POST per job run, retried by BullMQ with backoff (see WebhookDispatcher). */
@@ -7,9 +7,8 @@ import { WebhookDelivery } from '@wharf/webhooks';
 export class WebhookDeliveryProcessor {
   constructor(private readonly delivery: WebhookDelivery) {}
 
-  handlers(): JobHandlers {
-    return {
-      [JobName.WebhookDelivery]: (data, context) => this.delivery.deliver(data, context),
-    };
+  @OnJob(JobName.WebhookDelivery)
+  deliver(data: WebhookDeliveryPayload, context: JobContext): Promise<unknown> {
+    return this.delivery.deliver(data, context);
   }
 }

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig, ConfigModule } from '@wharf/config';
 import { DbModule } from '@wharf/db';
 import { JobsModule } from '@wharf/jobs';
@@ -18,10 +19,14 @@ import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { ExecutionWatchdogProcessor } from './execution-watchdog.processor';
 import { GarbageCollectionProcessor } from './garbage-collection.processor';
 import { GcScheduleProcessor } from './gc-schedule.processor';
+import { JobHandlerDiscovery } from './job-handler-discovery';
 import { JobRunner } from './job-runner';
 import { UploadPurgeProcessor } from './upload-purge.processor';
 
-/** The worker process: BullMQ processors over the same Postgres, Redis and storage as the api. */
+/**
+ * The worker process: BullMQ processors over the same Postgres, Redis and storage as the api. A
+ * processor listed here is found by the JobRunner through its @OnJob methods.
+ */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -39,10 +44,11 @@ export class WorkerModule {
         WebhooksModule,
         ProxyCacheModule,
         RegistriesModule,
+        DiscoveryModule,
       ],
       providers: [
         UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor,
-        ProxyCacheRetentionProcessor, RegistryHealthProcessor, JobRunner,
+        ProxyCacheRetentionProcessor, RegistryHealthProcessor, JobHandlerDiscovery, JobRunner,
       ],
     };
   }

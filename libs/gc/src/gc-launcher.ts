@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
-import { ExecutionService, JobName, JobQueues, type GarbageCollectionOptions } from '@wharf/jobs';
+import { ExecutionService, JobName, JobQueues, taskJobId, type GarbageCollectionOptions } from '@wharf/jobs';
 
 /** Harbor's vendor type for GC executions. */
 export const GC_VENDOR_TYPE = 'GARBAGE_COLLECTION';
@@ -11,9 +11,6 @@ export class GcAlreadyRunningError extends Error {
     super(`garbage collection ${executionId} is already running`);
   }
 }
-
-/** The BullMQ job id of an execution's run: one job per execution, whoever queues it. */
-export const gcJobId = (executionId: number) => `gc-${executionId}`;
 
 // serialises launches (API and schedule, on any number of api and worker processes)
 const LAUNCH_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('wharf:gc:launch'))`;
@@ -43,7 +40,7 @@ export class GcLauncher {
       return this.executions.create({ vendorType: GC_VENDOR_TYPE, trigger, extraAttrs: attributes, tasks: [attributes] }, tx);
     });
     const taskId = taskIds[0];
-    const jobId = gcJobId(executionId);
+    const jobId = taskJobId('gc', executionId);
     try {
       await this.executions.attachJob(taskId, JobName.GarbageCollection, jobId);
       // retried from where it stopped (the collector resumes) if the worker dies or the run fails

@@ -46,6 +46,15 @@ export interface TaskRecord {
   end_time: Date | null;
 }
 
+/** A task not yet ended, as the watchdog reads it. */
+export interface OpenTask {
+  taskId: number;
+  status: TaskStatus;
+  revision: number;
+  young: boolean;
+  job: { name: JobName; id: string } | null;
+}
+
 export interface NewExecution {
   vendorType: string;
   vendorId?: number;
@@ -108,16 +117,22 @@ export class ExecutionService {
     await this.sql.query(`UPDATE task SET job_id = $2 WHERE id = $1`, [taskId, `${jobName}:${jobId}`]);
   }
 
-  /** Pending tasks created more than `olderThanSeconds` ago, with their queued jobs (watchdog input). */
-  async pendingTasks(olderThanSeconds: number): Promise<{ taskId: number; job: { name: JobName; id: string } | null }[]> {
-    const rows = await this.sql.query<{ id: string; job_id: string | null }>(
-      `SELECT id, job_id FROM task WHERE status = 'Pending' AND creation_time < now() - make_interval(secs => $1) ORDER BY id LIMIT 1000`,
-      [olderThanSeconds],
+  /**
+   * Tasks not yet ended (Pending or Running), with their queued job and revision (watchdog input):
+   * the watchdog compares each with its job and ends, by compare-and-set on the revision, those
+   * whose job is over. `young`: created less than `graceSeconds` ago (its job may be being queued
+   * right now).
+   */
+  async openTasks(graceSeconds: number): Promise<OpenTask[]> {
+    const rows = await this.sql.query<{ id: string; status: TaskStatus; status_revision: string; job_id: string | null; young: boolean }>(
+      `SELECT id, status, status_revision, job_id, creation_time > now() - make_interval(secs => $1) AS young
+         FROM task WHERE status IN ('Pending', 'Running') ORDER BY id LIMIT 1000`,
+      [graceSeconds],
     );
     return rows.map((r) => {
       const split = r.job_id?.indexOf(':') ?? -1;
       const job = split > 0 ? { name: r.job_id!.slice(0, split) as JobName, id: r.job_id!.slice(split + 1) } : null;
-      return { taskId: Number(r.id), job };
+      return { taskId: Number(r.id), status: r.status, revision: Number(r.status_revision), young: r.young, job };
     });
   }
 

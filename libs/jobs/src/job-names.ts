@@ -59,30 +59,33 @@ export interface GarbageCollectionPayload extends GarbageCollectionOptions {
   taskId: number;
 }
 
-export interface JobPayloads {
-  [JobName.PurgeAbandonedUploads]: { olderThanHours?: number };
-  [JobName.ExecutionWatchdog]: Record<string, never>;
-  [JobName.GarbageCollection]: GarbageCollectionPayload;
-  [JobName.ScheduledGarbageCollection]: GarbageCollectionOptions;
-  [JobName.RelayEvents]: Record<string, never>;
-  [JobName.WebhookDelivery]: WebhookDeliveryPayload;
-  [JobName.ExpireProxyCache]: Record<string, never>;
-  [JobName.RegistryHealthSweep]: Record<string, never>;
-  [JobName.RegistryHealthCheck]: { registryId: number };
+/** Declares a job's payload type (compile time only) beside its queue (run time). */
+function job<Payload>(queue: QueueName): { queue: QueueName; payload: Payload } {
+  return { queue, payload: undefined as Payload };
 }
 
+/**
+ * Every job: the queue that carries it and the type of its payload. A new job is an entry here
+ * (with its name in JobName) and a method marked @OnJob(name) in a worker provider; the worker
+ * finds the handler at boot and refuses to start without exactly one per job.
+ */
+export const JOBS = {
+  [JobName.PurgeAbandonedUploads]: job<{ olderThanHours?: number }>(QueueName.Maintenance),
+  [JobName.ExecutionWatchdog]: job<Record<string, never>>(QueueName.Maintenance),
+  [JobName.GarbageCollection]: job<GarbageCollectionPayload>(QueueName.GarbageCollection),
+  [JobName.ScheduledGarbageCollection]: job<GarbageCollectionOptions>(QueueName.Maintenance),
+  [JobName.RelayEvents]: job<Record<string, never>>(QueueName.Events),
+  [JobName.WebhookDelivery]: job<WebhookDeliveryPayload>(QueueName.Webhook),
+  [JobName.ExpireProxyCache]: job<Record<string, never>>(QueueName.Maintenance),
+  [JobName.RegistryHealthSweep]: job<Record<string, never>>(QueueName.Maintenance),
+  [JobName.RegistryHealthCheck]: job<{ registryId: number }>(QueueName.RegistryHealth),
+} satisfies Record<JobName, { queue: QueueName; payload: unknown }>;
+
+/** Each job's payload type. */
+export type JobPayloads = { [N in JobName]: (typeof JOBS)[N]['payload'] };
+
 /** Which queue carries each job. */
-export const JOB_QUEUE: Record<JobName, QueueName> = {
-  [JobName.PurgeAbandonedUploads]: QueueName.Maintenance,
-  [JobName.ExecutionWatchdog]: QueueName.Maintenance,
-  [JobName.GarbageCollection]: QueueName.GarbageCollection,
-  [JobName.ScheduledGarbageCollection]: QueueName.Maintenance,
-  [JobName.RelayEvents]: QueueName.Events,
-  [JobName.WebhookDelivery]: QueueName.Webhook,
-  [JobName.ExpireProxyCache]: QueueName.Maintenance,
-  [JobName.RegistryHealthSweep]: QueueName.Maintenance,
-  [JobName.RegistryHealthCheck]: QueueName.RegistryHealth,
-};
+export const JOB_QUEUE = Object.fromEntries(Object.entries(JOBS).map(([name, { queue }]) => [name, queue])) as Record<JobName, QueueName>;
 
 export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };
 export type AnyJob = { [N in JobName]: JobOf<N> }[JobName];
@@ -93,5 +96,5 @@ export interface JobContext {
   finalAttempt: boolean;
 }
 
-/** What a processor offers the worker: a handler per job name it owns. */
-export type JobHandlers = { [N in JobName]?: (data: JobPayloads[N], context: JobContext) => Promise<unknown> };
+/** The handler of job N (a method marked @OnJob(N)): its payload and which attempt this is. */
+export type JobHandler<N extends JobName = JobName> = (data: JobPayloads[N], context: JobContext) => Promise<unknown>;

@@ -8,6 +8,8 @@ export function bullOptions(config: AppConfig): { connection: { url: string; max
   return { connection: { url: config.REDIS_URL, maxRetriesPerRequest: null }, prefix: `${config.REDIS_PREFIX}:bull` };
 }
 
+export type JobOutcome = { state: 'open' | 'completed' | 'absent' } | { state: 'failed'; reason: string };
+
 const DEFAULT_JOB_OPTIONS: JobsOptions = { removeOnComplete: 1000, removeOnFail: 5000, attempts: 3, backoff: { type: 'exponential', delay: 5000 } };
 
 /** The producer side: typed enqueueing and schedules. Services never touch BullMQ directly. */
@@ -34,9 +36,23 @@ export class JobQueues implements OnApplicationShutdown {
     await this.queue(JOB_QUEUE[job.name]).add(job.name, job.data, options);
   }
 
-  /** Whether a job with this id is still known to its queue (waiting, delayed, active, or kept after it ended). */
-  async exists(name: JobName, jobId: string): Promise<boolean> {
-    return (await this.queue(JOB_QUEUE[name]).getJob(jobId)) !== undefined;
+  /**
+   * Where a job stands: `open` while it is waiting, delayed (a retry's backoff included) or
+   * running; `completed`; `failed` once BullMQ gave up on it (with the error of its last attempt,
+   * class and message); `absent` when its queue no longer knows it (Redis flushed, job removed).
+   */
+  async outcome(name: JobName, jobId: string): Promise<JobOutcome> {
+    const job = await this.queue(JOB_QUEUE[name]).getJob(jobId);
+    if (!job) return { state: 'absent' };
+    const state = await job.getState();
+    if (state === 'completed') return { state: 'completed' };
+    if (state === 'failed') {
+      // a stack trace's first line names the error class ("TypeError: x is undefined"); failedReason only has the message
+      const lastTrace = job.stacktrace?.at(-1)?.split('\n')[0];
+      return { state: 'failed', reason: lastTrace || job.failedReason || 'no reason recorded' };
+    }
+    // 'unknown' is what getState answers for a job removed between the two reads
+    return state === 'unknown' ? { state: 'absent' } : { state: 'open' };
   }
 
   /** Removes a repeating job's scheduler (a schedule set to None). */

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventOutbox, projectOf, type EventType } from '@wharf/events';
-import { ExecutionService, JobName, JobQueues } from '@wharf/jobs';
+import { ExecutionService, JobName, JobQueues, taskJobId } from '@wharf/jobs';
 import { addressWithoutSecret, type WebhookPolicy } from './webhook-policy';
 import { WebhookPolicyService } from './webhook-policy.service';
 
@@ -72,7 +72,7 @@ export class WebhookDispatcher {
   }
 
   private async enqueue(delivery: Delivery): Promise<void> {
-    const jobId = `webhook-${delivery.taskId}`;
+    const jobId = taskJobId('webhook', delivery.taskId);
     try {
       await this.queues.enqueue(
         { name: JobName.WebhookDelivery, data: delivery },
