@@ -49,8 +49,21 @@ function streamingRequest(url: string, method: string, headers: Record<string, s
 async function writeAll(request: ClientRequest, data: Buffer): Promise<void> {
   for (let offset = 0; offset < data.length && !request.destroyed; offset += 64 * KiB) {
     const more = request.write(data.subarray(offset, offset + 64 * KiB));
-    if (!more) await new Promise((resolve) => (request.once('drain', resolve), request.once('close', resolve)));
+    if (!more) await drainedOrClosed(request);
   }
+}
+
+/** Waits for the socket to take more, or to close; the listener not fired is removed (no pile-up over many pieces). */
+function drainedOrClosed(request: ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      request.off('drain', done);
+      request.off('close', done);
+      resolve();
+    };
+    request.once('drain', done);
+    request.once('close', done);
+  });
 }
 
 describe.each(kinds)('upload limits on %s storage', (storage) => {
