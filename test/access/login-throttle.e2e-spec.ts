@@ -91,11 +91,17 @@ describe('login throttle', () => {
       ['/service/token?service=wharf-registry', '127.0.30.1', 'TOO_MANY_REQUESTS'],
       ['/v2/', '127.0.30.2', 'TOOMANYREQUESTS'],
     ]) {
+      const started = Date.now();
       const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => from(address, path, { ...user, password: `Parallel-${i}` })));
+      const seconds = (Date.now() - started) / 1000;
       const refused = answers.filter((a) => a.status === 429);
-      expect(answers.filter((a) => a.status === 401).length + refused.length).toBe(30);
-      // checked: two at a time, five free failures, then one per lock (1 s, 2 s, ...) while the burst lasts
-      expect(refused.length).toBeGreaterThanOrEqual(20);
+      const checked = answers.filter((a) => a.status === 401).length;
+      expect(checked + refused.length).toBe(30);
+      // checked: five free failures, then locks of 1 s, 2 s, 4 s ... after each of which at most two
+      // (the in-flight bound) get through: a bound that grows with the log of how long the burst
+      // took on a loaded machine, far below the 30 an unthrottled server checks
+      expect(checked).toBeLessThanOrEqual(9 + 2 * Math.ceil(Math.log2(2 + seconds)));
+      expect(refused.length).toBeGreaterThan(0);
       for (const answer of refused) {
         expect(answer.code).toBe(code);
         expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
