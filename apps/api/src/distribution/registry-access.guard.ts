@@ -108,13 +108,9 @@ export class RegistryAccessGuard implements CanActivate {
       principal: principalOf,
       can: async (repository, action) => {
         if (!tokenAllows(verified.access, repository, action)) return false;
-        if (revoked === 'unknown') return currentRights(repository, action);
-        try {
-          if (!(await this.revocations.projectAccessRevokedSince(repository.split('/')[0], verified.authenticatedAt))) return true;
-        } catch (error) {
-          if (error instanceof RevocationStateUnavailable) return currentRights(repository, action);
-          throw error;
-        }
+        const projectRevoked = revoked === 'unknown' ? 'unknown' : await revocationState(() => this.revocations.projectAccessRevokedSince(projectOf(repository), verified.authenticatedAt));
+        if (projectRevoked === 'unknown') return currentRights(repository, action);
+        if (!projectRevoked) return true;
         // 401, not 403: the client fetches a new token, which carries whatever access is right now
         throw this.challenge(request, repositoryScope(repository, action), 'the token predates a change of access to this project; fetch a new one');
       },
@@ -124,17 +120,12 @@ export class RegistryAccessGuard implements CanActivate {
   /** Whether the token's subject was revoked since its credentials were checked; 'unknown' while the revocation state cannot be read. */
   private async revokedSubject(token: VerifiedToken): Promise<boolean | 'unknown'> {
     if (token.subject === '') return false;
-    try {
-      return await this.revocations.revokedSince(token.subject, token.authenticatedAt);
-    } catch (error) {
-      if (error instanceof RevocationStateUnavailable) return 'unknown';
-      throw error;
-    }
+    return revocationState(() => this.revocations.revokedSince(token.subject, token.authenticatedAt));
   }
 
   /** What the project permission model grants `principal` now. */
   private async allowedNow(principal: Principal, repository: string, action: RegistryAction): Promise<boolean> {
-    const project = await this.projects.findByName(repository.split('/')[0]);
+    const project = await this.projects.findByName(projectOf(repository));
     return (await this.access.permissions(principal, project)).has(REGISTRY_ACTION_PERMISSION[action]);
   }
 
@@ -162,4 +153,19 @@ function requiredAction(route: Exclude<DistributionRoute, { kind: 'base' | 'cata
 /** The scope a docker client asks a token for to do `action` on `repository`. */
 function repositoryScope(repository: string, action: RegistryAction): string {
   return `repository:${repository}:${action === 'pull' ? 'pull' : `pull,${action}`}`;
+}
+
+/** The project of `<project>/<path>`. */
+function projectOf(repository: string): string {
+  return repository.split('/')[0];
+}
+
+/** A revocation check's answer, or 'unknown' while the revocation state cannot be read (Redis). */
+async function revocationState(check: () => Promise<boolean>): Promise<boolean | 'unknown'> {
+  try {
+    return await check();
+  } catch (error) {
+    if (error instanceof RevocationStateUnavailable) return 'unknown';
+    throw error;
+  }
 }
