@@ -28,7 +28,7 @@ const domain = {
   labels: ['db', 'errors'],
   immutability: ['db', 'errors', 'registry-core'],
   registries: ['config', 'db', 'errors', 'secrets'],
-  projects: ['db', 'errors', 'iam'],
+  projects: ['db', 'errors', 'events', 'iam', 'registry-core'],
   artifacts: ['config', 'db', 'errors', 'events', 'immutability', 'labels', 'redis', 'registry-core'],
   gc: ['artifacts', 'config', 'db', 'jobs', 'registry-core', 'storage'],
   'proxy-cache': ['artifacts', 'config', 'db', 'redis', 'registries', 'registry-core'],

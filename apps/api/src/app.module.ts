@@ -5,6 +5,7 @@ import { JobsModule } from '@wharf/jobs';
 import { RedisModule } from '@wharf/redis';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@wharf/audit';
+import { QuotaLedgerModule } from '@wharf/projects';
 import { DistributionModule } from './distribution/distribution.module';
 import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logger-options';
@@ -33,6 +34,8 @@ export class AppModule {
         DbModule,
         RedisModule,
         JobsModule,
+        // the quota ledger behind registry-core's port, for every module that stores or removes content
+        QuotaLedgerModule,
         AuditModule,
         DistributionModule,
         TokenModule,

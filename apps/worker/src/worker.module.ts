@@ -8,6 +8,7 @@ import { RegistryCoreModule } from '@wharf/registry-core';
 import { LoggerModule } from 'nestjs-pino';
 import { workerLoggerOptions } from './logger-options';
 import { GcModule } from '@wharf/gc';
+import { QuotaLedgerModule } from '@wharf/projects';
 import { EventsModule } from '@wharf/events';
 import { WebhooksModule } from '@wharf/webhooks';
 import { ProxyCacheModule } from '@wharf/proxy-cache';
@@ -38,6 +39,8 @@ export class WorkerModule {
         DbModule,
         RedisModule,
         JobsModule,
+        // the quota ledger behind registry-core's port (GC gives quota back, delete_untagged removes artifacts)
+        QuotaLedgerModule,
         RegistryCoreModule,
         GcModule,
         EventsModule,

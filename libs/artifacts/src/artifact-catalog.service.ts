@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { EventOutbox, EventType, type NewEvent } from '@wharf/events';
 import { ImmutableTagGuard } from '@wharf/immutability';
 import { LabelService } from '@wharf/labels';
-import { BlobStore, OciError, isDigest, isValidTag, parseRepositoryName, type BlobInfo } from '@wharf/registry-core';
+import { BlobStore, OciError, QUOTA_LEDGER, isDigest, isValidTag, parseRepositoryName, type BlobInfo, type QuotaLedgerPort } from '@wharf/registry-core';
 import { accessoryKind, isSignature, type AccessoryKindName } from './artifact-type';
 import { removeArtifact } from './artifact-removal';
 import { ManifestCache } from './manifest-cache';
@@ -109,6 +109,7 @@ export class ArtifactCatalogService {
     private readonly cache: ManifestCache,
     private readonly immutability: ImmutableTagGuard,
     private readonly outbox: EventOutbox,
+    @Inject(QUOTA_LEDGER) private readonly quota: QuotaLedgerPort,
   ) {}
 
   async list(repositoryId: number, filter: ArtifactFilter): Promise<{ items: ArtifactRecord[]; total: number }> {
@@ -244,7 +245,7 @@ export class ArtifactCatalogService {
       );
       await this.refuseImmutable(repositoryName, gone.flatMap((a) => a.tags), 'deleted');
       await tx.query(`DELETE FROM artifact_reference WHERE parent_id = ANY($1::bigint[])`, [ids]);
-      for (const [id, digest] of doomed) await removeArtifact(tx, projectId, id, digest);
+      for (const [id, digest] of doomed) await removeArtifact(tx, this.quota, projectId, id, digest);
       const byId = new Map(gone.map((a) => [a.id, a]));
       await this.outbox.write(
         tx,
@@ -335,7 +336,8 @@ export class ArtifactCatalogService {
         }
         const usable = held.filter((b) => b.status === 'none' || b.status === 'delete');
         if (usable.length !== blobDigests.length) throw new ApiError('CONFLICT', 'some blobs of the artifact are being garbage collected; push it again');
-        for (const blob of usable) await this.blobs.linkToProject(destination.projectId, blob, tx);
+        const quotaContext = { repository: destination.repository, digest: artifact.digest, operator };
+        for (const blob of usable) await this.blobs.linkToProject(destination.projectId, blob, tx, quotaContext);
         const repository = await tx.query<{ id: number }>(
           `INSERT INTO repository (project_id, name) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET update_time = now() RETURNING repository_id AS id`,
           [destination.projectId, destination.repository],

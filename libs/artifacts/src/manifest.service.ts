@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
 import { EventOutbox, EventType, PullEventBuffer } from '@wharf/events';
 import { ImmutableTagGuard, immutableTagError } from '@wharf/immutability';
@@ -6,13 +6,15 @@ import {
   BlobCollectedError,
   BlobStore,
   OciError,
+  QUOTA_LEDGER,
   digestOf,
   isDigest,
-  isQuotaExceeded,
   isValidTag,
   parseDigest,
   parseManifest,
   type ParsedManifest,
+  type QuotaContext,
+  type QuotaLedgerPort,
   type RepositoryName,
 } from '@wharf/registry-core';
 import { removeArtifact } from './artifact-removal';
@@ -57,6 +59,7 @@ export class ManifestService {
     private readonly immutability: ImmutableTagGuard,
     private readonly outbox: EventOutbox,
     private readonly pullEvents: PullEventBuffer,
+    @Inject(QUOTA_LEDGER) private readonly quota: QuotaLedgerPort,
   ) {}
 
   /** `isPull`: a GET (recorded as a pull), not a HEAD. The body comes along either way: it is small and cached. */
@@ -114,9 +117,7 @@ export class ManifestService {
         await this.store(repo, projectId, digest, parsed, body, tags, immutable, operator);
         break;
       } catch (error) {
-        if (isQuotaExceeded(error)) {
-          await this.outbox.append([{ type: EventType.QuotaExceed, data: { repository: repo.name, digest, message: error.message, operator } }]);
-        }
+        // (a refusal over quota was recorded as a QUOTA_EXCEED event by the quota ledger)
         // GC took the manifest's own blob between storing and linking it: store it again
         if (!(error instanceof BlobCollectedError)) throw error;
         if (attempt === MANIFEST_STORE_ATTEMPTS) throw new OciError('UNAVAILABLE', 'the manifest was garbage collected while it was pushed; push it again', { digest }, 503);
@@ -132,7 +133,8 @@ export class ManifestService {
     operator: string,
   ): Promise<void> {
     const parsedDigest = parseDigest(digest);
-    await this.refuseEarly(repo, projectId, digest, parsed, body.length, tags, immutable);
+    const quotaContext: QuotaContext = { repository: repo.name, digest, operator };
+    await this.refuseEarly(repo, projectId, digest, parsed, body.length, tags, immutable, quotaContext);
     const existingId = await this.blobs.storeBytes(parsedDigest, body);
     const manifestBlob = await this.blobs.record(parsedDigest, body.length, parsed.mediaType, existingId);
     await this.sql.transaction(async (tx) => {
@@ -141,7 +143,7 @@ export class ManifestService {
       // into a proxy cache (refused at the /v2 edge already, here for every other caller)
       await lockWritableProject(tx, projectId, (message) => new OciError('DENIED', message, { project: repo.project }));
       await this.requireBlobs(tx, repo.project, parsed, digest);
-      await this.blobs.linkToProject(projectId, manifestBlob, tx);
+      await this.blobs.linkToProject(projectId, manifestBlob, tx, quotaContext);
       const repositoryId = await upsertRepository(tx, projectId, repo.name);
       const artifactId = await upsertArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
       await linkChildren(tx, repositoryId, artifactId, parsed, 'all');
@@ -172,11 +174,12 @@ export class ManifestService {
    */
   private async refuseEarly(
     repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, size: number, tags: string[], immutable: ReadonlyMap<string, number>,
+    quotaContext: QuotaContext,
   ): Promise<void> {
     // a proxy cache refuses every push, whatever it references (outside a transaction the row
     // lock is momentary: the transaction in store() checks again and holds it)
     await lockWritableProject(this.sql, projectId, (message) => new OciError('DENIED', message, { project: repo.project }));
-    await this.blobs.assertQuotaAllows(projectId, digest, size);
+    await this.blobs.assertQuotaAllows(projectId, digest, size, quotaContext);
     await this.requireBlobs(this.sql, repo.project, parsed);
     const children = [...new Set(parsed.manifests.map((m) => m.digest))];
     if (children.length > 0) {
@@ -242,7 +245,7 @@ export class ManifestService {
       if (deleted.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
       const [immutable] = await this.immutability.immutableTags(repository, deleted[0].tags);
       if (immutable) throw immutableTagError(repository, immutable[0], immutable[1], 'deleted');
-      await removeArtifact(tx, project[0].project_id, deleted[0].id, reference);
+      await removeArtifact(tx, this.quota, project[0].project_id, deleted[0].id, reference);
       const data = { repository, digest: reference, tags: deleted[0].tags, mediaType: deleted[0].media_type, operator };
       await this.outbox.write(tx, [{ type: EventType.DeleteArtifact, data }]);
     });
@@ -271,7 +274,7 @@ export class ManifestService {
         pushedBefore,
       ]);
       if (!check[0]?.untagged) return false;
-      await removeArtifact(tx, project[0].project_id, locked[0].id, digest);
+      await removeArtifact(tx, this.quota, project[0].project_id, locked[0].id, digest);
       return true;
     });
     if (removed) await this.cache.invalidate(repository);

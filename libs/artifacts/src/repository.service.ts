@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { EventOutbox, EventType } from '@wharf/events';
 import { ImmutableTagGuard } from '@wharf/immutability';
+import { QUOTA_LEDGER, type QuotaLedgerPort } from '@wharf/registry-core';
 import { immutableTagApiError } from './artifact-catalog.service';
 import { removeArtifact } from './artifact-removal';
 import { ManifestCache } from './manifest-cache';
@@ -50,6 +51,7 @@ export class RepositoryService {
     private readonly cache: ManifestCache,
     private readonly immutability: ImmutableTagGuard,
     private readonly outbox: EventOutbox,
+    @Inject(QUOTA_LEDGER) private readonly quota: QuotaLedgerPort,
   ) {}
 
   async list(projectId: number, filter: RepositoryFilter): Promise<{ items: RepositoryRecord[]; total: number }> {
@@ -103,7 +105,7 @@ export class RepositoryService {
       if (immutable) throw immutableTagApiError(name, immutable[0], immutable[1], 'deleted');
       // index -> child links within the repository go first: a child may not go while referenced
       await tx.query(`DELETE FROM artifact_reference WHERE parent_id IN (SELECT id FROM artifact WHERE repository_id = $1)`, [repository[0].id]);
-      for (const artifact of artifacts) await removeArtifact(tx, projectId, artifact.id, artifact.digest);
+      for (const artifact of artifacts) await removeArtifact(tx, this.quota, projectId, artifact.id, artifact.digest);
       await tx.query(`DELETE FROM repository WHERE repository_id = $1`, [repository[0].id]);
       // no repository event type: webhooks see one artifact delete per artifact
       await this.outbox.write(

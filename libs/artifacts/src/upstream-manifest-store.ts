@@ -61,7 +61,8 @@ export class UpstreamManifestStore {
     const manifestBlob = await this.blobs.record(parsedDigest, body.length, parsed.mediaType, existingId);
     return this.sql.transaction(async (tx) => {
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [projectId]);
-      await this.blobs.linkToProject(projectId, manifestBlob, tx);
+      // the proxy caches on its own behalf (one fetch serves every concurrent pull): no operator
+      await this.blobs.linkToProject(projectId, manifestBlob, tx, { repository: repo.name, digest, operator: '' });
       const repositoryId = await upsertRepository(tx, projectId, repo.name);
       const artifactId = await upsertArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
       await linkChildren(tx, repositoryId, artifactId, parsed, 'present');

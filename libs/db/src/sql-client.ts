@@ -7,6 +7,16 @@ export interface SqlExecutor {
   query<T extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<T[]>;
 }
 
+/** A transaction from `SqlClient.transaction`: its statements, and work to do once it has rolled back. */
+export interface SqlTransaction extends SqlExecutor {
+  /**
+   * Runs `work` after the transaction rolls back (never when it commits), on the pool, once the
+   * transaction's connection is free and before `transaction()` rejects: how a refusal records a
+   * fact its own rollback would erase (a push over quota). `work` handles its own failures.
+   */
+  afterRollback(work: () => Promise<void>): void;
+}
+
 /**
  * Plain parameterised SQL on TypeORM's own pg pool, for the registry's hot paths and for the
  * compare-and-set updates GC safety relies on (TypeORM's query() changes its result shape for
@@ -44,21 +54,27 @@ export class SqlClient implements SqlExecutor {
   }
 
   /** Runs `work` in one transaction on one connection; rolls back when it throws. */
-  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const rolledBack: (() => Promise<void>)[] = [];
     const client: PoolClient = await this.pool.connect();
+    let rolledBackWork = false;
     try {
       await client.query('BEGIN');
-      const tx: SqlExecutor = {
+      const tx: SqlTransaction = {
         query: async <R extends QueryResultRow>(text: string, params?: unknown[]) => (await client.query<R>(text, params)).rows,
+        afterRollback: (followUp) => void rolledBack.push(followUp),
       };
       const result = await work(tx);
       await client.query('COMMIT');
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      rolledBackWork = true;
       throw error;
     } finally {
       client.release();
+      // after the release: a follow-up never waits for the connection its own transaction holds
+      if (rolledBackWork) await Promise.allSettled(rolledBack.map((followUp) => followUp()));
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
-import { MANIFEST_TYPES, blobKey, parseDigest } from '@wharf/registry-core';
+import { MANIFEST_TYPES, QUOTA_LEDGER, blobKey, parseDigest, type QuotaLedgerPort } from '@wharf/registry-core';
 import { BLOB_DRIVER, type BlobDriver } from '@wharf/storage';
 
 /** A blob the sweep owns (status `deleting`): nothing can reference it any more. */
@@ -38,6 +38,7 @@ export class BlobSweeper {
   constructor(
     private readonly sql: SqlClient,
     @Inject(BLOB_DRIVER) private readonly driver: BlobDriver,
+    @Inject(QUOTA_LEDGER) private readonly quota: QuotaLedgerPort,
   ) {}
 
   /**
@@ -142,16 +143,10 @@ export class BlobSweeper {
     return tallyOf(rows);
   }
 
-  // the quota first (project rows in id order), then the rows; project_blob goes with them
+  // the quota first (the ledger gives every project holding one its bytes back), then the rows
   private async removeRows(ids: string[]): Promise<void> {
     await retryOnDeadlock(() => this.sql.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE project p SET storage_used = GREATEST(p.storage_used - released.total, 0)
-           FROM (SELECT pb.project_id, sum(b.size) AS total FROM project_blob pb JOIN blob b ON b.id = pb.blob_id
-                  WHERE b.id = ANY($1::bigint[]) AND b.status = 'deleting' GROUP BY pb.project_id ORDER BY pb.project_id) released
-          WHERE p.project_id = released.project_id`,
-        [ids],
-      );
+      await this.quota.releaseCollected(tx, ids);
       await tx.query(`DELETE FROM blob WHERE id = ANY($1::bigint[]) AND status = 'deleting'`, [ids]);
     }));
   }

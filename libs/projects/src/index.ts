@@ -4,3 +4,5 @@ export * from './project-name';
 export * from './project.service';
 export * from './projects.module';
 export * from './system-settings.service';
+export * from './quota-ledger';
+export * from './quota-ledger.module';

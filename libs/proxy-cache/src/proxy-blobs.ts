@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
-import { BlobStore, OciError, VerifyingStream, parseDigest, type BlobInfo, type RepositoryName } from '@wharf/registry-core';
+import { BlobStore, OciError, VerifyingStream, parseDigest, type BlobInfo, type QuotaContext, type RepositoryName } from '@wharf/registry-core';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import type { ProxyProject } from './proxy-project';
 import { ProxyUpstreams, reviveUpstreamError, upstreamFailure, upstreamWaitMs } from './proxy-upstreams';
@@ -47,7 +47,7 @@ export class ProxyBlobs {
       if (held) return { kind: 'stored', blob: held };
       if (await this.blobs.isStored(digest)) {
         if (!(await this.upstreamHas(project, repository, digest))) throw blobUnknown(digest);
-        const adopted = await this.blobs.adopt(project.id, digest);
+        const adopted = await this.blobs.adopt(project.id, digest, cachingContext(repository));
         if (adopted) return { kind: 'stored', blob: adopted };
         // collected meanwhile: fetched like any other
       }
@@ -110,7 +110,7 @@ export class ProxyBlobs {
     });
 
     const stored = this.blobs
-      .putFromUpstream(project.id, digest, toStorage, upstreamBlob.size)
+      .putFromUpstream(project.id, digest, toStorage, upstreamBlob.size, cachingContext(repository))
       .catch((error: unknown) => {
         verifier.destroy(error as Error);
         throw unusableBlob(project, digest, error);
@@ -123,6 +123,11 @@ export class ProxyBlobs {
     });
     return { kind: 'streaming', digest, size: upstreamBlob.size, stream: toCaller };
   }
+}
+
+/** What a refusal over quota names: the proxy caches on its own behalf (one fetch serves every concurrent pull), so no operator. */
+function cachingContext(repository: RepositoryName): QuotaContext {
+  return { repository: repository.name, operator: '' };
 }
 
 function blobUnknown(digest: string): OciError {

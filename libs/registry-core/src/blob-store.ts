@@ -1,19 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { SqlClient, type SqlTransaction } from '@wharf/db';
 import { BLOB_DRIVER, type BlobDriver, type ByteRange } from '@wharf/storage';
 import { Writable, pipeline as pipeStreams, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDigest, type ParsedDigest } from './digest';
 import { OciError } from './oci-error';
+import { QUOTA_LEDGER, type QuotaBudget, type QuotaContext, type QuotaLedgerPort } from './quota-ledger.port';
 import { blobKey } from './storage-keys';
 import { VerifyingStream } from './verifying-stream';
-
-/** What a project may still store: `bytes`, and the 403 DENIED naming the quota for a push that needs `size`. */
-export interface QuotaBudget {
-  bytes: number;
-  exceeded: (size: number) => OciError;
-}
 
 export interface BlobInfo {
   id: string;
@@ -29,12 +24,16 @@ const DELETING_WAIT_MS = 60_000;
  * digest in storage. Every path that stores or reuses a blob goes through `touch`, which moves
  * the row back to status `none` with a new version, so a concurrent GC sweep's compare-and-set
  * fails for it and the blob stays (ARCHITECTURE.md, "Non-blocking garbage collection").
+ * Which projects hold a blob, and what they are charged, is the quota ledger's (the
+ * QUOTA_LEDGER port): every link, unlink and quota check goes through it, with the repository
+ * and operator a refusal's QUOTA_EXCEED event names.
  */
 @Injectable()
 export class BlobStore {
   constructor(
     private readonly sql: SqlClient,
     @Inject(BLOB_DRIVER) private readonly driver: BlobDriver,
+    @Inject(QUOTA_LEDGER) private readonly quota: QuotaLedgerPort,
   ) {}
 
   /** A blob the project may serve; null when unknown there or being deleted (clients then upload it again). */
@@ -67,13 +66,13 @@ export class BlobStore {
   }
 
   /** Makes a stored blob available to another project (cross-repository mount); false when the source lacks it. */
-  async mount(fromProject: string, toProjectId: number, digest: string): Promise<BlobInfo | null> {
+  async mount(fromProject: string, toProjectId: number, digest: string, context: QuotaContext): Promise<BlobInfo | null> {
     const source = await this.findInProject(fromProject, digest);
     if (!source || (await this.touch([digest])).size === 0) return null;
     // a blob new to the project costs quota as an upload would: 403 DENIED beyond the limit
-    await this.assertQuotaAllows(toProjectId, digest, source.size);
+    await this.assertQuotaAllows(toProjectId, digest, source.size, context);
     try {
-      await this.sql.transaction((tx) => this.linkToProject(toProjectId, source, tx));
+      await this.sql.transaction((tx) => this.linkToProject(toProjectId, source, tx, context));
     } catch (error) {
       // collected meanwhile: no mount, the client uploads it instead
       if (error instanceof BlobCollectedError) return null;
@@ -87,12 +86,17 @@ export class BlobStore {
    * object appears under its digest only when digest and size check out. When the blob is
    * already stored, the body is still verified but not written again.
    */
-  async putVerified(projectId: number, digestValue: string, body: Readable, contentLength?: number): Promise<BlobInfo> {
+  async putVerified(projectId: number, digestValue: string, body: Readable, context: QuotaContext, contentLength?: number): Promise<BlobInfo> {
     const digest = parseDigest(digestValue);
-    const budget = await this.quotaBudget(projectId, digest.digest);
-    if (contentLength !== undefined && contentLength > budget.bytes) throw budget.exceeded(contentLength);
+    const budget = await this.quotaBudget(projectId, context, digest.digest);
+    if (contentLength !== undefined && contentLength > budget.bytes) throw await budget.refuse(contentLength);
     // a body of unknown length is held to the quota as it arrives: the write fails (and leaves nothing) once it would not fit
-    const verifier = new VerifyingStream({ algorithm: digest.algorithm, expectedDigest: digest.digest, expectedSize: contentLength, budget });
+    const verifier = new VerifyingStream({
+      algorithm: digest.algorithm,
+      expectedDigest: digest.digest,
+      expectedSize: contentLength,
+      budget: { bytes: budget.bytes, exceeded: (size) => budget.refuse(size) },
+    });
     const stored = (await this.touch([digest.digest])).get(digest.digest);
     if (stored) {
       await pipeline(body, verifier, discard()).catch((error) => {
@@ -106,7 +110,7 @@ export class BlobStore {
         throw clientAborted(verifier.errored ?? error);
       });
     }
-    return collectedMeansRetry(this.register(projectId, digest, verifier.bytes, stored));
+    return collectedMeansRetry(this.register(projectId, digest, verifier.bytes, context, stored));
   }
 
   /**
@@ -114,9 +118,9 @@ export class BlobStore {
    * upstream's bytes through a VerifyingStream (it errors, and the write is discarded, when they
    * do not hash to `digest`); the blob becomes visible only once all of it is stored and recorded.
    */
-  async putFromUpstream(projectId: number, digestValue: string, verified: Readable, size: number): Promise<BlobInfo> {
+  async putFromUpstream(projectId: number, digestValue: string, verified: Readable, size: number, context: QuotaContext): Promise<BlobInfo> {
     const digest = parseDigest(digestValue);
-    await this.assertQuotaAllows(projectId, digest.digest, size);
+    await this.assertQuotaAllows(projectId, digest.digest, size, context);
     const stored = (await this.touch([digest.digest])).get(digest.digest);
     if (stored) {
       await pipeline(verified, discard());
@@ -124,7 +128,7 @@ export class BlobStore {
       await this.waitWhileDeleting(digest.digest);
       await this.driver.write(blobKey(digest), verified, size);
     }
-    return collectedMeansRetry(this.register(projectId, digest, size, stored));
+    return collectedMeansRetry(this.register(projectId, digest, size, context, stored));
   }
 
   /** Whether the blob's bytes are stored (for any project) and usable. */
@@ -139,13 +143,13 @@ export class BlobStore {
    * its digest (a proxy cache whose upstream has just confirmed it has that blob): the project
    * can serve it, and its members mount it elsewhere, from then on.
    */
-  async adopt(projectId: number, digestValue: string): Promise<BlobInfo | null> {
+  async adopt(projectId: number, digestValue: string, context: QuotaContext): Promise<BlobInfo | null> {
     const digest = parseDigest(digestValue);
     const id = (await this.touch([digest.digest])).get(digest.digest);
     if (!id) return null;
     try {
       // the size is the row's own: `record` only updates an existing row
-      return await this.register(projectId, digest, 0, id);
+      return await this.register(projectId, digest, 0, context, id);
     } catch (error) {
       if (error instanceof BlobCollectedError) return null;
       throw error;
@@ -167,9 +171,9 @@ export class BlobStore {
   }
 
   /** Publishes a verified staging object under its digest (the end of a chunked upload). */
-  async publishStaged(projectId: number, digest: ParsedDigest, stagingKey: string, size: number): Promise<BlobInfo> {
+  async publishStaged(projectId: number, digest: ParsedDigest, stagingKey: string, size: number, context: QuotaContext): Promise<BlobInfo> {
     try {
-      await this.assertQuotaAllows(projectId, digest.digest, size);
+      await this.assertQuotaAllows(projectId, digest.digest, size, context);
     } catch (error) {
       await this.driver.delete(stagingKey);
       throw error;
@@ -181,7 +185,7 @@ export class BlobStore {
       await this.waitWhileDeleting(digest.digest);
       await this.driver.move(stagingKey, blobKey(digest));
     }
-    return collectedMeansRetry(this.register(projectId, digest, size, stored));
+    return collectedMeansRetry(this.register(projectId, digest, size, context, stored));
   }
 
   async read(digest: string, range?: ByteRange): Promise<Readable> {
@@ -195,15 +199,14 @@ export class BlobStore {
   /** Unlinks a blob from a project (blob DELETE) and gives its size back to the quota; the bytes stay until GC finds nothing references them. */
   async unlinkFromProject(projectName: string, digest: string): Promise<boolean> {
     return this.sql.transaction(async (tx) => {
-      const rows = await tx.query<{ project_id: number; size: string }>(
-        `DELETE FROM project_blob pb USING blob b, project p
-          WHERE pb.blob_id = b.id AND pb.project_id = p.project_id AND b.digest = $1 AND p.name = $2
-          RETURNING pb.project_id, b.size`,
+      const held = await tx.query<{ project_id: number; blob_id: string }>(
+        `SELECT pb.project_id, pb.blob_id FROM project_blob pb JOIN blob b ON b.id = pb.blob_id JOIN project p ON p.project_id = pb.project_id
+          WHERE b.digest = $1 AND p.name = $2`,
         [digest, projectName],
       );
-      if (rows.length === 0) return false;
-      await tx.query(`UPDATE project SET storage_used = GREATEST(storage_used - $2, 0) WHERE project_id = $1`, [rows[0].project_id, rows[0].size]);
-      return true;
+      if (held.length === 0) return false;
+      // two concurrent DELETEs of the blob release it once: the second finds nothing left to release
+      return (await this.quota.release(tx, held[0].project_id, [held[0].blob_id])) > 0;
     });
   }
 
@@ -212,9 +215,9 @@ export class BlobStore {
    * when it would take the project past its storage limit. Called before any byte is written;
    * `register` charges the quota atomically, so concurrent pushes cannot overshoot it either.
    */
-  async assertQuotaAllows(projectId: number, digest: string, size: number): Promise<void> {
-    const budget = await this.quotaBudget(projectId, digest);
-    if (size > budget.bytes) throw budget.exceeded(size);
+  async assertQuotaAllows(projectId: number, digest: string, size: number, context: QuotaContext): Promise<void> {
+    const budget = await this.quotaBudget(projectId, context, digest);
+    if (size > budget.bytes) throw await budget.refuse(size);
   }
 
   /**
@@ -224,27 +227,17 @@ export class BlobStore {
    * does not fit stops there instead of storing bytes nobody is charged for. `digest`: the blob,
    * when known. The charge itself stays in `linkToProject`, atomic.
    */
-  async quotaBudget(projectId: number, digest?: string): Promise<QuotaBudget> {
-    const rows = await this.sql.query<{ name: string; storage_limit: string; storage_used: string; held: boolean }>(
-      `SELECT p.name, p.storage_limit, p.storage_used,
-              EXISTS (SELECT 1 FROM project_blob pb JOIN blob b ON b.id = pb.blob_id WHERE pb.project_id = p.project_id AND b.digest = $2) AS held
-         FROM project p WHERE p.project_id = $1`,
-      [projectId, digest ?? null],
-    );
-    const project = rows[0];
-    const limit = Number(project?.storage_limit ?? -1);
-    const used = Number(project?.storage_used ?? 0);
-    if (!project || project.held || limit < 0) return { bytes: Infinity, exceeded: (size) => quotaExceeded(String(projectId), limit, used, size) };
-    return { bytes: Math.max(limit - used, 0), exceeded: (size) => quotaExceeded(project.name, limit, used, size) };
+  async quotaBudget(projectId: number, context: QuotaContext, digest?: string): Promise<QuotaBudget> {
+    return this.quota.budget(projectId, context, digest);
   }
 
   /**
    * Records a stored blob (status none, new version) and links it to the project, charging its
    * size to the project's quota when the link is new; over the limit: 403 DENIED, not linked.
    */
-  async register(projectId: number, digest: ParsedDigest, size: number, existingId?: string): Promise<BlobInfo> {
+  async register(projectId: number, digest: ParsedDigest, size: number, context: QuotaContext, existingId?: string): Promise<BlobInfo> {
     const blob = await this.record(digest, size, undefined, existingId);
-    await this.sql.transaction((tx) => this.linkToProject(projectId, blob, tx));
+    await this.sql.transaction((tx) => this.linkToProject(projectId, blob, tx, context));
     return blob;
   }
 
@@ -279,28 +272,15 @@ export class BlobStore {
 
   /**
    * Links a recorded blob to a project inside the caller's transaction, charging the quota
-   * when the link is new. Over the limit it throws 403 DENIED naming the quota, and the
-   * caller's transaction rolls back with nothing linked.
+   * when the link is new (the quota ledger does both). Over the limit it throws 403 DENIED naming
+   * the quota, the caller's transaction rolls back with nothing linked, and the ledger records
+   * the QUOTA_EXCEED event `context` describes.
    */
-  async linkToProject(projectId: number, blob: BlobInfo, tx: SqlExecutor): Promise<void> {
-    const linked = await tx
-      .query(`INSERT INTO project_blob (project_id, blob_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id`, [projectId, blob.id])
-      .catch((error: { code?: string }) => {
-        // foreign key violation: GC removed the row since it was recorded (possible only with a time window near zero)
-        throw error.code === '23503' ? new BlobCollectedError(blob.digest) : error;
-      });
-    if (linked.length === 0) return;
-    const charged = await tx.query(
-      `UPDATE project SET storage_used = storage_used + $2
-        WHERE project_id = $1 AND (storage_limit < 0 OR storage_used + $2 <= storage_limit) RETURNING project_id`,
-      [projectId, blob.size],
-    );
-    if (charged.length > 0) return;
-    const project = await tx.query<{ name: string; storage_limit: string; storage_used: string }>(
-      `SELECT name, storage_limit, storage_used FROM project WHERE project_id = $1`,
-      [projectId],
-    );
-    throw quotaExceeded(project[0]?.name ?? String(projectId), Number(project[0]?.storage_limit), Number(project[0]?.storage_used), blob.size);
+  async linkToProject(projectId: number, blob: BlobInfo, tx: SqlTransaction, context: QuotaContext): Promise<void> {
+    await this.quota.charge(tx, projectId, [blob], context).catch((error: { code?: string }) => {
+      // foreign key violation: GC removed the row since it was recorded (possible only with a time window near zero)
+      throw error.code === '23503' ? new BlobCollectedError(blob.digest) : error;
+    });
   }
 
   /**
@@ -342,19 +322,6 @@ async function collectedMeansRetry<T>(work: Promise<T>): Promise<T> {
     if (error instanceof BlobCollectedError) throw new OciError('UNAVAILABLE', 'the blob was garbage collected while it was pushed; push it again', { digest: error.digest }, 503);
     throw error;
   }
-}
-
-function quotaExceeded(project: string, limit: number, used: number, size: number): OciError {
-  return new OciError(
-    'DENIED',
-    `quota exceeded: project ${project} has a storage quota of ${limit} bytes with ${used} used; this push needs ${size} more`,
-    { project, limit, used, size },
-  );
-}
-
-/** BlobStore's refusal of a push beyond the project's storage quota (403 DENIED naming the limit). */
-export function isQuotaExceeded(error: unknown): error is OciError {
-  return error instanceof OciError && error.code === 'DENIED' && typeof (error.detail as { limit?: unknown } | undefined)?.limit === 'number';
 }
 
 function discard(): Writable {

@@ -3,6 +3,8 @@ export * from './digest';
 export * from './manifest-parser';
 export * from './media-types';
 export * from './oci-error';
+export * from './quota-exceeded';
+export * from './quota-ledger.port';
 export * from './registry-core.module';
 export * from './repository-name';
 export * from './storage-keys';

@@ -6,9 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { Readable, pipeline as pipeStreams } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { BlobStore, clientAborted, isQuotaExceeded, type BlobInfo } from './blob-store';
+import { BlobStore, clientAborted, type BlobInfo } from './blob-store';
 import { newHash, parseDigest } from './digest';
 import { OciError } from './oci-error';
+import { isQuotaExceeded } from './quota-exceeded';
+import type { QuotaContext } from './quota-ledger.port';
 import { uploadStagingKey } from './storage-keys';
 import { UploadHashCache } from './upload-hash-cache';
 import { UPLOAD_LEASE_SECONDS, UploadLease } from './upload-lease';
@@ -93,32 +95,36 @@ export class UploadSessions {
   /**
    * PATCH: appends one chunk; `range` (Content-Range) must start where the upload ends. A chunk
    * that would take the project past its storage quota is refused (403 DENIED) and ends the
-   * upload, its staged bytes discarded: it could only grow further.
+   * upload, its staged bytes discarded: it could only grow further. `operator`: who sends it, for
+   * the QUOTA_EXCEED event of a refusal.
    */
-  async appendChunk(repositoryName: string, id: string, body: Readable, range?: ChunkRange, contentLength?: number): Promise<UploadSession> {
+  async appendChunk(repositoryName: string, id: string, operator: string, body: Readable, range?: ChunkRange, contentLength?: number): Promise<UploadSession> {
     return this.withLease(repositoryName, id, async (session, lease) => {
       this.checkRange(session, range, contentLength);
       // the append's own update ends the lease: one commit fewer per chunk
-      return this.append(session, lease, body, contentLength ?? (range ? range.end - range.start + 1 : undefined), true);
+      return this.append(session, lease, { repository: repositoryName, operator }, body, contentLength ?? (range ? range.end - range.start + 1 : undefined), true);
     });
   }
 
-  /** PUT ?digest=: appends the optional last chunk, verifies the digest and publishes the blob. */
-  async finish(repositoryName: string, id: string, digestValue: string | undefined, body: Readable | undefined, range?: ChunkRange, contentLength?: number): Promise<BlobInfo> {
+  /** PUT ?digest=: appends the optional last chunk, verifies the digest and publishes the blob. `operator`: who sends it. */
+  async finish(
+    repositoryName: string, id: string, operator: string, digestValue: string | undefined, body: Readable | undefined, range?: ChunkRange, contentLength?: number,
+  ): Promise<BlobInfo> {
     const digest = parseDigest(digestValue);
+    const context: QuotaContext = { repository: repositoryName, operator };
     return this.withLease(repositoryName, id, async (leased, lease) => {
       let session = leased;
       const hasBody = body !== undefined && (contentLength ?? 1) > 0;
       // the whole blob (possibly empty) in the PUT: verify while streaming straight to its content address
       if (session.size === 0 && !range) {
-        const blob = await this.blobs.putVerified(session.projectId, digest.digest, body ?? Readable.from([]), contentLength ?? (hasBody ? undefined : 0));
+        const blob = await this.blobs.putVerified(session.projectId, digest.digest, body ?? Readable.from([]), context, contentLength ?? (hasBody ? undefined : 0));
         await this.discard(session);
         return blob;
       }
       // (every path below that succeeds removes the session row, so there is no lease to end)
       if (hasBody) {
         this.checkRange(session, range, contentLength);
-        session = await this.append(session, lease, body, contentLength, false, digest.digest);
+        session = await this.append(session, lease, context, body, contentLength, false, digest.digest);
       } else if (body) {
         body.resume();
       }
@@ -132,7 +138,7 @@ export class UploadSessions {
         await this.deleteRow(id);
         throw new OciError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest.digest, actual });
       }
-      const blob = await this.blobs.publishStaged(session.projectId, digest, session.storageKey, session.size);
+      const blob = await this.blobs.publishStaged(session.projectId, digest, session.storageKey, session.size, context);
       await this.deleteRow(id);
       return blob;
     });
@@ -228,17 +234,19 @@ export class UploadSessions {
    * recorded). `digest`: the blob's, when known (the last chunk in the PUT), so a blob the
    * project already holds is not held to the quota.
    */
-  private async append(session: UploadSession, lease: UploadLease, body: Readable, expectedSize?: number, endLease = false, digest?: string): Promise<UploadSession> {
-    const quota = await this.blobs.quotaBudget(session.projectId, digest);
+  private async append(
+    session: UploadSession, lease: UploadLease, context: QuotaContext, body: Readable, expectedSize?: number, endLease = false, digest?: string,
+  ): Promise<UploadSession> {
+    const quota = await this.blobs.quotaBudget(session.projectId, context, digest);
     const room = quota.bytes - session.size;
-    if (expectedSize !== undefined && expectedSize > room) throw quota.exceeded(session.size + expectedSize);
+    if (expectedSize !== undefined && expectedSize > room) throw await quota.refuse(session.size + expectedSize);
     const algorithmHash = this.hashes.get(session.id, session.version, session.size);
     // without the running hash (another replica appended last) the digest is computed at finish from storage
     const verifier = new VerifyingStream({
       algorithm: 'sha256',
       expectedSize,
       hash: algorithmHash ?? newHash('sha256'),
-      budget: { bytes: room, exceeded: (bytes) => quota.exceeded(session.size + bytes) },
+      budget: { bytes: room, exceeded: (bytes) => quota.refuse(session.size + bytes) },
     });
     pipeStreams(body, lease.fence(), verifier, () => undefined);
     const staged: AppendableObject = { key: session.storageKey, size: session.size, state: session.storageState };

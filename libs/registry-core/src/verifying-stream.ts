@@ -11,8 +11,8 @@ export interface VerifyingStreamOptions {
   expectedSize?: number;
   /** continue a hash that already covers earlier bytes of the same blob */
   hash?: Hash;
-  /** fail with `exceeded(bytes)` at the first byte past `bytes` (a storage quota, for bodies of any length) */
-  budget?: { bytes: number; exceeded: (bytes: number) => Error };
+  /** fail with `exceeded(bytes)` at the first byte past `bytes` (a storage quota, for bodies of any length; the refusal may first record itself) */
+  budget?: { bytes: number; exceeded: (bytes: number) => Error | Promise<Error> };
 }
 
 /**
@@ -38,7 +38,7 @@ export class VerifyingStream extends Transform {
       return;
     }
     if (this.options.budget && this.bytes > this.options.budget.bytes) {
-      done(this.options.budget.exceeded(this.bytes));
+      void Promise.resolve(this.options.budget.exceeded(this.bytes)).then(done, done);
       return;
     }
     this.hash.update(chunk);

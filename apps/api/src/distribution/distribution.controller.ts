@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Head, Patch, Post, Put, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Controller, Delete, Get, Head, Patch, Post, Put, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { OciError } from '@wharf/registry-core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -8,7 +8,6 @@ import { ListingsHttp } from './listings.http';
 import { ManifestsHttp } from './manifests.http';
 import { OciExceptionFilter } from './oci-exception.filter';
 import { ProjectGate } from './project-gate';
-import { QuotaEventInterceptor } from './quota-event.interceptor';
 import { RegistryAccessGuard } from './registry-access.guard';
 import { UploadsHttp } from './uploads.http';
 
@@ -20,7 +19,6 @@ import { UploadsHttp } from './uploads.http';
 @ApiExcludeController() // OCI distribution, not the management API's OpenAPI document
 @UseGuards(RegistryAccessGuard)
 @UseFilters(OciExceptionFilter)
-@UseInterceptors(QuotaEventInterceptor)
 export class DistributionController {
   constructor(
     private readonly manifests: ManifestsHttp,

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '@wharf/artifacts';
-import { EventsModule } from '@wharf/events';
 import { ProjectsModule } from '@wharf/projects';
 import { ProxyCacheModule } from '@wharf/proxy-cache';
 import { RegistryCoreModule } from '@wharf/registry-core';
@@ -9,13 +8,12 @@ import { DistributionController } from './distribution.controller';
 import { ListingsHttp } from './listings.http';
 import { ManifestsHttp } from './manifests.http';
 import { ProjectGate } from './project-gate';
-import { QuotaEventInterceptor } from './quota-event.interceptor';
 import { UploadsHttp } from './uploads.http';
 
 /** /v2: the OCI distribution endpoint. */
 @Module({
-  imports: [RegistryCoreModule, ArtifactsModule, ProjectsModule, EventsModule, ProxyCacheModule],
+  imports: [RegistryCoreModule, ArtifactsModule, ProjectsModule, ProxyCacheModule],
   controllers: [DistributionController],
-  providers: [ManifestsHttp, BlobsHttp, UploadsHttp, ListingsHttp, ProjectGate, QuotaEventInterceptor],
+  providers: [ManifestsHttp, BlobsHttp, UploadsHttp, ListingsHttp, ProjectGate],
 })
 export class DistributionModule {}

@@ -17,6 +17,8 @@ export class UploadsHttp {
   async start(repository: RepositoryName, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const project = await this.projects.forPush(repository);
     const { digest, mount, from } = queryParams(request);
+    // a refusal over quota becomes a QUOTA_EXCEED event naming these (the ledger writes it)
+    const context = { repository: repository.name, operator: registryCaller(request).name };
     if (mount !== undefined) {
       parseDigest(mount);
       // without `from`, the blob is mounted when this project already has it; a mount that cannot be
@@ -24,10 +26,10 @@ export class UploadsHttp {
       const source = from ? safeRepositoryName(from) : repository;
       // mounting needs pull on the source too; without it the client uploads the blob instead
       const mayMount = source !== undefined && (source.project === repository.project || (await registryCaller(request).can(source.name, 'pull')));
-      const mounted = source && mayMount ? await this.blobs.mount(source.project, project.id, mount) : null;
+      const mounted = source && mayMount ? await this.blobs.mount(source.project, project.id, mount, context) : null;
       if (mounted) return this.created(repository, mounted.digest, reply);
     } else if (digest !== undefined) {
-      const blob = await this.blobs.putVerified(project.id, digest, request.raw, contentLength(request));
+      const blob = await this.blobs.putVerified(project.id, digest, request.raw, context, contentLength(request));
       return this.created(repository, blob.digest, reply);
     }
     request.raw.resume();
@@ -41,13 +43,13 @@ export class UploadsHttp {
   }
 
   async patch(repository: RepositoryName, uploadId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const session = await this.uploads.appendChunk(repository.name, uploadId, request.raw, chunkRange(request), contentLength(request));
+    const session = await this.uploads.appendChunk(repository.name, uploadId, registryCaller(request).name, request.raw, chunkRange(request), contentLength(request));
     this.accepted(repository, session, reply, 202);
   }
 
   async finish(repository: RepositoryName, uploadId: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { digest } = queryParams(request);
-    const blob = await this.uploads.finish(repository.name, uploadId, digest, request.raw, chunkRange(request), contentLength(request));
+    const blob = await this.uploads.finish(repository.name, uploadId, registryCaller(request).name, digest, request.raw, chunkRange(request), contentLength(request));
     this.created(repository, blob.digest, reply);
   }
 

@@ -1,0 +1,108 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { SqlClient, type SqlExecutor, type SqlTransaction } from '@wharf/db';
+import { EventOutbox, EventType } from '@wharf/events';
+import { quotaExceeded, type ChargedBlob, type QuotaBudget, type QuotaContext, type QuotaLedgerPort } from '@wharf/registry-core';
+
+/**
+ * The one writer of a project's storage usage (`project.storage_used`) and of the blobs it is
+ * charged for (`project_blob`): both change together, in the caller's transaction, so usage is
+ * always the sum of the sizes of the project's blobs. A refusal over the limit is recorded here,
+ * as a QUOTA_EXCEED event with the context the caller gives, outside the transaction it rolls back.
+ */
+@Injectable()
+export class QuotaLedger implements QuotaLedgerPort {
+  private readonly logger = new Logger(QuotaLedger.name);
+
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly outbox: EventOutbox,
+  ) {}
+
+  async budget(projectId: number, context: QuotaContext, heldDigest?: string): Promise<QuotaBudget> {
+    const rows = await this.sql.query<{ name: string; storage_limit: string; storage_used: string; held: boolean }>(
+      `SELECT p.name, p.storage_limit, p.storage_used,
+              EXISTS (SELECT 1 FROM project_blob pb JOIN blob b ON b.id = pb.blob_id WHERE pb.project_id = p.project_id AND b.digest = $2) AS held
+         FROM project p WHERE p.project_id = $1`,
+      [projectId, heldDigest ?? null],
+    );
+    const project = rows[0];
+    const limit = Number(project?.storage_limit ?? -1);
+    const used = Number(project?.storage_used ?? 0);
+    const refuse = async (size: number): Promise<Error> => {
+      const error = quotaExceeded(project?.name ?? String(projectId), limit, used, size);
+      await this.recordRefusal(context, error.message);
+      return error;
+    };
+    if (!project || project.held || limit < 0) return { bytes: Infinity, refuse };
+    return { bytes: Math.max(limit - used, 0), refuse };
+  }
+
+  async charge(tx: SqlTransaction, projectId: number, blobs: readonly ChargedBlob[], context: QuotaContext): Promise<void> {
+    if (blobs.length === 0) return;
+    const sizes = new Map(blobs.map((b) => [String(b.id), b.size]));
+    // in id order, so concurrent charges of shared blobs cannot deadlock on the unique key
+    const ids = [...sizes.keys()].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const linked = await tx.query<{ blob_id: string }>(
+      `INSERT INTO project_blob (project_id, blob_id) SELECT $1, id FROM unnest($2::bigint[]) WITH ORDINALITY AS t(id, n) ORDER BY n
+       ON CONFLICT DO NOTHING RETURNING blob_id`,
+      [projectId, ids],
+    );
+    if (linked.length === 0) return;
+    const bytes = linked.reduce((sum, row) => sum + (sizes.get(String(row.blob_id)) ?? 0), 0);
+    const charged = await tx.query(
+      `UPDATE project SET storage_used = storage_used + $2
+        WHERE project_id = $1 AND (storage_limit < 0 OR storage_used + $2 <= storage_limit) RETURNING project_id`,
+      [projectId, bytes],
+    );
+    if (charged.length > 0) return;
+    const project = await tx.query<{ name: string; storage_limit: string; storage_used: string }>(
+      `SELECT name, storage_limit, storage_used FROM project WHERE project_id = $1`,
+      [projectId],
+    );
+    const error = quotaExceeded(project[0]?.name ?? String(projectId), Number(project[0]?.storage_limit), Number(project[0]?.storage_used), bytes);
+    // the refusal rolls the caller's transaction back, and an event written in it would go too
+    tx.afterRollback(() => this.recordRefusal(context, error.message));
+    throw error;
+  }
+
+  async release(tx: SqlExecutor, projectId: number, blobIds: readonly string[]): Promise<number> {
+    if (blobIds.length === 0) return 0;
+    const rows = await tx.query<{ released: number }>(
+      `WITH released AS (
+         DELETE FROM project_blob pb USING blob b
+          WHERE pb.blob_id = b.id AND pb.project_id = $1 AND pb.blob_id = ANY($2::bigint[])
+          RETURNING b.size
+       )
+       UPDATE project SET storage_used = GREATEST(storage_used - COALESCE((SELECT sum(size) FROM released), 0), 0)
+        WHERE project_id = $1 RETURNING (SELECT count(*)::int FROM released) AS released`,
+      [projectId, blobIds],
+    );
+    return rows[0]?.released ?? 0;
+  }
+
+  async releaseCollected(tx: SqlExecutor, blobIds: readonly string[]): Promise<void> {
+    if (blobIds.length === 0) return;
+    // project rows in id order: two sweeps (or a sweep and a push) take them in the same order
+    await tx.query(
+      `UPDATE project p SET storage_used = GREATEST(p.storage_used - released.total, 0)
+         FROM (SELECT pb.project_id, sum(b.size) AS total FROM project_blob pb JOIN blob b ON b.id = pb.blob_id
+                WHERE b.id = ANY($1::bigint[]) AND b.status = 'deleting' GROUP BY pb.project_id ORDER BY pb.project_id) released
+        WHERE p.project_id = released.project_id`,
+      [blobIds],
+    );
+    await tx.query(
+      `DELETE FROM project_blob pb USING blob b WHERE pb.blob_id = b.id AND b.id = ANY($1::bigint[]) AND b.status = 'deleting'`,
+      [blobIds],
+    );
+  }
+
+  /** A refused push is reported (webhooks) even though nothing of it committed; failing to, it still answers 403. */
+  private async recordRefusal(context: QuotaContext, message: string): Promise<void> {
+    try {
+      const { repository, digest, operator } = context;
+      await this.outbox.append([{ type: EventType.QuotaExceed, data: { repository, ...(digest ? { digest } : {}), message, operator } }]);
+    } catch (error) {
+      this.logger.warn(`could not record a quota event: ${(error as Error).message}`);
+    }
+  }
+}
