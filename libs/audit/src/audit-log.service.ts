@@ -1,5 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
-import { AUDIT_COLUMN_LIMITS, AuditLogRepository } from './audit-log.repository';
+import { cleanAuditEntry } from './audit-entry-cleaning';
+import { AuditLogRepository } from './audit-log.repository';
 import type { AuditEntry, AuditLogFilter, AuditLogRecord, PendingAuditEntry } from './audit-log.types';
 
 /** Write at least this often while entries wait... */
@@ -46,7 +47,7 @@ export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdo
         this.schedule();
         return;
       }
-      this.buffer.push(pending(entry));
+      this.buffer.push(cleanAuditEntry(entry));
       if (this.closing || this.buffer.length === AUDIT_BATCH_SIZE) void this.flush();
       else this.schedule();
     } catch (error) {
@@ -139,28 +140,4 @@ export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdo
 function describe(error: unknown): { message: string; code?: string } {
   const { message, code } = error as { message?: unknown; code?: unknown };
   return { message: typeof message === 'string' ? message : String(error), ...(typeof code === 'string' ? { code } : {}) };
-}
-
-function pending(entry: AuditEntry): PendingAuditEntry {
-  const limits = AUDIT_COLUMN_LIMITS;
-  return {
-    projectId: entry.projectId ?? null,
-    projectName: entry.projectId == null && entry.projectName ? fit(entry.projectName, limits.projectName) : null,
-    operation: fit(entry.operation, limits.operation),
-    resourceType: fit(entry.resourceType, limits.resourceType),
-    resource: fit(entry.resource, limits.resource),
-    username: fit(entry.username, limits.username),
-    clientIp: entry.clientIp ? fit(entry.clientIp, limits.clientIp) : null,
-    userAgent: entry.userAgent ? fit(entry.userAgent, limits.userAgent) : null,
-    opTime: new Date(),
-  };
-}
-
-/**
- * Cut to the column's size (in characters, as Postgres counts them) and without NUL, which
- * Postgres text refuses: one over-long user agent must not cost the whole batch.
- */
-function fit(value: string, max: number): string {
-  const clean = String(value).replaceAll('\u0000', '');
-  return clean.length <= max ? clean : Array.from(clean).slice(0, max).join('');
 }
