@@ -17,7 +17,9 @@ export const AUDIT_RETRY_DELAY_MS = 250;
  * it describes: entries wait in memory and are written in batches (every second, at 500
  * entries, and when the application shuts down). The price is bounded: a batch the database
  * refuses twice is dropped, and so is anything beyond 10,000 waiting entries; both are logged
- * with the number of entries lost, never with their content.
+ * with the number of entries lost, never with their content. That price is why changes are no
+ * longer audited here: their entries go through AuditTrail, in the change's own transaction.
+ * Reading the log (`list`) stays here.
  */
 @Injectable()
 export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -39,6 +41,13 @@ export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdo
     return this.lostTotal;
   }
 
+  /**
+   * @deprecated An entry recorded here can be lost although its change committed (a crash, a
+   * full buffer, a batch refused twice). Write it with AuditTrail.write in the change's
+   * transaction instead. Left only for the callers not moved yet (the artifact actions of /v2 and
+   * of the management API, which are to be audited from the event stream, and repository update
+   * and delete, whose transaction is RepositoryService's); remove it once they are gone.
+   */
   record(entry: AuditEntry): void {
     try {
       if (this.buffer.length >= AUDIT_MAX_BUFFERED) {

@@ -41,6 +41,8 @@ export class GcLauncher {
       if (active[0]) throw new GcAlreadyRunningError(Number(active[0].id));
       const attributes = { delete_untagged: options.deleteUntagged, dry_run: options.dryRun, workers: options.workers };
       const created = await this.executions.create({ vendorType: GC_VENDOR_TYPE, trigger, extraAttrs: attributes, tasks: [attributes] }, tx);
+      // committed with the execution: a run whose job then cannot be queued stays in the history
+      // (ended as Error) and so in the audit log, as the change that it is
       await auditGcChange(tx, actor, 'create', `execution ${created.executionId}`);
       return created;
     });
