@@ -1,18 +1,28 @@
+import { QueueName, bullOptions } from '@wharf/jobs';
+import { Queue } from 'bullmq';
 import { Client } from 'pg';
 import { auditEntries } from '../support/audit-entries';
 import { callApi, errorCodeOf, type ApiAnswer, type ApiCallOptions } from '../support/management-api';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 
+interface ExpectedEntry {
+  projectId?: number | null;
+  operation: string;
+  resourceType: string;
+  resource: string;
+}
+
 /** What a management action changes, and how the test tells whether it happened. */
 interface Action {
   name: string;
   method: string;
-  path: string;
+  /** a function when it names something an earlier action made */
+  path: string | (() => Promise<string>);
   body: unknown;
   status: number;
   /** whether the change is visible in the database */
   happened: (db: Client) => Promise<boolean>;
-  entry: { projectId?: number | null; operation: string; resourceType: string; resource: string };
+  entry: ExpectedEntry | (() => Promise<ExpectedEntry>);
 }
 
 const TRIGGER_MESSAGE = 'audit_log refused by the atomicity test';
@@ -21,9 +31,12 @@ describe('audit entries are written in the transaction of the change they descri
   let environment: TestEnvironment;
   let api: RunningApi;
   let db: Client;
+  let gcQueue: Queue;
 
   const call = (method: string, path: string, options: ApiCallOptions = {}): Promise<ApiAnswer> => callApi(api.url, method, path, options);
   const exists = async (sql: string, params: unknown[]): Promise<boolean> => (await db.query(sql, params)).rowCount! > 0;
+  /** the GC run the Manual action started */
+  const gcRunId = async (): Promise<number> => Number((await db.query(`SELECT max(id) AS id FROM execution WHERE vendor_type = 'GARBAGE_COLLECTION'`)).rows[0].id);
 
   /** Every INSERT into audit_log fails from now on, as a full disk or a broken column would make it. */
   async function refuseAuditInserts(): Promise<void> {
@@ -41,11 +54,15 @@ describe('audit entries are written in the transaction of the change they descri
     api = await startApi(environment);
     db = new Client({ connectionString: environment.env.DATABASE_URL });
     await db.connect();
+    // no worker here: the GC run stays queued until the suite removes it
+    gcQueue = new Queue(QueueName.GarbageCollection, bullOptions(environment.config));
   });
 
   afterAll(async () => {
     // the schedule's job scheduler lives in Redis: removed the way it was made
     if (api) await call('PUT', '/system/gc/schedule', { body: { schedule: { type: 'None' } } });
+    await gcQueue?.obliterate({ force: true }).catch(() => undefined);
+    await gcQueue?.close();
     await db?.end();
     await api?.close();
     await environment?.close();
@@ -128,6 +145,24 @@ describe('audit entries are written in the transaction of the change they descri
       entry: { projectId: null, operation: 'create', resourceType: 'gc', resource: 'schedule' },
     },
     {
+      name: 'start a GC run (gc)',
+      method: 'POST',
+      path: '/system/gc/schedule',
+      body: { schedule: { type: 'Manual' } },
+      status: 201,
+      happened: () => exists(`SELECT 1 FROM execution WHERE vendor_type = 'GARBAGE_COLLECTION'`, []),
+      entry: async () => ({ projectId: null, operation: 'create', resourceType: 'gc', resource: `execution ${await gcRunId()}` }),
+    },
+    {
+      name: 'stop the GC run (gc, jobs)',
+      method: 'PUT',
+      path: async () => `/system/gc/${await gcRunId()}`,
+      body: undefined,
+      status: 200,
+      happened: async () => exists(`SELECT 1 FROM execution WHERE id = $1 AND stop_requested`, [await gcRunId()]),
+      entry: async () => ({ projectId: null, operation: 'update', resourceType: 'gc', resource: `execution ${await gcRunId()}` }),
+    },
+    {
       name: 'delete the project (projects)',
       method: 'DELETE',
       path: '/projects/atomic',
@@ -140,9 +175,10 @@ describe('audit entries are written in the transaction of the change they descri
 
   it.each(actions.map((action) => [action.name, action] as const))('%s: a refused audit entry rolls the change back; allowed, the change comes with exactly one entry', async (_name, action) => {
     const before = (await auditEntries(api.app)).length;
+    const path = typeof action.path === 'string' ? action.path : await action.path();
 
     await refuseAuditInserts();
-    const refused = await call(action.method, action.path, { body: action.body });
+    const refused = await call(action.method, path, { body: action.body });
     expect(refused.status).toBe(500);
     expect(errorCodeOf(refused)).toBe('INTERNAL_SERVER_ERROR');
     expect(refused.text).not.toContain(TRIGGER_MESSAGE);
@@ -150,12 +186,20 @@ describe('audit entries are written in the transaction of the change they descri
     expect(await auditEntries(api.app)).toHaveLength(before);
 
     await allowAuditInserts();
-    const done = await call(action.method, action.path, { body: action.body });
+    const done = await call(action.method, path, { body: action.body });
     expect(done.status).toBe(action.status);
     expect(await action.happened(db)).toBe(true);
     // committed with the change: there by the time the answer arrived, nothing to wait for
     const added = (await auditEntries(api.app)).slice(before);
-    expect(added).toEqual([expect.objectContaining({ ...action.entry, username: 'admin', clientIp: '127.0.0.1', userAgent: expect.any(String) })]);
+    const entry = typeof action.entry === 'function' ? await action.entry() : action.entry;
+    expect(added).toEqual([expect.objectContaining({ ...entry, username: 'admin', clientIp: '127.0.0.1', userAgent: expect.any(String) })]);
+  });
+
+  it('cuts an over-long user agent to its column instead of refusing the change over it', async () => {
+    const agent = `very-long-agent/${'x'.repeat(700)}`;
+    expect((await call('POST', '/registries', { body: { name: 'long-agent', type: 'docker-hub' }, headers: { 'user-agent': agent } })).status).toBe(201);
+    const [entry] = (await auditEntries(api.app)).filter((e) => e.resource === 'long-agent');
+    expect(entry.userAgent).toBe(agent.slice(0, 512));
   });
 
   it('an entry is in /audit-logs in the answer right after the change (no flush, no wait)', async () => {
