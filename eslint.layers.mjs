@@ -23,7 +23,7 @@ const platform = {
 
 /** Domain libs: each may use platform libs it names and the domain libs below it (a DAG). */
 const domain = {
-  audit: ['db'],
+  audit: ['db', 'events'],
   iam: ['config', 'db', 'errors', 'redis'],
   labels: ['db', 'errors'],
   immutability: ['db', 'errors', 'registry-core'],

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlClient, escapeLike } from '@wharf/db';
+import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import type { AuditLogFilter, AuditLogRecord, PendingAuditEntry, TextMatch } from './audit-log.types';
 
 /** Column sizes of audit_log (migration 1764400000000): entries are cut to fit before they are written. */
@@ -25,12 +25,13 @@ export class AuditLogRepository {
   /**
    * One INSERT for the whole batch, with a fixed number of parameters however large it is.
    * Entries that name their project instead of giving its id get it from the same statement,
-   * and ids follow the order the entries happened in.
+   * and ids follow the order the entries happened in. `executor`: the caller's transaction, when
+   * the entries must commit with it.
    */
-  async insert(entries: readonly PendingAuditEntry[]): Promise<void> {
+  async insert(entries: readonly PendingAuditEntry[], executor: SqlExecutor = this.sql): Promise<void> {
     if (entries.length === 0) return;
     const column = <K extends keyof PendingAuditEntry>(key: K) => entries.map((entry) => entry[key]);
-    await this.sql.query(
+    await executor.query(
       `INSERT INTO audit_log (project_id, operation, resource_type, resource, username, client_ip, user_agent, op_time)
        SELECT COALESCE(e.project_id, p.project_id), e.operation, e.resource_type, e.resource, e.username, e.client_ip, e.user_agent, e.op_time
          FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])

@@ -141,7 +141,8 @@ function describe(error: unknown): { message: string; code?: string } {
   return { message: typeof message === 'string' ? message : String(error), ...(typeof code === 'string' ? { code } : {}) };
 }
 
-function pending(entry: AuditEntry): PendingAuditEntry {
+/** An entry cleaned to fit its columns, stamped with when it happened (now, unless known). */
+export function pending(entry: AuditEntry, opTime = new Date()): PendingAuditEntry {
   const limits = AUDIT_COLUMN_LIMITS;
   return {
     projectId: entry.projectId ?? null,
@@ -152,7 +153,7 @@ function pending(entry: AuditEntry): PendingAuditEntry {
     username: fit(entry.username, limits.username),
     clientIp: entry.clientIp ? fit(entry.clientIp, limits.clientIp) : null,
     userAgent: entry.userAgent ? fit(entry.userAgent, limits.userAgent) : null,
-    opTime: new Date(),
+    opTime,
   };
 }
 

@@ -1,3 +1,4 @@
+export * from './audit-event-consumer';
 export * from './audit-log.types';
 export * from './audit-log.repository';
 export * from './audit-log.service';
