@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { SqlExecutor } from '@wharf/db';
 import { ARTIFACT_EVENT_TYPES, EventConsumer, EventType, projectOf, type ArtifactEventData, type EventHandler, type RegistryEvent } from '@wharf/events';
-import { AuditLogRepository } from './audit-log.repository';
-import { pending } from './audit-log.service';
+import { cleanAuditEntry } from './audit-entry-cleaning';
+import { insertAuditEntries } from './audit-log.repository';
 import type { AuditEntry } from './audit-log.types';
 
 /**
@@ -17,11 +17,8 @@ import type { AuditEntry } from './audit-log.types';
 @EventConsumer({ name: 'audit', types: ARTIFACT_EVENT_TYPES })
 @Injectable()
 export class AuditEventConsumer implements EventHandler {
-  constructor(private readonly repository: AuditLogRepository) {}
-
   async handle(tx: SqlExecutor, events: RegistryEvent[]): Promise<void> {
-    const entries = events.flatMap((event) => auditEntries(event).map((entry) => pending(entry, new Date(event.occurredAt))));
-    await this.repository.insert(entries, tx);
+    await insertAuditEntries(tx, events.flatMap((event) => auditEntries(event).map((entry) => cleanAuditEntry(entry, new Date(event.occurredAt)))));
   }
 }
 
