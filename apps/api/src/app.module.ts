@@ -6,6 +6,7 @@ import { RedisModule } from '@wharf/redis';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@wharf/audit';
 import { QuotaLedgerModule } from '@wharf/projects';
+import { EventsModule } from '@wharf/events';
 import { DistributionModule } from './distribution/distribution.module';
 import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logger-options';
@@ -37,6 +38,7 @@ export class AppModule {
         // the quota ledger behind registry-core's port, for every module that stores or removes content
         QuotaLedgerModule,
         AuditModule,
+        EventsModule,
         DistributionModule,
         TokenModule,
         UsersApiModule,
