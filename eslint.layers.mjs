@@ -17,8 +17,8 @@ const platform = {
   storage: ['config'],
   // the outbox every domain writes its facts to; consumers (webhooks, audit) are domain libs
   events: ['db'],
-  jobs: ['config', 'db'],
-  'registry-core': ['config', 'db', 'storage'],
+  jobs: ['config', 'db', 'errors'],
+  'registry-core': ['config', 'db', 'errors', 'storage'],
 };
 
 /** Domain libs: each may use platform libs it names and the domain libs below it (a DAG). */
@@ -30,8 +30,8 @@ const domain = {
   registries: ['config', 'db', 'errors', 'secrets'],
   projects: ['db', 'errors', 'iam'],
   artifacts: ['config', 'db', 'errors', 'events', 'immutability', 'labels', 'redis', 'registry-core'],
-  gc: ['artifacts', 'config', 'db', 'jobs', 'registry-core', 'storage'],
-  'proxy-cache': ['artifacts', 'config', 'db', 'redis', 'registries', 'registry-core'],
+  gc: ['artifacts', 'config', 'db', 'errors', 'jobs', 'registry-core', 'storage'],
+  'proxy-cache': ['artifacts', 'config', 'db', 'errors', 'redis', 'registries', 'registry-core'],
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
 };
 

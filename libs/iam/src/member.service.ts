@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { ConflictError, NotFoundError } from '@wharf/errors';
 import { ROLE_NAMES, type ProjectRoleId } from './rbac';
 import { RevocationEpochs } from './revocation-epochs';
 
@@ -49,14 +49,14 @@ export class MemberService {
       );
       return this.get(projectId, rows[0].id);
     } catch (error) {
-      if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', 'the user is already a member of this project');
+      if ((error as { code?: string }).code === '23505') throw new ConflictError('the user is already a member of this project');
       throw error;
     }
   }
 
   async get(projectId: number, memberId: number): Promise<ProjectMember> {
     const rows = await this.sql.query<Omit<ProjectMember, 'role_name'>>(`${SELECT} WHERE m.project_id = $1 AND m.id = $2`, [projectId, memberId]);
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
+    if (!rows[0]) throw new NotFoundError('member', `member ${memberId} not found in this project`);
     return withRoleName(rows[0]);
   }
 
@@ -76,7 +76,7 @@ export class MemberService {
     const rows = await this.revocations.revoking(member.entity_name, () =>
       this.sql.query(`UPDATE project_member SET role = $3, update_time = now() WHERE project_id = $1 AND id = $2 RETURNING id`, [projectId, memberId, role]),
     );
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
+    if (!rows[0]) throw new NotFoundError('member', `member ${memberId} not found in this project`);
     return this.get(projectId, memberId);
   }
 

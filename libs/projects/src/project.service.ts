@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { ConflictError, InvalidError, NotFoundError, PreconditionError } from '@wharf/errors';
 import { MemberService, ProjectRole, ROLE_PERMISSIONS, RevocationEpochs, accessPermissions, type AccessProject, type Permission, type Principal } from '@wharf/iam';
 import { checkMetadata } from './project-metadata';
 import { checkProjectName } from './project-name';
@@ -161,7 +161,7 @@ export class ProjectService {
         );
         projectId = rows[0].project_id;
       } catch (error) {
-        if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', `project ${input.project_name} already exists`);
+        if ((error as { code?: string }).code === '23505') throw new ConflictError(`project ${input.project_name} already exists`);
         throw error;
       }
       await this.writeMetadata(tx, projectId, metadata);
@@ -206,7 +206,7 @@ export class ProjectService {
       // the lock makes the emptiness check and the delete one step against concurrent pushes
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [project.project_id]);
       const repos = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM repository WHERE project_id = $1`, [project.project_id]);
-      if (repos[0].n > 0) throw new ApiError('PRECONDITION_FAILED', `project ${project.name} contains ${repos[0].n} repositories; delete them first`);
+      if (repos[0].n > 0) throw new PreconditionError('not-empty', `project ${project.name} contains ${repos[0].n} repositories; delete them first`);
       await tx.query(`DELETE FROM upload_session WHERE project_id = $1`, [project.project_id]);
       await tx.query(`DELETE FROM project WHERE project_id = $1`, [project.project_id]);
     });
@@ -238,9 +238,9 @@ export class ProjectService {
   }
 
   async deleteMetadata(project: Project, key: string): Promise<void> {
-    if (key === 'public') throw new ApiError('BAD_REQUEST', 'the "public" metadata cannot be deleted; set it to "false" instead');
+    if (key === 'public') throw new InvalidError('request', 'the "public" metadata cannot be deleted; set it to "false" instead');
     const rows = await this.sql.query(`DELETE FROM project_metadata WHERE project_id = $1 AND name = $2 RETURNING id`, [project.project_id, key]);
-    if (rows.length === 0) throw new ApiError('NOT_FOUND', `metadata "${key}" not found`);
+    if (rows.length === 0) throw new NotFoundError('metadata', `metadata "${key}" not found`);
   }
 
   private async writeMetadata(tx: SqlExecutor, projectId: number, metadata: Record<string, string>): Promise<void> {
@@ -256,6 +256,6 @@ export class ProjectService {
 
 function checkStorageLimit(limit: number): void {
   if (!Number.isSafeInteger(limit) || limit < -1 || limit === 0) {
-    throw new ApiError('BAD_REQUEST', 'storage_limit must be a positive number of bytes, or -1 for unlimited');
+    throw new InvalidError('request', 'storage_limit must be a positive number of bytes, or -1 for unlimited');
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { SqlClient, escapeLike } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { ConflictError, NotFoundError, PreconditionError } from '@wharf/errors';
 import { CredentialVault } from '@wharf/secrets';
 import type { RegistryCredential, RegistryEndpoint, RegistryHealth, UpstreamEndpoint } from './registry-endpoint';
 import { checkRegistryType, mergeCredential, normaliseRegistryUrl, type RegistryInput } from './registry-input';
@@ -113,13 +113,13 @@ export class RegistryService {
   async delete(id: number): Promise<RegistryEndpoint> {
     const endpoint = await this.get(id);
     const users = await this.references.usersOf(id);
-    if (users.length) throw new ApiError('PRECONDITION', `the registry ${endpoint.name} is referenced by ${users.join(', ')}; remove those first`);
+    if (users.length) throw new PreconditionError('in-use', `the registry ${endpoint.name} is referenced by ${users.join(', ')}; remove those first`);
     try {
       const rows = await this.sql.query(`DELETE FROM registry WHERE id = $1 RETURNING id`, [id]);
       if (rows.length === 0) throw notFound(id);
     } catch (error) {
       // a project created between the check and the delete: the foreign key has the last word
-      if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) throw new ApiError('PRECONDITION', `the registry ${endpoint.name} is referenced by a project`);
+      if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) throw new PreconditionError('in-use', `the registry ${endpoint.name} is referenced by a project`);
       throw error;
     }
     this.clients.delete(id);
@@ -179,13 +179,13 @@ export class RegistryService {
     try {
       return await write();
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ApiError('CONFLICT', `a registry named ${name} already exists`);
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError(`a registry named ${name} already exists`);
       throw error;
     }
   }
 }
 
-const notFound = (id: number) => new ApiError('NOT_FOUND', `registry ${id} not found`);
+const notFound = (id: number) => new NotFoundError('registry', `registry ${id} not found`);
 
 function toEndpoint(row: RegistryRow): RegistryEndpoint {
   return {

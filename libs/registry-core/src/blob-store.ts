@@ -1,18 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { DomainError, InvalidError, QuotaExceededError, UnavailableError } from '@wharf/errors';
 import { BLOB_DRIVER, type BlobDriver, type ByteRange } from '@wharf/storage';
 import { Writable, pipeline as pipeStreams, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDigest, type ParsedDigest } from './digest';
-import { OciError } from './oci-error';
 import { blobKey } from './storage-keys';
 import { VerifyingStream } from './verifying-stream';
 
-/** What a project may still store: `bytes`, and the 403 DENIED naming the quota for a push that needs `size`. */
+/** What a project may still store: `bytes`, and the QuotaExceededError naming the quota for a push that needs `size`. */
 export interface QuotaBudget {
   bytes: number;
-  exceeded: (size: number) => OciError;
+  exceeded: (size: number) => QuotaExceededError;
 }
 
 export interface BlobInfo {
@@ -321,7 +321,7 @@ export class BlobStore {
         [digest],
       );
       if (rows[0]?.status !== 'deleting') return;
-      if (Date.now() > deadline) throw new OciError('UNAVAILABLE', 'blob is being garbage collected; retry shortly', { digest }, 503);
+      if (Date.now() > deadline) throw new UnavailableError('blob is being garbage collected; retry shortly', { details: { digest } });
       await sleep(100);
     }
   }
@@ -339,34 +339,33 @@ async function collectedMeansRetry<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (error instanceof BlobCollectedError) throw new OciError('UNAVAILABLE', 'the blob was garbage collected while it was pushed; push it again', { digest: error.digest }, 503);
+    if (error instanceof BlobCollectedError) throw new UnavailableError('the blob was garbage collected while it was pushed; push it again', { details: { digest: error.digest } });
     throw error;
   }
 }
 
-function quotaExceeded(project: string, limit: number, used: number, size: number): OciError {
-  return new OciError(
-    'DENIED',
+function quotaExceeded(project: string, limit: number, used: number, size: number): QuotaExceededError {
+  return new QuotaExceededError(
     `quota exceeded: project ${project} has a storage quota of ${limit} bytes with ${used} used; this push needs ${size} more`,
-    { project, limit, used, size },
+    { details: { project, limit, used, size } },
   );
 }
 
-/** BlobStore's refusal of a push beyond the project's storage quota (403 DENIED naming the limit). */
-export function isQuotaExceeded(error: unknown): error is OciError {
-  return error instanceof OciError && error.code === 'DENIED' && typeof (error.detail as { limit?: unknown } | undefined)?.limit === 'number';
+/** BlobStore's refusal of a push beyond the project's storage quota. */
+export function isQuotaExceeded(error: unknown): error is QuotaExceededError {
+  return error instanceof QuotaExceededError;
 }
 
 function discard(): Writable {
   return new Writable({ write: (_chunk, _encoding, done) => done() });
 }
 
-/** A body that broke off (client disconnect) becomes BLOB_UPLOAD_INVALID; other errors pass unchanged. */
+/** A body that broke off (client disconnect) becomes an invalid upload; other errors pass unchanged. */
 export function clientAborted(error: unknown): unknown {
-  if (error instanceof OciError) return error;
+  if (error instanceof DomainError) return error;
   const code = (error as { code?: string }).code;
   if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'ABORT_ERR') {
-    return new OciError('BLOB_UPLOAD_INVALID', 'the request body ended before the upload was complete');
+    return new InvalidError('upload', 'the request body ended before the upload was complete');
   }
   return error;
 }

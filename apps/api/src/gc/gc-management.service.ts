@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { GC_VENDOR_TYPE, GcAlreadyRunningError, GcLauncher } from '@wharf/gc';
 import { principalName, type Principal } from '@wharf/iam';
 import { ExecutionService, InvalidCronError, JobName, ScheduleService, type ExecutionRecord, type GarbageCollectionOptions } from '@wharf/jobs';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import type { Permission, Principal } from '@wharf/iam';
 import { LabelService, type Label, type LabelledArtifact } from '@wharf/labels';
 import { offsetOf } from '../management/pagination';

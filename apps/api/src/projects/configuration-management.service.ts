@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLogService } from '@wharf/audit';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import type { Principal } from '@wharf/iam';
 import { SystemSettingsService } from '@wharf/projects';
 import { requireSysadmin } from '../management/project-authorizer';

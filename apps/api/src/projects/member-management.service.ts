@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import {
   MemberService,
   permissionsBeyond,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import type { Principal } from '@wharf/iam';
 import { METADATA_KEYS, ProjectService, type Project } from '@wharf/projects';
 import { ProjectAuthorizer } from '../management/project-authorizer';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { principalName, type Principal } from '@wharf/iam';
 import {
   REGISTRY_TYPES, RegistryService, checkRegistryType, mergeCredential, normaliseRegistryUrl, pingEndpoint,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { principalName, UserService, type Principal, type User } from '@wharf/iam';
 import { parseHarborQuery } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
