@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MAX_PAGE_SIZE, RegistryListingService, pageOfNames, type Page } from '@wharf/artifacts';
 import { AppConfig } from '@wharf/config';
 import { NotFoundError } from '@wharf/errors';
-import { type RepositoryName } from '@wharf/registry-core';
+import type { RepositoryName } from '@wharf/registry-core';
 import type { ProxyProject } from './proxy-project';
 import { ProxyUpstreams, localCopyMaySubstitute, reviveUpstreamError, upstreamFailure } from './proxy-upstreams';
 import { UpstreamCoordination } from './upstream-coordination';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AppConfig } from '@wharf/config';
 import { DomainError, TooManyRequestsError, UnavailableError } from '@wharf/errors';
-import { type RepositoryName } from '@wharf/registry-core';
+import type { RepositoryName } from '@wharf/registry-core';
 import { RegistryService, UpstreamAuthError, UpstreamError, UpstreamProtocolError, UpstreamUnavailableError, type UpstreamRegistry } from '@wharf/registries';
 import type { ProxyProject } from './proxy-project';
 import { UpstreamCoordination, type SharedFailure } from './upstream-coordination';
