@@ -23,7 +23,8 @@ const platform = {
 
 /** Domain libs: each may use platform libs it names and the domain libs below it (a DAG). */
 const domain = {
-  audit: ['db'],
+  // the audit log derives artifact entries from the event stream (AuditEventConsumer)
+  audit: ['db', 'events'],
   // domain libs write the audit entry of a change in the change's own transaction (AuditTrail)
   iam: ['audit', 'config', 'db', 'errors', 'redis'],
   labels: ['db', 'errors'],

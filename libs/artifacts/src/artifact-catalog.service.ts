@@ -403,7 +403,7 @@ export class ArtifactCatalogService {
         throw new ConflictError(`tag ${name} already exists in ${repositoryName}`);
       }
       await this.outbox.write(tx, [
-        { type: EventType.PushArtifact, data: { repository: repositoryName, digest: artifact.digest, tags: [name], mediaType: artifact.manifest_media_type, operator } },
+        { type: EventType.PushArtifact, data: { repository: repositoryName, digest: artifact.digest, tags: [name], mediaType: artifact.manifest_media_type, operator, tagsOnly: true } },
       ]);
     });
     await this.cache.invalidate(repositoryName);

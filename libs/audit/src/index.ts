@@ -1,4 +1,5 @@
 export * from './audit-actor';
+export * from './audit-event-consumer';
 export * from './audit-log.types';
 export * from './audit-log.repository';
 export * from './audit-log.service';

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { ArtifactAdditionsService, ArtifactCatalogService, RepositoryService, type Addition, type ArtifactRecord, type ArtifactSource, type RepositoryRecord, type TagRecord } from '@wharf/artifacts';
-import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '../management/api-error';
 import { ImmutableTagGuard } from '@wharf/immutability';
 import { LabelService, type Label } from '@wharf/labels';
@@ -24,7 +23,8 @@ export interface ArtifactPath {
 /**
  * Who may do what with artifacts and tags (Harbor's artifact:* and tag:* permissions; a copy
  * needs pull on the source and push on the destination), and the Harbor-shaped answers.
- * Deletes, copies and tag changes are audited once they happened.
+ * Deletes, copies and tag changes write their events (libs/artifacts), from which the audit log
+ * derives its entries.
  */
 @Injectable()
 export class ArtifactManagementService {
@@ -33,7 +33,6 @@ export class ArtifactManagementService {
     private readonly additions: ArtifactAdditionsService,
     private readonly repositories: RepositoryService,
     private readonly authorizer: ProjectAuthorizer,
-    private readonly audit: AuditLogService,
     private readonly labels: LabelService,
     private readonly immutability: ImmutableTagGuard,
   ) {}
@@ -60,8 +59,7 @@ export class ArtifactManagementService {
 
   async delete(actor: Actor, path: ArtifactPath, reference: string): Promise<void> {
     const { projectId, repository } = await this.repository(actor.principal, path, 'artifact:delete');
-    const artifact = await this.artifacts.delete(projectId, repository.id, repository.name, reference, principalName(actor.principal));
-    this.record(actor, projectId, 'delete', 'artifact', `${repository.name}@${artifact.digest}`);
+    await this.artifacts.delete(projectId, repository.id, repository.name, reference, principalName(actor.principal));
   }
 
   /** @returns the digest of the copy */
@@ -72,7 +70,6 @@ export class ArtifactManagementService {
     const destination = fullRepositoryName(project.name, path.repository);
     const sourceProject = await this.authorizer.require(actor.principal, source.project, 'repository:pull', true);
     const copied = await this.artifacts.copy({ ...source, project: sourceProject.project.name }, { projectId: project.project_id, repository: destination }, principalName(actor.principal));
-    this.record(actor, project.project_id, 'create', 'artifact', `${destination}@${copied.digest}`);
     return copied.digest;
   }
 
@@ -87,15 +84,13 @@ export class ArtifactManagementService {
   }
 
   async createTag(actor: Actor, path: ArtifactPath, reference: string, name: string): Promise<void> {
-    const { projectId, repository } = await this.repository(actor.principal, path, 'tag:create');
+    const { repository } = await this.repository(actor.principal, path, 'tag:create');
     await this.artifacts.createTag(repository.id, repository.name, reference, name, principalName(actor.principal));
-    this.record(actor, projectId, 'create', 'tag', `${repository.name}:${name}`);
   }
 
   async deleteTag(actor: Actor, path: ArtifactPath, reference: string, name: string): Promise<void> {
-    const { projectId, repository } = await this.repository(actor.principal, path, 'tag:delete');
+    const { repository } = await this.repository(actor.principal, path, 'tag:delete');
     await this.artifacts.deleteTag(repository.id, repository.name, reference, name, principalName(actor.principal));
-    this.record(actor, projectId, 'delete', 'tag', `${repository.name}:${name}`);
   }
 
   /** Tags (with their immutability), references, accessories and labels of a page of artifacts, in a few queries for the whole page. */
@@ -125,10 +120,6 @@ export class ArtifactManagementService {
   private async repository(principal: Principal, path: ArtifactPath, wanted: Permission): Promise<{ projectId: number; repository: RepositoryRecord }> {
     const { project } = await this.authorizer.require(principal, path.project, wanted, true);
     return { projectId: project.project_id, repository: await this.repositories.get(project.project_id, fullRepositoryName(project.name, path.repository)) };
-  }
-
-  private record(actor: Actor, projectId: number, operation: AuditOperation, resourceType: string, resource: string): void {
-    this.audit.record({ projectId, operation, resourceType, resource, username: principalName(actor.principal), clientIp: actor.clientIp, userAgent: actor.userAgent });
   }
 }
 

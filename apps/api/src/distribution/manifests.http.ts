@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ManifestService } from '@wharf/artifacts';
-import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ProxyManifests, ProxyProjects } from '@wharf/proxy-cache';
-import { isDigest, MAX_MANIFEST_BYTES, type RepositoryName } from '@wharf/registry-core';
+import { MAX_MANIFEST_BYTES, type RepositoryName } from '@wharf/registry-core';
 import { OciError } from './oci-error';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProjectGate } from './project-gate';
@@ -10,14 +9,13 @@ import { registryCaller } from './registry-caller';
 
 /**
  * HTTP side of /v2/<name>/manifests/<reference>. Pushes, pulls (GET, not HEAD) and deletes
- * that succeeded go to the audit log.
+ * write their events (libs/artifacts), and the audit log derives its entries from those.
  */
 @Injectable()
 export class ManifestsHttp {
   constructor(
     private readonly manifests: ManifestService,
     private readonly projects: ProjectGate,
-    private readonly audit: AuditLogService,
     private readonly proxies: ProxyProjects,
     private readonly proxyManifests: ProxyManifests,
   ) {}
@@ -37,7 +35,6 @@ export class ManifestsHttp {
         'content-length': String(manifest.size),
       })
       .send(withBody ? manifest.body : undefined);
-    if (withBody) this.record(request, repository, 'pull', 'artifact', reference);
   }
 
   async put(repository: RepositoryName, reference: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -56,33 +53,12 @@ export class ManifestsHttp {
         ...(extraTags.length ? { 'oci-tag': pushed.tags.join(', ') } : {}),
       })
       .send();
-    // Harbor calls a push 'create'; one entry per tag it now carries, or the digest when untagged
-    for (const ref of pushed.tags.length ? pushed.tags : [pushed.digest]) this.record(request, repository, 'create', 'artifact', ref, project.id);
   }
 
-  /** By digest the artifact goes (with its tags); by tag only the tag does, so that is what is logged. */
+  /** By digest the artifact goes (with its tags); by tag only the tag does. */
   async delete(repository: RepositoryName, reference: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     await this.manifests.delete(repository.name, reference, registryCaller(request).name);
     void reply.status(202).header('content-length', '0').send();
-    this.record(request, repository, 'delete', isDigest(reference) ? 'artifact' : 'tag', reference);
-  }
-
-  /**
-   * The project is named rather than looked up (unless the handler already has its id): the
-   * audit log resolves names once per batch, so a pull costs no extra query.
-   */
-  private record(request: FastifyRequest, repository: RepositoryName, operation: AuditOperation, resourceType: string, reference: string, projectId?: number): void {
-    const userAgent = request.headers['user-agent'];
-    this.audit.record({
-      projectId: projectId ?? null,
-      projectName: repository.project,
-      operation,
-      resourceType,
-      resource: isDigest(reference) ? `${repository.name}@${reference}` : `${repository.name}:${reference}`,
-      username: registryCaller(request).name,
-      clientIp: request.ip,
-      userAgent: typeof userAgent === 'string' ? userAgent : undefined,
-    });
   }
 }
 
