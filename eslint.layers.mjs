@@ -17,8 +17,8 @@ const platform = {
   storage: ['config'],
   // the outbox every domain writes its facts to; consumers (webhooks, audit) are domain libs
   events: ['db'],
-  jobs: ['config', 'db'],
-  'registry-core': ['config', 'db', 'storage'],
+  jobs: ['config', 'db', 'errors'],
+  'registry-core': ['config', 'db', 'errors', 'storage'],
 };
 
 /** Domain libs: each may use platform libs it names and the domain libs below it (a DAG). */
@@ -32,8 +32,8 @@ const domain = {
   registries: ['audit', 'config', 'db', 'errors', 'secrets'],
   projects: ['audit', 'db', 'errors', 'events', 'iam', 'registry-core'],
   artifacts: ['config', 'db', 'errors', 'events', 'immutability', 'labels', 'redis', 'registry-core'],
-  gc: ['artifacts', 'audit', 'config', 'db', 'jobs', 'registry-core', 'storage'],
-  'proxy-cache': ['artifacts', 'config', 'db', 'redis', 'registries', 'registry-core'],
+  gc: ['artifacts', 'audit', 'config', 'db', 'errors', 'jobs', 'registry-core', 'storage'],
+  'proxy-cache': ['artifacts', 'config', 'db', 'errors', 'redis', 'registries', 'registry-core'],
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
 };
 
@@ -71,11 +71,51 @@ const wharf = (name) => [`@wharf/${name}`, `@wharf/${name}/**`];
 /** Relative paths that climb out of a package into an app or another lib's sources. */
 const crossPackagePaths = ['**/apps/**', '../../*/src', '../../*/src/**', '**/libs/**'];
 
-function restrict(file, banned, reason) {
+/**
+ * Nest's HTTP exceptions: a lib raises a domain error (`@wharf/errors`) and apps/api maps it to its
+ * protocol's answer (OCI JSON on /v2, Harbor's JSON on /api/v2.0); a lib never picks a status.
+ */
+const HTTP_EXCEPTIONS = [
+  'HttpException',
+  'HttpStatus',
+  'BadRequestException',
+  'UnauthorizedException',
+  'ForbiddenException',
+  'NotFoundException',
+  'MethodNotAllowedException',
+  'NotAcceptableException',
+  'RequestTimeoutException',
+  'ConflictException',
+  'GoneException',
+  'PreconditionFailedException',
+  'PayloadTooLargeException',
+  'UnsupportedMediaTypeException',
+  'UnprocessableEntityException',
+  'ImATeapotException',
+  'MisdirectedException',
+  'InternalServerErrorException',
+  'NotImplementedException',
+  'BadGatewayException',
+  'ServiceUnavailableException',
+  'GatewayTimeoutException',
+  'HttpVersionNotSupportedException',
+];
+const DOMAIN_ERRORS_ONLY = 'libs raise domain errors from @wharf/errors (NotFoundError, DeniedError, ...); apps/api maps them to HTTP answers';
+
+/** Protocol-shaped error types by name (they live in apps/api): a lib neither imports nor declares one. */
+const protocolErrorTypes = ['ImportSpecifier[imported.name=/^(OciError|ApiError)$/]', 'ClassDeclaration[id.name=/^(OciError|ApiError)$/]'].map((selector) => ({
+  selector,
+  message: `${DOMAIN_ERRORS_ONLY}: OciError lives in apps/api/src/distribution, ApiError in apps/api/src/management`,
+}));
+
+function restrict(file, banned, reason, { lib = false } = {}) {
   const patterns = [];
   if (banned.length) patterns.push({ group: banned.flatMap(wharf), message: reason });
   patterns.push({ group: crossPackagePaths, message: 'import another package by its @wharf/* name, and never an app from a lib' });
-  return { files: [file], rules: { 'no-restricted-imports': ['error', { patterns }] } };
+  const paths = lib ? [{ name: '@nestjs/common', importNames: HTTP_EXCEPTIONS, message: DOMAIN_ERRORS_ONLY }] : [];
+  const rules = { 'no-restricted-imports': ['error', { paths, patterns }] };
+  if (lib) rules['no-restricted-syntax'] = ['error', ...protocolErrorTypes];
+  return { files: [file], rules };
 }
 
 export const layerRules = [
@@ -86,6 +126,7 @@ export const layerRules = [
       `libs/${name}/**/*.ts`,
       banned,
       `layering: ${layer} lib ${name} may import only @wharf/{${deps.join(',')}} (apps -> domain libs -> platform libs; see docs/architecture.md and eslint.layers.mjs)`,
+      { lib: true },
     );
   }),
   ...Object.entries(appBans).map(([name, banned]) =>

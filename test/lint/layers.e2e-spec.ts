@@ -24,9 +24,9 @@ function runEslint(args: string[], stdin?: string): Promise<{ code: number; resu
 }
 
 /** Lints `source` as if it were the file at `path` (which need not exist). */
-async function layeringErrors(path: string, source: string): Promise<LintMessage[]> {
+async function layeringErrors(path: string, source: string, rule = 'no-restricted-imports'): Promise<LintMessage[]> {
   const { results } = await runEslint(['--stdin', '--stdin-filename', path], source);
-  return results[0].messages.filter((m) => m.ruleId === 'no-restricted-imports');
+  return results[0].messages.filter((m) => m.ruleId === rule);
 }
 
 describe('layers (eslint no-restricted-imports)', () => {
@@ -61,9 +61,27 @@ describe('layers (eslint no-restricted-imports)', () => {
     expect(await layeringErrors('apps/api/src/probe.ts', "import { BlobStore } from '@wharf/registry-core';\nexport const probe = BlobStore;\n")).toEqual([]);
   });
 
+  it("reports a lib importing Nest's HTTP exceptions; the rest of @nestjs/common, and the same import in an app, are allowed", async () => {
+    const errors = await layeringErrors('libs/artifacts/src/probe.ts', "import { Injectable, NotFoundException } from '@nestjs/common';\nexport const probe = [Injectable, NotFoundException];\n");
+    expect(errors).toHaveLength(1);
+    expect(errors[0].message).toContain('@wharf/errors');
+    expect(await layeringErrors('libs/registry-core/src/probe.ts', "import { HttpException } from '@nestjs/common';\nexport const probe = HttpException;\n")).toHaveLength(1);
+    expect(await layeringErrors('libs/artifacts/src/probe.ts', "import { Injectable } from '@nestjs/common';\nexport const probe = Injectable;\n")).toEqual([]);
+    expect(await layeringErrors('apps/api/src/probe.ts', "import { NotFoundException } from '@nestjs/common';\nexport const probe = NotFoundException;\n")).toEqual([]);
+  });
+
+  it('reports a lib importing or declaring a protocol-shaped error (OciError, ApiError), wherever it comes from', async () => {
+    const syntax = (path: string, source: string) => layeringErrors(path, source, 'no-restricted-syntax');
+    expect(await syntax('libs/registry-core/src/probe.ts', "import { OciError } from './oci-error';\nexport const probe = OciError;\n")).toHaveLength(1);
+    expect(await syntax('libs/projects/src/probe.ts', "import { ApiError as E } from '@wharf/errors';\nexport const probe = E;\n")).toHaveLength(1);
+    expect(await syntax('libs/proxy-cache/src/probe.ts', 'export class OciError extends Error {}\n')).toHaveLength(1);
+    expect(await syntax('libs/artifacts/src/probe.ts', "import { NotFoundError } from '@wharf/errors';\nexport const probe = NotFoundError;\n")).toEqual([]);
+    expect(await syntax('apps/api/src/distribution/probe.ts', "import { OciError } from './oci-error';\nexport const probe = OciError;\n")).toEqual([]);
+  });
+
   it('finds no layering violation in the real tree', async () => {
     const { results } = await runEslint(['apps', 'libs']);
-    const violations = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => `${relative(root, r.filePath)}:${m.line} ${m.message}`));
+    const violations = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax').map((m) => `${relative(root, r.filePath)}:${m.line} ${m.message}`));
     expect(violations).toEqual([]);
   });
 });

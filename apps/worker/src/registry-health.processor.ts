@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
-import { ApiError } from '@wharf/errors';
+import { NotFoundError } from '@wharf/errors';
 import { JobName, JobQueues, OnJob } from '@wharf/jobs';
 import { RegistryService, pingEndpoint, type UpstreamEndpoint } from '@wharf/registries';
 
@@ -41,7 +41,7 @@ export class RegistryHealthProcessor {
     try {
       endpoint = await this.registries.upstreamEndpoint(registryId);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) return { status: 'deleted' };
+      if (error instanceof NotFoundError) return { status: 'deleted' };
       // e.g. the secret was sealed with another key: the endpoint cannot be used, say why
       const message = `the stored credential cannot be used: ${(error as Error).message}`;
       await this.registries.setHealth(registryId, 'unhealthy', message);

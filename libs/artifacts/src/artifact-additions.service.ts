@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { NotFoundError } from '@wharf/errors';
 import type { Readable } from 'node:stream';
 import { BlobStore } from '@wharf/registry-core';
 import type { ArtifactRecord } from './artifact-catalog.service';
@@ -29,7 +29,7 @@ const FILEPATH_ANNOTATIONS = ['org.cncf.model.filepath', 'org.opencontainers.ima
 const README = /^readme(\.(md|markdown|txt))?$/i;
 const LICENSE = /^licen[cs]e(\.(md|txt))?$/i;
 
-const notFound = (reason: string) => new ApiError('NOT_FOUND', reason);
+const notFound = (reason: string) => new NotFoundError('addition', reason);
 const json = (value: unknown): Addition => ({ contentType: 'application/json; charset=utf-8', body: JSON.stringify(value) });
 
 /**

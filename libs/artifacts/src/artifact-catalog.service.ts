@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { ConflictError, DeniedError, InvalidError, NotFoundError, PreconditionError } from '@wharf/errors';
 import { EventOutbox, EventType, type NewEvent } from '@wharf/events';
 import { ImmutableTagGuard } from '@wharf/immutability';
 import { LabelService } from '@wharf/labels';
-import { BlobStore, OciError, QUOTA_LEDGER, isDigest, isValidTag, parseRepositoryName, type BlobInfo, type QuotaLedgerPort } from '@wharf/registry-core';
+import { BlobStore, QUOTA_LEDGER, isDigest, isValidTag, parseRepositoryName, type BlobInfo, type QuotaLedgerPort } from '@wharf/registry-core';
 import { accessoryKind, isSignature, type AccessoryKindName } from './artifact-type';
 import { removeArtifact } from './artifact-removal';
 import { ManifestCache } from './manifest-cache';
@@ -139,13 +139,13 @@ export class ArtifactCatalogService {
   /** By digest or tag, in the repository; 404 otherwise. */
   async get(repositoryId: number, reference: string): Promise<ArtifactRecord> {
     const found = await this.find(this.sql, repositoryId, reference);
-    if (!found) throw new ApiError('NOT_FOUND', `artifact ${reference} not found`);
+    if (!found) throw new NotFoundError('artifact', `artifact ${reference} not found`);
     return found;
   }
 
   private async find(db: SqlExecutor, repositoryId: number, reference: string, lock = ''): Promise<ArtifactRecord | undefined> {
     const byDigest = isDigest(reference);
-    if (!byDigest && !isValidTag(reference)) throw new ApiError('BAD_REQUEST', `"${reference}" is neither a digest nor a tag`);
+    if (!byDigest && !isValidTag(reference)) throw new InvalidError('request', `"${reference}" is neither a digest nor a tag`);
     const rows = await db.query<ArtifactRecord>(
       byDigest
         ? `${SELECT} WHERE a.repository_id = $1 AND a.digest = $2 ${lock}`
@@ -226,7 +226,7 @@ export class ArtifactCatalogService {
     const deleted = await this.sql.transaction(async (tx) => {
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [projectId]);
       const artifact = await this.find(tx, repositoryId, reference, 'FOR UPDATE OF a');
-      if (!artifact) throw new ApiError('NOT_FOUND', `artifact ${reference} not found`);
+      if (!artifact) throw new NotFoundError('artifact', `artifact ${reference} not found`);
       const doomed = await this.closure(tx, artifact, 'unkept');
       const ids = [...doomed.keys()];
       const parents = await tx.query<{ digest: string; child: string }>(
@@ -235,7 +235,7 @@ export class ArtifactCatalogService {
         [ids],
       );
       if (parents[0]) {
-        throw new ApiError('PRECONDITION', `artifact ${parents[0].child} is referenced by index ${parents[0].digest}; delete the index first`);
+        throw new PreconditionError('in-use', `artifact ${parents[0].child} is referenced by index ${parents[0].digest}; delete the index first`);
       }
       // an immutable tag on anything that goes keeps it all (Harbor answers 412)
       const gone = await tx.query<{ id: string; digest: string; media_type: string; tags: string[] }>(
@@ -295,7 +295,7 @@ export class ArtifactCatalogService {
     try {
       parseRepositoryName(destination.repository);
     } catch (error) {
-      if (error instanceof OciError) throw new ApiError('BAD_REQUEST', `${error.message}: ${destination.repository}`);
+      if (error instanceof InvalidError) throw new InvalidError('name', `${error.message}: ${destination.repository}`);
       throw error;
     }
     // before anything is touched: a refused copy changes nothing
@@ -303,7 +303,7 @@ export class ArtifactCatalogService {
     const sourceName = `${source.project}/${source.repository}`;
     const repo = await this.sql.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE name = $1`, [sourceName]);
     const artifact = repo[0] && (await this.find(this.sql, repo[0].id, source.reference));
-    if (!artifact) throw new ApiError('NOT_FOUND', `artifact ${sourceName}${isDigest(source.reference) ? '@' : ':'}${source.reference} not found`);
+    if (!artifact) throw new NotFoundError('artifact', `artifact ${sourceName}${isDigest(source.reference) ? '@' : ':'}${source.reference} not found`);
     const members = await this.closure(this.sql, artifact, 'all');
     const tree = await this.sql.query<{ id: string; digest: string; media_type: string; artifact_type: string | null; config_media_type: string | null; subject_digest: string | null; size: string; manifest: Buffer; annotations: unknown; type: string; accessory: boolean; tags: string[] }>(
       `SELECT a.id, a.digest, a.media_type, a.artifact_type, a.config_media_type, a.subject_digest, a.size, a.manifest, a.annotations, a.type,
@@ -319,72 +319,67 @@ export class ArtifactCatalogService {
     await this.blobs.touch(blobDigests);
     const tag = isDigest(source.reference) ? undefined : source.reference;
     const immutableTag = tag ? (await this.immutability.immutableTags(destination.repository, [tag])).get(tag) : undefined;
-    try {
-      await this.sql.transaction(async (tx) => {
-        await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [destination.projectId]);
-        const blobs = await tx.query<BlobInfo & { status: string; held: boolean }>(
-          `SELECT b.id, b.digest, b.size::float8 AS size, b.content_type AS "contentType", b.status,
-                  EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_id = b.id AND pb.project_id = $2) AS held
-             FROM blob b WHERE b.digest = ANY($1) ORDER BY b.id FOR SHARE OF b`,
-          [blobDigests, artifact.project_id],
+    await this.sql.transaction(async (tx) => {
+      await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [destination.projectId]);
+      const blobs = await tx.query<BlobInfo & { status: string; held: boolean }>(
+        `SELECT b.id, b.digest, b.size::float8 AS size, b.content_type AS "contentType", b.status,
+                EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_id = b.id AND pb.project_id = $2) AS held
+           FROM blob b WHERE b.digest = ANY($1) ORDER BY b.id FOR SHARE OF b`,
+        [blobDigests, artifact.project_id],
+      );
+      // only what the source holds is copied: a proxy cache names layers in its manifests before
+      // it has fetched them, and a digest stored for another project must not come along
+      const held = blobs.filter((b) => b.held);
+      if (held.length !== blobDigests.length) {
+        throw new ConflictError(`not every blob of the artifact is stored in project ${source.project} (a proxy cache stores layers as they are first pulled); pull it whole first`);
+      }
+      const usable = held.filter((b) => b.status === 'none' || b.status === 'delete');
+      if (usable.length !== blobDigests.length) throw new ConflictError('some blobs of the artifact are being garbage collected; push it again');
+      const quotaContext = { repository: destination.repository, digest: artifact.digest, operator };
+      for (const blob of usable) await this.blobs.linkToProject(destination.projectId, blob, tx, quotaContext);
+      const repository = await tx.query<{ id: number }>(
+        `INSERT INTO repository (project_id, name) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET update_time = now() RETURNING repository_id AS id`,
+        [destination.projectId, destination.repository],
+      );
+      const ids = new Map<string, string>();
+      for (const a of tree) {
+        const inserted = await tx.query<{ id: string }>(
+          `INSERT INTO artifact (project_id, repository_id, repository_name, digest, media_type, artifact_type, config_media_type, subject_digest, size, manifest, annotations, type)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           ON CONFLICT (repository_id, digest) DO UPDATE SET push_time = now() RETURNING id`,
+          [destination.projectId, repository[0].id, destination.repository, a.digest, a.media_type, a.artifact_type, a.config_media_type, a.subject_digest, a.size, a.manifest, a.annotations === null ? null : JSON.stringify(a.annotations), a.type],
         );
-        // only what the source holds is copied: a proxy cache names layers in its manifests before
-        // it has fetched them, and a digest stored for another project must not come along
-        const held = blobs.filter((b) => b.held);
-        if (held.length !== blobDigests.length) {
-          throw new ApiError('CONFLICT', `not every blob of the artifact is stored in project ${source.project} (a proxy cache stores layers as they are first pulled); pull it whole first`);
-        }
-        const usable = held.filter((b) => b.status === 'none' || b.status === 'delete');
-        if (usable.length !== blobDigests.length) throw new ApiError('CONFLICT', 'some blobs of the artifact are being garbage collected; push it again');
-        const quotaContext = { repository: destination.repository, digest: artifact.digest, operator };
-        for (const blob of usable) await this.blobs.linkToProject(destination.projectId, blob, tx, quotaContext);
-        const repository = await tx.query<{ id: number }>(
-          `INSERT INTO repository (project_id, name) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET update_time = now() RETURNING repository_id AS id`,
-          [destination.projectId, destination.repository],
-        );
-        const ids = new Map<string, string>();
-        for (const a of tree) {
-          const inserted = await tx.query<{ id: string }>(
-            `INSERT INTO artifact (project_id, repository_id, repository_name, digest, media_type, artifact_type, config_media_type, subject_digest, size, manifest, annotations, type)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-             ON CONFLICT (repository_id, digest) DO UPDATE SET push_time = now() RETURNING id`,
-            [destination.projectId, repository[0].id, destination.repository, a.digest, a.media_type, a.artifact_type, a.config_media_type, a.subject_digest, a.size, a.manifest, a.annotations === null ? null : JSON.stringify(a.annotations), a.type],
-          );
-          ids.set(a.id, inserted[0].id);
-        }
+        ids.set(a.id, inserted[0].id);
+      }
+      await tx.query(
+        `INSERT INTO artifact_reference (parent_id, child_id, child_digest, platform, annotations)
+         SELECT p.copy, c.copy, ar.child_digest, ar.platform, ar.annotations
+           FROM artifact_reference ar
+           JOIN unnest($1::bigint[], $2::bigint[]) AS p(original, copy) ON p.original = ar.parent_id
+           JOIN unnest($1::bigint[], $2::bigint[]) AS c(original, copy) ON c.original = ar.child_id
+          ORDER BY ar.id
+         ON CONFLICT (parent_id, child_id) DO NOTHING`,
+        [[...ids.keys()], [...ids.values()]],
+      );
+      // the tag asked for, and the tags of accessories (older cosign clients link signatures by tag only)
+      const tags: [string, string][] = tree.filter((a) => a.accessory).flatMap((a) => a.tags.map((name): [string, string] => [ids.get(a.id)!, name]));
+      if (tag) tags.push([ids.get(String(artifact.id))!, tag]);
+      if (tag && immutableTag !== undefined) {
+        // an immutable tag may be created, never moved to another artifact
+        const moved = await tx.query(`SELECT 1 FROM tag WHERE repository_id = $1 AND name = $2 AND artifact_id <> $3`, [repository[0].id, tag, ids.get(String(artifact.id))]);
+        if (moved.length > 0) throw immutableTagApiError(destination.repository, tag, immutableTag, 'overwritten');
+      }
+      for (const [artifactId, name] of tags) {
         await tx.query(
-          `INSERT INTO artifact_reference (parent_id, child_id, child_digest, platform, annotations)
-           SELECT p.copy, c.copy, ar.child_digest, ar.platform, ar.annotations
-             FROM artifact_reference ar
-             JOIN unnest($1::bigint[], $2::bigint[]) AS p(original, copy) ON p.original = ar.parent_id
-             JOIN unnest($1::bigint[], $2::bigint[]) AS c(original, copy) ON c.original = ar.child_id
-            ORDER BY ar.id
-           ON CONFLICT (parent_id, child_id) DO NOTHING`,
-          [[...ids.keys()], [...ids.values()]],
+          `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
+           ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, push_time = now()`,
+          [repository[0].id, artifactId, name],
         );
-        // the tag asked for, and the tags of accessories (older cosign clients link signatures by tag only)
-        const tags: [string, string][] = tree.filter((a) => a.accessory).flatMap((a) => a.tags.map((name): [string, string] => [ids.get(a.id)!, name]));
-        if (tag) tags.push([ids.get(String(artifact.id))!, tag]);
-        if (tag && immutableTag !== undefined) {
-          // an immutable tag may be created, never moved to another artifact
-          const moved = await tx.query(`SELECT 1 FROM tag WHERE repository_id = $1 AND name = $2 AND artifact_id <> $3`, [repository[0].id, tag, ids.get(String(artifact.id))]);
-          if (moved.length > 0) throw immutableTagApiError(destination.repository, tag, immutableTag, 'overwritten');
-        }
-        for (const [artifactId, name] of tags) {
-          await tx.query(
-            `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
-             ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, push_time = now()`,
-            [repository[0].id, artifactId, name],
-          );
-        }
-        await this.outbox.write(tx, [
-          { type: EventType.PushArtifact, data: { repository: destination.repository, digest: artifact.digest, tags: tag ? [tag] : [], mediaType: artifact.manifest_media_type, operator } },
-        ]);
-      });
-    } catch (error) {
-      if (error instanceof OciError && error.code === 'DENIED') throw new ApiError('FORBIDDEN', error.message);
-      throw error;
-    }
+      }
+      await this.outbox.write(tx, [
+        { type: EventType.PushArtifact, data: { repository: destination.repository, digest: artifact.digest, tags: tag ? [tag] : [], mediaType: artifact.manifest_media_type, operator } },
+      ]);
+    });
     await this.cache.invalidate(destination.repository);
     return { digest: artifact.digest, tag };
   }
@@ -394,7 +389,7 @@ export class ArtifactCatalogService {
    * 412 when that tag is immutable and on another artifact, 403 in a proxy-cache project. Writes a push event.
    */
   async createTag(repositoryId: number, repositoryName: string, reference: string, name: string, operator = ''): Promise<void> {
-    if (!isValidTag(name)) throw new ApiError('BAD_REQUEST', `invalid tag name "${name}"`);
+    if (!isValidTag(name)) throw new InvalidError('request', `invalid tag name "${name}"`);
     const artifact = await this.get(repositoryId, reference);
     const rule = (await this.immutability.immutableTags(repositoryName, [name])).get(name);
     await this.sql.transaction(async (tx) => {
@@ -407,7 +402,7 @@ export class ArtifactCatalogService {
       if (rows.length === 0) {
         const other = await tx.query(`SELECT 1 FROM tag WHERE repository_id = $1 AND name = $2 AND artifact_id <> $3`, [repositoryId, name, artifact.id]);
         if (rule !== undefined && other.length > 0) throw immutableTagApiError(repositoryName, name, rule, 'overwritten');
-        throw new ApiError('CONFLICT', `tag ${name} already exists in ${repositoryName}`);
+        throw new ConflictError(`tag ${name} already exists in ${repositoryName}`);
       }
       await this.outbox.write(tx, [
         { type: EventType.PushArtifact, data: { repository: repositoryName, digest: artifact.digest, tags: [name], mediaType: artifact.manifest_media_type, operator, tagsOnly: true } },
@@ -422,7 +417,7 @@ export class ArtifactCatalogService {
     await this.refuseImmutable(repositoryName, [name], 'deleted');
     await this.sql.transaction(async (tx) => {
       const rows = await tx.query(`DELETE FROM tag WHERE repository_id = $1 AND artifact_id = $2 AND name = $3 RETURNING id`, [repositoryId, artifact.id, name]);
-      if (rows.length === 0) throw new ApiError('NOT_FOUND', `tag ${name} not found on artifact ${reference}`);
+      if (rows.length === 0) throw new NotFoundError('tag', `tag ${name} not found on artifact ${reference}`);
       await this.outbox.write(tx, [
         { type: EventType.DeleteTag, data: { repository: repositoryName, digest: artifact.digest, tags: [name], mediaType: artifact.manifest_media_type, operator } },
       ]);
@@ -430,16 +425,16 @@ export class ArtifactCatalogService {
     await this.cache.invalidate(repositoryName);
   }
 
-  /** 412 (management API shape) when an enabled rule protects one of these tags of the repository. */
+  /** A precondition (412 on the management API) when an enabled rule protects one of these tags of the repository. */
   private async refuseImmutable(repositoryName: string, tags: readonly string[], what: 'overwritten' | 'deleted'): Promise<void> {
     const [immutable] = await this.immutability.immutableTags(repositoryName, tags);
     if (immutable) throw immutableTagApiError(repositoryName, immutable[0], immutable[1], what);
   }
 }
 
-const forbidden = (message: string): ApiError => new ApiError('FORBIDDEN', message);
+const forbidden = (message: string): DeniedError => new DeniedError(message);
 
-/** Harbor's 412 for an immutable tag, in the management API's error shape. */
-export function immutableTagApiError(repository: string, tag: string, ruleId: number, what: 'overwritten' | 'deleted'): ApiError {
-  return new ApiError('PRECONDITION', `tag ${tag} in ${repository} is immutable (rule ${ruleId}) and cannot be ${what}`);
+/** The refusal of a change to an immutable tag through the management API, worded as Harbor's API words it. */
+export function immutableTagApiError(repository: string, tag: string, ruleId: number, what: 'overwritten' | 'deleted'): PreconditionError {
+  return new PreconditionError('immutable', `tag ${tag} in ${repository} is immutable (rule ${ruleId}) and cannot be ${what}`);
 }

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '@wharf/db';
-import { INDEX_MANIFEST_TYPES, OciError, parseManifest, type ParsedManifest } from '@wharf/registry-core';
+import { InvalidError } from '@wharf/errors';
+import { INDEX_MANIFEST_TYPES, parseManifest, type ParsedManifest } from '@wharf/registry-core';
 import { detectArtifactType } from './artifact-type';
 
 /**
@@ -67,7 +68,7 @@ export async function linkChildren(tx: SqlExecutor, repositoryId: number, parent
   );
   const ids = new Map(children.map((c) => [c.digest, c.id]));
   const missing = digests.find((d) => !ids.has(d));
-  if (missing && require === 'all') throw new OciError('MANIFEST_BLOB_UNKNOWN', 'manifest references a manifest unknown to this repository', { digest: missing });
+  if (missing && require === 'all') throw new InvalidError('manifest-reference', 'manifest references a manifest unknown to this repository', { details: { digest: missing } });
   for (const child of parsed.manifests) {
     const childId = ids.get(child.digest);
     if (childId === undefined) continue;

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { DeniedError, InvalidError, NotFoundError, UnavailableError } from '@wharf/errors';
 import { EventOutbox, EventType, PullEventBuffer } from '@wharf/events';
 import { ImmutableTagGuard, immutableTagError } from '@wharf/immutability';
 import {
   BlobCollectedError,
   BlobStore,
-  OciError,
   QUOTA_LEDGER,
   digestOf,
   isDigest,
@@ -65,7 +65,7 @@ export class ManifestService {
   /** `isPull`: a GET (recorded as a pull), not a HEAD. The body comes along either way: it is small and cached. */
   async find(repository: string, reference: string, isPull: boolean, operator = ''): Promise<StoredManifest> {
     const byDigest = isDigest(reference);
-    if (!byDigest && !isValidTag(reference)) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+    if (!byDigest && !isValidTag(reference)) throw new NotFoundError('manifest', 'manifest unknown to registry', { details: { name: repository, reference } });
     const cached = await this.cache.get(repository, reference);
     if (cached.hit) {
       if (isPull) this.recordPull(repository, reference, cached.hit, operator);
@@ -82,7 +82,7 @@ export class ManifestService {
       [repository, reference],
     );
     const manifest = rows[0];
-    if (!manifest) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+    if (!manifest) throw new NotFoundError('manifest', 'manifest unknown to registry', { details: { name: repository, reference } });
     await this.cache.store(repository, reference, cached.generation, manifest);
     if (isPull) this.recordPull(repository, reference, manifest, operator);
     return manifest;
@@ -101,11 +101,11 @@ export class ManifestService {
     const byDigest = isDigest(reference);
     const tags = byDigest ? [...new Set(extraTags)] : [reference];
     const badTag = tags.find((tag) => !isValidTag(tag));
-    if (badTag !== undefined) throw new OciError('MANIFEST_INVALID', 'invalid tag', { tag: badTag });
+    if (badTag !== undefined) throw new InvalidError('tag', 'invalid tag', { details: { tag: badTag } });
     const parsed = parseManifest(body, contentType);
     const digest = byDigest ? digestOf(body, parseDigest(reference).algorithm) : digestOf(body);
     if (byDigest && digest !== reference) {
-      throw new OciError('DIGEST_INVALID', 'manifest digest does not match the reference', { expected: reference, actual: digest });
+      throw new InvalidError('digest', 'manifest digest does not match the reference', { details: { expected: reference, actual: digest } });
     }
     // protect the referenced blobs from a GC sweep racing this push (a short statement of its own:
     // inside the transaction its row locks would serialise every push that shares a layer)
@@ -120,7 +120,7 @@ export class ManifestService {
         // (a refusal over quota was recorded as a QUOTA_EXCEED event by the quota ledger)
         // GC took the manifest's own blob between storing and linking it: store it again
         if (!(error instanceof BlobCollectedError)) throw error;
-        if (attempt === MANIFEST_STORE_ATTEMPTS) throw new OciError('UNAVAILABLE', 'the manifest was garbage collected while it was pushed; push it again', { digest }, 503);
+        if (attempt === MANIFEST_STORE_ATTEMPTS) throw new UnavailableError('the manifest was garbage collected while it was pushed; push it again', { details: { digest } });
       }
     }
     await this.cache.invalidate(repo.name);
@@ -141,7 +141,7 @@ export class ManifestService {
       // KEY SHARE: concurrent pushes go on side by side, but a delete that gives quota back
       // (FOR UPDATE, below) runs strictly before or after this push, never across it; and never
       // into a proxy cache (refused at the /v2 edge already, here for every other caller)
-      await lockWritableProject(tx, projectId, (message) => new OciError('DENIED', message, { project: repo.project }));
+      await lockWritableProject(tx, projectId, (message) => new DeniedError(message, { details: { project: repo.project } }));
       await this.requireBlobs(tx, repo.project, parsed, digest);
       await this.blobs.linkToProject(projectId, manifestBlob, tx, quotaContext);
       const repositoryId = await upsertRepository(tx, projectId, repo.name);
@@ -178,7 +178,7 @@ export class ManifestService {
   ): Promise<void> {
     // a proxy cache refuses every push, whatever it references (outside a transaction the row
     // lock is momentary: the transaction in store() checks again and holds it)
-    await lockWritableProject(this.sql, projectId, (message) => new OciError('DENIED', message, { project: repo.project }));
+    await lockWritableProject(this.sql, projectId, (message) => new DeniedError(message, { details: { project: repo.project } }));
     await this.blobs.assertQuotaAllows(projectId, digest, size, quotaContext);
     await this.requireBlobs(this.sql, repo.project, parsed);
     const children = [...new Set(parsed.manifests.map((m) => m.digest))];
@@ -188,7 +188,7 @@ export class ManifestService {
         [repo.name, children],
       );
       const missing = children.find((d) => !found.some((f) => f.digest === d));
-      if (missing) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'manifest references a manifest unknown to this repository', { digest: missing });
+      if (missing) throw new InvalidError('manifest-reference', 'manifest references a manifest unknown to this repository', { details: { digest: missing } });
     }
     const guarded = tags.filter((tag) => immutable.has(tag));
     if (guarded.length > 0) {
@@ -214,7 +214,7 @@ export class ManifestService {
            SELECT a.digest, a.media_type FROM removed JOIN artifact a ON a.id = removed.artifact_id`,
           [repository, reference],
         );
-        if (rows.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+        if (rows.length === 0) throw new NotFoundError('manifest', 'manifest unknown to registry', { details: { name: repository, reference } });
         const data = { repository, digest: rows[0].digest, tags: [reference], mediaType: rows[0].media_type, operator };
         await this.outbox.write(tx, [{ type: EventType.DeleteTag, data }]);
       });
@@ -234,7 +234,7 @@ export class ManifestService {
         [repository, reference],
       );
       if (parents[0]) {
-        throw new OciError('DENIED', `manifest is referenced by index ${parents[0].digest}; delete the index first`, { digest: reference });
+        throw new DeniedError(`manifest is referenced by index ${parents[0].digest}; delete the index first`, { details: { digest: reference } });
       }
       // the project row lock keeps pushes out, so these are all its tags
       const deleted = await tx.query<{ id: string; media_type: string; tags: string[] }>(
@@ -242,7 +242,7 @@ export class ManifestService {
            FROM artifact a JOIN repository r ON r.repository_id = a.repository_id WHERE r.name = $1 AND a.digest = $2`,
         [repository, reference],
       );
-      if (deleted.length === 0) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { name: repository, reference });
+      if (deleted.length === 0) throw new NotFoundError('manifest', 'manifest unknown to registry', { details: { name: repository, reference } });
       const [immutable] = await this.immutability.immutableTags(repository, deleted[0].tags);
       if (immutable) throw immutableTagError(repository, immutable[0], immutable[1], 'deleted');
       await removeArtifact(tx, this.quota, project[0].project_id, deleted[0].id, reference);
@@ -301,9 +301,9 @@ export class ManifestService {
     for (const blob of wanted) {
       const stored = usable.get(blob.digest);
       // unknown here, or being deleted by GC: either way the client must upload it (again)
-      if (!stored?.linked) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { digest: blob.digest });
+      if (!stored?.linked) throw new InvalidError('manifest-reference', 'blob unknown to registry', { details: { digest: blob.digest } });
       if (stored.size !== blob.size) {
-        throw new OciError('MANIFEST_INVALID', `descriptor size ${blob.size} does not match blob size ${stored.size}`, { digest: blob.digest });
+        throw new InvalidError('manifest', `descriptor size ${blob.size} does not match blob size ${stored.size}`, { details: { digest: blob.digest } });
       }
     }
   }

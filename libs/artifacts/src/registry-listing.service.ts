@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
-import { MediaType, OciError } from '@wharf/registry-core';
+import { NotFoundError } from '@wharf/errors';
+import { MediaType } from '@wharf/registry-core';
 
 export interface Page<T> {
   items: T[];
@@ -26,7 +27,7 @@ export class RegistryListingService {
   async tags(repository: string, n: number | undefined, last: string | undefined): Promise<Page<string>> {
     const limit = Math.min(n ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
     const repo = await this.sql.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE name = $1`, [repository]);
-    if (!repo[0]) throw new OciError('NAME_UNKNOWN', 'repository name not known to registry', { name: repository });
+    if (!repo[0]) throw new NotFoundError('repository', 'repository name not known to registry', { details: { name: repository } });
     if (limit === 0) return { items: [] };
     const rows = await this.sql.query<{ name: string }>(
       `SELECT name FROM tag WHERE repository_id = $1 AND ($2::varchar IS NULL OR name COLLATE "C" > $2) ORDER BY name COLLATE "C" LIMIT $3`,

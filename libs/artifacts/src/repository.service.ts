@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { InvalidError, NotFoundError } from '@wharf/errors';
 import { EventOutbox, EventType } from '@wharf/events';
 import { ImmutableTagGuard } from '@wharf/immutability';
 import { QUOTA_LEDGER, type QuotaLedgerPort } from '@wharf/registry-core';
@@ -72,7 +72,7 @@ export class RepositoryService {
   /** By full name, inside the project; 404 otherwise. */
   async get(projectId: number, name: string): Promise<RepositoryRecord> {
     const rows = await this.sql.query<RepositoryRecord>(`${SELECT} WHERE r.project_id = $1 AND r.name = $2`, [projectId, name]);
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `repository ${name} not found`);
+    if (!rows[0]) throw new NotFoundError('repository', `repository ${name} not found`);
     return rows[0];
   }
 
@@ -82,7 +82,7 @@ export class RepositoryService {
       name,
       description,
     ]);
-    if (rows.length === 0) throw new ApiError('NOT_FOUND', `repository ${name} not found`);
+    if (rows.length === 0) throw new NotFoundError('repository', `repository ${name} not found`);
   }
 
   /**
@@ -94,7 +94,7 @@ export class RepositoryService {
     const deleted = await this.sql.transaction(async (tx) => {
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [projectId]);
       const repository = await tx.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE project_id = $1 AND name = $2 FOR UPDATE`, [projectId, name]);
-      if (!repository[0]) throw new ApiError('NOT_FOUND', `repository ${name} not found`);
+      if (!repository[0]) throw new NotFoundError('repository', `repository ${name} not found`);
       const artifacts = await tx.query<{ id: string; digest: string; media_type: string; tags: string[] }>(
         `SELECT a.id, a.digest, a.media_type, ARRAY(SELECT t.name FROM tag t WHERE t.artifact_id = a.id ORDER BY t.name) AS tags
            FROM artifact a WHERE a.repository_id = $1 ORDER BY a.id FOR UPDATE`,
@@ -128,7 +128,7 @@ function orderBy(sort: string | undefined): string {
     .map((key) => {
       const descending = key.startsWith('-');
       const column = SORTABLE[descending ? key.slice(1) : key];
-      if (!column) throw new ApiError('BAD_REQUEST', `cannot sort by "${key}"; sortable: ${Object.keys(SORTABLE).join(', ')}`);
+      if (!column) throw new InvalidError('request', `cannot sort by "${key}"; sortable: ${Object.keys(SORTABLE).join(', ')}`);
       return `${column} ${descending ? 'DESC' : 'ASC'}`;
     })
     .join(', ');

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
-import { BlobCollectedError, BlobStore, OciError, digestOf, isValidTag, parseDigest, parseManifest, type RepositoryName } from '@wharf/registry-core';
+import { InvalidError, UnavailableError } from '@wharf/errors';
+import { BlobCollectedError, BlobStore, digestOf, isValidTag, parseDigest, parseManifest, type RepositoryName } from '@wharf/registry-core';
 import { linkArtifactBlobs, linkChildren, linkToParents, pointTag, upsertArtifact, upsertRepository } from './artifact-rows';
 import { ManifestCache } from './manifest-cache';
 import type { StoredManifest } from './stored-manifest';
@@ -24,11 +25,11 @@ export class UpstreamManifestStore {
 
   /** `tag`: the tag the upstream serves it under, moved here too; `expectedDigest`: what the upstream announced. */
   async store(repo: RepositoryName, projectId: number, tag: string | null, body: Buffer, mediaType: string, expectedDigest?: string): Promise<StoredManifest> {
-    if (tag !== null && !isValidTag(tag)) throw new OciError('MANIFEST_INVALID', 'invalid tag', { tag });
+    if (tag !== null && !isValidTag(tag)) throw new InvalidError('tag', 'invalid tag', { details: { tag } });
     const parsed = parseManifest(body, mediaType);
     const digest = digestOf(body, expectedDigest ? parseDigest(expectedDigest).algorithm : undefined);
     if (expectedDigest && digest !== expectedDigest) {
-      throw new OciError('MANIFEST_INVALID', 'the upstream sent a manifest whose digest does not match', { expected: expectedDigest, actual: digest });
+      throw new InvalidError('manifest', 'the upstream sent a manifest whose digest does not match', { details: { expected: expectedDigest, actual: digest } });
     }
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -37,7 +38,7 @@ export class UpstreamManifestStore {
         return stored;
       } catch (error) {
         if (!(error instanceof BlobCollectedError)) throw error;
-        if (attempt === STORE_ATTEMPTS) throw new OciError('UNAVAILABLE', 'the manifest was garbage collected while it was cached; pull again', { digest }, 503);
+        if (attempt === STORE_ATTEMPTS) throw new UnavailableError('the manifest was garbage collected while it was cached; pull again', { details: { digest } });
       }
     }
   }

@@ -1,1 +1,4 @@
-export * from './api-error';
+export * from './describe-failure';
+export * from './domain-error';
+export * from './domain-errors';
+export * from './tls-certificate-codes';

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { describeFailure } from '@wharf/errors';
 import { ExecutionService, type GarbageCollectionPayload, type JobContext } from '@wharf/jobs';
 import { UploadSessions } from '@wharf/registry-core';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -76,8 +77,10 @@ export class GarbageCollector {
         return null;
       }
       const message = (error as Error).message;
-      this.logger.error(`garbage collection ${payload.executionId} attempt ${context.attempt} failed: ${message}`);
-      await this.executions.log(payload.taskId, `attempt ${context.attempt} failed: ${message}${context.finalAttempt ? '' : ' (will resume)'}`);
+      // the task log names a domain error's kind (unavailable, not-found...), so its reader knows what kind of refusal ended the run
+      const failure = describeFailure(error);
+      this.logger.error(`garbage collection ${payload.executionId} attempt ${context.attempt} failed: ${failure}`);
+      await this.executions.log(payload.taskId, `attempt ${context.attempt} failed: ${failure}${context.finalAttempt ? '' : ' (will resume)'}`);
       if (context.finalAttempt) await this.executions.transition(payload.taskId, 'Error', message);
       throw error;
     }

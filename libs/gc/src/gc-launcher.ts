@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditActor } from '@wharf/audit';
 import { SqlClient } from '@wharf/db';
+import { ConflictError } from '@wharf/errors';
 import { ExecutionService, JobName, JobQueues, taskJobId, type GarbageCollectionOptions } from '@wharf/jobs';
 import { auditGcChange } from './gc-audit';
 
@@ -8,7 +9,7 @@ import { auditGcChange } from './gc-audit';
 export const GC_VENDOR_TYPE = 'GARBAGE_COLLECTION';
 
 /** A collection is already pending or running; Harbor answers 409 for a second one. */
-export class GcAlreadyRunningError extends Error {
+export class GcAlreadyRunningError extends ConflictError {
   constructor(readonly executionId: number) {
     super(`garbage collection ${executionId} is already running`);
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { ConflictError, NotFoundError } from '@wharf/errors';
 import { ROLE_NAMES, type ProjectRoleId } from './rbac';
 import { RevocationEpochs } from './revocation-epochs';
 
@@ -57,7 +57,7 @@ export class MemberService {
         return member;
       });
     } catch (error) {
-      if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', 'the user is already a member of this project');
+      if ((error as { code?: string }).code === '23505') throw new ConflictError('the user is already a member of this project');
       throw error;
     }
   }
@@ -82,7 +82,7 @@ export class MemberService {
     return this.revocations.revoking(member.entity_name, () =>
       this.sql.transaction(async (tx) => {
         const rows = await tx.query(`UPDATE project_member SET role = $3, update_time = now() WHERE project_id = $1 AND id = $2 RETURNING id`, [projectId, memberId, role]);
-        if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
+        if (!rows[0]) throw new NotFoundError('member', `member ${memberId} not found in this project`);
         const updated = await this.find(tx, projectId, memberId);
         await audit(tx, actor, 'update', updated);
         return updated;
@@ -96,7 +96,7 @@ export class MemberService {
     await this.revocations.revoking(member.entity_name, () =>
       this.sql.transaction(async (tx) => {
         const rows = await tx.query(`DELETE FROM project_member WHERE project_id = $1 AND id = $2 RETURNING id`, [projectId, memberId]);
-        if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
+        if (!rows[0]) throw new NotFoundError('member', `member ${memberId} not found in this project`);
         await audit(tx, actor, 'delete', member);
       }),
     );
@@ -105,7 +105,7 @@ export class MemberService {
 
   private async find(executor: SqlExecutor, projectId: number, memberId: number): Promise<ProjectMember> {
     const rows = await executor.query<Omit<ProjectMember, 'role_name'>>(`${SELECT} WHERE m.project_id = $1 AND m.id = $2`, [projectId, memberId]);
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
+    if (!rows[0]) throw new NotFoundError('member', `member ${memberId} not found in this project`);
     return withRoleName(rows[0]);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { ConflictError, InvalidError, NotFoundError } from '@wharf/errors';
 import { randomInt } from 'node:crypto';
 import { PasswordHasher } from './password-hasher';
 import type { RobotAccess, RobotPermissionGrant, RobotPrincipal } from './principal';
@@ -111,8 +111,8 @@ export class RobotService {
         await audit(tx, actor, 'create', { name, project_id: spec.project?.id ?? null });
         return rows[0].id;
       } catch (error) {
-        if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', `robot account ${name} already exists`);
-        if ((error as { code?: string }).code === '23503') throw new ApiError('NOT_FOUND', 'a project the permissions name no longer exists');
+        if ((error as { code?: string }).code === '23505') throw new ConflictError(`robot account ${name} already exists`);
+        if ((error as { code?: string }).code === '23503') throw new NotFoundError('project', 'a project the permissions name no longer exists');
         throw error;
       }
     });
@@ -121,7 +121,7 @@ export class RobotService {
 
   async get(id: number): Promise<Robot> {
     const rows = await this.sql.query<RobotRow>(`${SELECT} WHERE r.id = $1`, [id]);
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `robot ${id} not found`);
+    if (!rows[0]) throw new NotFoundError('robot', `robot ${id} not found`);
     return toRobot(rows[0]);
   }
 
@@ -147,10 +147,10 @@ export class RobotService {
           WHERE id = $1 RETURNING id`,
         [id, spec.description ?? '', spec.disable ?? false, spec.duration],
       );
-      if (!rows[0]) throw new ApiError('NOT_FOUND', `robot ${id} not found`);
+      if (!rows[0]) throw new NotFoundError('robot', `robot ${id} not found`);
       await tx.query(`DELETE FROM robot_permission WHERE robot_id = $1`, [id]);
       await this.writePermissions(tx, id, spec.permissions).catch((error: unknown) => {
-        if ((error as { code?: string }).code === '23503') throw new ApiError('NOT_FOUND', 'a project the permissions name no longer exists');
+        if ((error as { code?: string }).code === '23503') throw new NotFoundError('project', 'a project the permissions name no longer exists');
         throw error;
       });
       await audit(tx, actor, 'update', robot);
@@ -161,7 +161,7 @@ export class RobotService {
   /** A new secret (random unless given); the old one, and tokens issued with it, stop working at once. */
   async refreshSecret(id: number, given?: string, actor?: AuditActor): Promise<string> {
     if (given !== undefined && (given.length < 8 || given.length > 128 || !/[A-Z]/.test(given) || !/[a-z]/.test(given) || !/[0-9]/.test(given))) {
-      throw new ApiError('BAD_REQUEST', 'secret must be 8-128 characters with at least one upper-case letter, one lower-case letter and one digit');
+      throw new InvalidError('request', 'secret must be 8-128 characters with at least one upper-case letter, one lower-case letter and one digit');
     }
     const secret = given ?? generateSecret();
     const robot = await this.get(id);
@@ -169,7 +169,7 @@ export class RobotService {
     await this.revocations.revoking(robot.name, () =>
       this.sql.transaction(async (tx) => {
         const rows = await tx.query(`UPDATE robot SET secret_hash = $2, update_time = now() WHERE id = $1 RETURNING id`, [id, hash]);
-        if (!rows[0]) throw new ApiError('NOT_FOUND', `robot ${id} not found`);
+        if (!rows[0]) throw new NotFoundError('robot', `robot ${id} not found`);
         await audit(tx, actor, 'update', robot);
       }),
     );
@@ -181,7 +181,7 @@ export class RobotService {
     await this.revocations.revoking(robot.name, () =>
       this.sql.transaction(async (tx) => {
         const rows = await tx.query(`DELETE FROM robot WHERE id = $1 RETURNING id`, [id]);
-        if (!rows[0]) throw new ApiError('NOT_FOUND', `robot ${id} not found`);
+        if (!rows[0]) throw new NotFoundError('robot', `robot ${id} not found`);
         await audit(tx, actor, 'delete', robot);
       }),
     );
@@ -211,21 +211,21 @@ export class RobotService {
 
   private validate(spec: RobotSpec): void {
     if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(spec.name) || spec.name.length > 128) {
-      throw new ApiError('BAD_REQUEST', 'robot name must be 1-128 lower-case letters, digits and single separators (. _ -)');
+      throw new InvalidError('request', 'robot name must be 1-128 lower-case letters, digits and single separators (. _ -)');
     }
     if (!Number.isInteger(spec.duration) || spec.duration === 0 || spec.duration < -1 || spec.duration > 36500) {
-      throw new ApiError('BAD_REQUEST', 'duration must be a number of days (1-36500) or -1 for never');
+      throw new InvalidError('request', 'duration must be a number of days (1-36500) or -1 for never');
     }
-    if (spec.permissions.length === 0) throw new ApiError('BAD_REQUEST', 'a robot needs at least one permission');
+    if (spec.permissions.length === 0) throw new InvalidError('request', 'a robot needs at least one permission');
     for (const grant of spec.permissions) {
-      if (grant.kind !== 'project') throw new ApiError('BAD_REQUEST', `permission kind ${String(grant.kind)} is not supported (use "project")`);
+      if (grant.kind !== 'project') throw new InvalidError('request', `permission kind ${String(grant.kind)} is not supported (use "project")`);
       if (spec.level === 'project' && grant.namespace !== spec.project?.name) {
-        throw new ApiError('BAD_REQUEST', `a project robot may only hold permissions in its own project ${spec.project?.name}`);
+        throw new InvalidError('request', `a project robot may only hold permissions in its own project ${spec.project?.name}`);
       }
-      if (!Array.isArray(grant.access) || grant.access.length === 0) throw new ApiError('BAD_REQUEST', `permission for ${grant.namespace} lists no access`);
+      if (!Array.isArray(grant.access) || grant.access.length === 0) throw new InvalidError('request', `permission for ${grant.namespace} lists no access`);
       for (const access of grant.access) {
         if (!isKnownPermission(access.resource, access.action)) {
-          throw new ApiError('BAD_REQUEST', `unknown permission ${String(access.resource)}:${String(access.action)}`);
+          throw new InvalidError('request', `unknown permission ${String(access.resource)}:${String(access.action)}`);
         }
       }
     }
@@ -245,7 +245,7 @@ export class RobotService {
          RETURNING id`,
         [robotId, grant.kind, grant.namespace, JSON.stringify(access)],
       );
-      if (rows.length === 0) throw new ApiError('NOT_FOUND', `project ${grant.namespace} not found`);
+      if (rows.length === 0) throw new NotFoundError('project', `project ${grant.namespace} not found`);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { ConflictError, DeniedError, InvalidError, NotFoundError } from '@wharf/errors';
 import { PasswordHasher } from './password-hasher';
 import { RevocationEpochs } from './revocation-epochs';
 
@@ -43,7 +43,7 @@ const COLUMNS = `user_id, username, email, realname, comment, sysadmin_flag, cre
 /** Harbor's rule: 8-128 characters with at least one upper-case letter, one lower-case letter and one digit. */
 export function checkPasswordStrength(password: string): void {
   if (password.length < 8 || password.length > 128 || !/[A-Z]/.test(password) || !/[a-z]/.test(password) || !/[0-9]/.test(password)) {
-    throw new ApiError('BAD_REQUEST', 'password must be 8-128 characters with at least one upper-case letter, one lower-case letter and one digit');
+    throw new InvalidError('request', 'password must be 8-128 characters with at least one upper-case letter, one lower-case letter and one digit');
   }
 }
 
@@ -79,7 +79,7 @@ export class UserService {
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
         const field = String((error as { constraint?: string }).constraint ?? '').includes('email') ? 'email' : 'username';
-        throw new ApiError('CONFLICT', `a user with this ${field} already exists`);
+        throw new ConflictError(`a user with this ${field} already exists`);
       }
       throw error;
     }
@@ -98,7 +98,7 @@ export class UserService {
 
   async get(id: number): Promise<User> {
     const rows = await this.sql.query<User>(`SELECT ${COLUMNS} FROM harbor_user WHERE user_id = $1`, [id]);
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+    if (!rows[0]) throw new NotFoundError('user', `user ${id} not found`);
     return rows[0];
   }
 
@@ -127,12 +127,12 @@ export class UserService {
             WHERE user_id = $1 RETURNING ${COLUMNS}`,
           [id, profile.email ?? null, profile.realname ?? null, profile.comment ?? null],
         );
-        if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+        if (!rows[0]) throw new NotFoundError('user', `user ${id} not found`);
         await audit(tx, actor, 'update', rows[0].username);
         return rows[0];
       });
     } catch (error) {
-      if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', 'a user with this email already exists');
+      if ((error as { code?: string }).code === '23505') throw new ConflictError('a user with this email already exists');
       throw error;
     }
   }
@@ -144,17 +144,17 @@ export class UserService {
   async changePassword(id: number, newPassword: string, oldPassword: string | undefined, actor?: AuditActor): Promise<void> {
     checkPasswordStrength(newPassword);
     const rows = await this.sql.query<{ username: string; password_hash: string }>(`SELECT username, password_hash FROM harbor_user WHERE user_id = $1`, [id]);
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+    if (!rows[0]) throw new NotFoundError('user', `user ${id} not found`);
     if (oldPassword !== undefined) {
-      if (!(await this.hasher.verify(oldPassword, rows[0].password_hash))) throw new ApiError('FORBIDDEN', 'the old password is wrong');
-      if (oldPassword === newPassword) throw new ApiError('BAD_REQUEST', 'the new password must differ from the old one');
+      if (!(await this.hasher.verify(oldPassword, rows[0].password_hash))) throw new DeniedError('the old password is wrong');
+      if (oldPassword === newPassword) throw new InvalidError('request', 'the new password must differ from the old one');
     }
     const hash = await this.hasher.hash(newPassword);
     const { username } = rows[0];
     await this.revocations.revoking(username, () =>
       this.sql.transaction(async (tx) => {
         const updated = await tx.query(`UPDATE harbor_user SET password_hash = $2, update_time = now() WHERE user_id = $1 RETURNING user_id`, [id, hash]);
-        if (!updated[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+        if (!updated[0]) throw new NotFoundError('user', `user ${id} not found`);
         await audit(tx, actor, 'update', username);
       }),
     );
@@ -166,7 +166,7 @@ export class UserService {
     await this.revocations.revoking(username, () =>
       this.sql.transaction(async (tx) => {
         const rows = await tx.query<{ username: string }>(`UPDATE harbor_user SET sysadmin_flag = $2, update_time = now() WHERE user_id = $1 RETURNING username`, [id, sysadmin]);
-        if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+        if (!rows[0]) throw new NotFoundError('user', `user ${id} not found`);
         await audit(tx, actor, 'update', rows[0].username);
       }),
     );
@@ -178,7 +178,7 @@ export class UserService {
     return this.revocations.revoking(username, () =>
       this.sql.transaction(async (tx) => {
         const rows = await tx.query<User>(`DELETE FROM harbor_user WHERE user_id = $1 RETURNING ${COLUMNS}`, [id]);
-        if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+        if (!rows[0]) throw new NotFoundError('user', `user ${id} not found`);
         await audit(tx, actor, 'delete', rows[0].username);
         return rows[0];
       }),

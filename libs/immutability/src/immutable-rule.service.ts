@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { InvalidError, NotFoundError } from '@wharf/errors';
 import type { ImmutableRule, RuleSelector } from './immutable-rule';
 import { ImmutableTagGuard } from './immutable-tag-guard';
 
@@ -38,7 +38,7 @@ export class ImmutableRuleService {
 
   async get(projectId: number, id: number): Promise<ImmutableRule> {
     const rows = await this.sql.query<ImmutableRule>(`SELECT ${COLUMNS} FROM immutable_tag_rule WHERE project_id = $1 AND id = $2`, [projectId, id]);
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `immutable tag rule ${id} not found`);
+    if (!rows[0]) throw new NotFoundError('immutable-rule', `immutable tag rule ${id} not found`);
     return shape(rows[0]);
   }
 
@@ -47,7 +47,7 @@ export class ImmutableRuleService {
     const created = await this.sql.transaction(async (tx) => {
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [projectId]);
       const [{ count }] = await tx.query<{ count: number }>(`SELECT count(*)::int AS count FROM immutable_tag_rule WHERE project_id = $1`, [projectId]);
-      if (count >= MAX_RULES_PER_PROJECT) throw new ApiError('BAD_REQUEST', `a project has at most ${MAX_RULES_PER_PROJECT} immutable tag rules`);
+      if (count >= MAX_RULES_PER_PROJECT) throw new InvalidError('request', `a project has at most ${MAX_RULES_PER_PROJECT} immutable tag rules`);
       const rows = await tx.query<ImmutableRule>(
         `INSERT INTO immutable_tag_rule (project_id, priority, disabled, action, template, tag_selectors, scope_selectors)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
@@ -75,14 +75,14 @@ export class ImmutableRuleService {
         WHERE project_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
       [projectId, id, rule.priority, rule.disabled, rule.action, rule.template, JSON.stringify(rule.tag_selectors), JSON.stringify(rule.scope_selectors)],
     );
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `immutable tag rule ${id} not found`);
+    if (!rows[0]) throw new NotFoundError('immutable-rule', `immutable tag rule ${id} not found`);
     this.guard.invalidate();
     return shape(rows[0]);
   }
 
   async delete(projectId: number, id: number): Promise<void> {
     const rows = await this.sql.query(`DELETE FROM immutable_tag_rule WHERE project_id = $1 AND id = $2 RETURNING id`, [projectId, id]);
-    if (rows.length === 0) throw new ApiError('NOT_FOUND', `immutable tag rule ${id} not found`);
+    if (rows.length === 0) throw new NotFoundError('immutable-rule', `immutable tag rule ${id} not found`);
     this.guard.invalidate();
   }
 }
@@ -95,12 +95,12 @@ function shape(row: ImmutableRule): ImmutableRule {
 function normalise(input: ImmutableRuleInput): Omit<ImmutableRule, 'id' | 'project_id' | 'params'> {
   const tagSelectors = input.tag_selectors ?? [];
   const repoSelectors = input.scope_selectors?.repository ?? [];
-  if (tagSelectors.length === 0) throw new ApiError('BAD_REQUEST', 'tag_selectors needs at least one selector');
-  if (repoSelectors.length === 0) throw new ApiError('BAD_REQUEST', 'scope_selectors.repository needs at least one selector');
+  if (tagSelectors.length === 0) throw new InvalidError('request', 'tag_selectors needs at least one selector');
+  if (repoSelectors.length === 0) throw new InvalidError('request', 'scope_selectors.repository needs at least one selector');
   checkSelectors('tag_selectors', tagSelectors, ['matches', 'excludes']);
   checkSelectors('scope_selectors.repository', repoSelectors, ['repoMatches', 'repoExcludes']);
   const action = input.action ?? 'immutable';
-  if (action !== 'immutable') throw new ApiError('BAD_REQUEST', `unknown action "${action}"; the only action is "immutable"`);
+  if (action !== 'immutable') throw new InvalidError('request', `unknown action "${action}"; the only action is "immutable"`);
   return {
     priority: input.priority ?? 0,
     disabled: input.disabled ?? false,
@@ -113,8 +113,8 @@ function normalise(input: ImmutableRuleInput): Omit<ImmutableRule, 'id' | 'proje
 
 function checkSelectors(field: string, selectors: RuleSelector[], decorations: string[]): void {
   for (const selector of selectors) {
-    if (selector.kind !== 'doublestar') throw new ApiError('BAD_REQUEST', `${field}: unknown kind "${selector.kind}"; the only kind is "doublestar"`);
-    if (!decorations.includes(selector.decoration)) throw new ApiError('BAD_REQUEST', `${field}: decoration must be one of ${decorations.join(', ')}`);
-    if (typeof selector.pattern !== 'string' || selector.pattern.length === 0) throw new ApiError('BAD_REQUEST', `${field}: pattern must not be empty`);
+    if (selector.kind !== 'doublestar') throw new InvalidError('request', `${field}: unknown kind "${selector.kind}"; the only kind is "doublestar"`);
+    if (!decorations.includes(selector.decoration)) throw new InvalidError('request', `${field}: decoration must be one of ${decorations.join(', ')}`);
+    if (typeof selector.pattern !== 'string' || selector.pattern.length === 0) throw new InvalidError('request', `${field}: pattern must not be empty`);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
-import { OciError } from '@wharf/registry-core';
+import { PreconditionError } from '@wharf/errors';
 import { ruleApplies, type ImmutableRule } from './immutable-rule';
 
 /** How long a project's rules are reused: the push path reads them without a query this long. */
@@ -62,13 +62,12 @@ export class ImmutableTagGuard {
   }
 }
 
-/** 412 on /v2, OCI-shaped; Harbor answers a push or delete of an immutable tag with 412 too. */
-export function immutableTagError(repository: string, tag: string, ruleId: number, what: 'overwritten' | 'deleted'): OciError {
-  return new OciError(
-    'DENIED',
+/** The refusal of a push or delete of an immutable tag through /v2, worded as Harbor's registry words it. */
+export function immutableTagError(repository: string, tag: string, ruleId: number, what: 'overwritten' | 'deleted'): PreconditionError {
+  return new PreconditionError(
+    'immutable',
     `Failed to process request due to '${repository}:${tag}' configured as immutable: tag ${tag} in ${repository} is immutable (rule ${ruleId}) and cannot be ${what}`,
-    { repository, tag, rule_id: ruleId },
-    412,
+    { details: { repository, tag, rule_id: ruleId } },
   );
 }
 

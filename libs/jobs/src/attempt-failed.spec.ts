@@ -1,3 +1,4 @@
+import { UnavailableError } from '@wharf/errors';
 import { AttemptFailed, describeJobFailure } from './attempt-failed';
 
 describe('describeJobFailure', () => {
@@ -7,5 +8,12 @@ describe('describeJobFailure', () => {
       message: 'webhook-delivery 7 failed: POST https://hooks.example -> 503',
     });
     expect(describeJobFailure('garbage-collection', '8', new TypeError('x is undefined')).level).toBe('error');
+  });
+
+  it('names a domain error by its kind, as a warning', () => {
+    expect(describeJobFailure('garbage-collection', '9', new UnavailableError('blob is being garbage collected; retry shortly'))).toEqual({
+      level: 'warn',
+      message: 'garbage-collection 9 failed: unavailable (transient): blob is being garbage collected; retry shortly',
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { InvalidError } from '@wharf/errors';
 import { parseExpression } from 'cron-parser';
 import { JOB_QUEUE, QueueName, type JobName, type JobPayloads } from './job-names';
 import { JobQueues } from './job-queues';
@@ -45,12 +46,12 @@ export interface ScheduleInput {
 }
 
 /** A cron the scheduler cannot run: not 6 fields, or not parseable. */
-export class InvalidCronError extends Error {
+export class InvalidCronError extends InvalidError {
   constructor(
     readonly cron: string,
     reason: string,
   ) {
-    super(`invalid cron "${cron}": ${reason}`);
+    super('request', `invalid cron "${cron}": ${reason}`);
   }
 }
 

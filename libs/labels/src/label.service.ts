@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { ConflictError, InvalidError, NotFoundError } from '@wharf/errors';
 import type { Label, LabelChange, LabelFilter, LabelledArtifact, NewLabel } from './label';
 
 const COLUMNS = `l.id, l.name, l.description, l.color, l.scope, COALESCE(l.project_id, 0) AS project_id, l.creation_time, l.update_time`;
@@ -18,7 +18,7 @@ export class LabelService {
 
   async create(input: NewLabel): Promise<Label> {
     const projectId = input.scope === 'p' ? input.projectId : null;
-    if (input.scope === 'p' && !projectId) throw new ApiError('BAD_REQUEST', 'a project label needs a project_id');
+    if (input.scope === 'p' && !projectId) throw new InvalidError('request', 'a project label needs a project_id');
     const rows = await this.unique(input.name, () =>
       this.sql.query<{ id: number }>(`INSERT INTO label (name, description, color, scope, project_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
         input.name, input.description ?? '', input.color ?? '', input.scope, projectId,
@@ -59,14 +59,14 @@ export class LabelService {
         [id, change.name ?? null, change.description ?? null, change.color ?? null],
       ),
     );
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `label ${id} not found`);
+    if (!rows[0]) throw new NotFoundError('label', `label ${id} not found`);
     return (await this.find(id))!;
   }
 
   /** Deletes the label and takes it off every artifact. */
   async delete(id: number): Promise<void> {
     const rows = await this.sql.query(`DELETE FROM label WHERE id = $1 RETURNING id`, [id]);
-    if (rows.length === 0) throw new ApiError('NOT_FOUND', `label ${id} not found`);
+    if (rows.length === 0) throw new NotFoundError('label', `label ${id} not found`);
   }
 
   /** The artifact `reference` (a digest or a tag) names in `repository` (full name); 404 when there is none. */
@@ -79,25 +79,25 @@ export class LabelService {
             WHERE r.name = $1 AND t.name = $2`,
       [repository, reference],
     );
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `artifact ${repository}${byDigest ? '@' : ':'}${reference} not found`);
+    if (!rows[0]) throw new NotFoundError('artifact', `artifact ${repository}${byDigest ? '@' : ':'}${reference} not found`);
     return rows[0];
   }
 
   /** Puts a label on an artifact: a project label only on artifacts of its project; 409 when it is there already. */
   async attach(label: Label, artifact: LabelledArtifact): Promise<void> {
     if (label.scope === 'p' && label.project_id !== artifact.projectId) {
-      throw new ApiError('BAD_REQUEST', `label ${label.id} belongs to another project; only global labels and the project's own labels go on its artifacts`);
+      throw new InvalidError('request', `label ${label.id} belongs to another project; only global labels and the project's own labels go on its artifacts`);
     }
     const rows = await this.sql.query(
       `INSERT INTO artifact_label (label_id, artifact_id) VALUES ($1, $2) ON CONFLICT (artifact_id, label_id) DO NOTHING RETURNING id`,
       [label.id, artifact.id],
     );
-    if (rows.length === 0) throw new ApiError('CONFLICT', `label ${label.id} is already on artifact ${artifact.digest}`);
+    if (rows.length === 0) throw new ConflictError(`label ${label.id} is already on artifact ${artifact.digest}`);
   }
 
   async detach(labelId: number, artifact: LabelledArtifact): Promise<void> {
     const rows = await this.sql.query(`DELETE FROM artifact_label WHERE label_id = $1 AND artifact_id = $2 RETURNING id`, [labelId, artifact.id]);
-    if (rows.length === 0) throw new ApiError('NOT_FOUND', `label ${labelId} is not on artifact ${artifact.digest}`);
+    if (rows.length === 0) throw new NotFoundError('label', `label ${labelId} is not on artifact ${artifact.digest}`);
   }
 
   /** The labels of each artifact (by artifact id, in label id order); artifacts without labels are absent. One query. */
@@ -129,7 +129,7 @@ export class LabelService {
     try {
       return await write();
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ApiError('CONFLICT', `a label named ${name} already exists in this scope`);
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError(`a label named ${name} already exists in this scope`);
       throw error;
     }
   }

@@ -1,4 +1,4 @@
-import { ApiError } from '@wharf/errors';
+import { InvalidError } from '@wharf/errors';
 
 const BOOLEAN = ['true', 'false'];
 const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'];
@@ -30,9 +30,9 @@ export function checkMetadata(input: Record<string, unknown>): Record<string, st
   const result: Record<string, string> = {};
   for (const [key, raw] of Object.entries(input)) {
     const rule = RULES[key];
-    if (!rule) throw new ApiError('BAD_REQUEST', `unknown metadata key "${key}"; known keys: ${METADATA_KEYS.join(', ')}`);
+    if (!rule) throw new InvalidError('request', `unknown metadata key "${key}"; known keys: ${METADATA_KEYS.join(', ')}`);
     const value = typeof raw === 'boolean' || typeof raw === 'number' ? String(raw) : raw;
-    if (typeof value !== 'string' || !rule(value)) throw new ApiError('BAD_REQUEST', `invalid value for metadata "${key}"`);
+    if (typeof value !== 'string' || !rule(value)) throw new InvalidError('request', `invalid value for metadata "${key}"`);
     result[key] = value;
   }
   return result;

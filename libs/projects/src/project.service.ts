@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { ConflictError, InvalidError, NotFoundError, PreconditionError } from '@wharf/errors';
 import { MemberService, ProjectRole, ROLE_PERMISSIONS, RevocationEpochs, accessPermissions, type AccessProject, type Permission, type Principal } from '@wharf/iam';
 import { checkMetadata } from './project-metadata';
 import { checkProjectName } from './project-name';
@@ -165,7 +165,7 @@ export class ProjectService {
         );
         projectId = rows[0].project_id;
       } catch (error) {
-        if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', `project ${input.project_name} already exists`);
+        if ((error as { code?: string }).code === '23505') throw new ConflictError(`project ${input.project_name} already exists`);
         throw error;
       }
       await this.writeMetadata(tx, projectId, metadata);
@@ -212,7 +212,7 @@ export class ProjectService {
       // the lock makes the emptiness check and the delete one step against concurrent pushes
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [project.project_id]);
       const repos = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM repository WHERE project_id = $1`, [project.project_id]);
-      if (repos[0].n > 0) throw new ApiError('PRECONDITION_FAILED', `project ${project.name} contains ${repos[0].n} repositories; delete them first`);
+      if (repos[0].n > 0) throw new PreconditionError('not-empty', `project ${project.name} contains ${repos[0].n} repositories; delete them first`);
       await tx.query(`DELETE FROM upload_session WHERE project_id = $1`, [project.project_id]);
       await tx.query(`DELETE FROM project WHERE project_id = $1`, [project.project_id]);
       // the entry keeps the id of the project it was about (audit_log has no foreign key to project)
@@ -254,10 +254,10 @@ export class ProjectService {
   }
 
   async deleteMetadata(project: Project, key: string, actor?: AuditActor): Promise<void> {
-    if (key === 'public') throw new ApiError('BAD_REQUEST', 'the "public" metadata cannot be deleted; set it to "false" instead');
+    if (key === 'public') throw new InvalidError('request', 'the "public" metadata cannot be deleted; set it to "false" instead');
     await this.sql.transaction(async (tx) => {
       const rows = await tx.query(`DELETE FROM project_metadata WHERE project_id = $1 AND name = $2 RETURNING id`, [project.project_id, key]);
-      if (rows.length === 0) throw new ApiError('NOT_FOUND', `metadata "${key}" not found`);
+      if (rows.length === 0) throw new NotFoundError('metadata', `metadata "${key}" not found`);
       await audit(tx, actor, 'delete', project.project_id, 'metadata', `${project.name}:${key}`);
     });
   }
@@ -279,6 +279,6 @@ async function audit(tx: SqlExecutor, actor: AuditActor | undefined, operation: 
 
 function checkStorageLimit(limit: number): void {
   if (!Number.isSafeInteger(limit) || limit < -1 || limit === 0) {
-    throw new ApiError('BAD_REQUEST', 'storage_limit must be a positive number of bytes, or -1 for unlimited');
+    throw new InvalidError('request', 'storage_limit must be a positive number of bytes, or -1 for unlimited');
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
-import { BlobStore, OciError, VerifyingStream, parseDigest, type BlobInfo, type QuotaContext, type RepositoryName } from '@wharf/registry-core';
+import { DomainError, InvalidError, NotFoundError, UnavailableError } from '@wharf/errors';
+import { BlobStore, VerifyingStream, parseDigest, type BlobInfo, type QuotaContext, type RepositoryName } from '@wharf/registry-core';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import type { ProxyProject } from './proxy-project';
 import { ProxyUpstreams, reviveUpstreamError, upstreamFailure, upstreamWaitMs } from './proxy-upstreams';
@@ -54,7 +55,7 @@ export class ProxyBlobs {
       const lock = await this.coordination.lock(`blob:${digest}`);
       if (lock) return this.transfer(project, repository, digest, streamToCaller, lock);
       if (!(await this.coordination.waitForRelease(`blob:${digest}`, WAIT_FOR_FETCH_MS))) {
-        throw new OciError('UNAVAILABLE', 'the blob is still being fetched from the upstream registry; retry shortly', { digest }, 503);
+        throw new UnavailableError('the blob is still being fetched from the upstream registry; retry shortly', { details: { digest } });
       }
       // the fetch we waited for ended: stored (for this project, or for another one and then
       // vouched for as above) or failed (we become the fetcher)
@@ -130,15 +131,15 @@ function cachingContext(repository: RepositoryName): QuotaContext {
   return { repository: repository.name, operator: '' };
 }
 
-function blobUnknown(digest: string): OciError {
-  return new OciError('BLOB_UNKNOWN', 'blob unknown to registry and its upstream', { digest });
+function blobUnknown(digest: string): NotFoundError {
+  return new NotFoundError('blob', 'blob unknown to registry and its upstream', { details: { digest } });
 }
 
 /** The upstream's bytes were not the blob (wrong digest or length) or stopped coming: nothing was stored. */
 function unusableBlob(project: ProxyProject, digest: string, error: unknown): unknown {
-  if (error instanceof OciError && (error.code === 'DIGEST_INVALID' || error.code === 'SIZE_INVALID')) {
-    return new OciError('UNAVAILABLE', `the upstream registry of proxy project ${project.name} sent a broken blob (${error.message}); nothing was cached`, { digest }, 502);
+  if (error instanceof InvalidError && (error.reason === 'digest' || error.reason === 'size')) {
+    return new UnavailableError(`the upstream registry of proxy project ${project.name} sent a broken blob (${error.message}); nothing was cached`, { details: { digest }, reason: 'bad-upstream' });
   }
-  if (error instanceof OciError) return error;
-  return new OciError('UNAVAILABLE', `fetching ${digest} from the upstream registry of proxy project ${project.name} failed: ${(error as Error).message}`, { digest }, 502);
+  if (error instanceof DomainError) return error;
+  return new UnavailableError(`fetching ${digest} from the upstream registry of proxy project ${project.name} failed: ${(error as Error).message}`, { details: { digest }, reason: 'bad-upstream' });
 }

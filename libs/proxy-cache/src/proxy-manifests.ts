@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ManifestService, UpstreamManifestStore, type StoredManifest } from '@wharf/artifacts';
 import { AppConfig } from '@wharf/config';
-import { OciError, isDigest, type RepositoryName } from '@wharf/registry-core';
+import { InvalidError, NotFoundError, UnavailableError } from '@wharf/errors';
+import { isDigest, type RepositoryName } from '@wharf/registry-core';
 import type { ProxyProject } from './proxy-project';
 import { ProxyUpstreams, localCopyMaySubstitute, reviveUpstreamError, upstreamFailure, upstreamWaitMs } from './proxy-upstreams';
 import { UpstreamCoordination } from './upstream-coordination';
@@ -33,7 +34,7 @@ export class ProxyManifests {
     const found = await this.fetchOnce(project, repository, digest).catch((error: unknown) => {
       throw upstreamFailure(project, error);
     });
-    if (!found) throw new OciError('MANIFEST_UNKNOWN', 'manifest unknown to registry or its upstream', { name: repository.name, reference: digest });
+    if (!found) throw new NotFoundError('manifest', 'manifest unknown to registry or its upstream', { details: { name: repository.name, reference: digest } });
     return this.manifests.find(repository.name, digest, isPull, operator);
   }
 
@@ -59,7 +60,7 @@ export class ProxyManifests {
     }
     if (upstreamDigest === null) {
       if (local && project.keepOnUpstream404) return serveLocal();
-      throw new OciError('MANIFEST_UNKNOWN', `the upstream registry does not have ${tag}`, { name: repository.name, reference: tag });
+      throw new NotFoundError('manifest', `the upstream registry does not have ${tag}`, { details: { name: repository.name, reference: tag } });
     }
     if (project.freshnessSeconds > 0) await this.coordination.mark(freshKey, upstreamDigest, project.freshnessSeconds);
     return serveLocal();
@@ -93,8 +94,8 @@ export class ProxyManifests {
       await this.store.store(repository, project.id, tag, manifest.body, manifest.mediaType, digest);
     } catch (error) {
       // a malformed manifest or one that is not what was asked for: refused, nothing stored
-      if (error instanceof OciError && (error.code === 'MANIFEST_INVALID' || error.code === 'DIGEST_INVALID')) {
-        throw new OciError('UNAVAILABLE', `the upstream registry sent an unusable manifest: ${error.message}`, { digest }, 502);
+      if (error instanceof InvalidError && (error.reason === 'manifest' || error.reason === 'tag' || error.reason === 'digest')) {
+        throw new UnavailableError(`the upstream registry sent an unusable manifest: ${error.message}`, { details: { digest }, reason: 'bad-upstream' });
       }
       throw error;
     }
@@ -105,7 +106,7 @@ export class ProxyManifests {
     try {
       return await this.manifests.find(repository.name, reference, isPull, operator);
     } catch (error) {
-      if (error instanceof OciError && error.code === 'MANIFEST_UNKNOWN') return null;
+      if (error instanceof NotFoundError && error.subject === 'manifest') return null;
       throw error;
     }
   }

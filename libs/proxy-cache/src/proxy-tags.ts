@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { MAX_PAGE_SIZE, RegistryListingService, pageOfNames, type Page } from '@wharf/artifacts';
 import { AppConfig } from '@wharf/config';
-import { OciError, type RepositoryName } from '@wharf/registry-core';
+import { NotFoundError } from '@wharf/errors';
+import type { RepositoryName } from '@wharf/registry-core';
 import type { ProxyProject } from './proxy-project';
 import { ProxyUpstreams, localCopyMaySubstitute, reviveUpstreamError, upstreamFailure } from './proxy-upstreams';
 import { UpstreamCoordination } from './upstream-coordination';
@@ -34,7 +35,7 @@ export class ProxyTags {
     } catch (error) {
       if (cached === null || !localCopyMaySubstitute(error)) throw upstreamFailure(project, error);
     }
-    if (cached === null && upstream === null) throw new OciError('NAME_UNKNOWN', 'repository name not known to registry or its upstream', { name: repository.name });
+    if (cached === null && upstream === null) throw new NotFoundError('repository', 'repository name not known to registry or its upstream', { details: { name: repository.name } });
     const merged = [...new Set([...(upstream ?? []), ...(cached ?? [])])].sort(byteOrder).filter((tag) => last === undefined || byteOrder(tag, last) > 0);
     return pageOfNames(merged, limit);
   }
@@ -51,7 +52,7 @@ export class ProxyTags {
         last = page.next;
       }
     } catch (error) {
-      if (error instanceof OciError && error.code === 'NAME_UNKNOWN') return null;
+      if (error instanceof NotFoundError && error.subject === 'repository') return null;
       throw error;
     }
   }

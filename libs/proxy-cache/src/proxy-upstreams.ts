@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AppConfig } from '@wharf/config';
-import { OciError, type RepositoryName } from '@wharf/registry-core';
+import { DomainError, TooManyRequestsError, UnavailableError } from '@wharf/errors';
+import type { RepositoryName } from '@wharf/registry-core';
 import { RegistryService, UpstreamAuthError, UpstreamError, UpstreamProtocolError, UpstreamUnavailableError, type UpstreamRegistry } from '@wharf/registries';
 import type { ProxyProject } from './proxy-project';
 import { UpstreamCoordination, type SharedFailure } from './upstream-coordination';
@@ -28,13 +29,9 @@ export class ProxyUpstreams {
     const upstream = await this.registries.upstream(project.registryId);
     const release = await this.coordination.acquireSlot(`project:${project.id}`, project.maxUpstreamConnections);
     if (!release) {
-      throw new OciError(
-        'TOOMANYREQUESTS',
-        `project ${project.name} already has ${project.maxUpstreamConnections} upstream requests open (max_upstream_conn); retry shortly`,
-        undefined,
-        429,
-        { 'retry-after': '1' },
-      );
+      throw new TooManyRequestsError(`project ${project.name} already has ${project.maxUpstreamConnections} upstream requests open (max_upstream_conn); retry shortly`, {
+        retryAfterSeconds: 1,
+      });
     }
     return { upstream, name: upstream.upstreamName(pathInProject(repository)), release };
   }
@@ -61,18 +58,18 @@ export function pathInProject(repository: RepositoryName): string {
 }
 
 /** The client's answer when the upstream failed and there is no local copy to serve. */
-export function upstreamFailure(project: ProxyProject, error: unknown): OciError {
-  if (error instanceof OciError) return error;
+export function upstreamFailure(project: ProxyProject, error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
   if (error instanceof UpstreamUnavailableError) {
-    return new OciError('UNAVAILABLE', `the upstream registry of proxy project ${project.name} is unavailable (${error.message}) and nothing is cached`, undefined, 503);
+    return new UnavailableError(`the upstream registry of proxy project ${project.name} is unavailable (${error.message}) and nothing is cached`);
   }
   if (error instanceof UpstreamAuthError) {
-    return new OciError('UNAVAILABLE', `the upstream registry of proxy project ${project.name} refused the endpoint's credential`, undefined, 502);
+    return new UnavailableError(`the upstream registry of proxy project ${project.name} refused the endpoint's credential`, { reason: 'bad-upstream' });
   }
   if (error instanceof UpstreamProtocolError) {
-    return new OciError('UNAVAILABLE', `the upstream registry of proxy project ${project.name} answered badly: ${error.message}`, undefined, 502);
+    return new UnavailableError(`the upstream registry of proxy project ${project.name} answered badly: ${error.message}`, { reason: 'bad-upstream' });
   }
-  return error as OciError;
+  return error as DomainError;
 }
 
 /** An upstream failure another replica saw, as the same kind of error (see UpstreamCoordination.shared). */
@@ -84,9 +81,10 @@ export function reviveUpstreamError(failure: SharedFailure): Error {
       return new UpstreamAuthError(failure.message, failure.status);
     case UpstreamProtocolError.name:
       return new UpstreamProtocolError(failure.message, failure.status);
-    case OciError.name:
-      return new OciError(failure.status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE', failure.message, undefined, failure.status ?? 503);
     default:
+      // a refusal of this registry's own (a project at its max_upstream_conn, an unusable answer)
+      if (failure.kind === 'too-many-requests') return new TooManyRequestsError(failure.message);
+      if (failure.kind) return new UnavailableError(failure.message, { reason: failure.reason === 'bad-upstream' ? 'bad-upstream' : 'transient' });
       return new UpstreamUnavailableError(failure.message, failure.status);
   }
 }
@@ -96,5 +94,5 @@ export function reviveUpstreamError(failure: SharedFailure): Error {
  * us or answering badly, or this project is at its own max_upstream_conn.
  */
 export function localCopyMaySubstitute(error: unknown): boolean {
-  return error instanceof UpstreamError || (error instanceof OciError && (error.code === 'TOOMANYREQUESTS' || error.status >= 500));
+  return error instanceof UpstreamError || error instanceof TooManyRequestsError || error instanceof UnavailableError;
 }

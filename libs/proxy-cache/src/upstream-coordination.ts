@@ -19,6 +19,9 @@ export interface SharedFailure {
   name: string;
   message: string;
   status?: number;
+  /** a domain error's kind and reason, so waiters can rebuild the same kind of refusal */
+  kind?: string;
+  reason?: string;
 }
 
 function reviveAsIs(failure: SharedFailure): Error {
@@ -66,7 +69,8 @@ export class UpstreamCoordination {
             await this.redis.set(answerKey, JSON.stringify({ token, answer }), 'PX', SHARED_ANSWER_TTL_MS);
             return answer;
           } catch (error) {
-            const failure: SharedFailure = { name: (error as Error).name, message: (error as Error).message, status: (error as { status?: number }).status };
+            const { name, message, status, kind, reason } = error as Error & { status?: number; kind?: string; reason?: string };
+            const failure: SharedFailure = { name, message, status, kind, reason };
             await this.redis.set(answerKey, JSON.stringify({ token, failure }), 'PX', SHARED_ANSWER_TTL_MS).catch(() => undefined);
             throw error;
           } finally {

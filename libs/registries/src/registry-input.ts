@@ -1,4 +1,4 @@
-import { ApiError } from '@wharf/errors';
+import { InvalidError } from '@wharf/errors';
 import { DEFAULT_REGISTRY_URLS } from './upstream/default-registry-urls';
 import { CREDENTIAL_TYPES, REGISTRY_TYPES, type CredentialType, type RegistryCredential, type RegistryType } from './registry-endpoint';
 
@@ -24,7 +24,7 @@ export interface RegistryInput {
 }
 
 export function checkRegistryType(type: string): RegistryType {
-  if (!(REGISTRY_TYPES as readonly string[]).includes(type)) throw new ApiError('BAD_REQUEST', `unknown registry type ${type}; known: ${REGISTRY_TYPES.join(', ')}`);
+  if (!(REGISTRY_TYPES as readonly string[]).includes(type)) throw new InvalidError('request', `unknown registry type ${type}; known: ${REGISTRY_TYPES.join(', ')}`);
   return type as RegistryType;
 }
 
@@ -34,18 +34,18 @@ export function normaliseRegistryUrl(type: RegistryType, url: string | undefined
   if (!given) {
     const hosted = DEFAULT_REGISTRY_URLS[type];
     if (hosted) return hosted;
-    throw new ApiError('BAD_REQUEST', `url is required for a ${type} endpoint (an http:// or https:// URL)`);
+    throw new InvalidError('request', `url is required for a ${type} endpoint (an http:// or https:// URL)`);
   }
   let parsed: URL;
   try {
     parsed = new URL(given);
   } catch {
-    throw new ApiError('BAD_REQUEST', `url ${given} is not a URL`);
+    throw new InvalidError('request', `url ${given} is not a URL`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ApiError('BAD_REQUEST', 'url must be an http:// or https:// URL');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidError('request', 'url must be an http:// or https:// URL');
   // a password in the URL would be stored and shown in clear: credentials go in `credential`
-  if (parsed.username || parsed.password) throw new ApiError('BAD_REQUEST', 'url must not carry credentials; use credential');
-  if (parsed.search || parsed.hash) throw new ApiError('BAD_REQUEST', 'url must not have a query or a fragment');
+  if (parsed.username || parsed.password) throw new InvalidError('request', 'url must not carry credentials; use credential');
+  if (parsed.search || parsed.hash) throw new InvalidError('request', 'url must not have a query or a fragment');
   return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
 }
 
@@ -56,11 +56,11 @@ export function normaliseRegistryUrl(type: RegistryType, url: string | undefined
 export function mergeCredential(input: CredentialInput | null | undefined, current: RegistryCredential | null): RegistryCredential | null {
   if (!input) return null;
   const type = input.type ?? current?.type ?? 'basic';
-  if (!(CREDENTIAL_TYPES as readonly string[]).includes(type)) throw new ApiError('BAD_REQUEST', `unknown credential type ${type}; known: ${CREDENTIAL_TYPES.join(', ')}`);
+  if (!(CREDENTIAL_TYPES as readonly string[]).includes(type)) throw new InvalidError('request', `unknown credential type ${type}; known: ${CREDENTIAL_TYPES.join(', ')}`);
   const accessKey = input.accessKey ?? current?.accessKey ?? '';
   const keep = input.accessSecret === undefined || input.accessSecret === MASKED_SECRET;
   const accessSecret = keep ? (current?.accessSecret ?? '') : (input.accessSecret ?? '');
   if (!accessKey && !accessSecret) return null;
-  if (keep && !current) throw new ApiError('BAD_REQUEST', 'credential.access_secret is required');
+  if (keep && !current) throw new InvalidError('request', 'credential.access_secret is required');
   return { type, accessKey, accessSecret };
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
 import { AppConfig } from '@wharf/config';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { ConflictError, NotFoundError, PreconditionError } from '@wharf/errors';
 import { CredentialVault } from '@wharf/secrets';
 import type { RegistryCredential, RegistryEndpoint, RegistryHealth, UpstreamEndpoint } from './registry-endpoint';
 import { checkRegistryType, mergeCredential, normaliseRegistryUrl, type RegistryInput } from './registry-input';
@@ -124,7 +124,7 @@ export class RegistryService {
   async delete(id: number, actor?: AuditActor): Promise<RegistryEndpoint> {
     const endpoint = await this.get(id);
     const users = await this.references.usersOf(id);
-    if (users.length) throw new ApiError('PRECONDITION', `the registry ${endpoint.name} is referenced by ${users.join(', ')}; remove those first`);
+    if (users.length) throw new PreconditionError('in-use', `the registry ${endpoint.name} is referenced by ${users.join(', ')}; remove those first`);
     try {
       await this.sql.transaction(async (tx) => {
         const rows = await tx.query(`DELETE FROM registry WHERE id = $1 RETURNING id`, [id]);
@@ -133,7 +133,7 @@ export class RegistryService {
       });
     } catch (error) {
       // a project created between the check and the delete: the foreign key has the last word
-      if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) throw new ApiError('PRECONDITION', `the registry ${endpoint.name} is referenced by a project`);
+      if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) throw new PreconditionError('in-use', `the registry ${endpoint.name} is referenced by a project`);
       throw error;
     }
     this.clients.delete(id);
@@ -193,7 +193,7 @@ export class RegistryService {
     try {
       return await write();
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ApiError('CONFLICT', `a registry named ${name} already exists`);
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError(`a registry named ${name} already exists`);
       throw error;
     }
   }
@@ -204,7 +204,7 @@ async function audit(tx: SqlExecutor, actor: AuditActor | undefined, operation: 
   if (actor) await AuditTrail.write(tx, actor, { projectId: null, operation, resourceType: 'registry', resource: name });
 }
 
-const notFound = (id: number) => new ApiError('NOT_FOUND', `registry ${id} not found`);
+const notFound = (id: number) => new NotFoundError('registry', `registry ${id} not found`);
 
 function toEndpoint(row: RegistryRow): RegistryEndpoint {
   return {

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SqlClient, type SqlTransaction } from '@wharf/db';
+import { DomainError, InvalidError, UnavailableError } from '@wharf/errors';
 import { BLOB_DRIVER, type BlobDriver, type ByteRange } from '@wharf/storage';
 import { Writable, pipeline as pipeStreams, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDigest, type ParsedDigest } from './digest';
-import { OciError } from './oci-error';
 import { QUOTA_LEDGER, type QuotaBudget, type QuotaContext, type QuotaLedgerPort } from './quota-ledger.port';
 import { blobKey } from './storage-keys';
 import { VerifyingStream } from './verifying-stream';
@@ -301,7 +301,7 @@ export class BlobStore {
         [digest],
       );
       if (rows[0]?.status !== 'deleting') return;
-      if (Date.now() > deadline) throw new OciError('UNAVAILABLE', 'blob is being garbage collected; retry shortly', { digest }, 503);
+      if (Date.now() > deadline) throw new UnavailableError('blob is being garbage collected; retry shortly', { details: { digest } });
       await sleep(100);
     }
   }
@@ -319,7 +319,7 @@ async function collectedMeansRetry<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (error instanceof BlobCollectedError) throw new OciError('UNAVAILABLE', 'the blob was garbage collected while it was pushed; push it again', { digest: error.digest }, 503);
+    if (error instanceof BlobCollectedError) throw new UnavailableError('the blob was garbage collected while it was pushed; push it again', { details: { digest: error.digest } });
     throw error;
   }
 }
@@ -328,12 +328,12 @@ function discard(): Writable {
   return new Writable({ write: (_chunk, _encoding, done) => done() });
 }
 
-/** A body that broke off (client disconnect) becomes BLOB_UPLOAD_INVALID; other errors pass unchanged. */
+/** A body that broke off (client disconnect) becomes an invalid upload; other errors pass unchanged. */
 export function clientAborted(error: unknown): unknown {
-  if (error instanceof OciError) return error;
+  if (error instanceof DomainError) return error;
   const code = (error as { code?: string }).code;
   if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'ABORT_ERR') {
-    return new OciError('BLOB_UPLOAD_INVALID', 'the request body ended before the upload was complete');
+    return new InvalidError('upload', 'the request body ended before the upload was complete');
   }
   return error;
 }

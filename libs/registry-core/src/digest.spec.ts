@@ -1,5 +1,5 @@
+import { InvalidError } from '@wharf/errors';
 import { digestOf, parseDigest } from './digest';
-import { OciError } from './oci-error';
 
 describe('parseDigest', () => {
   it('parses sha256 and sha512', () => {
@@ -10,17 +10,17 @@ describe('parseDigest', () => {
   });
 
   it.each([
-    ['sha256:abc', 'DIGEST_INVALID'],
-    ['sha256:' + 'A'.repeat(64), 'DIGEST_INVALID'],
-    ['nonsense', 'DIGEST_INVALID'],
-    ['md5:0123456789abcdef0123456789abcdef', 'UNSUPPORTED'],
-  ])('refuses %s with %s', (value, code) => {
+    ['sha256:abc', 'digest'],
+    ['sha256:' + 'A'.repeat(64), 'digest'],
+    ['nonsense', 'digest'],
+    ['md5:0123456789abcdef0123456789abcdef', 'digest-algorithm'],
+  ])('refuses %s as an invalid %s', (value, reason) => {
     try {
       parseDigest(value);
       throw new Error('accepted');
     } catch (error) {
-      expect(error).toBeInstanceOf(OciError);
-      expect((error as OciError).code).toBe(code);
+      expect(error).toBeInstanceOf(InvalidError);
+      expect((error as InvalidError).reason).toBe(reason);
     }
   });
 });

@@ -1,5 +1,5 @@
+import { InvalidError } from '@wharf/errors';
 import { createHash, type Hash } from 'node:crypto';
-import { OciError } from './oci-error';
 
 export type DigestAlgorithm = 'sha256' | 'sha512';
 
@@ -20,17 +20,17 @@ export function isDigest(value: string): boolean {
   return DIGEST_GRAMMAR.test(value);
 }
 
-/** Validates a client-supplied digest; DIGEST_INVALID for bad syntax, UNSUPPORTED for unknown algorithms. */
+/** Validates a client-supplied digest: invalid for bad syntax, an invalid digest algorithm for unknown ones. */
 export function parseDigest(value: string | undefined | null): ParsedDigest {
   if (!value || !DIGEST_GRAMMAR.test(value)) {
-    throw new OciError('DIGEST_INVALID', 'provided digest did not match uploaded content', { digest: value ?? null });
+    throw new InvalidError('digest', 'provided digest did not match uploaded content', { details: { digest: value ?? null } });
   }
   const algorithm = value.slice(0, value.indexOf(':'));
   if (algorithm !== 'sha256' && algorithm !== 'sha512') {
-    throw new OciError('UNSUPPORTED', `digest algorithm ${algorithm} is not supported`, { digest: value }, 400);
+    throw new InvalidError('digest-algorithm', `digest algorithm ${algorithm} is not supported`, { details: { digest: value } });
   }
   if (!DIGEST_PATTERNS[algorithm].test(value)) {
-    throw new OciError('DIGEST_INVALID', 'invalid digest', { digest: value });
+    throw new InvalidError('digest', 'invalid digest', { details: { digest: value } });
   }
   return { algorithm, hex: value.slice(algorithm.length + 1), digest: value };
 }

@@ -2,7 +2,6 @@ export * from './blob-store';
 export * from './digest';
 export * from './manifest-parser';
 export * from './media-types';
-export * from './oci-error';
 export * from './quota-exceeded';
 export * from './quota-ledger.port';
 export * from './registry-core.module';

@@ -1,7 +1,7 @@
+import { InvalidError, type DomainError } from '@wharf/errors';
 import { digestOf } from './digest';
 import { parseManifest } from './manifest-parser';
 import { MediaType } from './media-types';
-import { OciError } from './oci-error';
 
 const blob = (s: string, mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip') => ({ mediaType, digest: digestOf(Buffer.from(s)), size: s.length });
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -9,7 +9,7 @@ const codeOf = (fn: () => unknown) => {
   try {
     fn();
   } catch (error) {
-    return (error as OciError).code;
+    return error instanceof InvalidError ? `invalid ${error.reason}` : (error as DomainError).kind;
   }
   return 'accepted';
 };
@@ -25,7 +25,7 @@ describe('parseManifest', () => {
   });
 
   it('refuses a NUL character anywhere (annotations are kept as jsonb, which cannot hold one)', () => {
-    expect(codeOf(() => parseManifest(json({ ...image, annotations: { note: 'a\u0000b' } }), MediaType.OciManifest))).toBe('MANIFEST_INVALID');
+    expect(codeOf(() => parseManifest(json({ ...image, annotations: { note: 'a\u0000b' } }), MediaType.OciManifest))).toBe('invalid manifest');
     expect(codeOf(() => parseManifest(json({ ...image, annotations: { note: 'a\\u0000b' } }), MediaType.OciManifest))).toBe('accepted');
   });
 
@@ -51,15 +51,15 @@ describe('parseManifest', () => {
   });
 
   it.each([
-    ['invalid JSON', Buffer.from('{'), MediaType.OciManifest, 'MANIFEST_INVALID'],
-    ['a JSON array', json([]), MediaType.OciManifest, 'MANIFEST_INVALID'],
-    ['a mismatched Content-Type', json(image), MediaType.OciIndex, 'MANIFEST_INVALID'],
-    ['schema 1', json({ schemaVersion: 1 }), MediaType.DockerSchema1Signed, 'MANIFEST_INVALID'],
-    ['a negative size', json({ ...image, layers: [{ ...blob('a'), size: -1 }] }), MediaType.OciManifest, 'MANIFEST_INVALID'],
-    ['a bad digest', json({ ...image, layers: [{ ...blob('a'), digest: 'sha256:nothex' }] }), MediaType.OciManifest, 'MANIFEST_INVALID'],
-    ['layers missing', json({ ...image, layers: undefined }), MediaType.OciManifest, 'MANIFEST_INVALID'],
-    ['an unknown type', json({ ...image, mediaType: 'application/x-other' }), 'application/x-other', 'MANIFEST_INVALID'],
-    ['more than 4 MiB', Buffer.alloc(4 * 1024 * 1024 + 1, 32), MediaType.OciManifest, 'SIZE_INVALID'],
+    ['invalid JSON', Buffer.from('{'), MediaType.OciManifest, 'invalid manifest'],
+    ['a JSON array', json([]), MediaType.OciManifest, 'invalid manifest'],
+    ['a mismatched Content-Type', json(image), MediaType.OciIndex, 'invalid manifest'],
+    ['schema 1', json({ schemaVersion: 1 }), MediaType.DockerSchema1Signed, 'invalid manifest'],
+    ['a negative size', json({ ...image, layers: [{ ...blob('a'), size: -1 }] }), MediaType.OciManifest, 'invalid manifest'],
+    ['a bad digest', json({ ...image, layers: [{ ...blob('a'), digest: 'sha256:nothex' }] }), MediaType.OciManifest, 'invalid manifest'],
+    ['layers missing', json({ ...image, layers: undefined }), MediaType.OciManifest, 'invalid manifest'],
+    ['an unknown type', json({ ...image, mediaType: 'application/x-other' }), 'application/x-other', 'invalid manifest'],
+    ['more than 4 MiB', Buffer.alloc(4 * 1024 * 1024 + 1, 32), MediaType.OciManifest, 'too-large'],
   ])('refuses %s', (_case, body, contentType, code) => {
     expect(codeOf(() => parseManifest(body, contentType))).toBe(code);
   });

@@ -1,6 +1,6 @@
+import { InvalidError, TooLargeError } from '@wharf/errors';
 import { parseDigest } from './digest';
 import { INDEX_MANIFEST_TYPES, IMAGE_MANIFEST_TYPES, MediaType, baseMediaType, isExternalLayer, isMediaType } from './media-types';
-import { OciError } from './oci-error';
 
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
@@ -28,7 +28,7 @@ export interface ParsedManifest {
   annotations?: Record<string, string>;
 }
 
-const invalid = (message: string, detail?: unknown) => new OciError('MANIFEST_INVALID', message, detail);
+const invalid = (message: string, details?: Record<string, unknown>) => new InvalidError('manifest', message, { details });
 // a JSON escape for NUL that is not itself escaped (`\\u0000` is a backslash and "u0000")
 const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/i;
 
@@ -59,7 +59,7 @@ function isStringMap(value: unknown): value is Record<string, string> {
  */
 export function parseManifest(body: Buffer, contentType: string | undefined): ParsedManifest {
   if (body.length > MAX_MANIFEST_BYTES) {
-    throw new OciError('SIZE_INVALID', `manifest exceeds ${MAX_MANIFEST_BYTES} bytes`, { size: body.length }, 413);
+    throw new TooLargeError(`manifest exceeds ${MAX_MANIFEST_BYTES} bytes`, { details: { size: body.length } });
   }
   let json: unknown;
   try {

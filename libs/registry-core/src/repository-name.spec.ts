@@ -1,4 +1,4 @@
-import { OciError } from './oci-error';
+import { InvalidError } from '@wharf/errors';
 import { isValidTag, parseRepositoryName } from './repository-name';
 
 describe('parseRepositoryName', () => {
@@ -10,12 +10,12 @@ describe('parseRepositoryName', () => {
     expect(parseRepositoryName('team/apps/web').project).toBe('team');
   });
 
-  it.each(['Library/x', 'a//b', 'a/b/', '/a/b', 'a/.b', 'a/b..c', 'a/b_', 'alone', 'a/b___c', `a/${'b'.repeat(254)}`])('refuses %s with NAME_INVALID', (name) => {
-    expect(() => parseRepositoryName(name)).toThrow(OciError);
+  it.each(['Library/x', 'a//b', 'a/b/', '/a/b', 'a/.b', 'a/b..c', 'a/b_', 'alone', 'a/b___c', `a/${'b'.repeat(254)}`])('refuses %s as an invalid name', (name) => {
+    expect(() => parseRepositoryName(name)).toThrow(InvalidError);
     try {
       parseRepositoryName(name);
     } catch (error) {
-      expect((error as OciError).code).toBe('NAME_INVALID');
+      expect((error as InvalidError).reason).toBe('name');
     }
   });
 });

@@ -1,4 +1,4 @@
-import { OciError } from './oci-error';
+import { InvalidError } from '@wharf/errors';
 
 // distribution-spec: <name> = [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*
 const COMPONENT = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
@@ -16,14 +16,14 @@ export interface RepositoryName {
 /** Validates a repository name against the spec's grammar and Wharf's <project>/<path> rule. */
 export function parseRepositoryName(name: string): RepositoryName {
   if (name.length > MAX_NAME_LENGTH) {
-    throw new OciError('NAME_INVALID', `repository name must not exceed ${MAX_NAME_LENGTH} characters`, { name: name.slice(0, 64) + '…' });
+    throw new InvalidError('name', `repository name must not exceed ${MAX_NAME_LENGTH} characters`, { details: { name: name.slice(0, 64) + '…' } });
   }
   if (!NAME.test(name)) {
-    throw new OciError('NAME_INVALID', 'invalid repository name', { name });
+    throw new InvalidError('name', 'invalid repository name', { details: { name } });
   }
   const slash = name.indexOf('/');
   if (slash < 0) {
-    throw new OciError('NAME_INVALID', 'repository name must be <project>/<repository>, e.g. library/' + name, { name });
+    throw new InvalidError('name', 'repository name must be <project>/<repository>, e.g. library/' + name, { details: { name } });
   }
   return { name, project: name.slice(0, slash) };
 }

@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '@wharf/db';
+import { UploadPositionError } from '@wharf/errors';
 import { randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
-import { OciError } from './oci-error';
 
 /**
  * How long a request holds an upload session without renewing: the longest an upload stays
@@ -88,6 +88,6 @@ export class UploadLease {
   }
 }
 
-function leaseLost(): OciError {
-  return OciError.rangeNotSatisfiable('this request lost its hold on the upload; check its status and resume');
+function leaseLost(): UploadPositionError {
+  return new UploadPositionError('this request lost its hold on the upload; check its status and resume');
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { SqlClient } from '@wharf/db';
+import { InvalidError, NotFoundError, TooManyRequestsError, UploadPositionError } from '@wharf/errors';
 import { BLOB_DRIVER, type AppendableObject, type BlobDriver } from '@wharf/storage';
 import { randomUUID } from 'node:crypto';
 import { Readable, pipeline as pipeStreams } from 'node:stream';
@@ -8,7 +9,6 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { BlobStore, clientAborted, type BlobInfo } from './blob-store';
 import { newHash, parseDigest } from './digest';
-import { OciError } from './oci-error';
 import { isQuotaExceeded } from './quota-exceeded';
 import type { QuotaContext } from './quota-ledger.port';
 import { uploadStagingKey } from './storage-keys';
@@ -59,7 +59,7 @@ export class UploadSessions {
 
   /**
    * Opens a session for `principal` (its name: user or robot), unless it holds
-   * UPLOAD_SESSIONS_PER_PRINCIPAL open ones already (429 TOOMANYREQUESTS). Finished, cancelled
+   * UPLOAD_SESSIONS_PER_PRINCIPAL open ones already (TooManyRequestsError). Finished, cancelled
    * and purged sessions free their slot, and so do sessions idle past UPLOAD_PURGE_AGE_HOURS.
    */
   async start(projectId: number, repositoryName: string, principal: string): Promise<UploadSession> {
@@ -73,7 +73,7 @@ export class UploadSessions {
         [principal, this.config.UPLOAD_PURGE_AGE_HOURS],
       );
       if (open[0].n >= limit) {
-        throw new OciError('TOOMANYREQUESTS', `too many open uploads: at most ${limit} per user or robot; finish or cancel some first`, { limit }, 429);
+        throw new TooManyRequestsError(`too many open uploads: at most ${limit} per user or robot; finish or cancel some first`, { details: { limit } });
       }
       const staging = await this.driver.createAppendable(uploadStagingKey(id));
       const rows = await tx.query<UploadSession>(
@@ -136,7 +136,7 @@ export class UploadSessions {
       if (actual !== digest.digest) {
         await this.driver.delete(session.storageKey);
         await this.deleteRow(id);
-        throw new OciError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest.digest, actual });
+        throw new InvalidError('digest', 'provided digest did not match uploaded content', { details: { expected: digest.digest, actual } });
       }
       const blob = await this.blobs.publishStaged(session.projectId, digest, session.storageKey, session.size, context);
       await this.deleteRow(id);
@@ -259,18 +259,18 @@ export class UploadSessions {
         WHERE id = $1 AND version = $4 AND lease_token = $6 RETURNING ${SESSION_COLUMNS}`,
       [session.id, next.size, JSON.stringify(next.state), session.version, endLease, lease.token],
     );
-    if (!rows[0]) throw OciError.rangeNotSatisfiable('upload was modified concurrently');
+    if (!rows[0]) throw new UploadPositionError('upload was modified concurrently');
     if (algorithmHash || session.size === 0) this.hashes.set(session.id, rows[0].version, rows[0].size, verifier.hash);
     return rows[0];
   }
 
   private checkRange(session: UploadSession, range?: ChunkRange, contentLength?: number): void {
-    const rangeHeader = { Range: `0-${Math.max(session.size - 1, 0)}`, 'Docker-Upload-UUID': session.id };
+    const position = { upload: { id: session.id, size: session.size } };
     if (range && (range.start !== session.size || range.end < range.start)) {
-      throw OciError.rangeNotSatisfiable(`chunk must start at byte ${session.size}`, rangeHeader);
+      throw new UploadPositionError(`chunk must start at byte ${session.size}`, position);
     }
     if (range && contentLength !== undefined && range.end - range.start + 1 !== contentLength) {
-      throw OciError.rangeNotSatisfiable('Content-Range and Content-Length disagree', rangeHeader);
+      throw new UploadPositionError('Content-Range and Content-Length disagree', position);
     }
   }
 
@@ -291,7 +291,7 @@ export class UploadSessions {
       [id, repositoryName],
     );
     if (!current[0] || current[0].purging) throw unknownUpload(id);
-    throw OciError.rangeNotSatisfiable('another request is writing to this upload', { Range: `0-${Math.max(current[0].size - 1, 0)}` });
+    throw new UploadPositionError('another request is writing to this upload', { upload: { size: current[0].size } });
   }
 
   private async discard(session: UploadSession): Promise<void> {
@@ -319,6 +319,6 @@ export class UploadSessions {
   }
 }
 
-function unknownUpload(id: string): OciError {
-  return new OciError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry', { uuid: id });
+function unknownUpload(id: string): NotFoundError {
+  return new NotFoundError('upload', 'blob upload unknown to registry', { details: { uuid: id } });
 }

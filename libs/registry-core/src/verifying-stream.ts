@@ -1,7 +1,7 @@
+import { InvalidError } from '@wharf/errors';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Hash } from 'node:crypto';
 import { newHash, type DigestAlgorithm } from './digest';
-import { OciError } from './oci-error';
 
 export interface VerifyingStreamOptions {
   algorithm: DigestAlgorithm;
@@ -34,7 +34,7 @@ export class VerifyingStream extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.options.expectedSize !== undefined && this.bytes > this.options.expectedSize) {
-      done(new OciError('SIZE_INVALID', 'body is larger than its declared Content-Length', { expected: this.options.expectedSize }));
+      done(new InvalidError('size', 'body is larger than its declared Content-Length', { details: { expected: this.options.expectedSize } }));
       return;
     }
     if (this.options.budget && this.bytes > this.options.budget.bytes) {
@@ -49,13 +49,13 @@ export class VerifyingStream extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.options.expectedSize !== undefined && this.bytes !== this.options.expectedSize) {
-      done(new OciError('SIZE_INVALID', `body ended after ${this.bytes} of ${this.options.expectedSize} declared bytes`));
+      done(new InvalidError('size', `body ended after ${this.bytes} of ${this.options.expectedSize} declared bytes`));
       return;
     }
     if (this.options.expectedDigest !== undefined) {
       const actual = `${this.options.algorithm}:${this.hash.copy().digest('hex')}`;
       if (actual !== this.options.expectedDigest) {
-        done(new OciError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: this.options.expectedDigest, actual }));
+        done(new InvalidError('digest', 'provided digest did not match uploaded content', { details: { expected: this.options.expectedDigest, actual } }));
         return;
       }
     }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
-import { ApiError } from '@wharf/errors';
+import { ConflictError, InvalidError, NotFoundError } from '@wharf/errors';
 import { EVENT_TYPES, type EventType } from '@wharf/events';
 import { SystemSettingsService } from '@wharf/projects';
 import { CredentialVault } from '@wharf/secrets';
@@ -33,7 +33,7 @@ export class WebhookPolicyService {
 
   async get(projectId: number, id: number): Promise<WebhookPolicy> {
     const rows = await this.sql.query<WebhookPolicy>(`SELECT ${COLUMNS} FROM webhook_policy w WHERE w.project_id = $1 AND w.id = $2`, [projectId, id]);
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `webhook policy ${id} not found`);
+    if (!rows[0]) throw new NotFoundError('webhook-policy', `webhook policy ${id} not found`);
     return rows[0];
   }
 
@@ -72,7 +72,7 @@ export class WebhookPolicyService {
 
   async delete(projectId: number, id: number): Promise<void> {
     const rows = await this.sql.query(`DELETE FROM webhook_policy WHERE project_id = $1 AND id = $2 RETURNING id`, [projectId, id]);
-    if (rows.length === 0) throw new ApiError('NOT_FOUND', `webhook policy ${id} not found`);
+    if (rows.length === 0) throw new NotFoundError('webhook-policy', `webhook policy ${id} not found`);
   }
 
   /** Harbor's /webhook/lasttrigger: per policy and event type, when it last fired (from its executions). */
@@ -101,8 +101,8 @@ export class WebhookPolicyService {
     if (await this.settings.webhookAllowLocalNetwork()) return;
     for (const target of targets) {
       if (await targetsLocalNetwork(new URL(target.address))) {
-        throw new ApiError(
-          'BAD_REQUEST',
+        throw new InvalidError(
+          'request',
           `target address ${target.address} is on the local network (loopback, private, link-local or similar), which webhooks may not reach; a system administrator can allow it (configuration webhook_allow_local_network)`,
         );
       }
@@ -113,36 +113,36 @@ export class WebhookPolicyService {
     try {
       return await write();
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ApiError('CONFLICT', `a webhook policy named ${name} already exists in this project`);
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError(`a webhook policy named ${name} already exists in this project`);
       throw error;
     }
   }
 }
 
 function normaliseEventTypes(types: EventType[]): EventType[] {
-  if (!types?.length) throw new ApiError('BAD_REQUEST', 'event_types needs at least one event type');
+  if (!types?.length) throw new InvalidError('request', 'event_types needs at least one event type');
   const unknown = types.find((t) => !EVENT_TYPES.includes(t));
-  if (unknown) throw new ApiError('BAD_REQUEST', `unknown event type ${unknown}; known: ${EVENT_TYPES.join(', ')}`);
+  if (unknown) throw new InvalidError('request', `unknown event type ${unknown}; known: ${EVENT_TYPES.join(', ')}`);
   return [...new Set(types)];
 }
 
 /** `seal`: a new auth header is stored sealed; one sent back masked keeps the stored (sealed) value of the target at that address. */
 function normaliseTargets(targets: Partial<WebhookTarget>[], current: WebhookTarget[], seal: (secret: string) => string): WebhookTarget[] {
-  if (!targets?.length) throw new ApiError('BAD_REQUEST', 'targets needs at least one target');
+  if (!targets?.length) throw new InvalidError('request', 'targets needs at least one target');
   return targets.map((target) => {
     const type = target.type ?? 'http';
-    if (type !== 'http') throw new ApiError('BAD_REQUEST', `unsupported target type ${type}; the only type is http`);
+    if (type !== 'http') throw new InvalidError('request', `unsupported target type ${type}; the only type is http`);
     let url: URL;
     try {
       url = new URL(target.address ?? '');
     } catch {
-      throw new ApiError('BAD_REQUEST', `target address ${target.address ?? ''} is not a URL`);
+      throw new InvalidError('request', `target address ${target.address ?? ''} is not a URL`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ApiError('BAD_REQUEST', 'a target address must be an http:// or https:// URL');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidError('request', 'a target address must be an http:// or https:// URL');
     // it would be stored, shown and logged in clear: a secret goes in auth_header, which is sealed and masked
-    if (url.username || url.password) throw new ApiError('BAD_REQUEST', 'a target address must not carry credentials (user:password@); send them in auth_header');
+    if (url.username || url.password) throw new InvalidError('request', 'a target address must not carry credentials (user:password@); send them in auth_header');
     const format = target.payload_format ?? 'Default';
-    if (format !== 'CloudEvents' && format !== 'Default') throw new ApiError('BAD_REQUEST', `unknown payload_format ${format}; known: CloudEvents, Default`);
+    if (format !== 'CloudEvents' && format !== 'Default') throw new InvalidError('request', `unknown payload_format ${format}; known: CloudEvents, Default`);
     const authHeader = target.auth_header === MASKED_SECRET ? (current.find((c) => c.address === target.address)?.auth_header ?? '') : target.auth_header ? seal(target.auth_header) : '';
     return { type, address: url.toString(), auth_header: authHeader, skip_cert_verify: target.skip_cert_verify ?? false, payload_format: format };
   });

@@ -1,3 +1,4 @@
+import { isCertificateErrorCode } from '@wharf/errors';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { AddressNotAllowedError, checkedLookup, ipLiteralOf, isLocalNetworkAddress } from './webhook-address-policy';
@@ -64,16 +65,6 @@ export function postWebhook(address: string, body: string, headers: Record<strin
   });
 }
 
-const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /**
  * What a failed attempt is reported as: its class, not the socket's own words, which name
  * addresses and ports (a task log is read by project admins, and would map the network).
@@ -89,7 +80,7 @@ function failureClass(error: Error): string {
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
   if (code === 'ETIMEDOUT') return 'timeout';
-  if (CERTIFICATE_CODES.has(code)) return 'TLS certificate not trusted (skip_cert_verify accepts any)';
+  if (isCertificateErrorCode(code)) return 'TLS certificate not trusted (skip_cert_verify accepts any)';
   if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) return 'TLS handshake failed';
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection reset';
   return 'connection failed';

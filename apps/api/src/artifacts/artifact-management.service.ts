@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ArtifactAdditionsService, ArtifactCatalogService, RepositoryService, type Addition, type ArtifactRecord, type ArtifactSource, type RepositoryRecord, type TagRecord } from '@wharf/artifacts';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { ImmutableTagGuard } from '@wharf/immutability';
 import { LabelService, type Label } from '@wharf/labels';
 import { principalName, type Permission, type Principal } from '@wharf/iam';

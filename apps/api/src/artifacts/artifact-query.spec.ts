@@ -1,4 +1,4 @@
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { artifactFilter } from './artifact-query';
 
 describe('artifactFilter', () => {

@@ -1,5 +1,5 @@
 import type { ArtifactFilter } from '@wharf/artifacts';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { parseHarborQuery, type QueryTerm } from '../management/harbor-query';
 
 export const ARTIFACT_QUERY_KEYS = ['tags', 'type', 'digest', 'media_type', 'push_time', 'pull_time', 'label'] as const;

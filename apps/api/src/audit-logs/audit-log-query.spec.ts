@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { PageQuery } from '../management/pagination';
 import { auditLogFilter } from './audit-log-query';
 

@@ -1,5 +1,5 @@
 import type { AuditLogFilter, TextMatch } from '@wharf/audit';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { parseHarborQuery, type QueryTerm } from '../management/harbor-query';
 import { offsetOf, type PageQuery } from '../management/pagination';
 

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { ProxyBlobs, ProxyProjects, type ProxiedBlob } from '@wharf/proxy-cache';
-import { BlobStore, OciError, parseDigest, type RepositoryName } from '@wharf/registry-core';
+import { BlobStore, parseDigest, type RepositoryName } from '@wharf/registry-core';
+import { OciError } from './oci-error';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { readRange } from './http-headers';
 

@@ -1,4 +1,5 @@
-import { OciError, parseRepositoryName, type RepositoryName } from '@wharf/registry-core';
+import { parseRepositoryName, type RepositoryName } from '@wharf/registry-core';
+import { OciError } from './oci-error';
 
 /** What a /v2 request addresses, parsed once per request from its path. */
 export type DistributionRoute =

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, Head, Patch, Post, Put, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { OciError } from '@wharf/registry-core';
+import { OciError } from './oci-error';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BlobsHttp } from './blobs.http';
 import { distributionRoute, type DistributionRoute } from './distribution-route';

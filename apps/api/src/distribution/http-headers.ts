@@ -1,4 +1,5 @@
-import { OciError, type ByteRange, type ChunkRange } from '@wharf/registry-core';
+import { type ByteRange, type ChunkRange } from '@wharf/registry-core';
+import { OciError } from './oci-error';
 import type { FastifyRequest } from 'fastify';
 
 /** Content-Length as a number, or undefined for a chunked body. */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ManifestService } from '@wharf/artifacts';
 import { ProxyManifests, ProxyProjects } from '@wharf/proxy-cache';
-import { MAX_MANIFEST_BYTES, OciError, type RepositoryName } from '@wharf/registry-core';
+import { MAX_MANIFEST_BYTES, type RepositoryName } from '@wharf/registry-core';
+import { OciError } from './oci-error';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProjectGate } from './project-gate';
 import { registryCaller } from './registry-caller';

@@ -1,13 +1,18 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { TooManyLoginAttempts } from '@wharf/iam';
-import { BlobNotFoundError, OciError, clientAborted, type OciErrorCode } from '@wharf/registry-core';
+import { DomainError } from '@wharf/errors';
+import { BlobNotFoundError, clientAborted } from '@wharf/registry-core';
 import { isRedisUnavailable } from '@wharf/redis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { OciError, type OciErrorCode } from './oci-error';
+import { ociErrorOf } from './oci-error-mapping';
 
 const HTTP_TO_OCI: Record<number, OciErrorCode> = { 401: 'UNAUTHORIZED', 403: 'DENIED', 404: 'NAME_UNKNOWN', 405: 'UNSUPPORTED', 413: 'SIZE_INVALID', 415: 'UNSUPPORTED', 429: 'TOOMANYREQUESTS' };
 
-/** Renders every /v2 failure in the distribution spec's shape; a 5xx carries an error id, never internals. */
+/**
+ * Renders every /v2 failure in the distribution spec's shape (domain errors through ociErrorOf);
+ * a 5xx carries an error id, never internals.
+ */
 @Catch()
 export class OciExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Distribution');
@@ -23,12 +28,14 @@ export class OciExceptionFilter implements ExceptionFilter {
   }
 
   private toOciError(exception: unknown, request: FastifyRequest): OciError {
+    // raised here, by the /v2 routes and guards themselves
     if (exception instanceof OciError) return exception;
+    // raised by the libs: mapped in one table
+    if (exception instanceof DomainError) return ociErrorOf(exception);
     // the client went away mid-body: nothing to report, and nobody to report it to
     const aborted = clientAborted(exception);
-    if (aborted instanceof OciError) return aborted;
+    if (aborted instanceof DomainError) return ociErrorOf(aborted);
     if (exception instanceof BlobNotFoundError) return new OciError('BLOB_UNKNOWN', 'blob unknown to registry');
-    if (exception instanceof TooManyLoginAttempts) return new OciError('TOOMANYREQUESTS', exception.message, undefined, 429, { 'retry-after': String(exception.retryAfterSeconds) });
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status < 500) return new OciError(HTTP_TO_OCI[status] ?? 'UNSUPPORTED', exception.message, undefined, status);

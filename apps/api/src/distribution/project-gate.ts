@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ProjectLookupService, type ProjectRef } from '@wharf/projects';
 import { ProxyProjects } from '@wharf/proxy-cache';
-import { OciError, type RepositoryName } from '@wharf/registry-core';
+import type { RepositoryName } from '@wharf/registry-core';
+import { OciError } from './oci-error';
 
 /** Which projects a client may write to: an existing one (the first segment of the name) that is not a proxy cache. */
 @Injectable()

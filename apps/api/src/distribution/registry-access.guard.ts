@@ -14,7 +14,7 @@ import {
   type VerifiedToken,
 } from '@wharf/iam';
 import { ProjectLookupService } from '@wharf/projects';
-import { OciError } from '@wharf/registry-core';
+import { OciError } from './oci-error';
 import type { FastifyRequest } from 'fastify';
 import { distributionRoute, type DistributionRoute } from './distribution-route';
 import { attachCaller, tokenAllows, type RegistryCaller } from './registry-caller';

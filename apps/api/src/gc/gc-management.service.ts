@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditActor } from '@wharf/audit';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { GC_VENDOR_TYPE, GcAlreadyRunningError, GcLauncher, GcSchedule } from '@wharf/gc';
 import type { Principal } from '@wharf/iam';
 import { ExecutionService, InvalidCronError, type ExecutionRecord, type GarbageCollectionOptions } from '@wharf/jobs';

@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
-import { OciError } from '@wharf/registry-core';
+import { ApiError } from '../management/api-error';
+import { OciError } from '../distribution/oci-error';
 import type { FastifyRequest } from 'fastify';
 import { isDistributionPath } from './request-paths';
 

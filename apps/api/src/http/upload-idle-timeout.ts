@@ -1,4 +1,4 @@
-import { OciError } from '@wharf/registry-core';
+import { OciError } from '../distribution/oci-error';
 import type { FastifyInstance } from 'fastify';
 import { isDistributionPath } from './request-paths';
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
+import { NotFoundError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import type { Permission, Principal } from '@wharf/iam';
 import { LabelService, type Label, type LabelledArtifact } from '@wharf/labels';
 import { offsetOf } from '../management/pagination';
@@ -83,7 +84,7 @@ export class LabelManagementService {
       await this.authorize(principal, label.scope, label.project_id, action);
     } catch (error) {
       // a project the caller cannot see hides its labels too
-      if (error instanceof ApiError && error.code === 'NOT_FOUND') throw new ApiError('NOT_FOUND', `label ${id} not found`);
+      if ((error instanceof ApiError && error.code === 'NOT_FOUND') || error instanceof NotFoundError) throw new ApiError('NOT_FOUND', `label ${id} not found`);
       throw error;
     }
     return label;

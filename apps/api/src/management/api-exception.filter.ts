@@ -1,10 +1,11 @@
 import { BadRequestException, Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
-import { TooManyLoginAttempts } from '@wharf/iam';
+import { DomainError } from '@wharf/errors';
+import { ApiError } from './api-error';
 import { isRedisUnavailable } from '@wharf/redis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { isClientAbort } from '../http/client-abort';
+import { harborErrorOf } from './harbor-error-mapping';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -21,7 +22,8 @@ const STATUS_CODES: Record<number, string> = {
 };
 
 /**
- * Renders every management-API failure as Harbor does: `{"errors":[{"code","message"}]}`.
+ * Renders every management-API failure as Harbor does: `{"errors":[{"code","message"}]}` (domain
+ * errors through harborErrorOf).
  * Validation failures list what was wrong; a 5xx carries an error id (logged with the cause),
  * never a stack or an SQL message.
  */
@@ -33,18 +35,20 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     if (reply.sent) return;
-    const { status, code, message } = this.describe(exception, request);
+    const { status, code, message, headers } = this.describe(exception, request);
     if (status === 401) void reply.header('www-authenticate', 'Basic realm="wharf"');
-    if (exception instanceof TooManyLoginAttempts) void reply.header('retry-after', String(exception.retryAfterSeconds));
+    if (headers) void reply.headers(headers);
     void reply
       .status(status)
       .header('content-type', 'application/json; charset=utf-8')
       .send(request.method === 'HEAD' ? undefined : JSON.stringify({ errors: [{ code, message }] }));
   }
 
-  private describe(exception: unknown, request: FastifyRequest): { status: number; code: string; message: string } {
+  private describe(exception: unknown, request: FastifyRequest): { status: number; code: string; message: string; headers?: Record<string, string> } {
+    // raised by the libs: mapped in one table
+    if (exception instanceof DomainError) return harborErrorOf(exception);
+    // raised by the api's own guards, parsers and management services
     if (exception instanceof ApiError) return { status: exception.status, code: exception.code, message: exception.message };
-    if (exception instanceof TooManyLoginAttempts) return { status: 429, code: 'TOO_MANY_REQUESTS', message: exception.message };
     if (exception instanceof BadRequestException) {
       const response = exception.getResponse() as { message?: string | string[] };
       const message = Array.isArray(response.message) ? response.message.join('; ') : (response.message ?? exception.message);

@@ -1,4 +1,4 @@
-import { ApiError } from '@wharf/errors';
+import { ApiError } from './api-error';
 import { parseHarborQuery } from './harbor-query';
 
 describe('parseHarborQuery', () => {

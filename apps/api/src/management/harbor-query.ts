@@ -1,4 +1,4 @@
-import { ApiError } from '@wharf/errors';
+import { ApiError } from './api-error';
 
 export interface QueryTerm {
   key: string;

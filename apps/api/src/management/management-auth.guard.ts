@@ -1,5 +1,5 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from './api-error';
 import { ANONYMOUS, Authenticator, parseBasicAuthorization, type Principal } from '@wharf/iam';
 import type { FastifyRequest } from 'fastify';
 

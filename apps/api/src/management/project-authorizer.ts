@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from './api-error';
 import { ProjectAccess, type Permission, type Principal } from '@wharf/iam';
 import { ProjectService, type Project } from '@wharf/projects';
 

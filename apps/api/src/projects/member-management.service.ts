@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import {
   MemberService,
   permissionsBeyond,

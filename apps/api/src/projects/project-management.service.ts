@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { isSysadmin, MemberService, type Principal } from '@wharf/iam';
 import { ProjectService, SystemSettingsService, type Project, type ProjectQuery } from '@wharf/projects';
 import { RegistryService } from '@wharf/registries';

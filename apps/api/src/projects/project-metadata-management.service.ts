@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import type { Principal } from '@wharf/iam';
 import { METADATA_KEYS, ProjectService } from '@wharf/projects';
 import { auditActorOf } from '../management/audit-actor';

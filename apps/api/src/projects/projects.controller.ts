@@ -1,5 +1,5 @@
 import { Body, Delete, Get, Head, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import type { Principal } from '@wharf/iam';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../management/current-principal.decorator';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RepositoryService, type RepositoryRecord } from '@wharf/artifacts';
 import { AuditLogService } from '@wharf/audit';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { principalName, type Principal } from '@wharf/iam';
 import type { Actor } from '../management/current-actor.decorator';
 import { parseHarborQuery } from '../management/harbor-query';

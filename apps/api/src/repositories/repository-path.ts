@@ -1,4 +1,4 @@
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 
 /**
  * The repository name inside its project, as Harbor's paths carry it: URL-encoded twice

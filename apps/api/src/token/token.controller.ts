@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Req, UseFilters } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import {
   ANONYMOUS,
   Authenticator,

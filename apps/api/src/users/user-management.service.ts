@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { UserService, type Principal, type User } from '@wharf/iam';
 import { auditActorOf } from '../management/audit-actor';
 import { parseHarborQuery } from '../management/harbor-query';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '@wharf/errors';
+import { ApiError } from '../management/api-error';
 import { EVENT_TYPES, type EventType } from '@wharf/events';
 import { principalName, type Permission, type Principal } from '@wharf/iam';
 import { ExecutionService, type ExecutionRecord, type TaskRecord } from '@wharf/jobs';

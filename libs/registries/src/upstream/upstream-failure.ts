@@ -1,3 +1,4 @@
+import { isCertificateErrorCode } from '@wharf/errors';
 import { UpstreamAuthError, UpstreamCertificateError, UpstreamError, UpstreamProtocolError, UpstreamUnavailableError } from './upstream-registry';
 
 /**
@@ -24,20 +25,6 @@ const UNAVAILABLE_CODES = new Set([
   'UND_ERR_CLOSED',
 ]);
 
-/**
- * TLS verification failures: the upstream is there but cannot be trusted. Retrying will not
- * help, so they are reported as protocol errors (with the hint), not as a passing outage.
- */
-const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /** The URL without credentials or query (presigned storage URLs carry signatures there). */
 export function describeUrl(url: URL): string {
   return `${url.origin}${url.pathname}`;
@@ -61,7 +48,8 @@ export function classifyThrown(error: unknown, what: string, signal?: AbortSigna
   if (code && UNAVAILABLE_CODES.has(code)) return new UpstreamUnavailableError(`${what}: ${code}`);
   // llhttp's parse errors (their code is often unset): whatever answered does not speak HTTP
   if (code?.startsWith('HPE_') || (error as Error | undefined)?.name === 'HTTPParserError') return new UpstreamProtocolError(`${what}: not an HTTP answer (${code})`);
-  if (code && CERTIFICATE_CODES.has(code)) return new UpstreamCertificateError(`${what}: TLS certificate not trusted (${code}); mark the endpoint insecure to skip the check`);
+  // there but not to be trusted: retrying will not help, so it is reported with the hint, not as a passing outage
+  if (isCertificateErrorCode(code)) return new UpstreamCertificateError(`${what}: TLS certificate not trusted (${code}); mark the endpoint insecure to skip the check`);
   const message = error instanceof Error ? error.message : String(error);
   return new UpstreamUnavailableError(`${what}: ${message}`);
 }

@@ -1,6 +1,8 @@
 /**
- * A management-API error raised by domain code: the code and status Harbor answers with. The
- * api maps it to `{"errors":[{"code","message"}]}`; the message must be safe to show.
+ * A management-API refusal raised by the api itself (its guards, query parsers and management
+ * services): the code and status Harbor answers with, rendered by ApiExceptionFilter as
+ * `{"errors":[{"code","message"}]}`; the message must be safe to show. Libs raise DomainError
+ * instead, mapped once in harbor-error-mapping.ts.
  */
 export type ApiErrorCode = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PRECONDITION' | 'PRECONDITION_FAILED' | 'TOO_MANY_REQUESTS';
 
