@@ -58,12 +58,17 @@ export async function readExecution(db: Client, executionId: number): Promise<Ex
   return rows[0];
 }
 
-/** Waits until the execution has ended (Success, Error or Stopped) and returns it. */
+/**
+ * Waits until the execution has ended (Success, Error or Stopped) and returns it. Both its task
+ * and the execution itself: the execution's status is derived from its tasks right after a task
+ * ends, in a statement of its own, so for a moment the task can be over and the execution not.
+ */
 export async function waitForExecutionEnd(db: Client, executionId: number, timeoutMs = 120_000): Promise<ExecutionRow> {
   const deadline = Date.now() + timeoutMs;
+  const ended = (status: string) => ['Success', 'Error', 'Stopped'].includes(status);
   for (;;) {
     const execution = await readExecution(db, executionId);
-    if (['Success', 'Error', 'Stopped'].includes(execution.task_status)) return execution;
+    if (ended(execution.task_status) && ended(execution.status)) return execution;
     if (Date.now() > deadline) throw new Error(`execution ${executionId} still ${execution.task_status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
