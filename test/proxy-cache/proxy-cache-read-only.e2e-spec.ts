@@ -1,4 +1,4 @@
-import { ArtifactCatalogService, ManifestService } from '@wharf/artifacts';
+import { CopyArtifactCommand, StoreManifestCommand, TagCommands } from '@wharf/artifacts';
 import { MemberService, ProjectRole, UserService } from '@wharf/iam';
 import { ProjectService } from '@wharf/projects';
 import { parseRepositoryName } from '@wharf/registry-core';
@@ -114,12 +114,11 @@ describe('proxy cache: read-only to everyone but the proxy', () => {
 
   it('is refused by the commands themselves, whichever caller (replication, a job) reaches them', async () => {
     const before = await mirrorState();
-    const catalog = api.app.get(ArtifactCatalogService);
     const repository = (await db.query(`SELECT repository_id FROM repository WHERE name = 'mirror/library/app'`)).rows[0].repository_id as number;
-    await expect(catalog.createTag(repository, 'mirror/library/app', 'v1', 'planted')).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN' });
-    await expect(catalog.copy({ project: 'team', repository: 'app', reference: 'evil' }, { projectId: mirrorId, repository: 'mirror/library/app' })).rejects.toMatchObject({ status: 403 });
+    await expect(api.app.get(TagCommands).add(repository, 'mirror/library/app', 'v1', 'planted')).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    await expect(api.app.get(CopyArtifactCommand).copy({ project: 'team', repository: 'app', reference: 'evil' }, { projectId: mirrorId, repository: 'mirror/library/app' })).rejects.toMatchObject({ status: 403 });
     const image = (await db.query(`SELECT manifest, media_type FROM artifact WHERE repository_name = 'team/app' LIMIT 1`)).rows[0] as { manifest: Buffer; media_type: string };
-    await expect(api.app.get(ManifestService).put(parseRepositoryName('mirror/library/app'), mirrorId, 'v1', image.manifest, image.media_type)).rejects.toMatchObject({ status: 403, code: 'DENIED' });
+    await expect(api.app.get(StoreManifestCommand).push(parseRepositoryName('mirror/library/app'), mirrorId, 'v1', image.manifest, image.media_type)).rejects.toMatchObject({ status: 403, code: 'DENIED' });
     expect(await mirrorState()).toEqual(before);
   });
 

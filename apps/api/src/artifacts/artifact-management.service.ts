@@ -1,5 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { ArtifactAdditionsService, ArtifactCatalogService, RepositoryService, type Addition, type ArtifactRecord, type ArtifactSource, type RepositoryRecord, type TagRecord } from '@wharf/artifacts';
+import {
+  ArtifactAdditionsService,
+  ArtifactQueries,
+  CopyArtifactCommand,
+  DeleteArtifactCommand,
+  RepositoryService,
+  TagCommands,
+  type Addition,
+  type ArtifactRecord,
+  type ArtifactSource,
+  type RepositoryRecord,
+  type TagRecord,
+} from '@wharf/artifacts';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
 import { ImmutableTagGuard } from '@wharf/immutability';
@@ -29,7 +41,10 @@ export interface ArtifactPath {
 @Injectable()
 export class ArtifactManagementService {
   constructor(
-    private readonly artifacts: ArtifactCatalogService,
+    private readonly artifacts: ArtifactQueries,
+    private readonly deletion: DeleteArtifactCommand,
+    private readonly copies: CopyArtifactCommand,
+    private readonly tags: TagCommands,
     private readonly additions: ArtifactAdditionsService,
     private readonly repositories: RepositoryService,
     private readonly authorizer: ProjectAuthorizer,
@@ -60,7 +75,7 @@ export class ArtifactManagementService {
 
   async delete(actor: Actor, path: ArtifactPath, reference: string): Promise<void> {
     const { projectId, repository } = await this.repository(actor.principal, path, 'artifact:delete');
-    const artifact = await this.artifacts.delete(projectId, repository.id, repository.name, reference, principalName(actor.principal));
+    const artifact = await this.deletion.delete(repository.name, reference, 'management', principalName(actor.principal));
     this.record(actor, projectId, 'delete', 'artifact', `${repository.name}@${artifact.digest}`);
   }
 
@@ -71,7 +86,7 @@ export class ArtifactManagementService {
     const { project } = await this.authorizer.require(actor.principal, path.project, 'repository:push', true);
     const destination = fullRepositoryName(project.name, path.repository);
     const sourceProject = await this.authorizer.require(actor.principal, source.project, 'repository:pull', true);
-    const copied = await this.artifacts.copy({ ...source, project: sourceProject.project.name }, { projectId: project.project_id, repository: destination }, principalName(actor.principal));
+    const copied = await this.copies.copy({ ...source, project: sourceProject.project.name }, { projectId: project.project_id, repository: destination }, principalName(actor.principal));
     this.record(actor, project.project_id, 'create', 'artifact', `${destination}@${copied.digest}`);
     return copied.digest;
   }
@@ -88,13 +103,13 @@ export class ArtifactManagementService {
 
   async createTag(actor: Actor, path: ArtifactPath, reference: string, name: string): Promise<void> {
     const { projectId, repository } = await this.repository(actor.principal, path, 'tag:create');
-    await this.artifacts.createTag(repository.id, repository.name, reference, name, principalName(actor.principal));
+    await this.tags.add(repository.id, repository.name, reference, name, principalName(actor.principal));
     this.record(actor, projectId, 'create', 'tag', `${repository.name}:${name}`);
   }
 
   async deleteTag(actor: Actor, path: ArtifactPath, reference: string, name: string): Promise<void> {
     const { projectId, repository } = await this.repository(actor.principal, path, 'tag:delete');
-    await this.artifacts.deleteTag(repository.id, repository.name, reference, name, principalName(actor.principal));
+    await this.tags.removeFromArtifact(repository.id, repository.name, reference, name, principalName(actor.principal));
     this.record(actor, projectId, 'delete', 'tag', `${repository.name}:${name}`);
   }
 

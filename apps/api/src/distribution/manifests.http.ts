@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ManifestService } from '@wharf/artifacts';
+import { DeleteArtifactCommand, ManifestQueries, StoreManifestCommand, TagCommands } from '@wharf/artifacts';
 import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ProxyManifests, ProxyProjects } from '@wharf/proxy-cache';
 import { isDigest, MAX_MANIFEST_BYTES, OciError, type RepositoryName } from '@wharf/registry-core';
@@ -14,7 +14,10 @@ import { registryCaller } from './registry-caller';
 @Injectable()
 export class ManifestsHttp {
   constructor(
-    private readonly manifests: ManifestService,
+    private readonly manifests: ManifestQueries,
+    private readonly store: StoreManifestCommand,
+    private readonly deletion: DeleteArtifactCommand,
+    private readonly tags: TagCommands,
     private readonly projects: ProjectGate,
     private readonly audit: AuditLogService,
     private readonly proxies: ProxyProjects,
@@ -44,7 +47,7 @@ export class ManifestsHttp {
     const body = await readBounded(request, MAX_MANIFEST_BYTES);
     const tagParam = (request.query as { tag?: string | string[] }).tag;
     const extraTags = tagParam === undefined ? [] : Array.isArray(tagParam) ? tagParam : [tagParam];
-    const pushed = await this.manifests.put(repository, project.id, reference, body, request.headers['content-type'], extraTags, registryCaller(request).name);
+    const pushed = await this.store.push(repository, project.id, reference, body, request.headers['content-type'], extraTags, registryCaller(request).name);
     void reply
       .status(201)
       .headers({
@@ -59,9 +62,14 @@ export class ManifestsHttp {
     for (const ref of pushed.tags.length ? pushed.tags : [pushed.digest]) this.record(request, repository, 'create', 'artifact', ref, project.id);
   }
 
-  /** By digest the artifact goes (with its tags); by tag only the tag does, so that is what is logged. */
+  /**
+   * By digest the artifact goes, deeply (tags, accessories, children nothing else keeps: the
+   * same delete as the management API's and GC's); by tag only the tag does, so that is what is logged.
+   */
   async delete(repository: RepositoryName, reference: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    await this.manifests.delete(repository.name, reference, registryCaller(request).name);
+    const operator = registryCaller(request).name;
+    if (isDigest(reference)) await this.deletion.delete(repository.name, reference, 'registry', operator);
+    else await this.tags.untag(repository.name, reference, operator);
     void reply.status(202).header('content-length', '0').send();
     this.record(request, repository, 'delete', isDigest(reference) ? 'artifact' : 'tag', reference);
   }
