@@ -28,6 +28,11 @@ export class UntaggedArtifacts {
     return this.queries.untaggedPage(pushedBefore, afterId, limit);
   }
 
+  /** The artifacts that go when this one does (itself first): what a dry run counts as removed. */
+  async wouldRemove(artifact: UntaggedArtifact): Promise<string[]> {
+    return this.queries.deepDeleteMembers(artifact);
+  }
+
   /** False when the artifact was tagged, referenced or deleted meanwhile, or something it would take along must stay. */
   async delete(artifact: UntaggedArtifact, pushedBefore: Date): Promise<boolean> {
     return this.deletion.deleteIfUntagged(artifact.repository, artifact.digest, pushedBefore, GC_OPERATOR);

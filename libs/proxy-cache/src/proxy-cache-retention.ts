@@ -15,7 +15,7 @@ export interface RetentionOutcome {
 /**
  * Removes what proxy-cache projects cached but nobody pulled for `proxy_cache_ttl_days`
  * (default 7; 0 keeps everything). An expired index goes with the children no other index keeps
- * (the artifacts API's deep delete); a child of an index still in use stays. Blobs are left for
+ * (the deep delete every caller shares); a child of an index still in use stays. Blobs are left for
  * the next GC, as with any artifact delete. Run daily by the worker.
  */
 @Injectable()

@@ -65,6 +65,9 @@ export class CopyArtifactCommand {
     // protect them from a GC sweep racing the copy, as a push does
     await this.blobs.touch(blobDigests);
     const tag = isDigest(source.reference) ? undefined : source.reference;
+    // the tags of accessories (older cosign clients link signatures by tag only), then the tag asked for
+    const accessoryTags = await Promise.all(tree.filter((m) => m.accessory).map(async (a) => ({ id: a.id, tags: await this.tags.prepare(repositoryName.name, a.tags) })));
+    const askedTag = tag === undefined ? undefined : await this.tags.prepare(repositoryName.name, [tag]);
     try {
       await this.sql.transaction(async (tx) => {
         await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [destination.projectId]);
@@ -93,10 +96,8 @@ export class CopyArtifactCommand {
         }
         // every artifact first, then the index -> child rows: an index may be older than its children (a proxy cache stores it first)
         for (const copy of copies.values()) await linkChildren(tx, repositoryId, copy.id, copy.parsed, 'present');
-        const destinationRepository = { id: repositoryId, name: repositoryName.name };
-        // the tags of accessories (older cosign clients link signatures by tag only), then the tag asked for
-        for (const a of tree.filter((m) => m.accessory)) await this.tags.point(tx, destinationRepository, copies.get(a.id)!.id, a.tags, 'management');
-        if (tag) await this.tags.point(tx, destinationRepository, copies.get(String(artifact.id))!.id, [tag], 'management');
+        for (const a of accessoryTags) await this.tags.point(tx, repositoryId, copies.get(a.id)!.id, a.tags, 'management');
+        if (askedTag) await this.tags.point(tx, repositoryId, copies.get(String(artifact.id))!.id, askedTag, 'management');
         await this.outbox.write(tx, [
           { type: EventType.PushArtifact, data: { repository: repositoryName.name, digest: artifact.digest, tags: tag ? [tag] : [], mediaType: artifact.manifest_media_type, operator } },
         ]);

@@ -20,7 +20,7 @@ import { ManifestCache } from '../manifest-cache';
 import { lockWritableProject } from '../proxy-cache-writes';
 import type { StoredManifest } from '../stored-manifest';
 import { proxyProjectRefusal } from './refusals';
-import { TagWriter } from './tag-writer';
+import { TagWriter, type PreparedTags } from './tag-writer';
 
 export interface PushedManifest {
   digest: string;
@@ -72,9 +72,11 @@ export class StoreManifestCommand {
     // protect the referenced blobs from a GC sweep racing this push (a short statement of its own:
     // inside the transaction its row locks would serialise every push that shares a layer)
     await this.blobs.touch([...new Set(parsed.blobs.map((b) => b.digest))]);
+    // cached per project: usually no query; the tag write in the transaction enforces the rules atomically
+    const pointed = await this.tags.prepare(repo.name, tags);
     try {
       await this.withRetries(digest, 'pushed', async () => {
-        await this.refuseEarly(repo, projectId, digest, parsed, body.length, tags);
+        await this.refuseEarly(repo, projectId, digest, parsed, body.length, pointed);
         const manifestBlob = await this.storeBytes(digest, parsed, body);
         await this.sql.transaction(async (tx) => {
           // KEY SHARE: concurrent pushes go on side by side, but a delete that gives quota back
@@ -83,7 +85,7 @@ export class StoreManifestCommand {
           await lockWritableProject(tx, projectId, proxyProjectRefusal('registry', repo.project));
           await this.requireBlobs(tx, repo.project, parsed, digest);
           const { repositoryId, artifactId } = await this.writeRows(tx, repo, projectId, digest, parsed, body, manifestBlob, 'all');
-          await this.tags.point(tx, { id: repositoryId, name: repo.name }, artifactId, tags, 'registry');
+          await this.tags.point(tx, repositoryId, artifactId, pointed, 'registry');
           await this.outbox.write(tx, [{ type: EventType.PushArtifact, data: { repository: repo.name, digest, tags, mediaType: parsed.mediaType, operator } }]);
         });
       });
@@ -105,13 +107,14 @@ export class StoreManifestCommand {
     if (expectedDigest && digest !== expectedDigest) {
       throw new OciError('MANIFEST_INVALID', 'the upstream sent a manifest whose digest does not match', { expected: expectedDigest, actual: digest });
     }
+    const upstreamTag = await this.tags.prepare(repo.name, tag === null ? [] : [tag], 'upstream');
     const stored = await this.withRetries(digest, 'cached', async () => {
       const manifestBlob = await this.storeBytes(digest, parsed, body);
       return this.sql.transaction(async (tx): Promise<StoredManifest> => {
         await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [projectId]);
         const { repositoryId, artifactId } = await this.writeRows(tx, repo, projectId, digest, parsed, body, manifestBlob, 'present');
         await linkToParents(tx, repositoryId, artifactId, digest);
-        const [pointed] = tag === null ? [] : await this.tags.point(tx, { id: repositoryId, name: repo.name }, artifactId, [tag], 'registry', 'upstream');
+        const [pointed] = await this.tags.point(tx, repositoryId, artifactId, upstreamTag, 'registry');
         return { artifactId, tagId: pointed?.outcome === 'written' ? pointed.id : null, digest, mediaType: parsed.mediaType, size: body.length, body };
       });
     });
@@ -159,7 +162,7 @@ export class StoreManifestCommand {
    * transaction checks them all again under its locks; a push refused only there (a race) leaves
    * a `blob` row GC reclaims.
    */
-  private async refuseEarly(repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, size: number, tags: string[]): Promise<void> {
+  private async refuseEarly(repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, size: number, tags: PreparedTags): Promise<void> {
     // a proxy cache refuses every push, whatever it references (outside a transaction the row
     // lock is momentary: the transaction checks again and holds it)
     await lockWritableProject(this.sql, projectId, proxyProjectRefusal('registry', repo.project));
@@ -174,7 +177,7 @@ export class StoreManifestCommand {
       const missing = children.find((d) => !found.some((f) => f.digest === d));
       if (missing) throw new OciError('MANIFEST_BLOB_UNKNOWN', 'manifest references a manifest unknown to this repository', { digest: missing });
     }
-    await this.tags.refuseMoves(this.sql, repo.name, digest, tags, 'registry');
+    await this.tags.refuseMoves(this.sql, digest, tags, 'registry');
   }
 
   /**

@@ -32,9 +32,10 @@ export class TagCommands {
   async add(repositoryId: number, repositoryName: string, reference: string, name: string, operator = ''): Promise<void> {
     if (!isValidTag(name)) throw new ApiError('BAD_REQUEST', `invalid tag name "${name}"`);
     const artifact = await this.queries.get(repositoryId, reference);
+    const prepared = await this.tags.prepare(repositoryName, [name], 'create');
     await this.sql.transaction(async (tx) => {
       await lockWritableProject(tx, artifact.project_id, proxyProjectRefusal('management'));
-      const [pointed] = await this.tags.point(tx, { id: repositoryId, name: repositoryName }, String(artifact.id), [name], 'management', 'create');
+      const [pointed] = await this.tags.point(tx, repositoryId, String(artifact.id), prepared, 'management');
       if (pointed.outcome !== 'written') throw new ApiError('CONFLICT', `tag ${name} already exists in ${repositoryName}`);
       await this.outbox.write(tx, [
         { type: EventType.PushArtifact, data: { repository: repositoryName, digest: artifact.digest, tags: [name], mediaType: artifact.manifest_media_type, operator } },
@@ -48,11 +49,10 @@ export class TagCommands {
    * 412 when it is immutable. Writes a tag delete event.
    */
   async untag(repository: string, tag: string, operator = ''): Promise<void> {
+    const prepared = await this.tags.prepare(repository, [tag]);
     await this.sql.transaction(async (tx) => {
       const repo = await tx.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE name = $1`, [repository]);
-      // an immutable tag is refused even where there is nothing to remove
-      if (!repo[0]) await this.tags.refuseRemoval(repository, [tag], 'registry');
-      const removed = repo[0] && (await this.tags.remove(tx, { id: repo[0].id, name: repository }, tag, 'registry'));
+      const removed = await this.tags.remove(tx, repo[0]?.id ?? null, prepared, 'registry');
       if (!removed) throw artifactNotFound('registry', repository, tag);
       await this.writeTagDeleted(tx, repository, removed.artifactId, tag, operator);
     });
@@ -62,8 +62,9 @@ export class TagCommands {
   /** Removes the tag from the artifact `reference` names (management API); 404 when it is not there, 412 when immutable. */
   async removeFromArtifact(repositoryId: number, repositoryName: string, reference: string, name: string, operator = ''): Promise<void> {
     const artifact = await this.queries.get(repositoryId, reference);
+    const prepared = await this.tags.prepare(repositoryName, [name]);
     await this.sql.transaction(async (tx) => {
-      const removed = await this.tags.remove(tx, { id: repositoryId, name: repositoryName }, name, 'management', artifact.id);
+      const removed = await this.tags.remove(tx, repositoryId, prepared, 'management', artifact.id);
       if (!removed) throw new ApiError('NOT_FOUND', `tag ${name} not found on artifact ${reference}`);
       await this.writeTagDeleted(tx, repositoryName, removed.artifactId, name, operator);
     });
@@ -75,13 +76,14 @@ export class TagCommands {
    * the tag back to content cached earlier). False when the repository does not hold it.
    */
   async pointAtCached(repositoryName: string, tag: string, digest: string): Promise<boolean> {
+    const prepared = await this.tags.prepare(repositoryName, [tag], 'upstream');
     const pointed = await this.sql.transaction(async (tx) => {
       const found = await tx.query<{ repository_id: number; id: string }>(
         `SELECT a.repository_id, a.id FROM artifact a JOIN repository r ON r.repository_id = a.repository_id WHERE r.name = $1 AND a.digest = $2`,
         [repositoryName, digest],
       );
       if (!found[0]) return false;
-      await this.tags.point(tx, { id: found[0].repository_id, name: repositoryName }, found[0].id, [tag], 'registry', 'upstream');
+      await this.tags.point(tx, found[0].repository_id, found[0].id, prepared, 'registry');
       return true;
     });
     if (pointed) await this.cache.invalidate(repositoryName);

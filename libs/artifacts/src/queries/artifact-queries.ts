@@ -3,7 +3,7 @@ import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { LabelService } from '@wharf/labels';
 import { isDigest, isValidTag } from '@wharf/registry-core';
-import { ACCESSORY_OF, UNTAGGED_ARTIFACT } from '../artifact-closure';
+import { ACCESSORY_OF, UNTAGGED_ARTIFACT, artifactClosure } from '../artifact-closure';
 import { accessoryKind, isSignature, type AccessoryKindName } from '../artifact-type';
 
 export interface ArtifactRecord {
@@ -192,6 +192,11 @@ export class ArtifactQueries {
   async signedIds(subjects: ArtifactRecord[]): Promise<Set<number>> {
     const accessories = await this.accessoriesOf(subjects);
     return new Set([...accessories].filter(([, list]) => list.some((a) => isSignature(a.type))).map(([id]) => id));
+  }
+
+  /** Ids of what a deep delete of the artifact would remove with it (itself, its accessories, its children nothing else keeps): a dry run's count. */
+  async deepDeleteMembers(artifact: { id: string; digest: string }): Promise<string[]> {
+    return [...(await artifactClosure(this.sql, artifact, 'unkept')).keys()];
   }
 
   /**
