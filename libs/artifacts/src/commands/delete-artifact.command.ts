@@ -51,6 +51,7 @@ export class DeleteArtifactCommand {
       if (protocol === 'management') throw new ApiError('BAD_REQUEST', `"${reference}" is neither a digest nor a tag`);
       throw artifactNotFound(protocol, repository, reference);
     }
+    await this.tags.loadRules(repository);
     const deleted = await this.sql.transaction(async (tx) => {
       const located = await this.lock(tx, repository, reference);
       if (!located) throw artifactNotFound(protocol, repository, reference);
@@ -72,6 +73,7 @@ export class DeleteArtifactCommand {
    * would refuse keeps it too. True when it went.
    */
   async deleteIfUntagged(repository: string, digest: string, pushedBefore: Date, operator: string): Promise<boolean> {
+    await this.tags.loadRules(repository);
     const removed = await this.sql.transaction(async (tx) => {
       const located = await this.lock(tx, repository, digest);
       if (!located) return false;

@@ -50,6 +50,14 @@ export class TagWriter {
   }
 
   /**
+   * For a transaction that learns its tags only under its locks (a deep delete): the project's
+   * rules read into the guard's cache just before it, so the check inside rarely needs the pool.
+   */
+  async loadRules(repository: string): Promise<void> {
+    await this.guard.hasRules(repository);
+  }
+
+  /**
    * Points each prepared tag at the artifact. An immutable tag naming another artifact is
    * refused (412), whatever the mode; a `create` of a tag that exists comes back as `taken` or `exists`.
    */
