@@ -23,14 +23,16 @@ const platform = {
 
 /** Domain libs: each may use platform libs it names and the domain libs below it (a DAG). */
 const domain = {
-  audit: ['db'],
-  iam: ['config', 'db', 'errors', 'redis'],
+  // the audit log derives artifact entries from the event stream (AuditEventConsumer)
+  audit: ['db', 'events'],
+  // domain libs write the audit entry of a change in the change's own transaction (AuditTrail)
+  iam: ['audit', 'config', 'db', 'errors', 'redis'],
   labels: ['db', 'errors'],
   immutability: ['db', 'errors', 'registry-core'],
-  registries: ['config', 'db', 'errors', 'secrets'],
-  projects: ['db', 'errors', 'iam'],
+  registries: ['audit', 'config', 'db', 'errors', 'secrets'],
+  projects: ['audit', 'db', 'errors', 'iam'],
   artifacts: ['config', 'db', 'errors', 'events', 'immutability', 'labels', 'redis', 'registry-core'],
-  gc: ['artifacts', 'config', 'db', 'jobs', 'registry-core', 'storage'],
+  gc: ['artifacts', 'audit', 'config', 'db', 'jobs', 'registry-core', 'storage'],
   'proxy-cache': ['artifacts', 'config', 'db', 'redis', 'registries', 'registry-core'],
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
 };

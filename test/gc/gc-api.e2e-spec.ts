@@ -1,4 +1,3 @@
-import { AuditLogService, type AuditEntry } from '@wharf/audit';
 import { GC_VENDOR_TYPE, GcLauncher } from '@wharf/gc';
 import { UserService } from '@wharf/iam';
 import { ExecutionService, JobName, JobQueues, QueueName, ScheduleService, bullOptions } from '@wharf/jobs';
@@ -9,6 +8,7 @@ import { type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 import { spawnWorker, startWorker } from '../support/worker-context';
 import { callApi, errorCodeOf, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
+import { auditEntries } from '../support/audit-entries';
 
 
 const SCHEDULER_ID = 'schedule-GARBAGE_COLLECTION';
@@ -26,7 +26,6 @@ describe('management API: /api/v2.0/system/gc', () => {
   let api: RunningApi;
   let db: Client;
   let maintenance: Queue;
-  let audited: jest.SpyInstance<void, [AuditEntry]>;
   const user: Credentials = { username: 'gc-outsider', password: 'Gc-Outsider-Pass-1' };
 
   const call = (method: string, path: string, options: ApiCallOptions = {}): Promise<Answer> => callApi(api.url, method, path, options);
@@ -35,7 +34,7 @@ describe('management API: /api/v2.0/system/gc', () => {
   const scheduler = async (): Promise<JobSchedulerJson | undefined> => (await maintenance.getJobSchedulers(0, -1)).find((s) => s.key === SCHEDULER_ID);
   const scheduleRows = async () => (await db.query(`SELECT vendor_type, vendor_id, type, cron, parameters FROM schedule`)).rows;
   const gcExecutionCount = async (): Promise<number> => (await db.query(`SELECT count(*)::int AS n FROM execution WHERE vendor_type = $1`, [GC_VENDOR_TYPE])).rows[0].n;
-  const gcEntries = () => audited.mock.calls.map(([entry]) => entry).filter((entry) => entry.resourceType === 'gc');
+  const gcEntries = async () => (await auditEntries(api.app)).filter((entry) => entry.resourceType === 'gc');
 
   /** Stops every GC execution still pending or running (so the next launch is not refused). */
   async function stopActive(): Promise<void> {
@@ -54,7 +53,6 @@ describe('management API: /api/v2.0/system/gc', () => {
   beforeAll(async () => {
     environment = await createTestEnvironment();
     api = await startApi(environment);
-    audited = jest.spyOn(api.app.get(AuditLogService), 'record');
     await api.app.get(UserService).create({ username: user.username, password: user.password, email: 'gc-outsider@example.com' });
     db = new Client({ connectionString: environment.config.DATABASE_URL });
     await db.connect();
@@ -140,7 +138,7 @@ describe('management API: /api/v2.0/system/gc', () => {
         tz: 'UTC',
         template: { data: { deleteUntagged: false, dryRun: false, workers: 1 } },
       });
-      expect(gcEntries().at(-1)).toMatchObject({ operation: 'create', resourceType: 'gc', resource: 'schedule', username: 'admin', projectId: null });
+      expect((await gcEntries()).at(-1)).toMatchObject({ operation: 'create', resourceType: 'gc', resource: 'schedule', username: 'admin', projectId: null });
     });
 
     it('PUT Custom replaces the schedule with its cron and parameters; GET answers what was set', async () => {
@@ -165,7 +163,7 @@ describe('management API: /api/v2.0/system/gc', () => {
       const schedulers = (await maintenance.getJobSchedulers(0, -1)).filter((s) => s.key.startsWith('schedule-'));
       expect(schedulers).toHaveLength(1);
       expect(schedulers[0]).toMatchObject({ key: SCHEDULER_ID, pattern: '0 30 2 * * 3', tz: 'UTC', template: { data: { deleteUntagged: true, dryRun: true, workers: 3 } } });
-      expect(gcEntries().at(-1)).toMatchObject({ operation: 'update', resource: 'schedule' });
+      expect((await gcEntries()).at(-1)).toMatchObject({ operation: 'update', resource: 'schedule' });
 
       // what GET answered can be sent back as is (next_scheduled_time is read-only and ignored)
       const echoed = await call('PUT', '/system/gc/schedule', { body: { schedule: answer.schedule, parameters: answer.parameters } });
@@ -188,11 +186,11 @@ describe('management API: /api/v2.0/system/gc', () => {
       expect(await scheduleRows()).toEqual([]);
       expect(await scheduler()).toBeUndefined();
       expect((await call('GET', '/system/gc/schedule')).json.schedule).toEqual({ type: 'None', cron: '' });
-      expect(gcEntries().at(-1)).toMatchObject({ operation: 'delete', resource: 'schedule' });
+      expect((await gcEntries()).at(-1)).toMatchObject({ operation: 'delete', resource: 'schedule' });
 
-      const entries = gcEntries().length;
+      const entries = (await gcEntries()).length;
       expect((await call('POST', '/system/gc/schedule', { body: { schedule: { type: 'None' } } })).status).toBe(201);
-      expect(gcEntries()).toHaveLength(entries);
+      expect(await gcEntries()).toHaveLength(entries);
     });
 
     it('refuses invalid bodies with 400 and leaves the schedule as it was', async () => {
@@ -240,7 +238,7 @@ describe('management API: /api/v2.0/system/gc', () => {
 
     it('Manual launches a collection (201 + Location), visible in the history; a second one while it is pending is 409', async () => {
       const id = await launchManual({ delete_untagged: true, workers: 2 });
-      expect(gcEntries().at(-1)).toMatchObject({ operation: 'create', resourceType: 'gc', resource: `execution ${id}` });
+      expect((await gcEntries()).at(-1)).toMatchObject({ operation: 'create', resourceType: 'gc', resource: `execution ${id}` });
 
       const one = await call('GET', `/system/gc/${id}`);
       expect(one.status).toBe(200);
@@ -278,12 +276,12 @@ describe('management API: /api/v2.0/system/gc', () => {
       const after = (await call('GET', `/system/gc/${id}`)).json;
       expect(after.job_status).toBe('Stopped');
       expect(after.end_time).toEqual(expect.any(String));
-      expect(gcEntries().at(-1)).toMatchObject({ operation: 'update', resource: `execution ${id}` });
+      expect((await gcEntries()).at(-1)).toMatchObject({ operation: 'update', resource: `execution ${id}` });
 
-      const entries = gcEntries().length;
+      const entries = (await gcEntries()).length;
       expect((await call('PUT', `/system/gc/${id}`)).status).toBe(200);
       expect((await call('GET', `/system/gc/${id}`)).json.job_status).toBe('Stopped');
-      expect(gcEntries()).toHaveLength(entries);
+      expect(await gcEntries()).toHaveLength(entries);
       // the next run may start
       await launchManual();
     });

@@ -6,6 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryClient } from '../support/registry-client';
 import { TEST_ADMIN, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { startWorker } from '../support/worker-context';
+import { streamConsumed } from '../support/event-stream';
+import type { INestApplicationContext } from '@nestjs/common';
 import { callApi, type ApiAnswer as Answer } from '../support/management-api';
 
 
@@ -24,6 +27,8 @@ const PASSWORD = 'Audit-Test-Pass-1';
 describe('audit log: /v2 hooks, /api/v2.0/audit-logs and /projects/{p}/logs', () => {
   let environment: TestEnvironment;
   let api: RunningApi;
+  /** artifact changes reach the audit log from the event stream, which the worker reads */
+  let worker: INestApplicationContext;
   let client: RegistryClient;
   let teamId: number;
   const users: Record<'guest' | 'limited' | 'outsider', Credentials> = {
@@ -39,9 +44,10 @@ describe('audit log: /v2 hooks, /api/v2.0/audit-logs and /projects/{p}/logs', ()
 
   const call = (path: string, auth: Credentials | null = TEST_ADMIN): Promise<Answer> => callApi(api.url, 'GET', path, { auth });
 
-  /** The admin's view of the log, narrowed by `q` (URL-encoded here), after writing what waits. */
+  /** The admin's view of the log, narrowed by `q` (URL-encoded here), after writing what waits (and the stream has been read). */
   async function entries(q: string, extra = ''): Promise<Item[]> {
     await audit().flush();
+    await streamConsumed(api.app, ['audit']);
     const answer = await call(`/audit-logs?page_size=100&q=${encodeURIComponent(q)}${extra}`);
     expect(answer.status).toBe(200);
     return answer.json as Item[];
@@ -52,6 +58,7 @@ describe('audit log: /v2 hooks, /api/v2.0/audit-logs and /projects/{p}/logs', ()
   beforeAll(async () => {
     environment = await createTestEnvironment();
     api = await startApi(environment);
+    worker = await startWorker(environment);
     client = new RegistryClient(api.url);
     const admin = (await api.app.get(UserService).findByName('admin'))!;
     const projects = api.app.get(ProjectService);
@@ -70,6 +77,7 @@ describe('audit log: /v2 hooks, /api/v2.0/audit-logs and /projects/{p}/logs', ()
   });
 
   afterAll(async () => {
+    await worker?.close();
     await api?.close();
     await environment?.close();
   });
@@ -250,6 +258,7 @@ describe('audit log: /v2 hooks, /api/v2.0/audit-logs and /projects/{p}/logs', ()
     beforeAll(async () => {
       await client.pushImage('other/thing', 'latest');
       await audit().flush();
+      await streamConsumed(api.app, ['audit']);
     });
 
     it("shows only that project's entries, by name or by id", async () => {

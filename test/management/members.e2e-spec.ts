@@ -1,8 +1,8 @@
-import { AuditLogService, type AuditEntry } from '@wharf/audit';
 import { UserService } from '@wharf/iam';
 import { TEST_ADMIN, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 import { callApi, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
+import { auditEntries } from '../support/audit-entries';
 
 
 type Role = 'projectAdmin' | 'maintainer' | 'developer' | 'guest' | 'limitedGuest';
@@ -12,7 +12,6 @@ const MEMBER_FIELDS = ['entity_id', 'entity_name', 'entity_type', 'id', 'project
 describe('management API: /api/v2.0/projects/{p}/members', () => {
   let environment: TestEnvironment;
   let api: RunningApi;
-  let audited: jest.SpyInstance<void, [AuditEntry]>;
   const users: Record<string, Credentials & { id: number }> = {};
   /** member ids in project "team", by user name */
   const memberIds: Record<string, number> = {};
@@ -40,12 +39,11 @@ describe('management API: /api/v2.0/projects/{p}/members', () => {
     return Number(location.split('/').pop());
   }
 
-  const memberEntries = () => audited.mock.calls.map(([entry]) => entry).filter((entry) => entry.resourceType === 'member');
+  const memberEntries = async () => (await auditEntries(api.app)).filter((entry) => entry.resourceType === 'member');
 
   beforeAll(async () => {
     environment = await createTestEnvironment();
     api = await startApi(environment);
-    audited = jest.spyOn(api.app.get(AuditLogService), 'record');
     for (const name of ['pa', 'ma', 'dev', 'guest', 'lg', 'outsider', 'newcomer', 'other']) await createUser(name);
     expect((await call('POST', '/projects', { body: { project_name: 'team' } })).status).toBe(201);
     expect((await call('POST', '/projects', { body: { project_name: 'elsewhere' } })).status).toBe(201);
@@ -91,7 +89,7 @@ describe('management API: /api/v2.0/projects/{p}/members', () => {
     });
 
     it('audits each addition', async () => {
-      expect(memberEntries().filter((e) => e.operation === 'create').map((e) => e.resource)).toEqual(['team:pa', 'team:ma', 'team:dev', 'team:guest', 'team:lg']);
+      expect((await memberEntries()).filter((e) => e.operation === 'create').map((e) => e.resource)).toEqual(['team:pa', 'team:ma', 'team:dev', 'team:guest', 'team:lg']);
     });
 
     it('answers 404 for an unknown user, by name or id, and adds nothing', async () => {
@@ -198,7 +196,7 @@ describe('management API: /api/v2.0/projects/{p}/members', () => {
       expect((await call('GET', `/projects/team/members/${id}`, { auth: users.pa })).status).toBe(404);
       // no longer a member of a private project: it is gone for them
       expect((await call('GET', '/projects/team', { auth: users.newcomer })).status).toBe(404);
-      const ops = memberEntries()
+      const ops = (await memberEntries())
         .filter((e) => e.resource === 'team:newcomer')
         .map((e) => `${e.operation} by ${e.username}`);
       expect(ops.slice(-3)).toEqual(['create by pa', 'update by pa', 'delete by pa']);

@@ -1,9 +1,9 @@
-import { AuditLogService, type AuditEntry } from '@wharf/audit';
 import { Client } from 'pg';
 import { eventually } from '../support/eventually';
 import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 import { callApi, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
+import { auditEntries } from '../support/audit-entries';
 
 
 interface Access {
@@ -18,7 +18,6 @@ describe('management API: /api/v2.0/robots', () => {
   let environment: TestEnvironment;
   let api: RunningApi;
   let db: Client;
-  let audited: jest.SpyInstance<void, [AuditEntry]>;
   /** passwords and robot secrets: no answer may carry one, except the create/refresh answer that hands it out */
   const secrets = new Set<string>([TEST_ADMIN.password]);
   const projects: Record<string, number> = {};
@@ -98,12 +97,11 @@ describe('management API: /api/v2.0/robots', () => {
     users[name] = credentials;
   }
 
-  const robotEntries = (name: string) => audited.mock.calls.map(([entry]) => entry).filter((entry) => entry.resourceType === 'robot' && entry.resource === name);
+  const robotEntries = async (name: string) => (await auditEntries(api.app)).filter((entry) => entry.resourceType === 'robot' && entry.resource === name);
 
   beforeAll(async () => {
     environment = await createTestEnvironment();
     api = await startApi(environment);
-    audited = jest.spyOn(api.app.get(AuditLogService), 'record');
     db = new Client({ connectionString: environment.env.DATABASE_URL });
     await db.connect();
     await createProject('p1');
@@ -440,7 +438,7 @@ describe('management API: /api/v2.0/robots', () => {
       secrets.add(refreshed.json.secret);
       await call('DELETE', `/robots/${id}`, { auth: users.bob }); // refused: not recorded
       await call('DELETE', `/robots/${id}`);
-      const entries = robotEntries(name);
+      const entries = await robotEntries(name);
       expect(entries.map((entry) => [entry.operation, entry.username])).toEqual([
         ['create', 'alice'],
         ['update', 'alice'],
@@ -449,7 +447,7 @@ describe('management API: /api/v2.0/robots', () => {
       ]);
       for (const entry of entries) expect(entry).toMatchObject({ projectId: projects.p1, resourceType: 'robot', clientIp: '127.0.0.1' });
       const { name: systemName } = await createRobot(systemRobot('sys-audited'));
-      expect(robotEntries(systemName)).toEqual([expect.objectContaining({ projectId: null, operation: 'create', username: 'admin' })]);
+      expect(await robotEntries(systemName)).toEqual([expect.objectContaining({ projectId: null, operation: 'create', username: 'admin' })]);
     });
   });
   // The failed logins below are counted per client address by the login throttle; after five,
@@ -542,7 +540,7 @@ describe('management API: /api/v2.0/robots', () => {
       expect((await call('DELETE', `/robots/${id}`, { auth: users.alice })).status).toBe(200);
       expect((await call('GET', `/robots/${id}`)).status).toBe(404);
       expect((await call('DELETE', `/robots/${id}`)).status).toBe(404);
-      expect(robotEntries(name).map((entry) => entry.operation)).toEqual(['create', 'delete']);
+      expect((await robotEntries(name)).map((entry) => entry.operation)).toEqual(['create', 'delete']);
       expect((await token(credentials)).status).toBe(401);
     });
 

@@ -1,7 +1,7 @@
-import { AuditLogService, type AuditEntry } from '@wharf/audit';
 import { TEST_ADMIN, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 import { callApi, type ApiAnswer as Answer, type ApiCallOptions } from '../support/management-api';
+import { auditEntries } from '../support/audit-entries';
 
 
 const USER_FIELDS = ['comment', 'creation_time', 'email', 'realname', 'sysadmin_flag', 'update_time', 'user_id', 'username'];
@@ -9,7 +9,6 @@ const USER_FIELDS = ['comment', 'creation_time', 'email', 'realname', 'sysadmin_
 describe('management API: /api/v2.0/users', () => {
   let environment: TestEnvironment;
   let api: RunningApi;
-  let audited: jest.SpyInstance<void, [AuditEntry]>;
   /** every password this suite has used: none may ever appear in an answer */
   const passwords = new Set<string>([TEST_ADMIN.password]);
 
@@ -39,11 +38,10 @@ describe('management API: /api/v2.0/users', () => {
   beforeAll(async () => {
     environment = await createTestEnvironment();
     api = await startApi(environment);
-    // calls through: whatever the audit log does with an entry, the spy sees what was recorded
-    audited = jest.spyOn(api.app.get(AuditLogService), 'record');
   });
 
-  const userEntries = (resource: string) => audited.mock.calls.map(([entry]) => entry).filter((entry) => entry.resourceType === 'user' && entry.resource === resource);
+  /** Written in the change's transaction: committed by the time the answer arrives. */
+  const userEntries = async (resource: string) => (await auditEntries(api.app)).filter((entry) => entry.resourceType === 'user' && entry.resource === resource);
 
   afterAll(async () => {
     await api?.close();
@@ -388,7 +386,7 @@ describe('management API: /api/v2.0/users', () => {
   describe('audit', () => {
     it('records every successful change (create, profile, password, sysadmin, delete) with who and from where, and no refused one', async () => {
       const { id, credentials } = await createUser('audited');
-      expect(userEntries(credentials.username)).toEqual([
+      expect(await userEntries(credentials.username)).toEqual([
         expect.objectContaining({ projectId: null, operation: 'create', resourceType: 'user', username: 'admin', clientIp: '127.0.0.1', userAgent: expect.any(String) }),
       ]);
       await call('PUT', `/users/${id}`, { auth: credentials, body: { comment: 'audited' } });
@@ -400,7 +398,7 @@ describe('management API: /api/v2.0/users', () => {
       await call('PUT', `/users/${id}`, { auth: null, body: { comment: 'anonymous' } });
       await call('DELETE', `/users/${id}`, { auth: { username: credentials.username, password: next } });
       await call('DELETE', `/users/${id}`);
-      expect(userEntries(credentials.username).map((entry) => [entry.operation, entry.username])).toEqual([
+      expect((await userEntries(credentials.username)).map((entry) => [entry.operation, entry.username])).toEqual([
         ['create', 'admin'],
         ['update', credentials.username],
         ['update', credentials.username],

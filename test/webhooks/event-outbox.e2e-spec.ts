@@ -10,7 +10,7 @@ interface OutboxRow {
   event_type: string;
   project_name: string;
   payload: { repository: string; digest: string; tags: string[]; operator: string; message?: string };
-  published_at: Date | null;
+  position: string | null;
 }
 
 describe('registry events: written to the outbox with the change they report', () => {
@@ -20,7 +20,7 @@ describe('registry events: written to the outbox with the change they report', (
   let db: Client;
 
   const events = async (after = 0): Promise<OutboxRow[]> =>
-    (await db.query<OutboxRow>(`SELECT id, event_type, project_name, payload, published_at FROM event_outbox WHERE id > $1 ORDER BY id`, [after])).rows;
+    (await db.query<OutboxRow>(`SELECT id, event_type, project_name, payload, position FROM event_outbox WHERE id > $1 ORDER BY id`, [after])).rows;
   const lastId = async (): Promise<number> => Number((await db.query<{ id: string | null }>(`SELECT max(id) AS id FROM event_outbox`)).rows[0].id ?? 0);
 
   async function api2(method: string, path: string, body?: unknown): Promise<number> {
@@ -53,7 +53,8 @@ describe('registry events: written to the outbox with the change they report', (
     const { digest } = await registry.pushImage('ev/app', 'v1');
     const rows = await events(before);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ event_type: 'PUSH_ARTIFACT', project_name: 'ev', published_at: null });
+    // no worker runs here: the event waits for the stream's sequencer to give it a position
+    expect(rows[0]).toMatchObject({ event_type: 'PUSH_ARTIFACT', project_name: 'ev', position: null });
     expect(rows[0].payload).toMatchObject({ repository: 'ev/app', digest, tags: ['v1'], operator: 'admin' });
   });
 

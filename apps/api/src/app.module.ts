@@ -5,6 +5,7 @@ import { JobsModule } from '@wharf/jobs';
 import { RedisModule } from '@wharf/redis';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@wharf/audit';
+import { EventsModule } from '@wharf/events';
 import { DistributionModule } from './distribution/distribution.module';
 import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logger-options';
@@ -34,6 +35,7 @@ export class AppModule {
         RedisModule,
         JobsModule,
         AuditModule,
+        EventsModule,
         DistributionModule,
         TokenModule,
         UsersApiModule,

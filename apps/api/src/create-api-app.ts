@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { ApiExceptionFilter } from './management/api-exception.filter';
 import { setupOpenApi } from './openapi/openapi';
 import { deferBodies } from './http/deferred-body';
+import { EventOriginInterceptor } from './http/event-origin.interceptor';
 import { ReadBodyAfterAuthInterceptor, type ManagementBodyLimits } from './http/read-body-after-auth.interceptor';
 import { RefuseNulBytesGuard } from './http/refuse-nul-bytes.guard';
 import { isDistributionPath } from './http/request-paths';
@@ -33,6 +34,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   // bodies are read after authentication, bounded in size, depth and time; /v2 ones are streamed
   deferBodies(fastify);
   app.useGlobalInterceptors(new ReadBodyAfterAuthInterceptor(fastify.getDefaultJsonParser('error', 'ignore'), managementBodyLimits(config)));
+  // the artifact events a request writes carry where it came from (the audit log derives from them)
+  app.useGlobalInterceptors(new EventOriginInterceptor());
   abortIdleUploads(fastify, config.UPLOAD_IDLE_TIMEOUT_SECONDS * 1000);
   app.useGlobalGuards(new RefuseNulBytesGuard());
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JobName, OnJob, type JobContext, type WebhookDeliveryPayload } from '@wharf/jobs';
 import { WebhookDelivery } from '@wharf/webhooks';
 
-/** Webhook deliveries: one POST per job run, retried by BullMQ with backoff (see WebhookDispatcher). */
+/** Webhook deliveries: one POST per job run, retried by BullMQ with backoff (see WebhookEventConsumer). */
 @Injectable()
 export class WebhookDeliveryProcessor {
   constructor(private readonly delivery: WebhookDelivery) {}

@@ -8,12 +8,14 @@ import { RegistryCoreModule } from '@wharf/registry-core';
 import { LoggerModule } from 'nestjs-pino';
 import { workerLoggerOptions } from './logger-options';
 import { GcModule } from '@wharf/gc';
+import { AuditModule } from '@wharf/audit';
 import { EventsModule } from '@wharf/events';
 import { WebhooksModule } from '@wharf/webhooks';
 import { ProxyCacheModule } from '@wharf/proxy-cache';
 import { ProxyCacheRetentionProcessor } from './proxy-cache-retention.processor';
 import { RegistriesModule } from '@wharf/registries';
 import { RegistryHealthProcessor } from './registry-health.processor';
+import { EventConsumerDiscovery } from './event-consumer-discovery';
 import { EventRelayProcessor } from './event-relay.processor';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { ExecutionWatchdogProcessor } from './execution-watchdog.processor';
@@ -25,7 +27,8 @@ import { UploadPurgeProcessor } from './upload-purge.processor';
 
 /**
  * The worker process: BullMQ processors over the same Postgres, Redis and storage as the api. A
- * processor listed here is found by the JobRunner through its @OnJob methods.
+ * processor listed here is found by the JobRunner through its @OnJob methods; a provider marked
+ * @EventConsumer in any imported module (webhooks, audit) is run by the EventRelayProcessor.
  */
 @Module({})
 export class WorkerModule {
@@ -42,13 +45,14 @@ export class WorkerModule {
         GcModule,
         EventsModule,
         WebhooksModule,
+        AuditModule,
         ProxyCacheModule,
         RegistriesModule,
         DiscoveryModule,
       ],
       providers: [
         UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor,
-        ProxyCacheRetentionProcessor, RegistryHealthProcessor, JobHandlerDiscovery, JobRunner,
+        ProxyCacheRetentionProcessor, RegistryHealthProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
       ],
     };
   }

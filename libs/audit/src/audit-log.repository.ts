@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlClient, escapeLike } from '@wharf/db';
+import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import type { AuditLogFilter, AuditLogRecord, PendingAuditEntry, TextMatch } from './audit-log.types';
 
 /** Column sizes of audit_log (migration 1764400000000): entries are cut to fit before they are written. */
@@ -22,33 +22,9 @@ const SELECT = `SELECT id::float8 AS id, project_id AS "projectId", operation, r
 export class AuditLogRepository {
   constructor(private readonly sql: SqlClient) {}
 
-  /**
-   * One INSERT for the whole batch, with a fixed number of parameters however large it is.
-   * Entries that name their project instead of giving its id get it from the same statement,
-   * and ids follow the order the entries happened in.
-   */
+  /** The buffered batches of AuditLogService (entries written in a change's transaction go through AuditTrail). */
   async insert(entries: readonly PendingAuditEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const column = <K extends keyof PendingAuditEntry>(key: K) => entries.map((entry) => entry[key]);
-    await this.sql.query(
-      `INSERT INTO audit_log (project_id, operation, resource_type, resource, username, client_ip, user_agent, op_time)
-       SELECT COALESCE(e.project_id, p.project_id), e.operation, e.resource_type, e.resource, e.username, e.client_ip, e.user_agent, e.op_time
-         FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
-              WITH ORDINALITY AS e(project_id, project_name, operation, resource_type, resource, username, client_ip, user_agent, op_time, n)
-         LEFT JOIN project p ON e.project_id IS NULL AND p.name = e.project_name
-        ORDER BY e.n`,
-      [
-        column('projectId'),
-        column('projectName'),
-        column('operation'),
-        column('resourceType'),
-        column('resource'),
-        column('username'),
-        column('clientIp'),
-        column('userAgent'),
-        entries.map((entry) => entry.opTime.toISOString()),
-      ],
-    );
+    await insertAuditEntries(this.sql, entries);
   }
 
   /** Newest first (the order the op_time indexes serve). */
@@ -77,6 +53,36 @@ export class AuditLogRepository {
     ]);
     return { items, total: count[0].n };
   }
+}
+
+/**
+ * One INSERT for the whole batch, with a fixed number of parameters however large it is, on
+ * `executor` (the pool, or the transaction of the change the entries describe). Entries that
+ * name their project instead of giving its id get it from the same statement, and ids follow
+ * the order the entries happened in.
+ */
+export async function insertAuditEntries(executor: SqlExecutor, entries: readonly PendingAuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const column = <K extends keyof PendingAuditEntry>(key: K) => entries.map((entry) => entry[key]);
+  await executor.query(
+    `INSERT INTO audit_log (project_id, operation, resource_type, resource, username, client_ip, user_agent, op_time)
+     SELECT COALESCE(e.project_id, p.project_id), e.operation, e.resource_type, e.resource, e.username, e.client_ip, e.user_agent, e.op_time
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+            WITH ORDINALITY AS e(project_id, project_name, operation, resource_type, resource, username, client_ip, user_agent, op_time, n)
+       LEFT JOIN project p ON e.project_id IS NULL AND p.name = e.project_name
+      ORDER BY e.n`,
+    [
+      column('projectId'),
+      column('projectName'),
+      column('operation'),
+      column('resourceType'),
+      column('resource'),
+      column('username'),
+      column('clientIp'),
+      column('userAgent'),
+      entries.map((entry) => entry.opTime.toISOString()),
+    ],
+  );
 }
 
 function textCondition(where: (condition: (placeholder: string) => string, value: unknown) => void, column: string, match: TextMatch): void {

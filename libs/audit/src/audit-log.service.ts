@@ -1,5 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
-import { AUDIT_COLUMN_LIMITS, AuditLogRepository } from './audit-log.repository';
+import { cleanAuditEntry } from './audit-entry-cleaning';
+import { AuditLogRepository } from './audit-log.repository';
 import type { AuditEntry, AuditLogFilter, AuditLogRecord, PendingAuditEntry } from './audit-log.types';
 
 /** Write at least this often while entries wait... */
@@ -16,7 +17,9 @@ export const AUDIT_RETRY_DELAY_MS = 250;
  * it describes: entries wait in memory and are written in batches (every second, at 500
  * entries, and when the application shuts down). The price is bounded: a batch the database
  * refuses twice is dropped, and so is anything beyond 10,000 waiting entries; both are logged
- * with the number of entries lost, never with their content.
+ * with the number of entries lost, never with their content. That price is why changes are no
+ * longer audited here: their entries go through AuditTrail, in the change's own transaction.
+ * Reading the log (`list`) stays here.
  */
 @Injectable()
 export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -38,6 +41,13 @@ export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdo
     return this.lostTotal;
   }
 
+  /**
+   * @deprecated An entry recorded here can be lost although its change committed (a crash, a
+   * full buffer, a batch refused twice). Write it with AuditTrail.write in the change's
+   * transaction instead. Left only for the callers not moved yet (the artifact actions of /v2 and
+   * of the management API, which are to be audited from the event stream, and repository update
+   * and delete, whose transaction is RepositoryService's); remove it once they are gone.
+   */
   record(entry: AuditEntry): void {
     try {
       if (this.buffer.length >= AUDIT_MAX_BUFFERED) {
@@ -46,7 +56,7 @@ export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdo
         this.schedule();
         return;
       }
-      this.buffer.push(pending(entry));
+      this.buffer.push(cleanAuditEntry(entry));
       if (this.closing || this.buffer.length === AUDIT_BATCH_SIZE) void this.flush();
       else this.schedule();
     } catch (error) {
@@ -139,28 +149,4 @@ export class AuditLogService implements OnModuleDestroy, BeforeApplicationShutdo
 function describe(error: unknown): { message: string; code?: string } {
   const { message, code } = error as { message?: unknown; code?: unknown };
   return { message: typeof message === 'string' ? message : String(error), ...(typeof code === 'string' ? { code } : {}) };
-}
-
-function pending(entry: AuditEntry): PendingAuditEntry {
-  const limits = AUDIT_COLUMN_LIMITS;
-  return {
-    projectId: entry.projectId ?? null,
-    projectName: entry.projectId == null && entry.projectName ? fit(entry.projectName, limits.projectName) : null,
-    operation: fit(entry.operation, limits.operation),
-    resourceType: fit(entry.resourceType, limits.resourceType),
-    resource: fit(entry.resource, limits.resource),
-    username: fit(entry.username, limits.username),
-    clientIp: entry.clientIp ? fit(entry.clientIp, limits.clientIp) : null,
-    userAgent: entry.userAgent ? fit(entry.userAgent, limits.userAgent) : null,
-    opTime: new Date(),
-  };
-}
-
-/**
- * Cut to the column's size (in characters, as Postgres counts them) and without NUL, which
- * Postgres text refuses: one over-long user agent must not cost the whole batch.
- */
-function fit(value: string, max: number): string {
-  const clean = String(value).replaceAll('\u0000', '');
-  return clean.length <= max ? clean : Array.from(clean).slice(0, max).join('');
 }

@@ -1,46 +1,40 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { EventOrigins } from './event-origin';
 import { EventType, projectOf, type NewEvent, type RegistryEvent } from './event-types';
 
+/** An event to write, with the time it happened when that was before the write (buffered pulls). */
+export type OutboxEntry = NewEvent & { occurredAt?: Date };
+
 /**
- * The transactional outbox. `write` goes inside the caller's transaction, so the event is
- * published once the change commits and never when it rolls back; the worker's relay claims
- * unpublished rows with SKIP LOCKED (any number of workers), hands them on and marks them.
+ * The transactional outbox, the write side of the event stream. `write` goes inside the caller's
+ * transaction, so the event exists once the change commits and never when it rolls back; the
+ * stream (event-stream.ts) then gives it its place and hands it to every consumer.
  */
 @Injectable()
 export class EventOutbox {
   constructor(private readonly sql: SqlClient) {}
 
-  async write(tx: SqlExecutor, events: readonly NewEvent[]): Promise<void> {
+  async write(tx: SqlExecutor, events: readonly OutboxEntry[]): Promise<void> {
     if (events.length === 0) return;
+    const withOrigin = events.map(withRequestOrigin);
     await tx.query(
-      `INSERT INTO event_outbox (event_type, project_name, payload) SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[])`,
-      [events.map((e) => e.type), events.map((e) => projectOf(e.data.repository)), events.map((e) => JSON.stringify(e.data))],
+      `INSERT INTO event_outbox (event_type, project_name, payload, occurred_at)
+       SELECT e.type, e.project, e.payload, COALESCE(e.at, now())
+         FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::timestamptz[]) WITH ORDINALITY AS e(type, project, payload, at, n)
+        ORDER BY e.n`,
+      [
+        withOrigin.map((e) => e.type),
+        withOrigin.map((e) => projectOf(e.data.repository)),
+        withOrigin.map((e) => JSON.stringify(e.data)),
+        withOrigin.map((e) => e.occurredAt?.toISOString() ?? null),
+      ],
     );
   }
 
   /** Outside any transaction: for events about something that did not commit (a refused push over quota) or batched pulls. */
-  async append(events: readonly NewEvent[]): Promise<void> {
+  async append(events: readonly OutboxEntry[]): Promise<void> {
     await this.write(this.sql, events);
-  }
-
-  /**
-   * Claims up to `limit` unpublished events (oldest first), runs `publish` on them inside the
-   * transaction (it writes what they cause there) and marks them published: when `publish`
-   * throws, they stay for the next run. Returns how many were published and what `publish`
-   * returned, for work that must wait for the commit (queueing jobs that read those rows).
-   */
-  async relay<T>(limit: number, publish: (tx: SqlExecutor, events: RegistryEvent[]) => Promise<T>): Promise<{ count: number; result?: T }> {
-    return this.sql.transaction(async (tx) => {
-      const rows = await tx.query<{ id: string; event_type: EventType; payload: never; occurred_at: Date }>(
-        `SELECT id, event_type, payload, occurred_at FROM event_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
-      );
-      if (rows.length === 0) return { count: 0 };
-      const result = await publish(tx, rows.map((r) => ({ id: Number(r.id), type: r.event_type, data: r.payload, occurredAt: r.occurred_at.toISOString() }) as RegistryEvent));
-      await tx.query(`UPDATE event_outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
-      return { count: rows.length, result };
-    });
   }
 
   /** One event by its outbox id (a delivery re-reads what it sends); null once pruned. */
@@ -52,10 +46,12 @@ export class EventOutbox {
     const row = rows[0];
     return row ? ({ id: Number(row.id), type: row.event_type, data: row.payload, occurredAt: row.occurred_at.toISOString() } as RegistryEvent) : null;
   }
+}
 
-  /** Drops published events older than `hours` (the outbox is a channel, not an archive). */
-  async prune(hours: number): Promise<number> {
-    const rows = await this.sql.query(`DELETE FROM event_outbox WHERE published_at < now() - make_interval(hours => $1) RETURNING id`, [hours]);
-    return rows.length;
-  }
+/** An artifact event written while a request is served carries that request's origin (unless it names one itself). */
+export function withRequestOrigin<E extends OutboxEntry>(event: E): E {
+  const origin = EventOrigins.current();
+  if (!origin || event.type === EventType.QuotaExceed || event.data.clientIp !== undefined || event.data.userAgent !== undefined) return event;
+  const extra = { ...(origin.clientIp ? { clientIp: origin.clientIp } : {}), ...(origin.userAgent ? { userAgent: origin.userAgent } : {}) };
+  return { ...event, data: { ...event.data, ...extra } };
 }

@@ -23,6 +23,17 @@ export interface ArtifactEventData {
   mediaType?: string;
   /** user or robot name; empty for anonymous */
   operator: string;
+  /**
+   * Set when the change was to tags alone (a tag added to an artifact that was there already):
+   * the audit log records it as a tag, not an artifact.
+   */
+  tagsOnly?: boolean;
+  /**
+   * Where the request came from, for the audit log (filled in from the request's EventOrigin
+   * when the event is written). Never part of a webhook payload.
+   */
+  clientIp?: string;
+  userAgent?: string;
 }
 
 export interface QuotaEventData {
@@ -43,8 +54,11 @@ export interface EventPayloads {
 /** An event about to be written. */
 export type NewEvent = { [T in EventType]: { type: T; data: EventPayloads[T] } }[EventType];
 
-/** An event as stored and relayed: with its outbox id (unique, so deliveries can be de-duplicated) and time. */
+/** An event as stored and read from the stream: with its outbox id (unique, so deliveries can be de-duplicated) and time. */
 export type RegistryEvent = NewEvent & { id: number; occurredAt: string };
+
+/** The artifact event types (the ones whose data is ArtifactEventData). */
+export const ARTIFACT_EVENT_TYPES = [EventType.PushArtifact, EventType.PullArtifact, EventType.DeleteArtifact, EventType.DeleteTag] as const;
 
 /** The project an event belongs to (the first segment of the repository name). */
 export function projectOf(repository: string): string {

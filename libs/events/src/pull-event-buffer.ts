@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { EventOutbox } from './event-outbox';
-import { EventType, type ArtifactEventData, type NewEvent } from './event-types';
+import { EventOutbox, withRequestOrigin, type OutboxEntry } from './event-outbox';
+import { EventType, type ArtifactEventData } from './event-types';
 
 const FLUSH_INTERVAL_MS = 2_000;
 /** beyond this many unflushed pulls (the database is down or slow) new ones are dropped, not hoarded */
@@ -9,12 +9,13 @@ const MAX_BUFFERED = 10_000;
 /**
  * Pull events, kept off the hot path as pull times are: a manifest GET notes the pull here and
  * the notes reach the outbox in one insert every couple of seconds (and on shutdown). A crash
- * loses at most those seconds of pull events, never a push or a delete.
+ * loses at most those seconds of pull events, never a push or a delete. Each keeps the time it
+ * happened, so the stream's consumers (the audit log) see pulls where they belong in time.
  */
 @Injectable()
 export class PullEventBuffer implements OnModuleDestroy {
   private readonly logger = new Logger(PullEventBuffer.name);
-  private pending: NewEvent[] = [];
+  private pending: OutboxEntry[] = [];
   private dropped = 0;
   private readonly timer: NodeJS.Timeout;
 
@@ -28,7 +29,8 @@ export class PullEventBuffer implements OnModuleDestroy {
       this.dropped += 1;
       return;
     }
-    this.pending.push({ type: EventType.PullArtifact, data });
+    // the request's origin and the time of the pull are taken now: the flush runs outside the request, later
+    this.pending.push(withRequestOrigin({ type: EventType.PullArtifact, data, occurredAt: new Date() }));
   }
 
   async flush(): Promise<void> {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { AuditActor } from '@wharf/audit';
 import { SqlClient } from '@wharf/db';
 import { ExecutionService, JobName, JobQueues, taskJobId, type GarbageCollectionOptions } from '@wharf/jobs';
+import { auditGcChange } from './gc-audit';
 
 /** Harbor's vendor type for GC executions. */
 export const GC_VENDOR_TYPE = 'GARBAGE_COLLECTION';
@@ -18,7 +20,8 @@ const LAUNCH_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtext('wharf:gc:launch'
 /**
  * Starts a garbage collection: the execution and its task are written first (so the run is
  * visible before anything is queued), then the job is queued. Used by the API (Manual) and by
- * the schedule (Schedule). Refuses while another collection is pending or running.
+ * the schedule (Schedule). Refuses while another collection is pending or running. Also asks a
+ * collection to stop. A launch or stop with an `actor` is audited in the transaction that writes it.
  */
 @Injectable()
 export class GcLauncher {
@@ -28,7 +31,7 @@ export class GcLauncher {
     private readonly queues: JobQueues,
   ) {}
 
-  async launch(options: GarbageCollectionOptions, trigger: 'MANUAL' | 'SCHEDULE'): Promise<number> {
+  async launch(options: GarbageCollectionOptions, trigger: 'MANUAL' | 'SCHEDULE', actor?: AuditActor): Promise<number> {
     const { executionId, taskIds } = await this.sql.transaction(async (tx) => {
       await tx.query(LAUNCH_LOCK_SQL);
       const active = await tx.query<{ id: string }>(
@@ -37,7 +40,11 @@ export class GcLauncher {
       );
       if (active[0]) throw new GcAlreadyRunningError(Number(active[0].id));
       const attributes = { delete_untagged: options.deleteUntagged, dry_run: options.dryRun, workers: options.workers };
-      return this.executions.create({ vendorType: GC_VENDOR_TYPE, trigger, extraAttrs: attributes, tasks: [attributes] }, tx);
+      const created = await this.executions.create({ vendorType: GC_VENDOR_TYPE, trigger, extraAttrs: attributes, tasks: [attributes] }, tx);
+      // committed with the execution: a run whose job then cannot be queued stays in the history
+      // (ended as Error) and so in the audit log, as the change that it is
+      await auditGcChange(tx, actor, 'create', `execution ${created.executionId}`);
+      return created;
     });
     const taskId = taskIds[0];
     const jobId = taskJobId('gc', executionId);
@@ -50,5 +57,13 @@ export class GcLauncher {
       throw error;
     }
     return executionId;
+  }
+
+  /** Pending tasks stop at once, a running collection when the collector next checks. */
+  async requestStop(executionId: number, actor?: AuditActor): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await this.executions.requestStop(executionId, tx);
+      await auditGcChange(tx, actor, 'update', `execution ${executionId}`);
+    });
   }
 }

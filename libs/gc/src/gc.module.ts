@@ -4,12 +4,13 @@ import { RegistryCoreModule } from '@wharf/registry-core';
 import { GarbageCollector } from './garbage-collector';
 import { BlobSweeper } from './blob-sweeper';
 import { GcLauncher } from './gc-launcher';
+import { GcSchedule } from './gc-schedule';
 import { UntaggedArtifacts } from './untagged-artifacts';
 
-/** Non-blocking garbage collection: the launcher (api and schedule) and the collector (worker). */
+/** Non-blocking garbage collection: the launcher (api and schedule), the schedule, and the collector (worker). */
 @Module({
   imports: [RegistryCoreModule, ArtifactsModule],
-  providers: [GcLauncher, GarbageCollector, BlobSweeper, UntaggedArtifacts],
-  exports: [GcLauncher, GarbageCollector, BlobSweeper],
+  providers: [GcLauncher, GcSchedule, GarbageCollector, BlobSweeper, UntaggedArtifacts],
+  exports: [GcLauncher, GcSchedule, GarbageCollector, BlobSweeper],
 })
 export class GcModule {}

@@ -1,4 +1,5 @@
 export * from './blob-sweeper';
 export * from './garbage-collector';
 export * from './gc-launcher';
+export * from './gc-schedule';
 export * from './gc.module';

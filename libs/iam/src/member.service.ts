@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { SqlClient, escapeLike } from '@wharf/db';
+import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
+import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { ROLE_NAMES, type ProjectRoleId } from './rbac';
 import { RevocationEpochs } from './revocation-epochs';
@@ -19,7 +20,10 @@ const SELECT = `SELECT m.id, m.project_id, m.entity_id, u.username AS entity_nam
 
 const withRoleName = (m: Omit<ProjectMember, 'role_name'>): ProjectMember => ({ ...m, role_name: ROLE_NAMES[m.role_id] });
 
-/** Users' roles in projects (Harbor's project_member; groups are not supported yet). */
+/**
+ * Users' roles in projects (Harbor's project_member; groups are not supported yet). A change made
+ * with an `actor` writes its audit entry (`<project>:<user>`) in its own transaction.
+ */
 @Injectable()
 export class MemberService {
   constructor(
@@ -41,13 +45,17 @@ export class MemberService {
     return rows.map((r) => ({ projectId: r.project_id, role: r.role }));
   }
 
-  async add(projectId: number, userId: number, role: ProjectRoleId): Promise<ProjectMember> {
+  async add(projectId: number, userId: number, role: ProjectRoleId, actor?: AuditActor): Promise<ProjectMember> {
     try {
-      const rows = await this.sql.query<{ id: number }>(
-        `INSERT INTO project_member (project_id, entity_id, entity_type, role) VALUES ($1, $2, 'u', $3) RETURNING id`,
-        [projectId, userId, role],
-      );
-      return this.get(projectId, rows[0].id);
+      return await this.sql.transaction(async (tx) => {
+        const rows = await tx.query<{ id: number }>(
+          `INSERT INTO project_member (project_id, entity_id, entity_type, role) VALUES ($1, $2, 'u', $3) RETURNING id`,
+          [projectId, userId, role],
+        );
+        const member = await this.find(tx, projectId, rows[0].id);
+        await audit(tx, actor, 'create', member);
+        return member;
+      });
     } catch (error) {
       if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', 'the user is already a member of this project');
       throw error;
@@ -55,9 +63,7 @@ export class MemberService {
   }
 
   async get(projectId: number, memberId: number): Promise<ProjectMember> {
-    const rows = await this.sql.query<Omit<ProjectMember, 'role_name'>>(`${SELECT} WHERE m.project_id = $1 AND m.id = $2`, [projectId, memberId]);
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
-    return withRoleName(rows[0]);
+    return this.find(this.sql, projectId, memberId);
   }
 
   async list(projectId: number, filter: { entityName?: string; offset: number; limit: number }): Promise<{ items: ProjectMember[]; total: number }> {
@@ -71,19 +77,42 @@ export class MemberService {
   }
 
   /** The member's tokens (which carry the old role's access) stop working. */
-  async updateRole(projectId: number, memberId: number, role: ProjectRoleId): Promise<ProjectMember> {
+  async updateRole(projectId: number, memberId: number, role: ProjectRoleId, actor?: AuditActor): Promise<ProjectMember> {
     const member = await this.get(projectId, memberId);
-    const rows = await this.revocations.revoking(member.entity_name, () =>
-      this.sql.query(`UPDATE project_member SET role = $3, update_time = now() WHERE project_id = $1 AND id = $2 RETURNING id`, [projectId, memberId, role]),
+    return this.revocations.revoking(member.entity_name, () =>
+      this.sql.transaction(async (tx) => {
+        const rows = await tx.query(`UPDATE project_member SET role = $3, update_time = now() WHERE project_id = $1 AND id = $2 RETURNING id`, [projectId, memberId, role]);
+        if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
+        const updated = await this.find(tx, projectId, memberId);
+        await audit(tx, actor, 'update', updated);
+        return updated;
+      }),
     );
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
-    return this.get(projectId, memberId);
   }
 
   /** The former member's tokens stop working. */
-  async remove(projectId: number, memberId: number): Promise<ProjectMember> {
+  async remove(projectId: number, memberId: number, actor?: AuditActor): Promise<ProjectMember> {
     const member = await this.get(projectId, memberId);
-    await this.revocations.revoking(member.entity_name, () => this.sql.query(`DELETE FROM project_member WHERE project_id = $1 AND id = $2`, [projectId, memberId]));
+    await this.revocations.revoking(member.entity_name, () =>
+      this.sql.transaction(async (tx) => {
+        const rows = await tx.query(`DELETE FROM project_member WHERE project_id = $1 AND id = $2 RETURNING id`, [projectId, memberId]);
+        if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
+        await audit(tx, actor, 'delete', member);
+      }),
+    );
     return member;
   }
+
+  private async find(executor: SqlExecutor, projectId: number, memberId: number): Promise<ProjectMember> {
+    const rows = await executor.query<Omit<ProjectMember, 'role_name'>>(`${SELECT} WHERE m.project_id = $1 AND m.id = $2`, [projectId, memberId]);
+    if (!rows[0]) throw new ApiError('NOT_FOUND', `member ${memberId} not found in this project`);
+    return withRoleName(rows[0]);
+  }
+}
+
+/** Entries name the membership as `<project>:<user>`; the project's name is read in the same transaction. */
+async function audit(tx: SqlExecutor, actor: AuditActor | undefined, operation: AuditOperation, member: ProjectMember): Promise<void> {
+  if (!actor) return;
+  const [project] = await tx.query<{ name: string }>(`SELECT name FROM project WHERE project_id = $1`, [member.project_id]);
+  await AuditTrail.write(tx, actor, { projectId: member.project_id, operation, resourceType: 'member', resource: `${project?.name ?? member.project_id}:${member.entity_name}` });
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { randomInt } from 'node:crypto';
@@ -79,7 +80,8 @@ export function generateSecret(): string {
 
 /**
  * Robot accounts: machine identities with explicit permissions per project and an optional
- * expiry. The secret is shown once (on create and refresh) and kept only as a hash.
+ * expiry. The secret is shown once (on create and refresh) and kept only as a hash. A change made
+ * with an `actor` writes its audit entry (by the robot's full name) in its own transaction.
  */
 @Injectable()
 export class RobotService {
@@ -93,7 +95,7 @@ export class RobotService {
     return spec.level === 'project' ? `${ROBOT_PREFIX}${spec.project?.name}+${spec.name}` : `${ROBOT_PREFIX}${spec.name}`;
   }
 
-  async create(spec: RobotSpec, creator: string): Promise<{ robot: Robot; secret: string }> {
+  async create(spec: RobotSpec, creator: string, actor?: AuditActor): Promise<{ robot: Robot; secret: string }> {
     this.validate(spec);
     const secret = generateSecret();
     const name = RobotService.fullName(spec);
@@ -106,6 +108,7 @@ export class RobotService {
           [name, spec.description ?? '', spec.level, spec.project?.id ?? null, await this.hasher.hash(secret), spec.disable ?? false, spec.duration, creator],
         );
         await this.writePermissions(tx, rows[0].id, spec.permissions);
+        await audit(tx, actor, 'create', { name, project_id: spec.project?.id ?? null });
         return rows[0].id;
       } catch (error) {
         if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', `robot account ${name} already exists`);
@@ -133,9 +136,10 @@ export class RobotService {
   }
 
   /** Replaces description, duration, disable and permissions; name and level never change. Tokens issued before stop working. */
-  async update(id: number, spec: RobotSpec): Promise<Robot> {
+  async update(id: number, spec: RobotSpec, actor?: AuditActor): Promise<Robot> {
     this.validate(spec);
-    const { name } = await this.get(id);
+    const robot = await this.get(id);
+    const { name } = robot;
     await this.revocations.revoking(name, () => this.sql.transaction(async (tx) => {
       const rows = await tx.query(
         `UPDATE robot SET description = $2, disabled = $3, duration = $4,
@@ -149,26 +153,38 @@ export class RobotService {
         if ((error as { code?: string }).code === '23503') throw new ApiError('NOT_FOUND', 'a project the permissions name no longer exists');
         throw error;
       });
+      await audit(tx, actor, 'update', robot);
     }));
     return this.get(id);
   }
 
   /** A new secret (random unless given); the old one, and tokens issued with it, stop working at once. */
-  async refreshSecret(id: number, given?: string): Promise<string> {
+  async refreshSecret(id: number, given?: string, actor?: AuditActor): Promise<string> {
     if (given !== undefined && (given.length < 8 || given.length > 128 || !/[A-Z]/.test(given) || !/[a-z]/.test(given) || !/[0-9]/.test(given))) {
       throw new ApiError('BAD_REQUEST', 'secret must be 8-128 characters with at least one upper-case letter, one lower-case letter and one digit');
     }
     const secret = given ?? generateSecret();
-    const { name } = await this.get(id);
+    const robot = await this.get(id);
     const hash = await this.hasher.hash(secret);
-    const rows = await this.revocations.revoking(name, () => this.sql.query(`UPDATE robot SET secret_hash = $2, update_time = now() WHERE id = $1 RETURNING id`, [id, hash]));
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `robot ${id} not found`);
+    await this.revocations.revoking(robot.name, () =>
+      this.sql.transaction(async (tx) => {
+        const rows = await tx.query(`UPDATE robot SET secret_hash = $2, update_time = now() WHERE id = $1 RETURNING id`, [id, hash]);
+        if (!rows[0]) throw new ApiError('NOT_FOUND', `robot ${id} not found`);
+        await audit(tx, actor, 'update', robot);
+      }),
+    );
     return secret;
   }
 
-  async delete(id: number): Promise<Robot> {
+  async delete(id: number, actor?: AuditActor): Promise<Robot> {
     const robot = await this.get(id);
-    await this.revocations.revoking(robot.name, () => this.sql.query(`DELETE FROM robot WHERE id = $1`, [id]));
+    await this.revocations.revoking(robot.name, () =>
+      this.sql.transaction(async (tx) => {
+        const rows = await tx.query(`DELETE FROM robot WHERE id = $1 RETURNING id`, [id]);
+        if (!rows[0]) throw new ApiError('NOT_FOUND', `robot ${id} not found`);
+        await audit(tx, actor, 'delete', robot);
+      }),
+    );
     return robot;
   }
 
@@ -232,6 +248,11 @@ export class RobotService {
       if (rows.length === 0) throw new ApiError('NOT_FOUND', `project ${grant.namespace} not found`);
     }
   }
+}
+
+/** A project robot's entries belong to its project; a system robot's to none. */
+async function audit(tx: SqlExecutor, actor: AuditActor | undefined, operation: AuditOperation, robot: Pick<Robot, 'name' | 'project_id'>): Promise<void> {
+  if (actor) await AuditTrail.write(tx, actor, { projectId: robot.project_id, operation, resourceType: 'robot', resource: robot.name });
 }
 
 const usable = (row: RobotRow): boolean => !row.disabled && (row.expires_at === null || row.expires_at.getTime() > Date.now());

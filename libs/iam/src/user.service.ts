@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { SqlClient, escapeLike } from '@wharf/db';
+import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
+import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { PasswordHasher } from './password-hasher';
 import { RevocationEpochs } from './revocation-epochs';
@@ -46,7 +47,11 @@ export function checkPasswordStrength(password: string): void {
   }
 }
 
-/** Users of the database auth mode. Passwords are stored as scrypt hashes and never leave this class. */
+/**
+ * Users of the database auth mode. Passwords are stored as scrypt hashes and never leave this class.
+ * A change made with an `actor` (the management API's) writes its audit entry in its own transaction;
+ * without one (first-start admin, test setup) nothing is audited.
+ */
 @Injectable()
 export class UserService {
   constructor(
@@ -56,16 +61,21 @@ export class UserService {
   ) {}
 
   /** Logins refused for this name before it existed are forgotten (the password may be one of them). */
-  async create(input: NewUser, options: { sysadmin?: boolean; checkStrength?: boolean } = {}): Promise<User> {
+  async create(input: NewUser, options: { sysadmin?: boolean; checkStrength?: boolean } = {}, actor?: AuditActor): Promise<User> {
     if (options.checkStrength !== false) checkPasswordStrength(input.password);
     const hash = await this.hasher.hash(input.password);
     try {
-      const rows = await this.revocations.revoking(input.username, () => this.sql.query<User>(
-        `INSERT INTO harbor_user (username, email, realname, comment, password_hash, sysadmin_flag)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
-        [input.username, input.email ?? null, input.realname ?? '', input.comment ?? '', hash, options.sysadmin ?? false],
-      ));
-      return rows[0];
+      return await this.revocations.revoking(input.username, () =>
+        this.sql.transaction(async (tx) => {
+          const rows = await tx.query<User>(
+            `INSERT INTO harbor_user (username, email, realname, comment, password_hash, sysadmin_flag)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+            [input.username, input.email ?? null, input.realname ?? '', input.comment ?? '', hash, options.sysadmin ?? false],
+          );
+          await audit(tx, actor, 'create', rows[0].username);
+          return rows[0];
+        }),
+      );
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
         const field = String((error as { constraint?: string }).constraint ?? '').includes('email') ? 'email' : 'username';
@@ -109,15 +119,18 @@ export class UserService {
     return { items: rows.map(({ total: _total, ...user }) => user), total };
   }
 
-  async updateProfile(id: number, profile: UserProfile): Promise<User> {
+  async updateProfile(id: number, profile: UserProfile, actor?: AuditActor): Promise<User> {
     try {
-      const rows = await this.sql.query<User>(
-        `UPDATE harbor_user SET email = COALESCE($2, email), realname = COALESCE($3, realname), comment = COALESCE($4, comment), update_time = now()
-          WHERE user_id = $1 RETURNING ${COLUMNS}`,
-        [id, profile.email ?? null, profile.realname ?? null, profile.comment ?? null],
-      );
-      if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
-      return rows[0];
+      return await this.sql.transaction(async (tx) => {
+        const rows = await tx.query<User>(
+          `UPDATE harbor_user SET email = COALESCE($2, email), realname = COALESCE($3, realname), comment = COALESCE($4, comment), update_time = now()
+            WHERE user_id = $1 RETURNING ${COLUMNS}`,
+          [id, profile.email ?? null, profile.realname ?? null, profile.comment ?? null],
+        );
+        if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+        await audit(tx, actor, 'update', rows[0].username);
+        return rows[0];
+      });
     } catch (error) {
       if ((error as { code?: string }).code === '23505') throw new ApiError('CONFLICT', 'a user with this email already exists');
       throw error;
@@ -128,7 +141,7 @@ export class UserService {
    * `oldPassword` is required unless a system administrator resets someone else's password.
    * Tokens and remembered credentials from before the change stop working.
    */
-  async changePassword(id: number, newPassword: string, oldPassword: string | undefined): Promise<void> {
+  async changePassword(id: number, newPassword: string, oldPassword: string | undefined, actor?: AuditActor): Promise<void> {
     checkPasswordStrength(newPassword);
     const rows = await this.sql.query<{ username: string; password_hash: string }>(`SELECT username, password_hash FROM harbor_user WHERE user_id = $1`, [id]);
     if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
@@ -137,24 +150,39 @@ export class UserService {
       if (oldPassword === newPassword) throw new ApiError('BAD_REQUEST', 'the new password must differ from the old one');
     }
     const hash = await this.hasher.hash(newPassword);
-    await this.revocations.revoking(rows[0].username, () => this.sql.query(`UPDATE harbor_user SET password_hash = $2, update_time = now() WHERE user_id = $1`, [id, hash]));
+    const { username } = rows[0];
+    await this.revocations.revoking(username, () =>
+      this.sql.transaction(async (tx) => {
+        const updated = await tx.query(`UPDATE harbor_user SET password_hash = $2, update_time = now() WHERE user_id = $1 RETURNING user_id`, [id, hash]);
+        if (!updated[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+        await audit(tx, actor, 'update', username);
+      }),
+    );
   }
 
   /** Tokens issued before carry the old rights: they stop working. */
-  async setSysadmin(id: number, sysadmin: boolean): Promise<void> {
+  async setSysadmin(id: number, sysadmin: boolean, actor?: AuditActor): Promise<void> {
     const { username } = await this.get(id);
-    const rows = await this.revocations.revoking(username, () =>
-      this.sql.query(`UPDATE harbor_user SET sysadmin_flag = $2, update_time = now() WHERE user_id = $1 RETURNING user_id`, [id, sysadmin]),
+    await this.revocations.revoking(username, () =>
+      this.sql.transaction(async (tx) => {
+        const rows = await tx.query<{ username: string }>(`UPDATE harbor_user SET sysadmin_flag = $2, update_time = now() WHERE user_id = $1 RETURNING username`, [id, sysadmin]);
+        if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+        await audit(tx, actor, 'update', rows[0].username);
+      }),
     );
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
   }
 
   /** The user's tokens and remembered credentials stop working. */
-  async delete(id: number): Promise<User> {
+  async delete(id: number, actor?: AuditActor): Promise<User> {
     const { username } = await this.get(id);
-    const rows = await this.revocations.revoking(username, () => this.sql.query<User>(`DELETE FROM harbor_user WHERE user_id = $1 RETURNING ${COLUMNS}`, [id]));
-    if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
-    return rows[0];
+    return this.revocations.revoking(username, () =>
+      this.sql.transaction(async (tx) => {
+        const rows = await tx.query<User>(`DELETE FROM harbor_user WHERE user_id = $1 RETURNING ${COLUMNS}`, [id]);
+        if (!rows[0]) throw new ApiError('NOT_FOUND', `user ${id} not found`);
+        await audit(tx, actor, 'delete', rows[0].username);
+        return rows[0];
+      }),
+    );
   }
 
   /** The user whose password this is, or null (unknown user and wrong password are not told apart). */
@@ -172,4 +200,9 @@ export class UserService {
     const rows = await this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM harbor_user WHERE $1::varchar IS NULL OR username LIKE $1`, [pattern]);
     return Number(rows[0].n);
   }
+}
+
+/** Users are system-level resources: their entries belong to no project. */
+async function audit(tx: SqlExecutor, actor: AuditActor | undefined, operation: AuditOperation, username: string): Promise<void> {
+  if (actor) await AuditTrail.write(tx, actor, { projectId: null, operation, resourceType: 'user', resource: username });
 }

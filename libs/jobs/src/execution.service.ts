@@ -182,15 +182,19 @@ export class ExecutionService {
     return rows.map((r) => `${r.log_time.toISOString()} ${r.line}\n`).join('');
   }
 
-  /** Asks an execution to stop: pending tasks stop at once, running ones when their processor next checks. */
-  async requestStop(executionId: number): Promise<void> {
-    await this.sql.query(`UPDATE execution SET stop_requested = true, update_time = now() WHERE id = $1`, [executionId]);
-    await this.sql.query(
+  /**
+   * Asks an execution to stop: pending tasks stop at once, running ones when their processor next
+   * checks. `within`: the caller's transaction (one that also writes the request's audit entry).
+   */
+  async requestStop(executionId: number, within?: SqlExecutor): Promise<void> {
+    const sql = within ?? this.sql;
+    await sql.query(`UPDATE execution SET stop_requested = true, update_time = now() WHERE id = $1`, [executionId]);
+    await sql.query(
       `UPDATE task SET status = 'Stopped', status_revision = status_revision + 1, update_time = now(), end_time = now()
         WHERE execution_id = $1 AND status = 'Pending'`,
       [executionId],
     );
-    await this.refresh(executionId);
+    await this.refresh(executionId, sql);
   }
 
   async stopRequested(executionId: number): Promise<boolean> {
@@ -265,12 +269,12 @@ export class ExecutionService {
   }
 
   /** Re-derives the execution's status from its tasks; the revision compare-and-set retries on a race. */
-  async refresh(executionId: number): Promise<void> {
+  async refresh(executionId: number, sql: SqlExecutor = this.sql): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const current = await this.sql.query<{ revision: string }>(`SELECT revision FROM execution WHERE id = $1`, [executionId]);
+      const current = await sql.query<{ revision: string }>(`SELECT revision FROM execution WHERE id = $1`, [executionId]);
       if (!current[0]) return;
-      const status = deriveExecutionStatus(await this.metrics(executionId));
-      const updated = await this.sql.query(
+      const status = deriveExecutionStatus(await this.metrics(executionId, sql));
+      const updated = await sql.query(
         `UPDATE execution SET status = $2::varchar, revision = revision + 1, update_time = now(),
                 end_time = CASE WHEN $2::varchar = 'Running' THEN NULL ELSE COALESCE(end_time, now()) END
           WHERE id = $1 AND revision = $3 RETURNING id`,
@@ -280,8 +284,8 @@ export class ExecutionService {
     }
   }
 
-  private async metrics(executionId: number): Promise<ExecutionMetrics> {
-    const rows = await this.sql.query<ExecutionMetrics>(
+  private async metrics(executionId: number, sql: SqlExecutor = this.sql): Promise<ExecutionMetrics> {
+    const rows = await sql.query<ExecutionMetrics>(
       `SELECT count(*)::int AS task_count,
               count(*) FILTER (WHERE status = 'Success')::int AS success_task_count,
               count(*) FILTER (WHERE status = 'Error')::int AS error_task_count,

@@ -30,6 +30,12 @@ export interface Schedule {
   nextScheduledTime: Date;
 }
 
+/**
+ * Work the owner of a schedule does in the transaction of its change (its audit entry, say),
+ * after the row is written and before the job scheduler is touched: if it fails, nothing changed.
+ */
+export type ScheduleChangeHook<R> = (tx: SqlExecutor, change: R) => Promise<void>;
+
 export interface ScheduleInput {
   vendorId?: number | null;
   type: ScheduleType;
@@ -108,7 +114,13 @@ export class ScheduleService {
    * Creates or replaces the schedule of (vendorType, vendorId) and its job scheduler, which queues
    * `jobName` with `payload` at every tick. `created`: there was no schedule before.
    */
-  async set<N extends JobName>(vendorType: string, input: ScheduleInput, jobName: N, payload: JobPayloads[N]): Promise<{ schedule: Schedule; created: boolean }> {
+  async set<N extends JobName>(
+    vendorType: string,
+    input: ScheduleInput,
+    jobName: N,
+    payload: JobPayloads[N],
+    inTransaction?: ScheduleChangeHook<{ created: boolean }>,
+  ): Promise<{ schedule: Schedule; created: boolean }> {
     const cron = input.cron?.trim() || (input.type === 'Custom' ? '' : PRESET_CRONS[input.type]);
     if (!cron) throw new InvalidCronError('', 'a Custom schedule needs a cron');
     nextFireTime(cron);
@@ -125,14 +137,15 @@ export class ScheduleService {
          RETURNING ${COLUMNS}, (xmax = 0) AS inserted`,
         [vendorType, vendorId, input.type, cron, JSON.stringify(input.parameters), jobName, JSON.stringify(payload)],
       );
+      await inTransaction?.(tx, { created: rows[0].inserted });
       // inside the transaction: if Redis refuses, the row change is rolled back too
       await this.queues.schedule(schedulerId, { pattern: cron, tz: 'UTC' }, jobName, payload);
       return { schedule: toSchedule(rows[0]), created: rows[0].inserted };
     });
   }
 
-  /** Removes the schedule and its job scheduler (Harbor's type None); false when there was none. */
-  async remove(vendorType: string, vendorId: number | null = null): Promise<boolean> {
+  /** Removes the schedule and its job scheduler (Harbor's type None); false when there was none (then `inTransaction` is not run). */
+  async remove(vendorType: string, vendorId: number | null = null, inTransaction?: ScheduleChangeHook<void>): Promise<boolean> {
     const schedulerId = schedulerIdOf(vendorType, vendorId);
     return this.sql.transaction(async (tx) => {
       await lock(tx, schedulerId);
@@ -140,8 +153,10 @@ export class ScheduleService {
         `DELETE FROM schedule WHERE vendor_type = $1 AND COALESCE(vendor_id, 0) = COALESCE($2::bigint, 0) RETURNING job_name`,
         [vendorType, vendorId],
       );
-      if (rows[0]) await this.queues.unschedule(rows[0].job_name, schedulerId);
-      else await this.removeEverywhere(schedulerId);
+      if (rows[0]) {
+        await inTransaction?.(tx, undefined);
+        await this.queues.unschedule(rows[0].job_name, schedulerId);
+      } else await this.removeEverywhere(schedulerId);
       return rows.length > 0;
     });
   }

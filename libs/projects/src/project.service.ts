@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { MemberService, ProjectRole, ROLE_PERMISSIONS, RevocationEpochs, accessPermissions, type AccessProject, type Permission, type Principal } from '@wharf/iam';
@@ -62,7 +63,10 @@ const SELECT = `SELECT p.project_id, p.name, p.owner_id, COALESCE(u.username, ''
     COALESCE((SELECT json_object_agg(m.name, m.value) FROM project_metadata m WHERE m.project_id = p.project_id), '{}'::json) AS metadata
   FROM project p LEFT JOIN harbor_user u ON u.user_id = p.owner_id`;
 
-/** Projects: the namespaces repositories live in, with their metadata and storage quota. */
+/**
+ * Projects: the namespaces repositories live in, with their metadata and storage quota. A change
+ * made with an `actor` writes its audit entries in its own transaction.
+ */
 @Injectable()
 export class ProjectService {
   constructor(
@@ -146,7 +150,7 @@ export class ProjectService {
   }
 
   /** Creates the project with its creator as projectAdmin (when a user), in one transaction. */
-  async create(input: NewProject, ownerUserId: number | null): Promise<Project> {
+  async create(input: NewProject, ownerUserId: number | null, actor?: AuditActor): Promise<Project> {
     checkProjectName(input.project_name);
     const metadata = checkMetadata({ ...(input.metadata ?? {}), ...(input.public !== undefined ? { public: input.public } : {}) });
     metadata.public ??= 'false';
@@ -168,12 +172,13 @@ export class ProjectService {
       if (ownerUserId !== null) {
         await tx.query(`INSERT INTO project_member (project_id, entity_id, entity_type, role) VALUES ($1, $2, 'u', $3)`, [projectId, ownerUserId, ProjectRole.ProjectAdmin]);
       }
+      await audit(tx, actor, 'create', projectId, 'project', input.project_name);
       return projectId;
     });
     return (await this.get(String(id)))!;
   }
 
-  async update(project: Project, changes: ProjectChanges): Promise<void> {
+  async update(project: Project, changes: ProjectChanges, actor?: AuditActor): Promise<void> {
     const metadata = checkMetadata({ ...(changes.metadata ?? {}), ...(changes.public !== undefined ? { public: changes.public } : {}) });
     if (changes.storage_limit !== undefined) checkStorageLimit(changes.storage_limit);
     const write = () =>
@@ -183,6 +188,7 @@ export class ProjectService {
           `UPDATE project SET storage_limit = COALESCE($2, storage_limit), update_time = now() WHERE project_id = $1`,
           [project.project_id, changes.storage_limit ?? null],
         );
+        await audit(tx, actor, 'update', project.project_id, 'project', project.name);
       });
     // tokens handed out while it was public (anonymous ones included) carry pull on its repositories
     if (project.metadata.public === 'true' && metadata.public === 'false') await this.revocations.revokingProjectAccess(project.name, write);
@@ -197,11 +203,11 @@ export class ProjectService {
   }
 
   /** Tokens issued for its repositories stop working with it: the name may be taken again, by anyone. */
-  async delete(project: Project): Promise<void> {
-    await this.revocations.revokingProjectAccess(project.name, () => this.deleteRows(project));
+  async delete(project: Project, actor?: AuditActor): Promise<void> {
+    await this.revocations.revokingProjectAccess(project.name, () => this.deleteRows(project, actor));
   }
 
-  private async deleteRows(project: Project): Promise<void> {
+  private async deleteRows(project: Project, actor: AuditActor | undefined): Promise<void> {
     await this.sql.transaction(async (tx) => {
       // the lock makes the emptiness check and the delete one step against concurrent pushes
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [project.project_id]);
@@ -209,6 +215,8 @@ export class ProjectService {
       if (repos[0].n > 0) throw new ApiError('PRECONDITION_FAILED', `project ${project.name} contains ${repos[0].n} repositories; delete them first`);
       await tx.query(`DELETE FROM upload_session WHERE project_id = $1`, [project.project_id]);
       await tx.query(`DELETE FROM project WHERE project_id = $1`, [project.project_id]);
+      // the entry keeps the id of the project it was about (audit_log has no foreign key to project)
+      await audit(tx, actor, 'delete', project.project_id, 'project', project.name);
     });
   }
 
@@ -229,18 +237,29 @@ export class ProjectService {
     return { ...counts, quota: { hard: { storage: Number(storage_limit) }, used: { storage: Number(storage_used) } }, registry_id: project.registry_id };
   }
 
-  async setMetadata(project: Project, input: Record<string, unknown>): Promise<Record<string, string>> {
+  /**
+   * Adds or replaces the keys given; returns them as stored. Audited (one entry per key) as
+   * `operation`: Harbor's POST /metadatas is a create, PUT /metadatas/{key} an update.
+   */
+  async setMetadata(project: Project, input: Record<string, unknown>, audited?: { actor: AuditActor; operation: 'create' | 'update' }): Promise<Record<string, string>> {
     const metadata = checkMetadata(input);
-    const write = () => this.sql.transaction((tx) => this.writeMetadata(tx, project.project_id, metadata));
+    const write = () =>
+      this.sql.transaction(async (tx) => {
+        await this.writeMetadata(tx, project.project_id, metadata);
+        for (const key of Object.keys(metadata)) await audit(tx, audited?.actor, audited?.operation ?? 'update', project.project_id, 'metadata', `${project.name}:${key}`);
+      });
     if (project.metadata.public === 'true' && metadata.public === 'false') await this.revocations.revokingProjectAccess(project.name, write);
     else await write();
     return metadata;
   }
 
-  async deleteMetadata(project: Project, key: string): Promise<void> {
+  async deleteMetadata(project: Project, key: string, actor?: AuditActor): Promise<void> {
     if (key === 'public') throw new ApiError('BAD_REQUEST', 'the "public" metadata cannot be deleted; set it to "false" instead');
-    const rows = await this.sql.query(`DELETE FROM project_metadata WHERE project_id = $1 AND name = $2 RETURNING id`, [project.project_id, key]);
-    if (rows.length === 0) throw new ApiError('NOT_FOUND', `metadata "${key}" not found`);
+    await this.sql.transaction(async (tx) => {
+      const rows = await tx.query(`DELETE FROM project_metadata WHERE project_id = $1 AND name = $2 RETURNING id`, [project.project_id, key]);
+      if (rows.length === 0) throw new ApiError('NOT_FOUND', `metadata "${key}" not found`);
+      await audit(tx, actor, 'delete', project.project_id, 'metadata', `${project.name}:${key}`);
+    });
   }
 
   private async writeMetadata(tx: SqlExecutor, projectId: number, metadata: Record<string, string>): Promise<void> {
@@ -252,6 +271,10 @@ export class ProjectService {
       );
     }
   }
+}
+
+async function audit(tx: SqlExecutor, actor: AuditActor | undefined, operation: AuditOperation, projectId: number, resourceType: 'project' | 'metadata', resource: string): Promise<void> {
+  if (actor) await AuditTrail.write(tx, actor, { projectId, operation, resourceType, resource });
 }
 
 function checkStorageLimit(limit: number): void {

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { AuditTrail, type AuditActor } from '@wharf/audit';
 import { SqlClient } from '@wharf/db';
 
-/** System-wide settings kept in Postgres (Harbor's configurations): the default project quota, whether webhooks may reach the local network. */
+/**
+ * System-wide settings kept in Postgres (Harbor's configurations): the default project quota,
+ * whether webhooks may reach the local network. A change made with an `actor` writes its audit
+ * entry (a `configuration` named after the setting) in the same transaction.
+ */
 @Injectable()
 export class SystemSettingsService {
   constructor(private readonly sql: SqlClient) {}
@@ -12,8 +17,8 @@ export class SystemSettingsService {
     return rows[0] ? Number(rows[0].value) : -1;
   }
 
-  async setDefaultStorageLimit(bytes: number): Promise<void> {
-    await this.set('storage_per_project', bytes);
+  async setDefaultStorageLimit(bytes: number, actor?: AuditActor): Promise<void> {
+    await this.set('storage_per_project', bytes, actor);
   }
 
   /** Whether webhook targets may be on the local network (loopback, private, link-local...); false unless a system admin allowed it. */
@@ -22,15 +27,18 @@ export class SystemSettingsService {
     return rows[0]?.value === true;
   }
 
-  async setWebhookAllowLocalNetwork(allowed: boolean): Promise<void> {
-    await this.set('webhook_allow_local_network', allowed);
+  async setWebhookAllowLocalNetwork(allowed: boolean, actor?: AuditActor): Promise<void> {
+    await this.set('webhook_allow_local_network', allowed, actor);
   }
 
-  private async set(name: string, value: unknown): Promise<void> {
-    await this.sql.query(
-      `INSERT INTO system_setting (name, value) VALUES ($1, $2)
-       ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, update_time = now()`,
-      [name, JSON.stringify(value)],
-    );
+  private async set(name: string, value: unknown, actor: AuditActor | undefined): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO system_setting (name, value) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, update_time = now()`,
+        [name, JSON.stringify(value)],
+      );
+      if (actor) await AuditTrail.write(tx, actor, { projectId: null, operation: 'update', resourceType: 'configuration', resource: name });
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
 import { AppConfig } from '@wharf/config';
-import { SqlClient, escapeLike } from '@wharf/db';
+import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ApiError } from '@wharf/errors';
 import { CredentialVault } from '@wharf/secrets';
 import type { RegistryCredential, RegistryEndpoint, RegistryHealth, UpstreamEndpoint } from './registry-endpoint';
@@ -41,7 +42,9 @@ export interface RegistryListQuery {
 /**
  * Registry endpoints (Harbor's `registry` table): their validation, the sealed secret (opened
  * only for an upstream client, never returned), deletion guarded by whatever still points at
- * an endpoint, and one upstream client per endpoint, rebuilt when the endpoint changes.
+ * an endpoint, and one upstream client per endpoint, rebuilt when the endpoint changes. A change
+ * made with an `actor` writes its audit entry (by the endpoint's name, never with the credential)
+ * in its own transaction.
  */
 @Injectable()
 export class RegistryService {
@@ -76,47 +79,58 @@ export class RegistryService {
     return (await this.sql.query(`SELECT 1 FROM registry WHERE id = $1`, [id])).length > 0;
   }
 
-  async create(input: RegistryInput): Promise<RegistryEndpoint> {
+  async create(input: RegistryInput, actor?: AuditActor): Promise<RegistryEndpoint> {
     const type = checkRegistryType(input.type);
     const url = normaliseRegistryUrl(type, input.url);
     const credential = mergeCredential(input.credential, null);
-    const rows = await this.unique(input.name, () =>
-      this.sql.query<RegistryRow>(
-        `INSERT INTO registry (name, description, type, url, insecure, credential_type, access_key, access_secret_sealed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-        [input.name, input.description ?? '', type, url, input.insecure ?? false, ...this.sealed(credential)],
-      ),
+    const row = await this.unique(input.name, () =>
+      this.sql.transaction(async (tx) => {
+        const rows = await tx.query<RegistryRow>(
+          `INSERT INTO registry (name, description, type, url, insecure, credential_type, access_key, access_secret_sealed)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+          [input.name, input.description ?? '', type, url, input.insecure ?? false, ...this.sealed(credential)],
+        );
+        await audit(tx, actor, 'create', rows[0].name);
+        return rows[0];
+      }),
     );
-    return toEndpoint(rows[0]);
+    return toEndpoint(row);
   }
 
   /** A partial update: what `patch` leaves out stays; a credential sent with a masked or absent secret keeps the stored secret. */
-  async update(id: number, patch: Partial<RegistryInput>): Promise<RegistryEndpoint> {
+  async update(id: number, patch: Partial<RegistryInput>, actor?: AuditActor): Promise<RegistryEndpoint> {
     const current = await this.row(id);
     const type = patch.type === undefined ? current.type : checkRegistryType(patch.type);
     const url = patch.url === undefined && patch.type === undefined ? current.url : normaliseRegistryUrl(type, patch.url ?? current.url);
     const credential = patch.credential === undefined ? this.credentialOf(current) : mergeCredential(patch.credential, this.credentialOf(current));
-    const rows = await this.unique(patch.name ?? current.name, () =>
-      this.sql.query<RegistryRow>(
-        `UPDATE registry SET name = $2, description = $3, type = $4, url = $5, insecure = $6, credential_type = $7, access_key = $8, access_secret_sealed = $9,
-                update_time = clock_timestamp()
-          WHERE id = $1 RETURNING *`,
-        [id, patch.name ?? current.name, patch.description ?? current.description, type, url, patch.insecure ?? current.insecure, ...this.sealed(credential, current)],
-      ),
+    const row = await this.unique(patch.name ?? current.name, () =>
+      this.sql.transaction(async (tx) => {
+        const rows = await tx.query<RegistryRow>(
+          `UPDATE registry SET name = $2, description = $3, type = $4, url = $5, insecure = $6, credential_type = $7, access_key = $8, access_secret_sealed = $9,
+                  update_time = clock_timestamp()
+            WHERE id = $1 RETURNING *`,
+          [id, patch.name ?? current.name, patch.description ?? current.description, type, url, patch.insecure ?? current.insecure, ...this.sealed(credential, current)],
+        );
+        if (!rows[0]) throw notFound(id);
+        await audit(tx, actor, 'update', rows[0].name);
+        return rows[0];
+      }),
     );
-    if (!rows[0]) throw notFound(id);
     this.clients.delete(id);
-    return toEndpoint(rows[0]);
+    return toEndpoint(row);
   }
 
   /** Refused (412) while a project or another registered user of endpoints still points at it. */
-  async delete(id: number): Promise<RegistryEndpoint> {
+  async delete(id: number, actor?: AuditActor): Promise<RegistryEndpoint> {
     const endpoint = await this.get(id);
     const users = await this.references.usersOf(id);
     if (users.length) throw new ApiError('PRECONDITION', `the registry ${endpoint.name} is referenced by ${users.join(', ')}; remove those first`);
     try {
-      const rows = await this.sql.query(`DELETE FROM registry WHERE id = $1 RETURNING id`, [id]);
-      if (rows.length === 0) throw notFound(id);
+      await this.sql.transaction(async (tx) => {
+        const rows = await tx.query(`DELETE FROM registry WHERE id = $1 RETURNING id`, [id]);
+        if (rows.length === 0) throw notFound(id);
+        await audit(tx, actor, 'delete', endpoint.name);
+      });
     } catch (error) {
       // a project created between the check and the delete: the foreign key has the last word
       if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) throw new ApiError('PRECONDITION', `the registry ${endpoint.name} is referenced by a project`);
@@ -183,6 +197,11 @@ export class RegistryService {
       throw error;
     }
   }
+}
+
+/** Endpoints are system-level resources: their entries belong to no project. */
+async function audit(tx: SqlExecutor, actor: AuditActor | undefined, operation: AuditOperation, name: string): Promise<void> {
+  if (actor) await AuditTrail.write(tx, actor, { projectId: null, operation, resourceType: 'registry', resource: name });
 }
 
 const notFound = (id: number) => new ApiError('NOT_FOUND', `registry ${id} not found`);

@@ -1,5 +1,5 @@
 export * from './webhook-delivery';
-export * from './webhook-dispatcher';
+export * from './webhook-event-consumer';
 export * from './webhook-payload';
 export * from './webhook-policy';
 export * from './webhook-policy.service';

@@ -52,4 +52,15 @@ describe('webhook payloads', () => {
     const parsed = JSON.parse(webhookPayload(event, policy, target('CloudEvents'), 'http://h').body);
     expect(parsed).toMatchObject({ type: 'harbor.quota.exceed', data: { resources: [], custom_attributes: { details: 'quota exceeded: ...' } } });
   });
+
+  it("never carries the request's origin (kept in the event for the audit log) nor the audit hint", () => {
+    const event: RegistryEvent = { ...push, data: { ...push.data, clientIp: '10.1.2.3', userAgent: 'docker/27.0 secret-agent', tagsOnly: true } };
+    for (const format of ['CloudEvents', 'Default'] as const) {
+      const { body } = webhookPayload(event, policy, target(format), 'http://h');
+      expect(body).not.toContain('10.1.2.3');
+      expect(body).not.toContain('secret-agent');
+      expect(body).not.toContain('tagsOnly');
+      expect(body).toBe(webhookPayload(push, policy, target(format), 'http://h').body);
+    }
+  });
 });

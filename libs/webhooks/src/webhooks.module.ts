@@ -3,14 +3,14 @@ import { EventsModule } from '@wharf/events';
 import { SystemSettingsService } from '@wharf/projects';
 import { SecretsModule } from '@wharf/secrets';
 import { WebhookDelivery } from './webhook-delivery';
-import { WebhookDispatcher } from './webhook-dispatcher';
+import { WebhookEventConsumer } from './webhook-event-consumer';
 import { WebhookPolicyService } from './webhook-policy.service';
 
 /** Owns webhook policies and their deliveries (executions of vendor WEBHOOK). */
 @Module({
   imports: [EventsModule, SecretsModule],
   // the settings service alone, not ProjectsModule: that brings IamModule, whose bootstrap creates the admin, into the worker
-  providers: [WebhookPolicyService, WebhookDispatcher, WebhookDelivery, SystemSettingsService],
-  exports: [WebhookPolicyService, WebhookDispatcher, WebhookDelivery],
+  providers: [WebhookPolicyService, WebhookEventConsumer, WebhookDelivery, SystemSettingsService],
+  exports: [WebhookPolicyService, WebhookEventConsumer, WebhookDelivery],
 })
 export class WebhooksModule {}

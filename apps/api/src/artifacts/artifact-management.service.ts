@@ -12,7 +12,6 @@ import {
   type RepositoryRecord,
   type TagRecord,
 } from '@wharf/artifacts';
-import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
 import { ImmutableTagGuard } from '@wharf/immutability';
 import { LabelService, type Label } from '@wharf/labels';
@@ -36,7 +35,8 @@ export interface ArtifactPath {
 /**
  * Who may do what with artifacts and tags (Harbor's artifact:* and tag:* permissions; a copy
  * needs pull on the source and push on the destination), and the Harbor-shaped answers.
- * Deletes, copies and tag changes are audited once they happened.
+ * Deletes, copies and tag changes write their events (libs/artifacts), from which the audit log
+ * derives its entries.
  */
 @Injectable()
 export class ArtifactManagementService {
@@ -48,7 +48,6 @@ export class ArtifactManagementService {
     private readonly additions: ArtifactAdditionsService,
     private readonly repositories: RepositoryService,
     private readonly authorizer: ProjectAuthorizer,
-    private readonly audit: AuditLogService,
     private readonly labels: LabelService,
     private readonly immutability: ImmutableTagGuard,
   ) {}
@@ -74,9 +73,8 @@ export class ArtifactManagementService {
   }
 
   async delete(actor: Actor, path: ArtifactPath, reference: string): Promise<void> {
-    const { projectId, repository } = await this.repository(actor.principal, path, 'artifact:delete');
-    const artifact = await this.deletion.delete(repository.name, reference, 'management', principalName(actor.principal));
-    this.record(actor, projectId, 'delete', 'artifact', `${repository.name}@${artifact.digest}`);
+    const { repository } = await this.repository(actor.principal, path, 'artifact:delete');
+    await this.deletion.delete(repository.name, reference, 'management', principalName(actor.principal));
   }
 
   /** @returns the digest of the copy */
@@ -87,7 +85,6 @@ export class ArtifactManagementService {
     const destination = fullRepositoryName(project.name, path.repository);
     const sourceProject = await this.authorizer.require(actor.principal, source.project, 'repository:pull', true);
     const copied = await this.copies.copy({ ...source, project: sourceProject.project.name }, { projectId: project.project_id, repository: destination }, principalName(actor.principal));
-    this.record(actor, project.project_id, 'create', 'artifact', `${destination}@${copied.digest}`);
     return copied.digest;
   }
 
@@ -102,15 +99,13 @@ export class ArtifactManagementService {
   }
 
   async createTag(actor: Actor, path: ArtifactPath, reference: string, name: string): Promise<void> {
-    const { projectId, repository } = await this.repository(actor.principal, path, 'tag:create');
+    const { repository } = await this.repository(actor.principal, path, 'tag:create');
     await this.tags.add(repository.id, repository.name, reference, name, principalName(actor.principal));
-    this.record(actor, projectId, 'create', 'tag', `${repository.name}:${name}`);
   }
 
   async deleteTag(actor: Actor, path: ArtifactPath, reference: string, name: string): Promise<void> {
-    const { projectId, repository } = await this.repository(actor.principal, path, 'tag:delete');
+    const { repository } = await this.repository(actor.principal, path, 'tag:delete');
     await this.tags.removeFromArtifact(repository.id, repository.name, reference, name, principalName(actor.principal));
-    this.record(actor, projectId, 'delete', 'tag', `${repository.name}:${name}`);
   }
 
   /** Tags (with their immutability), references, accessories and labels of a page of artifacts, in a few queries for the whole page. */
@@ -140,10 +135,6 @@ export class ArtifactManagementService {
   private async repository(principal: Principal, path: ArtifactPath, wanted: Permission): Promise<{ projectId: number; repository: RepositoryRecord }> {
     const { project } = await this.authorizer.require(principal, path.project, wanted, true);
     return { projectId: project.project_id, repository: await this.repositories.get(project.project_id, fullRepositoryName(project.name, path.repository)) };
-  }
-
-  private record(actor: Actor, projectId: number, operation: AuditOperation, resourceType: string, resource: string): void {
-    this.audit.record({ projectId, operation, resourceType, resource, username: principalName(actor.principal), clientIp: actor.clientIp, userAgent: actor.userAgent });
   }
 }
 

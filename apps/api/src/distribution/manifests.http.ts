@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DeleteArtifactCommand, ManifestQueries, StoreManifestCommand, TagCommands } from '@wharf/artifacts';
-import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ProxyManifests, ProxyProjects } from '@wharf/proxy-cache';
 import { isDigest, MAX_MANIFEST_BYTES, OciError, type RepositoryName } from '@wharf/registry-core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -9,7 +8,7 @@ import { registryCaller } from './registry-caller';
 
 /**
  * HTTP side of /v2/<name>/manifests/<reference>. Pushes, pulls (GET, not HEAD) and deletes
- * that succeeded go to the audit log.
+ * write their events (libs/artifacts), and the audit log derives its entries from those.
  */
 @Injectable()
 export class ManifestsHttp {
@@ -19,7 +18,6 @@ export class ManifestsHttp {
     private readonly deletion: DeleteArtifactCommand,
     private readonly tags: TagCommands,
     private readonly projects: ProjectGate,
-    private readonly audit: AuditLogService,
     private readonly proxies: ProxyProjects,
     private readonly proxyManifests: ProxyManifests,
   ) {}
@@ -39,7 +37,6 @@ export class ManifestsHttp {
         'content-length': String(manifest.size),
       })
       .send(withBody ? manifest.body : undefined);
-    if (withBody) this.record(request, repository, 'pull', 'artifact', reference);
   }
 
   async put(repository: RepositoryName, reference: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -58,38 +55,17 @@ export class ManifestsHttp {
         ...(extraTags.length ? { 'oci-tag': pushed.tags.join(', ') } : {}),
       })
       .send();
-    // Harbor calls a push 'create'; one entry per tag it now carries, or the digest when untagged
-    for (const ref of pushed.tags.length ? pushed.tags : [pushed.digest]) this.record(request, repository, 'create', 'artifact', ref, project.id);
   }
 
   /**
    * By digest the artifact goes, deeply (tags, accessories, children nothing else keeps: the
-   * same delete as the management API's and GC's); by tag only the tag does, so that is what is logged.
+   * same delete as the management API's and GC's); by tag only the tag does.
    */
   async delete(repository: RepositoryName, reference: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const operator = registryCaller(request).name;
     if (isDigest(reference)) await this.deletion.delete(repository.name, reference, 'registry', operator);
     else await this.tags.untag(repository.name, reference, operator);
     void reply.status(202).header('content-length', '0').send();
-    this.record(request, repository, 'delete', isDigest(reference) ? 'artifact' : 'tag', reference);
-  }
-
-  /**
-   * The project is named rather than looked up (unless the handler already has its id): the
-   * audit log resolves names once per batch, so a pull costs no extra query.
-   */
-  private record(request: FastifyRequest, repository: RepositoryName, operation: AuditOperation, resourceType: string, reference: string, projectId?: number): void {
-    const userAgent = request.headers['user-agent'];
-    this.audit.record({
-      projectId: projectId ?? null,
-      projectName: repository.project,
-      operation,
-      resourceType,
-      resource: isDigest(reference) ? `${repository.name}@${reference}` : `${repository.name}:${reference}`,
-      username: registryCaller(request).name,
-      clientIp: request.ip,
-      userAgent: typeof userAgent === 'string' ? userAgent : undefined,
-    });
   }
 }
 

@@ -1,31 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import { AuditLogService, type AuditOperation } from '@wharf/audit';
+import type { AuditActor } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
-import { GC_VENDOR_TYPE, GcAlreadyRunningError, GcLauncher } from '@wharf/gc';
-import { principalName, type Principal } from '@wharf/iam';
-import { ExecutionService, InvalidCronError, JobName, ScheduleService, type ExecutionRecord, type GarbageCollectionOptions } from '@wharf/jobs';
+import { GC_VENDOR_TYPE, GcAlreadyRunningError, GcLauncher, GcSchedule } from '@wharf/gc';
+import type { Principal } from '@wharf/iam';
+import { ExecutionService, InvalidCronError, type ExecutionRecord, type GarbageCollectionOptions } from '@wharf/jobs';
+import { auditActorOf } from '../management/audit-actor';
 import type { Actor } from '../management/current-actor.decorator';
 import { offsetOf, type PageQuery } from '../management/pagination';
 import { requireSysadmin } from '../management/project-authorizer';
 import { MIN_GC_WORKERS, toGcHistoryResponse, toGcScheduleResponse, type GcHistoryResponse, type GcScheduleRequest, type GcScheduleResponse } from './gc.dto';
 
 /**
- * Harbor's /system/gc, for system administrators only: the GC schedule (kept by ScheduleService,
- * fired by the worker), manual runs (GcLauncher; one collection at a time), the history of runs
- * (GC executions), their logs, and stopping one. Every change is written to the audit log.
+ * Harbor's /system/gc, for system administrators only: the GC schedule (GcSchedule, fired by the
+ * worker), manual runs (GcLauncher; one collection at a time), the history of runs (GC
+ * executions), their logs, and stopping one. Every change is audited by libs/gc in its transaction.
  */
 @Injectable()
 export class GcManagementService {
   constructor(
     private readonly launcher: GcLauncher,
-    private readonly schedules: ScheduleService,
+    private readonly schedule: GcSchedule,
     private readonly executions: ExecutionService,
-    private readonly audit: AuditLogService,
   ) {}
 
   async getSchedule(principal: Principal): Promise<GcScheduleResponse> {
     requireSysadmin(principal);
-    return toGcScheduleResponse(await this.schedules.get(GC_VENDOR_TYPE));
+    return toGcScheduleResponse(await this.schedule.get());
   }
 
   /**
@@ -36,20 +36,14 @@ export class GcManagementService {
     requireSysadmin(actor.principal);
     const options = toOptions(request);
     const { type, cron } = request.schedule;
-    if (type === 'Manual') {
-      const executionId = await this.launch(options);
-      this.record(actor, 'create', `execution ${executionId}`);
-      return { executionId };
-    }
+    if (type === 'Manual') return { executionId: await this.launch(options, auditActorOf(actor)) };
     if (type === 'None') {
-      if (await this.schedules.remove(GC_VENDOR_TYPE)) this.record(actor, 'delete', 'schedule');
+      await this.schedule.remove(auditActorOf(actor));
       return {};
     }
     if (type === 'Custom' && !cron?.trim()) throw new ApiError('BAD_REQUEST', 'a Custom schedule needs a cron (6 fields, seconds first)');
-    const parameters = { delete_untagged: options.deleteUntagged, dry_run: options.dryRun, workers: options.workers };
     try {
-      const { created } = await this.schedules.set(GC_VENDOR_TYPE, { type, cron, parameters }, JobName.ScheduledGarbageCollection, options);
-      this.record(actor, created ? 'create' : 'update', 'schedule');
+      await this.schedule.set(type, cron, options, auditActorOf(actor));
     } catch (error) {
       if (error instanceof InvalidCronError) throw new ApiError('BAD_REQUEST', error.message);
       throw error;
@@ -60,14 +54,14 @@ export class GcManagementService {
   async list(principal: Principal, query: PageQuery): Promise<{ items: GcHistoryResponse[]; total: number }> {
     requireSysadmin(principal);
     const { items, total } = await this.executions.list(GC_VENDOR_TYPE, { offset: offsetOf(query), limit: query.page_size });
-    const schedule = await this.schedules.get(GC_VENDOR_TYPE);
+    const schedule = await this.schedule.get();
     return { items: await Promise.all(items.map(async (execution) => toGcHistoryResponse(execution, (await this.executions.tasks(execution.id))[0], schedule))), total };
   }
 
   async get(principal: Principal, id: number): Promise<GcHistoryResponse> {
     requireSysadmin(principal);
     const execution = await this.find(id);
-    return toGcHistoryResponse(execution, (await this.executions.tasks(id))[0], await this.schedules.get(GC_VENDOR_TYPE));
+    return toGcHistoryResponse(execution, (await this.executions.tasks(id))[0], await this.schedule.get());
   }
 
   /** The run's log as text (one task per collection); empty until the run writes something. */
@@ -83,13 +77,12 @@ export class GcManagementService {
     requireSysadmin(actor.principal);
     const execution = await this.find(id);
     if (execution.status !== 'Running' && execution.status !== 'Pending') return;
-    await this.executions.requestStop(id);
-    this.record(actor, 'update', `execution ${id}`);
+    await this.launcher.requestStop(id, auditActorOf(actor));
   }
 
-  private async launch(options: GarbageCollectionOptions): Promise<number> {
+  private async launch(options: GarbageCollectionOptions, actor: AuditActor): Promise<number> {
     try {
-      return await this.launcher.launch(options, 'MANUAL');
+      return await this.launcher.launch(options, 'MANUAL', actor);
     } catch (error) {
       if (error instanceof GcAlreadyRunningError) throw new ApiError('CONFLICT', `a garbage collection is already running (execution ${error.executionId})`);
       throw error;
@@ -100,18 +93,6 @@ export class GcManagementService {
     const execution = await this.executions.find(GC_VENDOR_TYPE, id);
     if (!execution) throw new ApiError('NOT_FOUND', `garbage collection ${id} not found`);
     return execution;
-  }
-
-  private record(actor: Actor, operation: AuditOperation, resource: string): void {
-    this.audit.record({
-      projectId: null,
-      operation,
-      resourceType: 'gc',
-      resource,
-      username: principalName(actor.principal),
-      clientIp: actor.clientIp,
-      userAgent: actor.userAgent,
-    });
   }
 }
 

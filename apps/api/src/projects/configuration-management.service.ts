@@ -1,20 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { AuditLogService } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
 import type { Principal } from '@wharf/iam';
 import { SystemSettingsService } from '@wharf/projects';
+import { auditActorOf } from '../management/audit-actor';
 import { requireSysadmin } from '../management/project-authorizer';
 import type { Actor } from '../management/current-actor.decorator';
 import type { ConfigurationsRequest, ConfigurationsResponse } from './configuration.dto';
-import { auditEntry } from './project-audit';
 
 /** /configurations: system settings, for system admins (the default project quota, webhooks to the local network). */
 @Injectable()
 export class ConfigurationManagementService {
-  constructor(
-    private readonly settings: SystemSettingsService,
-    private readonly audit: AuditLogService,
-  ) {}
+  constructor(private readonly settings: SystemSettingsService) {}
 
   async get(principal: Principal): Promise<ConfigurationsResponse> {
     requireSysadmin(principal);
@@ -35,13 +31,8 @@ export class ConfigurationManagementService {
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < -1 || limit === 0)) {
       throw new ApiError('BAD_REQUEST', 'storage_per_project must be a positive number of bytes, or -1 for unlimited');
     }
-    if (limit !== undefined) {
-      await this.settings.setDefaultStorageLimit(limit);
-      this.audit.record(auditEntry(actor, null, 'update', 'configuration', 'storage_per_project'));
-    }
-    if (request.webhook_allow_local_network !== undefined) {
-      await this.settings.setWebhookAllowLocalNetwork(request.webhook_allow_local_network);
-      this.audit.record(auditEntry(actor, null, 'update', 'configuration', 'webhook_allow_local_network'));
-    }
+    // each setting is audited by SystemSettingsService in the transaction that writes it
+    if (limit !== undefined) await this.settings.setDefaultStorageLimit(limit, auditActorOf(actor));
+    if (request.webhook_allow_local_network !== undefined) await this.settings.setWebhookAllowLocalNetwork(request.webhook_allow_local_network, auditActorOf(actor));
   }
 }

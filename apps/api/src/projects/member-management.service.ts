@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
 import {
   MemberService,
@@ -13,13 +12,12 @@ import {
   type ProjectRoleId,
   type User,
 } from '@wharf/iam';
-import type { Project } from '@wharf/projects';
+import { auditActorOf } from '../management/audit-actor';
 import { parseHarborQuery } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
 import { ProjectAuthorizer } from '../management/project-authorizer';
 import type { Actor } from '../management/current-actor.decorator';
 import type { CreateMemberRequest, MemberListQuery, MemberUserRequest } from './member.dto';
-import { auditEntry } from './project-audit';
 import type { ProjectSelector } from './project-selector.decorator';
 
 /**
@@ -27,7 +25,7 @@ import type { ProjectSelector } from './project-selector.decorator';
  * membership (as in Harbor): a project admin cannot lock themself out, or the project out of
  * its last admin, by accident. Nobody grants a role that may do more than they may, nor changes
  * or removes a member who may do more; robots never grant roles at all (a robot holding
- * member:create would otherwise make anyone projectAdmin). Every change is audited once it happened.
+ * member:create would otherwise make anyone projectAdmin). MemberService audits every change in its transaction.
  */
 @Injectable()
 export class MemberManagementService {
@@ -35,7 +33,6 @@ export class MemberManagementService {
     private readonly members: MemberService,
     private readonly users: UserService,
     private readonly authorizer: ProjectAuthorizer,
-    private readonly audit: AuditLogService,
   ) {}
 
   async list(principal: Principal, selector: ProjectSelector, query: MemberListQuery): Promise<{ items: ProjectMember[]; total: number }> {
@@ -49,9 +46,7 @@ export class MemberManagementService {
     const { project, permissions } = await this.authorizer.require(actor.principal, selector.nameOrId, 'member:create', selector.isResourceName);
     refuseGrant(actor.principal, permissions, request.role_id);
     const user = await this.findUser(request.member_user);
-    const member = await this.members.add(project.project_id, user.user_id, request.role_id);
-    this.record(actor, project, 'create', member);
-    return member;
+    return this.members.add(project.project_id, user.user_id, request.role_id, auditActorOf(actor));
   }
 
   async get(principal: Principal, selector: ProjectSelector, memberId: number): Promise<ProjectMember> {
@@ -65,8 +60,7 @@ export class MemberManagementService {
     const member = await this.members.get(project.project_id, memberId);
     refuseOwnMembership(actor.principal, member, 'change your own role');
     refuseStrongerMember(permissions, member, 'change the role of');
-    const updated = await this.members.updateRole(project.project_id, memberId, role);
-    this.record(actor, project, 'update', updated);
+    await this.members.updateRole(project.project_id, memberId, role, auditActorOf(actor));
   }
 
   async remove(actor: Actor, selector: ProjectSelector, memberId: number): Promise<void> {
@@ -74,8 +68,7 @@ export class MemberManagementService {
     const member = await this.members.get(project.project_id, memberId);
     refuseOwnMembership(actor.principal, member, 'remove yourself from the project');
     refuseStrongerMember(permissions, member, 'remove');
-    const removed = await this.members.remove(project.project_id, memberId);
-    this.record(actor, project, 'delete', removed);
+    await this.members.remove(project.project_id, memberId, auditActorOf(actor));
   }
 
   /** By id, or by name; both given must be the same user. Unknown: 404. */
@@ -89,10 +82,6 @@ export class MemberManagementService {
     const user = await this.users.findByName(request.username);
     if (!user) throw new ApiError('NOT_FOUND', `user ${request.username} not found`);
     return user;
-  }
-
-  private record(actor: Actor, project: Project, operation: AuditOperation, member: ProjectMember): void {
-    this.audit.record(auditEntry(actor, project.project_id, operation, 'member', `${project.name}:${member.entity_name}`));
   }
 }
 

@@ -1,22 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { AuditLogService } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
 import { isSysadmin, MemberService, type Principal } from '@wharf/iam';
 import { ProjectService, SystemSettingsService, type Project, type ProjectQuery } from '@wharf/projects';
 import { RegistryService } from '@wharf/registries';
+import { auditActorOf } from '../management/audit-actor';
 import { parseHarborQuery, type QueryTerm } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
 import { denied, ProjectAuthorizer, requireAuthenticated } from '../management/project-authorizer';
 import type { Actor } from '../management/current-actor.decorator';
-import { auditEntry } from './project-audit';
 import type { CreateProjectRequest, ProjectDeletableResponse, ProjectListQuery, ProjectSummaryResponse, ProjectView, UpdateProjectRequest } from './project.dto';
 import type { ProjectSelector } from './project-selector.decorator';
 
 /**
  * Who may do what with projects (Harbor's rules): any user creates one and becomes its
  * projectAdmin; proxy-cache projects and quotas other than the default are for system admins;
- * a private project the caller cannot read does not exist for them. Every change is audited
- * once it happened.
+ * a private project the caller cannot read does not exist for them. ProjectService audits every
+ * change in its transaction.
  */
 @Injectable()
 export class ProjectManagementService {
@@ -25,7 +24,6 @@ export class ProjectManagementService {
     private readonly members: MemberService,
     private readonly settings: SystemSettingsService,
     private readonly authorizer: ProjectAuthorizer,
-    private readonly audit: AuditLogService,
     private readonly registries: RegistryService,
   ) {}
 
@@ -41,7 +39,7 @@ export class ProjectManagementService {
     if (request.storage_limit != null && !principal.sysadmin && request.storage_limit !== (await this.settings.defaultStorageLimit())) {
       throw denied(principal, 'only a system administrator may set a storage limit other than the default');
     }
-    const project = await this.projects.create(
+    return this.projects.create(
       {
         project_name: request.project_name,
         public: request.public,
@@ -50,9 +48,8 @@ export class ProjectManagementService {
         registry_id: request.registry_id ?? null,
       },
       principal.id,
+      auditActorOf(actor),
     );
-    this.audit.record(auditEntry(actor, project.project_id, 'create', 'project', project.name));
-    return project;
   }
 
   /** HEAD /projects?project_name=: for logged-in callers (Harbor's UI checks a name before creating). */
@@ -99,15 +96,13 @@ export class ProjectManagementService {
       const current = (await this.projects.summary(project)).quota.hard.storage;
       if (request.storage_limit !== current) throw denied(principal, 'only a system administrator may change the storage limit of a project');
     }
-    await this.projects.update(project, { public: request.public, metadata: request.metadata, storage_limit: request.storage_limit ?? undefined });
-    this.audit.record(auditEntry(actor, project.project_id, 'update', 'project', project.name));
+    await this.projects.update(project, { public: request.public, metadata: request.metadata, storage_limit: request.storage_limit ?? undefined }, auditActorOf(actor));
   }
 
   /** Only an empty project goes (412 saying why otherwise); its members, robots, robot grants and metadata go with it. */
   async delete(actor: Actor, selector: ProjectSelector): Promise<void> {
     const { project } = await this.authorizer.require(actor.principal, selector.nameOrId, 'project:delete', selector.isResourceName);
-    await this.projects.delete(project);
-    this.audit.record(auditEntry(actor, project.project_id, 'delete', 'project', project.name));
+    await this.projects.delete(project, auditActorOf(actor));
   }
 
   async deletable(principal: Principal, selector: ProjectSelector): Promise<ProjectDeletableResponse> {

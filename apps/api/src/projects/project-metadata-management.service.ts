@@ -1,23 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
 import type { Principal } from '@wharf/iam';
-import { METADATA_KEYS, ProjectService, type Project } from '@wharf/projects';
+import { METADATA_KEYS, ProjectService } from '@wharf/projects';
+import { auditActorOf } from '../management/audit-actor';
 import { ProjectAuthorizer } from '../management/project-authorizer';
 import type { Actor } from '../management/current-actor.decorator';
-import { auditEntry } from './project-audit';
 import type { ProjectSelector } from './project-selector.decorator';
 
 /**
  * /projects/{p}/metadatas: a project's settings as Harbor's string map (public, auto_scan,
  * prevent_vul, severity, ...). Unknown keys and values are refused with 400 by checkMetadata.
+ * ProjectService audits each key changed, in the change's transaction.
  */
 @Injectable()
 export class ProjectMetadataManagementService {
   constructor(
     private readonly projects: ProjectService,
     private readonly authorizer: ProjectAuthorizer,
-    private readonly audit: AuditLogService,
   ) {}
 
   async list(principal: Principal, selector: ProjectSelector): Promise<Record<string, string>> {
@@ -28,8 +27,7 @@ export class ProjectMetadataManagementService {
   /** POST: adds or replaces the keys sent. */
   async add(actor: Actor, selector: ProjectSelector, body: unknown): Promise<void> {
     const { project } = await this.authorizer.require(actor.principal, selector.nameOrId, 'metadata:create', selector.isResourceName);
-    const written = await this.projects.setMetadata(project, metadataMap(body));
-    this.record(actor, project, 'create', Object.keys(written));
+    await this.projects.setMetadata(project, metadataMap(body), { actor: auditActorOf(actor), operation: 'create' });
   }
 
   async get(principal: Principal, selector: ProjectSelector, key: string): Promise<Record<string, string>> {
@@ -47,19 +45,13 @@ export class ProjectMetadataManagementService {
     const map = metadataMap(body);
     const keys = Object.keys(map);
     if (keys.length !== 1 || keys[0] !== key) throw new ApiError('BAD_REQUEST', `the body must be {"${key}": "<value>"}`);
-    await this.projects.setMetadata(project, map);
-    this.record(actor, project, 'update', keys);
+    await this.projects.setMetadata(project, map, { actor: auditActorOf(actor), operation: 'update' });
   }
 
   async delete(actor: Actor, selector: ProjectSelector, key: string): Promise<void> {
     knownKey(key);
     const { project } = await this.authorizer.require(actor.principal, selector.nameOrId, 'metadata:delete', selector.isResourceName);
-    await this.projects.deleteMetadata(project, key);
-    this.record(actor, project, 'delete', [key]);
-  }
-
-  private record(actor: Actor, project: Project, operation: AuditOperation, keys: string[]): void {
-    for (const key of keys) this.audit.record(auditEntry(actor, project.project_id, operation, 'metadata', `${project.name}:${key}`));
+    await this.projects.deleteMetadata(project, key, auditActorOf(actor));
   }
 }
 

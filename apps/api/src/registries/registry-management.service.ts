@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
-import { principalName, type Principal } from '@wharf/iam';
+import type { Principal } from '@wharf/iam';
 import {
   REGISTRY_TYPES, RegistryService, checkRegistryType, mergeCredential, normaliseRegistryUrl, pingEndpoint,
   type CredentialInput, type RegistryInput, type RegistryType, type UpstreamEndpoint,
 } from '@wharf/registries';
+import { auditActorOf } from '../management/audit-actor';
 import type { Actor } from '../management/current-actor.decorator';
 import { parseHarborQuery } from '../management/harbor-query';
 import { offsetOf, type PageQuery } from '../management/pagination';
@@ -15,14 +15,11 @@ import { toRegistryResponse, type CreateRegistryRequest, type PingRegistryReques
 /**
  * Harbor's /registries, for system administrators only (Harbor also lets project admins read
  * them to pick a proxy-cache upstream; Wharf creates proxy-cache projects only as a system
- * admin, so nobody else needs them). Changes are audited by name, never with the credential.
+ * admin, so nobody else needs them). RegistryService audits changes by name, never with the credential.
  */
 @Injectable()
 export class RegistryManagementService {
-  constructor(
-    private readonly registries: RegistryService,
-    private readonly audit: AuditLogService,
-  ) {}
+  constructor(private readonly registries: RegistryService) {}
 
   async list(principal: Principal, query: PageQuery): Promise<{ items: RegistryResponse[]; total: number }> {
     requireSysadmin(principal);
@@ -39,21 +36,18 @@ export class RegistryManagementService {
 
   async create(actor: Actor, request: CreateRegistryRequest): Promise<RegistryResponse> {
     requireSysadmin(actor.principal);
-    const endpoint = await this.registries.create({ ...toInput(request), name: request.name, type: request.type });
-    this.record(actor, 'create', endpoint.name);
+    const endpoint = await this.registries.create({ ...toInput(request), name: request.name, type: request.type }, auditActorOf(actor));
     return toRegistryResponse(endpoint);
   }
 
   async update(actor: Actor, id: number, request: UpdateRegistryRequest): Promise<void> {
     requireSysadmin(actor.principal);
-    const endpoint = await this.registries.update(id, toInput(request));
-    this.record(actor, 'update', endpoint.name);
+    await this.registries.update(id, toInput(request), auditActorOf(actor));
   }
 
   async delete(actor: Actor, id: number): Promise<void> {
     requireSysadmin(actor.principal);
-    const endpoint = await this.registries.delete(id);
-    this.record(actor, 'delete', endpoint.name);
+    await this.registries.delete(id, auditActorOf(actor));
   }
 
   /** 200 when the endpoint answers with its credential; otherwise 400 saying which kind of failure (never with the secret, nor the socket's error). */
@@ -87,18 +81,6 @@ export class RegistryManagementService {
     if (!request.type) throw new ApiError('BAD_REQUEST', 'ping needs the id of a registry or a type and url');
     const type = checkRegistryType(request.type);
     return { type, url: normaliseRegistryUrl(type, request.url), insecure: request.insecure ?? false, credential: mergeCredential(toCredentialInput(request.credential), null) };
-  }
-
-  private record(actor: Actor, operation: AuditOperation, name: string): void {
-    this.audit.record({
-      projectId: null,
-      operation,
-      resourceType: 'registry',
-      resource: name,
-      username: principalName(actor.principal),
-      clientIp: actor.clientIp,
-      userAgent: actor.userAgent,
-    });
   }
 }
 

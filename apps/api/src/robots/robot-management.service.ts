@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
 import {
   accessPermissions,
@@ -13,6 +12,7 @@ import {
   type RobotPermissionGrant,
   type RobotSpec,
 } from '@wharf/iam';
+import { auditActorOf } from '../management/audit-actor';
 import { parseHarborQuery } from '../management/harbor-query';
 import { offsetOf, type PageQuery } from '../management/pagination';
 import { ProjectAuthorizer, requireAuthenticated, requireSysadmin } from '../management/project-authorizer';
@@ -27,14 +27,13 @@ type RobotAction = 'read' | 'list' | 'create' | 'update' | 'delete';
  * more than it may do in the project itself, nor updates, refreshes or deletes a robot that may
  * do more than the caller (a robot holding robot:update would otherwise take over a stronger
  * one by refreshing its secret). A robot's rights end when it expires: the robots it makes,
- * changes or refreshes expire no later. Every change is audited once it happened.
+ * changes or refreshes expire no later. RobotService audits every change in its transaction.
  */
 @Injectable()
 export class RobotManagementService {
   constructor(
     private readonly robots: RobotService,
     private readonly authorizer: ProjectAuthorizer,
-    private readonly audit: AuditLogService,
   ) {}
 
   async create(actor: Actor, request: CreateRobotRequest): Promise<{ robot: Robot; secret: string }> {
@@ -48,9 +47,7 @@ export class RobotManagementService {
     };
     spec.project = await this.authorizeSpec(actor.principal, spec, 'create');
     await this.refuseOutlivingCaller(actor.principal, expiryOf(new Date(), spec.duration));
-    const created = await this.robots.create(spec, principalName(actor.principal));
-    this.record(actor, 'create', created.robot);
-    return created;
+    return this.robots.create(spec, principalName(actor.principal), auditActorOf(actor));
   }
 
   /** `q` keys as Harbor's: Level (system|project) and ProjectID. */
@@ -102,8 +99,7 @@ export class RobotManagementService {
     };
     await this.authorizeSpec(actor.principal, spec, 'update');
     await this.refuseOutlivingCaller(actor.principal, expiryOf(new Date(robot.creation_time), spec.duration));
-    const updated = await this.robots.update(id, spec);
-    this.record(actor, 'update', updated);
+    await this.robots.update(id, spec, auditActorOf(actor));
   }
 
   /** The new secret when this call generated it; nothing when the caller chose it (they know it). */
@@ -112,8 +108,7 @@ export class RobotManagementService {
     const robot = await this.robots.get(id);
     await this.authorizeExisting(actor.principal, robot, 'update');
     await this.refuseOutlivingCaller(actor.principal, robot.expires_at);
-    const secret = await this.robots.refreshSecret(id, given);
-    this.record(actor, 'update', robot);
+    const secret = await this.robots.refreshSecret(id, given, auditActorOf(actor));
     return given === undefined ? { secret } : {};
   }
 
@@ -121,8 +116,7 @@ export class RobotManagementService {
     requireAuthenticated(actor.principal);
     const robot = await this.robots.get(id);
     await this.authorizeExisting(actor.principal, robot, 'delete');
-    await this.robots.delete(id);
-    this.record(actor, 'delete', robot);
+    await this.robots.delete(id, auditActorOf(actor));
   }
 
   /**
@@ -172,18 +166,6 @@ export class RobotManagementService {
     const caller = await this.robots.get(principal.id);
     if (caller.expires_at === -1 || (expiresAt !== -1 && expiresAt <= caller.expires_at)) return;
     throw new ApiError('FORBIDDEN', `a robot may not make, change or refresh a robot that outlives it (${caller.name} expires at ${new Date(caller.expires_at * 1000).toISOString()})`);
-  }
-
-  private record(actor: Actor, operation: AuditOperation, robot: Robot): void {
-    this.audit.record({
-      projectId: robot.project_id,
-      operation,
-      resourceType: 'robot',
-      resource: robot.name,
-      username: principalName(actor.principal),
-      clientIp: actor.clientIp,
-      userAgent: actor.userAgent,
-    });
   }
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AuditLogService, type AuditOperation } from '@wharf/audit';
 import { ApiError } from '@wharf/errors';
-import { principalName, UserService, type Principal, type User } from '@wharf/iam';
+import { UserService, type Principal, type User } from '@wharf/iam';
+import { auditActorOf } from '../management/audit-actor';
 import { parseHarborQuery } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
 import { denied, requireAuthenticated, requireSysadmin } from '../management/project-authorizer';
@@ -14,20 +14,15 @@ const FIRST_ADMIN_ID = 1;
 /**
  * Who may do what with user accounts (Harbor's rules): system admins manage everyone; users
  * read and edit their own profile and password; nobody deletes themselves or the first admin.
- * Every change is written to the audit log once it has happened.
+ * Every change is audited by UserService, in the change's transaction.
  */
 @Injectable()
 export class UserManagementService {
-  constructor(
-    private readonly users: UserService,
-    private readonly audit: AuditLogService,
-  ) {}
+  constructor(private readonly users: UserService) {}
 
   async create(actor: Actor, request: CreateUserRequest): Promise<User> {
     requireSysadmin(actor.principal);
-    const user = await this.users.create(request);
-    this.record(actor, 'create', user.username);
-    return user;
+    return this.users.create(request, {}, auditActorOf(actor));
   }
 
   async list(principal: Principal, query: UserListQuery): Promise<{ items: User[]; total: number }> {
@@ -58,8 +53,7 @@ export class UserManagementService {
 
   async updateProfile(actor: Actor, id: number, profile: UpdateUserProfileRequest): Promise<void> {
     this.requireSelfOrSysadmin(actor.principal, id, `you may not update user ${id}`);
-    const user = await this.users.updateProfile(id, profile);
-    this.record(actor, 'update', user.username);
+    await this.users.updateProfile(id, profile, auditActorOf(actor));
   }
 
   /** Users prove they know their current password; a system admin resets someone else's without it. */
@@ -67,40 +61,25 @@ export class UserManagementService {
     this.requireSelfOrSysadmin(actor.principal, id, `you may not change the password of user ${id}`);
     const self = isSelf(actor.principal, id);
     if (self && request.old_password === undefined) throw new ApiError('BAD_REQUEST', 'old_password is required to change your own password');
-    await this.users.changePassword(id, request.new_password, self ? request.old_password : undefined);
-    this.record(actor, 'update', (await this.users.get(id)).username);
+    await this.users.changePassword(id, request.new_password, self ? request.old_password : undefined, auditActorOf(actor));
   }
 
   async setSysadmin(actor: Actor, id: number, sysadmin: boolean): Promise<void> {
     requireSysadmin(actor.principal);
     if (id === FIRST_ADMIN_ID && !sysadmin) throw new ApiError('FORBIDDEN', `user ${id} is the first administrator and stays one`);
-    await this.users.setSysadmin(id, sysadmin);
-    this.record(actor, 'update', (await this.users.get(id)).username);
+    await this.users.setSysadmin(id, sysadmin, auditActorOf(actor));
   }
 
   async delete(actor: Actor, id: number): Promise<void> {
     requireSysadmin(actor.principal);
     if (id === FIRST_ADMIN_ID || isSelf(actor.principal, id)) throw new ApiError('FORBIDDEN', `user ${id} cannot be deleted`);
-    const user = await this.users.delete(id);
-    this.record(actor, 'delete', user.username);
+    await this.users.delete(id, auditActorOf(actor));
   }
 
   private requireSelfOrSysadmin(principal: Principal, id: number, message: string): void {
     requireAuthenticated(principal);
     if (isSelf(principal, id) || (principal.kind === 'user' && principal.sysadmin)) return;
     throw denied(principal, message);
-  }
-
-  private record(actor: Actor, operation: AuditOperation, username: string): void {
-    this.audit.record({
-      projectId: null,
-      operation,
-      resourceType: 'user',
-      resource: username,
-      username: principalName(actor.principal),
-      clientIp: actor.clientIp,
-      userAgent: actor.userAgent,
-    });
   }
 }
 

@@ -38,7 +38,7 @@ export class TagCommands {
       const [pointed] = await this.tags.point(tx, repositoryId, String(artifact.id), prepared, 'management');
       if (pointed.outcome !== 'written') throw new ApiError('CONFLICT', `tag ${name} already exists in ${repositoryName}`);
       await this.outbox.write(tx, [
-        { type: EventType.PushArtifact, data: { repository: repositoryName, digest: artifact.digest, tags: [name], mediaType: artifact.manifest_media_type, operator } },
+        { type: EventType.PushArtifact, data: { repository: repositoryName, digest: artifact.digest, tags: [name], mediaType: artifact.manifest_media_type, operator, tagsOnly: true } },
       ]);
     });
     await this.cache.invalidate(repositoryName);

@@ -10,6 +10,7 @@ import { WebhookPolicies1764830000000 } from './1764830000000-webhook-policies';
 import { Registries1764900000000 } from './1764900000000-registries';
 import { RobotGrantsByProjectId1765020000000 } from './1765020000000-robot-grants-by-project-id';
 import { UploadSessionOwner1765050000000 } from './1765050000000-upload-session-owner';
+import { EventStream1765100000000 } from './1765100000000-event-stream';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   Registries1764900000000,
   RobotGrantsByProjectId1765020000000,
   UploadSessionOwner1765050000000,
+  EventStream1765100000000,
 ];
