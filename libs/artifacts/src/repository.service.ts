@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { SqlClient, escapeLike } from '@wharf/db';
 import { InvalidError, NotFoundError } from '@wharf/errors';
 import { EventOutbox, EventType } from '@wharf/events';
-import { ImmutableTagGuard } from '@wharf/immutability';
-import { immutableTagApiError } from './artifact-catalog.service';
 import { removeArtifact } from './artifact-removal';
+import { TagWriter } from './commands/tag-writer';
 import { ManifestCache } from './manifest-cache';
 
 /** Harbor's Repository, as the management API shows it. */
@@ -48,7 +47,7 @@ export class RepositoryService {
   constructor(
     private readonly sql: SqlClient,
     private readonly cache: ManifestCache,
-    private readonly immutability: ImmutableTagGuard,
+    private readonly tags: TagWriter,
     private readonly outbox: EventOutbox,
   ) {}
 
@@ -99,8 +98,7 @@ export class RepositoryService {
         [repository[0].id],
       );
       // an immutable tag keeps the whole repository (Harbor answers 412)
-      const [immutable] = await this.immutability.immutableTags(name, artifacts.flatMap((a) => a.tags));
-      if (immutable) throw immutableTagApiError(name, immutable[0], immutable[1], 'deleted');
+      await this.tags.refuseRemoval(name, artifacts.flatMap((a) => a.tags), 'management');
       // index -> child links within the repository go first: a child may not go while referenced
       await tx.query(`DELETE FROM artifact_reference WHERE parent_id IN (SELECT id FROM artifact WHERE repository_id = $1)`, [repository[0].id]);
       for (const artifact of artifacts) await removeArtifact(tx, projectId, artifact.id, artifact.digest);

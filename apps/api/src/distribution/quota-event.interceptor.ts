@@ -9,7 +9,7 @@ import { registryCaller } from './registry-caller';
 /**
  * A blob upload or mount refused over the project's quota becomes a QUOTA_EXCEED event (the
  * refusal itself still goes to the client unchanged). Manifest pushes record theirs in
- * ManifestService, which sees the digest.
+ * StoreManifestCommand, which sees the digest.
  */
 @Injectable()
 export class QuotaEventInterceptor implements NestInterceptor {
