@@ -31,7 +31,7 @@ const domain = {
   immutability: ['db', 'errors', 'registry-core'],
   registries: ['audit', 'config', 'db', 'errors', 'secrets'],
   projects: ['audit', 'db', 'errors', 'events', 'iam', 'registry-core'],
-  artifacts: ['config', 'db', 'errors', 'events', 'immutability', 'labels', 'redis', 'registry-core'],
+  artifacts: ['audit', 'config', 'db', 'errors', 'events', 'immutability', 'labels', 'redis', 'registry-core'],
   gc: ['artifacts', 'audit', 'config', 'db', 'errors', 'jobs', 'registry-core', 'storage'],
   'proxy-cache': ['artifacts', 'config', 'db', 'errors', 'redis', 'registries', 'registry-core'],
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],

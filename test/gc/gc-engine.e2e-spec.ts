@@ -183,7 +183,7 @@ describe.each(storages)('garbage collection on %s storage (time window 0)', (sto
     expect(await sweeper.claim(await ids(reusedByHead.digest), cutoff)).toEqual([]);
     expect(await blobStatus(reusedByHead.digest)).toBe('none');
 
-    // a manifest push holding the row (FOR SHARE, as ManifestService does) commits its reference while the claim waits
+    // a manifest push holding the row (FOR SHARE, as StoreManifestCommand does) commits its reference while the claim waits
     const push = new Client({ connectionString: environment.config.DATABASE_URL });
     await push.connect();
     try {

@@ -163,6 +163,28 @@ describe('audit entries are written in the transaction of the change they descri
       entry: async () => ({ projectId: null, operation: 'update', resourceType: 'gc', resource: `execution ${await gcRunId()}` }),
     },
     {
+      name: 'describe a repository (artifacts)',
+      method: 'PUT',
+      // repositories come from pushes; a bare row is all a description needs
+      path: async () => {
+        await db.query(`INSERT INTO repository (project_id, name) SELECT project_id, 'atomic/app' FROM project WHERE name = 'atomic' ON CONFLICT (name) DO NOTHING`);
+        return '/projects/atomic/repositories/app';
+      },
+      body: { description: 'audited with its change' },
+      status: 200,
+      happened: () => exists(`SELECT 1 FROM repository WHERE name = 'atomic/app' AND description = $1`, ['audited with its change']),
+      entry: { operation: 'update', resourceType: 'repository', resource: 'atomic/app' },
+    },
+    {
+      name: 'delete a repository (artifacts)',
+      method: 'DELETE',
+      path: '/projects/atomic/repositories/app',
+      body: undefined,
+      status: 200,
+      happened: async () => !(await exists(`SELECT 1 FROM repository WHERE name = $1`, ['atomic/app'])),
+      entry: { operation: 'delete', resourceType: 'repository', resource: 'atomic/app' },
+    },
+    {
       name: 'delete the project (projects)',
       method: 'DELETE',
       path: '/projects/atomic',

@@ -1,4 +1,4 @@
-import { ArtifactCatalogService, ManifestService } from '@wharf/artifacts';
+import { CopyArtifactCommand, StoreManifestCommand, TagCommands } from '@wharf/artifacts';
 import { DeniedError } from '@wharf/errors';
 import { MemberService, ProjectRole, UserService } from '@wharf/iam';
 import { ProjectService } from '@wharf/projects';
@@ -115,13 +115,12 @@ describe('proxy cache: read-only to everyone but the proxy', () => {
 
   it('is refused by the commands themselves, whichever caller (replication, a job) reaches them', async () => {
     const before = await mirrorState();
-    const catalog = api.app.get(ArtifactCatalogService);
     const repository = (await db.query(`SELECT repository_id FROM repository WHERE name = 'mirror/library/app'`)).rows[0].repository_id as number;
     // the same refusal whichever protocol (if any) asked: each edge answers it with its 403
-    await expect(catalog.createTag(repository, 'mirror/library/app', 'v1', 'planted')).rejects.toBeInstanceOf(DeniedError);
-    await expect(catalog.copy({ project: 'team', repository: 'app', reference: 'evil' }, { projectId: mirrorId, repository: 'mirror/library/app' })).rejects.toBeInstanceOf(DeniedError);
+    await expect(api.app.get(TagCommands).add(repository, 'mirror/library/app', 'v1', 'planted')).rejects.toBeInstanceOf(DeniedError);
+    await expect(api.app.get(CopyArtifactCommand).copy({ project: 'team', repository: 'app', reference: 'evil' }, { projectId: mirrorId, repository: 'mirror/library/app' })).rejects.toBeInstanceOf(DeniedError);
     const image = (await db.query(`SELECT manifest, media_type FROM artifact WHERE repository_name = 'team/app' LIMIT 1`)).rows[0] as { manifest: Buffer; media_type: string };
-    await expect(api.app.get(ManifestService).put(parseRepositoryName('mirror/library/app'), mirrorId, 'v1', image.manifest, image.media_type)).rejects.toBeInstanceOf(DeniedError);
+    await expect(api.app.get(StoreManifestCommand).push(parseRepositoryName('mirror/library/app'), mirrorId, 'v1', image.manifest, image.media_type)).rejects.toBeInstanceOf(DeniedError);
     expect(await mirrorState()).toEqual(before);
   });
 

@@ -1,6 +1,5 @@
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AuditLogService } from '@wharf/audit';
 import type { SqlExecutor } from '@wharf/db';
 import { EventConsumer, EventOutbox, EventStream, EventType, type EventHandler, type OutboxEntry, type RegistryEvent } from '@wharf/events';
 import { createServer, type Server } from 'node:http';
@@ -87,9 +86,8 @@ describe('event stream: consumers with their own cursors', () => {
 
     // hold both consumers inside their next batch: each has claimed its cursor and read its
     // events, and waits to write its first effect (an audit row, a webhook execution)
-    // nothing else of the worker's may wait on the locks below (deliveries update their tasks), nor the api's own audit entries
+    // nothing else of the worker's may wait on the locks below (deliveries update their tasks)
     await eventually(async () => (await db.query(`SELECT 1 FROM task WHERE status NOT IN ('Success', 'Error', 'Stopped') LIMIT 1`)).rows.length === 0, 60_000);
-    await api.app.get(AuditLogService).flush();
     const locker = new Client({ connectionString: environment.config.DATABASE_URL });
     await locker.connect();
     await locker.query('BEGIN');

@@ -3,7 +3,7 @@ import { SqlClient } from '@wharf/db';
 import { NotFoundError } from '@wharf/errors';
 import type { Readable } from 'node:stream';
 import { BlobStore } from '@wharf/registry-core';
-import type { ArtifactRecord } from './artifact-catalog.service';
+import type { ArtifactRecord } from './queries/artifact-queries';
 import { ArtifactType } from './artifact-type';
 import { chartDependencies } from './chart-dependencies';
 import { ArchiveError, readTar } from './tar-reader';

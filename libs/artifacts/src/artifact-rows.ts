@@ -5,8 +5,8 @@ import { detectArtifactType } from './artifact-type';
 
 /**
  * The rows a stored manifest becomes (repository, artifact, index -> child references), written
- * inside the caller's transaction. Shared by client pushes and by the proxy cache, which stores
- * what an upstream sent.
+ * inside the caller's transaction. Shared by client pushes, the proxy cache, which stores what
+ * an upstream sent, and copies. Tags are TagWriter's alone.
  */
 
 export async function upsertRepository(tx: SqlExecutor, projectId: number, name: string): Promise<number> {
@@ -41,16 +41,6 @@ export async function linkArtifactBlobs(tx: SqlExecutor, digest: string, parsed:
     digest,
     [digest, ...parsed.blobs.map((b) => b.digest)],
   ]);
-}
-
-/** Points `tag` at the artifact, moving it when it pointed elsewhere; returns the tag's id. */
-export async function pointTag(tx: SqlExecutor, repositoryId: number, artifactId: string, tag: string): Promise<string> {
-  const rows = await tx.query<{ id: string }>(
-    `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
-     ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, push_time = now() RETURNING id`,
-    [repositoryId, artifactId, tag],
-  );
-  return rows[0].id;
 }
 
 /**

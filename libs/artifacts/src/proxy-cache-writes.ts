@@ -5,7 +5,7 @@ import type { SqlExecutor } from '@wharf/db';
  * in it by hand would be served to everyone who pulls through it (and served alone whenever the
  * upstream is down). So every command that adds or changes artifacts or tags in a project (a
  * client push, a copy, a tag create; replication when it comes) asks here, inside the command
- * rather than at each edge, and no caller can forget it. Only UpstreamManifestStore, the proxy
+ * rather than at each edge, and no caller can forget it. Only StoreManifestCommand.storeFromUpstream, the proxy
  * itself, writes into a proxy project. Deleting from the cache stays allowed, as in Harbor.
  *
  * Locks the project row FOR KEY SHARE (inside the caller's transaction the project cannot be

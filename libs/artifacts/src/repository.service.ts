@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditTrail, type AuditActor } from '@wharf/audit';
 import { SqlClient, escapeLike } from '@wharf/db';
 import { InvalidError, NotFoundError } from '@wharf/errors';
 import { EventOutbox, EventType } from '@wharf/events';
-import { ImmutableTagGuard } from '@wharf/immutability';
 import { QUOTA_LEDGER, type QuotaLedgerPort } from '@wharf/registry-core';
-import { immutableTagApiError } from './artifact-catalog.service';
 import { removeArtifact } from './artifact-removal';
+import { TagWriter } from './commands/tag-writer';
 import { ManifestCache } from './manifest-cache';
 
 /** Harbor's Repository, as the management API shows it. */
@@ -49,7 +49,7 @@ export class RepositoryService {
   constructor(
     private readonly sql: SqlClient,
     private readonly cache: ManifestCache,
-    private readonly immutability: ImmutableTagGuard,
+    private readonly tags: TagWriter,
     private readonly outbox: EventOutbox,
     @Inject(QUOTA_LEDGER) private readonly quota: QuotaLedgerPort,
   ) {}
@@ -76,21 +76,27 @@ export class RepositoryService {
     return rows[0];
   }
 
-  async updateDescription(projectId: number, name: string, description: string): Promise<void> {
-    const rows = await this.sql.query(`UPDATE repository SET description = $3, update_time = now() WHERE project_id = $1 AND name = $2 RETURNING repository_id`, [
-      projectId,
-      name,
-      description,
-    ]);
-    if (rows.length === 0) throw new NotFoundError('repository', `repository ${name} not found`);
+  /** `actor`: who asked; the audit entry is written in the change's transaction. */
+  async updateDescription(projectId: number, name: string, description: string, actor?: AuditActor): Promise<void> {
+    await this.sql.transaction(async (tx) => {
+      const rows = await tx.query(`UPDATE repository SET description = $3, update_time = now() WHERE project_id = $1 AND name = $2 RETURNING repository_id`, [
+        projectId,
+        name,
+        description,
+      ]);
+      if (rows.length === 0) throw new NotFoundError('repository', `repository ${name} not found`);
+      if (actor) await AuditTrail.write(tx, actor, { projectId, operation: 'update', resourceType: 'repository', resource: name });
+    });
   }
 
   /**
    * Deletes the repository with every artifact and tag in it, in one transaction under the
    * project's row lock (as a manifest DELETE), giving back the quota of blobs no other artifact of
-   * the project uses. The bytes stay for GC.
+   * the project uses. The bytes stay for GC. `actor`: who asked; the repository's audit entry is
+   * written in this transaction (each artifact's comes from its DELETE_ARTIFACT event).
    */
-  async delete(projectId: number, name: string, operator = ''): Promise<{ artifacts: number }> {
+  async delete(projectId: number, name: string, actor?: AuditActor): Promise<{ artifacts: number }> {
+    const operator = actor?.username ?? '';
     const deleted = await this.sql.transaction(async (tx) => {
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [projectId]);
       const repository = await tx.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE project_id = $1 AND name = $2 FOR UPDATE`, [projectId, name]);
@@ -101,8 +107,7 @@ export class RepositoryService {
         [repository[0].id],
       );
       // an immutable tag keeps the whole repository (Harbor answers 412)
-      const [immutable] = await this.immutability.immutableTags(name, artifacts.flatMap((a) => a.tags));
-      if (immutable) throw immutableTagApiError(name, immutable[0], immutable[1], 'deleted');
+      await this.tags.refuseRemoval(name, artifacts.flatMap((a) => a.tags), 'management');
       // index -> child links within the repository go first: a child may not go while referenced
       await tx.query(`DELETE FROM artifact_reference WHERE parent_id IN (SELECT id FROM artifact WHERE repository_id = $1)`, [repository[0].id]);
       for (const artifact of artifacts) await removeArtifact(tx, this.quota, projectId, artifact.id, artifact.digest);
@@ -112,6 +117,7 @@ export class RepositoryService {
         tx,
         artifacts.map((a) => ({ type: EventType.DeleteArtifact, data: { repository: name, digest: a.digest, tags: a.tags, mediaType: a.media_type, operator } })),
       );
+      if (actor) await AuditTrail.write(tx, actor, { projectId, operation: 'delete', resourceType: 'repository', resource: name });
       return artifacts.length;
     });
     await this.cache.invalidate(name);

@@ -1,4 +1,4 @@
-/** A manifest as the registry serves it: what ManifestService reads and ManifestCache keeps in Redis. */
+/** A manifest as the registry serves it: what ManifestQueries reads and ManifestCache keeps in Redis. */
 export interface StoredManifest {
   artifactId: string;
   tagId: string | null;

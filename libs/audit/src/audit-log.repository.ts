@@ -22,11 +22,6 @@ const SELECT = `SELECT id::float8 AS id, project_id AS "projectId", operation, r
 export class AuditLogRepository {
   constructor(private readonly sql: SqlClient) {}
 
-  /** The buffered batches of AuditLogService (entries written in a change's transaction go through AuditTrail). */
-  async insert(entries: readonly PendingAuditEntry[]): Promise<void> {
-    await insertAuditEntries(this.sql, entries);
-  }
-
   /** Newest first (the order the op_time indexes serve). */
   async list(filter: AuditLogFilter): Promise<{ items: AuditLogRecord[]; total: number }> {
     const conditions: string[] = [];

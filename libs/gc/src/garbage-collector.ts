@@ -129,17 +129,20 @@ export class GarbageCollector {
   /** Counts exactly what a real run would free now, changing nothing. */
   private async dryRun(payload: GarbageCollectionPayload, cutoff: Date, progress: GcProgress): Promise<GcProgress> {
     const removed: string[] = [];
+    // with what each takes along (accessories, children nothing else keeps), as the real run's deep delete does
+    const removedWithMembers = new Set<string>();
     if (payload.deleteUntagged) {
       for (let after = '0'; ; ) {
         const page = await this.untagged.page(cutoff, after, UNTAGGED_PAGE);
         if (page.length === 0) break;
         removed.push(...page.map((a) => a.id));
+        for (const artifact of page) for (const id of await this.untagged.wouldRemove(artifact)) removedWithMembers.add(id);
         await this.executions.logMany(payload.taskId, page.map((a) => `would delete untagged artifact ${a.repository}@${a.digest}`));
         after = page[page.length - 1].id;
         await this.report(payload, progress, 'untagged');
       }
     }
-    const tally = await this.sweeper.tallyCandidates(cutoff, removed);
+    const tally = await this.sweeper.tallyCandidates(cutoff, [...removedWithMembers]);
     Object.assign(progress, { untagged_artifacts: removed.length, candidates: tally.blobs, candidate_bytes: tally.bytes });
     await this.report(payload, progress, 'done', false);
     const summary =

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ArtifactCatalogService } from '@wharf/artifacts';
+import { DeleteArtifactCommand } from '@wharf/artifacts';
 import { SqlClient } from '@wharf/db';
 import { DEFAULT_CACHE_TTL_DAYS } from './proxy-project';
 
@@ -15,7 +15,7 @@ export interface RetentionOutcome {
 /**
  * Removes what proxy-cache projects cached but nobody pulled for `proxy_cache_ttl_days`
  * (default 7; 0 keeps everything). An expired index goes with the children no other index keeps
- * (the artifacts API's deep delete); a child of an index still in use stays. Blobs are left for
+ * (the deep delete every caller shares); a child of an index still in use stays. Blobs are left for
  * the next GC, as with any artifact delete. Run daily by the worker.
  */
 @Injectable()
@@ -24,15 +24,15 @@ export class ProxyCacheRetention {
 
   constructor(
     private readonly sql: SqlClient,
-    private readonly artifacts: ArtifactCatalogService,
+    private readonly deletion: DeleteArtifactCommand,
   ) {}
 
   async expire(): Promise<RetentionOutcome> {
     const outcome: RetentionOutcome = { removed: 0, kept: 0 };
     let after = '0';
     for (;;) {
-      const expired = await this.sql.query<{ id: string; project_id: number; repository_id: number; repository_name: string; digest: string }>(
-        `SELECT a.id, a.project_id, a.repository_id, a.repository_name, a.digest
+      const expired = await this.sql.query<{ id: string; repository_name: string; digest: string }>(
+        `SELECT a.id, a.repository_name, a.digest
            FROM artifact a
            JOIN project p ON p.project_id = a.project_id AND p.registry_id IS NOT NULL
            LEFT JOIN project_metadata m ON m.project_id = p.project_id AND m.name = 'proxy_cache_ttl_days'
@@ -47,7 +47,7 @@ export class ProxyCacheRetention {
       after = expired[expired.length - 1].id;
       for (const artifact of expired) {
         try {
-          await this.artifacts.delete(artifact.project_id, artifact.repository_id, artifact.repository_name, artifact.digest, OPERATOR);
+          await this.deletion.delete(artifact.repository_name, artifact.digest, 'management', OPERATOR);
           outcome.removed += 1;
         } catch (error) {
           // gone meanwhile (an index took it along), re-pulled, or kept by a rule: the next run looks again

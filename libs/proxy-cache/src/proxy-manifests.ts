@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ManifestService, UpstreamManifestStore, type StoredManifest } from '@wharf/artifacts';
+import { ManifestQueries, StoreManifestCommand, TagCommands, type StoredManifest } from '@wharf/artifacts';
 import { AppConfig } from '@wharf/config';
 import { InvalidError, NotFoundError, UnavailableError } from '@wharf/errors';
 import { isDigest, type RepositoryName } from '@wharf/registry-core';
@@ -19,8 +19,9 @@ export class ProxyManifests {
   constructor(
     private readonly upstreams: ProxyUpstreams,
     private readonly coordination: UpstreamCoordination,
-    private readonly store: UpstreamManifestStore,
-    private readonly manifests: ManifestService,
+    private readonly store: StoreManifestCommand,
+    private readonly tags: TagCommands,
+    private readonly manifests: ManifestQueries,
     private readonly config: AppConfig,
   ) {}
 
@@ -77,7 +78,7 @@ export class ProxyManifests {
     const current = await this.local(repository, tag, false, '');
     if (current?.digest === head.digest) return head.digest;
     // content cached earlier under another tag needs no transfer: only the tag moves
-    if (await this.store.moveTag(repository.name, tag, head.digest)) return head.digest;
+    if (await this.tags.pointAtCached(repository.name, tag, head.digest)) return head.digest;
     // the upstream lost it between the HEAD and the GET: as if the HEAD had said so
     return (await this.fetchAndStore(project, repository, head.digest, tag)) ? head.digest : null;
   }
@@ -91,7 +92,7 @@ export class ProxyManifests {
     const manifest = await this.upstreams.with(project, repository, (call) => call.upstream.getManifest(call.name, digest));
     if (!manifest) return false;
     try {
-      await this.store.store(repository, project.id, tag, manifest.body, manifest.mediaType, digest);
+      await this.store.storeFromUpstream(repository, project.id, tag, manifest.body, manifest.mediaType, digest);
     } catch (error) {
       // a malformed manifest or one that is not what was asked for: refused, nothing stored
       if (error instanceof InvalidError && (error.reason === 'manifest' || error.reason === 'tag' || error.reason === 'digest')) {

@@ -1,5 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { ArtifactAdditionsService, ArtifactCatalogService, RepositoryService, type Addition, type ArtifactRecord, type ArtifactSource, type RepositoryRecord, type TagRecord } from '@wharf/artifacts';
+import {
+  ArtifactAdditionsService,
+  ArtifactQueries,
+  CopyArtifactCommand,
+  DeleteArtifactCommand,
+  RepositoryService,
+  TagCommands,
+  type Addition,
+  type ArtifactRecord,
+  type ArtifactSource,
+  type RepositoryRecord,
+  type TagRecord,
+} from '@wharf/artifacts';
 import { ApiError } from '../management/api-error';
 import { ImmutableTagGuard } from '@wharf/immutability';
 import { LabelService, type Label } from '@wharf/labels';
@@ -29,7 +41,10 @@ export interface ArtifactPath {
 @Injectable()
 export class ArtifactManagementService {
   constructor(
-    private readonly artifacts: ArtifactCatalogService,
+    private readonly artifacts: ArtifactQueries,
+    private readonly deletion: DeleteArtifactCommand,
+    private readonly copies: CopyArtifactCommand,
+    private readonly tags: TagCommands,
     private readonly additions: ArtifactAdditionsService,
     private readonly repositories: RepositoryService,
     private readonly authorizer: ProjectAuthorizer,
@@ -58,8 +73,8 @@ export class ArtifactManagementService {
   }
 
   async delete(actor: Actor, path: ArtifactPath, reference: string): Promise<void> {
-    const { projectId, repository } = await this.repository(actor.principal, path, 'artifact:delete');
-    await this.artifacts.delete(projectId, repository.id, repository.name, reference, principalName(actor.principal));
+    const { repository } = await this.repository(actor.principal, path, 'artifact:delete');
+    await this.deletion.delete(repository.name, reference, 'management', principalName(actor.principal));
   }
 
   /** @returns the digest of the copy */
@@ -69,7 +84,7 @@ export class ArtifactManagementService {
     const { project } = await this.authorizer.require(actor.principal, path.project, 'repository:push', true);
     const destination = fullRepositoryName(project.name, path.repository);
     const sourceProject = await this.authorizer.require(actor.principal, source.project, 'repository:pull', true);
-    const copied = await this.artifacts.copy({ ...source, project: sourceProject.project.name }, { projectId: project.project_id, repository: destination }, principalName(actor.principal));
+    const copied = await this.copies.copy({ ...source, project: sourceProject.project.name }, { projectId: project.project_id, repository: destination }, principalName(actor.principal));
     return copied.digest;
   }
 
@@ -85,12 +100,12 @@ export class ArtifactManagementService {
 
   async createTag(actor: Actor, path: ArtifactPath, reference: string, name: string): Promise<void> {
     const { repository } = await this.repository(actor.principal, path, 'tag:create');
-    await this.artifacts.createTag(repository.id, repository.name, reference, name, principalName(actor.principal));
+    await this.tags.add(repository.id, repository.name, reference, name, principalName(actor.principal));
   }
 
   async deleteTag(actor: Actor, path: ArtifactPath, reference: string, name: string): Promise<void> {
     const { repository } = await this.repository(actor.principal, path, 'tag:delete');
-    await this.artifacts.deleteTag(repository.id, repository.name, reference, name, principalName(actor.principal));
+    await this.tags.removeFromArtifact(repository.id, repository.name, reference, name, principalName(actor.principal));
   }
 
   /** Tags (with their immutability), references, accessories and labels of a page of artifacts, in a few queries for the whole page. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ManifestService } from '@wharf/artifacts';
+import { DeleteArtifactCommand, ManifestQueries, StoreManifestCommand, TagCommands } from '@wharf/artifacts';
 import { ProxyManifests, ProxyProjects } from '@wharf/proxy-cache';
-import { MAX_MANIFEST_BYTES, type RepositoryName } from '@wharf/registry-core';
+import { isDigest, MAX_MANIFEST_BYTES, type RepositoryName } from '@wharf/registry-core';
 import { OciError } from './oci-error';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProjectGate } from './project-gate';
@@ -14,7 +14,10 @@ import { registryCaller } from './registry-caller';
 @Injectable()
 export class ManifestsHttp {
   constructor(
-    private readonly manifests: ManifestService,
+    private readonly manifests: ManifestQueries,
+    private readonly store: StoreManifestCommand,
+    private readonly deletion: DeleteArtifactCommand,
+    private readonly tags: TagCommands,
     private readonly projects: ProjectGate,
     private readonly proxies: ProxyProjects,
     private readonly proxyManifests: ProxyManifests,
@@ -42,7 +45,7 @@ export class ManifestsHttp {
     const body = await readBounded(request, MAX_MANIFEST_BYTES);
     const tagParam = (request.query as { tag?: string | string[] }).tag;
     const extraTags = tagParam === undefined ? [] : Array.isArray(tagParam) ? tagParam : [tagParam];
-    const pushed = await this.manifests.put(repository, project.id, reference, body, request.headers['content-type'], extraTags, registryCaller(request).name);
+    const pushed = await this.store.push(repository, project.id, reference, body, request.headers['content-type'], extraTags, registryCaller(request).name);
     void reply
       .status(201)
       .headers({
@@ -55,9 +58,14 @@ export class ManifestsHttp {
       .send();
   }
 
-  /** By digest the artifact goes (with its tags); by tag only the tag does. */
+  /**
+   * By digest the artifact goes, deeply (tags, accessories, children nothing else keeps: the
+   * same delete as the management API's and GC's); by tag only the tag does.
+   */
   async delete(repository: RepositoryName, reference: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    await this.manifests.delete(repository.name, reference, registryCaller(request).name);
+    const operator = registryCaller(request).name;
+    if (isDigest(reference)) await this.deletion.delete(repository.name, reference, 'registry', operator);
+    else await this.tags.untag(repository.name, reference, operator);
     void reply.status(202).header('content-length', '0').send();
   }
 }

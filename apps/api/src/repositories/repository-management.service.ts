@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { RepositoryService, type RepositoryRecord } from '@wharf/artifacts';
-import { AuditLogService } from '@wharf/audit';
 import { ApiError } from '../management/api-error';
-import { principalName, type Principal } from '@wharf/iam';
+import type { Principal } from '@wharf/iam';
+import { auditActorOf } from '../management/audit-actor';
 import type { Actor } from '../management/current-actor.decorator';
 import { parseHarborQuery } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
@@ -10,13 +10,12 @@ import { ProjectAuthorizer } from '../management/project-authorizer';
 import { fullRepositoryName } from './repository-path';
 import type { RepositoryListQuery, UpdateRepositoryRequest } from './repository.dto';
 
-/** Who may list, read, describe and delete repositories (Harbor's repository:* permissions); deletes are audited. */
+/** Who may list, read, describe and delete repositories (Harbor's repository:* permissions); changes are audited in their transaction. */
 @Injectable()
 export class RepositoryManagementService {
   constructor(
     private readonly repositories: RepositoryService,
     private readonly authorizer: ProjectAuthorizer,
-    private readonly audit: AuditLogService,
   ) {}
 
   async list(principal: Principal, projectName: string, query: RepositoryListQuery): Promise<{ items: RepositoryRecord[]; total: number }> {
@@ -41,26 +40,12 @@ export class RepositoryManagementService {
   async update(actor: Actor, projectName: string, repository: string, request: UpdateRepositoryRequest): Promise<void> {
     const { project } = await this.authorizer.require(actor.principal, projectName, 'repository:update', true);
     const name = fullRepositoryName(project.name, repository);
-    await this.repositories.updateDescription(project.project_id, name, request.description);
-    this.record(actor, project.project_id, 'update', name);
+    await this.repositories.updateDescription(project.project_id, name, request.description, auditActorOf(actor));
   }
 
   async delete(actor: Actor, projectName: string, repository: string): Promise<void> {
     const { project } = await this.authorizer.require(actor.principal, projectName, 'repository:delete', true);
     const name = fullRepositoryName(project.name, repository);
-    await this.repositories.delete(project.project_id, name, principalName(actor.principal));
-    this.record(actor, project.project_id, 'delete', name);
-  }
-
-  private record(actor: Actor, projectId: number, operation: 'update' | 'delete', resource: string): void {
-    this.audit.record({
-      projectId,
-      operation,
-      resourceType: 'repository',
-      resource,
-      username: principalName(actor.principal),
-      clientIp: actor.clientIp,
-      userAgent: actor.userAgent,
-    });
+    await this.repositories.delete(project.project_id, name, auditActorOf(actor));
   }
 }
