@@ -175,7 +175,7 @@ describe.each(storages)('garbage collection on %s storage (time window 0)', (sto
     const referencedMidSweep = await layer(repo);
     const sweeper = worker.get(BlobSweeper);
     const cutoff = new Date(Date.now() + 60_000);
-    const ids = async (...digests: string[]) => (await db.query<{ id: string }>(`SELECT id FROM blob WHERE digest = ANY($1) ORDER BY id`, [digests])).rows.map((r) => r.id);
+    const ids = async (...digests: string[]) => (await db.query<{ id: string }>(`SELECT id FROM blob WHERE digest = ANY($1) ORDER BY id`, [digests])).rows.map((r) => Number(r.id));
     await db.query(`UPDATE blob SET status = 'delete' WHERE digest = ANY($1)`, [[reusedByHead.digest, referencedMidSweep.digest]]);
 
     // HEAD before a push touches the blob back to `none`: the claim's compare-and-set fails

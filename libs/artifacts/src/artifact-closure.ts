@@ -27,10 +27,10 @@ const MAX_DEPTH = 16;
  * same order whichever project holds it.
  * @returns id -> digest, the artifact first
  */
-export async function artifactClosure(db: SqlExecutor, root: { id: string | number; digest: string }, children: 'all' | 'unkept'): Promise<Map<string, string>> {
-  const found = new Map<string, string>([[String(root.id), root.digest]]);
+export async function artifactClosure(db: SqlExecutor, root: { id: number; digest: string }, children: 'all' | 'unkept'): Promise<Map<number, string>> {
+  const found = new Map<number, string>([[root.id, root.digest]]);
   for (let round = 0; round < MAX_DEPTH; round += 1) {
-    const more = await db.query<{ id: string; digest: string }>(
+    const more = await db.query<{ id: number; digest: string }>(
       `SELECT id, digest FROM (
          SELECT a.id, a.digest FROM artifact s JOIN artifact a ON ${ACCESSORY_OF('a', 's')}
           WHERE s.id = ANY($1::bigint[]) AND NOT (a.id = ANY($1::bigint[]))

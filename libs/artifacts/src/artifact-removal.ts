@@ -5,7 +5,7 @@ import type { QuotaLedgerPort } from '@wharf/registry-core';
  * Deletes an artifact row (tags and index links go with it) and gives back what only it used.
  * The caller holds the project row lock (FOR UPDATE), so no push of this project is half-way through.
  */
-export async function removeArtifact(tx: SqlExecutor, quota: QuotaLedgerPort, projectId: number, artifactId: string, digest: string): Promise<void> {
+export async function removeArtifact(tx: SqlExecutor, quota: QuotaLedgerPort, projectId: number, artifactId: number, digest: string): Promise<void> {
   await tx.query(`DELETE FROM artifact WHERE id = $1`, [artifactId]);
   await releaseUnreferencedBlobs(tx, quota, projectId, digest);
   // artifact_blob is keyed by digest: keep it while the same manifest lives in another repository
@@ -18,7 +18,7 @@ export async function removeArtifact(tx: SqlExecutor, quota: QuotaLedgerPort, pr
  * The bytes stay for GC.
  */
 export async function releaseUnreferencedBlobs(tx: SqlExecutor, quota: QuotaLedgerPort, projectId: number, artifactDigest: string): Promise<void> {
-  const unused = await tx.query<{ id: string }>(
+  const unused = await tx.query<{ id: number }>(
     `SELECT b.id FROM blob b
       WHERE b.digest IN (SELECT digest_blob FROM artifact_blob WHERE digest_af = $2)
         AND NOT EXISTS (SELECT 1 FROM artifact a JOIN artifact_blob ab ON ab.digest_af = a.digest

@@ -20,8 +20,8 @@ export async function upsertRepository(tx: SqlExecutor, projectId: number, name:
 
 export async function upsertArtifact(
   tx: SqlExecutor, projectId: number, repositoryId: number, repositoryName: string, digest: string, parsed: ParsedManifest, body: Buffer,
-): Promise<string> {
-  const rows = await tx.query<{ id: string }>(
+): Promise<number> {
+  const rows = await tx.query<{ id: number }>(
     `INSERT INTO artifact (project_id, repository_id, repository_name, digest, media_type, artifact_type, config_media_type,
                            subject_digest, size, manifest, annotations, type)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -48,11 +48,11 @@ export async function linkArtifactBlobs(tx: SqlExecutor, digest: string, parsed:
  * pushes children first). `present`: links those that are; the proxy cache stores an index
  * before its children, which `linkToParents` links when they arrive.
  */
-export async function linkChildren(tx: SqlExecutor, repositoryId: number, parentId: string, parsed: ParsedManifest, require: 'all' | 'present'): Promise<void> {
+export async function linkChildren(tx: SqlExecutor, repositoryId: number, parentId: number, parsed: ParsedManifest, require: 'all' | 'present'): Promise<void> {
   if (parsed.manifests.length === 0) return;
   const digests = [...new Set(parsed.manifests.map((m) => m.digest))];
   // FOR SHARE: a concurrent delete of a child waits for this push, then sees the reference
-  const children = await tx.query<{ id: string; digest: string }>(
+  const children = await tx.query<{ id: number; digest: string }>(
     `SELECT id, digest FROM artifact WHERE repository_id = $1 AND digest = ANY($2) FOR SHARE`,
     [repositoryId, digests],
   );
@@ -71,8 +71,8 @@ export async function linkChildren(tx: SqlExecutor, repositoryId: number, parent
 }
 
 /** A child manifest that arrived after its index (proxy cache): linked to every index of the repository that names it. */
-export async function linkToParents(tx: SqlExecutor, repositoryId: number, childId: string, childDigest: string): Promise<void> {
-  const parents = await tx.query<{ id: string; media_type: string; manifest: Buffer }>(
+export async function linkToParents(tx: SqlExecutor, repositoryId: number, childId: number, childDigest: string): Promise<void> {
+  const parents = await tx.query<{ id: number; media_type: string; manifest: Buffer }>(
     `SELECT id, media_type, manifest FROM artifact
       WHERE repository_id = $1 AND media_type = ANY($2::varchar[]) AND position(convert_to($3, 'UTF8') IN manifest) > 0`,
     [repositoryId, INDEX_MANIFEST_TYPES, childDigest],

@@ -10,8 +10,8 @@ const FLUSH_INTERVAL_MS = 5_000;
 @Injectable()
 export class PullTimeRecorder implements OnModuleDestroy {
   private readonly logger = new Logger(PullTimeRecorder.name);
-  private artifacts = new Map<string, number>();
-  private tags = new Set<string>();
+  private artifacts = new Map<number, number>();
+  private tags = new Set<number>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly sql: SqlClient) {
@@ -19,9 +19,9 @@ export class PullTimeRecorder implements OnModuleDestroy {
     this.timer.unref();
   }
 
-  record(artifactId: string, tagId: string | null): void {
+  record(artifactId: number, tagId: number | null): void {
     this.artifacts.set(artifactId, (this.artifacts.get(artifactId) ?? 0) + 1);
-    if (tagId) this.tags.add(tagId);
+    if (tagId !== null) this.tags.add(tagId);
   }
 
   async flush(): Promise<void> {

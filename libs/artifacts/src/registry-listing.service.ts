@@ -51,7 +51,7 @@ export class RegistryListingService {
 
   async referrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerDescriptor[]> {
     const rows = await this.sql.query<{ mediaType: string; digest: string; size: number; artifactType: string | null; annotations: Record<string, string> | null }>(
-      `SELECT a.media_type AS "mediaType", a.digest, a.size::float8 AS size, a.artifact_type AS "artifactType", a.annotations
+      `SELECT a.media_type AS "mediaType", a.digest, a.size, a.artifact_type AS "artifactType", a.annotations
          FROM artifact a JOIN repository r ON r.repository_id = a.repository_id
         WHERE r.name = $1 AND a.subject_digest = $2 AND ($3::varchar IS NULL OR a.artifact_type = $3)
         ORDER BY a.push_time, a.id`,

@@ -40,7 +40,7 @@ const SORTABLE: Record<string, string> = {
 
 const SELECT = `SELECT r.repository_id AS id, r.project_id, r.name, COALESCE(r.description, '') AS description,
        (SELECT count(*)::int FROM artifact a WHERE a.repository_id = r.repository_id) AS artifact_count,
-       r.pull_count::float8 AS pull_count, r.creation_time, r.update_time
+       r.pull_count, r.creation_time, r.update_time
   FROM repository r`;
 
 /** Repositories of a project: listing, description, and deleting one with all its artifacts. */
@@ -101,7 +101,7 @@ export class RepositoryService {
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [projectId]);
       const repository = await tx.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE project_id = $1 AND name = $2 FOR UPDATE`, [projectId, name]);
       if (!repository[0]) throw new NotFoundError('repository', `repository ${name} not found`);
-      const artifacts = await tx.query<{ id: string; digest: string; media_type: string; tags: string[] }>(
+      const artifacts = await tx.query<{ id: number; digest: string; media_type: string; tags: string[] }>(
         `SELECT a.id, a.digest, a.media_type, ARRAY(SELECT t.name FROM tag t WHERE t.artifact_id = a.id ORDER BY t.name) AS tags
            FROM artifact a WHERE a.repository_id = $1 ORDER BY a.id FOR UPDATE`,
         [repository[0].id],

@@ -1,7 +1,7 @@
 /** A manifest as the registry serves it: what ManifestQueries reads and ManifestCache keeps in Redis. */
 export interface StoredManifest {
-  artifactId: string;
-  tagId: string | null;
+  artifactId: number;
+  tagId: number | null;
   digest: string;
   mediaType: string;
   size: number;

@@ -13,7 +13,7 @@ export const AUDIT_COLUMN_LIMITS = {
   projectName: 255,
 } as const;
 
-const SELECT = `SELECT id::float8 AS id, project_id AS "projectId", operation, resource_type AS "resourceType", resource, username,
+const SELECT = `SELECT id, project_id AS "projectId", operation, resource_type AS "resourceType", resource, username,
     client_ip AS "clientIp", user_agent AS "userAgent", op_time AS "opTime"
   FROM audit_log`;
 

@@ -39,12 +39,12 @@ export class EventOutbox {
 
   /** One event by its outbox id (a delivery re-reads what it sends); null once pruned. */
   async find(id: number): Promise<RegistryEvent | null> {
-    const rows = await this.sql.query<{ id: string; event_type: EventType; payload: never; occurred_at: Date }>(
+    const rows = await this.sql.query<{ id: number; event_type: EventType; payload: never; occurred_at: Date }>(
       `SELECT id, event_type, payload, occurred_at FROM event_outbox WHERE id = $1`,
       [id],
     );
     const row = rows[0];
-    return row ? ({ id: Number(row.id), type: row.event_type, data: row.payload, occurredAt: row.occurred_at.toISOString() } as RegistryEvent) : null;
+    return row ? ({ id: row.id, type: row.event_type, data: row.payload, occurredAt: row.occurred_at.toISOString() } as RegistryEvent) : null;
   }
 }
 

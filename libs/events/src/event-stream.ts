@@ -25,8 +25,8 @@ export interface ConsumedBatch {
 }
 
 interface EventRow {
-  id: string;
-  position: string;
+  id: number;
+  position: number;
   event_type: EventType;
   payload: never;
   occurred_at: Date;
@@ -61,10 +61,10 @@ export class EventStream {
    */
   async sequence(limit: number, wait = false): Promise<number | null> {
     return this.sql.transaction(async (tx) => {
-      const head = await tx.query<{ position: string }>(`SELECT position FROM event_stream_head ${wait ? 'FOR UPDATE' : 'FOR UPDATE SKIP LOCKED'}`);
+      const head = await tx.query<{ position: number }>(`SELECT position FROM event_stream_head ${wait ? 'FOR UPDATE' : 'FOR UPDATE SKIP LOCKED'}`);
       if (!head[0]) return null;
       // read committed: this statement sees every row committed before it, the previous step's numbers included
-      const numbered = await tx.query<{ position: string }>(
+      const numbered = await tx.query<{ position: number }>(
         `UPDATE event_outbox e SET position = n.position
            FROM (SELECT id, $1::bigint + row_number() OVER (ORDER BY id) AS position
                    FROM (SELECT id FROM event_outbox WHERE position IS NULL ORDER BY id LIMIT $2) pending) n
@@ -115,7 +115,7 @@ export class EventStream {
     handle: (tx: SqlExecutor, events: RegistryEvent[]) => Promise<AfterCommit | void>,
   ): Promise<ConsumedBatch> {
     const { batch, afterCommit } = await this.sql.transaction(async (tx): Promise<{ batch: ConsumedBatch; afterCommit?: AfterCommit | void }> => {
-      const cursor = await tx.query<{ position: string }>(`SELECT position FROM event_consumer WHERE name = $1 FOR UPDATE SKIP LOCKED`, [name]);
+      const cursor = await tx.query<{ position: number }>(`SELECT position FROM event_consumer WHERE name = $1 FOR UPDATE SKIP LOCKED`, [name]);
       if (!cursor[0]) return { batch: { claimed: false, passed: 0, handled: 0 } };
       const rows = await tx.query<EventRow>(
         `SELECT id, position, event_type, payload, occurred_at FROM event_outbox WHERE position > $1 ORDER BY position LIMIT $2`,
@@ -133,14 +133,14 @@ export class EventStream {
 
   /** Every consumer's lag behind the head (numbered or not yet), by name. */
   async lag(): Promise<ConsumerLag[]> {
-    const rows = await this.sql.query<{ name: string; position: string; behind: string; oldest: number | null }>(
+    const rows = await this.sql.query<{ name: string; position: number; behind: number; oldest: number | null }>(
       `WITH unsequenced AS (SELECT count(*) AS n, min(occurred_at) AS oldest FROM event_outbox WHERE position IS NULL)
        SELECT c.name, c.position, (h.position - c.position) + u.n AS behind,
               EXTRACT(EPOCH FROM now() - COALESCE((SELECT e.occurred_at FROM event_outbox e WHERE e.position = c.position + 1), u.oldest))::float8 AS oldest
          FROM event_consumer c CROSS JOIN event_stream_head h CROSS JOIN unsequenced u
         ORDER BY c.name`,
     );
-    return rows.map((row) => ({ name: row.name, position: Number(row.position), behind: Number(row.behind), oldestAgeSeconds: Math.max(0, Math.round(row.oldest ?? 0)) }));
+    return rows.map((row) => ({ name: row.name, position: row.position, behind: row.behind, oldestAgeSeconds: Math.max(0, Math.round(row.oldest ?? 0)) }));
   }
 
   /**
@@ -161,5 +161,5 @@ export class EventStream {
 }
 
 function toEvent(row: EventRow): RegistryEvent {
-  return { id: Number(row.id), type: row.event_type, data: row.payload, occurredAt: row.occurred_at.toISOString() } as RegistryEvent;
+  return { id: row.id, type: row.event_type, data: row.payload, occurredAt: row.occurred_at.toISOString() } as RegistryEvent;
 }

@@ -5,7 +5,7 @@ import { BLOB_DRIVER, type BlobDriver } from '@wharf/storage';
 
 /** A blob the sweep owns (status `deleting`): nothing can reference it any more. */
 export interface ClaimedBlob {
-  id: string;
+  id: number;
   digest: string;
   size: number;
   contentType: string | null;
@@ -46,8 +46,8 @@ export class BlobSweeper {
    * (`none`/`deletefailed` -> `delete`). Rows a push holds right now are skipped: in use.
    * Returns the marked blobs' tally and the highest id seen, or null when none is left.
    */
-  async markChunk(afterId: string, cutoff: Date, limit: number): Promise<{ lastId: string; tally: BlobTally } | null> {
-    const rows = await this.sql.query<{ id: string; size: string; content_type: string | null }>(
+  async markChunk(afterId: number, cutoff: Date, limit: number): Promise<{ lastId: number; tally: BlobTally } | null> {
+    const rows = await this.sql.query<{ id: number; size: number; content_type: string | null }>(
       `WITH picked AS (
          SELECT b.id FROM blob b
           WHERE b.id > $1 AND b.status IN ('none', 'deletefailed') AND b.update_time < $2 AND ${UNREFERENCED}
@@ -59,19 +59,19 @@ export class BlobSweeper {
       [afterId, cutoff, limit],
     );
     if (rows.length === 0) return null;
-    return { lastId: maxId(rows.map((r) => r.id)), tally: tallyOf(rows) };
+    return { lastId: rows.reduce((max, r) => Math.max(max, r.id), 0), tally: tallyOf(rows) };
   }
 
   /** The marked blobs (status `delete`) with ids above `afterId`, a page at a time, in id order. */
-  async markedPage(afterId: string, limit: number): Promise<string[]> {
-    const rows = await this.sql.query<{ id: string }>(`SELECT id FROM blob WHERE status = 'delete' AND id > $1 ORDER BY id LIMIT $2`, [afterId, limit]);
+  async markedPage(afterId: number, limit: number): Promise<number[]> {
+    const rows = await this.sql.query<{ id: number }>(`SELECT id FROM blob WHERE status = 'delete' AND id > $1 ORDER BY id LIMIT $2`, [afterId, limit]);
     return rows.map((r) => r.id);
   }
 
   /** Blobs left `deleting` by a run that crashed: already proven unreferenced, they only need finishing. */
-  async leftDeleting(afterId: string, limit: number): Promise<ClaimedBlob[]> {
+  async leftDeleting(afterId: number, limit: number): Promise<ClaimedBlob[]> {
     return this.sql.query<ClaimedBlob>(
-      `SELECT id, digest, size::float8 AS size, content_type AS "contentType" FROM blob WHERE status = 'deleting' AND id > $1 ORDER BY id LIMIT $2`,
+      `SELECT id, digest, size, content_type AS "contentType" FROM blob WHERE status = 'deleting' AND id > $1 ORDER BY id LIMIT $2`,
       [afterId, limit],
     );
   }
@@ -83,7 +83,7 @@ export class BlobSweeper {
    * inside this transaction, sees what it wrote, and the blob goes back to `none`. Clients never
    * see a referenced blob in `deleting`.
    */
-  async claim(ids: string[], cutoff: Date): Promise<ClaimedBlob[]> {
+  async claim(ids: number[], cutoff: Date): Promise<ClaimedBlob[]> {
     if (ids.length === 0) return [];
     return retryOnDeadlock(() => this.sql.transaction(async (tx) => {
       const claimed = await tx.query<ClaimedBlob>(
@@ -91,11 +91,11 @@ export class BlobSweeper {
            SELECT id FROM blob WHERE id = ANY($1::bigint[]) AND status = 'delete' AND update_time < $2 ORDER BY id FOR UPDATE
          )
          UPDATE blob b SET status = 'deleting', version = b.version + 1 FROM locked WHERE b.id = locked.id
-         RETURNING b.id, b.digest, b.size::float8 AS size, b.content_type AS "contentType"`,
+         RETURNING b.id, b.digest, b.size, b.content_type AS "contentType"`,
         [ids, cutoff],
       );
       if (claimed.length === 0) return [];
-      const referenced = await tx.query<{ id: string }>(
+      const referenced = await tx.query<{ id: number }>(
         `UPDATE blob b SET status = 'none', version = b.version + 1
           WHERE b.id = ANY($1::bigint[]) AND NOT (${UNREFERENCED}) RETURNING b.id`,
         [claimed.map((b) => b.id)],
@@ -127,9 +127,9 @@ export class BlobSweeper {
   }
 
   /** What marking would find now, without marking anything (dry run). */
-  async tallyCandidates(cutoff: Date, removedArtifactIds: string[]): Promise<BlobTally> {
+  async tallyCandidates(cutoff: Date, removedArtifactIds: number[]): Promise<BlobTally> {
     // a blob counts when every artifact that references it is among those delete_untagged would remove
-    const rows = await this.sql.query<{ size: string; content_type: string | null }>(
+    const rows = await this.sql.query<{ size: number; content_type: string | null }>(
       `SELECT b.size, b.content_type FROM blob b
         WHERE b.status IN ('none', 'delete', 'deletefailed', 'deleting')
           AND (b.update_time < $1 OR b.status = 'deleting')
@@ -144,7 +144,7 @@ export class BlobSweeper {
   }
 
   // the quota first (the ledger gives every project holding one its bytes back), then the rows
-  private async removeRows(ids: string[]): Promise<void> {
+  private async removeRows(ids: number[]): Promise<void> {
     await retryOnDeadlock(() => this.sql.transaction(async (tx) => {
       await this.quota.releaseCollected(tx, ids);
       await tx.query(`DELETE FROM blob WHERE id = ANY($1::bigint[]) AND status = 'deleting'`, [ids]);
@@ -156,16 +156,12 @@ export function isManifest(blob: { contentType: string | null }): boolean {
   return blob.contentType !== null && MANIFEST_TYPES.includes(blob.contentType);
 }
 
-function tallyOf(rows: { size: string | number; content_type: string | null }[]): BlobTally {
+function tallyOf(rows: { size: number; content_type: string | null }[]): BlobTally {
   return {
     blobs: rows.length,
     manifests: rows.filter((r) => isManifest({ contentType: r.content_type })).length,
-    bytes: rows.reduce((sum, r) => sum + Number(r.size), 0),
+    bytes: rows.reduce((sum, r) => sum + r.size, 0),
   };
-}
-
-function maxId(ids: string[]): string {
-  return ids.reduce((max, id) => (BigInt(id) > BigInt(max) ? id : max));
 }
 
 const DEADLOCK_RETRIES = 3;

@@ -128,11 +128,11 @@ export class GarbageCollector {
 
   /** Counts exactly what a real run would free now, changing nothing. */
   private async dryRun(payload: GarbageCollectionPayload, cutoff: Date, progress: GcProgress): Promise<GcProgress> {
-    const removed: string[] = [];
+    const removed: number[] = [];
     // with what each takes along (accessories, children nothing else keeps), as the real run's deep delete does
-    const removedWithMembers = new Set<string>();
+    const removedWithMembers = new Set<number>();
     if (payload.deleteUntagged) {
-      for (let after = '0'; ; ) {
+      for (let after = 0; ; ) {
         const page = await this.untagged.page(cutoff, after, UNTAGGED_PAGE);
         if (page.length === 0) break;
         removed.push(...page.map((a) => a.id));
@@ -154,7 +154,7 @@ export class GarbageCollector {
   }
 
   private async finishLeftDeleting(payload: GarbageCollectionPayload, progress: GcProgress): Promise<void> {
-    for (let after = '0'; ; ) {
+    for (let after = 0; ; ) {
       const left = await this.sweeper.leftDeleting(after, SWEEP_CHUNK);
       if (left.length === 0) return;
       await this.executions.log(payload.taskId, `finishing ${left.length} blob(s) an interrupted run left being deleted`);
@@ -165,7 +165,7 @@ export class GarbageCollector {
   }
 
   private async deleteUntagged(payload: GarbageCollectionPayload, cutoff: Date, progress: GcProgress): Promise<void> {
-    for (let after = '0'; ; ) {
+    for (let after = 0; ; ) {
       const page = await this.untagged.page(cutoff, after, UNTAGGED_PAGE);
       if (page.length === 0) return;
       const lines: string[] = [];
@@ -182,7 +182,7 @@ export class GarbageCollector {
 
   private async mark(payload: GarbageCollectionPayload, cutoff: Date, progress: GcProgress): Promise<void> {
     let marked = 0;
-    for (let after = '0'; ; ) {
+    for (let after = 0; ; ) {
       const chunk = await this.sweeper.markChunk(after, cutoff, MARK_CHUNK);
       if (!chunk) break;
       marked += chunk.tally.blobs;
@@ -197,7 +197,7 @@ export class GarbageCollector {
   /** Claims and sweeps the marked blobs, `workers` storage batches at a time. */
   private async sweepMarked(payload: GarbageCollectionPayload, cutoff: Date, progress: GcProgress): Promise<void> {
     const parallel = Math.min(Math.max(payload.workers, 1), 5);
-    for (let after = '0'; ; ) {
+    for (let after = 0; ; ) {
       const ids = await this.sweeper.markedPage(after, SWEEP_CHUNK * parallel);
       if (ids.length === 0) return;
       const chunks = Array.from({ length: Math.ceil(ids.length / SWEEP_CHUNK) }, (_, i) => ids.slice(i * SWEEP_CHUNK, (i + 1) * SWEEP_CHUNK));

@@ -35,11 +35,11 @@ export class GcLauncher {
   async launch(options: GarbageCollectionOptions, trigger: 'MANUAL' | 'SCHEDULE', actor?: AuditActor): Promise<number> {
     const { executionId, taskIds } = await this.sql.transaction(async (tx) => {
       await tx.query(LAUNCH_LOCK_SQL);
-      const active = await tx.query<{ id: string }>(
+      const active = await tx.query<{ id: number }>(
         `SELECT id FROM execution WHERE vendor_type = $1 AND status IN ('Pending', 'Running') ORDER BY id LIMIT 1`,
         [GC_VENDOR_TYPE],
       );
-      if (active[0]) throw new GcAlreadyRunningError(Number(active[0].id));
+      if (active[0]) throw new GcAlreadyRunningError(active[0].id);
       const attributes = { delete_untagged: options.deleteUntagged, dry_run: options.dryRun, workers: options.workers };
       const created = await this.executions.create({ vendorType: GC_VENDOR_TYPE, trigger, extraAttrs: attributes, tasks: [attributes] }, tx);
       // committed with the execution: a run whose job then cannot be queued stays in the history

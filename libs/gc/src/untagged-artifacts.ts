@@ -24,12 +24,12 @@ export class UntaggedArtifacts {
   ) {}
 
   /** A page in id order after `afterId`. */
-  async page(pushedBefore: Date, afterId: string, limit: number): Promise<UntaggedArtifact[]> {
+  async page(pushedBefore: Date, afterId: number, limit: number): Promise<UntaggedArtifact[]> {
     return this.queries.untaggedPage(pushedBefore, afterId, limit);
   }
 
   /** The artifacts that go when this one does (itself first): what a dry run counts as removed. */
-  async wouldRemove(artifact: UntaggedArtifact): Promise<string[]> {
+  async wouldRemove(artifact: UntaggedArtifact): Promise<number[]> {
     return this.queries.deepDeleteMembers(artifact);
   }
 

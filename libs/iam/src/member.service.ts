@@ -71,9 +71,9 @@ export class MemberService {
     const where = `WHERE m.project_id = $1 AND ($2::varchar IS NULL OR u.username LIKE $2)`;
     const [rows, count] = await Promise.all([
       this.sql.query<Omit<ProjectMember, 'role_name'>>(`${SELECT} ${where} ORDER BY m.id LIMIT $3 OFFSET $4`, [projectId, pattern, filter.limit, filter.offset]),
-      this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM project_member m JOIN harbor_user u ON u.user_id = m.entity_id ${where}`, [projectId, pattern]),
+      this.sql.query<{ n: number }>(`SELECT count(*) AS n FROM project_member m JOIN harbor_user u ON u.user_id = m.entity_id ${where}`, [projectId, pattern]),
     ]);
-    return { items: rows.map(withRoleName), total: Number(count[0].n) };
+    return { items: rows.map(withRoleName), total: count[0].n };
   }
 
   /** The member's tokens (which carry the old role's access) stop working. */

@@ -130,9 +130,9 @@ export class RobotService {
     const params = [filter.level ?? null, filter.projectId ?? null];
     const [rows, count] = await Promise.all([
       this.sql.query<RobotRow>(`${SELECT} ${where} ORDER BY r.id LIMIT $3 OFFSET $4`, [...params, filter.limit, filter.offset]),
-      this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM robot r ${where}`, params),
+      this.sql.query<{ n: number }>(`SELECT count(*) AS n FROM robot r ${where}`, params),
     ]);
-    return { items: rows.map(toRobot), total: Number(count[0].n) };
+    return { items: rows.map(toRobot), total: count[0].n };
   }
 
   /** Replaces description, duration, disable and permissions; name and level never change. Tokens issued before stop working. */

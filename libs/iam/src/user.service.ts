@@ -109,13 +109,13 @@ export class UserService {
 
   async list(query: UserQuery): Promise<{ items: User[]; total: number }> {
     const pattern = query.username === undefined ? null : query.exact ? query.username : `%${escapeLike(query.username)}%`;
-    const rows = await this.sql.query<User & { total: string }>(
+    const rows = await this.sql.query<User & { total: number }>(
       `SELECT ${COLUMNS}, count(*) OVER () AS total FROM harbor_user
         WHERE $1::varchar IS NULL OR username LIKE $1
         ORDER BY user_id LIMIT $2 OFFSET $3`,
       [pattern, query.limit, query.offset],
     );
-    const total = rows[0] ? Number(rows[0].total) : await this.count(pattern);
+    const total = rows[0] ? rows[0].total : await this.count(pattern);
     return { items: rows.map(({ total: _total, ...user }) => user), total };
   }
 
@@ -197,8 +197,8 @@ export class UserService {
   }
 
   private async count(pattern: string | null): Promise<number> {
-    const rows = await this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM harbor_user WHERE $1::varchar IS NULL OR username LIKE $1`, [pattern]);
-    return Number(rows[0].n);
+    const rows = await this.sql.query<{ n: number }>(`SELECT count(*) AS n FROM harbor_user WHERE $1::varchar IS NULL OR username LIKE $1`, [pattern]);
+    return rows[0].n;
   }
 }
 

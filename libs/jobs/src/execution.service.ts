@@ -96,17 +96,17 @@ export class ExecutionService {
   /** `within`: the caller's transaction (for example one holding a lock that admits one run at a time). */
   async create(input: NewExecution, within?: SqlExecutor): Promise<{ executionId: number; taskIds: number[] }> {
     const insert = async (tx: SqlExecutor) => {
-      const rows = await tx.query<{ id: string }>(
+      const rows = await tx.query<{ id: number }>(
         `INSERT INTO execution (vendor_type, vendor_id, trigger, extra_attrs, status) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
         [input.vendorType, input.vendorId ?? null, input.trigger ?? 'MANUAL', JSON.stringify(input.extraAttrs ?? {}), input.tasks.length ? 'Running' : 'Success'],
       );
-      const executionId = Number(rows[0].id);
-      const tasks = await tx.query<{ id: string }>(
+      const executionId = rows[0].id;
+      const tasks = await tx.query<{ id: number }>(
         `INSERT INTO task (execution_id, extra_attrs) SELECT $1, unnest($2::jsonb[]) RETURNING id`,
         [executionId, input.tasks.map((t) => JSON.stringify(t))],
       );
       if (!input.tasks.length) await tx.query(`UPDATE execution SET end_time = now() WHERE id = $1`, [executionId]);
-      return { executionId, taskIds: tasks.map((t) => Number(t.id)).sort((a, b) => a - b) };
+      return { executionId, taskIds: tasks.map((t) => t.id).sort((a, b) => a - b) };
     };
     return within ? insert(within) : this.sql.transaction(insert);
   }
@@ -124,7 +124,7 @@ export class ExecutionService {
    * right now).
    */
   async openTasks(graceSeconds: number): Promise<OpenTask[]> {
-    const rows = await this.sql.query<{ id: string; status: TaskStatus; status_revision: string; job_id: string | null; young: boolean }>(
+    const rows = await this.sql.query<{ id: number; status: TaskStatus; status_revision: number; job_id: string | null; young: boolean }>(
       `SELECT id, status, status_revision, job_id, creation_time > now() - make_interval(secs => $1) AS young
          FROM task WHERE status IN ('Pending', 'Running') ORDER BY id LIMIT 1000`,
       [graceSeconds],
@@ -132,7 +132,7 @@ export class ExecutionService {
     return rows.map((r) => {
       const split = r.job_id?.indexOf(':') ?? -1;
       const job = split > 0 ? { name: r.job_id!.slice(0, split) as JobName, id: r.job_id!.slice(split + 1) } : null;
-      return { taskId: Number(r.id), status: r.status, revision: Number(r.status_revision), young: r.young, job };
+      return { taskId: r.id, status: r.status, revision: r.status_revision, young: r.young, job };
     });
   }
 
@@ -142,7 +142,7 @@ export class ExecutionService {
    * and refreshes the execution.
    */
   async transition(taskId: number, status: TaskStatus, message = '', expectedRevision?: number): Promise<boolean> {
-    const rows = await this.sql.query<{ execution_id: string }>(
+    const rows = await this.sql.query<{ execution_id: number }>(
       `UPDATE task SET status = $2::varchar, status_message = $3, status_revision = status_revision + 1, update_time = now(),
               run_count = run_count + CASE WHEN $2::varchar = 'Running' AND status = 'Pending' THEN 1 ELSE 0 END,
               start_time = CASE WHEN $2::varchar = 'Running' THEN COALESCE(start_time, now()) ELSE start_time END,
@@ -152,7 +152,7 @@ export class ExecutionService {
       [taskId, status, message, ALLOWED_FROM[status], expectedRevision ?? null],
     );
     if (!rows[0]) return false;
-    if (FINAL_STATUSES.includes(status)) await this.refresh(Number(rows[0].execution_id));
+    if (FINAL_STATUSES.includes(status)) await this.refresh(rows[0].execution_id);
     return true;
   }
 
@@ -204,18 +204,18 @@ export class ExecutionService {
 
   /** Watchdog: running tasks with no sign of life for `staleSeconds` (their worker died) end as Error. */
   async failStaleTasks(staleSeconds: number): Promise<number> {
-    const rows = await this.sql.query<{ id: string }>(
+    const rows = await this.sql.query<{ id: number }>(
       `SELECT id FROM task WHERE status = 'Running' AND update_time < now() - make_interval(secs => $1)`,
       [staleSeconds],
     );
     let failed = 0;
-    for (const row of rows) if (await this.transition(Number(row.id), 'Error', 'the worker running this task stopped answering')) failed += 1;
+    for (const row of rows) if (await this.transition(row.id, 'Error', 'the worker running this task stopped answering')) failed += 1;
     return failed;
   }
 
   async get(executionId: number): Promise<Execution | null> {
     const rows = await this.sql.query<Omit<Execution, 'metrics'>>(
-      `SELECT id::int, vendor_type, vendor_id::int, status, status_message, trigger, extra_attrs, start_time, end_time FROM execution WHERE id = $1`,
+      `SELECT id, vendor_type, vendor_id, status, status_message, trigger, extra_attrs, start_time, end_time FROM execution WHERE id = $1`,
       [executionId],
     );
     if (!rows[0]) return null;
@@ -242,14 +242,14 @@ export class ExecutionService {
 
   async tasks(executionId: number): Promise<TaskRecord[]> {
     return this.sql.query<TaskRecord>(
-      `SELECT id::int, status, status_message, progress, extra_attrs, creation_time, start_time, update_time, end_time FROM task WHERE execution_id = $1 ORDER BY id`,
+      `SELECT id, status, status_message, progress, extra_attrs, creation_time, start_time, update_time, end_time FROM task WHERE execution_id = $1 ORDER BY id`,
       [executionId],
     );
   }
 
   private async records(where: string, params: unknown[]): Promise<ExecutionRecord[]> {
     const rows = await this.sql.query<Omit<ExecutionRecord, 'metrics'> & ExecutionMetrics>(
-      `SELECT e.id::int, e.vendor_type, e.vendor_id::int, e.status, e.status_message, e.trigger, e.extra_attrs, e.start_time, e.end_time, e.update_time, m.*
+      `SELECT e.id, e.vendor_type, e.vendor_id, e.status, e.status_message, e.trigger, e.extra_attrs, e.start_time, e.end_time, e.update_time, m.*
          FROM execution e
          CROSS JOIN LATERAL (
            SELECT count(*)::int AS task_count,
@@ -271,7 +271,7 @@ export class ExecutionService {
   /** Re-derives the execution's status from its tasks; the revision compare-and-set retries on a race. */
   async refresh(executionId: number, sql: SqlExecutor = this.sql): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const current = await sql.query<{ revision: string }>(`SELECT revision FROM execution WHERE id = $1`, [executionId]);
+      const current = await sql.query<{ revision: number }>(`SELECT revision FROM execution WHERE id = $1`, [executionId]);
       if (!current[0]) return;
       const status = deriveExecutionStatus(await this.metrics(executionId, sql));
       const updated = await sql.query(

@@ -73,9 +73,9 @@ export const schedulerIdOf = (vendorType: string, vendorId?: number | null): str
 const SCHEDULER_PREFIX = 'schedule-';
 
 interface ScheduleRow {
-  id: string;
+  id: number;
   vendor_type: string;
-  vendor_id: string | null;
+  vendor_id: number | null;
   type: ScheduleType;
   cron: string;
   parameters: Record<string, unknown>;
@@ -169,11 +169,11 @@ export class ScheduleService {
    */
   async syncAll(): Promise<{ restored: number; removed: number }> {
     let restored = 0;
-    for (const { id } of await this.sql.query<{ id: string }>(`SELECT id FROM schedule ORDER BY id`)) {
+    for (const { id } of await this.sql.query<{ id: number }>(`SELECT id FROM schedule ORDER BY id`)) {
       await this.sql.transaction(async (tx) => {
         const [row] = await tx.query<ScheduleRow>(`SELECT ${COLUMNS} FROM schedule WHERE id = $1`, [id]);
         if (!row) return;
-        const schedulerId = schedulerIdOf(row.vendor_type, row.vendor_id === null ? null : Number(row.vendor_id));
+        const schedulerId = schedulerIdOf(row.vendor_type, row.vendor_id);
         await lock(tx, schedulerId);
         // re-read under the lock: an API change may have landed in between
         const [current] = await tx.query<ScheduleRow>(`SELECT ${COLUMNS} FROM schedule WHERE id = $1`, [id]);
@@ -200,8 +200,8 @@ export class ScheduleService {
 
   /** scheduler id -> the queue its job runs on, for every row */
   private async expectedQueues(tx: SqlExecutor): Promise<Map<string, QueueName>> {
-    const rows = await tx.query<{ vendor_type: string; vendor_id: string | null; job_name: JobName }>(`SELECT vendor_type, vendor_id, job_name FROM schedule`);
-    return new Map(rows.map((r) => [schedulerIdOf(r.vendor_type, r.vendor_id === null ? null : Number(r.vendor_id)), JOB_QUEUE[r.job_name]]));
+    const rows = await tx.query<{ vendor_type: string; vendor_id: number | null; job_name: JobName }>(`SELECT vendor_type, vendor_id, job_name FROM schedule`);
+    return new Map(rows.map((r) => [schedulerIdOf(r.vendor_type, r.vendor_id), JOB_QUEUE[r.job_name]]));
   }
 
   private async removeEverywhere(schedulerId: string): Promise<void> {
@@ -216,9 +216,9 @@ async function lock(tx: SqlExecutor, schedulerId: string): Promise<void> {
 
 function toSchedule(row: ScheduleRow): Schedule {
   return {
-    id: Number(row.id),
+    id: row.id,
     vendorType: row.vendor_type,
-    vendorId: row.vendor_id === null ? null : Number(row.vendor_id),
+    vendorId: row.vendor_id,
     type: row.type,
     cron: row.cron,
     parameters: row.parameters,

@@ -101,13 +101,13 @@ export class LabelService {
   }
 
   /** The labels of each artifact (by artifact id, in label id order); artifacts without labels are absent. One query. */
-  async labelsOf(artifactIds: readonly (string | number)[]): Promise<Map<string, Label[]>> {
-    const labels = new Map<string, Label[]>();
+  async labelsOf(artifactIds: readonly number[]): Promise<Map<number, Label[]>> {
+    const labels = new Map<number, Label[]>();
     if (artifactIds.length === 0) return labels;
-    const rows = await this.sql.query<Label & { artifact_id: string }>(
-      `SELECT al.artifact_id::text AS artifact_id, ${COLUMNS} FROM artifact_label al JOIN label l ON l.id = al.label_id
+    const rows = await this.sql.query<Label & { artifact_id: number }>(
+      `SELECT al.artifact_id, ${COLUMNS} FROM artifact_label al JOIN label l ON l.id = al.label_id
         WHERE al.artifact_id = ANY($1::bigint[]) ORDER BY al.artifact_id, l.id`,
-      [artifactIds.map(String)],
+      [artifactIds],
     );
     for (const { artifact_id, ...label } of rows) {
       const list = labels.get(artifact_id) ?? [];

@@ -39,7 +39,7 @@ export interface LabelFilter {
 
 /** An artifact a label can go on. */
 export interface LabelledArtifact {
-  id: string;
+  id: number;
   projectId: number;
   digest: string;
 }

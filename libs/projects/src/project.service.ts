@@ -144,9 +144,9 @@ export class ProjectService {
     const params = [pattern, query.public ?? null, query.owner ?? null, query.visibleIds ?? null];
     const [rows, count] = await Promise.all([
       this.sql.query<Project>(`${SELECT} ${where} ORDER BY p.name LIMIT $5 OFFSET $6`, [...params, query.limit, query.offset]),
-      this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM project p LEFT JOIN harbor_user u ON u.user_id = p.owner_id ${where}`, params),
+      this.sql.query<{ n: number }>(`SELECT count(*) AS n FROM project p LEFT JOIN harbor_user u ON u.user_id = p.owner_id ${where}`, params),
     ]);
-    return { items: rows, total: Number(count[0].n) };
+    return { items: rows, total: count[0].n };
   }
 
   /** Creates the project with its creator as projectAdmin (when a user), in one transaction. */
@@ -221,7 +221,7 @@ export class ProjectService {
   }
 
   async summary(project: Project): Promise<ProjectSummary> {
-    const rows = await this.sql.query<Omit<ProjectSummary, 'quota' | 'registry_id'> & { storage_limit: string; storage_used: string }>(
+    const rows = await this.sql.query<Omit<ProjectSummary, 'quota' | 'registry_id'> & { storage_limit: number; storage_used: number }>(
       `SELECT (SELECT count(*)::int FROM repository r WHERE r.project_id = p.project_id) AS repo_count,
               count(*) FILTER (WHERE m.role = 1)::int AS project_admin_count,
               count(*) FILTER (WHERE m.role = 4)::int AS maintainer_count,
@@ -234,7 +234,7 @@ export class ProjectService {
       [project.project_id],
     );
     const { storage_limit, storage_used, ...counts } = rows[0];
-    return { ...counts, quota: { hard: { storage: Number(storage_limit) }, used: { storage: Number(storage_used) } }, registry_id: project.registry_id };
+    return { ...counts, quota: { hard: { storage: storage_limit }, used: { storage: storage_used } }, registry_id: project.registry_id };
   }
 
   /**

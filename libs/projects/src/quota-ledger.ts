@@ -19,15 +19,15 @@ export class QuotaLedger implements QuotaLedgerPort {
   ) {}
 
   async budget(projectId: number, context: QuotaContext, heldDigest?: string): Promise<QuotaBudget> {
-    const rows = await this.sql.query<{ name: string; storage_limit: string; storage_used: string; held: boolean }>(
+    const rows = await this.sql.query<{ name: string; storage_limit: number; storage_used: number; held: boolean }>(
       `SELECT p.name, p.storage_limit, p.storage_used,
               EXISTS (SELECT 1 FROM project_blob pb JOIN blob b ON b.id = pb.blob_id WHERE pb.project_id = p.project_id AND b.digest = $2) AS held
          FROM project p WHERE p.project_id = $1`,
       [projectId, heldDigest ?? null],
     );
     const project = rows[0];
-    const limit = Number(project?.storage_limit ?? -1);
-    const used = Number(project?.storage_used ?? 0);
+    const limit = project?.storage_limit ?? -1;
+    const used = project?.storage_used ?? 0;
     const refuse = async (size: number): Promise<Error> => {
       const error = quotaExceeded(project?.name ?? String(projectId), limit, used, size);
       await this.recordRefusal(context, error.message);
@@ -39,33 +39,33 @@ export class QuotaLedger implements QuotaLedgerPort {
 
   async charge(tx: SqlTransaction, projectId: number, blobs: readonly ChargedBlob[], context: QuotaContext): Promise<void> {
     if (blobs.length === 0) return;
-    const sizes = new Map(blobs.map((b) => [String(b.id), b.size]));
+    const sizes = new Map(blobs.map((b) => [b.id, b.size]));
     // in id order, so concurrent charges of shared blobs cannot deadlock on the unique key
-    const ids = [...sizes.keys()].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    const linked = await tx.query<{ blob_id: string }>(
+    const ids = [...sizes.keys()].sort((a, b) => a - b);
+    const linked = await tx.query<{ blob_id: number }>(
       `INSERT INTO project_blob (project_id, blob_id) SELECT $1, id FROM unnest($2::bigint[]) WITH ORDINALITY AS t(id, n) ORDER BY n
        ON CONFLICT DO NOTHING RETURNING blob_id`,
       [projectId, ids],
     );
     if (linked.length === 0) return;
-    const bytes = linked.reduce((sum, row) => sum + (sizes.get(String(row.blob_id)) ?? 0), 0);
+    const bytes = linked.reduce((sum, row) => sum + (sizes.get(row.blob_id) ?? 0), 0);
     const charged = await tx.query(
       `UPDATE project SET storage_used = storage_used + $2
         WHERE project_id = $1 AND (storage_limit < 0 OR storage_used + $2 <= storage_limit) RETURNING project_id`,
       [projectId, bytes],
     );
     if (charged.length > 0) return;
-    const project = await tx.query<{ name: string; storage_limit: string; storage_used: string }>(
+    const project = await tx.query<{ name: string; storage_limit: number; storage_used: number }>(
       `SELECT name, storage_limit, storage_used FROM project WHERE project_id = $1`,
       [projectId],
     );
-    const error = quotaExceeded(project[0]?.name ?? String(projectId), Number(project[0]?.storage_limit), Number(project[0]?.storage_used), bytes);
+    const error = quotaExceeded(project[0]?.name ?? String(projectId), project[0]?.storage_limit ?? -1, project[0]?.storage_used ?? 0, bytes);
     // the refusal rolls the caller's transaction back, and an event written in it would go too
     tx.afterRollback(() => this.recordRefusal(context, error.message));
     throw error;
   }
 
-  async release(tx: SqlExecutor, projectId: number, blobIds: readonly string[]): Promise<number> {
+  async release(tx: SqlExecutor, projectId: number, blobIds: readonly number[]): Promise<number> {
     if (blobIds.length === 0) return 0;
     const rows = await tx.query<{ released: number }>(
       `WITH released AS (
@@ -80,7 +80,7 @@ export class QuotaLedger implements QuotaLedgerPort {
     return rows[0]?.released ?? 0;
   }
 
-  async releaseCollected(tx: SqlExecutor, blobIds: readonly string[]): Promise<void> {
+  async releaseCollected(tx: SqlExecutor, blobIds: readonly number[]): Promise<void> {
     if (blobIds.length === 0) return;
     // project rows in id order: two sweeps (or a sweep and a push) take them in the same order
     await tx.query(

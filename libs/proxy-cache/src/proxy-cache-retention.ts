@@ -29,9 +29,9 @@ export class ProxyCacheRetention {
 
   async expire(): Promise<RetentionOutcome> {
     const outcome: RetentionOutcome = { removed: 0, kept: 0 };
-    let after = '0';
+    let after = 0;
     for (;;) {
-      const expired = await this.sql.query<{ id: string; repository_name: string; digest: string }>(
+      const expired = await this.sql.query<{ id: number; repository_name: string; digest: string }>(
         `SELECT a.id, a.repository_name, a.digest
            FROM artifact a
            JOIN project p ON p.project_id = a.project_id AND p.registry_id IS NOT NULL

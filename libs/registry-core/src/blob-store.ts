@@ -11,7 +11,7 @@ import { blobKey } from './storage-keys';
 import { VerifyingStream } from './verifying-stream';
 
 export interface BlobInfo {
-  id: string;
+  id: number;
   digest: string;
   size: number;
   contentType: string | null;
@@ -39,7 +39,7 @@ export class BlobStore {
   /** A blob the project may serve; null when unknown there or being deleted (clients then upload it again). */
   async findInProject(projectName: string, digest: string): Promise<BlobInfo | null> {
     const rows = await this.sql.query<BlobInfo>(
-      `SELECT b.id, b.digest, b.size::float8 AS size, b.content_type AS "contentType"
+      `SELECT b.id, b.digest, b.size, b.content_type AS "contentType"
          FROM blob b
          JOIN project_blob pb ON pb.blob_id = b.id
          JOIN project p ON p.project_id = pb.project_id
@@ -54,9 +54,9 @@ export class BlobStore {
    * GC. Returns those touched. Rows are locked in id order, so concurrent pushes sharing layers
    * cannot deadlock; run it on its own (not inside a long transaction) to keep the locks short.
    */
-  async touch(digests: string[]): Promise<Map<string, string>> {
+  async touch(digests: string[]): Promise<Map<string, number>> {
     if (digests.length === 0) return new Map();
-    const rows = await this.sql.query<{ digest: string; id: string }>(
+    const rows = await this.sql.query<{ digest: string; id: number }>(
       `UPDATE blob b SET status = 'none', version = b.version + 1, update_time = now()
          FROM (SELECT id FROM blob WHERE digest = ANY($1) AND status IN ('none', 'delete') ORDER BY id FOR UPDATE) s
         WHERE b.id = s.id RETURNING b.digest, b.id`,
@@ -146,7 +146,7 @@ export class BlobStore {
   async adopt(projectId: number, digestValue: string, context: QuotaContext): Promise<BlobInfo | null> {
     const digest = parseDigest(digestValue);
     const id = (await this.touch([digest.digest])).get(digest.digest);
-    if (!id) return null;
+    if (id === undefined) return null;
     try {
       // the size is the row's own: `record` only updates an existing row
       return await this.register(projectId, digest, 0, context, id);
@@ -162,7 +162,7 @@ export class BlobStore {
    * (`linkToProject`) in its own transaction.
    * @returns the id of the existing row it found and touched, or undefined when it wrote the bytes
    */
-  async storeBytes(digest: ParsedDigest, bytes: Buffer): Promise<string | undefined> {
+  async storeBytes(digest: ParsedDigest, bytes: Buffer): Promise<number | undefined> {
     const stored = (await this.touch([digest.digest])).get(digest.digest);
     if (stored) return stored;
     await this.waitWhileDeleting(digest.digest);
@@ -199,7 +199,7 @@ export class BlobStore {
   /** Unlinks a blob from a project (blob DELETE) and gives its size back to the quota; the bytes stay until GC finds nothing references them. */
   async unlinkFromProject(projectName: string, digest: string): Promise<boolean> {
     return this.sql.transaction(async (tx) => {
-      const held = await tx.query<{ project_id: number; blob_id: string }>(
+      const held = await tx.query<{ project_id: number; blob_id: number }>(
         `SELECT pb.project_id, pb.blob_id FROM project_blob pb JOIN blob b ON b.id = pb.blob_id JOIN project p ON p.project_id = pb.project_id
           WHERE b.digest = $1 AND p.name = $2`,
         [digest, projectName],
@@ -235,7 +235,7 @@ export class BlobStore {
    * Records a stored blob (status none, new version) and links it to the project, charging its
    * size to the project's quota when the link is new; over the limit: 403 DENIED, not linked.
    */
-  async register(projectId: number, digest: ParsedDigest, size: number, context: QuotaContext, existingId?: string): Promise<BlobInfo> {
+  async register(projectId: number, digest: ParsedDigest, size: number, context: QuotaContext, existingId?: number): Promise<BlobInfo> {
     const blob = await this.record(digest, size, undefined, existingId);
     await this.sql.transaction((tx) => this.linkToProject(projectId, blob, tx, context));
     return blob;
@@ -250,12 +250,12 @@ export class BlobStore {
    * were not written again) must still be that row, not being deleted; otherwise, and when the
    * row is being deleted right now, it throws BlobCollectedError.
    */
-  async record(digest: ParsedDigest, size: number, contentType?: string, existingId?: string): Promise<BlobInfo> {
-    const rows = existingId
+  async record(digest: ParsedDigest, size: number, contentType?: string, existingId?: number): Promise<BlobInfo> {
+    const rows = existingId !== undefined
       ? await this.sql.query<BlobInfo>(
           `UPDATE blob SET status = 'none', version = version + 1, update_time = now(), content_type = COALESCE($2, content_type)
             WHERE id = $1 AND status IN ('none', 'delete')
-            RETURNING id, digest, size::float8 AS size, content_type AS "contentType"`,
+            RETURNING id, digest, size, content_type AS "contentType"`,
           [existingId, contentType ?? null],
         )
       : await this.sql.query<BlobInfo>(
@@ -263,7 +263,7 @@ export class BlobStore {
            ON CONFLICT (digest) DO UPDATE SET status = 'none', version = blob.version + 1, update_time = now(),
                                               content_type = COALESCE(EXCLUDED.content_type, blob.content_type)
             WHERE blob.status <> 'deleting'
-           RETURNING id, digest, size::float8 AS size, content_type AS "contentType"`,
+           RETURNING id, digest, size, content_type AS "contentType"`,
           [digest.digest, size, contentType ?? null],
         );
     if (!rows[0]) throw new BlobCollectedError(digest.digest);

@@ -24,7 +24,7 @@ export interface QuotaContext {
 
 /** A blob as the ledger charges it: its row and its size. */
 export interface ChargedBlob {
-  id: string;
+  id: number;
   size: number;
 }
 
@@ -48,7 +48,7 @@ export interface QuotaLedgerPort {
    */
   charge(tx: SqlTransaction, projectId: number, blobs: readonly ChargedBlob[], context: QuotaContext): Promise<void>;
   /** Unlinks these blobs (ids) from the project and gives their size back; returns how many it held. */
-  release(tx: SqlExecutor, projectId: number, blobIds: readonly string[]): Promise<number>;
+  release(tx: SqlExecutor, projectId: number, blobIds: readonly number[]): Promise<number>;
   /** GC removes these blob rows (status `deleting`): every project holding one gets its size back and loses the link. */
-  releaseCollected(tx: SqlExecutor, blobIds: readonly string[]): Promise<void>;
+  releaseCollected(tx: SqlExecutor, blobIds: readonly number[]): Promise<void>;
 }

@@ -36,7 +36,7 @@ export interface ChunkRange {
 const SESSION_SLOTS_LOCK = 0x75706c64;
 
 const SESSION_COLUMNS = `id, project_id AS "projectId", repository_name AS "repositoryName", storage_key AS "storageKey",
-  storage_state AS "storageState", size::float8 AS size, version`;
+  storage_state AS "storageState", size, version`;
 
 /**
  * Resumable blob uploads (POST, PATCH chunks, PUT with digest). The session row holds
@@ -287,7 +287,7 @@ export class UploadSessions {
     if (rows[0]) return { session: rows[0], lease };
     // gone, or being purged (its lease never ends): the upload is over either way
     const current = await this.sql.query<{ size: number; purging: boolean }>(
-      `SELECT size::float8 AS size, busy_until = 'infinity' AS purging FROM upload_session WHERE id = $1 AND repository_name = $2`,
+      `SELECT size, busy_until = 'infinity' AS purging FROM upload_session WHERE id = $1 AND repository_name = $2`,
       [id, repositoryName],
     );
     if (!current[0] || current[0].purging) throw unknownUpload(id);

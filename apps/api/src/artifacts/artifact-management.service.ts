@@ -116,7 +116,7 @@ export class ArtifactManagementService {
       withTag ? this.artifacts.tagsOf(ids) : Promise.resolve(new Map<number, TagRecord[]>()),
       this.artifacts.referencesOf(ids.filter((_id, i) => items[i].config_media_type === null)),
       this.artifacts.accessoriesOf(items),
-      query.with_label ? this.labels.labelsOf(ids) : Promise.resolve(new Map<string, Label[]>()),
+      query.with_label ? this.labels.labelsOf(ids) : Promise.resolve(new Map<number, Label[]>()),
     ]);
     const immutable = await this.immutability.immutableTags(repositoryName, [...new Set([...tags.values()].flat().map((t) => t.name))]);
     return items.map((a) => {
@@ -127,7 +127,7 @@ export class ArtifactManagementService {
         signed: own.some((x) => x.type.startsWith('signature.')),
         references: references.get(a.id) ?? [],
         accessories: query.with_accessory ? own : undefined,
-        labels: labels.get(String(a.id)) ?? [],
+        labels: labels.get(a.id) ?? [],
       });
     });
   }

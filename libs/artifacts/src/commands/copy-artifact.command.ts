@@ -52,7 +52,7 @@ export class CopyArtifactCommand {
     const artifact = repo[0] && (await this.queries.find(this.sql, repo[0].id, source.reference));
     if (!artifact) throw new NotFoundError('artifact', `artifact ${sourceName}${isDigest(source.reference) ? '@' : ':'}${source.reference} not found`);
     const members = await artifactClosure(this.sql, artifact, 'all');
-    const tree = await this.sql.query<{ id: string; digest: string; media_type: string; manifest: Buffer; accessory: boolean; tags: string[] }>(
+    const tree = await this.sql.query<{ id: number; digest: string; media_type: string; manifest: Buffer; accessory: boolean; tags: string[] }>(
       `SELECT a.id, a.digest, a.media_type, a.manifest,
               EXISTS (SELECT 1 FROM artifact s WHERE s.id = ANY($1::bigint[]) AND ${ACCESSORY_OF('a', 's')}) AS accessory,
               COALESCE((SELECT array_agg(t.name ORDER BY t.id) FROM tag t WHERE t.artifact_id = a.id), '{}') AS tags
@@ -71,7 +71,7 @@ export class CopyArtifactCommand {
     await this.sql.transaction(async (tx) => {
       await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [destination.projectId]);
       const blobs = await tx.query<BlobInfo & { status: string; held: boolean }>(
-        `SELECT b.id, b.digest, b.size::float8 AS size, b.content_type AS "contentType", b.status,
+        `SELECT b.id, b.digest, b.size, b.content_type AS "contentType", b.status,
                 EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_id = b.id AND pb.project_id = $2) AS held
            FROM blob b WHERE b.digest = ANY($1) ORDER BY b.id FOR SHARE OF b`,
         [blobDigests, artifact.project_id],
@@ -87,7 +87,7 @@ export class CopyArtifactCommand {
       const quotaContext = { repository: destination.repository, digest: artifact.digest, operator };
       for (const blob of usable) await this.blobs.linkToProject(destination.projectId, blob, tx, quotaContext);
       const repositoryId = await upsertRepository(tx, destination.projectId, repositoryName.name);
-      const copies = new Map<string, { id: string; parsed: ReturnType<typeof parseManifest> }>();
+      const copies = new Map<number, { id: number; parsed: ReturnType<typeof parseManifest> }>();
       for (const a of tree) {
         const parsed = parseManifest(a.manifest, a.media_type);
         const id = await upsertArtifact(tx, destination.projectId, repositoryId, repositoryName.name, a.digest, parsed, a.manifest);
@@ -97,7 +97,7 @@ export class CopyArtifactCommand {
       // every artifact first, then the index -> child rows: an index may be older than its children (a proxy cache stores it first)
       for (const copy of copies.values()) await linkChildren(tx, repositoryId, copy.id, copy.parsed, 'present');
       for (const a of accessoryTags) await this.tags.point(tx, repositoryId, copies.get(a.id)!.id, a.tags, 'management');
-      if (askedTag) await this.tags.point(tx, repositoryId, copies.get(String(artifact.id))!.id, askedTag, 'management');
+      if (askedTag) await this.tags.point(tx, repositoryId, copies.get(artifact.id)!.id, askedTag, 'management');
       await this.outbox.write(tx, [
         { type: EventType.PushArtifact, data: { repository: repositoryName.name, digest: artifact.digest, tags: tag ? [tag] : [], mediaType: artifact.manifest_media_type, operator } },
       ]);

@@ -11,13 +11,13 @@ import { TagWriter } from './tag-writer';
 
 /** The artifact a delete was asked for (the others it took along are in the events). */
 export interface DeletedArtifact {
-  id: string;
+  id: number;
   digest: string;
 }
 
 /** One artifact of what goes, as the DELETE_ARTIFACT event names it. */
 interface Member {
-  id: string;
+  id: number;
   digest: string;
   media_type: string;
   tags: string[];
@@ -120,7 +120,7 @@ export class DeleteArtifactCommand {
          FROM artifact a WHERE a.id = ANY($1::bigint[])`,
       [[...closure.keys()]],
     );
-    const byId = new Map(rows.map((row) => [String(row.id), row]));
+    const byId = new Map(rows.map((row) => [row.id, row]));
     return [...closure.keys()].flatMap((id) => byId.get(id) ?? []);
   }
 

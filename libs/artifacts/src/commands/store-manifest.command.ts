@@ -144,7 +144,7 @@ export class StoreManifestCommand {
   private async writeRows(
     tx: SqlTransaction, repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, body: Buffer, manifestBlob: BlobInfo, children: 'all' | 'present',
     quotaContext: QuotaContext,
-  ): Promise<{ repositoryId: number; artifactId: string }> {
+  ): Promise<{ repositoryId: number; artifactId: number }> {
     await this.blobs.linkToProject(projectId, manifestBlob, tx, quotaContext);
     const repositoryId = await upsertRepository(tx, projectId, repo.name);
     const artifactId = await upsertArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
@@ -190,7 +190,7 @@ export class StoreManifestCommand {
   private async requireBlobs(tx: SqlExecutor, project: string, parsed: ParsedManifest, manifestDigest?: string): Promise<void> {
     const wanted = [...new Map(parsed.blobs.map((b) => [b.digest, b])).values()];
     const found = await tx.query<{ digest: string; size: number; status: string; linked: boolean }>(
-      `SELECT b.digest, b.size::float8 AS size, b.status,
+      `SELECT b.digest, b.size, b.status,
               EXISTS (SELECT 1 FROM project_blob pb JOIN project p ON p.project_id = pb.project_id WHERE pb.blob_id = b.id AND p.name = $1) AS linked
          FROM blob b WHERE b.digest = ANY($2)
         ORDER BY b.id FOR SHARE OF b`,

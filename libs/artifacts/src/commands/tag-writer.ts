@@ -20,7 +20,7 @@ export interface PreparedTags {
 }
 
 /** What became of one tag: written, or left on the artifact it named (`taken`) or already here (`exists`). */
-export type PointOutcome = { id: string; outcome: 'written' } | { outcome: 'taken' | 'exists' };
+export type PointOutcome = { id: number; outcome: 'written' } | { outcome: 'taken' | 'exists' };
 
 /**
  * The only writer of `tag` rows, and the one place the immutable-tag rule is enforced: an
@@ -61,14 +61,14 @@ export class TagWriter {
    * Points each prepared tag at the artifact. An immutable tag naming another artifact is
    * refused (412), whatever the mode; a `create` of a tag that exists comes back as `taken` or `exists`.
    */
-  async point(tx: SqlExecutor, repositoryId: number, artifactId: string, prepared: PreparedTags, protocol: Protocol): Promise<PointOutcome[]> {
+  async point(tx: SqlExecutor, repositoryId: number, artifactId: number, prepared: PreparedTags, protocol: Protocol): Promise<PointOutcome[]> {
     const outcomes: PointOutcome[] = [];
     for (const tag of prepared.tags) {
       const rule = prepared.immutable.get(tag);
       const mayMove = prepared.mode !== 'create' && rule === undefined;
       // one statement for every mode: a tag already on this artifact is refreshed (a push again),
       // one on another artifact moves only when allowed; `xmax = 0` tells an insert from an update
-      const rows = await tx.query<{ id: string; inserted: boolean }>(
+      const rows = await tx.query<{ id: number; inserted: boolean }>(
         `INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)
          ON CONFLICT (repository_id, name) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, push_time = now()
           WHERE $4::boolean OR tag.artifact_id = EXCLUDED.artifact_id
@@ -108,12 +108,12 @@ export class TagWriter {
    * when the tag is immutable, even where there is no such tag. The artifact it named, or null
    * when there was no such tag.
    */
-  async remove(tx: SqlExecutor, repositoryId: number | null, prepared: PreparedTags, protocol: Protocol, artifactId?: number | string): Promise<{ artifactId: string } | null> {
+  async remove(tx: SqlExecutor, repositoryId: number | null, prepared: PreparedTags, protocol: Protocol, artifactId?: number): Promise<{ artifactId: number } | null> {
     const [tag] = prepared.tags;
     const rule = prepared.immutable.get(tag);
     if (rule !== undefined) throw immutableTag(protocol, prepared.repository, tag, rule, 'deleted');
     if (repositoryId === null) return null;
-    const rows = await tx.query<{ artifact_id: string }>(
+    const rows = await tx.query<{ artifact_id: number }>(
       `DELETE FROM tag WHERE repository_id = $1 AND name = $2 AND ($3::bigint IS NULL OR artifact_id = $3) RETURNING artifact_id`,
       [repositoryId, tag, artifactId ?? null],
     );

@@ -35,7 +35,7 @@ export class TagCommands {
     const prepared = await this.tags.prepare(repositoryName, [name], 'create');
     await this.sql.transaction(async (tx) => {
       await lockWritableProject(tx, artifact.project_id, proxyProjectRefusal('management'));
-      const [pointed] = await this.tags.point(tx, repositoryId, String(artifact.id), prepared, 'management');
+      const [pointed] = await this.tags.point(tx, repositoryId, artifact.id, prepared, 'management');
       if (pointed.outcome !== 'written') throw new ConflictError(`tag ${name} already exists in ${repositoryName}`);
       await this.outbox.write(tx, [
         { type: EventType.PushArtifact, data: { repository: repositoryName, digest: artifact.digest, tags: [name], mediaType: artifact.manifest_media_type, operator, tagsOnly: true } },
@@ -78,7 +78,7 @@ export class TagCommands {
   async pointAtCached(repositoryName: string, tag: string, digest: string): Promise<boolean> {
     const prepared = await this.tags.prepare(repositoryName, [tag], 'upstream');
     const pointed = await this.sql.transaction(async (tx) => {
-      const found = await tx.query<{ repository_id: number; id: string }>(
+      const found = await tx.query<{ repository_id: number; id: number }>(
         `SELECT a.repository_id, a.id FROM artifact a JOIN repository r ON r.repository_id = a.repository_id WHERE r.name = $1 AND a.digest = $2`,
         [repositoryName, digest],
       );
@@ -90,7 +90,7 @@ export class TagCommands {
     return pointed;
   }
 
-  private async writeTagDeleted(tx: SqlExecutor, repository: string, artifactId: string, tag: string, operator: string): Promise<void> {
+  private async writeTagDeleted(tx: SqlExecutor, repository: string, artifactId: number, tag: string, operator: string): Promise<void> {
     const rows = await tx.query<{ digest: string; media_type: string }>(`SELECT digest, media_type FROM artifact WHERE id = $1`, [artifactId]);
     await this.outbox.write(tx, [{ type: EventType.DeleteTag, data: { repository, digest: rows[0].digest, tags: [tag], mediaType: rows[0].media_type, operator } }]);
   }

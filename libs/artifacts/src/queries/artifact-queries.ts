@@ -70,13 +70,13 @@ export interface ArtifactFilter {
 
 /** An artifact delete_untagged may remove (see UNTAGGED_ARTIFACT). */
 export interface UntaggedArtifact {
-  id: string;
+  id: number;
   repository: string;
   digest: string;
 }
 
-const SELECT = `SELECT a.id::float8 AS id, a.type, a.media_type AS manifest_media_type, a.config_media_type, a.artifact_type, a.project_id,
-       a.repository_id, a.repository_name, a.digest, a.size::float8 AS size, a.push_time, a.pull_time, a.annotations, a.subject_digest
+const SELECT = `SELECT a.id, a.type, a.media_type AS manifest_media_type, a.config_media_type, a.artifact_type, a.project_id,
+       a.repository_id, a.repository_name, a.digest, a.size, a.push_time, a.pull_time, a.annotations, a.subject_digest
   FROM artifact a`;
 
 /**
@@ -137,7 +137,7 @@ export class ArtifactQueries {
     const result = new Map<number, TagRecord[]>(artifactIds.map((id) => [id, []]));
     if (artifactIds.length === 0) return result;
     const rows = await this.sql.query<TagRecord>(
-      `SELECT id::float8 AS id, repository_id, artifact_id::float8 AS artifact_id, name, push_time, pull_time FROM tag
+      `SELECT id, repository_id, artifact_id, name, push_time, pull_time FROM tag
         WHERE artifact_id = ANY($1::bigint[]) ORDER BY push_time DESC, id DESC ${page ? 'LIMIT $2 OFFSET $3' : ''}`,
       page ? [artifactIds, page.limit, page.offset] : [artifactIds],
     );
@@ -154,7 +154,7 @@ export class ArtifactQueries {
     const result = new Map<number, ReferenceRecord[]>(parentIds.map((id) => [id, []]));
     if (parentIds.length === 0) return result;
     const rows = await this.sql.query<ReferenceRecord>(
-      `SELECT parent_id::float8 AS parent_id, child_id::float8 AS child_id, child_digest, platform, annotations, NULL AS urls
+      `SELECT parent_id, child_id, child_digest, platform, annotations, NULL AS urls
          FROM artifact_reference WHERE parent_id = ANY($1::bigint[]) ORDER BY id`,
       [parentIds],
     );
@@ -167,7 +167,7 @@ export class ArtifactQueries {
     const result = new Map<number, AccessoryRecord[]>(subjects.map((s) => [s.id, []]));
     if (subjects.length === 0) return result;
     const rows = await this.sql.query<{ id: number; digest: string; size: number; push_time: Date; artifact_type: string | null; config_media_type: string | null; subject_id: number; subject_digest: string; tags: string[] }>(
-      `SELECT a.id::float8 AS id, a.digest, a.size::float8 AS size, a.push_time, a.artifact_type, a.config_media_type, s.id::float8 AS subject_id, s.digest AS subject_digest,
+      `SELECT a.id, a.digest, a.size, a.push_time, a.artifact_type, a.config_media_type, s.id AS subject_id, s.digest AS subject_digest,
               COALESCE((SELECT array_agg(t.name) FROM tag t WHERE t.artifact_id = a.id), '{}') AS tags
          FROM artifact s JOIN artifact a ON ${ACCESSORY_OF('a', 's')}
         WHERE s.id = ANY($1::bigint[]) ORDER BY a.push_time, a.id`,
@@ -195,7 +195,7 @@ export class ArtifactQueries {
   }
 
   /** Ids of what a deep delete of the artifact would remove with it (itself, its accessories, its children nothing else keeps): a dry run's count. */
-  async deepDeleteMembers(artifact: { id: string; digest: string }): Promise<string[]> {
+  async deepDeleteMembers(artifact: { id: number; digest: string }): Promise<number[]> {
     return [...(await artifactClosure(this.sql, artifact, 'unkept')).keys()];
   }
 
@@ -203,7 +203,7 @@ export class ArtifactQueries {
    * delete_untagged's candidates: artifacts no tag points to and no index names, pushed before
    * `pushedBefore`, a page in id order after `afterId`. Each deletion re-checks under its lock.
    */
-  async untaggedPage(pushedBefore: Date, afterId: string, limit: number): Promise<UntaggedArtifact[]> {
+  async untaggedPage(pushedBefore: Date, afterId: number, limit: number): Promise<UntaggedArtifact[]> {
     return this.sql.query<UntaggedArtifact>(
       `SELECT a.id, a.repository_name AS repository, a.digest FROM artifact a
         WHERE a.id > $1 AND a.push_time < $2 AND ${UNTAGGED_ARTIFACT}

@@ -31,10 +31,10 @@ export class ManifestQueries {
     }
     const rows = await this.sql.query<StoredManifest>(
       byDigest
-        ? `SELECT a.id AS "artifactId", NULL AS "tagId", a.digest, a.media_type AS "mediaType", a.size::float8 AS size, a.manifest AS body
+        ? `SELECT a.id AS "artifactId", NULL AS "tagId", a.digest, a.media_type AS "mediaType", a.size, a.manifest AS body
              FROM artifact a JOIN repository r ON r.repository_id = a.repository_id
             WHERE r.name = $1 AND a.digest = $2`
-        : `SELECT a.id AS "artifactId", t.id AS "tagId", a.digest, a.media_type AS "mediaType", a.size::float8 AS size, a.manifest AS body
+        : `SELECT a.id AS "artifactId", t.id AS "tagId", a.digest, a.media_type AS "mediaType", a.size, a.manifest AS body
              FROM tag t JOIN repository r ON r.repository_id = t.repository_id JOIN artifact a ON a.id = t.artifact_id
             WHERE r.name = $1 AND t.name = $2`,
       [repository, reference],
