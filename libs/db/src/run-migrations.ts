@@ -12,7 +12,9 @@ const MIGRATION_LOCK_KEY = 7_310_482_001;
  */
 export async function runMigrations(config: AppConfig): Promise<string[]> {
   await ensureDatabaseExists(config.DATABASE_URL);
-  const dataSource = new DataSource({ ...dataSourceOptions(config), extra: { max: 1 } });
+  const options = dataSourceOptions(config);
+  // one connection, with the pool's own type parsers (bigint as a number) like every other query
+  const dataSource = new DataSource({ ...options, extra: { ...(options.extra as object), max: 1 } });
   await dataSource.initialize();
   try {
     await dataSource.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

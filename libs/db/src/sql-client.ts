@@ -21,6 +21,8 @@ export interface SqlTransaction extends SqlExecutor {
  * Plain parameterised SQL on TypeORM's own pg pool, for the registry's hot paths and for the
  * compare-and-set updates GC safety relies on (TypeORM's query() changes its result shape for
  * UPDATE/DELETE, and its entity layer costs more than these one-line queries are worth).
+ * A bigint comes back as a number, checked against 2^53 (the pool's parser, `pg-type-parsers`),
+ * so row types declare bigint columns as `number`; `numeric` (a `sum()`) stays text.
  */
 @Injectable()
 export class SqlClient implements SqlExecutor {
