@@ -74,8 +74,8 @@ export class LabelService {
     const byDigest = DIGEST.test(reference);
     const rows = await this.sql.query<LabelledArtifact>(
       byDigest
-        ? `SELECT a.id::text AS id, a.project_id AS "projectId", a.digest FROM artifact a JOIN repository r ON r.repository_id = a.repository_id WHERE r.name = $1 AND a.digest = $2`
-        : `SELECT a.id::text AS id, a.project_id AS "projectId", a.digest FROM tag t JOIN repository r ON r.repository_id = t.repository_id JOIN artifact a ON a.id = t.artifact_id
+        ? `SELECT a.id, a.project_id AS "projectId", a.digest FROM artifact a JOIN repository r ON r.repository_id = a.repository_id WHERE r.name = $1 AND a.digest = $2`
+        : `SELECT a.id, a.project_id AS "projectId", a.digest FROM tag t JOIN repository r ON r.repository_id = t.repository_id JOIN artifact a ON a.id = t.artifact_id
             WHERE r.name = $1 AND t.name = $2`,
       [repository, reference],
     );
