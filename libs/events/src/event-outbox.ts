@@ -39,13 +39,21 @@ export class EventOutbox {
 
   /** One event by its outbox id (a delivery re-reads what it sends); null once pruned. */
   async find(id: number): Promise<RegistryEvent | null> {
-    const rows = await this.sql.query<{ id: number; event_type: EventType; payload: never; occurred_at: Date }>(
-      `SELECT id, event_type, payload, occurred_at FROM event_outbox WHERE id = $1`,
-      [id],
-    );
-    const row = rows[0];
-    return row ? ({ id: row.id, type: row.event_type, data: row.payload, occurredAt: row.occurred_at.toISOString() } as RegistryEvent) : null;
+    const rows = await this.sql.query<OutboxRow>(`SELECT id, event_type, payload, occurred_at FROM event_outbox WHERE id = $1`, [id]);
+    return rows[0] ? eventOfRow(rows[0]) : null;
   }
+}
+
+/** An event_outbox row as the stream and `find` read it. */
+export interface OutboxRow {
+  id: number;
+  event_type: EventType;
+  payload: never;
+  occurred_at: Date;
+}
+
+export function eventOfRow(row: OutboxRow): RegistryEvent {
+  return { id: row.id, type: row.event_type, data: row.payload, occurredAt: row.occurred_at.toISOString() } as RegistryEvent;
 }
 
 /** An artifact event written while a request is served carries that request's origin (unless it names one itself). */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
 import type { AfterCommit } from './event-consumer.decorator';
+import { eventOfRow, type OutboxRow } from './event-outbox';
 import type { EventType, RegistryEvent } from './event-types';
 
 /** One consumer's place in the stream, for health and metrics. */
@@ -24,13 +25,7 @@ export interface ConsumedBatch {
   handled: number;
 }
 
-interface EventRow {
-  id: number;
-  position: number;
-  event_type: EventType;
-  payload: never;
-  occurred_at: Date;
-}
+type EventRow = OutboxRow & { position: number };
 
 /**
  * The outbox read as an ordered log by named consumers, each with its own cursor.
@@ -122,7 +117,7 @@ export class EventStream {
         [cursor[0].position, limit],
       );
       if (rows.length === 0) return { batch: { claimed: true, passed: 0, handled: 0 } };
-      const wanted = rows.filter((row) => types.includes(row.event_type)).map(toEvent);
+      const wanted = rows.filter((row) => types.includes(row.event_type)).map(eventOfRow);
       const after = wanted.length > 0 ? await handle(tx, wanted) : undefined;
       await tx.query(`UPDATE event_consumer SET position = $2, updated_at = now() WHERE name = $1`, [name, rows[rows.length - 1].position]);
       return { batch: { claimed: true, passed: rows.length, handled: wanted.length }, afterCommit: after };
@@ -158,8 +153,4 @@ export class EventStream {
     );
     return rows.length;
   }
-}
-
-function toEvent(row: EventRow): RegistryEvent {
-  return { id: row.id, type: row.event_type, data: row.payload, occurredAt: row.occurred_at.toISOString() } as RegistryEvent;
 }
