@@ -54,7 +54,7 @@ function blobOf(data: Buffer): Blob {
 }
 
 /**
- * Writes the rows ManifestService.put and the blob upload path would have written (blob +
+ * Writes the rows StoreManifestCommand.push and the blob upload path would have written (blob +
  * project_blob per blob; repository, artifact, tag and artifact_blob per manifest, the manifest
  * being a blob of its own), all touched two days ago, then the objects: the referenced ones the
  * check afterwards looks at, then unreferenced blobs in an order spread evenly over their ids
