@@ -14,7 +14,9 @@ export function scannerLoggerOptions(config: AppConfig): Params {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      // a failed scan's report is a 500 by the spec, not a fault of ours: the filter logs real faults (with an error id)
+      customLogLevel: (_req, res) => (res.statusCode >= 400 ? 'info' : 'debug'),
+      customErrorObject: (_req, _res, error, object: Record<string, unknown>) => (error.message.startsWith('failed with status code') ? { ...object, err: undefined } : object),
       autoLogging: true,
     },
   };

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { SCANNER_IDENTITY } from '../scanner-identity';
 import { ScanService } from '../scans/scan.service';
@@ -24,11 +24,10 @@ export class ScannerApiController {
   constructor(private readonly scans: ScanService) {}
 
   @Get('metadata')
-  async metadata(@Headers('accept') accept: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+  async metadata(@Headers('accept') accept: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const updatedAt = await this.scans.databaseUpdatedAt();
     const wantsV11 = (accept ?? '').split(',').some((type) => normalizeMediaType(type) === normalizeMediaType('application/vnd.scanner.adapter.metadata+json; version=1.1'));
-    void reply.header('content-type', wantsV11 ? 'application/vnd.scanner.adapter.metadata+json; version=1.1' : MIME.metadata);
-    return {
+    sendJson(reply, 200, wantsV11 ? 'application/vnd.scanner.adapter.metadata+json; version=1.1' : MIME.metadata, {
       scanner: SCANNER_IDENTITY,
       capabilities: [
         { type: 'vulnerability', consumes_mime_types: [...CONSUMED_MIME_TYPES], produces_mime_types: [MIME.vulnerabilityReport11, MIME.vulnerabilityReport10] },
@@ -46,17 +45,15 @@ export class ScannerApiController {
         'org.label-schema.version': SCANNER_IDENTITY.version,
         'org.label-schema.vcs': 'wharf',
       },
-    };
+    });
   }
 
   @Post('scan')
-  @HttpCode(202)
-  async scan(@Body() body: unknown, @Headers('content-type') contentType: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ id: string }> {
+  async scan(@Body() body: unknown, @Headers('content-type') contentType: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     checkRequestType(contentType);
     const { request, plan } = validateScanRequest(parseJsonBody(body));
     const id = await this.scans.accept(request, plan);
-    void reply.header('content-type', MIME.scanResponse);
-    return { id };
+    sendJson(reply, 202, MIME.scanResponse, { id });
   }
 
   @Get('scan/:id/report')
@@ -64,8 +61,8 @@ export class ScannerApiController {
     @Param('id') id: string,
     @Headers('accept') accept: string | undefined,
     @Query('sbom_media_type') sbomMediaType: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<unknown> {
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const kind = reportKindAccepted(accept);
     if (!kind) throw new ScannerApiError(501, `unsupported report type ${JSON.stringify(accept)}: this scanner produces ${MIME.vulnerabilityReport11}, ${MIME.vulnerabilityReport10} and ${MIME.sbomReport}`);
     if (kind.type === 'sbom') {
@@ -79,19 +76,27 @@ export class ScannerApiController {
     if (kind.type === 'sbom' && !plan.sbomMediaTypes.includes(sbomMediaType as SbomMediaType)) throw new ScannerApiError(404, `scan ${id} was not asked for an SBOM in ${sbomMediaType}`);
 
     if (scan.status === 'queued' || scan.status === 'running') {
-      void reply.status(302).header('refresh-after', String(REFRESH_AFTER_SECONDS)).header('location', `/api/v1/scan/${id}/report${sbomMediaType ? `?sbom_media_type=${encodeURIComponent(sbomMediaType)}` : ''}`);
-      return undefined;
+      const location = `/api/v1/scan/${id}/report${sbomMediaType ? `?sbom_media_type=${encodeURIComponent(sbomMediaType)}` : ''}`;
+      void reply.status(302).header('refresh-after', String(REFRESH_AFTER_SECONDS)).header('location', location).send();
+      return;
     }
     if (scan.status === 'failed') throw new ScannerApiError(500, scan.error ?? 'the scan failed');
-    void reply.header('content-type', kind.mimeType);
     if (kind.type === 'sbom') {
       const report = scan.sbomReports?.[sbomMediaType as SbomMediaType];
       if (!report) throw new ScannerApiError(500, `scan ${id} finished without an SBOM in ${sbomMediaType}`);
-      return report;
+      return sendJson(reply, 200, kind.mimeType, report);
     }
     if (!scan.vulnerabilityReport) throw new ScannerApiError(500, `scan ${id} finished without a vulnerability report`);
-    return kind.version === '1.0' ? asVersion10(scan.vulnerabilityReport) : scan.vulnerabilityReport;
+    sendJson(reply, 200, kind.mimeType, kind.version === '1.0' ? asVersion10(scan.vulnerabilityReport) : scan.vulnerabilityReport);
   }
+}
+
+/**
+ * JSON under the spec's media type exactly as written: sent as bytes, so Fastify neither adds a
+ * charset nor re-quotes the version parameter (Harbor compares these strings).
+ */
+export function sendJson(reply: FastifyReply, status: number, mimeType: string, body: unknown): void {
+  void reply.status(status).header('content-type', mimeType).send(Buffer.from(JSON.stringify(body)));
 }
 
 /** A scan request of a version this scanner does not know is refused (501); plain JSON is taken as it is. */

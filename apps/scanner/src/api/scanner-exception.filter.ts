@@ -33,6 +33,6 @@ export class ScannerExceptionFilter implements ExceptionFilter {
       status = 500;
       message = `internal error (error id ${id})`;
     }
-    void reply.status(status).headers({ ...headers, 'content-type': MIME.error }).send(JSON.stringify({ error: { message } }));
+    void reply.status(status).headers({ ...headers, 'content-type': MIME.error }).send(Buffer.from(JSON.stringify({ error: { message } })));
   }
 }
