@@ -4,11 +4,13 @@ import { loadConfig } from '@wharf/config';
 import { assertDatabaseReachable } from '@wharf/db';
 import { assertRedisReachable } from '@wharf/redis';
 import { startScanner } from './create-scanner-app';
+import { assertScannerSchema } from './schema-check';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   await assertDatabaseReachable(config.DATABASE_URL);
   await assertRedisReachable(config.REDIS_URL);
+  await assertScannerSchema(config.DATABASE_URL);
   await startScanner(config);
 }
 
