@@ -93,7 +93,11 @@ export class LayerDecoder extends Transform {
     if (this.inner === undefined) {
       // a layer shorter than any magic number: whatever it is, it is passed on as it is
       this.choose();
-      if (this.head.length) this.forward(this.head, () => undefined);
+      if (!this.inner) {
+        if (this.head.length) this.push(this.head);
+        return callback();
+      }
+      this.inner.write(this.head);
     }
     if (!this.inner) return callback();
     this.inner.end();
