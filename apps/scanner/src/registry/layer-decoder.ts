@@ -92,12 +92,12 @@ export class LayerDecoder extends Transform {
   override _flush(callback: TransformCallback): void {
     if (this.inner === undefined) {
       // a layer shorter than any magic number: whatever it is, it is passed on as it is
-      this.choose();
-      if (!this.inner) {
+      const chosen = this.choose();
+      if (!chosen) {
         if (this.head.length) this.push(this.head);
         return callback();
       }
-      this.inner.write(this.head);
+      chosen.write(this.head);
     }
     if (!this.inner) return callback();
     this.inner.end();
@@ -114,11 +114,11 @@ export class LayerDecoder extends Transform {
     callback(error);
   }
 
-  private choose(): void {
+  private choose(): Transform | null {
     if (startsWith(this.head, GZIP_MAGIC)) this.inner = createGunzip();
     else if (startsWith(this.head, ZSTD_MAGIC)) this.inner = new ZstdDecompress();
     else this.inner = null;
-    if (!this.inner) return;
+    if (!this.inner) return null;
     const inner = this.inner;
     // the inner stream stops while our reader is behind, and goes on when it reads (_read)
     inner.on('data', (data: Buffer) => {
@@ -130,6 +130,7 @@ export class LayerDecoder extends Transform {
     });
     // an error before the end is this stream's error
     this.innerDone.catch((error: Error) => this.destroy(error));
+    return inner;
   }
 
   private forward(chunk: Buffer, callback: TransformCallback): void {
