@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ScanPlan, ScanRequest } from '../api/scan-request';
 import { SCAN_ENGINES, type ScanEngines } from '../scan/scan-engines';
@@ -8,6 +8,8 @@ import { ScanRepository, type Scan } from './scan.repository';
 /** Accepting scans and reading them back: what the API's controller calls. */
 @Injectable()
 export class ScanService {
+  private readonly logger = new Logger(ScanService.name);
+
   constructor(
     private readonly scans: ScanRepository,
     private readonly queue: ScanQueue,
@@ -31,7 +33,13 @@ export class ScanService {
     return this.scans.find(id);
   }
 
-  databaseUpdatedAt(): Promise<Date | null> {
-    return this.engines.matcher.databaseUpdatedAt();
+  /** When the advisories were last updated; null (the property left out) when unknown or unreadable, so metadata still answers. */
+  async databaseUpdatedAt(): Promise<Date | null> {
+    try {
+      return await this.engines.matcher.databaseUpdatedAt();
+    } catch (error) {
+      this.logger.warn(`the vulnerability database's update time could not be read: ${(error as Error).message}`);
+      return null;
+    }
   }
 }
