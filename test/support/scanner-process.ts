@@ -83,7 +83,8 @@ export async function startScannerProcess(env: Record<string, string>, options: 
     output: () => output,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // a process killed by a signal has no exit code, only a signalCode
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
