@@ -49,6 +49,12 @@ const appBans = {
   scanner: ['storage', 'registry-core', 'artifacts', 'projects', 'iam', 'audit', 'gc', 'labels', 'immutability', 'events', 'webhooks', 'proxy-cache', 'scanners', 'secrets'],
 };
 
+/** Why, in the message eslint shows. */
+const appBanReasons = {
+  api: '(storage is reached through @wharf/registry-core)',
+  scanner: '(the scanner is an adapter beside Wharf: it reads images over the distribution API with @wharf/registries, never Wharf\'s content or domain)',
+};
+
 const libs = { ...platform, ...domain };
 const allLibs = Object.keys(libs);
 
@@ -135,6 +141,6 @@ export const layerRules = [
     );
   }),
   ...Object.entries(appBans).map(([name, banned]) =>
-    restrict(`apps/${name}/**/*.ts`, banned, `layering: apps/${name} may not import @wharf/{${banned.join(',')}} (see appBans in eslint.layers.mjs)`),
+    restrict(`apps/${name}/**/*.ts`, banned, `layering: apps/${name} may not import @wharf/{${banned.join(',')}} ${appBanReasons[name] ?? ''}`.trim()),
   ),
 ];
