@@ -35,6 +35,9 @@ const domain = {
   gc: ['artifacts', 'audit', 'config', 'db', 'errors', 'jobs', 'registry-core', 'storage'],
   'proxy-cache': ['artifacts', 'config', 'db', 'errors', 'redis', 'registries', 'registry-core'],
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
+  // policies name endpoints (registries), list this Wharf's artifacts (artifacts), react to pushes and
+  // deletes (events), run as executions and tasks (jobs), audit their changes in the change's transaction
+  replication: ['artifacts', 'audit', 'config', 'db', 'errors', 'events', 'jobs', 'registries'],
 };
 
 /** What each app may not import: the api reaches storage through registry-core (BlobStore, RegistryCoreModule). */

@@ -20,6 +20,12 @@ export interface ReplicationItem {
   copyByChunk: boolean;
   /** the policy's `speed` in KiB/s; null or 0 means unlimited */
   speedKiBps: number | null;
+  /**
+   * Only with `delete`: remove just these tags (`source.tags`, rewritten in `destination.tags`) at
+   * the destination and leave the artifact (a tag deleted on its own, DELETE_TAG); absent or false:
+   * remove the artifact. Added by the control side (additive).
+   */
+  tagsOnly?: boolean;
 }
 
 /** What the copy engine reports while a task runs. */
