@@ -6,7 +6,7 @@ import { InvalidCronError, JobName, ScheduleService, nextFireTime } from '@wharf
 import { RegistryReferences, RegistryService, type RegistryEndpoint } from '@wharf/registries';
 import { checkNamespace, maxReplaceCount, normaliseFilters } from './replication-filters';
 import {
-  REPLICATION_VENDOR, TRIGGER_TYPES, isPushBased,
+  REPLICATION_VENDOR, TRIGGER_TYPES,
   type PolicyFields, type ReplicationFilter, type ReplicationPolicy, type ReplicationPolicyInput, type ReplicationTrigger, type TriggerType,
 } from './replication-policy';
 import { pushRefusal, takesChunks } from './registry-info';
