@@ -264,7 +264,10 @@ describe('management API: /api/v2.0/replication/policies', () => {
     const refused = await call('DELETE', `/replication/policies/${id}`);
     expect({ status: refused.status, code: errorCodeOf(refused) }).toEqual({ status: 412, code: 'PRECONDITION' });
     const executionId = Number(started.headers.get('location')!.split('/').pop());
+    // no worker runs here: the execution is still resolving (no task) and is Stopped at once
+    expect((await call('GET', `/replication/executions/${executionId}`)).json).toMatchObject({ status: 'InProgress', total: 0 });
     expect((await call('PUT', `/replication/executions/${executionId}`)).status).toBe(200);
+    expect((await call('GET', `/replication/executions/${executionId}`)).json).toMatchObject({ status: 'Stopped', status_text: 'stopped before its artifacts were resolved' });
     expect((await call('DELETE', `/replication/policies/${id}`)).status).toBe(200);
   });
 

@@ -60,7 +60,9 @@ export class ReplicationRunner {
     }
     const attributes = task.extra_attrs as unknown as ReplicationTaskAttributes;
     if (!(await this.executions.transition(taskId, 'Running'))) return { ended: 'already over' };
+    // a retry, or a job BullMQ took back from a worker that died (the task was left Running): the engine resumes from the saved progress
     if (context.attempt > 1) await this.executions.log(taskId, `attempt ${context.attempt}: resuming from the saved progress`);
+    else if (task.status === 'Running') await this.executions.log(taskId, 'resuming a run its worker left: the saved progress is kept');
     if (!this.copier) {
       await this.executions.log(taskId, 'this worker has no copy engine (ArtifactCopier): nothing can be copied');
       await this.executions.transition(taskId, 'Error', 'no copy engine installed');
