@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { JobName, JobQueues, QueueName, bullOptions } from '@wharf/jobs';
+import { ExecutionService, JobName, JobQueues, QueueName, bullOptions } from '@wharf/jobs';
+import { REPLICATION_VENDOR, taskAttributesOf } from '@wharf/replication';
 import { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
@@ -292,6 +293,23 @@ describe('management API: /api/v2.0/replication/executions', () => {
     expect(text).toContain('attempt 1 failed: connection reset by the destination');
     expect(text).toContain('attempt 2: resuming from the saved progress');
     expect(task.outcome).toMatchObject({ blobsSkipped: 1 });
+  });
+
+  it('a task its worker left Running (killed mid-copy) is resumed by its job\'s next run, with the saved progress', async () => {
+    // the state a killed worker leaves: the task Running with the engine's progress saved, and BullMQ handing the job to another worker
+    const policy = await createPolicy('resumed', { filters: [{ type: 'name', value: 'library/team/*' }] });
+    const item = {
+      operation: 'copy' as const, source: { side: { kind: 'local' as const }, repository: 'library/team/tool', digest: digests.tool, tags: ['v2'] },
+      destination: { side: { kind: 'remote' as const, registryId }, repository: 'library/team/tool', tags: ['v2'] }, override: false, copyByChunk: false, speedKiBps: null,
+    };
+    const executions = api.app.get(ExecutionService);
+    const { executionId, taskIds: [taskId] } = await executions.create({ vendorType: REPLICATION_VENDOR, vendorId: policy, tasks: [taskAttributesOf(item, true, false) as unknown as Record<string, unknown>] });
+    expect(await executions.transition(taskId, 'Running')).toBe(true);
+    await executions.progress(taskId, { copy: { finishedBlobs: ['sha256:bbb', 'sha256:ccc'] } });
+    await api.app.get(JobQueues).enqueue({ name: JobName.ReplicationTask, data: { executionId, taskId, dryRun: false } });
+    expect(await ended(executionId)).toMatchObject({ status: 'Succeed', succeed: 1 });
+    expect(copier.calls.map((c) => c.loaded)).toEqual([{ finishedBlobs: ['sha256:bbb', 'sha256:ccc'] }]);
+    expect(await log(executionId, taskId)).toContain('resuming a run its worker left: the saved progress is kept');
   });
 
   it('resolves a pull-based policy through the remote catalog, into this Wharf', async () => {

@@ -1,8 +1,9 @@
 import { UserService } from '@wharf/iam';
-import { QueueName, bullOptions } from '@wharf/jobs';
+import { ExecutionService, JobQueues, QueueName, bullOptions } from '@wharf/jobs';
 import { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { ExecutionWatchdogProcessor } from '../../apps/worker/src/execution-watchdog.processor';
 import { auditEntries } from '../support/audit-entries';
 import { callApi, errorCodeOf, type ApiAnswer, type ApiCallOptions } from '../support/management-api';
 import type { Credentials } from '../support/test-credentials';
@@ -268,6 +269,23 @@ describe('management API: /api/v2.0/replication/policies', () => {
     expect((await call('GET', `/replication/executions/${executionId}`)).json).toMatchObject({ status: 'InProgress', total: 0 });
     expect((await call('PUT', `/replication/executions/${executionId}`)).status).toBe(200);
     expect((await call('GET', `/replication/executions/${executionId}`)).json).toMatchObject({ status: 'Stopped', status_text: 'stopped before its artifacts were resolved' });
+    expect((await call('DELETE', `/replication/policies/${id}`)).status).toBe(200);
+  });
+
+  it('the watchdog ends an execution whose resolution job was lost', async () => {
+    const id = await createPolicy(pushPolicy('lost-resolution'));
+    const started = await call('POST', '/replication/executions', { body: { policy_id: id } });
+    const executionId = Number(started.headers.get('location')!.split('/').pop());
+    const [{ job_id: jobId }] = (await db.query(`SELECT extra_attrs->>'job_id' AS job_id FROM execution WHERE id = $1`, [executionId])).rows;
+    expect(jobId).toMatch(/^replication-execution:replication-execution-\d+-[0-9a-f]+$/);
+    // Redis lost the job (no worker runs here to take it), and the grace period is over
+    const replicationQueue = new Queue(QueueName.Replication, bullOptions(environment.config));
+    await replicationQueue.remove(jobId.split(':')[1]);
+    await replicationQueue.close();
+    await db.query(`UPDATE execution SET start_time = start_time - interval '10 minutes' WHERE id = $1`, [executionId]);
+    const watchdog = new ExecutionWatchdogProcessor(api.app.get(ExecutionService), api.app.get(JobQueues));
+    expect(await watchdog.check()).toEqual({ stale: 0, lost: 1 });
+    expect((await call('GET', `/replication/executions/${executionId}`)).json).toMatchObject({ status: 'Failed', status_text: 'the job preparing its tasks was lost' });
     expect((await call('DELETE', `/replication/policies/${id}`)).status).toBe(200);
   });
 

@@ -142,11 +142,36 @@ export class ExecutionService {
    * run refused or skipped before it had tasks, or one whose preparation failed). Open tasks are
    * not touched: the caller ends them first.
    */
-  async end(executionId: number, status: 'Error' | 'Stopped' | 'Success', message: string, within?: SqlExecutor): Promise<void> {
-    await (within ?? this.sql).query(
-      `UPDATE execution SET status = $2, status_message = $3, revision = revision + 1, update_time = now(), end_time = COALESCE(end_time, now()) WHERE id = $1`,
-      [executionId, status, message],
+  async end(executionId: number, status: 'Error' | 'Stopped' | 'Success', message: string, within?: SqlExecutor, expectedRevision?: number): Promise<boolean> {
+    const rows = await (within ?? this.sql).query(
+      `UPDATE execution SET status = $2, status_message = $3, revision = revision + 1, update_time = now(), end_time = COALESCE(end_time, now())
+        WHERE id = $1 AND ($4::bigint IS NULL OR revision = $4) RETURNING id`,
+      [executionId, status, message, expectedRevision ?? null],
     );
+    return rows.length > 0;
+  }
+
+  /** Records the job that prepares an open execution's tasks, so the watchdog can tell a lost one. */
+  async attachExecutionJob(executionId: number, jobName: JobName, jobId: string): Promise<void> {
+    await this.sql.query(`UPDATE execution SET extra_attrs = extra_attrs || jsonb_build_object('job_id', $2::text) WHERE id = $1`, [executionId, `${jobName}:${jobId}`]);
+  }
+
+  /**
+   * Open executions still without tasks whose preparing job was recorded (watchdog input), started
+   * more than `graceSeconds` ago, with their revision for a compare-and-set end.
+   */
+  async openExecutions(graceSeconds: number): Promise<{ executionId: number; revision: number; job: { name: JobName; id: string } | null }[]> {
+    const rows = await this.sql.query<{ id: number; revision: number; job_id: string | null }>(
+      `SELECT e.id, e.revision, e.extra_attrs->>'job_id' AS job_id FROM execution e
+        WHERE e.status = 'Running' AND e.extra_attrs ? 'job_id' AND e.start_time < now() - make_interval(secs => $1)
+          AND NOT EXISTS (SELECT 1 FROM task t WHERE t.execution_id = e.id)
+        ORDER BY e.id LIMIT 1000`,
+      [graceSeconds],
+    );
+    return rows.map((r) => {
+      const split = r.job_id?.indexOf(':') ?? -1;
+      return { executionId: r.id, revision: r.revision, job: split > 0 ? { name: r.job_id!.slice(0, split) as JobName, id: r.job_id!.slice(split + 1) } : null };
+    });
   }
 
   private async insertTasks(tx: SqlExecutor, executionId: number, tasks: Record<string, unknown>[]): Promise<number[]> {

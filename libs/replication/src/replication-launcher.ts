@@ -56,10 +56,13 @@ export class ReplicationLauncher {
       return { executionId, skipped: active !== null };
     });
     if (started.skipped) return started;
+    const jobId = taskJobId('replication-execution', started.executionId);
     try {
+      // recorded first: the watchdog ends an execution whose resolution job is over or lost
+      await this.executions.attachExecutionJob(started.executionId, JobName.ReplicationExecution, jobId);
       await this.queues.enqueue(
         { name: JobName.ReplicationExecution, data: { executionId: started.executionId, policyId, dryRun: options.dryRun } },
-        { jobId: taskJobId('replication-execution', started.executionId), attempts: TASK_ATTEMPTS, backoff: { type: 'exponential', delay: TASK_BACKOFF_MS } },
+        { jobId, attempts: TASK_ATTEMPTS, backoff: { type: 'exponential', delay: TASK_BACKOFF_MS } },
       );
     } catch (error) {
       await this.executions.end(started.executionId, 'Error', `could not queue the replication: ${(error as Error).message}`);
