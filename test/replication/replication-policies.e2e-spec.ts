@@ -270,6 +270,8 @@ describe('management API: /api/v2.0/replication/policies', () => {
     expect((await call('PUT', `/replication/executions/${executionId}`)).status).toBe(200);
     expect((await call('GET', `/replication/executions/${executionId}`)).json).toMatchObject({ status: 'Stopped', status_text: 'stopped before its artifacts were resolved' });
     expect((await call('DELETE', `/replication/policies/${id}`)).status).toBe(200);
+    // its history went with it, as in Harbor
+    expect((await call('GET', `/replication/executions/${executionId}`)).status).toBe(404);
   });
 
   it('the watchdog ends an execution whose resolution job was lost', async () => {

@@ -151,6 +151,12 @@ export class ExecutionService {
     return rows.length > 0;
   }
 
+  /** Deletes the (ended) executions of one vendor's object with their tasks and logs (Harbor's DeleteByVendor, when a policy goes). */
+  async deleteByVendor(vendorType: string, vendorId: number, within?: SqlExecutor): Promise<number> {
+    const rows = await (within ?? this.sql).query(`DELETE FROM execution WHERE vendor_type = $1 AND vendor_id = $2 RETURNING id`, [vendorType, vendorId]);
+    return rows.length;
+  }
+
   /** Records the job that prepares an open execution's tasks, so the watchdog can tell a lost one. */
   async attachExecutionJob(executionId: number, jobName: JobName, jobId: string): Promise<void> {
     await this.sql.query(`UPDATE execution SET extra_attrs = extra_attrs || jsonb_build_object('job_id', $2::text) WHERE id = $1`, [executionId, `${jobName}:${jobId}`]);

@@ -2,7 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ConflictError, InvalidError, NotFoundError, PreconditionError } from '@wharf/errors';
-import { InvalidCronError, JobName, ScheduleService, nextFireTime } from '@wharf/jobs';
+import { ExecutionService, InvalidCronError, JobName, ScheduleService, nextFireTime } from '@wharf/jobs';
 import { RegistryReferences, RegistryService, type RegistryEndpoint } from '@wharf/registries';
 import { checkNamespace, maxReplaceCount, normaliseFilters } from './replication-filters';
 import {
@@ -56,6 +56,7 @@ export class ReplicationPolicyService implements OnModuleInit {
     private readonly registries: RegistryService,
     private readonly references: RegistryReferences,
     private readonly schedules: ScheduleService,
+    private readonly executions: ExecutionService,
   ) {}
 
   onModuleInit(): void {
@@ -141,7 +142,7 @@ export class ReplicationPolicyService implements OnModuleInit {
     return this.get(id);
   }
 
-  /** Refused (412) while one of its executions runs, as Harbor refuses it; its schedule goes with it. */
+  /** Refused (412) while one of its executions runs, as Harbor refuses it; its schedule and its executions go with it. */
   async delete(id: number, actor?: AuditActor): Promise<void> {
     await this.sql.transaction(async (tx) => {
       const rows = await tx.query<{ name: string }>(`SELECT name FROM replication_policy WHERE id = $1 FOR UPDATE`, [id]);
@@ -152,6 +153,8 @@ export class ReplicationPolicyService implements OnModuleInit {
       );
       if (running[0]) throw new PreconditionError('in-use', `the replication policy ${rows[0].name} has a running execution (${running[0].id}); stop it first`);
       await tx.query(`DELETE FROM replication_policy WHERE id = $1`, [id]);
+      // as Harbor: the policy's history goes with it
+      await this.executions.deleteByVendor(REPLICATION_VENDOR, id, tx);
       await audit(tx, actor, 'delete', rows[0].name);
       await this.schedules.remove(REPLICATION_VENDOR, id, undefined, tx);
     });
