@@ -31,6 +31,8 @@ export class PolicyRegistryRef {
   creation_time?: unknown;
   @Allow()
   update_time?: unknown;
+  @Allow()
+  ca_certificate?: unknown;
 }
 
 export class TriggerSettingsRequest {
