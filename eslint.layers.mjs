@@ -37,7 +37,7 @@ const domain = {
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
   // policies name endpoints (registries), list this Wharf's artifacts (artifacts), react to pushes and
   // deletes (events), run as executions and tasks (jobs), audit their changes in the change's transaction
-  replication: ['artifacts', 'audit', 'config', 'db', 'errors', 'events', 'jobs', 'registries'],
+  replication: ['artifacts', 'audit', 'db', 'errors', 'events', 'jobs', 'registries'],
 };
 
 /** What each app may not import: the api reaches storage through registry-core (BlobStore, RegistryCoreModule). */
