@@ -34,6 +34,8 @@ const domain = {
   artifacts: ['audit', 'config', 'db', 'errors', 'events', 'immutability', 'labels', 'redis', 'registry-core'],
   gc: ['artifacts', 'audit', 'config', 'db', 'errors', 'jobs', 'registry-core', 'storage'],
   'proxy-cache': ['artifacts', 'config', 'db', 'errors', 'redis', 'registries', 'registry-core'],
+  // replication's copy engine: adapters on the registries' client, local content through artifacts and registry-core
+  replication: ['artifacts', 'config', 'db', 'errors', 'registries', 'registry-core'],
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
 };
 
