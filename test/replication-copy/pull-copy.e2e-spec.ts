@@ -2,7 +2,8 @@ import { Client } from 'pg';
 import { rawManifestDigest, toolAvailable } from '../support/oci-layout';
 import { callApi } from '../support/management-api';
 import { startSecondWharf, type SecondWharf } from '../support/second-wharf';
-import { TEST_ADMIN } from '../support/test-credentials';
+import { RegistryClient, sha256 } from '../support/registry-client';
+import { TEST_ADMIN, basicAuth } from '../support/test-credentials';
 import { pushTestImage, pushTestIndex, startUpstreamRegistry, type UpstreamRegistryProcess } from '../support/upstream-registry';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 import { copyContext, copyItem, createEndpoint, local, remote, startCopyEngine, type CopyEngine } from './copy-support';
@@ -110,6 +111,39 @@ if (!haveTools && process.env.CI) throw new Error('skopeo, docker-registry and h
     expect(await engine.copier.copy(untag, copyContext())).toMatchObject({ action: 'deleted' });
     const [after] = await engine.catalog.artifacts(secondId, 'library/app');
     expect(after).toMatchObject({ digest: image.digest, tags: ['v1'] });
+  });
+
+  it('brings an accessory found through the source\'s referrers API after its subject (Wharf to Wharf, pull-based)', async () => {
+    const image = await pushTestImage(second.url, 'library/signed', 's1', TEST_ADMIN, { layers: 1 });
+    const client = new RegistryClient(second.url);
+    const empty = await client.pushBlob('library/signed', Buffer.from('{}'));
+    const sbom = await client.pushBlob('library/signed', Buffer.from('{"spdxVersion":"SPDX-2.3"}'));
+    const accessory = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactType: 'application/spdx+json',
+        config: { ...empty, mediaType: 'application/vnd.oci.empty.v1+json' },
+        layers: [{ ...sbom, mediaType: 'application/spdx+json' }],
+        subject: { mediaType: image.mediaType, digest: image.digest, size: image.manifest.length },
+      }),
+    );
+    expect((await client.pushManifest('library/signed', sha256(accessory), accessory, 'application/vnd.oci.image.manifest.v1+json')).status).toBe(201);
+
+    const item = copyItem({ side: remote(secondId), repository: 'library/signed', digest: image.digest, tags: ['s1'] }, { side: local, repository: 'pulled/signed', tags: ['s1'] });
+    const context = copyContext();
+    expect(await engine.copier.copy(item, context)).toMatchObject({ action: 'copied' });
+    expect(await wharfDigest(api.url, `pulled/signed@${sha256(accessory)}`)).toBe(sha256(accessory));
+    const referrers = await fetch(`${api.url}/v2/pulled/signed/referrers/${image.digest}`, { headers: { authorization: basicAuth(TEST_ADMIN) } });
+    expect(((await referrers.json()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest)).toEqual([sha256(accessory)]);
+  });
+
+  it('refuses to write into a proxy-cache project before storing a byte', async () => {
+    expect((await callApi(api.url, 'POST', '/projects', { body: { project_name: 'cached', registry_id: plainId, metadata: { public: 'false' } } })).status).toBe(201);
+    const image = await pushTestImage(plain.url, 'upstream/cached', 'c1', null, { layers: 1, layerSize: 8192 });
+    const item = copyItem({ side: remote(plainId), repository: 'upstream/cached', digest: image.digest, tags: ['c1'] }, { side: local, repository: 'cached/tool', tags: ['c1'] });
+    await expect(engine.copier.copy(item, copyContext())).rejects.toThrow('is a proxy cache');
+    expect(await storageUsed('cached')).toBe(0);
   });
 
   it('deletes a tag alone in this Wharf (replicate_deletion into a pull-based destination)', async () => {

@@ -187,6 +187,15 @@ const CHUNK = 64 * 1024;
     expect(await headStatus(plain, '/v2/mirror/dry/manifests/d1')).toBe(404);
   });
 
+  it('does not push to a registry type that takes no pushes (github-ghcr), and sends it nothing', async () => {
+    const ghcrId = await createEndpoint(api.url, 'ghcr-like', 'github-ghcr', plain.url);
+    const image = await pushTestImage(api.url, 'library/nopush', 'v1', TEST_ADMIN, { layers: 1 });
+    plain.clearRequests();
+    const item = copyItem({ side: local, repository: 'library/nopush', digest: image.digest, tags: ['v1'] }, { side: remote(ghcrId), repository: 'mirror/nopush', tags: ['v1'] });
+    await expect(engine.copier.copy(item, copyContext())).rejects.toThrow('a github-ghcr endpoint does not take pushes');
+    expect(await plain.settledRequests()).toEqual([]);
+  });
+
   it('holds a copy to its speed limit (within 20 %)', async () => {
     const limitKiB = 256;
     const image = await pushTestImage(api.url, 'library/slow', 'v1', TEST_ADMIN, { layers: 2, layerSize: 384 * 1024 });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ArtifactQueries, DeleteArtifactCommand, ManifestQueries, StoreManifestCommand, TagCommands, type ArtifactRecord } from '@wharf/artifacts';
 import { SqlClient } from '@wharf/db';
-import { DomainError, NotFoundError } from '@wharf/errors';
+import { DeniedError, DomainError, NotFoundError } from '@wharf/errors';
 import { BlobStore, parseRepositoryName, type QuotaContext } from '@wharf/registry-core';
 import type { Accessory, BlobContent, BlobTransfer, DestinationSide, ManifestContent, SourceSide } from './copy-sides';
 
@@ -101,10 +101,15 @@ export class LocalRegistry implements SourceSide, DestinationSide {
     }
   }
 
+  /**
+   * The project a write goes to. A proxy-cache project is refused before any blob is stored
+   * (the manifest's command would refuse it anyway, but only after the blobs were linked and charged).
+   */
   private async projectId(repository: string): Promise<number> {
     const project = parseRepositoryName(repository).project;
-    const rows = await this.sql.query<{ project_id: number }>(`SELECT project_id FROM project WHERE name = $1`, [project]);
+    const rows = await this.sql.query<{ project_id: number; registry_id: number | null }>(`SELECT project_id, registry_id FROM project WHERE name = $1`, [project]);
     if (!rows[0]) throw new NotFoundError('project', `project ${project} does not exist in this registry; create it before replicating into it`);
+    if (rows[0].registry_id !== null) throw new DeniedError(`project ${project} is a proxy cache: replication cannot write into it; use a regular project instead`);
     return rows[0].project_id;
   }
 
