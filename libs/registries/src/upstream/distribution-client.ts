@@ -238,7 +238,12 @@ export class DistributionClient implements UpstreamRegistry {
       const authorization = await this.authenticator.authorization(scope, signal);
       if (authorization) headers.authorization = authorization;
       const response = await this.plain(options.method, url, headers, signal, what, options.body);
-      if (response.statusCode !== 401 || attempt > 0 || (options.body && !Buffer.isBuffer(options.body))) return response;
+      if (response.statusCode !== 401 || attempt > 0) return response;
+      if (options.body && !Buffer.isBuffer(options.body)) {
+        // the stream is spent: drop the refused token so the caller's next attempt gets a fresh one
+        this.authenticator.acceptChallenge(parseWwwAuthenticate(response.headers['www-authenticate']), scope);
+        return response;
+      }
       await discard(response);
       const retry = this.authenticator.acceptChallenge(parseWwwAuthenticate(response.headers['www-authenticate']), scope);
       if (!retry) return response;

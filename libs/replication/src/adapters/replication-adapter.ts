@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import {
   DistributionClient,
   UpstreamProtocolError,
+  UpstreamUnavailableError,
   checkedName,
   checkReference,
   describeUrl,
@@ -101,6 +102,8 @@ export class ReplicationAdapter extends DistributionClient {
       what,
     });
     await discard(response);
+    // a token that expired while the blob streamed: worth another attempt (it fetches a fresh one)
+    if (response.statusCode === 401) throw new UpstreamUnavailableError(`${what}: the credential was refused mid-upload (an expired token); retrying`, 401);
     if (response.statusCode !== 201) throw errorForStatus(response.statusCode, what);
   }
 
