@@ -9,7 +9,11 @@ export type ReplicationSide = { kind: 'local' } | { kind: 'remote'; registryId: 
 
 /** One artifact to bring from source to destination (a task). */
 export interface ReplicationItem {
-  /** `copy` moves the artifact; `delete` (replicate_deletion) removes it from the destination */
+  /**
+   * `copy` moves the artifact; `delete` (replicate_deletion) removes it from the destination:
+   * with `destination.tags`, those tags (a tag delete; where the destination deletes by digest
+   * only, docker-registry, the artifact they name), without tags the artifact `source.digest`
+   */
   operation: 'copy' | 'delete';
   source: { side: ReplicationSide; repository: string; digest: string; tags: string[] };
   /** the repository path after dest_namespace and dest_namespace_replace_count */
@@ -32,7 +36,8 @@ export interface CopyContext {
   log(line: string): Promise<void>;
   /**
    * Durable progress of the task (stored on the task row), read back when a worker resumes a task
-   * another worker left: the engine records finished blobs here so they are not sent again.
+   * another worker left: the engine records finished blobs here so they are not sent again
+   * (the copy engine saves `{ blobs: string[] }`, the digests finished, after each blob).
    */
   progress: {
     load(): Promise<Record<string, unknown>>;
