@@ -75,7 +75,7 @@ export const remote = (registryId: number) => ({ kind: 'remote', registryId }) a
 export function copyItem(
   source: ReplicationItem['source'],
   destination: ReplicationItem['destination'],
-  options: Partial<Pick<ReplicationItem, 'override' | 'copyByChunk' | 'speedKiBps' | 'operation'>> = {},
+  options: Partial<Pick<ReplicationItem, 'override' | 'copyByChunk' | 'speedKiBps' | 'operation' | 'tagsOnly'>> = {},
 ): ReplicationItem {
   return { operation: 'copy', source, destination, override: false, copyByChunk: false, speedKiBps: null, ...options };
 }

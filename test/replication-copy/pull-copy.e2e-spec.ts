@@ -107,7 +107,7 @@ if (!haveTools && process.env.CI) throw new Error('skopeo, docker-registry and h
     expect(await engine.copier.copy(pull, copyContext())).toMatchObject({ action: 'copied' });
     expect(await wharfDigest(api.url, 'pulled/app:v1')).toBe(image.digest);
 
-    const untag = copyItem({ side: local, repository: 'library/app', digest: image.digest, tags: ['stable'] }, { side: remote(secondId), repository: 'library/app', tags: ['stable'] }, { operation: 'delete' });
+    const untag = copyItem({ side: local, repository: 'library/app', digest: image.digest, tags: ['stable'] }, { side: remote(secondId), repository: 'library/app', tags: ['stable'] }, { operation: 'delete', tagsOnly: true });
     expect(await engine.copier.copy(untag, copyContext())).toMatchObject({ action: 'deleted' });
     const [after] = await engine.catalog.artifacts(secondId, 'library/app');
     expect(after).toMatchObject({ digest: image.digest, tags: ['v1'] });
@@ -146,12 +146,16 @@ if (!haveTools && process.env.CI) throw new Error('skopeo, docker-registry and h
     expect(await storageUsed('cached')).toBe(0);
   });
 
-  it('deletes a tag alone in this Wharf (replicate_deletion into a pull-based destination)', async () => {
+  it('deletes a tag alone, then the artifact, in this Wharf (replicate_deletion into a pull-based destination)', async () => {
     const image = await pushTestImage(plain.url, 'upstream/doomed', 'x1', null, { layers: 1 });
     const source = { side: remote(plainId), repository: 'upstream/doomed', digest: image.digest, tags: ['x1'] };
     await engine.copier.copy(copyItem(source, { side: local, repository: 'pulled/doomed', tags: ['x1', 'x2'] }), copyContext());
-    expect(await engine.copier.copy(copyItem(source, { side: local, repository: 'pulled/doomed', tags: ['x1'] }, { operation: 'delete' }), copyContext())).toMatchObject({ action: 'deleted' });
+    expect(await engine.copier.copy(copyItem(source, { side: local, repository: 'pulled/doomed', tags: ['x1'] }, { operation: 'delete', tagsOnly: true }), copyContext())).toMatchObject({ action: 'deleted' });
     await expect(wharfDigest(api.url, 'pulled/doomed:x1')).rejects.toThrow();
     expect(await wharfDigest(api.url, 'pulled/doomed:x2')).toBe(image.digest);
+
+    // then the artifact itself (an artifact delete), its other tag with it
+    expect(await engine.copier.copy(copyItem(source, { side: local, repository: 'pulled/doomed', tags: ['x2'] }, { operation: 'delete' }), copyContext())).toMatchObject({ action: 'deleted' });
+    await expect(wharfDigest(api.url, `pulled/doomed@${image.digest}`)).rejects.toThrow();
   });
 });

@@ -160,7 +160,7 @@ const CHUNK = 64 * 1024;
     expect(context.lines.join('\n')).toContain(`copying accessory ${sha256(signature)} of ${image.digest}`);
   });
 
-  it('applies a deletion to the destination', async () => {
+  it('applies a deletion to the destination (the artifact; a tag alone is left, docker-registry cannot remove one)', async () => {
     const image = await pushTestImage(api.url, 'library/gone', 'g1', TEST_ADMIN, { layers: 1 });
     const source = { side: local, repository: 'library/gone', digest: image.digest, tags: ['g1'] };
     const destination = { side: remote(securedId), repository: 'mirror/gone', tags: ['g1'] };
@@ -169,6 +169,13 @@ const CHUNK = 64 * 1024;
 
     const dry = copyContext({ dryRun: true });
     expect(await engine.copier.copy(copyItem(source, destination, { operation: 'delete' }), dry)).toMatchObject({ action: 'would-delete' });
+    expect(await headStatus(secured, '/v2/mirror/gone/manifests/g1', true)).toBe(200);
+
+    const tagOnly = copyContext();
+    expect(await engine.copier.copy(copyItem(source, destination, { operation: 'delete', tagsOnly: true }), tagOnly)).toMatchObject({
+      action: 'skipped',
+      reason: 'the destination removes artifacts only, not a tag alone',
+    });
     expect(await headStatus(secured, '/v2/mirror/gone/manifests/g1', true)).toBe(200);
 
     expect(await engine.copier.copy(copyItem(source, destination, { operation: 'delete' }), copyContext())).toMatchObject({ action: 'deleted' });

@@ -9,11 +9,7 @@ export type ReplicationSide = { kind: 'local' } | { kind: 'remote'; registryId: 
 
 /** One artifact to bring from source to destination (a task). */
 export interface ReplicationItem {
-  /**
-   * `copy` moves the artifact; `delete` (replicate_deletion) removes it from the destination:
-   * with `destination.tags`, those tags (a tag delete; where the destination deletes by digest
-   * only, docker-registry, the artifact they name), without tags the artifact `source.digest`
-   */
+  /** `copy` moves the artifact; `delete` (replicate_deletion) removes it from the destination */
   operation: 'copy' | 'delete';
   source: { side: ReplicationSide; repository: string; digest: string; tags: string[] };
   /** the repository path after dest_namespace and dest_namespace_replace_count */
@@ -24,6 +20,12 @@ export interface ReplicationItem {
   copyByChunk: boolean;
   /** the policy's `speed` in KiB/s; null or 0 means unlimited */
   speedKiBps: number | null;
+  /**
+   * Only with `delete`: remove just these tags (`source.tags`, rewritten in `destination.tags`) at
+   * the destination and leave the artifact (a tag deleted on its own, DELETE_TAG); absent or false:
+   * remove the artifact. Added by the control side (additive).
+   */
+  tagsOnly?: boolean;
 }
 
 /** What the copy engine reports while a task runs. */

@@ -10,10 +10,8 @@ describe('createReplicationAdapter', () => {
     expect(pushes).toEqual({ 'docker-registry': true, harbor: true, 'docker-hub': true, 'github-ghcr': false, quay: true, 'google-gcr': true });
   });
 
-  it('maps Docker Hub names to library/ and removes tags alone only where the type can (harbor)', () => {
+  it('maps Docker Hub names to library/', () => {
     expect(createReplicationAdapter(endpoint('docker-hub')).upstreamName('nginx')).toBe('library/nginx');
     expect(createReplicationAdapter(endpoint('docker-hub')).upstreamName('team/app')).toBe('team/app');
-    expect(createReplicationAdapter(endpoint('harbor', 'http://127.0.0.1:5000')).deletesTags).toBe(true);
-    expect(createReplicationAdapter(endpoint('docker-registry', 'http://127.0.0.1:5000')).deletesTags).toBe(false);
   });
 });

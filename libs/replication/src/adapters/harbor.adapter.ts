@@ -31,10 +31,6 @@ export class HarborAdapter extends ReplicationAdapter {
     this.basic = credential?.type === 'basic' ? `Basic ${Buffer.from(`${credential.accessKey}:${credential.accessSecret}`).toString('base64')}` : undefined;
   }
 
-  override get deletesTags(): boolean {
-    return true;
-  }
-
   override async repositories(signal?: AbortSignal): Promise<string[]> {
     const projects = await this.pages<{ name: string }>('api/v2.0/projects', signal);
     const names: string[] = [];

@@ -167,11 +167,6 @@ export class ReplicationAdapter extends DistributionClient {
     return true;
   }
 
-  /** Whether a tag can be removed alone (DELETE by tag); distribution only deletes by digest. */
-  get deletesTags(): boolean {
-    return false;
-  }
-
   /** The referrers of a manifest (OCI 1.1 API); an empty list where the registry has no referrers API. */
   async referrers(repository: string, digest: string, signal?: AbortSignal): Promise<Referrer[]> {
     const name = checkedName(this.upstreamName(repository));

@@ -229,12 +229,15 @@ export class ReplicationArtifactCopier implements ArtifactCopier {
     await run.saving;
   }
 
+  /**
+   * `replicate_deletion`: the artifact (by the source's digest), or with `tagsOnly` just the
+   * destination's tags, each only while it still names that artifact (or with override).
+   */
   private async delete(item: ReplicationItem, destination: DestinationSide, context: CopyContext, outcome: CopyOutcome): Promise<CopyOutcome> {
     const repository = item.destination.repository;
     const digest = item.source.digest;
     const to = `${destination.label}:${repository}`;
-    const tags = item.destination.tags;
-    if (tags.length === 0) {
+    if (!item.tagsOnly) {
       if (!(await destination.headManifest(repository, digest, context.signal))) {
         await context.log(`skipped deleting ${to}@${digest}: not at destination`);
         return { ...outcome, action: 'skipped', reason: 'not at destination' };
@@ -247,9 +250,14 @@ export class ReplicationArtifactCopier implements ArtifactCopier {
       await context.log(`deleted ${to}@${digest}`);
       return { ...outcome, action: 'deleted' };
     }
+    if (!destination.deletesTagsAlone) {
+      const reason = 'the destination removes artifacts only, not a tag alone';
+      await context.log(`skipped deleting ${to}:${item.destination.tags.join(', ')}: ${reason} (the artifact ${digest} stays)`);
+      return { ...outcome, action: 'skipped', reason };
+    }
     let deleted = 0;
     let reason = 'not at destination';
-    for (const tag of tags) {
+    for (const tag of item.destination.tags) {
       const existing = await destination.headManifest(repository, tag, context.signal);
       if (!existing) {
         await context.log(`skipped deleting ${to}:${tag}: not at destination`);

@@ -58,6 +58,8 @@ export interface DestinationSide {
   putManifest(repository: string, manifest: ManifestContent, tags: string[], signal: AbortSignal): Promise<void>;
   /** removes the artifact; false when it was not there */
   deleteArtifact(repository: string, digest: string, signal: AbortSignal): Promise<boolean>;
-  /** removes the tag alone where the destination can, else the artifact it names; false when it was not there */
+  /** whether a tag can be removed leaving its artifact (distribution deletes manifests by digest only) */
+  readonly deletesTagsAlone: boolean;
+  /** removes the tag alone (only where `deletesTagsAlone`); false when it was not there */
   deleteTag(repository: string, digest: string, tag: string, signal: AbortSignal): Promise<boolean>;
 }

@@ -18,6 +18,7 @@ export const REPLICATION_OPERATOR = 'replication';
 @Injectable()
 export class LocalRegistry implements SourceSide, DestinationSide {
   readonly label = 'local';
+  readonly deletesTagsAlone = true;
 
   constructor(
     private readonly sql: SqlClient,

@@ -75,10 +75,13 @@ export class RemoteDestination implements DestinationSide {
     return this.adapter.deleteManifest(repository, digest, signal);
   }
 
+  get deletesTagsAlone(): boolean {
+    return this.adapter instanceof HarborAdapter;
+  }
+
   async deleteTag(repository: string, digest: string, tag: string, signal: AbortSignal): Promise<boolean> {
-    if (this.adapter instanceof HarborAdapter) return this.adapter.deleteTag(repository, digest, tag, signal);
-    // distribution deletes manifests by digest only: the tag goes with the artifact it names
-    return this.adapter.deleteManifest(repository, digest, signal);
+    if (!(this.adapter instanceof HarborAdapter)) throw new TypeError(`a ${this.adapter.type} endpoint cannot remove a tag alone`);
+    return this.adapter.deleteTag(repository, digest, tag, signal);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { ArtifactsModule } from '@wharf/artifacts';
 import { RegistriesModule } from '@wharf/registries';
 import { RegistryCoreModule } from '@wharf/registry-core';
@@ -13,8 +13,11 @@ import { LocalRegistry } from './local-registry';
 /**
  * Replication's copy engine and registry adapters: ARTIFACT_COPIER (one item at a time, for the
  * worker's replication job) and REMOTE_CATALOG (what a remote endpoint holds, for policies).
+ * Global, so the control side's ReplicationModule (which injects both tokens, optionally) sees
+ * them when an app imports this module at its root (the worker; the api for registry info).
  * Needs the QUOTA_LEDGER port bound by the app (QuotaLedgerModule), as every blob writer does.
  */
+@Global()
 @Module({
   imports: [ArtifactsModule, RegistryCoreModule, RegistriesModule],
   providers: [
