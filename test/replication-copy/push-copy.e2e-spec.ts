@@ -203,6 +203,20 @@ const CHUNK = 64 * 1024;
     expect(await plain.settledRequests()).toEqual([]);
   });
 
+  it('retries blobs with backoff while the destination restarts, and logs each retry', async () => {
+    const image = await pushTestImage(api.url, 'library/flaky', 'v1', TEST_ADMIN, { layers: 6, layerSize: 16 * 1024 });
+    const item = copyItem({ side: local, repository: 'library/flaky', digest: image.digest, tags: ['v1'] }, { side: remote(plainId), repository: 'mirror/flaky', tags: ['v1'] }, { speedKiBps: 64 });
+    let restarting: Promise<void> | undefined;
+    // the first finished blob takes the registry down for a moment: the blobs in flight (slowed to
+    // 64 KiB/s, so some are) and after fail, then retry
+    const context = copyContext({ onSave: () => void (restarting ??= plain.kill().then(() => new Promise((r) => setTimeout(r, 150))).then(() => plain.restart())) });
+    const outcome = await engine.copier.copy(item, context);
+    await restarting;
+    expect(outcome.action).toBe('copied');
+    expect(context.lines.join('\n')).toMatch(/attempt 1 of 4 failed \(.*\); retrying in \d+ ms/);
+    expect(await digestAt(plain, 'mirror/flaky:v1')).toBe(image.digest);
+  });
+
   it('holds a copy to its speed limit (within 20 %)', async () => {
     const limitKiB = 256;
     const image = await pushTestImage(api.url, 'library/slow', 'v1', TEST_ADMIN, { layers: 2, layerSize: 384 * 1024 });

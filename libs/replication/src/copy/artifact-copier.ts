@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Transform, pipeline } from 'node:stream';
 import { AppConfig } from '@wharf/config';
-import { InvalidError, NotFoundError } from '@wharf/errors';
+import { InvalidError, NotFoundError, describeFailure } from '@wharf/errors';
 import { parseManifest, type Descriptor } from '@wharf/registry-core';
 import type { ArtifactCopier, CopyContext, CopyOutcome, ReplicationItem } from '../replication-copy';
 import type { DestinationSide, ManifestContent, SourceSide } from './copy-sides';
 import { CopySides } from './copy-sides.factory';
-import { withRetries } from './retries';
+import { RETRY_ATTEMPTS, withRetries } from './retries';
 import { SpeedLimit } from './speed-limit';
 
 /** Accessories of accessories are followed this deep (a signature of an SBOM of the image). */
@@ -140,7 +140,11 @@ export class ReplicationArtifactCopier implements ArtifactCopier {
     }
     await this.copyBlobs(run, parsed.blobs);
     check(context.signal);
-    await withRetries(context.signal, () => destination.putManifest(item.destination.repository, manifest, tags, context.signal));
+    await withRetries(
+      context.signal,
+      () => destination.putManifest(item.destination.repository, manifest, tags, context.signal),
+      (error, attempt, waitMs) => context.log(`manifest ${manifest.digest}: attempt ${attempt} of ${RETRY_ATTEMPTS} failed (${describeFailure(error)}); retrying in ${waitMs} ms`),
+    );
     run.manifestsPresent.add(manifest.digest);
   }
 
@@ -222,7 +226,7 @@ export class ReplicationArtifactCopier implements ArtifactCopier {
       );
       outcome.blobsSent += 1;
       outcome.bytesSent += sent;
-    });
+    }, (error, attempt, waitMs) => context.log(`blob ${blob.digest}: attempt ${attempt} of ${RETRY_ATTEMPTS} failed (${describeFailure(error)}); retrying in ${waitMs} ms`));
     run.done.add(blob.digest);
     // saved one after another (a later save carries every digest an earlier one did)
     run.saving = run.saving.then(() => context.progress.save({ blobs: [...run.done] }));

@@ -11,13 +11,16 @@ const FIRST_WAIT_MS = 250;
  * mid-blob), with exponential backoff; a refusal (credential, quota, bad content, not found) and
  * a stop are final.
  */
-export async function withRetries<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+export const RETRY_ATTEMPTS = ATTEMPTS;
+
+export async function withRetries<T>(signal: AbortSignal, work: () => Promise<T>, onRetry?: (error: unknown, attempt: number, waitMs: number) => Promise<void>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await work();
     } catch (error) {
       if (signal.aborted || attempt >= ATTEMPTS || !isTransient(error)) throw error;
-      const wait = FIRST_WAIT_MS * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
+      const wait = Math.round(FIRST_WAIT_MS * 2 ** (attempt - 1) * (0.75 + Math.random() / 2));
+      await onRetry?.(error, attempt, wait);
       await sleep(wait, undefined, { signal });
     }
   }
