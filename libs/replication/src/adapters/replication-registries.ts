@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { RegistryService } from '@wharf/registries';
 import { createReplicationAdapter } from './create-replication-adapter';
@@ -10,7 +10,7 @@ import type { ReplicationAdapter } from './replication-adapter';
  * update_time is the version, so another process's update is seen too).
  */
 @Injectable()
-export class ReplicationRegistries {
+export class ReplicationRegistries implements OnModuleDestroy {
   private readonly adapters = new Map<number, { version: number; adapter: ReplicationAdapter }>();
 
   constructor(
