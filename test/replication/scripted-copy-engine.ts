@@ -1,5 +1,5 @@
-import { Global, Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { loadConfig } from '@wharf/config';
 import {
   ARTIFACT_COPIER, REMOTE_CATALOG,
@@ -54,13 +54,13 @@ export class ScriptedCatalog implements RemoteCatalog {
 
 /** The worker, in this process, with the scripted engine bound to the contract's tokens. */
 export async function startWorkerWithEngine(environment: TestEnvironment, copier: ArtifactCopier, catalog: RemoteCatalog): Promise<INestApplicationContext> {
-  @Global()
-  @Module({ providers: [{ provide: ARTIFACT_COPIER, useValue: copier }, { provide: REMOTE_CATALOG, useValue: catalog }], exports: [ARTIFACT_COPIER, REMOTE_CATALOG] })
-  class ScriptedEngineModule {}
-  @Module({})
-  class WorkerWithEngine {}
-  const root: DynamicModule = { module: WorkerWithEngine, imports: [WorkerModule.forRoot(loadConfig(environment.env)), ScriptedEngineModule] };
-  const app = await NestFactory.createApplicationContext(root, { logger: ['error'] });
+  const app = await Test.createTestingModule({ imports: [WorkerModule.forRoot(loadConfig(environment.env))] })
+    .overrideProvider(ARTIFACT_COPIER)
+    .useValue(copier)
+    .overrideProvider(REMOTE_CATALOG)
+    .useValue(catalog)
+    .compile();
+  app.useLogger(['error']);
   await app.init();
   return app;
 }

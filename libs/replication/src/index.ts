@@ -9,3 +9,6 @@ export * from './replication-resolver';
 export * from './replication-runner';
 export * from './replication-event-consumer';
 export * from './replication.module';
+export * from './copy/replication-copy.module';
+export * from './adapters/replication-adapter';
+export * from './adapters/create-replication-adapter';

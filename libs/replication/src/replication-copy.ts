@@ -38,7 +38,8 @@ export interface CopyContext {
   log(line: string): Promise<void>;
   /**
    * Durable progress of the task (stored on the task row), read back when a worker resumes a task
-   * another worker left: the engine records finished blobs here so they are not sent again.
+   * another worker left: the engine records finished blobs here so they are not sent again
+   * (the copy engine saves `{ blobs: string[] }`, the digests finished, after each blob).
    */
   progress: {
     load(): Promise<Record<string, unknown>>;

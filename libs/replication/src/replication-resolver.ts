@@ -1,6 +1,6 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ArtifactQueries, ArtifactType } from '@wharf/artifacts';
-import { DomainError, UnavailableError } from '@wharf/errors';
+import { DomainError } from '@wharf/errors';
 import { REMOTE_CATALOG, type RemoteCatalog } from './replication-copy';
 import { applyFilters, repositoryPasses } from './replication-filters';
 import { isImageMediaType, itemOf, type ChosenArtifact } from './replication-items';
@@ -22,8 +22,8 @@ export type Resolved = { item: ReplicationItem; isImage: boolean; refused?: unde
 export class ReplicationResolver {
   constructor(
     private readonly artifacts: ArtifactQueries,
-    // the copy engine's catalog of remote registries; absent from a build without it
-    @Optional() @Inject(REMOTE_CATALOG) private readonly catalog?: RemoteCatalog,
+    // the copy engine's catalog of remote registries (ReplicationCopyModule)
+    @Inject(REMOTE_CATALOG) private readonly catalog: RemoteCatalog,
   ) {}
 
   async resolve(policy: ReplicationPolicy, signal?: AbortSignal): Promise<Resolved[]> {
@@ -46,7 +46,6 @@ export class ReplicationResolver {
   }
 
   private async remote(policy: ReplicationPolicy, registryId: number, signal?: AbortSignal): Promise<ChosenArtifact[]> {
-    if (!this.catalog) throw new UnavailableError('this worker has no catalog of remote registries (the replication copy engine is not installed)');
     const chosen: ChosenArtifact[] = [];
     for (const repository of await this.catalog.repositories(registryId, signal)) {
       if (!repositoryPasses(policy.filters, repository)) continue;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { describeFailure } from '@wharf/errors';
 import { ExecutionService, type JobContext, type ReplicationExecutionPayload, type ReplicationTaskPayload } from '@wharf/jobs';
 import { ARTIFACT_COPIER, type ArtifactCopier, type CopyContext, type CopyOutcome } from './replication-copy';
@@ -26,8 +26,8 @@ export class ReplicationRunner {
     private readonly policies: ReplicationPolicyService,
     private readonly resolver: ReplicationResolver,
     private readonly launcher: ReplicationLauncher,
-    // the copy engine; absent from a build without it (its tasks then end as Error saying so)
-    @Optional() @Inject(ARTIFACT_COPIER) private readonly copier?: ArtifactCopier,
+    // the copy engine (ReplicationCopyModule)
+    @Inject(ARTIFACT_COPIER) private readonly copier: ArtifactCopier,
   ) {}
 
   async resolve(payload: ReplicationExecutionPayload, context: JobContext): Promise<{ tasks: number } | { ended: string }> {
@@ -63,11 +63,6 @@ export class ReplicationRunner {
     // a retry, or a job BullMQ took back from a worker that died (the task was left Running): the engine resumes from the saved progress
     if (context.attempt > 1) await this.executions.log(taskId, `attempt ${context.attempt}: resuming from the saved progress`);
     else if (task.status === 'Running') await this.executions.log(taskId, 'resuming a run its worker left: the saved progress is kept');
-    if (!this.copier) {
-      await this.executions.log(taskId, 'this worker has no copy engine (ArtifactCopier): nothing can be copied');
-      await this.executions.transition(taskId, 'Error', 'no copy engine installed');
-      return { ended: 'no copy engine' };
-    }
 
     const abort = new AbortController();
     const heartbeat = setInterval(() => {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '@wharf/artifacts';
 import { RegistriesModule } from '@wharf/registries';
+import { ReplicationCopyModule } from './copy/replication-copy.module';
 import { ReplicationEventConsumer } from './replication-event-consumer';
 import { ReplicationLauncher } from './replication-launcher';
 import { ReplicationPolicyService } from './replication-policy.service';
@@ -9,12 +10,11 @@ import { ReplicationRunner } from './replication-runner';
 
 /**
  * Replication's control side: policies (with their schedules and their hold on registry
- * endpoints), executions and tasks, the event trigger, and the worker's resolution and task runs.
- * The copy engine (ARTIFACT_COPIER, REMOTE_CATALOG) is provided by the module that implements it;
- * without it, tasks end as Error saying so.
+ * endpoints), executions and tasks, the event trigger, and the worker's resolution and task runs,
+ * on the copy engine (ARTIFACT_COPIER, REMOTE_CATALOG) of ReplicationCopyModule.
  */
 @Module({
-  imports: [ArtifactsModule, RegistriesModule],
+  imports: [ArtifactsModule, RegistriesModule, ReplicationCopyModule],
   providers: [ReplicationPolicyService, ReplicationLauncher, ReplicationResolver, ReplicationRunner, ReplicationEventConsumer],
   exports: [ReplicationPolicyService, ReplicationLauncher, ReplicationResolver, ReplicationRunner, ReplicationEventConsumer],
 })
