@@ -17,7 +17,11 @@ export type NotFoundSubject =
   | 'label'
   | 'registry'
   | 'webhook-policy'
-  | 'immutable-rule';
+  | 'immutable-rule'
+  | 'preheat-instance'
+  | 'preheat-policy'
+  | 'execution'
+  | 'task';
 
 export class NotFoundError extends DomainError {
   readonly kind = 'not-found';

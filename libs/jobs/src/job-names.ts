@@ -12,6 +12,8 @@ export enum QueueName {
   Webhook = 'webhook',
   /** registry endpoint pings: each may wait its whole timeout on an unreachable upstream */
   RegistryHealth = 'registry-health',
+  /** P2P preheat tasks: each polls its provider for minutes, so they get slots of their own */
+  Preheat = 'preheat',
 }
 
 export enum JobName {
@@ -32,6 +34,16 @@ export enum JobName {
   RegistryHealthSweep = 'registry-health-sweep',
   /** pings one registry endpoint and records its status */
   RegistryHealthCheck = 'registry-health-check',
+  /** one preheat task: hands one artifact to the policy's P2P provider and follows it to its end */
+  PreheatTask = 'preheat-task',
+  /** a tick of a scheduled preheat policy: selects the artifacts and launches an execution */
+  ScheduledPreheat = 'scheduled-preheat',
+}
+
+export interface PreheatTaskPayload {
+  executionId: number;
+  taskId: number;
+  policyId: number;
 }
 
 export interface WebhookDeliveryPayload {
@@ -79,6 +91,8 @@ export const JOBS = {
   [JobName.ExpireProxyCache]: job<Record<string, never>>(QueueName.Maintenance),
   [JobName.RegistryHealthSweep]: job<Record<string, never>>(QueueName.Maintenance),
   [JobName.RegistryHealthCheck]: job<{ registryId: number }>(QueueName.RegistryHealth),
+  [JobName.PreheatTask]: job<PreheatTaskPayload>(QueueName.Preheat),
+  [JobName.ScheduledPreheat]: job<{ policyId: number }>(QueueName.Maintenance),
 } satisfies Record<JobName, { queue: QueueName; payload: unknown }>;
 
 /** Each job's payload type. */
