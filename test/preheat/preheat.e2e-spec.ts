@@ -155,6 +155,9 @@ describe('P2P preheat', () => {
       expect(list.headers.get('x-total-count')).toBe('1');
       expect((await call('POST', '/p2p/preheat/instances', { body: { name: 'df', vendor: 'kraken', endpoint: kraken.url } })).status).toBe(409);
       expect((await call('POST', '/p2p/preheat/instances', { body: { name: 'bad', vendor: 'dragonfly', endpoint: manager.url, auth_mode: 'OAUTH', auth_info: {} } })).status).toBe(400);
+      // audited by name, never with the credential
+      const audit = (await call('GET', '/audit-logs?page_size=100')).json as { resource_type: string; resource: string; operation: string }[];
+      expect(audit.filter((e) => e.resource_type === 'preheat-instance' && e.resource === 'df').map((e) => e.operation).sort()).toEqual(['create', 'update', 'update']);
     });
 
     it('refuses to delete an instance a policy uses (412), deletes it once unused', async () => {
@@ -321,6 +324,47 @@ describe('P2P preheat', () => {
     });
   });
 
+  describe('an index', () => {
+    it('is handed over as the index: the Dragonfly manager preheats its platform, Kraken every child', async () => {
+      const children: Record<string, { digest: string; size: number }> = {};
+      for (const architecture of ['amd64', 'arm64']) {
+        await push('p2p/multi', architecture, 1);
+        children[architecture] = { digest: images[`p2p/multi:${architecture}`].digest, size: 0 };
+      }
+      const sizes = await Promise.all(['amd64', 'arm64'].map(async (a) => Number((await registry.fetch(`/v2/p2p/multi/manifests/${a}`, { method: 'HEAD' })).headers.get('content-length'))));
+      const index = {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: ['amd64', 'arm64'].map((architecture, i) => ({
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: children[architecture].digest,
+          size: sizes[i],
+          platform: { os: 'linux', architecture },
+        })),
+      };
+      const bytes = Buffer.from(JSON.stringify(index));
+      expect((await registry.pushManifest('p2p/multi', 'v1', bytes, 'application/vnd.oci.image.index.v1+json')).status).toBe(201);
+      const filters = JSON.stringify([{ type: 'repository', value: 'multi' }, { type: 'tag', value: 'v1' }]);
+      const df = (await call('GET', '/p2p/preheat/instances/df')).json.id;
+      const kr = (await call('GET', '/p2p/preheat/instances/kraken')).json.id;
+      await createPolicy('p2p', { name: 'multi-df', provider_id: df, filters, trigger: '{"type":"manual"}', enabled: true });
+      await createPolicy('p2p', { name: 'multi-kr', provider_id: kr, filters, trigger: '{"type":"manual"}', enabled: true });
+
+      const before = manager.pulls.length;
+      expect((await ended('p2p', 'multi-df', await run('p2p', 'multi-df'))).status).toBe('Success');
+      const pulled = manager.pulls.slice(before);
+      expect(pulled[0].url).toBe(`${api.url}/v2/p2p/multi/manifests/v1`);
+      const blobs = pulled.filter((p) => p.digest).map((p) => p.digest).sort();
+      expect(blobs).toEqual([...images['p2p/multi:amd64'].blobs].sort());
+
+      expect((await ended('p2p', 'multi-kr', await run('p2p', 'multi-kr'))).status).toBe('Success');
+      const notification = JSON.parse(kraken.on('POST', '/registry/notifications').at(-1)!.body);
+      expect(notification.Events[0].Target).toMatchObject({ MediaType: 'application/vnd.oci.image.index.v1+json', Digest: sha256(bytes), Tag: 'v1' });
+      const digests = await kraken.pulled.at(-1)!;
+      expect([...digests].sort()).toEqual([sha256(bytes), children.amd64.digest, children.arm64.digest, ...images['p2p/multi:amd64'].blobs, ...images['p2p/multi:arm64'].blobs].sort());
+    });
+  });
+
   describe('filters and the preview', () => {
     it('selects exactly what the filters allow, the preview names the filter that excluded each other artifact, and a run sends what the preview showed', async () => {
       const providerId = (await call('GET', '/p2p/preheat/instances/df')).json.id;
@@ -384,11 +428,18 @@ describe('P2P preheat', () => {
       expect((await ended('p2p', 'on-push', execution.id)).status).toBe('Success');
       const [task] = await tasks('p2p', 'on-push', execution.id);
       expect(task.extra_attrs).toMatchObject({ artifact: 'p2p/hot:r1', digest: images['p2p/hot:r1'].digest });
-      // a push elsewhere in the project does not fire it (the filter), nor does one into another project
+      // a push elsewhere in the project does not fire it (the filter), nor does one into another project:
+      // the stream is ordered, so once the next matching push has its execution, those two were passed over
       await push('p2p/tools', 'v9', 1);
       await push('other/hot', 'r1', 1);
-      await new Promise((r) => setTimeout(r, 3000));
-      expect((await call('GET', '/projects/p2p/preheat/policies/on-push/executions')).json).toHaveLength(1);
+      await push('p2p/hot', 'r2', 1);
+      const executions = await waitFor('the second event-based execution', async () => {
+        const list = (await call('GET', '/projects/p2p/preheat/policies/on-push/executions')).json;
+        return list.length >= 2 ? list : undefined;
+      });
+      expect(executions).toHaveLength(2);
+      const [second] = await tasks('p2p', 'on-push', executions[0].id);
+      expect(second.extra_attrs.artifact).toBe('p2p/hot:r2');
     });
 
     it('fires a scheduled policy, and drops its schedule when the trigger goes back to manual', async () => {

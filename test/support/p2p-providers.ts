@@ -34,8 +34,17 @@ const MANIFEST_ACCEPT = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
 ].join(', ');
 
-/** Pulls the manifest at `url` and every blob (and child manifest) it names; throws with the registry's answer on a refusal. */
-export async function pullImage(url: string, headers: Record<string, string>, pulls: PullRecord[]): Promise<string[]> {
+export interface Platform {
+  os: string;
+  architecture: string;
+}
+
+/**
+ * Pulls the manifest at `url` and every blob (and child manifest) it names; throws with the
+ * registry's answer on a refusal. `platform`: of an index, only the children of that platform
+ * (what the Dragonfly manager does); without it, every child.
+ */
+export async function pullImage(url: string, headers: Record<string, string>, pulls: PullRecord[], platform?: Platform): Promise<string[]> {
   const digests: string[] = [];
   const base = url.replace(/\/manifests\/[^/]+$/, '');
   const authorization = headers.Authorization ?? headers.authorization;
@@ -46,8 +55,10 @@ export async function pullImage(url: string, headers: Record<string, string>, pu
     if (response.status !== 200) throw new Error(`GET ${manifestUrl} -> ${response.status} ${bytes.toString('utf8')}`);
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     digests.push(digest);
-    const manifest = JSON.parse(bytes.toString('utf8')) as { manifests?: { digest: string }[]; config?: { digest: string }; layers?: { digest: string }[] };
-    for (const child of manifest.manifests ?? []) await fetchManifest(`${base}/manifests/${child.digest}`);
+    const manifest = JSON.parse(bytes.toString('utf8')) as { manifests?: { digest: string; platform?: Platform }[]; config?: { digest: string }; layers?: { digest: string }[] };
+    const children = (manifest.manifests ?? []).filter((c) => !platform || (c.platform?.os === platform.os && c.platform?.architecture === platform.architecture));
+    if (manifest.manifests && children.length === 0) throw new Error(`no manifest for ${platform?.os}/${platform?.architecture} in the index`);
+    for (const child of children) await fetchManifest(`${base}/manifests/${child.digest}`);
     for (const blob of [...(manifest.config ? [manifest.config] : []), ...(manifest.layers ?? [])]) {
       const blobUrl = `${base}/blobs/${blob.digest}`;
       const blobResponse = await fetch(blobUrl, { headers, redirect: 'manual' });
@@ -125,7 +136,8 @@ interface V2Job {
  * Dragonfly v2 manager: GET /healthy; POST /oapi/v1/jobs with `Authorization: Bearer <personal
  * access token>` (401/403 `{"message"}`, 422 `{"errors"}`, 429 text `rate limit exceeded`); the
  * manifest is fetched while answering the POST, so a bad URL or token fails the POST (422); then
- * the blobs are pulled and GET /oapi/v1/jobs/{id} moves PENDING -> STARTED -> SUCCESS.
+ * the blobs are pulled and GET /oapi/v1/jobs/{id} moves PENDING -> STARTED -> SUCCESS. An index
+ * is resolved to the manifest of the manager's platform (linux/amd64 here) and its layers.
  */
 export class FakeDragonflyManager extends FakeProvider {
   readonly jobs = new Map<number, V2Job>();
@@ -160,7 +172,7 @@ export class FakeDragonflyManager extends FakeProvider {
       this.pulls.push({ url: body.args.url, authorization: body.args.headers.Authorization, status: manifest.status });
       if (manifest.status !== 200) return send(response, 422, { errors: `get manifest ${body.args.url}: unexpected status code ${manifest.status}: ${await manifest.text()}` });
       await manifest.arrayBuffer();
-      manifestDone = pullImage(body.args.url, body.args.headers, this.pulls).then((d) => void pulls.push(...d));
+      manifestDone = pullImage(body.args.url, body.args.headers, this.pulls, { os: 'linux', architecture: 'amd64' }).then((d) => void pulls.push(...d));
     } catch (error) {
       return send(response, 422, { errors: (error as Error).message });
     }
