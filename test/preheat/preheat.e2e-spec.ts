@@ -149,6 +149,10 @@ describe('P2P preheat', () => {
       expect((await call('PUT', '/p2p/preheat/instances/df', { body: { ...read.json, description: 'the manager' } })).status).toBe(200);
       expect((await call('PUT', '/p2p/preheat/instances/df', { body: { name: 'df', vendor: 'dragonfly', endpoint: manager.url, auth_mode: 'OAUTH' } })).status).toBe(200);
       expect((await call('POST', '/p2p/preheat/instances/ping', { body: { id: read.json.id } })).status).toBe(200);
+      // the stored token only ever goes to the endpoint it was stored for
+      const elsewhere = await call('POST', '/p2p/preheat/instances/ping', { body: { id: read.json.id, endpoint: kraken.url, auth_mode: 'OAUTH', auth_info: { token: '*****' } } });
+      expect(elsewhere.status).toBe(400);
+      expect(kraken.requests.some((r) => JSON.stringify(r.headers).includes(PAT))).toBe(false);
       // a provider that does not answer: 400 with the reason
       expect((await call('POST', '/p2p/preheat/instances/ping', { body: { vendor: 'kraken', endpoint: 'http://127.0.0.1:1' } })).status).toBe(400);
       const list = await call('GET', '/p2p/preheat/instances?q=name%3Ddf');

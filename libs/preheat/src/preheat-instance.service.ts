@@ -150,8 +150,12 @@ export class PreheatInstanceService {
     const current = input.id ? await this.rowById(input.id) : input.name ? (await this.sql.query<InstanceRow>(`SELECT * FROM p2p_preheat_instance WHERE name = $1`, [input.name]))[0] : undefined;
     if (input.id === undefined && !current && (!input.vendor || !input.endpoint)) throw new InvalidError('request', 'a ping needs an instance id or a vendor and endpoint');
     const checked = checkInput({ name: input.name ?? current?.name ?? 'ping', ...input } as PreheatInstanceInput, current ?? null);
-    const stored = current ? this.open(current) : {};
-    const authInfo = mergeAuthInfo(checked.authMode, input.auth_info, current && checked.authMode === current.auth_mode ? stored : {}, stored);
+    // a stored secret only ever goes to the endpoint it was stored for: a ping that changes where
+    // (or how) to connect uses only what the request carries
+    const sameTarget =
+      current && checked.endpoint === current.endpoint && checked.vendor === current.vendor && checked.apiVersion === current.api_version && (input.insecure ?? current.insecure) === current.insecure;
+    const stored = current && sameTarget ? this.open(current) : {};
+    const authInfo = mergeAuthInfo(checked.authMode, input.auth_info, current && sameTarget && checked.authMode === current.auth_mode ? stored : {}, stored);
     return { vendor: checked.vendor, apiVersion: checked.apiVersion as DragonflyApiVersion | '', endpoint: checked.endpoint, authMode: checked.authMode, authInfo, insecure: input.insecure ?? current?.insecure ?? false };
   }
 
