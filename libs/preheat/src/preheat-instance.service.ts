@@ -3,8 +3,8 @@ import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
 import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { ConflictError, InvalidError, NotFoundError, PreconditionError } from '@wharf/errors';
 import { CredentialVault } from '@wharf/secrets';
-import { MASKED_SECRET, maskAuthInfo, type DragonflyApiVersion, type InstanceHealth, type PreheatInstance, type PreheatInstanceInput, type ProviderConnection } from './preheat-instance';
-import { AUTH_MODES, PREHEAT_VENDORS, createPreheatProvider, type AuthMode, type PreheatVendor } from './providers/provider-factory';
+import { AUTH_MODES, MASKED_SECRET, PREHEAT_VENDORS, maskAuthInfo, type AuthMode, type PreheatVendor, type DragonflyApiVersion, type InstanceHealth, type PreheatInstance, type PreheatInstanceInput, type ProviderConnection } from './preheat-instance';
+import { createPreheatProvider } from './providers/provider-factory';
 import { ProviderError } from './providers/preheat-provider';
 
 const UNIQUE_VIOLATION = '23505';

@@ -1,4 +1,7 @@
-import type { AuthMode, PreheatVendor } from './providers/provider-factory';
+export type PreheatVendor = 'dragonfly' | 'kraken';
+export const PREHEAT_VENDORS: readonly PreheatVendor[] = ['dragonfly', 'kraken'];
+export type AuthMode = 'NONE' | 'BASIC' | 'OAUTH' | 'CUSTOM';
+export const AUTH_MODES: readonly AuthMode[] = ['NONE', 'BASIC', 'OAUTH', 'CUSTOM'];
 
 export type InstanceHealth = 'Healthy' | 'Unhealthy' | 'Unknown';
 /** Dragonfly only: `v2` (the manager's open API, the default) or `v1` (the supernode API Harbor 2.1 spoke). */

@@ -1,13 +1,9 @@
-import type { ProviderConnection } from '../preheat-instance';
+import type { AuthMode, PreheatVendor, ProviderConnection } from '../preheat-instance';
 import { DragonflyV1Provider } from './dragonfly-v1.adapter';
 import { DragonflyV2Provider } from './dragonfly.adapter';
 import { KrakenProvider } from './kraken.adapter';
 import type { PreheatProvider } from './preheat-provider';
 
-export type PreheatVendor = 'dragonfly' | 'kraken';
-export const PREHEAT_VENDORS: readonly PreheatVendor[] = ['dragonfly', 'kraken'];
-export type AuthMode = 'NONE' | 'BASIC' | 'OAUTH' | 'CUSTOM';
-export const AUTH_MODES: readonly AuthMode[] = ['NONE', 'BASIC', 'OAUTH', 'CUSTOM'];
 
 /** Harbor's provider Metadata (GET /p2p/preheat/providers), plus the auth modes each takes. */
 export interface ProviderMetadata {
