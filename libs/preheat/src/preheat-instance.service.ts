@@ -267,7 +267,8 @@ function checkInput(input: PreheatInstanceInput, current: InstanceRow | null): {
  */
 function mergeAuthInfo(mode: AuthMode, sent: Record<string, string> | undefined, kept: Record<string, string>, stored: Record<string, string> = kept): Record<string, string> {
   if (mode === 'NONE') return {};
-  const info = !sent || Object.keys(sent).length === 0 ? { ...kept } : Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, v === MASKED_SECRET ? (stored[k] ?? '') : String(v)]));
+  if (sent && Object.values(sent).some((v) => typeof v !== 'string')) throw new InvalidError('request', 'auth_info values must be strings');
+  const info = !sent || Object.keys(sent).length === 0 ? { ...kept } : Object.fromEntries(Object.entries(sent).map(([k, v]) => [k, v === MASKED_SECRET ? (stored[k] ?? '') : v]));
   if (mode === 'BASIC' && (!info.username || !info.password)) throw new InvalidError('request', 'auth_mode BASIC needs auth_info.username and auth_info.password');
   if (mode === 'OAUTH' && !info.token) throw new InvalidError('request', 'auth_mode OAUTH needs auth_info.token (for Dragonfly: a personal access token)');
   if (mode === 'CUSTOM' && Object.keys(info).length !== 1) throw new InvalidError('request', 'auth_mode CUSTOM needs auth_info with exactly one header name and its value');
