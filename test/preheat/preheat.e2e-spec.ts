@@ -238,11 +238,11 @@ describe('P2P preheat', () => {
       expect((await call('GET', '/p2p/preheat/instances/df')).json.status).toBe('Healthy');
     });
 
-    it('ends the task as Error with the reason on 401, 429 and a provider that is down', async () => {
+    it('ends the task as Error with the reason on 401, 403, 422, 429 and a provider that is down', async () => {
       const providerId = (await call('GET', '/p2p/preheat/instances/df')).json.id;
       await createPolicy('p2p', { name: 'tools', provider_id: providerId, filters: JSON.stringify([{ type: 'repository', value: 'tools' }]), trigger: '{"type":"manual"}', enabled: true });
       const outcomes: Record<string, { message: string; log: string }> = {};
-      for (const mode of ['unauthorized', 'rate-limited'] as const) {
+      for (const mode of ['unauthorized', 'forbidden', 'unprocessable', 'rate-limited'] as const) {
         manager.mode = mode;
         const executionId = await run('p2p', 'tools');
         const execution = await ended('p2p', 'tools', executionId);
@@ -255,6 +255,10 @@ describe('P2P preheat', () => {
       expect(outcomes.unauthorized.message).toContain('unauthorized');
       expect(outcomes.unauthorized.message).toContain('HTTP 401');
       expect(outcomes.unauthorized.log).toContain('invalid personal access token');
+      expect(outcomes.forbidden.message).toContain('forbidden');
+      expect(outcomes.forbidden.log).toContain('permission deny');
+      expect(outcomes.unprocessable.message).toContain('invalid');
+      expect(outcomes.unprocessable.log).toContain('scheduler cluster 7 not found');
       expect(outcomes['rate-limited'].message).toContain('rate-limited');
       expect(outcomes['rate-limited'].log).toContain('rate limit exceeded');
 
@@ -407,7 +411,7 @@ describe('P2P preheat', () => {
       expect(preview.preheat).toEqual([]);
       expect(preview.excluded.filter((e: { excluded_by: string }) => e.excluded_by === 'vulnerability').length).toBeGreaterThanOrEqual(4);
       const executionId = await run('p2p', 'vuln');
-      expect(await ended('p2p', 'vuln', executionId)).toMatchObject({ status: 'Success', metrics: { task_count: 0 } });
+      expect(await ended('p2p', 'vuln', executionId)).toMatchObject({ status: 'Success', status_message: 'no artifacts to preheat', metrics: { task_count: 0 } });
       expect((await call('PUT', '/projects/other', { body: { metadata: { prevent_vul: 'true', severity: 'high' } } })).status).toBe(200);
       await createPolicy('other', { name: 'all', provider_id: providerId, filters: '[]', trigger: '{"type":"manual"}', enabled: true });
       const guarded = (await call('GET', '/projects/other/preheat/policies/all/preview')).json;

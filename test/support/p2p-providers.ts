@@ -24,8 +24,8 @@ export interface PullRecord {
   digest?: string;
 }
 
-/** ok: answer as the contract says; unauthorized: 401; forbidden: 403; rate-limited: 429; hold: accept and never finish. */
-export type FakeMode = 'ok' | 'unauthorized' | 'forbidden' | 'rate-limited' | 'hold';
+/** ok: answer as the contract says; unauthorized: 401; forbidden: 403; unprocessable: 422; rate-limited: 429; hold: accept and never finish. */
+export type FakeMode = 'ok' | 'unauthorized' | 'forbidden' | 'unprocessable' | 'rate-limited' | 'hold';
 
 const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.manifest.v1+json',
@@ -153,6 +153,7 @@ export class FakeDragonflyManager extends FakeProvider {
     if (this.mode === 'rate-limited') return send(response, 429, 'rate limit exceeded', 'text/plain');
     if (this.mode === 'unauthorized' || request.headers.authorization !== `Bearer ${this.personalAccessToken}`) return send(response, 401, { message: 'invalid personal access token' });
     if (this.mode === 'forbidden') return send(response, 403, { message: 'permission deny' });
+    if (this.mode === 'unprocessable' && request.method === 'POST') return send(response, 422, { errors: 'scheduler cluster 7 not found' });
     if (request.method === 'GET') {
       const job = this.jobs.get(Number(request.path.split('/').pop()));
       if (!job) return send(response, 404, { message: 'job not found' });

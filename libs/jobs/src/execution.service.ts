@@ -62,6 +62,8 @@ export interface NewExecution {
   extraAttrs?: Record<string, unknown>;
   /** one entry per task: its extra attributes */
   tasks: Record<string, unknown>[];
+  /** the execution's status message when it has no task (it ends at once, as Success): why there was nothing to do */
+  emptyMessage?: string;
 }
 
 /**
@@ -105,7 +107,7 @@ export class ExecutionService {
         `INSERT INTO task (execution_id, extra_attrs) SELECT $1, unnest($2::jsonb[]) RETURNING id`,
         [executionId, input.tasks.map((t) => JSON.stringify(t))],
       );
-      if (!input.tasks.length) await tx.query(`UPDATE execution SET end_time = now() WHERE id = $1`, [executionId]);
+      if (!input.tasks.length) await tx.query(`UPDATE execution SET end_time = now(), status_message = $2 WHERE id = $1`, [executionId, input.emptyMessage ?? '']);
       return { executionId, taskIds: tasks.map((t) => t.id).sort((a, b) => a - b) };
     };
     return within ? insert(within) : this.sql.transaction(insert);

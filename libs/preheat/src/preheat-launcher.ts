@@ -59,7 +59,7 @@ export class PreheatLauncher {
     }));
     const trigger_setting = policy.trigger.trigger_setting?.cron ?? '-';
     const { executionId, taskIds } = await this.executions.create(
-      { vendorType: PREHEAT_VENDOR, vendorId: policy.id, trigger, extraAttrs: { trigger_setting, instance: instance.name }, tasks: tasks as unknown as Record<string, unknown>[] },
+      { vendorType: PREHEAT_VENDOR, vendorId: policy.id, trigger, extraAttrs: { trigger_setting, instance: instance.name }, tasks: tasks as unknown as Record<string, unknown>[], emptyMessage: 'no artifacts to preheat' },
       options.within,
     );
     const enqueue = async () => {
