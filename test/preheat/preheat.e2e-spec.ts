@@ -226,6 +226,7 @@ describe('P2P preheat', () => {
         const claims = JSON.parse(Buffer.from(token.slice(7).split('.')[1], 'base64url').toString('utf8'));
         expect(claims.exp - claims.iat).toBeGreaterThan(59 * 60);
         expect(claims.access).toEqual([{ type: 'repository', name: 'p2p/app', actions: ['pull'] }]);
+        expect(claims.sub).toBe('p2p-preheat:df');
         void i;
       }
       const list = await tasks('p2p', 'app-v', executionId);

@@ -8,8 +8,12 @@ import { PreheatPolicyService } from './preheat-policy.service';
 import { createPreheatProvider } from './providers/provider-factory';
 import { ProviderError, type PreheatState } from './providers/preheat-provider';
 
-/** The subject of the pull-only tokens handed to providers (pulls show it as the operator). */
-export const PREHEAT_TOKEN_SUBJECT = 'p2p-preheat';
+/**
+ * The subject of the pull-only tokens handed to an instance (pulls show it as the operator). A
+ * ':' no user name may hold (see the users API), so no account's rights or revocations ever
+ * apply to these tokens.
+ */
+export const preheatTokenSubject = (instanceName: string): string => `p2p-preheat:${instanceName}`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -54,7 +58,7 @@ export class PreheatTaskRunner {
     let providerTaskId = typeof progress.provider_task_id === 'string' ? progress.provider_task_id : '';
     try {
       if (!providerTaskId) {
-        const token = await this.tokens.issue(PREHEAT_TOKEN_SUBJECT, [{ type: 'repository', name: attrs.repository, actions: ['pull'] }], {
+        const token = await this.tokens.issue(preheatTokenSubject(instance.name), [{ type: 'repository', name: attrs.repository, actions: ['pull'] }], {
           lifetimeSeconds: Math.max(60, Math.ceil((deadline - Date.now()) / 1000)),
         });
         const url = `${this.config.externalUrl}/v2/${attrs.repository}/manifests/${attrs.tag}`;
