@@ -330,6 +330,27 @@ describe('P2P preheat', () => {
       expect(Object.keys(body.Events[0].Target)).toEqual(['MediaType', 'Digest', 'Repository', 'Url', 'Tag']);
       const digests = await kraken.pulled[0];
       expect([...digests].sort()).toEqual([images['p2p/app:dev'].digest, ...images['p2p/app:dev'].blobs].sort());
+      // Kraken's own refusal is the task's reason too
+      kraken.mode = 'rate-limited';
+      try {
+        const executionId = await run('p2p', 'kr');
+        expect((await ended('p2p', 'kr', executionId)).status).toBe('Error');
+        const [task] = await tasks('p2p', 'kr', executionId);
+        expect(task.status_message).toContain('rate-limited');
+        expect(await log('p2p', 'kr', executionId, task.id)).toContain('rate limit exceeded');
+      } finally {
+        kraken.mode = 'ok';
+      }
+      // a disabled instance runs nothing
+      const instance = (await call('GET', '/p2p/preheat/instances/kraken')).json;
+      expect((await call('PUT', '/p2p/preheat/instances/kraken', { body: { ...instance, enabled: false } })).status).toBe(200);
+      const refused = await call('POST', '/projects/p2p/preheat/policies/kr', { body: {} });
+      expect(refused.status).toBe(400);
+      expect(refused.json.errors[0].message).toContain('disabled');
+      expect((await call('PUT', '/p2p/preheat/instances/kraken', { body: { ...instance, enabled: true } })).status).toBe(200);
+      // policy changes are audited in the project
+      const logs = (await call('GET', '/projects/p2p/logs?page_size=100')).json as { resource_type: string; resource: string; operation: string }[];
+      expect(logs.some((e) => e.resource_type === 'preheat-policy' && e.resource === 'kr' && e.operation === 'create')).toBe(true);
     });
   });
 
