@@ -207,11 +207,11 @@ export class AppConfig {
   @Min(1)
   REGISTRY_HEALTH_INTERVAL_SECONDS = 300;
 
-  /** how often a preheat task asks its provider how the preheat is going (Harbor: 10 s) */
+  /** how often a preheat task asks its provider how the preheat is going (Harbor: 10 s); each poll is also the task's sign of life for the watchdog */
   @Transform(toInt)
   @IsInt()
   @Min(1)
-  @Max(3600)
+  @Max(300)
   PREHEAT_POLL_INTERVAL_SECONDS = 10;
 
   /**
