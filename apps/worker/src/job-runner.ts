@@ -20,6 +20,8 @@ const CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QueueName.RegistryHealth]: 4,
   // copies run side by side (each holds a slot while it streams blobs); resolutions share the queue
   [QueueName.Replication]: 4,
+  // a preheat task waits on its provider (polling) for up to its timeout
+  [QueueName.Preheat]: 8,
 };
 
 /**

@@ -27,11 +27,13 @@ import { GcScheduleProcessor } from './gc-schedule.processor';
 import { JobHandlerDiscovery } from './job-handler-discovery';
 import { JobRunner } from './job-runner';
 import { UploadPurgeProcessor } from './upload-purge.processor';
+import { PreheatModule } from '@wharf/preheat';
+import { PreheatProcessor } from './preheat.processor';
 
 /**
  * The worker process: BullMQ processors over the same Postgres, Redis and storage as the api. A
  * processor listed here is found by the JobRunner through its @OnJob methods; a provider marked
- * @EventConsumer in any imported module (webhooks, audit) is run by the EventRelayProcessor.
+ * @EventConsumer in any imported module (webhooks, audit, preheat) is run by the EventRelayProcessor.
  */
 @Module({})
 export class WorkerModule {
@@ -54,11 +56,12 @@ export class WorkerModule {
         ProxyCacheModule,
         RegistriesModule,
         ReplicationModule,
+        PreheatModule,
         DiscoveryModule,
       ],
       providers: [
         UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor,
-        ProxyCacheRetentionProcessor, RegistryHealthProcessor, ReplicationProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
+        ProxyCacheRetentionProcessor, RegistryHealthProcessor, ReplicationProcessor, PreheatProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
       ],
     };
   }

@@ -224,6 +224,23 @@ export class AppConfig {
   @Min(1)
   REGISTRY_HEALTH_INTERVAL_SECONDS = 300;
 
+  /** how often a preheat task asks its provider how the preheat is going (Harbor: 10 s); each poll is also the task's sign of life for the watchdog */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  PREHEAT_POLL_INTERVAL_SECONDS = 10;
+
+  /**
+   * how long a preheat task may run before it is ended as Error; the pull-only token handed to the
+   * provider is valid exactly this long, so the provider can pull for as long as the task may run
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  PREHEAT_TASK_TIMEOUT_MINUTES = 60;
+
   get externalUrl(): string {
     return (this.EXTERNAL_URL ?? `http://127.0.0.1:${this.PORT}`).replace(/\/+$/, '');
   }

@@ -19,6 +19,8 @@ export type NotFoundSubject =
   | 'webhook-policy'
   | 'immutable-rule'
   | 'replication-policy'
+  | 'preheat-instance'
+  | 'preheat-policy'
   | 'execution'
   | 'task';
 

@@ -78,6 +78,8 @@ export interface NewExecution {
    * them or ends it (a replication resolves its artifacts in the worker).
    */
   open?: boolean;
+  /** the execution's status message when it has no task (it ends at once, as Success): why there was nothing to do */
+  emptyMessage?: string;
 }
 
 /**
@@ -118,7 +120,7 @@ export class ExecutionService {
       );
       const executionId = rows[0].id;
       const taskIds = await this.insertTasks(tx, executionId, input.tasks);
-      if (!input.tasks.length && !input.open) await tx.query(`UPDATE execution SET end_time = now() WHERE id = $1`, [executionId]);
+      if (!input.tasks.length && !input.open) await tx.query(`UPDATE execution SET end_time = now(), status_message = $2 WHERE id = $1`, [executionId, input.emptyMessage ?? '']);
       return { executionId, taskIds };
     };
     return within ? insert(within) : this.sql.transaction(insert);

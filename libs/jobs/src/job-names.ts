@@ -14,6 +14,8 @@ export enum QueueName {
   RegistryHealth = 'registry-health',
   /** replication: resolving an execution's artifacts and copying each one (a task); a copy may take minutes */
   Replication = 'replication',
+  /** P2P preheat tasks: each polls its provider for minutes, so they get slots of their own */
+  Preheat = 'preheat',
 }
 
 export enum JobName {
@@ -40,6 +42,16 @@ export enum JobName {
   ReplicationTask = 'replication-task',
   /** a tick of a scheduled replication policy: starts an execution (trigger SCHEDULE) */
   ScheduledReplication = 'scheduled-replication',
+  /** one preheat task: hands one artifact to the policy's P2P provider and follows it to its end */
+  PreheatTask = 'preheat-task',
+  /** a tick of a scheduled preheat policy: selects the artifacts and launches an execution */
+  ScheduledPreheat = 'scheduled-preheat',
+}
+
+export interface PreheatTaskPayload {
+  executionId: number;
+  taskId: number;
+  policyId: number;
 }
 
 export interface WebhookDeliveryPayload {
@@ -103,6 +115,8 @@ export const JOBS = {
   [JobName.ReplicationExecution]: job<ReplicationExecutionPayload>(QueueName.Replication),
   [JobName.ReplicationTask]: job<ReplicationTaskPayload>(QueueName.Replication),
   [JobName.ScheduledReplication]: job<{ policyId: number }>(QueueName.Maintenance),
+  [JobName.PreheatTask]: job<PreheatTaskPayload>(QueueName.Preheat),
+  [JobName.ScheduledPreheat]: job<{ policyId: number }>(QueueName.Maintenance),
 } satisfies Record<JobName, { queue: QueueName; payload: unknown }>;
 
 /** Each job's payload type. */

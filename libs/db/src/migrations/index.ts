@@ -13,6 +13,7 @@ import { UploadSessionOwner1765050000000 } from './1765050000000-upload-session-
 import { EventStream1765100000000 } from './1765100000000-event-stream';
 import { ReplicationPolicies1765220000000 } from './1765220000000-replication-policies';
 import { ReplicationBlobLocation1765230000000 } from './1765230000000-replication-blob-location';
+import { P2pPreheat1765250000000 } from './1765250000000-p2p-preheat';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   EventStream1765100000000,
   ReplicationPolicies1765220000000,
   ReplicationBlobLocation1765230000000,
+  P2pPreheat1765250000000,
 ];
