@@ -37,6 +37,12 @@ const domain = {
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
   // scanner registrations (Harbor's scanner_registration), their sealed credentials
   scanners: ['config', 'db', 'secrets'],
+  // policies name endpoints (registries), list this Wharf's artifacts (artifacts), react to pushes and
+  // deletes (events), run as executions and tasks (jobs), audit their changes in the change's transaction;
+  // the copy engine streams blobs through registry-core's BlobStore (and so charges the quota ledger)
+  replication: ['artifacts', 'audit', 'config', 'db', 'errors', 'events', 'jobs', 'registries', 'registry-core'],
+  // P2P preheat: instances (sealed auth), policies selecting artifacts, pull-only tokens for the providers, executions
+  preheat: ['artifacts', 'audit', 'config', 'db', 'errors', 'events', 'iam', 'jobs', 'secrets'],
 };
 
 /** What each app may not import: the api reaches storage through registry-core (BlobStore, RegistryCoreModule). */
@@ -46,7 +52,8 @@ const appBans = {
   dev: [],
   // the scanner is an adapter beside Wharf, not a part of it: it pulls images over the distribution API
   // (@wharf/registries' client) and keeps its own table; Wharf's content and domain stay out of its reach
-  scanner: ['storage', 'registry-core', 'artifacts', 'projects', 'iam', 'audit', 'gc', 'labels', 'immutability', 'events', 'webhooks', 'proxy-cache', 'scanners', 'secrets'],
+  // (every domain lib but registries, so a new one is banned too)
+  scanner: [...Object.keys(domain).filter((name) => name !== 'registries'), 'storage', 'registry-core', 'events', 'secrets'],
 };
 
 /** Why, in the message eslint shows. */

@@ -23,6 +23,8 @@ import { LabelsApiModule } from './labels/labels-api.module';
 import { WebhooksApiModule } from './webhooks/webhooks-api.module';
 import { RegistriesApiModule } from './registries/registries-api.module';
 import { ScannersModule } from '@wharf/scanners';
+import { ReplicationApiModule } from './replication/replication-api.module';
+import { PreheatApiModule } from './preheat/preheat-api.module';
 
 /** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
 @Module({})
@@ -55,6 +57,8 @@ export class AppModule {
         RegistriesApiModule,
         // registers SCANNER_URL as the default scanner on first start
         ScannersModule,
+        ReplicationApiModule,
+        PreheatApiModule,
       ],
       controllers: [HealthController],
     };

@@ -13,6 +13,9 @@ import { UploadSessionOwner1765050000000 } from './1765050000000-upload-session-
 import { EventStream1765100000000 } from './1765100000000-event-stream';
 import { ScannerScans1765200000000 } from './1765200000000-scanner-scans';
 import { ScannerRegistrations1765200100000 } from './1765200100000-scanner-registrations';
+import { ReplicationPolicies1765220000000 } from './1765220000000-replication-policies';
+import { ReplicationBlobLocation1765230000000 } from './1765230000000-replication-blob-location';
+import { P2pPreheat1765250000000 } from './1765250000000-p2p-preheat';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -31,4 +34,7 @@ export const migrations = [
   EventStream1765100000000,
   ScannerScans1765200000000,
   ScannerRegistrations1765200100000,
+  ReplicationPolicies1765220000000,
+  ReplicationBlobLocation1765230000000,
+  P2pPreheat1765250000000,
 ];
