@@ -1,4 +1,4 @@
-import { purlOf } from './purl';
+import { parsePurl, purlOf } from './purl';
 
 const debian11 = { family: 'debian', version: '11' };
 
@@ -18,5 +18,20 @@ describe('purlOf', () => {
     expect(purlOf({ ecosystem: 'pypi', name: 'Django_Rest.framework', version: '3.14.0' }, null)).toBe('pkg:pypi/django-rest-framework@3.14.0');
     expect(purlOf({ ecosystem: 'go', name: 'golang.org/x/net', version: '0.7.0' }, null)).toBe('pkg:golang/golang.org/x/net@v0.7.0');
     expect(purlOf({ ecosystem: 'maven', name: 'org.apache.logging.log4j:log4j-core', version: '2.14.1' }, null)).toBe('pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1');
+  });
+});
+
+describe('parsePurl', () => {
+  it('reads type, namespace, name, version and qualifiers, decoded', () => {
+    expect(parsePurl('pkg:deb/debian/zlib1g@1.2.13.dfsg-1?arch=amd64&epoch=1&distro=debian-12.11')).toEqual({
+      type: 'deb',
+      namespace: ['debian'],
+      name: 'zlib1g',
+      version: '1.2.13.dfsg-1',
+      qualifiers: { arch: 'amd64', epoch: '1', distro: 'debian-12.11' },
+    });
+    expect(parsePurl('pkg:npm/%40babel/core@7.22.0')).toMatchObject({ namespace: ['@babel'], name: 'core', version: '7.22.0' });
+    expect(parsePurl('pkg:golang/golang.org/x/net@v0.7.0')).toMatchObject({ namespace: ['golang.org', 'x'], name: 'net', version: 'v0.7.0' });
+    expect(parsePurl('not a purl')).toBeUndefined();
   });
 });

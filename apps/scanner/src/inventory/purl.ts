@@ -57,3 +57,30 @@ function build(type: string, namespace: string[], name: string, version: string,
 function encode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
+
+export interface ParsedPurl {
+  type: string;
+  namespace: string[];
+  name: string;
+  version: string;
+  qualifiers: Record<string, string>;
+}
+
+/** The parts of a package URL, percent-decoded (subpaths are dropped: no ecosystem here uses them). */
+export function parsePurl(purl: string): ParsedPurl | undefined {
+  const match = /^pkg:([a-zA-Z][a-zA-Z0-9.+-]*)\/([^?#@]+(?:@[^?#]*)?)(?:\?([^#]*))?(?:#.*)?$/.exec(purl);
+  if (!match) return undefined;
+  const [, type, pathAndVersion, query] = match;
+  // the version starts at the last '@' that follows the last '/' (a namespace may hold an encoded '@')
+  const at = pathAndVersion.lastIndexOf('@');
+  const path = at > pathAndVersion.lastIndexOf('/') ? pathAndVersion.slice(0, at) : pathAndVersion;
+  const version = at > pathAndVersion.lastIndexOf('/') ? decodeURIComponent(pathAndVersion.slice(at + 1)) : '';
+  const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const name = segments.pop() ?? '';
+  const qualifiers: Record<string, string> = {};
+  for (const pair of (query ?? '').split('&').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) qualifiers[pair.slice(0, eq).toLowerCase()] = decodeURIComponent(pair.slice(eq + 1));
+  }
+  return { type: type.toLowerCase(), namespace: segments, name, version, qualifiers };
+}
