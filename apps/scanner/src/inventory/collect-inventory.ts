@@ -61,7 +61,10 @@ export class InventoryCollector {
       } else if (!detector || file.size > detector.maxBytes) {
         entry.resume();
       } else if (detector.kind === 'stream') {
-        result = await detector.scan(entry, file).catch(() => undefined);
+        result = await detector.scan(entry, file).catch(() => {
+          entry.resume(); // the rest of the entry must flow past for the next one to come
+          return undefined;
+        });
       } else {
         const content = await readAll(entry);
         // a file a detector cannot read (a corrupt lockfile) is reported by nothing, and the scan goes on
