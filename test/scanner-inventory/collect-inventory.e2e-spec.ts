@@ -71,7 +71,7 @@ describe('collectInventory on layered images', () => {
     });
     // apt-get remove buildah rewrites the status file; rm of a dist-info and of a folder's content
     const cleanup = tarOf({
-      'var/lib/dpkg/status': dpkgStatusOf(debianPackages.filter((name) => name !== 'buildah')),
+      'var/lib/dpkg/status': dpkgStatusOf([...debianPackages.filter((name) => name !== 'buildah'), 'skopeo']),
       'usr/lib/python3/dist-packages/.wh.six-1.16.0.dist-info': '',
       'opt/legacy/.wh..wh..opq': '',
       'opt/legacy/README': 'moved\n',
@@ -83,10 +83,11 @@ describe('collectInventory on layered images', () => {
     const osFields = Object.fromEntries(osRelease.toString().split('\n').map((l) => l.split('=')).filter((kv) => kv.length === 2).map(([k, v]) => [k, v.replace(/^"|"$/g, '')]));
     expect(inventory.os).toEqual({ family: osFields.ID, version: osFields.VERSION_ID, prettyName: osFields.PRETTY_NAME });
     const debs = debianPackages.filter((name) => name !== 'buildah').map(dpkgQuery);
+    const skopeo = dpkgQuery('skopeo');
     const goVersion = /golang-1\.\d+ \(= ([\d.]+)-/.exec(execFileSync('dpkg-query', ['-W', '-f=${Built-Using}', 'skopeo'], { encoding: 'utf8' }))?.[1];
     expect(summary(inventory.packages)).toEqual(
       [
-        ...debs.map((d) => `debian ${d.name}@${d.version} /var/lib/dpkg/status`),
+        ...[...debs, skopeo].map((d) => `debian ${d.name}@${d.version} /var/lib/dpkg/status`),
         'npm lodash@4.17.15 /app/package-lock.json',
         'pypi requests@2.25.1 /usr/lib/python3/dist-packages/requests-2.25.1.dist-info/METADATA',
         `go stdlib@${goVersion} /usr/local/bin/skopeo`,
@@ -96,9 +97,11 @@ describe('collectInventory on layered images', () => {
 
     for (const deb of debs) {
       const found = inventory.packages.find((p) => p.name === deb.name);
-      expect(found).toMatchObject({ sourceName: deb.sourceName, sourceVersion: deb.sourceVersion, layerDigest: image.layers[2].digest });
+      // the status file was rewritten by the third layer; its packages came with the first
+      expect(found).toMatchObject({ sourceName: deb.sourceName, sourceVersion: deb.sourceVersion, layerDigest: image.layers[0].digest });
       expect(found?.purl).toBe(`pkg:deb/debian/${deb.name}@${encodeURIComponent(deb.version)}?arch=${deb.arch}&distro=debian-${osFields.VERSION_ID}`);
     }
+    expect(inventory.packages.find((p) => p.name === 'skopeo')?.layerDigest).toBe(image.layers[2].digest);
     const lodash = inventory.packages.find((p) => p.name === 'lodash');
     expect(lodash).toMatchObject({ purl: 'pkg:npm/lodash@4.17.15', layerDigest: image.layers[1].digest, licenses: ['MIT'] });
     expect(inventory.packages.find((p) => p.name === 'requests')?.purl).toBe('pkg:pypi/requests@2.25.1');

@@ -9,8 +9,9 @@ import { LayerOverlay, normalizeLayerPath, whiteoutOf, type LayerChanges } from 
 import { purlOf } from './purl';
 
 interface FileFinding {
-  layerDigest: string;
   result: DetectorResult;
+  /** per package of `result.packages`: the layer that first put it there (a status file rewritten by every apt layer keeps older entries' layers) */
+  layers: string[];
 }
 
 /**
@@ -72,7 +73,7 @@ export class InventoryCollector {
           .then(() => detector.parse(content, file))
           .catch(() => undefined);
       }
-      if (result && (result.os || result.packages?.length)) changes.files.set(path, { layerDigest: layer.digest, result });
+      if (result && (result.os || result.packages?.length)) changes.files.set(path, { result, layers: layersOf(result, below.get(path), layer.digest) });
       else {
         changes.files.delete(path);
         if (below.get(path)) changes.replaced.push(path);
@@ -87,6 +88,15 @@ export function collectInventory(image: PulledImage): Promise<Inventory> {
   return new InventoryCollector().collectInventory(image);
 }
 
+const packageKey = (pkg: DetectedPackage) => `${pkg.name}@${pkg.version}@${pkg.arch ?? ''}`;
+
+/** The layer each package of a file comes from: the lower copy's layer for a package the lower copy already listed. */
+function layersOf(result: DetectorResult, lower: FileFinding | undefined, digest: string): string[] {
+  const earlier = new Map<string, string>();
+  lower?.result.packages?.forEach((pkg, i) => earlier.set(packageKey(pkg), lower.layers[i]));
+  return (result.packages ?? []).map((pkg) => earlier.get(packageKey(pkg)) ?? digest);
+}
+
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -99,7 +109,7 @@ function inventoryOf(overlay: LayerOverlay<FileFinding>): Inventory {
   const os: OperatingSystem | null = osOf('etc/os-release') ?? osOf('usr/lib/os-release') ?? null;
   const packages: InstalledPackage[] = [];
   for (const [path, finding] of found) {
-    for (const detected of finding.result.packages ?? []) packages.push(installed(detected, `/${path}`, finding.layerDigest, os));
+    (finding.result.packages ?? []).forEach((detected, i) => packages.push(installed(detected, `/${path}`, finding.layers[i], os)));
   }
   return { os, packages: sorted(withoutLockfileDuplicates(packages)) };
 }
