@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { extract, type Header } from 'tar-stream';
 import type { ImageLayer, PulledImage } from '../registry/pulled-image';
@@ -20,9 +20,16 @@ interface FileFinding {
  * its bound, or as a stream), the rest of the layer flows past. Whiteouts and overwrites of upper
  * layers remove what lower layers declared. Only the detectors' findings are kept between layers.
  */
+/** Nest token to replace the detectors (tests, or an operator's narrower set); the default is every detector. */
+export const INVENTORY_DETECTORS = Symbol('INVENTORY_DETECTORS');
+
 @Injectable()
 export class InventoryCollector {
-  constructor(private readonly detectors: Detector[] = defaultDetectors()) {}
+  private readonly detectors: Detector[];
+
+  constructor(@Optional() @Inject(INVENTORY_DETECTORS) detectors?: Detector[]) {
+    this.detectors = detectors ?? defaultDetectors();
+  }
 
   async collectInventory(image: PulledImage): Promise<Inventory> {
     const overlay = new LayerOverlay<FileFinding>();
