@@ -1,5 +1,6 @@
 import initSqlJs, { type SqlJsStatic } from 'sql.js';
 import type { DetectedPackage, DetectorResult, FileDetector, LayerFile } from '../detector';
+import { bdbHashValues } from './rpm-bdb';
 import { parseRpmHeader, parseSourceRpm } from './rpm-header';
 
 let sqlite: Promise<SqlJsStatic> | undefined;
@@ -7,20 +8,25 @@ let sqlite: Promise<SqlJsStatic> | undefined;
 /**
  * RPM packages from `rpmdb.sqlite` (`var/lib/rpm/` or `usr/lib/sysimage/rpm/`: RHEL/UBI 9, Rocky and
  * Alma 9, Fedora 33+, Amazon Linux 2023), read with sql.js (SQLite compiled to WebAssembly: no native
- * build, and Node 20 has no `node:sqlite`). The older Berkeley DB `Packages` (RHEL 8, CentOS 7) and
- * SUSE's `Packages.db` (ndb) formats have no maintained JavaScript reader and are not read.
+ * build, and Node 20 has no `node:sqlite`), and from the Berkeley DB `var/lib/rpm/Packages` of older
+ * releases (RHEL/CentOS 7 and 8, UBI 8, Amazon Linux 2) with a hash-page reader of our own (no
+ * maintained JavaScript reader exists). SUSE's `Packages.db` (ndb) is not read.
  * Versions are `version-release`, prefixed by `epoch:` when the epoch is set.
  */
 export class RpmDetector implements FileDetector {
   readonly kind = 'file';
   readonly name = 'rpm';
-  readonly maxBytes = 128 * 1024 * 1024;
+  // held whole, and sql.js copies it once more into its WebAssembly memory
+  readonly maxBytes = 96 * 1024 * 1024;
 
   matches(file: LayerFile): boolean {
-    return file.path === 'var/lib/rpm/rpmdb.sqlite' || file.path === 'usr/lib/sysimage/rpm/rpmdb.sqlite';
+    return file.path === 'var/lib/rpm/rpmdb.sqlite' || file.path === 'usr/lib/sysimage/rpm/rpmdb.sqlite' || file.path === 'var/lib/rpm/Packages';
   }
 
-  async parse(content: Buffer): Promise<DetectorResult> {
+  async parse(content: Buffer, file: LayerFile): Promise<DetectorResult> {
+    if (file.path.endsWith('/Packages')) {
+      return { packages: bdbHashValues(content).map(rpmPackage).filter((pkg): pkg is DetectedPackage => !!pkg) };
+    }
     sqlite ??= initSqlJs();
     const SQL = await sqlite;
     const db = new SQL.Database(content);
