@@ -34,4 +34,18 @@ describe('InventoryCollector', () => {
     const truncated = withLayer(async () => Readable.from([tar.subarray(0, 700)]));
     await expect(new InventoryCollector().collectInventory(truncated)).rejects.toThrow();
   });
+
+  it('files dpkg packages of Ubuntu under ubuntu, and reads distroless status.d entries', async () => {
+    const ubuntu = tarOf({
+      'etc/os-release': 'NAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nPRETTY_NAME="Ubuntu 22.04.3 LTS"\n',
+      'var/lib/dpkg/status': 'Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.2-0ubuntu1.10\n',
+      'var/lib/dpkg/status.d/tzdata': 'Package: tzdata\nVersion: 2023c-0ubuntu0.22.04.2\nArchitecture: all\n',
+      'var/lib/dpkg/status.d/tzdata.md5sums': 'd41d8cd98f00b204e9800998ecf8427e  usr/share/zoneinfo/UTC\n',
+    });
+    const inventory = await new InventoryCollector().collectInventory(imageOf(ubuntu));
+    expect(inventory.packages.map((p) => [p.ecosystem, p.name, p.path, p.purl])).toEqual([
+      ['ubuntu', 'libssl3', '/var/lib/dpkg/status', 'pkg:deb/ubuntu/libssl3@3.0.2-0ubuntu1.10?arch=amd64&distro=ubuntu-22.04'],
+      ['ubuntu', 'tzdata', '/var/lib/dpkg/status.d/tzdata', 'pkg:deb/ubuntu/tzdata@2023c-0ubuntu0.22.04.2?arch=all&distro=ubuntu-22.04'],
+    ]);
+  });
 });
