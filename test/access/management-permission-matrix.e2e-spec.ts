@@ -10,7 +10,10 @@
  * except granting roles, which robots never do; system-level actions are for system admins.
  */
 import { MemberService, ProjectRole, RESOURCE_ACTIONS, RobotService, UserService, type Permission, type RobotAccess } from '@wharf/iam';
+import { ExecutionService } from '@wharf/jobs';
 import { ProjectService } from '@wharf/projects';
+import { RegistryService } from '@wharf/registries';
+import { REPLICATION_VENDOR, ReplicationPolicyService, taskAttributesOf, type ReplicationItem } from '@wharf/replication';
 import { RegistryClient } from '../support/registry-client';
 import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
@@ -57,6 +60,18 @@ const ACTIONS = {
   'allow webhooks to the local network': { needs: 'sysadmin', allowed: 200 },
   'list registries': { needs: 'sysadmin', allowed: 200 },
   'read gc schedule': { needs: 'sysadmin', allowed: 200 },
+  'list replication policies': { needs: 'sysadmin', allowed: 200 },
+  'create replication policy': { needs: 'sysadmin', allowed: 201 },
+  'read replication policy': { needs: 'sysadmin', allowed: 200 },
+  'update replication policy': { needs: 'sysadmin', allowed: 200 },
+  'delete replication policy': { needs: 'sysadmin', allowed: 200 },
+  'start replication': { needs: 'sysadmin', allowed: 201 },
+  'list replication executions': { needs: 'sysadmin', allowed: 200 },
+  'read replication execution': { needs: 'sysadmin', allowed: 200 },
+  'stop replication execution': { needs: 'sysadmin', allowed: 200 },
+  'list replication tasks': { needs: 'sysadmin', allowed: 200 },
+  'read replication task log': { needs: 'sysadmin', allowed: 200 },
+  'read registry info': { needs: 'sysadmin', allowed: 200 },
 } satisfies Record<string, ActionSpec>;
 
 type ActionName = keyof typeof ACTIONS;
@@ -97,6 +112,10 @@ describe('management API permission matrix', () => {
   let projectId: number;
   let targetMemberId: number;
   let targetRobotId: number;
+  let registryId: number;
+  let policyId: number;
+  let replicationExecutionId: number;
+  let replicationTaskId: number;
   const users: UserCaller[] = [];
   const robots: RobotCaller[] = [];
   let sequence = 0;
@@ -117,6 +136,16 @@ describe('management API permission matrix', () => {
     const target = await userService.create({ username: 'target', password: PASSWORD });
     targetMemberId = (await members.add(projectId, target.user_id, ProjectRole.Guest)).id;
     targetRobotId = (await robotService.create({ name: 'target', level: 'project', project: { id: projectId, name: 'matrix' }, duration: -1, permissions: [{ kind: 'project', namespace: 'matrix', access: accessOf(['repository:pull']) }] }, 'admin')).robot.id;
+
+    // replication: an endpoint, an enabled push-based policy and an execution with a task (no worker runs here)
+    registryId = (await api.app.get(RegistryService).create({ name: 'matrix-destination', type: 'docker-registry', url: 'http://127.0.0.1:5999' })).id;
+    policyId = (await api.app.get(ReplicationPolicyService).create({ name: 'matrix-policy', destRegistryId: registryId, enabled: true }, 'admin')).id;
+    const item: ReplicationItem = {
+      operation: 'copy', source: { side: { kind: 'local' }, repository: 'matrix/app', digest: 'sha256:0', tags: ['v1'] },
+      destination: { side: { kind: 'remote', registryId }, repository: 'matrix/app', tags: ['v1'] }, override: false, copyByChunk: false, speedKiBps: null,
+    };
+    const replication = await api.app.get(ExecutionService).create({ vendorType: REPLICATION_VENDOR, vendorId: policyId, tasks: [taskAttributesOf(item, true, false) as unknown as Record<string, unknown>] });
+    [replicationExecutionId, replicationTaskId] = [replication.executionId, replication.taskIds[0]];
 
     const user = async (name: string, role?: (typeof ProjectRole)[keyof typeof ProjectRole], sysadmin = false): Promise<Credentials> => {
       const created = await userService.create({ username: name, password: PASSWORD, email: `${name}@example.com` }, { sysadmin });
@@ -253,6 +282,32 @@ describe('management API permission matrix', () => {
         return call('GET', '/registries');
       case 'read gc schedule':
         return call('GET', '/system/gc/schedule');
+      case 'list replication policies':
+        return call('GET', '/replication/policies');
+      case 'create replication policy':
+        return call('POST', '/replication/policies', { name: `policy-${sequence}`, dest_registry: { id: registryId } });
+      case 'read replication policy':
+        return call('GET', `/replication/policies/${policyId}`);
+      case 'update replication policy':
+        return call('PUT', `/replication/policies/${policyId}`, { name: 'matrix-policy', dest_registry: { id: registryId }, enabled: true, description: `update ${sequence}` });
+      case 'delete replication policy': {
+        const doomed = await api.app.get(ReplicationPolicyService).create({ name: `doomed-policy-${sequence}`, destRegistryId: registryId }, 'admin');
+        return call('DELETE', `/replication/policies/${doomed.id}`);
+      }
+      case 'start replication':
+        return call('POST', '/replication/executions', { policy_id: policyId });
+      case 'list replication executions':
+        return call('GET', `/replication/executions?policy_id=${policyId}`);
+      case 'read replication execution':
+        return call('GET', `/replication/executions/${replicationExecutionId}`);
+      case 'stop replication execution':
+        return call('PUT', `/replication/executions/${replicationExecutionId}`);
+      case 'list replication tasks':
+        return call('GET', `/replication/executions/${replicationExecutionId}/tasks`);
+      case 'read replication task log':
+        return call('GET', `/replication/executions/${replicationExecutionId}/tasks/${replicationTaskId}/log`);
+      case 'read registry info':
+        return call('GET', `/registries/${registryId}/info`);
     }
   }
 

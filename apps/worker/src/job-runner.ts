@@ -18,6 +18,8 @@ const CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QueueName.Webhook]: 8,
   // an unreachable upstream holds a slot for the whole ping timeout
   [QueueName.RegistryHealth]: 4,
+  // copies run side by side (each holds a slot while it streams blobs); resolutions share the queue
+  [QueueName.Replication]: 4,
 };
 
 /**

@@ -16,6 +16,8 @@ import { ProxyCacheModule } from '@wharf/proxy-cache';
 import { ProxyCacheRetentionProcessor } from './proxy-cache-retention.processor';
 import { RegistriesModule } from '@wharf/registries';
 import { RegistryHealthProcessor } from './registry-health.processor';
+import { ReplicationModule } from '@wharf/replication';
+import { ReplicationProcessor } from './replication.processor';
 import { EventConsumerDiscovery } from './event-consumer-discovery';
 import { EventRelayProcessor } from './event-relay.processor';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
@@ -51,11 +53,12 @@ export class WorkerModule {
         AuditModule,
         ProxyCacheModule,
         RegistriesModule,
+        ReplicationModule,
         DiscoveryModule,
       ],
       providers: [
         UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor,
-        ProxyCacheRetentionProcessor, RegistryHealthProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
+        ProxyCacheRetentionProcessor, RegistryHealthProcessor, ReplicationProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
       ],
     };
   }

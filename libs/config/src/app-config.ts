@@ -112,6 +112,23 @@ export class AppConfig {
   PROXY_UPSTREAM_TIMEOUT_SECONDS = 30;
 
   /**
+   * replication with copy_by_chunk: the size of each PATCH of a chunked upload (held in memory
+   * while it is sent, one per blob in flight)
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(64 * 1024)
+  @Max(512 * 1024 * 1024)
+  REPLICATION_CHUNK_SIZE_BYTES = 10 * 1024 * 1024;
+
+  /** replication: how many blobs of one artifact are copied at once */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  REPLICATION_BLOB_CONCURRENCY = 4;
+
+  /**
    * a management API (or token) request body must arrive whole within this many seconds, counted
    * from when the caller has been authenticated; a slower one is answered 408 and its connection closed
    */
