@@ -1,6 +1,6 @@
 /**
- * Inventory figures for issue 13 (`node dist/bench/src/scanner/inventory-bench.js [--keep DIR]`,
- * after `npm run build && swc bench -d dist`): builds a ~220 MB (uncompressed) image out of this
+ * Inventory figures for issue 13 (`npm run bench:scanner-inventory -- [--keep DIR]`): builds a
+ * ~200 MB (uncompressed) image out of this
  * machine's own files, gzipped layers in a temp dir: the dpkg database (every package of the
  * machine) with 40 MB of shared libraries, Python's dist-packages, an app with the repo's
  * package-lock.json and 60 MB of its node_modules folders, and two Go binaries. Then lists its
