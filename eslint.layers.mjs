@@ -35,6 +35,8 @@ const domain = {
   gc: ['artifacts', 'audit', 'config', 'db', 'errors', 'jobs', 'registry-core', 'storage'],
   'proxy-cache': ['artifacts', 'config', 'db', 'errors', 'redis', 'registries', 'registry-core'],
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
+  // tag retention: removes through the artifact commands, sets the project's retention_id, runs the proxy cache's TTL
+  retention: ['artifacts', 'audit', 'config', 'db', 'errors', 'immutability', 'jobs', 'projects', 'proxy-cache'],
 };
 
 /** What each app may not import: the api reaches storage through registry-core (BlobStore, RegistryCoreModule). */

@@ -67,6 +67,8 @@ describe('job handlers found by discovery', () => {
         [JobName.ExpireProxyCache]: 'ProxyCacheRetentionProcessor.expire',
         [JobName.RegistryHealthSweep]: 'RegistryHealthProcessor.sweep',
         [JobName.RegistryHealthCheck]: 'RegistryHealthProcessor.check',
+        [JobName.RetentionRun]: 'RetentionProcessor.run',
+        [JobName.ScheduledRetention]: 'RetentionProcessor.tick',
       });
       expect(found).toHaveLength(Object.values(JobName).length);
       // bound to its provider: the watchdog's handler runs against this worker's database

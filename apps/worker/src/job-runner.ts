@@ -18,6 +18,8 @@ const CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QueueName.Webhook]: 8,
   // an unreachable upstream holds a slot for the whole ping timeout
   [QueueName.RegistryHealth]: 4,
+  // a run walks a whole project (a few repositories side by side): runs of two projects at once, not more
+  [QueueName.Retention]: 2,
 };
 
 /**

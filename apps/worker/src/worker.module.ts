@@ -14,6 +14,8 @@ import { EventsModule } from '@wharf/events';
 import { WebhooksModule } from '@wharf/webhooks';
 import { ProxyCacheModule } from '@wharf/proxy-cache';
 import { ProxyCacheRetentionProcessor } from './proxy-cache-retention.processor';
+import { RetentionModule } from '@wharf/retention';
+import { RetentionProcessor } from './retention.processor';
 import { RegistriesModule } from '@wharf/registries';
 import { RegistryHealthProcessor } from './registry-health.processor';
 import { EventConsumerDiscovery } from './event-consumer-discovery';
@@ -51,11 +53,12 @@ export class WorkerModule {
         AuditModule,
         ProxyCacheModule,
         RegistriesModule,
+        RetentionModule,
         DiscoveryModule,
       ],
       providers: [
         UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor,
-        ProxyCacheRetentionProcessor, RegistryHealthProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
+        ProxyCacheRetentionProcessor, RetentionProcessor, RegistryHealthProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
       ],
     };
   }

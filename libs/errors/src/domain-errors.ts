@@ -17,7 +17,8 @@ export type NotFoundSubject =
   | 'label'
   | 'registry'
   | 'webhook-policy'
-  | 'immutable-rule';
+  | 'immutable-rule'
+  | 'retention';
 
 export class NotFoundError extends DomainError {
   readonly kind = 'not-found';

@@ -36,6 +36,7 @@ export const RESOURCE_ACTIONS = {
   scan: ['read', 'create', 'stop'],
   'immutable-tag': ['list', 'create', 'update', 'delete'],
   'notification-policy': ['read', 'list', 'create', 'update', 'delete'],
+  'tag-retention': ['read', 'list', 'create', 'update', 'delete', 'operate'],
 } as const;
 
 export type Resource = keyof typeof RESOURCE_ACTIONS;
@@ -72,6 +73,9 @@ const DEVELOPER: Permission[] = [
   ...some('artifact', 'create'),
   ...some('tag', 'create'),
   ...all('artifact-label'),
+  // Harbor also lets developers change and run retention policies; here they only see them, as a
+  // run deletes artifacts and a developer may not (artifact:delete is the maintainer's)
+  ...some('tag-retention', 'read', 'list'),
 ];
 const MAINTAINER: Permission[] = [
   ...DEVELOPER,
@@ -82,6 +86,7 @@ const MAINTAINER: Permission[] = [
   ...some('scan', 'create', 'stop'),
   ...some('immutable-tag', 'list'),
   ...some('notification-policy', 'list'),
+  ...all('tag-retention'),
 ];
 const PROJECT_ADMIN: Permission[] = (Object.keys(RESOURCE_ACTIONS) as Resource[]).flatMap(all);
 

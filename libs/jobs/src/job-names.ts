@@ -12,6 +12,8 @@ export enum QueueName {
   Webhook = 'webhook',
   /** registry endpoint pings: each may wait its whole timeout on an unreachable upstream */
   RegistryHealth = 'registry-health',
+  /** tag retention runs: one job walks a whole project, never in front of maintenance jobs */
+  Retention = 'retention',
 }
 
 export enum JobName {
@@ -32,6 +34,10 @@ export enum JobName {
   RegistryHealthSweep = 'registry-health-sweep',
   /** pings one registry endpoint and records its status */
   RegistryHealthCheck = 'registry-health-check',
+  /** one run of a tag retention policy (or a dry run of an unsaved one): its execution and tasks exist beforehand */
+  RetentionRun = 'retention-run',
+  /** a tick of a retention policy's schedule: creates the execution, then queues RetentionRun */
+  ScheduledRetention = 'scheduled-retention',
 }
 
 export interface WebhookDeliveryPayload {
@@ -59,6 +65,10 @@ export interface GarbageCollectionPayload extends GarbageCollectionOptions {
   taskId: number;
 }
 
+export interface RetentionRunPayload {
+  executionId: number;
+}
+
 /** Declares a job's payload type (compile time only) beside its queue (run time). */
 function job<Payload>(queue: QueueName): { queue: QueueName; payload: Payload } {
   return { queue, payload: undefined as Payload };
@@ -79,6 +89,8 @@ export const JOBS = {
   [JobName.ExpireProxyCache]: job<Record<string, never>>(QueueName.Maintenance),
   [JobName.RegistryHealthSweep]: job<Record<string, never>>(QueueName.Maintenance),
   [JobName.RegistryHealthCheck]: job<{ registryId: number }>(QueueName.RegistryHealth),
+  [JobName.RetentionRun]: job<RetentionRunPayload>(QueueName.Retention),
+  [JobName.ScheduledRetention]: job<{ policyId: number }>(QueueName.Maintenance),
 } satisfies Record<JobName, { queue: QueueName; payload: unknown }>;
 
 /** Each job's payload type. */

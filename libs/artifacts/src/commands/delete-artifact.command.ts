@@ -94,6 +94,36 @@ export class DeleteArtifactCommand {
   }
 
   /**
+   * Tag retention's delete: the same deep delete, only if the artifact is as the run saw it at
+   * its snapshot: pushed before `pushedBefore`, carrying no tag pushed since nor any tag outside
+   * `tags` (a tag added or moved onto it meanwhile keeps it). Re-checked under the artifact's row
+   * lock; an index naming it or an immutable tag keeps it too. Why it stayed, or null when it went.
+   */
+  async deleteIfUnchanged(repository: string, digest: string, snapshot: { pushedBefore: Date; tags: readonly string[] }, operator: string): Promise<string | null> {
+    await this.tags.loadRules(repository);
+    const outcome = await this.sql.transaction(async (tx): Promise<string | null> => {
+      const located = await this.lock(tx, repository, digest);
+      if (!located) return 'gone meanwhile';
+      const check = await tx.query<{ pushed_since: boolean; other_tags: boolean }>(
+        `SELECT a.push_time >= $2 OR EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id AND t.push_time >= $2) AS pushed_since,
+                EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id AND NOT (t.name = ANY($3::text[]))) AS other_tags
+           FROM artifact a WHERE a.id = $1`,
+        [located.artifact.id, snapshot.pushedBefore, snapshot.tags],
+      );
+      if (check[0].pushed_since) return 'pushed during the run';
+      if (check[0].other_tags) return 'tagged during the run';
+      const members = await this.plan(tx, located.artifact);
+      const blocker = await this.blocker(tx, repository, members);
+      if (blocker?.kind === 'referenced') return `referenced by index ${blocker.parent}`;
+      if (blocker?.kind === 'immutable') return `immutable tag ${blocker.tag}`;
+      await this.remove(tx, located.projectId, repository, members, operator);
+      return null;
+    });
+    if (outcome === null) await this.cache.invalidate(repository);
+    return outcome;
+  }
+
+  /**
    * The project row FOR UPDATE (no push of the project is half-way through, so what is read
    * next is complete), then the artifact's row. Undefined when either is gone.
    */

@@ -72,6 +72,29 @@ export class TagCommands {
   }
 
   /**
+   * Tag retention: removes `tag` from artifact `artifactId` only if it is still there and was
+   * pushed before `pushedBefore` (a tag pushed or moved during the run stays); refused (412) when
+   * immutable. Writes a tag delete event. Whether it went.
+   */
+  async untagIfUnchanged(repository: string, tag: string, artifactId: number, pushedBefore: Date, operator: string): Promise<boolean> {
+    const prepared = await this.tags.prepare(repository, [tag]);
+    const removed = await this.sql.transaction(async (tx) => {
+      const found = await tx.query<{ repository_id: number }>(
+        `SELECT t.repository_id FROM tag t JOIN repository r ON r.repository_id = t.repository_id
+          WHERE r.name = $1 AND t.name = $2 AND t.artifact_id = $3 AND t.push_time < $4 FOR UPDATE OF t`,
+        [repository, tag, artifactId, pushedBefore],
+      );
+      if (!found[0]) return false;
+      const gone = await this.tags.remove(tx, found[0].repository_id, prepared, 'management', artifactId);
+      if (!gone) return false;
+      await this.writeTagDeleted(tx, repository, artifactId, tag, operator);
+      return true;
+    });
+    if (removed) await this.cache.invalidate(repository);
+    return removed;
+  }
+
+  /**
    * Proxy cache: points `tag` at an artifact the repository already holds (the upstream moved
    * the tag back to content cached earlier). False when the repository does not hold it.
    */

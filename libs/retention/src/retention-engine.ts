@@ -1,0 +1,177 @@
+import { Injectable } from '@nestjs/common';
+import { DeleteArtifactCommand, TagCommands } from '@wharf/artifacts';
+import { SqlClient } from '@wharf/db';
+import { describeFailure } from '@wharf/errors';
+import { ImmutableTagGuard } from '@wharf/immutability';
+import { decide, ruleCoversRepository, type Candidate, type Decision, type RetentionRule } from './retention-policy';
+
+/** One repository a run walks. */
+export interface RunRepository {
+  id: number;
+  /** full name, `project/path` */
+  name: string;
+}
+
+/** What a run knows when it starts: the rules, the snapshot time and whether it removes anything. */
+export interface RunSettings {
+  rules: readonly RetentionRule[];
+  /** the run's start, as the database clock had it: what was pushed since is never removed */
+  snapshot: Date;
+  dryRun: boolean;
+  /** the operator the removal events name */
+  operator: string;
+}
+
+/** A row of a task's log table. */
+export interface LogRow {
+  repository: string;
+  tag: string;
+  digest: string;
+  action: string;
+}
+
+export interface RepositoryOutcome {
+  /** artifacts the rules judged */
+  total: number;
+  /** of those, the ones that stay (all of them, in a dry run, minus what a real run would delete) */
+  retained: number;
+  /** artifacts deleted and tags removed (would be, in a dry run) */
+  deleted: number;
+  untagged: number;
+  /** artifacts the rules gave up that a command refused to delete (changed since the snapshot, immutable, referenced) */
+  refused: number;
+  rows: LogRow[];
+  stopped: boolean;
+}
+
+/** How often a repository's removals look for a stop request. */
+const STOP_CHECK_EVERY = 25;
+
+/** The path of a repository inside its project, as Harbor's selectors match it. */
+export const pathOf = (repository: string): string => repository.slice(repository.indexOf('/') + 1);
+
+/**
+ * Tag retention over one repository: reads its artifacts in one statement (index children and
+ * accessories go with what names them and are no candidates; artifacts pushed after the
+ * snapshot are not read at all), decides with the policy's rules (`decide`), then removes through
+ * the artifact commands (deep delete, tag removal: events, audit, quota), each of which checks
+ * again under its locks that nothing was pushed or tagged since the snapshot.
+ */
+@Injectable()
+export class RetentionEngine {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly guard: ImmutableTagGuard,
+    private readonly deletion: DeleteArtifactCommand,
+    private readonly tags: TagCommands,
+  ) {}
+
+  /** The rules that apply to a repository (an empty list: the run leaves it alone). */
+  rulesFor(rules: readonly RetentionRule[], repository: string): RetentionRule[] {
+    const path = pathOf(repository);
+    return rules.filter((rule) => ruleCoversRepository(rule, path));
+  }
+
+  async candidates(repository: RunRepository, snapshot: Date): Promise<Candidate[]> {
+    const rows = await this.sql.query<{ id: number; digest: string; push_time: Date; pull_time: Date | null; tags: string[] | null; fresh: boolean[] | null }>(
+      `SELECT a.id, a.digest, a.push_time, a.pull_time,
+              array_agg(t.name ORDER BY t.name) FILTER (WHERE t.id IS NOT NULL) AS tags,
+              array_agg(t.push_time >= $2 ORDER BY t.name) FILTER (WHERE t.id IS NOT NULL) AS fresh
+         FROM artifact a LEFT JOIN tag t ON t.artifact_id = a.id
+        WHERE a.repository_id = $1 AND a.push_time < $2 AND a.subject_digest IS NULL
+          AND NOT EXISTS (SELECT 1 FROM artifact_reference ar WHERE ar.child_id = a.id)
+        GROUP BY a.id`,
+      [repository.id, snapshot],
+    );
+    const allTags = [...new Set(rows.flatMap((r) => r.tags ?? []))];
+    const immutable = allTags.length ? await this.guard.immutableTags(repository.name, allTags) : new Map<string, number>();
+    return rows.map((r) => ({
+      id: r.id,
+      digest: r.digest,
+      pushTime: r.push_time,
+      pullTime: r.pull_time,
+      tags: (r.tags ?? []).map((name, i) => ({ name, fresh: r.fresh![i] })),
+      immutable: (r.tags ?? []).some((name) => immutable.has(name)),
+    }));
+  }
+
+  /** Judges one repository and (unless a dry run) carries the decisions out; `stopRequested` is asked between removals. */
+  async run(repository: RunRepository, settings: RunSettings, stopRequested: () => Promise<boolean>, now: Date = settings.snapshot): Promise<RepositoryOutcome> {
+    const rules = this.rulesFor(settings.rules, repository.name);
+    const candidates = await this.candidates(repository, settings.snapshot);
+    const decisions = decide(rules, candidates, now);
+    const outcome: RepositoryOutcome = { total: candidates.length, retained: 0, deleted: 0, untagged: 0, refused: 0, rows: [], stopped: false };
+    let steps = 0;
+    for (const decision of decisions) {
+      const removes = decision.remove || decision.untag.length > 0;
+      if (removes && !settings.dryRun && ++steps % STOP_CHECK_EVERY === 0 && (await stopRequested())) {
+        outcome.stopped = true;
+        break;
+      }
+      const actions = settings.dryRun ? this.planned(decision) : await this.carryOut(repository.name, decision, settings);
+      if (decision.remove && actions.removed) outcome.deleted += 1;
+      else outcome.retained += 1;
+      if (decision.remove && !actions.removed) outcome.refused += 1;
+      outcome.untagged += actions.untagged;
+      for (const line of actions.lines) outcome.rows.push({ repository: repository.name, tag: line.tag ?? '<none>', digest: decision.candidate.digest, action: line.action });
+    }
+    return outcome;
+  }
+
+  private planned(decision: Decision): { removed: boolean; untagged: number; lines: { tag: string | null; action: string }[] } {
+    return { removed: decision.remove, untagged: decision.untag.length, lines: decision.lines };
+  }
+
+  /** The removals of one decision; a removal the commands refuse (changed since the snapshot, immutable, referenced) keeps it, with the reason logged. */
+  private async carryOut(repository: string, decision: Decision, settings: RunSettings): Promise<{ removed: boolean; untagged: number; lines: { tag: string | null; action: string }[] }> {
+    const { candidate } = decision;
+    if (decision.remove) {
+      let refusal: string | null;
+      try {
+        refusal = await this.deletion.deleteIfUnchanged(repository, candidate.digest, { pushedBefore: settings.snapshot, tags: candidate.tags.map((t) => t.name) }, settings.operator);
+      } catch (error) {
+        refusal = describeFailure(error);
+      }
+      if (refusal === null) return { removed: true, untagged: 0, lines: decision.lines };
+      return { removed: false, untagged: 0, lines: decision.lines.map((l) => ({ tag: l.tag, action: `RETAIN(${refusal})` })) };
+    }
+    let untagged = 0;
+    const kept = new Map<string, string>();
+    for (const tag of decision.untag) {
+      let went = false;
+      try {
+        went = await this.tags.untagIfUnchanged(repository, tag, candidate.id, settings.snapshot, settings.operator);
+        if (!went) kept.set(tag, 'RETAIN(changed during run)');
+      } catch (error) {
+        kept.set(tag, `RETAIN(${describeFailure(error)})`);
+      }
+      if (went) untagged += 1;
+    }
+    return { removed: false, untagged, lines: decision.lines.map((l) => ({ tag: l.tag, action: (l.tag !== null && kept.get(l.tag)) || l.action })) };
+  }
+}
+
+/** A task's log: a text table of repository, tag, digest and action, one line per tag. */
+export function logTable(rows: readonly LogRow[]): string[] {
+  const header: LogRow = { repository: 'REPOSITORY', tag: 'TAG', digest: 'DIGEST', action: 'ACTION' };
+  const all = [header, ...rows];
+  const width = (key: keyof LogRow) => Math.max(...all.map((r) => r[key].length));
+  const widths = { repository: width('repository'), tag: width('tag'), digest: width('digest'), action: width('action') };
+  const rule = `+-${'-'.repeat(widths.repository)}-+-${'-'.repeat(widths.tag)}-+-${'-'.repeat(widths.digest)}-+-${'-'.repeat(widths.action)}-+`;
+  const line = (r: LogRow) => `| ${r.repository.padEnd(widths.repository)} | ${r.tag.padEnd(widths.tag)} | ${r.digest.padEnd(widths.digest)} | ${r.action.padEnd(widths.action)} |`;
+  return [rule, line(header), rule, ...rows.map(line), rule];
+}
+
+/** Parses a log table back into rows (tests and the API's JSON view use it). */
+export function parseLogTable(lines: readonly string[]): LogRow[] {
+  return lines
+    .filter((l) => l.startsWith('| '))
+    .slice(1)
+    .map((l) => {
+      const [repository, tag, digest, action] = l
+        .slice(2, -2)
+        .split(' | ')
+        .map((c) => c.trim());
+      return { repository, tag, digest, action };
+    });
+}
