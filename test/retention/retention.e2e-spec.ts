@@ -308,6 +308,32 @@ describe('tag retention: /api/v2.0/retentions and its runs', () => {
     expect(audited).toContain(`execution ${executionId} stopped`);
   });
 
+  it('records pull times so the pull templates can be trusted: a child pulled by digest marks its index pulled', async () => {
+    await createProject(api.url, 'pulls');
+    const child = await client.pushImage('pulls/multi', 'amd64', { layers: 1, layerSize: 128 });
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: child.digest, size: child.manifest.length, platform: { architecture: 'amd64', os: 'linux' } }],
+      }),
+    );
+    expect((await client.pushManifest('pulls/multi', 'latest', index, 'application/vnd.oci.image.index.v1+json')).status).toBe(201);
+    await db.query(`UPDATE artifact SET pull_time = NULL WHERE repository_name = 'pulls/multi'`);
+    expect((await client.fetch(`/v2/pulls/multi/manifests/${child.digest}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).status).toBe(200);
+    const deadline = Date.now() + 20_000;
+    let pulled: { media_type: string; pulled: boolean }[] = [];
+    while (Date.now() < deadline) {
+      pulled = (await db.query(`SELECT media_type, pull_time IS NOT NULL AS pulled FROM artifact WHERE repository_name = 'pulls/multi' ORDER BY media_type`)).rows;
+      if (pulled.every((r) => r.pulled)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(pulled).toEqual([
+      { media_type: 'application/vnd.oci.image.index.v1+json', pulled: true },
+      { media_type: 'application/vnd.oci.image.manifest.v1+json', pulled: true },
+    ]);
+  });
+
   it('gives new projects the system default policy when one is configured (RETENTION_DEFAULT_POLICY)', async () => {
     const defaults = await createTestEnvironment('filesystem', {
       RETENTION_DEFAULT_POLICY: JSON.stringify({ rules: [rule('latestPushedK', 10, { untagged: true })], trigger: { kind: 'Schedule', settings: { cron: '0 0 3 * * *' } } }),
