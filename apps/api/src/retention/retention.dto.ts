@@ -15,7 +15,7 @@ export class RetentionPolicyRequest {
 
   @IsOptional()
   @IsIn(['or'])
-  algorithm: 'or' = 'or';
+  algorithm?: 'or';
 
   @IsArray()
   @IsObject({ each: true })
