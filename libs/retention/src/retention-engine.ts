@@ -44,8 +44,10 @@ export interface RepositoryOutcome {
   stopped: boolean;
 }
 
-/** How often a repository's removals look for a stop request. */
+/** How often a repository's tag removals look for a stop request. */
 const STOP_CHECK_EVERY = 25;
+/** Whole-artifact deletes per transaction (one project lock each); a stop request is looked for between them. */
+const DELETE_BATCH = 100;
 
 /** The path of a repository inside its project, as Harbor's selectors match it. */
 export const pathOf = (repository: string): string => repository.slice(repository.indexOf('/') + 1);
@@ -95,59 +97,69 @@ export class RetentionEngine {
     }));
   }
 
-  /** Judges one repository and (unless a dry run) carries the decisions out; `stopRequested` is asked between removals. */
+  /** Judges one repository and (unless a dry run) carries the decisions out; `stopRequested` is asked between batches of removals. */
   async run(repository: RunRepository, settings: RunSettings, stopRequested: () => Promise<boolean>, now: Date = settings.snapshot): Promise<RepositoryOutcome> {
     const rules = this.rulesFor(settings.rules, repository.name);
     const candidates = await this.candidates(repository, settings.snapshot);
     const decisions = decide(rules, candidates, now);
     const outcome: RepositoryOutcome = { total: candidates.length, retained: 0, deleted: 0, untagged: 0, refused: 0, rows: [], stopped: false };
-    let steps = 0;
+    // what the commands refused: digest -> reason (whole deletes), `digest tag` -> action (tag removals)
+    const refusedDeletes = new Map<string, string>();
+    const keptTags = new Map<string, string>();
+    const done = new Set<Decision>();
+    if (!settings.dryRun) {
+      const deletes = decisions.filter((d) => d.remove);
+      for (let i = 0; i < deletes.length && !outcome.stopped; i += DELETE_BATCH) {
+        if (i > 0 && (await stopRequested())) {
+          outcome.stopped = true;
+          break;
+        }
+        const batch = deletes.slice(i, i + DELETE_BATCH);
+        let refusals: Map<string, string | null>;
+        try {
+          refusals = await this.deletion.deleteManyIfUnchanged(repository.name, batch.map((d) => ({ digest: d.candidate.digest, tags: d.candidate.tags.map((t) => t.name) })), settings.snapshot, settings.operator);
+        } catch (error) {
+          refusals = new Map(batch.map((d) => [d.candidate.digest, describeFailure(error)]));
+        }
+        for (const decision of batch) {
+          const refusal = refusals.get(decision.candidate.digest);
+          if (refusal) refusedDeletes.set(decision.candidate.digest, refusal);
+          done.add(decision);
+        }
+      }
+      let steps = 0;
+      for (const decision of decisions.filter((d) => d.untag.length > 0)) {
+        if (outcome.stopped || (++steps % STOP_CHECK_EVERY === 0 && (await stopRequested()))) {
+          outcome.stopped = true;
+          break;
+        }
+        for (const tag of decision.untag) {
+          const key = `${decision.candidate.digest} ${tag}`;
+          try {
+            if (await this.tags.untagIfUnchanged(repository.name, tag, decision.candidate.id, settings.snapshot, settings.operator)) outcome.untagged += 1;
+            else keptTags.set(key, 'RETAIN(changed during run)');
+          } catch (error) {
+            keptTags.set(key, `RETAIN(${describeFailure(error)})`);
+          }
+        }
+        done.add(decision);
+      }
+    }
     for (const decision of decisions) {
       const removes = decision.remove || decision.untag.length > 0;
-      if (removes && !settings.dryRun && ++steps % STOP_CHECK_EVERY === 0 && (await stopRequested())) {
-        outcome.stopped = true;
-        break;
-      }
-      const actions = settings.dryRun ? this.planned(decision) : await this.carryOut(repository.name, decision, settings);
-      if (decision.remove && actions.removed) outcome.deleted += 1;
+      // stopped before its removals: not logged (a later run judges it again)
+      if (!settings.dryRun && removes && !done.has(decision)) continue;
+      const refusal = refusedDeletes.get(decision.candidate.digest);
+      if (decision.remove && !refusal) outcome.deleted += 1;
       else outcome.retained += 1;
-      if (decision.remove && !actions.removed) outcome.refused += 1;
-      outcome.untagged += actions.untagged;
-      for (const line of actions.lines) outcome.rows.push({ repository: repository.name, tag: line.tag ?? '<none>', digest: decision.candidate.digest, action: line.action });
+      if (decision.remove && refusal) outcome.refused += 1;
+      if (settings.dryRun) outcome.untagged += decision.untag.length;
+      for (const line of decision.lines) {
+        const action = refusal ? `RETAIN(${refusal})` : (line.tag !== null && keptTags.get(`${decision.candidate.digest} ${line.tag}`)) || line.action;
+        outcome.rows.push({ repository: repository.name, tag: line.tag ?? '<none>', digest: decision.candidate.digest, action });
+      }
     }
     return outcome;
-  }
-
-  private planned(decision: Decision): { removed: boolean; untagged: number; lines: { tag: string | null; action: string }[] } {
-    return { removed: decision.remove, untagged: decision.untag.length, lines: decision.lines };
-  }
-
-  /** The removals of one decision; a removal the commands refuse (changed since the snapshot, immutable, referenced) keeps it, with the reason logged. */
-  private async carryOut(repository: string, decision: Decision, settings: RunSettings): Promise<{ removed: boolean; untagged: number; lines: { tag: string | null; action: string }[] }> {
-    const { candidate } = decision;
-    if (decision.remove) {
-      let refusal: string | null;
-      try {
-        refusal = await this.deletion.deleteIfUnchanged(repository, candidate.digest, { pushedBefore: settings.snapshot, tags: candidate.tags.map((t) => t.name) }, settings.operator);
-      } catch (error) {
-        refusal = describeFailure(error);
-      }
-      if (refusal === null) return { removed: true, untagged: 0, lines: decision.lines };
-      return { removed: false, untagged: 0, lines: decision.lines.map((l) => ({ tag: l.tag, action: `RETAIN(${refusal})` })) };
-    }
-    let untagged = 0;
-    const kept = new Map<string, string>();
-    for (const tag of decision.untag) {
-      let went = false;
-      try {
-        went = await this.tags.untagIfUnchanged(repository, tag, candidate.id, settings.snapshot, settings.operator);
-        if (!went) kept.set(tag, 'RETAIN(changed during run)');
-      } catch (error) {
-        kept.set(tag, `RETAIN(${describeFailure(error)})`);
-      }
-      if (went) untagged += 1;
-    }
-    return { removed: false, untagged, lines: decision.lines.map((l) => ({ tag: l.tag, action: (l.tag !== null && kept.get(l.tag)) || l.action })) };
   }
 }
 

@@ -1,5 +1,5 @@
 import { InvalidError } from '@wharf/errors';
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 
 /** Harbor's retention templates: what a rule keeps among the artifacts its selectors pick. */
 export const TEMPLATES = ['latestPushedK', 'latestPulledN', 'nDaysSinceLastPush', 'nDaysSinceLastPull', 'always', 'nothing'] as const;
@@ -82,8 +82,16 @@ export function picksUntagged(selector: TagSelector): boolean {
   return extras?.untagged === true;
 }
 
+// compiled once per pattern: a run matches every tag of every repository against the same few
+const compiled = new Map<string, Minimatch>();
 function globMatches(value: string, pattern: string): boolean {
-  return minimatch(value, pattern, GLOB);
+  let glob = compiled.get(pattern);
+  if (!glob) {
+    if (compiled.size > 1000) compiled.clear();
+    glob = new Minimatch(pattern, GLOB);
+    compiled.set(pattern, glob);
+  }
+  return glob.match(value);
 }
 
 /** Whether a rule applies to a repository (its path inside the project, as Harbor matches it): every scope selector agrees. */
