@@ -268,13 +268,13 @@ describe('tag retention: /api/v2.0/retentions and its runs', () => {
     expect((await db.query(`SELECT 1 FROM schedule WHERE vendor_type = 'RETENTION' AND vendor_id = $1`, [policyId])).rowCount).toBe(0);
   });
 
-  it('stops mid-run: the running repository stops at its next check, the waiting ones never start', async () => {
+  it('stops mid-run: what is running finishes its batch, the waiting repositories never start', async () => {
     const projectId = await createProject(api.url, 'stopping');
     // one image's blobs, its manifest pushed again with a new annotation into many repositories
     const base = await client.pushImage('stopping/r000', 'seed', { layers: 1, layerSize: 128 });
     const parsed = JSON.parse(base.manifest.toString()) as Record<string, unknown>;
-    const repositories = 60;
-    const perRepository = 8;
+    const repositories = 16;
+    const perRepository = 6;
     for (let r = 0; r < repositories; r += 1) {
       const repository = `stopping/r${String(r).padStart(3, '0')}`;
       for (let i = 0; i < perRepository; i += 1) {
@@ -285,27 +285,74 @@ describe('tag retention: /api/v2.0/retentions and its runs', () => {
     await db.query(`UPDATE artifact SET push_time = now() - interval '30 days' WHERE repository_name LIKE 'stopping/%'`);
     await db.query(`UPDATE tag SET push_time = now() - interval '30 days' FROM repository r WHERE r.repository_id = tag.repository_id AND r.name LIKE 'stopping/%'`);
     const policyId = await createPolicy(api.url, projectId, [rule('latestPushedK', 1)]);
-    const started = await callApi(api.url, 'POST', `/retentions/${policyId}/executions`, { body: { dry_run: false } });
-    const executionId = Number(started.headers.get('location')!.split('/').pop());
-    // as soon as the first repository is done
-    const deadline = Date.now() + 30_000;
-    while ((await db.query(`SELECT 1 FROM task WHERE execution_id = $1 AND status = 'Success'`, [executionId])).rowCount === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
+
+    // the test holds the project's row lock, so the first repositories' deletes wait mid-run
+    const holder = new Client({ connectionString: environment.config.DATABASE_URL });
+    await holder.connect();
+    let executionId: number;
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM project WHERE project_id = $1 FOR UPDATE`, [projectId]);
+      const started = await callApi(api.url, 'POST', `/retentions/${policyId}/executions`, { body: { dry_run: false } });
+      executionId = Number(started.headers.get('location')!.split('/').pop());
+      const deadline = Date.now() + 30_000;
+      while ((await db.query(`SELECT 1 FROM task WHERE execution_id = $1 AND status = 'Running'`, [executionId])).rowCount === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const stop = await callApi(api.url, 'PATCH', `/retentions/${policyId}/executions/${executionId}`, { body: { action: 'stop' } });
+      expect(stop.status).toBe(200);
+    } finally {
+      await holder.query('COMMIT');
+      await holder.end();
     }
-    const stop = await callApi(api.url, 'PATCH', `/retentions/${policyId}/executions/${executionId}`, { body: { action: 'stop' } });
-    expect(stop.status).toBe(200);
     expect(await waitForEnd(db, executionId)).toBe('Stopped');
     const tasks = (await callApi(api.url, 'GET', `/retentions/${policyId}/executions/${executionId}/tasks`)).json as { repository: string; status: string }[];
     expect(tasks).toHaveLength(repositories);
+    const finished = tasks.filter((t) => t.status === 'Success');
     const stopped = tasks.filter((t) => t.status === 'Stopped');
+    expect(finished.length).toBeGreaterThan(0);
     expect(stopped.length).toBeGreaterThan(0);
-    // a repository whose task was stopped before it started still has all its artifacts
-    const untouched = stopped[stopped.length - 1].repository;
-    expect(await digestsOf(db, untouched)).toHaveLength(untouched === 'stopping/r000' ? perRepository + 1 : perRepository);
+    expect(finished.length + stopped.length).toBe(repositories);
+    // the repositories it got to keep their newest artifact; the ones it never started keep everything
+    for (const task of finished) expect(await digestsOf(db, task.repository)).toHaveLength(1);
+    for (const task of stopped) expect(await digestsOf(db, task.repository)).toHaveLength(task.repository === 'stopping/r000' ? perRepository + 1 : perRepository);
     const badAction = await callApi(api.url, 'PATCH', `/retentions/${policyId}/executions/${executionId}`, { body: { action: 'pause' } });
     expect(badAction.status).toBe(400);
     const audited = (await auditEntries(api.app)).filter((e) => e.resourceType === 'retention').map((e) => e.resource);
     expect(audited).toContain(`execution ${executionId} stopped`);
+  });
+
+  it('judges an index as one artifact: its children go with it, and a child another kept index names stays', async () => {
+    const projectId = await createProject(api.url, 'indexes');
+    const shared = await client.pushImage('indexes/multi', 'child-shared', { layers: 1, layerSize: 128 });
+    const own = await client.pushImage('indexes/multi', 'child-own', { layers: 1, layerSize: 128 });
+    // the children lose their tags: they are reached through the indexes only
+    for (const tag of ['child-shared', 'child-own']) expect((await client.fetch(`/v2/indexes/multi/manifests/${tag}`, { method: 'DELETE' })).status).toBe(202);
+    const indexOf = (children: { digest: string; manifest: Buffer }[]) =>
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: children.map((c, i) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: c.digest, size: c.manifest.length, platform: { architecture: `arch${i}`, os: 'linux' } })),
+        }),
+      );
+    const oldIndex = indexOf([shared, own]);
+    const newIndex = indexOf([shared]);
+    expect((await client.pushManifest('indexes/multi', 'old', oldIndex, 'application/vnd.oci.image.index.v1+json')).status).toBe(201);
+    expect((await client.pushManifest('indexes/multi', 'new', newIndex, 'application/vnd.oci.image.index.v1+json')).status).toBe(201);
+    await db.query(`UPDATE artifact SET push_time = now() - interval '10 days' WHERE repository_name = 'indexes/multi'`);
+    await db.query(`UPDATE artifact SET push_time = now() - interval '1 day' WHERE repository_name = 'indexes/multi' AND media_type = 'application/vnd.oci.image.index.v1+json' AND id = (SELECT max(id) FROM artifact WHERE repository_name = 'indexes/multi')`);
+    await db.query(`UPDATE tag SET push_time = now() - interval '10 days' FROM repository r WHERE r.repository_id = tag.repository_id AND r.name = 'indexes/multi'`);
+    const policyId = await createPolicy(api.url, projectId, [rule('latestPushedK', 1)]);
+    const executionId = await execute(api.url, db, policyId, false);
+    expect(await tagsOf(db, 'indexes/multi')).toEqual(['new']);
+    // the old index and its own child went; the shared child stays with the index that still names it
+    expect((await digestsOf(db, 'indexes/multi')).length).toBe(2);
+    expect(await digestsOf(db, 'indexes/multi')).toContain(shared.digest);
+    expect(await digestsOf(db, 'indexes/multi')).not.toContain(own.digest);
+    const rows = await logRows(api.url, `/retentions/${policyId}`, executionId);
+    // children are never judged on their own
+    expect(rows.map((r) => `${r.tag} ${r.action}`).sort()).toEqual(['new RETAIN', 'old DELETE']);
   });
 
   it('records pull times so the pull templates can be trusted: a child pulled by digest marks its index pulled', async () => {
