@@ -1,6 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DeleteArtifactCommand } from '@wharf/artifacts';
-import { JobName, JobQueues } from '@wharf/jobs';
 import { RetentionPolicies, RetentionRuns } from '@wharf/retention';
 import { Client } from 'pg';
 import { auditEntries } from '../support/audit-entries';
@@ -233,7 +232,7 @@ describe('tag retention: /api/v2.0/retentions and its runs', () => {
     const fresh = await pushImage(client, 'racing/app', ['fresh']);
     // a tag added to an old artifact (the artifact's own push time does not move): the artifact stays, its new tag too
     expect((await callApi(api.url, 'POST', `/projects/racing/repositories/app/artifacts/${retagged}/tags`, { body: { name: 'new-tag' } })).status).toBe(201);
-    await api.app.get(JobQueues).enqueue({ name: JobName.RetentionRun, data: { executionId } });
+    await runs.queue(executionId);
     expect(await waitForEnd(db, executionId)).toBe('Success');
     expect(await digestsOf(db, 'racing/app')).toEqual([fresh, retagged].sort());
     // its old tag went: no rule keeps it, and it was there at the snapshot

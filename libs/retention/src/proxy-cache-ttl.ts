@@ -7,10 +7,7 @@ import { RetentionRuns } from './retention-runs';
 export const PROXY_CACHE_OPERATOR = 'proxy-cache-retention';
 
 export interface ProxyCacheExpiryOutcome {
-  /** artifacts removed */
-  removed: number;
-  /** expired but kept: still named by a fresh index, an immutable tag, or pulled again meanwhile */
-  kept: number;
+  /** one retention execution per proxy-cache project with a TTL, queued */
   executions: number[];
 }
 
@@ -28,8 +25,8 @@ export function proxyCacheTtlRule(days: number): RetentionRule {
 /**
  * The proxy cache's daily expiry, carried out by the retention engine: each proxy-cache project
  * with a TTL (`proxy_cache_ttl_days`, default 7; 0 keeps everything) is one run of its TTL rule
- * (an execution of vendor RETENTION without a policy, trigger SCHEDULE), run here in the job
- * that asked. What nobody pulled within the TTL goes whole, with the index children nothing else
+ * (an execution of vendor RETENTION without a policy, trigger SCHEDULE), queued like any other
+ * run. What nobody pulled within the TTL goes whole, with the index children nothing else
  * keeps; blobs go at the next GC.
  */
 @Injectable()
@@ -42,30 +39,22 @@ export class ProxyCacheTtl {
   ) {}
 
   async expire(): Promise<ProxyCacheExpiryOutcome> {
-    const outcome: ProxyCacheExpiryOutcome = { removed: 0, kept: 0, executions: [] };
     const projects = await this.sql.query<{ project_id: number; ttl: number }>(
       `SELECT p.project_id, COALESCE(m.value::int, $1) AS ttl
          FROM project p LEFT JOIN project_metadata m ON m.project_id = p.project_id AND m.name = 'proxy_cache_ttl_days'
         WHERE p.registry_id IS NOT NULL ORDER BY p.project_id`,
       [DEFAULT_CACHE_TTL_DAYS],
     );
+    const executions: number[] = [];
     for (const project of projects.filter((p) => p.ttl > 0)) {
-      const executionId = await this.runs.launch(
-        { projectId: project.project_id, rules: [proxyCacheTtlRule(project.ttl)], policyId: null },
-        { dryRun: false, trigger: 'SCHEDULE', operator: PROXY_CACHE_OPERATOR, enqueue: false },
+      executions.push(
+        await this.runs.launch(
+          { projectId: project.project_id, rules: [proxyCacheTtlRule(project.ttl)], policyId: null },
+          { dryRun: false, trigger: 'SCHEDULE', operator: PROXY_CACHE_OPERATOR },
+        ),
       );
-      await this.runs.run(executionId);
-      outcome.executions.push(executionId);
-      const [counts] = await this.sql.query<{ removed: number; kept: number }>(
-        `SELECT COALESCE(sum((progress->>'deleted')::int), 0)::int AS removed,
-                COALESCE(sum((progress->>'refused')::int), 0)::int AS kept
-           FROM task WHERE execution_id = $1`,
-        [executionId],
-      );
-      outcome.removed += counts.removed;
-      outcome.kept += counts.kept;
     }
-    if (outcome.removed) this.logger.log(`removed ${outcome.removed} cached artifact(s) not pulled within their project's TTL`);
-    return outcome;
+    if (executions.length) this.logger.log(`proxy-cache expiry: ${executions.length} retention run(s) queued`);
+    return { executions };
   }
 }

@@ -21,7 +21,7 @@ export interface LaunchOptions {
   actor?: AuditActor;
   /** the operator removal events name (`retention`; `proxy-cache-retention` for the TTL) */
   operator?: string;
-  /** false: the caller runs it itself (`run`) instead of queueing it */
+  /** false: not queued yet; the caller queues it later (`queue`) */
   enqueue?: boolean;
 }
 
@@ -113,7 +113,12 @@ export class RetentionRuns {
       }
       return created;
     });
-    if (options.enqueue === false) return executionId;
+    if (options.enqueue !== false) await this.queue(executionId);
+    return executionId;
+  }
+
+  /** Queues the run of a launched execution (its one job, named on every task for the watchdog). */
+  async queue(executionId: number): Promise<void> {
     const jobId = taskJobId('retention', executionId);
     try {
       await this.executions.attachJobToAll(executionId, JobName.RetentionRun, jobId);
@@ -122,7 +127,6 @@ export class RetentionRuns {
       await this.endOpenTasks(executionId, 'Error', `could not queue the run: ${(error as Error).message}`);
       throw error;
     }
-    return executionId;
   }
 
   /** A dry run of a policy body that is not saved (the preview before saving). */
