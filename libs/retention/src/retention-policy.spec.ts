@@ -46,6 +46,13 @@ describe('retention decisions', () => {
     expect(removed(decide([rule('always', undefined, 'dev', false, 'excludes')], c, NOW))).toEqual(['dev', 'sha256:' + c[2].id]);
   });
 
+  it('reads the untagged extra as Harbor sends it too (a JSON string)', () => {
+    const untagged = artifact([], 1);
+    const asString: RetentionRule = { ...rule('always'), tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: '**', extras: '{"untagged":true}' }] };
+    expect(removed(decide([asString], [untagged], NOW))).toEqual([]);
+    expect(removed(decide([{ ...asString, tag_selectors: [{ ...asString.tag_selectors[0], extras: '{"untagged":false}' }] }], [untagged], NOW))).toHaveLength(1);
+  });
+
   it('rules combine with or; of a kept artifact only the tags no rule kept it through go', () => {
     const shared = artifact(['v1', 'latest', 'tmp'], 1);
     const decisions = decide([rule('always', undefined, 'v*'), rule('always', undefined, 'latest')], [shared], NOW);
