@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { DeleteArtifactCommand } from '@wharf/artifacts';
+import { DeleteArtifactCommand, TagCommands } from '@wharf/artifacts';
 import { RetentionPolicies, RetentionRuns } from '@wharf/retention';
 import { Client } from 'pg';
 import { auditEntries } from '../support/audit-entries';
@@ -246,6 +246,11 @@ describe('tag retention: /api/v2.0/retentions and its runs', () => {
     const snapshotBeforeIt = new Date(Date.now() - 60_000);
     expect(await api.app.get(DeleteArtifactCommand).deleteIfUnchanged('racing/app', late, { pushedBefore: snapshotBeforeIt, tags: ['late'] }, 'retention')).toBe('pushed during the run');
     expect(await digestsOf(db, 'racing/app')).toContain(late);
+    // likewise a tag removal: `late` was pushed after that snapshot and stays; `fresh` moved meanwhile (it names another artifact) and stays
+    const lateId = Number((await db.query(`SELECT id FROM artifact WHERE repository_name = 'racing/app' AND digest = $1`, [late])).rows[0].id);
+    const removed = await api.app.get(TagCommands).untagManyIfUnchanged('racing/app', new Map([['late', lateId], ['fresh', lateId]]), snapshotBeforeIt, 'retention');
+    expect([...removed]).toEqual([]);
+    expect(await tagsOf(db, 'racing/app')).toEqual(['fresh', 'late', 'new-tag']);
   });
 
   it('a schedule fires runs (trigger SCHEDULE) until the policy drops its cron', async () => {

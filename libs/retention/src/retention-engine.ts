@@ -44,9 +44,7 @@ export interface RepositoryOutcome {
   stopped: boolean;
 }
 
-/** How often a repository's tag removals look for a stop request. */
-const STOP_CHECK_EVERY = 25;
-/** Whole-artifact deletes per transaction (one project lock each); a stop request is looked for between them. */
+/** Whole-artifact deletes, or artifacts' tag removals, per transaction; a stop request is looked for between them. */
 const DELETE_BATCH = 100;
 
 /** The path of a repository inside its project, as Harbor's selectors match it. */
@@ -127,22 +125,29 @@ export class RetentionEngine {
           done.add(decision);
         }
       }
-      let steps = 0;
-      for (const decision of decisions.filter((d) => d.untag.length > 0)) {
-        if (outcome.stopped || (++steps % STOP_CHECK_EVERY === 0 && (await stopRequested()))) {
+      const untags = decisions.filter((d) => d.untag.length > 0);
+      for (let i = 0; i < untags.length && !outcome.stopped; i += DELETE_BATCH) {
+        if ((i > 0 || deletes.length > 0) && (await stopRequested())) {
           outcome.stopped = true;
           break;
         }
-        for (const tag of decision.untag) {
-          const key = `${decision.candidate.digest} ${tag}`;
-          try {
-            if (await this.tags.untagIfUnchanged(repository.name, tag, decision.candidate.id, settings.snapshot, settings.operator)) outcome.untagged += 1;
-            else keptTags.set(key, 'RETAIN(changed during run)');
-          } catch (error) {
-            keptTags.set(key, `RETAIN(${describeFailure(error)})`);
-          }
+        const batch = untags.slice(i, i + DELETE_BATCH);
+        // a tag name is unique in a repository: tag -> the artifact it named at the snapshot
+        const owners = new Map(batch.flatMap((d) => d.untag.map((tag) => [tag, d.candidate.id] as const)));
+        let removed = new Set<string>();
+        let failure: string | null = null;
+        try {
+          removed = await this.tags.untagManyIfUnchanged(repository.name, owners, settings.snapshot, settings.operator);
+        } catch (error) {
+          failure = describeFailure(error);
         }
-        done.add(decision);
+        for (const decision of batch) {
+          for (const tag of decision.untag) {
+            if (removed.has(tag)) outcome.untagged += 1;
+            else keptTags.set(`${decision.candidate.digest} ${tag}`, failure ? `RETAIN(${failure})` : 'RETAIN(immutable or changed during run)');
+          }
+          done.add(decision);
+        }
       }
     }
     for (const decision of decisions) {

@@ -72,26 +72,31 @@ export class TagCommands {
   }
 
   /**
-   * Tag retention: removes `tag` from artifact `artifactId` only if it is still there and was
-   * pushed before `pushedBefore` (a tag pushed or moved during the run stays); refused (412) when
-   * immutable. Writes a tag delete event. Whether it went.
+   * Tag retention's tag removal, many tags of one repository in one transaction: each goes only
+   * if it still names the artifact given and was pushed before `pushedBefore` (a tag pushed or
+   * moved during the run stays); immutable ones never.
+   * Writes a tag delete event for each. `tag -> artifact id` in; the tags that went out.
    */
-  async untagIfUnchanged(repository: string, tag: string, artifactId: number, pushedBefore: Date, operator: string): Promise<boolean> {
-    const prepared = await this.tags.prepare(repository, [tag]);
+  async untagManyIfUnchanged(repository: string, owners: ReadonlyMap<string, number>, pushedBefore: Date, operator: string): Promise<Set<string>> {
+    if (owners.size === 0) return new Set();
+    const prepared = await this.tags.prepare(repository, [...owners.keys()]);
     const removed = await this.sql.transaction(async (tx) => {
-      const found = await tx.query<{ repository_id: number }>(
-        `SELECT t.repository_id FROM tag t JOIN repository r ON r.repository_id = t.repository_id
-          WHERE r.name = $1 AND t.name = $2 AND t.artifact_id = $3 AND t.push_time < $4 FOR UPDATE OF t`,
-        [repository, tag, artifactId, pushedBefore],
+      const repo = await tx.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE name = $1`, [repository]);
+      if (!repo[0]) return [];
+      const gone = await this.tags.removeUnchanged(tx, repo[0].id, prepared, owners, pushedBefore);
+      if (gone.length === 0) return gone;
+      const artifacts = await tx.query<{ id: number; digest: string; media_type: string }>(`SELECT id, digest, media_type FROM artifact WHERE id = ANY($1::bigint[])`, [
+        [...new Set(gone.map((g) => g.artifactId))],
+      ]);
+      const byId = new Map(artifacts.map((a) => [a.id, a]));
+      await this.outbox.write(
+        tx,
+        gone.map((g) => ({ type: EventType.DeleteTag, data: { repository, digest: byId.get(g.artifactId)!.digest, tags: [g.name], mediaType: byId.get(g.artifactId)!.media_type, operator } })),
       );
-      if (!found[0]) return false;
-      const gone = await this.tags.remove(tx, found[0].repository_id, prepared, 'management', artifactId);
-      if (!gone) return false;
-      await this.writeTagDeleted(tx, repository, artifactId, tag, operator);
-      return true;
+      return gone;
     });
-    if (removed) await this.cache.invalidate(repository);
-    return removed;
+    if (removed.length) await this.cache.invalidate(repository);
+    return new Set(removed.map((r) => r.name));
   }
 
   /**
