@@ -18,6 +18,11 @@ export type NotFoundSubject =
   | 'registry'
   | 'webhook-policy'
   | 'immutable-rule'
+  | 'replication-policy'
+  | 'preheat-instance'
+  | 'preheat-policy'
+  | 'execution'
+  | 'task'
   | 'retention';
 
 export class NotFoundError extends DomainError {
@@ -48,9 +53,10 @@ export class ConflictError extends DomainError {
 
 /**
  * Something must change first: `in-use` (others still refer to it), `not-empty` (a container must
- * be emptied first), `immutable` (an immutable-tag rule protects the tag).
+ * be emptied first), `immutable` (an immutable-tag rule protects the tag), `disabled` (a disabled
+ * policy does not run).
  */
-export type PreconditionReason = 'in-use' | 'not-empty' | 'immutable';
+export type PreconditionReason = 'in-use' | 'not-empty' | 'immutable' | 'disabled';
 
 export class PreconditionError extends DomainError {
   readonly kind = 'precondition';
