@@ -353,6 +353,43 @@ describe('GET /api/v1/scan/{id}/report', () => {
     await expectError(await finalReport(anonymous), 500, /authentication failed/);
   });
 
+  it("with the scanner's own engines (real inventory and SBOM writers), makes the SBOMs of an image", async () => {
+    const real = await startScannerProcess(environment.env);
+    try {
+      const response = await fetch(`${real.url}/api/v1/scan`, {
+        method: 'POST',
+        headers: { 'content-type': REQUEST_TYPE },
+        body: JSON.stringify(
+          scanBody('scans/debian', debian.digest, {
+            enabled_capabilities: [{ type: 'sbom', produces_mime_types: [SBOM], parameters: { sbom_media_types: ['application/vnd.cyclonedx+json', 'application/spdx+json'] } }],
+          }),
+        ),
+      });
+      expect(response.status).toBe(202);
+      const { id } = (await response.json()) as { id: string };
+      for (const mediaType of ['application/vnd.cyclonedx+json', 'application/spdx+json']) {
+        let report: Response;
+        for (;;) {
+          report = await fetch(`${real.url}/api/v1/scan/${id}/report?sbom_media_type=${encodeURIComponent(mediaType)}`, { headers: { accept: SBOM }, redirect: 'manual' });
+          if (report.status !== 302) break;
+          await report.arrayBuffer();
+          await new Promise((resolve) => setTimeout(resolve, 150));
+        }
+        const text = await report.text();
+        expect({ status: report.status, text: text.slice(0, 300) }).toEqual({ status: 200, text: expect.any(String) });
+        const sbomReport = JSON.parse(text) as Record<string, any>;
+        expect(specErrors('HarborSbomReport', sbomReport)).toEqual([]);
+        expect(sbomReport.media_type).toBe(mediaType);
+        // the inventory read the dpkg database of the image's first layer
+        expect(JSON.stringify(sbomReport.sbom)).toContain('pkg:deb/debian/libssl1.1@1.1.1n-0%2Bdeb11u3');
+        if (mediaType === 'application/spdx+json') expect(sbomReport.sbom.spdxVersion).toBe('SPDX-2.3');
+        else expect(sbomReport.sbom.bomFormat).toBe('CycloneDX');
+      }
+    } finally {
+      await real.stop();
+    }
+  });
+
   it('never keeps the registry authorization in the database', async () => {
     const { Client } = await import('pg');
     const client = new Client({ connectionString: environment.config.DATABASE_URL });

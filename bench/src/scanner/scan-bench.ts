@@ -7,6 +7,7 @@
  *
  *   npm run bench:scanner                       # the scanner's default engines
  *   npm run bench:scanner -- --test-engines     # the TEST-ONLY engines of test/support (until the real ones are merged)
+ *   npm run bench:scanner -- --sbom-only            # an SBOM scan only (the inventory without the vulnerability database)
  *   npm run bench:scanner -- --size-mb 400 --packages 800 --runs 3
  */
 import 'reflect-metadata';
@@ -36,14 +37,16 @@ interface Options {
   runs: number;
   testEngines: boolean;
   sbom: boolean;
+  sbomOnly: boolean;
 }
 
 function parse(argv: string[]): Options {
-  const options: Options = { sizeMb: 200, packages: 400, runs: 2, testEngines: false, sbom: false };
+  const options: Options = { sizeMb: 200, packages: 400, runs: 2, testEngines: false, sbom: false, sbomOnly: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--test-engines') options.testEngines = true;
     else if (arg === '--sbom') options.sbom = true;
+    else if (arg === '--sbom-only') options.sbomOnly = true;
     else if (arg === '--size-mb') options.sizeMb = Number(argv[++i]);
     else if (arg === '--packages') options.packages = Number(argv[++i]);
     else if (arg === '--runs') options.runs = Number(argv[++i]);
@@ -229,14 +232,18 @@ async function main(options: Options): Promise<void> {
         const body = {
           registry: { url: wharf, authorization: auth },
           artifact: { repository: 'bench/big', digest: sha256(manifest), mime_type: 'application/vnd.oci.image.manifest.v1+json' },
-          ...(options.sbom
+          ...(options.sbomOnly
+            ? { enabled_capabilities: [{ type: 'sbom', parameters: { sbom_media_types: ['application/vnd.cyclonedx+json'] } }] }
+            : options.sbom
             ? { enabled_capabilities: [{ type: 'vulnerability' }, { type: 'sbom', parameters: { sbom_media_types: ['application/vnd.cyclonedx+json'] } }] }
             : {}),
         };
         const accepted = await fetch(`${scannerUrl}/api/v1/scan`, { method: 'POST', headers: { 'content-type': 'application/vnd.scanner.adapter.scan.request+json; version=1.1' }, body: JSON.stringify(body) });
         const { id } = (await accepted.json()) as { id: string };
         for (;;) {
-          const report = await fetch(`${scannerUrl}/api/v1/scan/${id}/report`, { redirect: 'manual' });
+          const report = options.sbomOnly
+            ? await fetch(`${scannerUrl}/api/v1/scan/${id}/report?sbom_media_type=application%2Fvnd.cyclonedx%2Bjson`, { headers: { accept: 'application/vnd.security.sbom.report+json; version=1.0' }, redirect: 'manual' })
+            : await fetch(`${scannerUrl}/api/v1/scan/${id}/report`, { redirect: 'manual' });
           if (report.status === 302) {
             await report.arrayBuffer();
             await new Promise((r) => setTimeout(r, 50));
@@ -244,17 +251,19 @@ async function main(options: Options): Promise<void> {
           }
           const text = await report.text();
           if (report.status !== 200) throw new Error(`scan failed: ${report.status} ${text}`);
-          return { seconds: (performance.now() - started) / 1000, vulnerabilities: (JSON.parse(text) as { vulnerabilities: unknown[] }).vulnerabilities.length };
+          const parsed = JSON.parse(text) as { vulnerabilities?: unknown[]; sbom?: { components?: unknown[] } };
+          return { seconds: (performance.now() - started) / 1000, vulnerabilities: parsed.vulnerabilities?.length ?? 0, components: parsed.sbom?.components?.length };
         }
       });
-      results.push({ run, seconds: Number(result.seconds.toFixed(2)), peakRssMb: Math.round(peakBytes / 1e6), vulnerabilities: result.vulnerabilities });
-      console.error(`run ${run}: ${result.seconds.toFixed(2)} s, peak RSS ${Math.round(peakBytes / 1e6)} MB, ${result.vulnerabilities} vulnerabilities`);
+      results.push({ run, seconds: Number(result.seconds.toFixed(2)), peakRssMb: Math.round(peakBytes / 1e6), vulnerabilities: result.vulnerabilities, sbomComponents: result.components });
+      console.error(`run ${run}: ${result.seconds.toFixed(2)} s, peak RSS ${Math.round(peakBytes / 1e6)} MB, ${result.vulnerabilities} vulnerabilities${result.components !== undefined ? `, ${result.components} SBOM components` : ''}`);
     }
     console.log(
       JSON.stringify(
         {
           image: { compressedMb: Math.round(compressedBytes / 1e6), uncompressedMb: Math.round((perLayer * 2 * contentLayers) / 1e6), layers: contentLayers + 1, packages: options.packages + 1 },
           engines: options.testEngines ? 'test (test/support/scanner-test-engines.ts)' : 'default',
+          scan: options.sbomOnly ? 'sbom (CycloneDX) only' : options.sbom ? 'vulnerability + sbom' : 'vulnerability',
           idleRssMb: Math.round(idleRss / 1e6),
           runs: results,
         },

@@ -1,5 +1,10 @@
 import type { AppConfig } from '@wharf/config';
 import type { SqlClient } from '@wharf/db';
+import { inventorySourceFor } from '../inventory/inventory-collector.factory';
+import { cycloneDxOf } from '../sbom/cyclonedx';
+import type { SbomSubject } from '../sbom/sbom-subject';
+import { spdxOf } from '../sbom/spdx';
+import { SCANNER_IDENTITY } from '../scanner-identity';
 import type { ScanEngines } from './scan-engines';
 
 /** What the engines may need from the process: its configuration and the database (the advisories' tables). */
@@ -12,16 +17,27 @@ export interface ScanEngineDependencies {
 export class MissingEngineError extends Error {}
 
 /**
- * The one place the scanner's engines are bound: the inventory (apps/scanner/src/inventory), the
- * OSV vulnerability database (apps/scanner/src/vulnerabilities) and the SBOM writer
- * (apps/scanner/src/sbom). Each line below is replaced by the real one as those parts land; until
- * then a scan fails with a message naming what is missing, and metadata reports no database.
+ * The one place the scanner's engines are bound: the inventory (apps/scanner/src/inventory: the
+ * built-in detectors; Trivy once TRIVY_PATH is a setting), the SBOM writers (apps/scanner/src/sbom)
+ * and the OSV vulnerability database (apps/scanner/src/vulnerabilities). The database is not in
+ * this build yet: until it lands a vulnerability scan fails saying so, and metadata reports no
+ * database; SBOMs work.
  */
 export function defaultScanEngines(_deps: ScanEngineDependencies): ScanEngines {
-  const missing = (part: string) => () => Promise.reject(new MissingEngineError(`${part} is not part of this build`));
+  const inventory = inventorySourceFor({});
   return {
-    collectInventory: missing('the inventory collector'),
-    matcher: { match: missing('the vulnerability database'), databaseUpdatedAt: () => Promise.resolve(null) },
-    generateSbom: missing('the SBOM writer'),
+    collectInventory: (image) => inventory.collectInventory(image),
+    matcher: {
+      match: () => Promise.reject(new MissingEngineError('the vulnerability database is not part of this build')),
+      databaseUpdatedAt: () => Promise.resolve(null),
+    },
+    generateSbom: async (image, found, mediaType) => {
+      const subject: SbomSubject = {
+        inventory: found,
+        image: { registryUrl: image.registryUrl, repository: image.repository, digest: image.digest },
+        tool: { vendor: SCANNER_IDENTITY.vendor, name: SCANNER_IDENTITY.name, version: SCANNER_IDENTITY.version },
+      };
+      return mediaType === 'application/spdx+json' ? spdxOf(subject) : cycloneDxOf(subject);
+    },
   };
 }

@@ -15,6 +15,7 @@ import { ScannerScans1765200000000 } from './1765200000000-scanner-scans';
 import { ScannerRegistrations1765200100000 } from './1765200100000-scanner-registrations';
 import { ReplicationPolicies1765220000000 } from './1765220000000-replication-policies';
 import { ReplicationBlobLocation1765230000000 } from './1765230000000-replication-blob-location';
+import { RetentionPolicies1765240000000 } from './1765240000000-retention-policies';
 import { P2pPreheat1765250000000 } from './1765250000000-p2p-preheat';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
@@ -36,5 +37,6 @@ export const migrations = [
   ScannerRegistrations1765200100000,
   ReplicationPolicies1765220000000,
   ReplicationBlobLocation1765230000000,
+  RetentionPolicies1765240000000,
   P2pPreheat1765250000000,
 ];
