@@ -11,6 +11,7 @@ import { Registries1764900000000 } from './1764900000000-registries';
 import { RobotGrantsByProjectId1765020000000 } from './1765020000000-robot-grants-by-project-id';
 import { UploadSessionOwner1765050000000 } from './1765050000000-upload-session-owner';
 import { EventStream1765100000000 } from './1765100000000-event-stream';
+import { ScannerAdvisories1765210000000 } from './1765210000000-scanner-advisories';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   RobotGrantsByProjectId1765020000000,
   UploadSessionOwner1765050000000,
   EventStream1765100000000,
+  ScannerAdvisories1765210000000,
 ];

@@ -68,17 +68,16 @@ function getToken(state: { type: Token }, blob: Cursor): number {
     state.type = Token.End;
     return 0;
   }
-  switch (state.type) {
+  const leadingZero = state.type === Token.DigitOrZero && s[0] === '0';
+  switch (leadingZero ? 'zeros' : state.type) {
+    case 'zeros':
+      while (i < s.length && s[i] === '0') i++;
+      // apk-tools 2.x goes on as a digit even when none follows, which ranked 1.0_rc1 above 1.0;
+      // here the separator after the zeros is read like any other
+      if (isDigit(s[i])) next = Token.Digit;
+      value = -i;
+      break;
     case Token.DigitOrZero:
-      if (s[0] === '0') {
-        while (i < s.length && s[i] === '0') i++;
-        // apk-tools 2.x goes on as a digit even when none follows, which ranked 1.0_rc1 above 1.0;
-        // here the separator after the zeros is read like any other
-        if (isDigit(s[i])) next = Token.Digit;
-        value = -i;
-        break;
-      }
-    // falls through: a component without a leading zero reads as a number
     case Token.Digit:
     case Token.SuffixNo:
     case Token.RevisionNo:
