@@ -2,8 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
 import type { AdvisoryRow, AdvisoryRows, AffectedRow } from './advisory-rows';
 
-/** An affected package joined with its advisory, as the matcher reads it. */
-export interface StoredMatch extends Omit<AdvisoryRow, 'modified' | 'published'>, AffectedRow {}
+/** An affected entry as the matcher evaluates it (its advisory's details are read only for the ones that apply). */
+export interface StoredAffected extends AffectedRow {
+  advisory_id: string;
+}
+
+/** An advisory's details, for the findings. */
+export type StoredAdvisory = Omit<AdvisoryRow, 'modified' | 'published'>;
 
 export interface DatabaseState {
   /** the newest `modified` of the records imported so far */
@@ -96,16 +101,26 @@ export class AdvisoryStore {
     return { advisories: row.advisories, affectedPackages: row.affected };
   }
 
-  /** Every affected entry of the given packages, with its advisory: one query for a whole inventory. */
-  async findAffected(keys: { ecosystem: string; name: string }[]): Promise<StoredMatch[]> {
+  /** Every affected entry of the given packages: one query for a whole inventory. */
+  async findAffected(keys: { ecosystem: string; name: string }[]): Promise<StoredAffected[]> {
     if (!keys.length) return [];
-    return this.sql.query<StoredMatch>(
-      `SELECT p.ecosystem, p.name, p.ranges, p.versions, p.vendor_severity, a.id, a.cve_ids, a.aliases, a.description, a.links,
-              a.cwe_ids, a.cvss_severity, a.cvss_v3_score, a.cvss_v3_vector, a.cvss_v2_score, a.cvss_v2_vector
-       FROM osv_affected_package p JOIN osv_advisory a ON a.id = p.advisory_id
+    return this.sql.query<StoredAffected>(
+      `SELECT p.advisory_id, p.ecosystem, p.name, p.ranges, p.versions, p.vendor_severity
+       FROM osv_affected_package p
        WHERE (p.ecosystem, p.name) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
       [keys.map((k) => k.ecosystem), keys.map((k) => k.name)],
     );
+  }
+
+  /** The details of the given advisories: one query for all the findings of a scan. */
+  async findAdvisories(ids: string[]): Promise<Map<string, StoredAdvisory>> {
+    if (!ids.length) return new Map();
+    const rows = await this.sql.query<StoredAdvisory>(
+      `SELECT id, cve_ids, aliases, description, links, cwe_ids, cvss_severity, cvss_v3_score, cvss_v3_vector, cvss_v2_score, cvss_v2_vector
+       FROM osv_advisory WHERE id = ANY($1::text[])`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
   /** The ids among `records` that are not stored or stored with an older `modified`. */
