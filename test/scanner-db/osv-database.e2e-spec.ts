@@ -1,3 +1,4 @@
+import { SqlClient } from '@wharf/db';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,6 +149,25 @@ describe('the scanner vulnerability database (OSV import and matching)', () => {
       'stdlib 1.20.9 CVE-2023-39325 -> 1.20.10',
       'stdlib go1.21.1 CVE-2023-39325 -> 1.21.3',
     ]);
+  });
+
+  it('matches an inventory of hundreds of packages in two queries, whatever its size', async () => {
+    const sql = db.app.get(SqlClient);
+    const queries = jest.spyOn(sql, 'query');
+    try {
+      const packages = [
+        ...Array.from({ length: 300 }, (_, i) => deb(`package-${i}`, '1.0-1')),
+        deb('openssl', '1.1.1n-0+deb11u3'),
+        ...Array.from({ length: 100 }, (_, i) => lang('npm', `module-${i}`, '1.0.0')),
+        lang('npm', 'lodash', '4.17.15'),
+      ];
+      const findings = await matcher.match(debian11(packages));
+      expect(summary(findings).filter((line) => line.startsWith('lodash'))).toEqual(['lodash 4.17.15 CVE-2020-8203 -> 4.17.19']);
+      expect(findings.filter((f) => f.package.name === 'openssl')).toHaveLength(4);
+      expect(queries).toHaveBeenCalledTimes(2);
+    } finally {
+      queries.mockRestore();
+    }
   });
 
   it('re-imports incrementally: only newer records are written, withdrawn ones removed', async () => {
