@@ -39,8 +39,8 @@ export class AdvisoryStore {
     return this.sql.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK_KEY]);
       const stale = await this.staleIds(
-        tx,
         batch.map((rows) => rows.advisory),
+        tx,
       );
       const fresh = batch.filter((rows) => stale.has(rows.advisory.id));
       const empty = fresh.filter((rows) => !rows.affected.length).map((rows) => rows.advisory.id);
@@ -123,8 +123,12 @@ export class AdvisoryStore {
     return new Map(rows.map((row) => [row.id, row]));
   }
 
-  /** The ids among `records` that are not stored or stored with an older `modified`. */
-  private async staleIds(tx: SqlExecutor, records: { id: string; modified: string }[]): Promise<Set<string>> {
+  /**
+   * The ids among `records` that are not stored or stored with an older `modified`: what an
+   * import needs to convert at all (`write` checks again, under the import lock).
+   */
+  async staleIds(records: { id: string; modified: string }[], tx: SqlExecutor = this.sql): Promise<Set<string>> {
+    if (!records.length) return new Set();
     const rows = await tx.query<{ id: string }>(
       `SELECT r.id FROM unnest($1::text[], $2::timestamptz[]) AS r(id, modified)
        LEFT JOIN osv_advisory a ON a.id = r.id

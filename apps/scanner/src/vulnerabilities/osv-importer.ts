@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { advisoryRowsOf, type AdvisoryRows } from './advisory-rows';
+import { advisoryRowsOf } from './advisory-rows';
 import { AdvisoryStore } from './advisory-store';
-import { parseOsvRecord } from './osv-record';
+import { parseOsvRecord, type OsvRecord } from './osv-record';
 import { osvSourceEntries } from './osv-sources';
 
 export interface ImportSummary {
@@ -40,16 +40,18 @@ export class OsvImporter {
     const started = process.hrtime.bigint();
     const summary: ImportSummary = { read: 0, written: 0, unchanged: 0, withdrawn: 0, ignored: 0, invalid: 0, problems: [], newestModified: null, seconds: 0 };
     let newest = Number.NEGATIVE_INFINITY;
-    let batch = new Map<string, AdvisoryRows>();
+    let batch = new Map<string, OsvRecord>();
     let withdrawn: string[] = [];
 
     const flush = async () => {
-      const rows = [...batch.values()];
+      const records = [...batch.values()];
       batch = new Map();
-      const { written, skipped } = await this.store.write(rows);
+      // only what is newer than the stored copy is converted (scored, normalised) at all
+      const stale = await this.store.staleIds(records);
+      const { written, skipped } = await this.store.write(records.filter((r) => stale.has(r.id)).map(advisoryRowsOf));
       summary.written += written.length;
-      summary.unchanged += skipped;
-      summary.ignored += rows.length - written.length - skipped;
+      summary.unchanged += records.length - stale.size + skipped;
+      summary.ignored += stale.size - written.length - skipped;
       if (withdrawn.length) {
         await this.store.remove(withdrawn);
         withdrawn = [];
@@ -78,7 +80,7 @@ export class OsvImporter {
         withdrawn.push(record.id);
       } else {
         const previous = batch.get(record.id);
-        if (!previous || Date.parse(previous.advisory.modified) < modified) batch.set(record.id, advisoryRowsOf(record));
+        if (!previous || Date.parse(previous.modified) < modified) batch.set(record.id, record);
       }
       if (batch.size + withdrawn.length >= IMPORT_BATCH_SIZE) await flush();
     }
