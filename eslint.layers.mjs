@@ -35,6 +35,12 @@ const domain = {
   gc: ['artifacts', 'audit', 'config', 'db', 'errors', 'jobs', 'registry-core', 'storage'],
   'proxy-cache': ['artifacts', 'config', 'db', 'errors', 'redis', 'registries', 'registry-core'],
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
+  // policies name endpoints (registries), list this Wharf's artifacts (artifacts), react to pushes and
+  // deletes (events), run as executions and tasks (jobs), audit their changes in the change's transaction;
+  // the copy engine streams blobs through registry-core's BlobStore (and so charges the quota ledger)
+  replication: ['artifacts', 'audit', 'config', 'db', 'errors', 'events', 'jobs', 'registries', 'registry-core'],
+  // P2P preheat: instances (sealed auth), policies selecting artifacts, pull-only tokens for the providers, executions
+  preheat: ['artifacts', 'audit', 'config', 'db', 'errors', 'events', 'iam', 'jobs', 'secrets'],
 };
 
 /** What each app may not import: the api reaches storage through registry-core (BlobStore, RegistryCoreModule). */

@@ -10,7 +10,11 @@
  * except granting roles, which robots never do; system-level actions are for system admins.
  */
 import { MemberService, ProjectRole, RESOURCE_ACTIONS, RobotService, UserService, type Permission, type RobotAccess } from '@wharf/iam';
+import { ExecutionService } from '@wharf/jobs';
+import { PreheatPolicyService } from '@wharf/preheat';
 import { ProjectService } from '@wharf/projects';
+import { RegistryService } from '@wharf/registries';
+import { REPLICATION_VENDOR, ReplicationPolicyService, taskAttributesOf, type ReplicationItem } from '@wharf/replication';
 import { RegistryClient } from '../support/registry-client';
 import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
@@ -49,6 +53,21 @@ const ACTIONS = {
   'create webhook': { needs: ['notification-policy:create'], allowed: 201 },
   'list immutable rules': { needs: ['immutable-tag:list'], allowed: 200 },
   'create immutable rule': { needs: ['immutable-tag:create'], allowed: 201 },
+  // Harbor's preheat-policy: project admins (and robots granted it) only
+  'list preheat policies': { needs: ['preheat-policy:list'], allowed: 200 },
+  'read preheat policy': { needs: ['preheat-policy:read'], allowed: 200 },
+  'create preheat policy': { needs: ['preheat-policy:create'], allowed: 201 },
+  'update preheat policy': { needs: ['preheat-policy:update'], allowed: 200 },
+  'delete preheat policy': { needs: ['preheat-policy:delete'], allowed: 200 },
+  'run preheat policy': { needs: ['preheat-policy:update'], allowed: 201 },
+  'preview preheat policy': { needs: ['preheat-policy:read'], allowed: 200 },
+  'list preheat executions': { needs: ['preheat-policy:read'], allowed: 200 },
+  'read preheat execution': { needs: ['preheat-policy:read'], allowed: 200 },
+  // the execution has ended: an allowed stop answers 412
+  'stop preheat execution': { needs: ['preheat-policy:update'], allowed: 412 },
+  'list preheat tasks': { needs: ['preheat-policy:read'], allowed: 200 },
+  'read preheat task log': { needs: ['preheat-policy:read'], allowed: 200 },
+  'list preheat providers of the project': { needs: ['preheat-policy:read'], allowed: 200 },
   'delete project': { needs: ['project:delete'], allowed: 412 },
   'list users': { needs: 'sysadmin', allowed: 200 },
   'read audit log': { needs: 'sysadmin', allowed: 200 },
@@ -57,6 +76,27 @@ const ACTIONS = {
   'allow webhooks to the local network': { needs: 'sysadmin', allowed: 200 },
   'list registries': { needs: 'sysadmin', allowed: 200 },
   'read gc schedule': { needs: 'sysadmin', allowed: 200 },
+  'list replication policies': { needs: 'sysadmin', allowed: 200 },
+  'create replication policy': { needs: 'sysadmin', allowed: 201 },
+  'read replication policy': { needs: 'sysadmin', allowed: 200 },
+  'update replication policy': { needs: 'sysadmin', allowed: 200 },
+  'delete replication policy': { needs: 'sysadmin', allowed: 200 },
+  'start replication': { needs: 'sysadmin', allowed: 201 },
+  'list replication executions': { needs: 'sysadmin', allowed: 200 },
+  'read replication execution': { needs: 'sysadmin', allowed: 200 },
+  'stop replication execution': { needs: 'sysadmin', allowed: 200 },
+  'list replication tasks': { needs: 'sysadmin', allowed: 200 },
+  'read replication task log': { needs: 'sysadmin', allowed: 200 },
+  'read registry info': { needs: 'sysadmin', allowed: 200 },
+  'list preheat providers': { needs: 'sysadmin', allowed: 200 },
+  'list preheat instances': { needs: 'sysadmin', allowed: 200 },
+  'create preheat instance': { needs: 'sysadmin', allowed: 201 },
+  'read preheat instance': { needs: 'sysadmin', allowed: 200 },
+  'update preheat instance': { needs: 'sysadmin', allowed: 200 },
+  // a policy uses it: an allowed delete answers 412
+  'delete preheat instance': { needs: 'sysadmin', allowed: 412 },
+  // its endpoint does not answer: an allowed ping answers 400 with the reason
+  'ping preheat instance': { needs: 'sysadmin', allowed: 400 },
 } satisfies Record<string, ActionSpec>;
 
 type ActionName = keyof typeof ACTIONS;
@@ -97,6 +137,14 @@ describe('management API permission matrix', () => {
   let projectId: number;
   let targetMemberId: number;
   let targetRobotId: number;
+  let registryId: number;
+  let policyId: number;
+  let replicationExecutionId: number;
+  let replicationTaskId: number;
+  let preheatInstanceId: number;
+  let idleExecutionId: number;
+  let taskExecutionId: number;
+  let taskId: number;
   const users: UserCaller[] = [];
   const robots: RobotCaller[] = [];
   let sequence = 0;
@@ -117,6 +165,27 @@ describe('management API permission matrix', () => {
     const target = await userService.create({ username: 'target', password: PASSWORD });
     targetMemberId = (await members.add(projectId, target.user_id, ProjectRole.Guest)).id;
     targetRobotId = (await robotService.create({ name: 'target', level: 'project', project: { id: projectId, name: 'matrix' }, duration: -1, permissions: [{ kind: 'project', namespace: 'matrix', access: accessOf(['repository:pull']) }] }, 'admin')).robot.id;
+
+    // replication: an endpoint, an enabled push-based policy and an execution with a task (no worker runs here)
+    registryId = (await api.app.get(RegistryService).create({ name: 'matrix-destination', type: 'docker-registry', url: 'http://127.0.0.1:5999' })).id;
+    policyId = (await api.app.get(ReplicationPolicyService).create({ name: 'matrix-policy', destRegistryId: registryId, enabled: true }, 'admin')).id;
+    const item: ReplicationItem = {
+      operation: 'copy', source: { side: { kind: 'local' }, repository: 'matrix/app', digest: 'sha256:0', tags: ['v1'] },
+      destination: { side: { kind: 'remote', registryId }, repository: 'matrix/app', tags: ['v1'] }, override: false, copyByChunk: false, speedKiBps: null,
+    };
+    const replication = await api.app.get(ExecutionService).create({ vendorType: REPLICATION_VENDOR, vendorId: policyId, tasks: [taskAttributesOf(item, true, false) as unknown as Record<string, unknown>] });
+    [replicationExecutionId, replicationTaskId] = [replication.executionId, replication.taskIds[0]];
+    // preheat: an instance (unreachable), a policy selecting nothing (its run ended), one selecting app:v1 (its task stays pending: no worker here)
+    const admin = { 'content-type': 'application/json', authorization: basicAuth(TEST_ADMIN) };
+    const adminCall = (method: string, path: string, body?: unknown) => fetch(`${api.url}/api/v2.0${path}`, { method, headers: admin, body: body === undefined ? undefined : JSON.stringify(body) });
+    expect((await adminCall('POST', '/p2p/preheat/instances', { name: 'matrix-df', vendor: 'dragonfly', endpoint: 'http://127.0.0.1:1', auth_mode: 'NONE' })).status).toBe(201);
+    preheatInstanceId = ((await (await adminCall('GET', '/p2p/preheat/instances/matrix-df')).json()) as { id: number }).id;
+    for (const [name, repository] of [['idle', 'nothing'], ['tasked', 'app']]) {
+      expect((await adminCall('POST', '/projects/matrix/preheat/policies', { name, provider_id: preheatInstanceId, filters: JSON.stringify([{ type: 'repository', value: repository }]), trigger: '{"type":"manual"}', enabled: true })).status).toBe(201);
+    }
+    idleExecutionId = Number((await adminCall('POST', '/projects/matrix/preheat/policies/idle', {})).headers.get('location')!.split('/').pop());
+    taskExecutionId = Number((await adminCall('POST', '/projects/matrix/preheat/policies/tasked', {})).headers.get('location')!.split('/').pop());
+    taskId = ((await (await adminCall('GET', `/projects/matrix/preheat/policies/tasked/executions/${taskExecutionId}/tasks`)).json()) as { id: number }[])[0].id;
 
     const user = async (name: string, role?: (typeof ProjectRole)[keyof typeof ProjectRole], sysadmin = false): Promise<Credentials> => {
       const created = await userService.create({ username: name, password: PASSWORD, email: `${name}@example.com` }, { sysadmin });
@@ -162,6 +231,7 @@ describe('management API permission matrix', () => {
       await robot('project robot narrow', 'project', ['project:read', 'repository:list', 'artifact:list', 'tag:list', 'label:list', 'robot:update']),
       await robot('project robot managing', 'project', ['project:read', 'repository:pull', 'robot:create', 'robot:list', 'robot:update', 'member:create', 'member:update', 'tag:create']),
       await robot('project robot broad', 'project', ALL),
+      await robot('project robot reading preheat policies', 'project', ['preheat-policy:list', 'preheat-policy:read']),
     );
   });
 
@@ -237,6 +307,34 @@ describe('management API permission matrix', () => {
           action: 'immutable',
           template: 'immutable_template',
         });
+      case 'list preheat policies':
+        return call('GET', '/projects/matrix/preheat/policies');
+      case 'read preheat policy':
+        return call('GET', '/projects/matrix/preheat/policies/idle');
+      case 'create preheat policy':
+        return call('POST', '/projects/matrix/preheat/policies', { name: `preheat-${sequence}`, provider_id: preheatInstanceId, filters: '[]', trigger: '{"type":"manual"}', enabled: false });
+      case 'update preheat policy':
+        return call('PUT', '/projects/matrix/preheat/policies/idle', { name: 'idle', provider_id: preheatInstanceId, filters: '[{"type":"repository","value":"nothing"}]', trigger: '{"type":"manual"}', enabled: true });
+      case 'delete preheat policy': {
+        await api.app.get(PreheatPolicyService).create(projectId, { name: `doomed-${sequence}`, provider_id: preheatInstanceId }, 'admin');
+        return call('DELETE', `/projects/matrix/preheat/policies/doomed-${sequence}`);
+      }
+      case 'run preheat policy':
+        return call('POST', '/projects/matrix/preheat/policies/idle', {});
+      case 'preview preheat policy':
+        return call('GET', '/projects/matrix/preheat/policies/tasked/preview');
+      case 'list preheat executions':
+        return call('GET', '/projects/matrix/preheat/policies/idle/executions');
+      case 'read preheat execution':
+        return call('GET', `/projects/matrix/preheat/policies/idle/executions/${idleExecutionId}`);
+      case 'stop preheat execution':
+        return call('PATCH', `/projects/matrix/preheat/policies/idle/executions/${idleExecutionId}`, { status: 'Stopped' });
+      case 'list preheat tasks':
+        return call('GET', `/projects/matrix/preheat/policies/tasked/executions/${taskExecutionId}/tasks`);
+      case 'read preheat task log':
+        return call('GET', `/projects/matrix/preheat/policies/tasked/executions/${taskExecutionId}/tasks/${taskId}/logs`);
+      case 'list preheat providers of the project':
+        return call('GET', '/projects/matrix/preheat/providers');
       case 'delete project':
         return call('DELETE', '/projects/matrix');
       case 'list users':
@@ -253,6 +351,46 @@ describe('management API permission matrix', () => {
         return call('GET', '/registries');
       case 'read gc schedule':
         return call('GET', '/system/gc/schedule');
+      case 'list replication policies':
+        return call('GET', '/replication/policies');
+      case 'create replication policy':
+        return call('POST', '/replication/policies', { name: `policy-${sequence}`, dest_registry: { id: registryId } });
+      case 'read replication policy':
+        return call('GET', `/replication/policies/${policyId}`);
+      case 'update replication policy':
+        return call('PUT', `/replication/policies/${policyId}`, { name: 'matrix-policy', dest_registry: { id: registryId }, enabled: true, description: `update ${sequence}` });
+      case 'delete replication policy': {
+        const doomed = await api.app.get(ReplicationPolicyService).create({ name: `doomed-policy-${sequence}`, destRegistryId: registryId }, 'admin');
+        return call('DELETE', `/replication/policies/${doomed.id}`);
+      }
+      case 'start replication':
+        return call('POST', '/replication/executions', { policy_id: policyId });
+      case 'list replication executions':
+        return call('GET', `/replication/executions?policy_id=${policyId}`);
+      case 'read replication execution':
+        return call('GET', `/replication/executions/${replicationExecutionId}`);
+      case 'stop replication execution':
+        return call('PUT', `/replication/executions/${replicationExecutionId}`);
+      case 'list replication tasks':
+        return call('GET', `/replication/executions/${replicationExecutionId}/tasks`);
+      case 'read replication task log':
+        return call('GET', `/replication/executions/${replicationExecutionId}/tasks/${replicationTaskId}/log`);
+      case 'read registry info':
+        return call('GET', `/registries/${registryId}/info`);
+      case 'list preheat providers':
+        return call('GET', '/p2p/preheat/providers');
+      case 'list preheat instances':
+        return call('GET', '/p2p/preheat/instances');
+      case 'create preheat instance':
+        return call('POST', '/p2p/preheat/instances', { name: `instance-${sequence}`, vendor: 'kraken', endpoint: 'http://127.0.0.1:1' });
+      case 'read preheat instance':
+        return call('GET', '/p2p/preheat/instances/matrix-df');
+      case 'update preheat instance':
+        return call('PUT', '/p2p/preheat/instances/matrix-df', { name: 'matrix-df', vendor: 'dragonfly', endpoint: 'http://127.0.0.1:1', auth_mode: 'NONE' });
+      case 'delete preheat instance':
+        return call('DELETE', '/p2p/preheat/instances/matrix-df');
+      case 'ping preheat instance':
+        return call('POST', '/p2p/preheat/instances/ping', { id: preheatInstanceId });
     }
   }
 

@@ -67,6 +67,11 @@ describe('job handlers found by discovery', () => {
         [JobName.ExpireProxyCache]: 'ProxyCacheRetentionProcessor.expire',
         [JobName.RegistryHealthSweep]: 'RegistryHealthProcessor.sweep',
         [JobName.RegistryHealthCheck]: 'RegistryHealthProcessor.check',
+        [JobName.ReplicationExecution]: 'ReplicationProcessor.resolve',
+        [JobName.ReplicationTask]: 'ReplicationProcessor.run',
+        [JobName.ScheduledReplication]: 'ReplicationProcessor.tick',
+        [JobName.PreheatTask]: 'PreheatProcessor.run',
+        [JobName.ScheduledPreheat]: 'PreheatProcessor.tick',
       });
       expect(found).toHaveLength(Object.values(JobName).length);
       // bound to its provider: the watchdog's handler runs against this worker's database

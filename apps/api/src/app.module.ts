@@ -22,6 +22,8 @@ import { ImmutabilityApiModule } from './immutability/immutability-api.module';
 import { LabelsApiModule } from './labels/labels-api.module';
 import { WebhooksApiModule } from './webhooks/webhooks-api.module';
 import { RegistriesApiModule } from './registries/registries-api.module';
+import { ReplicationApiModule } from './replication/replication-api.module';
+import { PreheatApiModule } from './preheat/preheat-api.module';
 
 /** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
 @Module({})
@@ -52,6 +54,8 @@ export class AppModule {
         LabelsApiModule,
         WebhooksApiModule,
         RegistriesApiModule,
+        ReplicationApiModule,
+        PreheatApiModule,
       ],
       controllers: [HealthController],
     };

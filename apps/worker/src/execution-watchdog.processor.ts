@@ -11,7 +11,9 @@ const PENDING_GRACE_SECONDS = 60;
  * Error instead of staying Running forever, and so does a task whose queued job is over while the
  * task is not: the job failed (BullMQ gave up, e.g. the handler threw before its first
  * transition), completed without ending the task, or vanished before a worker took it (Redis
- * flushed, job removed). A GC left Pending would otherwise refuse every later GC with 409.
+ * flushed, job removed). A GC left Pending would otherwise refuse every later GC with 409. An open
+ * execution (created before its tasks, as a replication is) whose preparing job is over or lost
+ * ends as Error too.
  */
 @Injectable()
 export class ExecutionWatchdogProcessor {
@@ -33,6 +35,16 @@ export class ExecutionWatchdogProcessor {
       if (!reason || !(await this.executions.transition(task.taskId, 'Error', reason, task.revision))) continue;
       await this.executions.log(task.taskId, `ended by the watchdog: ${reason}`);
       lost += 1;
+    }
+    // an open execution (its tasks still to be added, e.g. a replication resolving its artifacts) whose preparing job is over
+    for (const open of await this.executions.openExecutions(PENDING_GRACE_SECONDS)) {
+      const outcome = open.job ? await this.queues.outcome(open.job.name, open.job.id) : { state: 'absent' as const };
+      const reason =
+        outcome.state === 'failed' ? `the job preparing its tasks failed: ${outcome.reason}`
+        : outcome.state === 'completed' ? 'the job preparing its tasks completed without adding them'
+        : outcome.state === 'absent' ? 'the job preparing its tasks was lost'
+        : null;
+      if (reason && (await this.executions.end(open.executionId, 'Error', reason, undefined, open.revision))) lost += 1;
     }
     if (stale || lost) this.logger.warn(`watchdog ended ${stale} task(s) whose worker stopped and ${lost} whose job was over or lost`);
     return { stale, lost };

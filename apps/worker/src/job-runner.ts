@@ -18,6 +18,10 @@ const CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QueueName.Webhook]: 8,
   // an unreachable upstream holds a slot for the whole ping timeout
   [QueueName.RegistryHealth]: 4,
+  // copies run side by side (each holds a slot while it streams blobs); resolutions share the queue
+  [QueueName.Replication]: 4,
+  // a preheat task waits on its provider (polling) for up to its timeout
+  [QueueName.Preheat]: 8,
 };
 
 /**

@@ -16,6 +16,8 @@ import { ProxyCacheModule } from '@wharf/proxy-cache';
 import { ProxyCacheRetentionProcessor } from './proxy-cache-retention.processor';
 import { RegistriesModule } from '@wharf/registries';
 import { RegistryHealthProcessor } from './registry-health.processor';
+import { ReplicationModule } from '@wharf/replication';
+import { ReplicationProcessor } from './replication.processor';
 import { EventConsumerDiscovery } from './event-consumer-discovery';
 import { EventRelayProcessor } from './event-relay.processor';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
@@ -25,11 +27,13 @@ import { GcScheduleProcessor } from './gc-schedule.processor';
 import { JobHandlerDiscovery } from './job-handler-discovery';
 import { JobRunner } from './job-runner';
 import { UploadPurgeProcessor } from './upload-purge.processor';
+import { PreheatModule } from '@wharf/preheat';
+import { PreheatProcessor } from './preheat.processor';
 
 /**
  * The worker process: BullMQ processors over the same Postgres, Redis and storage as the api. A
  * processor listed here is found by the JobRunner through its @OnJob methods; a provider marked
- * @EventConsumer in any imported module (webhooks, audit) is run by the EventRelayProcessor.
+ * @EventConsumer in any imported module (webhooks, audit, preheat) is run by the EventRelayProcessor.
  */
 @Module({})
 export class WorkerModule {
@@ -51,11 +55,13 @@ export class WorkerModule {
         AuditModule,
         ProxyCacheModule,
         RegistriesModule,
+        ReplicationModule,
+        PreheatModule,
         DiscoveryModule,
       ],
       providers: [
         UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor,
-        ProxyCacheRetentionProcessor, RegistryHealthProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
+        ProxyCacheRetentionProcessor, RegistryHealthProcessor, ReplicationProcessor, PreheatProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
       ],
     };
   }

@@ -112,6 +112,23 @@ export class AppConfig {
   PROXY_UPSTREAM_TIMEOUT_SECONDS = 30;
 
   /**
+   * replication with copy_by_chunk: the size of each PATCH of a chunked upload (held in memory
+   * while it is sent, one per blob in flight)
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(64 * 1024)
+  @Max(512 * 1024 * 1024)
+  REPLICATION_CHUNK_SIZE_BYTES = 10 * 1024 * 1024;
+
+  /** replication: how many blobs of one artifact are copied at once */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  REPLICATION_BLOB_CONCURRENCY = 4;
+
+  /**
    * a management API (or token) request body must arrive whole within this many seconds, counted
    * from when the caller has been authenticated; a slower one is answered 408 and its connection closed
    */
@@ -217,6 +234,23 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   REGISTRY_HEALTH_INTERVAL_SECONDS = 300;
+
+  /** how often a preheat task asks its provider how the preheat is going (Harbor: 10 s); each poll is also the task's sign of life for the watchdog */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  PREHEAT_POLL_INTERVAL_SECONDS = 10;
+
+  /**
+   * how long a preheat task may run before it is ended as Error; the pull-only token handed to the
+   * provider is valid exactly this long, so the provider can pull for as long as the task may run
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  PREHEAT_TASK_TIMEOUT_MINUTES = 60;
 
   get externalUrl(): string {
     return (this.EXTERNAL_URL ?? `http://127.0.0.1:${this.PORT}`).replace(/\/+$/, '');

@@ -17,7 +17,12 @@ export type NotFoundSubject =
   | 'label'
   | 'registry'
   | 'webhook-policy'
-  | 'immutable-rule';
+  | 'immutable-rule'
+  | 'replication-policy'
+  | 'preheat-instance'
+  | 'preheat-policy'
+  | 'execution'
+  | 'task';
 
 export class NotFoundError extends DomainError {
   readonly kind = 'not-found';
@@ -47,9 +52,10 @@ export class ConflictError extends DomainError {
 
 /**
  * Something must change first: `in-use` (others still refer to it), `not-empty` (a container must
- * be emptied first), `immutable` (an immutable-tag rule protects the tag).
+ * be emptied first), `immutable` (an immutable-tag rule protects the tag), `disabled` (a disabled
+ * policy does not run).
  */
-export type PreconditionReason = 'in-use' | 'not-empty' | 'immutable';
+export type PreconditionReason = 'in-use' | 'not-empty' | 'immutable' | 'disabled';
 
 export class PreconditionError extends DomainError {
   readonly kind = 'precondition';

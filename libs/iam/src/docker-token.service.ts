@@ -30,6 +30,8 @@ export interface TokenOptions {
   authenticatedAt?: number;
   /** unix ms the token must not outlive (a robot's expiry) */
   notAfter?: number;
+  /** seconds the token lives instead of TOKEN_EXPIRATION_MINUTES (a preheat provider's token lives as long as its task may run) */
+  lifetimeSeconds?: number;
 }
 
 const ISSUER = 'wharf-token-service';
@@ -55,7 +57,7 @@ export class DockerTokenService {
     const key = await this.keys.current();
     const nowMs = Date.now();
     const now = Math.floor(nowMs / 1000);
-    const lifetime = this.config.TOKEN_EXPIRATION_MINUTES * 60;
+    const lifetime = options.lifetimeSeconds ?? this.config.TOKEN_EXPIRATION_MINUTES * 60;
     const expiresIn = options.notAfter === undefined ? lifetime : Math.max(1, Math.min(lifetime, Math.floor((options.notAfter - nowMs) / 1000)));
     const token = jwt.sign({ access, auth_time: (options.authenticatedAt ?? nowMs) / 1000 }, key.privateKey, {
       algorithm: 'RS256',

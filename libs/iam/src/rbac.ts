@@ -36,6 +36,8 @@ export const RESOURCE_ACTIONS = {
   scan: ['read', 'create', 'stop'],
   'immutable-tag': ['list', 'create', 'update', 'delete'],
   'notification-policy': ['read', 'list', 'create', 'update', 'delete'],
+  // Harbor's preheat-policy: project admins (and robots granted it) only, maintainers have none
+  'preheat-policy': ['read', 'list', 'create', 'update', 'delete'],
 } as const;
 
 export type Resource = keyof typeof RESOURCE_ACTIONS;

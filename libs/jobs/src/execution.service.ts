@@ -36,6 +36,7 @@ export interface ExecutionRecord extends Execution {
 /** One task of an execution, for the API. */
 export interface TaskRecord {
   id: number;
+  execution_id: number;
   status: TaskStatus;
   status_message: string;
   progress: Record<string, unknown>;
@@ -44,6 +45,16 @@ export interface TaskRecord {
   start_time: Date | null;
   update_time: Date;
   end_time: Date | null;
+  /** `<job name>:<BullMQ job id>` of the job that runs it (attachJob), null before it is queued; only when asked for */
+  job_id?: string | null;
+}
+
+/** Filters of an execution listing beyond its vendor. */
+export interface ExecutionListFilter {
+  /** one policy's executions */
+  vendorId?: number;
+  status?: TaskStatus;
+  trigger?: string;
 }
 
 /** A task not yet ended, as the watchdog reads it. */
@@ -62,6 +73,13 @@ export interface NewExecution {
   extraAttrs?: Record<string, unknown>;
   /** one entry per task: its extra attributes */
   tasks: Record<string, unknown>[];
+  /**
+   * The tasks come later (addTasks): the execution stays Running with none until its owner adds
+   * them or ends it (a replication resolves its artifacts in the worker).
+   */
+  open?: boolean;
+  /** the execution's status message when it has no task (it ends at once, as Success): why there was nothing to do */
+  emptyMessage?: string;
 }
 
 /**
@@ -98,17 +116,79 @@ export class ExecutionService {
     const insert = async (tx: SqlExecutor) => {
       const rows = await tx.query<{ id: number }>(
         `INSERT INTO execution (vendor_type, vendor_id, trigger, extra_attrs, status) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [input.vendorType, input.vendorId ?? null, input.trigger ?? 'MANUAL', JSON.stringify(input.extraAttrs ?? {}), input.tasks.length ? 'Running' : 'Success'],
+        [input.vendorType, input.vendorId ?? null, input.trigger ?? 'MANUAL', JSON.stringify(input.extraAttrs ?? {}), input.tasks.length || input.open ? 'Running' : 'Success'],
       );
       const executionId = rows[0].id;
-      const tasks = await tx.query<{ id: number }>(
-        `INSERT INTO task (execution_id, extra_attrs) SELECT $1, unnest($2::jsonb[]) RETURNING id`,
-        [executionId, input.tasks.map((t) => JSON.stringify(t))],
-      );
-      if (!input.tasks.length) await tx.query(`UPDATE execution SET end_time = now() WHERE id = $1`, [executionId]);
-      return { executionId, taskIds: tasks.map((t) => t.id).sort((a, b) => a - b) };
+      const taskIds = await this.insertTasks(tx, executionId, input.tasks);
+      if (!input.tasks.length && !input.open) await tx.query(`UPDATE execution SET end_time = now(), status_message = $2 WHERE id = $1`, [executionId, input.emptyMessage ?? '']);
+      return { executionId, taskIds };
     };
     return within ? insert(within) : this.sql.transaction(insert);
+  }
+
+  /**
+   * Adds tasks to an open execution (created with `open`), in order; the execution's status is
+   * derived again (with no task at all it ends as Success). `within`: the caller's transaction.
+   */
+  async addTasks(executionId: number, tasks: Record<string, unknown>[], within?: SqlExecutor): Promise<number[]> {
+    const add = async (tx: SqlExecutor) => {
+      const ids = await this.insertTasks(tx, executionId, tasks);
+      await this.refresh(executionId, tx);
+      return ids;
+    };
+    return within ? add(within) : this.sql.transaction(add);
+  }
+
+  /**
+   * Ends an execution as a whole with a status and message of its own, whatever its tasks say (a
+   * run refused or skipped before it had tasks, or one whose preparation failed). Open tasks are
+   * not touched: the caller ends them first.
+   */
+  async end(executionId: number, status: 'Error' | 'Stopped' | 'Success', message: string, within?: SqlExecutor, expectedRevision?: number): Promise<boolean> {
+    const rows = await (within ?? this.sql).query(
+      `UPDATE execution SET status = $2, status_message = $3, revision = revision + 1, update_time = now(), end_time = COALESCE(end_time, now())
+        WHERE id = $1 AND ($4::bigint IS NULL OR revision = $4) RETURNING id`,
+      [executionId, status, message, expectedRevision ?? null],
+    );
+    return rows.length > 0;
+  }
+
+  /** Deletes the (ended) executions of one vendor's object with their tasks and logs (Harbor's DeleteByVendor, when a policy goes). */
+  async deleteByVendor(vendorType: string, vendorId: number, within?: SqlExecutor): Promise<number> {
+    const rows = await (within ?? this.sql).query(`DELETE FROM execution WHERE vendor_type = $1 AND vendor_id = $2 RETURNING id`, [vendorType, vendorId]);
+    return rows.length;
+  }
+
+  /** Records the job that prepares an open execution's tasks, so the watchdog can tell a lost one. */
+  async attachExecutionJob(executionId: number, jobName: JobName, jobId: string): Promise<void> {
+    await this.sql.query(`UPDATE execution SET extra_attrs = extra_attrs || jsonb_build_object('job_id', $2::text) WHERE id = $1`, [executionId, `${jobName}:${jobId}`]);
+  }
+
+  /**
+   * Open executions still without tasks whose preparing job was recorded (watchdog input), started
+   * more than `graceSeconds` ago, with their revision for a compare-and-set end.
+   */
+  async openExecutions(graceSeconds: number): Promise<{ executionId: number; revision: number; job: { name: JobName; id: string } | null }[]> {
+    const rows = await this.sql.query<{ id: number; revision: number; job_id: string | null }>(
+      `SELECT e.id, e.revision, e.extra_attrs->>'job_id' AS job_id FROM execution e
+        WHERE e.status = 'Running' AND e.extra_attrs ? 'job_id' AND e.start_time < now() - make_interval(secs => $1)
+          AND NOT EXISTS (SELECT 1 FROM task t WHERE t.execution_id = e.id)
+        ORDER BY e.id LIMIT 1000`,
+      [graceSeconds],
+    );
+    return rows.map((r) => {
+      const split = r.job_id?.indexOf(':') ?? -1;
+      return { executionId: r.id, revision: r.revision, job: split > 0 ? { name: r.job_id!.slice(0, split) as JobName, id: r.job_id!.slice(split + 1) } : null };
+    });
+  }
+
+  private async insertTasks(tx: SqlExecutor, executionId: number, tasks: Record<string, unknown>[]): Promise<number[]> {
+    if (!tasks.length) return [];
+    const rows = await tx.query<{ id: number }>(`INSERT INTO task (execution_id, extra_attrs) SELECT $1, unnest($2::jsonb[]) RETURNING id`, [
+      executionId,
+      tasks.map((t) => JSON.stringify(t)),
+    ]);
+    return rows.map((t) => t.id).sort((a, b) => a - b);
   }
 
   /** Records the queued job that runs a task, so the watchdog can tell a lost job from a waiting one. */
@@ -223,15 +303,13 @@ export class ExecutionService {
   }
 
   /** One page of a vendor's executions, newest first, with their metrics (the API's history lists). */
-  async list(vendorType: string, page: { offset: number; limit: number }, vendorId?: number): Promise<{ items: ExecutionRecord[]; total: number }> {
-    // `vendorId`: only the executions of one policy (a webhook policy's deliveries)
-    const [{ total }] = await this.sql.query<{ total: number }>(
-      `SELECT count(*)::int AS total FROM execution WHERE vendor_type = $1 AND ($2::bigint IS NULL OR vendor_id = $2)`,
-      [vendorType, vendorId ?? null],
-    );
-    const items = await this.records(`e.vendor_type = $1 AND ($4::bigint IS NULL OR e.vendor_id = $4) ORDER BY e.id DESC LIMIT $2 OFFSET $3`, [
-      vendorType, page.limit, page.offset, vendorId ?? null,
-    ]);
+  async list(vendorType: string, page: { offset: number; limit: number }, filter: number | ExecutionListFilter = {}): Promise<{ items: ExecutionRecord[]; total: number }> {
+    // a number: only the executions of one policy (a webhook policy's deliveries)
+    const { vendorId, status, trigger } = typeof filter === 'number' ? { vendorId: filter } : filter;
+    const where = `e.vendor_type = $1 AND ($2::bigint IS NULL OR e.vendor_id = $2) AND ($3::varchar IS NULL OR e.status = $3) AND ($4::varchar IS NULL OR e.trigger = $4)`;
+    const params = [vendorType, vendorId ?? null, status ?? null, trigger ?? null];
+    const [{ total }] = await this.sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM execution e WHERE ${where}`, params);
+    const items = await this.records(`${where} ORDER BY e.id DESC LIMIT $5 OFFSET $6`, [...params, page.limit, page.offset]);
     return { items, total };
   }
 
@@ -240,11 +318,21 @@ export class ExecutionService {
     return (await this.records(`e.vendor_type = $1 AND e.id = $2`, [vendorType, executionId]))[0] ?? null;
   }
 
-  async tasks(executionId: number): Promise<TaskRecord[]> {
+  /** `withJob`: with the job that runs each task (`job_id`). */
+  async tasks(executionId: number, options: { withJob?: boolean } = {}): Promise<TaskRecord[]> {
     return this.sql.query<TaskRecord>(
-      `SELECT id, status, status_message, progress, extra_attrs, creation_time, start_time, update_time, end_time FROM task WHERE execution_id = $1 ORDER BY id`,
+      `SELECT id, execution_id, status, status_message, progress, extra_attrs, creation_time, start_time, update_time, end_time${options.withJob ? ', job_id' : ''} FROM task WHERE execution_id = $1 ORDER BY id`,
       [executionId],
     );
+  }
+
+  /** One task by id; null when unknown. */
+  async task(taskId: number): Promise<TaskRecord | null> {
+    const rows = await this.sql.query<TaskRecord>(
+      `SELECT id, execution_id, status, status_message, progress, extra_attrs, creation_time, start_time, update_time, end_time, job_id FROM task WHERE id = $1`,
+      [taskId],
+    );
+    return rows[0] ?? null;
   }
 
   private async records(where: string, params: unknown[]): Promise<ExecutionRecord[]> {

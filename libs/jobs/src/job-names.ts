@@ -12,6 +12,10 @@ export enum QueueName {
   Webhook = 'webhook',
   /** registry endpoint pings: each may wait its whole timeout on an unreachable upstream */
   RegistryHealth = 'registry-health',
+  /** replication: resolving an execution's artifacts and copying each one (a task); a copy may take minutes */
+  Replication = 'replication',
+  /** P2P preheat tasks: each polls its provider for minutes, so they get slots of their own */
+  Preheat = 'preheat',
 }
 
 export enum JobName {
@@ -32,6 +36,22 @@ export enum JobName {
   RegistryHealthSweep = 'registry-health-sweep',
   /** pings one registry endpoint and records its status */
   RegistryHealthCheck = 'registry-health-check',
+  /** resolves a replication policy to its artifacts (one task each) and queues their ReplicationTask jobs */
+  ReplicationExecution = 'replication-execution',
+  /** copies (or deletes at the destination) one artifact of a replication execution: one task */
+  ReplicationTask = 'replication-task',
+  /** a tick of a scheduled replication policy: starts an execution (trigger SCHEDULE) */
+  ScheduledReplication = 'scheduled-replication',
+  /** one preheat task: hands one artifact to the policy's P2P provider and follows it to its end */
+  PreheatTask = 'preheat-task',
+  /** a tick of a scheduled preheat policy: selects the artifacts and launches an execution */
+  ScheduledPreheat = 'scheduled-preheat',
+}
+
+export interface PreheatTaskPayload {
+  executionId: number;
+  taskId: number;
+  policyId: number;
 }
 
 export interface WebhookDeliveryPayload {
@@ -42,6 +62,19 @@ export interface WebhookDeliveryPayload {
   targetIndex: number;
   /** the event_outbox row */
   eventId: number;
+}
+
+export interface ReplicationExecutionPayload {
+  executionId: number;
+  policyId: number;
+  /** decide and log what would be copied, skipped or deleted; move nothing */
+  dryRun: boolean;
+}
+
+export interface ReplicationTaskPayload {
+  executionId: number;
+  taskId: number;
+  dryRun: boolean;
 }
 
 /** What a collection does; Harbor's `parameters` of a GC schedule. */
@@ -79,6 +112,11 @@ export const JOBS = {
   [JobName.ExpireProxyCache]: job<Record<string, never>>(QueueName.Maintenance),
   [JobName.RegistryHealthSweep]: job<Record<string, never>>(QueueName.Maintenance),
   [JobName.RegistryHealthCheck]: job<{ registryId: number }>(QueueName.RegistryHealth),
+  [JobName.ReplicationExecution]: job<ReplicationExecutionPayload>(QueueName.Replication),
+  [JobName.ReplicationTask]: job<ReplicationTaskPayload>(QueueName.Replication),
+  [JobName.ScheduledReplication]: job<{ policyId: number }>(QueueName.Maintenance),
+  [JobName.PreheatTask]: job<PreheatTaskPayload>(QueueName.Preheat),
+  [JobName.ScheduledPreheat]: job<{ policyId: number }>(QueueName.Maintenance),
 } satisfies Record<JobName, { queue: QueueName; payload: unknown }>;
 
 /** Each job's payload type. */

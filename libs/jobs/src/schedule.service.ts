@@ -121,13 +121,15 @@ export class ScheduleService {
     jobName: N,
     payload: JobPayloads[N],
     inTransaction?: ScheduleChangeHook<{ created: boolean }>,
+    within?: SqlExecutor,
   ): Promise<{ schedule: Schedule; created: boolean }> {
     const cron = input.cron?.trim() || (input.type === 'Custom' ? '' : PRESET_CRONS[input.type]);
     if (!cron) throw new InvalidCronError('', 'a Custom schedule needs a cron');
     nextFireTime(cron);
     const vendorId = input.vendorId ?? null;
     const schedulerId = schedulerIdOf(vendorType, vendorId);
-    return this.sql.transaction(async (tx) => {
+    // `within`: the owner's transaction (a replication policy written with its schedule)
+    return this.transactionOf(within, async (tx) => {
       await lock(tx, schedulerId);
       const rows = await tx.query<ScheduleRow & { inserted: boolean }>(
         `INSERT INTO schedule (vendor_type, vendor_id, type, cron, parameters, job_name, job_data)
@@ -146,9 +148,9 @@ export class ScheduleService {
   }
 
   /** Removes the schedule and its job scheduler (Harbor's type None); false when there was none (then `inTransaction` is not run). */
-  async remove(vendorType: string, vendorId: number | null = null, inTransaction?: ScheduleChangeHook<void>): Promise<boolean> {
+  async remove(vendorType: string, vendorId: number | null = null, inTransaction?: ScheduleChangeHook<void>, within?: SqlExecutor): Promise<boolean> {
     const schedulerId = schedulerIdOf(vendorType, vendorId);
-    return this.sql.transaction(async (tx) => {
+    return this.transactionOf(within, async (tx) => {
       await lock(tx, schedulerId);
       const rows = await tx.query<{ job_name: JobName }>(
         `DELETE FROM schedule WHERE vendor_type = $1 AND COALESCE(vendor_id, 0) = COALESCE($2::bigint, 0) RETURNING job_name`,
@@ -196,6 +198,10 @@ export class ScheduleService {
     }
     if (restored || removed) this.logger.log(`schedules synced: ${restored} job scheduler(s) set from the schedule table, ${removed} orphan(s) removed`);
     return { restored, removed };
+  }
+
+  private transactionOf<T>(within: SqlExecutor | undefined, work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return within ? work(within) : this.sql.transaction(work);
   }
 
   /** scheduler id -> the queue its job runs on, for every row */

@@ -20,6 +20,12 @@ export interface ReplicationItem {
   copyByChunk: boolean;
   /** the policy's `speed` in KiB/s; null or 0 means unlimited */
   speedKiBps: number | null;
+  /**
+   * Only with `delete`: remove just these tags (`source.tags`, rewritten in `destination.tags`) at
+   * the destination and leave the artifact (a tag deleted on its own, DELETE_TAG); absent or false:
+   * remove the artifact. Added by the control side (additive).
+   */
+  tagsOnly?: boolean;
 }
 
 /** What the copy engine reports while a task runs. */
@@ -32,7 +38,8 @@ export interface CopyContext {
   log(line: string): Promise<void>;
   /**
    * Durable progress of the task (stored on the task row), read back when a worker resumes a task
-   * another worker left: the engine records finished blobs here so they are not sent again.
+   * another worker left: the engine records finished blobs here so they are not sent again
+   * (the copy engine saves `{ blobs: string[] }`, the digests finished, after each blob).
    */
   progress: {
     load(): Promise<Record<string, unknown>>;

@@ -68,6 +68,25 @@ export interface ArtifactFilter {
   limit: number;
 }
 
+/** An artifact as replication chooses it: a top-level artifact with its tags and label names. */
+export interface ReplicationCandidate {
+  id: number;
+  repository_name: string;
+  digest: string;
+  type: string;
+  media_type: string;
+  tags: string[];
+  labels: string[];
+}
+
+// accessories go with their subject, untagged index children with their index: neither is chosen on its own
+const REPLICATION_CANDIDATE = `SELECT a.id, a.repository_name, a.digest, a.type, a.media_type,
+       COALESCE((SELECT array_agg(t.name ORDER BY t.name) FROM tag t WHERE t.artifact_id = a.id), '{}') AS tags,
+       COALESCE((SELECT array_agg(DISTINCT l.name) FROM artifact_label al JOIN label l ON l.id = al.label_id WHERE al.artifact_id = a.id), '{}') AS labels
+  FROM artifact a
+ WHERE NOT EXISTS (SELECT 1 FROM artifact s WHERE a.subject_digest IS NOT NULL AND s.repository_id = a.repository_id AND s.digest = a.subject_digest)
+   AND (EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id) OR NOT EXISTS (SELECT 1 FROM artifact_reference ar WHERE ar.child_id = a.id))`;
+
 /** An artifact delete_untagged may remove (see UNTAGGED_ARTIFACT). */
 export interface UntaggedArtifact {
   id: number;
@@ -143,6 +162,16 @@ export class ArtifactQueries {
     );
     for (const row of rows) result.get(row.artifact_id)?.push(row);
     return result;
+  }
+
+  /** One page of every repository's top-level artifacts, by id (replication's push-based listing). */
+  async replicationCandidates(afterId: number, limit: number): Promise<ReplicationCandidate[]> {
+    return this.sql.query<ReplicationCandidate>(`${REPLICATION_CANDIDATE} AND a.id > $1 ORDER BY a.id LIMIT $2`, [afterId, limit]);
+  }
+
+  /** One artifact by repository and digest, as replication chooses it; undefined when gone or not top-level. */
+  async replicationCandidate(db: SqlExecutor, repository: string, digest: string): Promise<ReplicationCandidate | undefined> {
+    return (await db.query<ReplicationCandidate>(`${REPLICATION_CANDIDATE} AND a.repository_name = $1 AND a.digest = $2`, [repository, digest]))[0];
   }
 
   async countTags(artifactId: number): Promise<number> {

@@ -43,8 +43,8 @@ const GENERIC_CONTENT_TYPES = new Set(['', 'application/json', 'text/plain', 'ap
 const DIGEST_REFERENCE = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const HASH_ALGORITHMS: Record<string, string> = { sha256: 'sha256', sha512: 'sha512' };
 
-interface SendOptions {
-  method: 'GET' | 'HEAD';
+export interface SendOptions {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: URL;
   /** the token scope the request needs; none for /v2/ */
   scope?: string;
@@ -52,6 +52,8 @@ interface SendOptions {
   signal?: AbortSignal;
   /** for messages: what the request was for */
   what: string;
+  /** a request body (the write side, e.g. replication's pushes); a stream is sent once, never replayed after a 401 */
+  body?: Buffer | Readable;
 }
 
 export class DistributionClient implements UpstreamRegistry {
@@ -224,25 +226,35 @@ export class DistributionClient implements UpstreamRegistry {
     return new URL(path, this.baseUrl);
   }
 
-  /** A request to the registry: with what Authorization we know, and one retry after a 401's challenge. */
-  private async send(options: SendOptions): Promise<Dispatcher.ResponseData> {
+  /**
+   * A request to the registry: with what Authorization we know, and one retry after a 401's
+   * challenge (not for a streamed body, which cannot be sent twice: its 401 is returned).
+   * `scope` may name several scopes separated by spaces (a mount needs pull on its source).
+   */
+  protected async send(options: SendOptions): Promise<Dispatcher.ResponseData> {
     const { url, scope, signal, what } = options;
     for (let attempt = 0; ; attempt += 1) {
       const headers = { ...options.headers };
       const authorization = await this.authenticator.authorization(scope, signal);
       if (authorization) headers.authorization = authorization;
-      const response = await this.plain(options.method, url, headers, signal, what);
+      const response = await this.plain(options.method, url, headers, signal, what, options.body);
       if (response.statusCode !== 401 || attempt > 0) return response;
+      if (options.body && !Buffer.isBuffer(options.body)) {
+        // the stream is spent: drop the refused token so the caller's next attempt gets a fresh one
+        this.authenticator.acceptChallenge(parseWwwAuthenticate(response.headers['www-authenticate']), scope);
+        return response;
+      }
       await discard(response);
       const retry = this.authenticator.acceptChallenge(parseWwwAuthenticate(response.headers['www-authenticate']), scope);
       if (!retry) return response;
     }
   }
 
-  private async plain(method: 'GET' | 'HEAD', url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, what: string): Promise<Dispatcher.ResponseData> {
+  protected async plain(method: SendOptions['method'], url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, what: string, body?: Buffer | Readable): Promise<Dispatcher.ResponseData> {
     try {
       return await request(url, {
         method,
+        body,
         headers: { 'user-agent': 'wharf', ...headers },
         dispatcher: this.agent,
         signal,
@@ -272,22 +284,22 @@ export class DistributionClient implements UpstreamRegistry {
 const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
-function checkedName(name: string): string {
+export function checkedName(name: string): string {
   if (!REPOSITORY_NAME.test(name)) throw new TypeError(`not a repository name: ${name}`);
   return name;
 }
 
-function checkReference(reference: string): void {
+export function checkReference(reference: string): void {
   if (!TAG.test(reference) && !isDigest(reference)) throw new TypeError(`not a tag or digest: ${reference}`);
 }
 
-const pullScope = (name: string): string => `repository:${name}:pull`;
+export const pullScope = (name: string): string => `repository:${name}:pull`;
 
-const isDigest = (reference: string): boolean => DIGEST_REFERENCE.test(reference);
+export const isDigest = (reference: string): boolean => DIGEST_REFERENCE.test(reference);
 
 const isRedirect = (status: number): boolean => status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 
-function header(response: Dispatcher.ResponseData, name: string): string | undefined {
+export function header(response: Dispatcher.ResponseData, name: string): string | undefined {
   const value = response.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -331,7 +343,7 @@ export function nextLink(link: string | undefined): string | undefined {
 }
 
 /** Reads a body into memory, refusing one over `limit` bytes without reading it all. */
-async function readBounded(response: Dispatcher.ResponseData, limit: number, what: string, signal?: AbortSignal): Promise<Buffer> {
+export async function readBounded(response: Dispatcher.ResponseData, limit: number, what: string, signal?: AbortSignal): Promise<Buffer> {
   const declared = Number(header(response, 'content-length'));
   if (Number.isFinite(declared) && declared > limit) {
     response.body.destroy();
@@ -370,7 +382,7 @@ function classifiedStream(body: Readable, what: string, signal?: AbortSignal): R
 }
 
 /** Releases a response whose body we do not need (so the connection goes back to the pool). */
-async function discard(response: Dispatcher.ResponseData): Promise<void> {
+export async function discard(response: Dispatcher.ResponseData): Promise<void> {
   try {
     await response.body.dump();
   } catch {

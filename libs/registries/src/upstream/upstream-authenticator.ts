@@ -67,7 +67,8 @@ export class UpstreamAuthenticator {
         throw new UpstreamProtocolError('Bearer challenge with an invalid realm');
       }
       if (challenge.params.service) realm.searchParams.set('service', challenge.params.service);
-      if (scope) realm.searchParams.set('scope', scope);
+      // several scopes (a cross-repository mount: push here, pull there) are one `scope` parameter each
+      for (const one of (scope ?? '').split(' ').filter(Boolean)) realm.searchParams.append('scope', one);
       const headers: Record<string, string> = {};
       const basic = this.basicHeader();
       if (basic) headers.authorization = basic;
