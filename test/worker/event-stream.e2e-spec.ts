@@ -186,10 +186,11 @@ describe('event stream: consumers with their own cursors', () => {
         ['audit', 2],
         ['late-probe', 2],
         ['preheat', 2],
+        ['replication', 2],
         ['webhooks', 2],
       ]);
       expect(stream.consumers!.every((c) => c.oldest_age_seconds >= 0)).toBe(true);
-      expect((await api.app.get(EventStream).lag()).map((c) => c.behind)).toEqual([2, 2, 2, 2]);
+      expect((await api.app.get(EventStream).lag()).map((c) => c.behind)).toEqual([2, 2, 2, 2, 2]);
     });
   });
 });

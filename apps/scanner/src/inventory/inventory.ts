@@ -19,7 +19,12 @@ export interface OperatingSystem {
 
 export interface InstalledPackage {
   ecosystem: PackageEcosystem;
+  /** npm: with its scope (`@babel/core`); maven: `group:artifact`; go: the module path (`stdlib` for the toolchain) */
   name: string;
+  /**
+   * As the ecosystem writes it: dpkg and rpm with their epoch (`1:1.2.13.dfsg-1`, `1:3.0.7-24.el9`,
+   * rpm as version-release), Go without the `v` (`0.7.0`, as OSV writes Go versions)
+   */
   version: string;
   /** Debian binary packages: the source package advisories are filed under (`Source:` or the name itself) */
   sourceName?: string;
