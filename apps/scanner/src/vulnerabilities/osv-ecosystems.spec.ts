@@ -15,6 +15,9 @@ describe('OSV ecosystems', () => {
     expect(distributionEcosystem({ family: 'rocky', version: '9.3' })).toBe('Rocky Linux:9');
     expect(distributionEcosystem({ family: 'almalinux', version: '8.9' })).toBe('AlmaLinux:8');
     expect(distributionEcosystem({ family: 'rhel', version: '9.2' })).toBe('Red Hat:9');
+    expect(distributionEcosystem({ family: 'wolfi', version: '20230201' })).toBe('Wolfi');
+    expect(distributionEcosystem({ family: 'sles', version: '15.5' })).toBe('SUSE:Linux Enterprise Server 15 SP5');
+    expect(distributionEcosystem({ family: 'opensuse-leap', version: '15.5' })).toBe('openSUSE:Leap 15.5');
     expect(distributionEcosystem({ family: 'arch', version: '' })).toBeNull();
   });
 

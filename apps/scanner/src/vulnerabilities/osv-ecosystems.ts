@@ -28,6 +28,8 @@ const ORDERINGS: Record<string, VersionOrdering> = {
   Debian: dpkgOrdering,
   Ubuntu: dpkgOrdering,
   Alpine: apkOrdering,
+  Wolfi: apkOrdering,
+  Chainguard: apkOrdering,
   'Red Hat': rpmOrdering,
   'Rocky Linux': rpmOrdering,
   AlmaLinux: rpmOrdering,
@@ -109,8 +111,18 @@ export function distributionEcosystem(os: OperatingSystem): string | null {
       return majorMinor(version) ? `Azure Linux:${majorMinor(version)}` : null;
     case 'photon':
       return version ? `Photon OS:${version}` : null;
+    case 'wolfi':
+      return 'Wolfi';
+    case 'chainguard':
+      return 'Chainguard';
     case 'opensuse-leap':
       return version ? `openSUSE:Leap ${version}` : null;
+    case 'opensuse-tumbleweed':
+      return 'openSUSE:Tumbleweed';
+    case 'sles': {
+      const [release, servicePack] = version.split('.');
+      return release ? `SUSE:Linux Enterprise Server ${release}${servicePack && servicePack !== '0' ? ` SP${servicePack}` : ''}` : null;
+    }
     case 'mageia':
       return version ? `Mageia:${version}` : null;
     default:
