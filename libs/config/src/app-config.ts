@@ -102,6 +102,15 @@ export class AppConfig {
   GC_TIME_WINDOW_HOURS = 2;
 
   /**
+   * tag retention policy given to every new project (not proxy-cache ones, which have their TTL),
+   * as Harbor's policy body without `scope` (JSON: `{"algorithm":"or","rules":[...],"trigger":
+   * {"kind":"Schedule","settings":{"cron":"0 0 3 * * *"}}}`); unset: new projects get none
+   */
+  @IsOptional()
+  @IsString()
+  RETENTION_DEFAULT_POLICY?: string;
+
+  /**
    * proxy-cache projects: how long an upstream may take to answer (connect and headers), and the
    * longest silence while a blob streams; past it the pull fails cleanly or the local copy is served
    */
