@@ -8,6 +8,7 @@
  * dpkg/apk reader and a matcher of exact versions from fixtures/advisories.json) until the real
  * inventory and OSV database land; what is proven here is the adapter around them.
  */
+import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { callApi } from '../support/management-api';
@@ -353,10 +354,39 @@ describe('GET /api/v1/scan/{id}/report', () => {
     await expectError(await finalReport(anonymous), 500, /authentication failed/);
   });
 
-  it("with the scanner's own engines (real inventory and SBOM writers), makes the SBOMs of an image", async () => {
+  it("with the scanner's own engines (inventory, OSV database loaded by scanner:db-import, SBOM writers), reports the image's vulnerabilities and SBOMs", async () => {
+    // real OSV records (scanner-db's fixtures), loaded the way an operator does
+    execFileSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'apps', 'scanner', 'src', 'cli', 'db-import.js'), join(__dirname, '..', 'scanner-db', 'fixtures', 'osv')], {
+      env: { ...process.env, ...environment.env },
+      stdio: 'pipe',
+    });
     const real = await startScannerProcess(environment.env);
     try {
-      const response = await fetch(`${real.url}/api/v1/scan`, {
+      const vulnerabilityScan = await fetch(`${real.url}/api/v1/scan`, { method: 'POST', headers: { 'content-type': REQUEST_TYPE }, body: JSON.stringify(scanBody('scans/debian', debian.digest)) });
+      expect(vulnerabilityScan.status).toBe(202);
+      const scanId = ((await vulnerabilityScan.json()) as { id: string }).id;
+      let vulnerabilities: Response;
+      for (;;) {
+        vulnerabilities = await fetch(`${real.url}/api/v1/scan/${scanId}/report`, { headers: { accept: V11 }, redirect: 'manual' });
+        if (vulnerabilities.status !== 302) break;
+        await vulnerabilities.arrayBuffer();
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      const vulnerabilityText = await vulnerabilities.text();
+      expect({ status: vulnerabilities.status, text: vulnerabilityText.slice(0, 300) }).toEqual({ status: 200, text: expect.any(String) });
+      const report = JSON.parse(vulnerabilityText) as Record<string, any>;
+      expect(specErrors('HarborVulnerabilityReport', report)).toEqual([]);
+      const rows = report.vulnerabilities.map((v: Record<string, string>) => [v.id, v.package, v.version, v.fix_version]);
+      // Debian's openssl advisory through the binary packages' source package, CVE ids as Trivy names them
+      expect(rows).toEqual(expect.arrayContaining([
+        ['CVE-2023-0286', 'openssl', '1.1.1n-0+deb11u3', '1.1.1n-0+deb11u4'],
+        ['CVE-2023-0286', 'libssl1.1', '1.1.1n-0+deb11u3', '1.1.1n-0+deb11u4'],
+      ]));
+      expect(new Set(report.vulnerabilities.map((v: { package: string }) => v.package))).toEqual(new Set(['openssl', 'libssl1.1']));
+      const metadata = (await (await fetch(`${real.url}/api/v1/metadata`)).json()) as { properties: Record<string, string> };
+      expect(metadata.properties['harbor.scanner-adapter/vulnerability-database-updated-at']).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+      const sbomScan = await fetch(`${real.url}/api/v1/scan`, {
         method: 'POST',
         headers: { 'content-type': REQUEST_TYPE },
         body: JSON.stringify(
@@ -365,8 +395,8 @@ describe('GET /api/v1/scan/{id}/report', () => {
           }),
         ),
       });
-      expect(response.status).toBe(202);
-      const { id } = (await response.json()) as { id: string };
+      expect(sbomScan.status).toBe(202);
+      const { id } = (await sbomScan.json()) as { id: string };
       for (const mediaType of ['application/vnd.cyclonedx+json', 'application/spdx+json']) {
         let report: Response;
         for (;;) {

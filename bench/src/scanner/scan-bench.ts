@@ -169,6 +169,10 @@ async function main(options: Options): Promise<void> {
       SCANNER_TEST_ADVISORIES: join(repositoryRoot(), 'test', 'scanner', 'fixtures', 'advisories.json'),
     };
     await runMigrations(loadConfig(env));
+    if (!options.testEngines) {
+      // a few real OSV records (the database suite's fixtures), loaded as an operator does, so the matcher has work
+      execFileSync(process.execPath, [join(BUILD_ROOT, 'apps/scanner/src/cli/db-import.js'), join(repositoryRoot(), 'test', 'scanner-db', 'fixtures', 'osv')], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    }
 
     const apiPort = await freePort();
     const api = startProcess([join(BUILD_ROOT, 'apps/api/src/main.js')], { ...env, PORT: String(apiPort) }, cleanup);

@@ -168,6 +168,17 @@ export class AppConfig {
   @Max(60)
   REDIS_COMMAND_TIMEOUT_SECONDS = 3;
 
+  /**
+   * the scanner's `npm run scanner:db-sync` (never run on its own): where OSV exports are downloaded
+   * from, `<url>/<ecosystem>/all.zip` (osv.dev's bucket, or a mirror of it)
+   */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  SCANNER_OSV_URL = 'https://osv-vulnerabilities.storage.googleapis.com';
+
+  /** the ecosystems `npm run scanner:db-sync` downloads, comma separated, as the exports' folders are named */
+  @Matches(/^[A-Za-z][A-Za-z0-9 .:_-]*(,[A-Za-z][A-Za-z0-9 .:_-]*)*$/, { message: 'SCANNER_OSV_ECOSYSTEMS must be a comma separated list of OSV ecosystem names' })
+  SCANNER_OSV_ECOSYSTEMS = 'Debian,Ubuntu,Alpine,npm,PyPI,Go,Maven';
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
 

@@ -5,6 +5,8 @@ import { cycloneDxOf } from '../sbom/cyclonedx';
 import type { SbomSubject } from '../sbom/sbom-subject';
 import { spdxOf } from '../sbom/spdx';
 import { SCANNER_IDENTITY } from '../scanner-identity';
+import { AdvisoryStore } from '../vulnerabilities/advisory-store';
+import { OsvMatcher } from '../vulnerabilities/osv-matcher';
 import type { ScanEngines } from './scan-engines';
 
 /** What the engines may need from the process: its configuration and the database (the advisories' tables). */
@@ -13,24 +15,17 @@ export interface ScanEngineDependencies {
   sql: SqlClient;
 }
 
-/** Raised when a part of the scanner is not in this build; the scan fails saying which. */
-export class MissingEngineError extends Error {}
-
 /**
  * The one place the scanner's engines are bound: the inventory (apps/scanner/src/inventory: the
- * built-in detectors; Trivy once TRIVY_PATH is a setting), the SBOM writers (apps/scanner/src/sbom)
- * and the OSV vulnerability database (apps/scanner/src/vulnerabilities). The database is not in
- * this build yet: until it lands a vulnerability scan fails saying so, and metadata reports no
- * database; SBOMs work.
+ * built-in detectors; Trivy once TRIVY_PATH is a setting), the OSV vulnerability database
+ * (apps/scanner/src/vulnerabilities, the tables `npm run scanner:db-import` fills) and the SBOM
+ * writers (apps/scanner/src/sbom).
  */
-export function defaultScanEngines(_deps: ScanEngineDependencies): ScanEngines {
+export function defaultScanEngines({ sql }: ScanEngineDependencies): ScanEngines {
   const inventory = inventorySourceFor({});
   return {
     collectInventory: (image) => inventory.collectInventory(image),
-    matcher: {
-      match: () => Promise.reject(new MissingEngineError('the vulnerability database is not part of this build')),
-      databaseUpdatedAt: () => Promise.resolve(null),
-    },
+    matcher: new OsvMatcher(new AdvisoryStore(sql)),
     generateSbom: async (image, found, mediaType) => {
       const subject: SbomSubject = {
         inventory: found,

@@ -13,6 +13,7 @@ import { UploadSessionOwner1765050000000 } from './1765050000000-upload-session-
 import { EventStream1765100000000 } from './1765100000000-event-stream';
 import { ScannerScans1765200000000 } from './1765200000000-scanner-scans';
 import { ScannerRegistrations1765200100000 } from './1765200100000-scanner-registrations';
+import { ScannerAdvisories1765210000000 } from './1765210000000-scanner-advisories';
 import { ReplicationPolicies1765220000000 } from './1765220000000-replication-policies';
 import { ReplicationBlobLocation1765230000000 } from './1765230000000-replication-blob-location';
 import { RetentionPolicies1765240000000 } from './1765240000000-retention-policies';
@@ -35,6 +36,7 @@ export const migrations = [
   EventStream1765100000000,
   ScannerScans1765200000000,
   ScannerRegistrations1765200100000,
+  ScannerAdvisories1765210000000,
   ReplicationPolicies1765220000000,
   ReplicationBlobLocation1765230000000,
   RetentionPolicies1765240000000,
