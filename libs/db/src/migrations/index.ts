@@ -18,6 +18,7 @@ import { ReplicationPolicies1765220000000 } from './1765220000000-replication-po
 import { ReplicationBlobLocation1765230000000 } from './1765230000000-replication-blob-location';
 import { RetentionPolicies1765240000000 } from './1765240000000-retention-policies';
 import { P2pPreheat1765250000000 } from './1765250000000-p2p-preheat';
+import { ScanReports1765280000000 } from './1765280000000-scan-reports';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -41,4 +42,5 @@ export const migrations = [
   ReplicationBlobLocation1765230000000,
   RetentionPolicies1765240000000,
   P2pPreheat1765250000000,
+  ScanReports1765280000000,
 ];
