@@ -36,7 +36,7 @@ const domain = {
   'proxy-cache': ['artifacts', 'config', 'db', 'errors', 'redis', 'registries', 'registry-core'],
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
   // scanner registrations (Harbor's scanner_registration), their sealed credentials
-  scanners: ['config', 'db', 'secrets'],
+  scanners: ['audit', 'config', 'db', 'errors', 'secrets'],
   // policies name endpoints (registries), list this Wharf's artifacts (artifacts), react to pushes and
   // deletes (events), run as executions and tasks (jobs), audit their changes in the change's transaction;
   // the copy engine streams blobs through registry-core's BlobStore (and so charges the quota ledger)

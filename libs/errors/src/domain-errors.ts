@@ -23,7 +23,8 @@ export type NotFoundSubject =
   | 'preheat-policy'
   | 'execution'
   | 'task'
-  | 'retention';
+  | 'retention'
+  | 'scanner';
 
 export class NotFoundError extends DomainError {
   readonly kind = 'not-found';

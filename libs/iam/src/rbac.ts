@@ -34,6 +34,8 @@ export const RESOURCE_ACTIONS = {
   'artifact-label': ['create', 'delete'],
   robot: ['read', 'list', 'create', 'update', 'delete'],
   scan: ['read', 'create', 'stop'],
+  // Harbor's scanner: the project's scanner; every role reads it, project admins choose it
+  scanner: ['read', 'create'],
   'immutable-tag': ['list', 'create', 'update', 'delete'],
   'notification-policy': ['read', 'list', 'create', 'update', 'delete'],
   // Harbor's preheat-policy: project admins (and robots granted it) only, maintainers have none
@@ -67,6 +69,7 @@ const LIMITED_GUEST: Permission[] = [
   ...some('artifact', 'read', 'list'),
   ...some('tag', 'list'),
   ...some('scan', 'read'),
+  ...some('scanner', 'read'),
 ];
 const GUEST: Permission[] = [...LIMITED_GUEST, ...some('member', 'read', 'list'), ...some('log', 'list'), ...some('robot', 'read', 'list')];
 const DEVELOPER: Permission[] = [

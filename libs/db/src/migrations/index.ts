@@ -19,6 +19,7 @@ import { ReplicationBlobLocation1765230000000 } from './1765230000000-replicatio
 import { RetentionPolicies1765240000000 } from './1765240000000-retention-policies';
 import { P2pPreheat1765250000000 } from './1765250000000-p2p-preheat';
 import { ScanReports1765280000000 } from './1765280000000-scan-reports';
+import { ScannerRegistrationHealth1765281000000 } from './1765281000000-scanner-registration-health';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   RetentionPolicies1765240000000,
   P2pPreheat1765250000000,
   ScanReports1765280000000,
+  ScannerRegistrationHealth1765281000000,
 ];
