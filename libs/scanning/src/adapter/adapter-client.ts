@@ -94,7 +94,8 @@ export function normaliseAdapterAuth(auth: string | undefined | null): AdapterAu
 
 /** The headers carrying a registration's credential (Harbor's authorizers). */
 export function adapterAuthHeaders(connection: Pick<AdapterConnection, 'auth' | 'credential'>): Record<string, string> {
-  const credential = connection.credential ?? '';
+  const credential = connection.credential;
+  if (!credential) return {};
   switch (connection.auth) {
     case 'Basic':
       return { authorization: `Basic ${Buffer.from(credential).toString('base64')}` };
@@ -126,7 +127,8 @@ async function call(connection: AdapterConnection, method: 'GET' | 'POST', path:
     const text = await response.body.text();
     return { status: response.statusCode, headers: response.headers, text };
   } catch (error) {
-    const code = (error as { code?: string }).code ?? (error as Error).name;
+    const name = (error as Error).name;
+    const code = name === 'TimeoutError' || name === 'AbortError' ? name : String((error as { code?: string }).code ?? name);
     const timedOut = code === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
     throw new AdapterError(`${method} ${url}: ${timedOut ? `no answer within ${ADAPTER_REQUEST_TIMEOUT_MS / 1000} s` : `unreachable (${code})`}`, 0);
   }
