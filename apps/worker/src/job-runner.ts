@@ -24,6 +24,8 @@ const CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QueueName.Preheat]: 8,
   // a run walks a whole project (a few repositories side by side): runs of two projects at once, not more
   [QueueName.Retention]: 2,
+  // a scan task waits on its adapter (polling) for up to 30 minutes; SCAN_CONCURRENCY overrides
+  [QueueName.Scan]: 8,
 };
 
 /**
@@ -51,7 +53,7 @@ export class JobRunner implements OnModuleInit, OnApplicationBootstrap, OnApplic
 
   async onApplicationBootstrap(): Promise<void> {
     for (const queueName of Object.values(QueueName)) {
-      const concurrency = CONCURRENCY[queueName] ?? 2;
+      const concurrency = queueName === QueueName.Scan ? this.config.SCAN_CONCURRENCY : (CONCURRENCY[queueName] ?? 2);
       const worker = new Worker(queueName, (job: Job) => this.run(job), { ...bullOptions(this.config), concurrency });
       worker.on('failed', (job, error) => {
         const { level, message } = describeJobFailure(job?.name ?? 'job', job?.id, error);
@@ -68,6 +70,7 @@ export class JobRunner implements OnModuleInit, OnApplicationBootstrap, OnApplic
     await this.queues.schedule('execution-watchdog', { every: WATCHDOG_INTERVAL_MS }, JobName.ExecutionWatchdog, {});
     await this.queues.schedule('relay-events', { every: EVENT_RELAY_INTERVAL_MS }, JobName.RelayEvents, {});
     await this.queues.schedule('expire-proxy-cache', { pattern: PROXY_CACHE_RETENTION_CRON, tz: 'UTC' }, JobName.ExpireProxyCache, {});
+    await this.queues.schedule('scan-robot-sweep', { every: this.config.SCAN_ROBOT_SWEEP_INTERVAL_SECONDS * 1000 }, JobName.ScanRobotSweep, {});
     await this.queues.schedule('registry-health-sweep', { every: this.config.REGISTRY_HEALTH_INTERVAL_SECONDS * 1000 }, JobName.RegistryHealthSweep, {});
     // the schedule table is the truth: restore what a flushed Redis lost, drop what was deleted
     await this.schedules.syncAll();

@@ -31,6 +31,8 @@ import { JobRunner } from './job-runner';
 import { UploadPurgeProcessor } from './upload-purge.processor';
 import { PreheatModule } from '@wharf/preheat';
 import { PreheatProcessor } from './preheat.processor';
+import { ScanningModule } from '@wharf/scanning';
+import { ScanProcessor } from './scan.processor';
 
 /**
  * The worker process: BullMQ processors over the same Postgres, Redis and storage as the api. A
@@ -59,12 +61,13 @@ export class WorkerModule {
         RegistriesModule,
         ReplicationModule,
         PreheatModule,
+        ScanningModule,
         RetentionModule,
         DiscoveryModule,
       ],
       providers: [
         UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor,
-        ProxyCacheRetentionProcessor, RetentionProcessor, RegistryHealthProcessor, ReplicationProcessor, PreheatProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
+        ProxyCacheRetentionProcessor, RetentionProcessor, RegistryHealthProcessor, ReplicationProcessor, PreheatProcessor, ScanProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
       ],
     };
   }

@@ -1,8 +1,8 @@
-import { EventType, type ArtifactEventData, type RegistryEvent } from '@wharf/events';
+import { ARTIFACT_EVENT_TYPES, EventType, type ArtifactEventData, type RegistryEvent } from '@wharf/events';
 import { auditEntries } from './audit-event-consumer';
 
 const digest = `sha256:${'b'.repeat(64)}`;
-const event = (type: Exclude<EventType, EventType.QuotaExceed>, data: Partial<ArtifactEventData> = {}): RegistryEvent => ({
+const event = (type: (typeof ARTIFACT_EVENT_TYPES)[number], data: Partial<ArtifactEventData> = {}): RegistryEvent => ({
   id: 1,
   type,
   occurredAt: '2026-01-02T03:04:05.000Z',

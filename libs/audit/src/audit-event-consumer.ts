@@ -48,6 +48,9 @@ export function auditEntries(event: RegistryEvent): AuditEntry[] {
       return [entry('delete', 'artifact', byDigest)];
     case EventType.DeleteTag:
       return data.tags.map((tag) => entry('delete', 'tag', byTag(tag)));
+    default:
+      // a scan's end changes no artifact
+      return [];
   }
 }
 

@@ -275,6 +275,28 @@ export class AppConfig {
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   SCANNER_URL?: string;
 
+  /**
+   * the worker: the url a scanner adapter registered with use_internal_addr reaches Wharf's /v2 at
+   * (e.g. http://wharf-api:3000 inside the cluster); EXTERNAL_URL for the others, and for these
+   * when unset
+   */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  SCAN_INTERNAL_REGISTRY_URL?: string;
+
+  /** the worker: scan tasks it runs at once (each waits on its adapter for up to 30 minutes) */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  SCAN_CONCURRENCY = 8;
+
+  /** the worker: how often scan robots left by a worker that died mid-scan are swept (their task has ended or is gone) */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SCAN_ROBOT_SWEEP_INTERVAL_SECONDS = 300;
+
   /** scans one scanner process runs at once (each pulls and reads one image) */
   @Transform(toInt)
   @IsInt()

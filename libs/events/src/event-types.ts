@@ -9,6 +9,10 @@ export enum EventType {
   /** a tag removed on its own (the artifact stays); not in Harbor's webhook list, ours in addition */
   DeleteTag = 'DELETE_TAG',
   QuotaExceed = 'QUOTA_EXCEED',
+  /** a scan of an artifact ended with a report (Harbor's webhook event type) */
+  ScanningCompleted = 'SCANNING_COMPLETED',
+  /** a scan of an artifact failed or was stopped (Harbor's SCANNING_FAILED; SCANNING_STOPPED is not raised) */
+  ScanningFailed = 'SCANNING_FAILED',
 }
 
 export const EVENT_TYPES: readonly EventType[] = Object.values(EventType);
@@ -43,12 +47,27 @@ export interface QuotaEventData {
   operator: string;
 }
 
+/** A scan's end: the artifact, and the scan's outcome (Harbor's scan_overview of the webhook payload). */
+export interface ScanEventData extends ArtifactEventData {
+  scan: {
+    report_id: string;
+    scan_status: 'Success' | 'Error' | 'Stopped';
+    mime_type: string;
+    scanner: string;
+    severity?: string;
+    summary?: Record<string, unknown>;
+    message?: string;
+  };
+}
+
 export interface EventPayloads {
   [EventType.PushArtifact]: ArtifactEventData;
   [EventType.PullArtifact]: ArtifactEventData;
   [EventType.DeleteArtifact]: ArtifactEventData;
   [EventType.DeleteTag]: ArtifactEventData;
   [EventType.QuotaExceed]: QuotaEventData;
+  [EventType.ScanningCompleted]: ScanEventData;
+  [EventType.ScanningFailed]: ScanEventData;
 }
 
 /** An event about to be written. */

@@ -18,6 +18,8 @@ export enum QueueName {
   Preheat = 'preheat',
   /** tag retention runs: one job walks a whole project, never in front of maintenance jobs */
   Retention = 'retention',
+  /** vulnerability and SBOM scans: each task waits on its adapter (polling) for up to 30 minutes */
+  Scan = 'scan',
 }
 
 export enum JobName {
@@ -52,6 +54,12 @@ export enum JobName {
   RetentionRun = 'retention-run',
   /** a tick of a retention policy's schedule: creates the execution, then queues RetentionRun */
   ScheduledRetention = 'scheduled-retention',
+  /** one scan of one artifact by one scanner adapter (a task of an execution of vendor SCAN) */
+  ScanTask = 'scan-task',
+  /** periodic: deletes scan robots whose task has ended or is gone (a worker died mid-scan) */
+  ScanRobotSweep = 'scan-robot-sweep',
+  /** a tick of the scan-all schedule, or a manual scan all: launches the execution and its tasks */
+  ScanAll = 'scan-all',
 }
 
 export interface PreheatTaskPayload {
@@ -98,6 +106,11 @@ export interface GarbageCollectionPayload extends GarbageCollectionOptions {
   taskId: number;
 }
 
+export interface ScanTaskPayload {
+  executionId: number;
+  taskId: number;
+}
+
 export interface RetentionRunPayload {
   executionId: number;
 }
@@ -129,6 +142,9 @@ export const JOBS = {
   [JobName.ScheduledPreheat]: job<{ policyId: number }>(QueueName.Maintenance),
   [JobName.RetentionRun]: job<RetentionRunPayload>(QueueName.Retention),
   [JobName.ScheduledRetention]: job<{ policyId: number }>(QueueName.Maintenance),
+  [JobName.ScanTask]: job<ScanTaskPayload>(QueueName.Scan),
+  [JobName.ScanRobotSweep]: job<Record<string, never>>(QueueName.Maintenance),
+  [JobName.ScanAll]: job<{ executionId?: number }>(QueueName.Maintenance),
 } satisfies Record<JobName, { queue: QueueName; payload: unknown }>;
 
 /** Each job's payload type. */

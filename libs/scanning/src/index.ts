@@ -1,2 +1,4 @@
 export * from './scan-report';
 export * from './adapter';
+export * from './scans';
+export * from './scanning.module';

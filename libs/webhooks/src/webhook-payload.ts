@@ -8,6 +8,8 @@ export const CLOUD_EVENT_TYPES: Record<EventType, string> = {
   [EventType.DeleteArtifact]: 'harbor.artifact.deleted',
   [EventType.DeleteTag]: 'harbor.tag.deleted',
   [EventType.QuotaExceed]: 'harbor.quota.exceed',
+  [EventType.ScanningCompleted]: 'harbor.scan.completed',
+  [EventType.ScanningFailed]: 'harbor.scan.failed',
 };
 
 /** The body of one delivery: a CloudEvents 1.0 JSON event, or Harbor's default payload. */
@@ -48,5 +50,10 @@ function eventData(event: RegistryEvent, externalUrl: string): Record<string, un
     ...(tag ? { tag } : {}),
     resource_url: `${host}/${full}${tag ? `:${tag}` : `@${event.data.digest}`}`,
   }));
+  if (event.type === EventType.ScanningCompleted || event.type === EventType.ScanningFailed) {
+    const { scan } = event.data;
+    const overview = { [scan.mime_type]: { report_id: scan.report_id, scan_status: scan.scan_status, severity: scan.severity, summary: scan.summary, scanner: scan.scanner } };
+    return { repository, resources: resources.map((r) => ({ ...r, scan_overview: overview })) };
+  }
   return { repository, resources };
 }
