@@ -26,7 +26,9 @@ export class SbomAccessories {
   ) {}
 
   async store(attrs: ScanTaskAttrs, sbom: unknown, mediaType: string): Promise<{ digest: string }> {
-    const document = Buffer.from(JSON.stringify(sbom));
+    // the adapter's SBOM report wraps the document: {generated_at, artifact, scanner, media_type, sbom}
+    const inner = (sbom as { sbom?: unknown } | null)?.sbom ?? sbom;
+    const document = Buffer.from(JSON.stringify(inner));
     const context = { repository: attrs.repository, operator: 'scanner' };
     const stored = await this.blobs.putVerified(attrs.project_id, sha256(document), Readable.from([document]), context, document.length);
     await this.blobs.putVerified(attrs.project_id, sha256(EMPTY_CONFIG), Readable.from([EMPTY_CONFIG]), context, EMPTY_CONFIG.length);

@@ -73,7 +73,9 @@ export class ScanTaskRunner {
     const sbomMediaType = attrs.scan_type === 'sbom' ? (capability.additional_attributes?.sbom_media_types?.[0] ?? 'application/spdx+json') : undefined;
     await this.executions.log(job.taskId, `scanner ${registration.name}: ${metadata.scanner.name} ${metadata.scanner.version} (${metadata.scanner.vendor})`);
 
+    // the robot is deleted before the outcome is written: once a report or task is final, its robot is gone
     let robot: Robot | undefined;
+    let outcome: { status: 'Success' | 'Error' | 'Stopped'; message: string; write?: () => Promise<void> };
     try {
       const created = await this.robots.create(job.taskId, { id: attrs.project_id, name: attrs.project_name }, attrs.scan_type === 'sbom');
       robot = created.robot;
@@ -101,32 +103,46 @@ export class ScanTaskRunner {
       try {
         parsed = JSON.parse(report);
       } catch {
-        return this.end(attrs, job.taskId, 'Error', 'the adapter answered a report that is not JSON');
+        parsed = undefined;
       }
-      if (attrs.scan_type === 'sbom') {
+      if (parsed === undefined) outcome = { status: 'Error', message: 'the adapter answered a report that is not JSON' };
+      else if (attrs.scan_type === 'sbom') {
+        // stored while the robot (and its push right) still exists
         const accessory = await this.sboms.store(attrs, parsed, sbomMediaType!);
-        await this.reports.succeeded(job.taskId, {
-          report: { sbom_digest: accessory.digest, media_type: sbomMediaType, scanner: metadata.scanner },
-          severity: null,
-          summary: null,
-          scanner: metadata.scanner,
-          databaseUpdatedAt: null,
-        });
-        await this.executions.log(job.taskId, `SBOM stored as the accessory ${accessory.digest} of ${attrs.digest}`);
+        outcome = {
+          status: 'Success',
+          message: 'scanned',
+          write: async () => {
+            await this.reports.succeeded(job.taskId, {
+              report: { sbom_digest: accessory.digest, media_type: sbomMediaType, scanner: metadata.scanner },
+              severity: null,
+              summary: null,
+              scanner: metadata.scanner,
+              databaseUpdatedAt: null,
+            });
+            await this.executions.log(job.taskId, `SBOM stored as the accessory ${accessory.digest} of ${attrs.digest}`);
+          },
+        };
       } else {
         const { severity, summary } = summariseReport(parsed);
         const updatedAt = metadata.properties[DATABASE_UPDATED_AT] ? new Date(metadata.properties[DATABASE_UPDATED_AT]) : null;
-        await this.reports.succeeded(job.taskId, { report: parsed, severity, summary, scanner: metadata.scanner, databaseUpdatedAt: updatedAt && !Number.isNaN(updatedAt.getTime()) ? updatedAt : null });
-        await this.executions.log(job.taskId, `report: ${summary.total} vulnerabilities (${summary.fixable} fixable), severity ${severity}`);
+        outcome = {
+          status: 'Success',
+          message: 'scanned',
+          write: async () => {
+            await this.reports.succeeded(job.taskId, { report: parsed, severity, summary, scanner: metadata.scanner, databaseUpdatedAt: updatedAt && !Number.isNaN(updatedAt.getTime()) ? updatedAt : null });
+            await this.executions.log(job.taskId, `report: ${summary.total} vulnerabilities (${summary.fixable} fixable), severity ${severity}`);
+          },
+        };
       }
-      return this.end(attrs, job.taskId, 'Success', 'scanned', registration.name);
     } catch (error) {
-      if (error instanceof AdapterError && error.message === 'the scan was stopped') return this.end(attrs, job.taskId, 'Stopped', 'stopped on request', registration.name);
-      const message = error instanceof AdapterError ? error.message : `scan failed: ${(error as Error).message}`;
-      return this.end(attrs, job.taskId, 'Error', message, registration.name);
+      if (error instanceof AdapterError && error.message === 'the scan was stopped') outcome = { status: 'Stopped', message: 'stopped on request' };
+      else outcome = { status: 'Error', message: error instanceof AdapterError ? error.message : `scan failed: ${(error as Error).message}` };
     } finally {
       if (robot) await this.robots.delete(robot);
     }
+    await outcome.write?.();
+    return this.end(attrs, job.taskId, outcome.status, outcome.message, registration.name);
   }
 
   private async authorization(type: 'Basic' | 'Bearer', robot: Robot, secret: string, attrs: ScanTaskAttrs): Promise<string> {
