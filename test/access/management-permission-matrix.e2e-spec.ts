@@ -74,6 +74,13 @@ const ACTIONS = {
   'update retention policy': { needs: ['tag-retention:update'], allowed: 200 },
   'run retention policy': { needs: ['tag-retention:operate'], allowed: 201 },
   'list retention executions': { needs: ['tag-retention:list'], allowed: 200 },
+  // Harbor's scanner resource: every role reads the project's scanner (none is registered: 200 with no body)
+  'read project scanner': { needs: ['scanner:read'], allowed: 200 },
+  'list scanner candidates': { needs: ['scanner:create'], allowed: 200 },
+  // no scanner is registered: an allowed scan answers 412
+  'scan artifact': { needs: ['scan:create'], allowed: 412 },
+  // no scan runs: an allowed stop answers 400
+  'stop artifact scan': { needs: ['scan:stop'], allowed: 400 },
   'delete project': { needs: ['project:delete'], allowed: 412 },
   'list users': { needs: 'sysadmin', allowed: 200 },
   'read audit log': { needs: 'sysadmin', allowed: 200 },
@@ -103,6 +110,13 @@ const ACTIONS = {
   'delete preheat instance': { needs: 'sysadmin', allowed: 412 },
   // its endpoint does not answer: an allowed ping answers 400 with the reason
   'ping preheat instance': { needs: 'sysadmin', allowed: 400 },
+  'list scanners': { needs: 'sysadmin', allowed: 200 },
+  // nothing answers at the url: an allowed ping answers 400 with the reason
+  'ping scanner': { needs: 'sysadmin', allowed: 400 },
+  'read scan-all schedule': { needs: 'sysadmin', allowed: 200 },
+  'read scan-all metrics': { needs: 'sysadmin', allowed: 200 },
+  // no scan all runs: an allowed stop answers 412
+  'stop scan all': { needs: 'sysadmin', allowed: 412 },
 } satisfies Record<string, ActionSpec>;
 
 type ActionName = keyof typeof ACTIONS;
@@ -129,11 +143,11 @@ interface RobotCaller {
   holds: Permission[];
 }
 
-const LIMITED_GUEST: ActionName[] = ['read project', 'summary', 'list metadata', 'list repositories', 'list artifacts', 'list labels'];
+const LIMITED_GUEST: ActionName[] = ['read project', 'summary', 'list metadata', 'list repositories', 'list artifacts', 'list labels', 'read project scanner'];
 const GUEST: ActionName[] = [...LIMITED_GUEST, 'list members', 'read logs', 'list robots'];
 // Harbor lets developers manage retention too; here they only read it (a run deletes, and they may not)
 const DEVELOPER: ActionName[] = [...GUEST, 'create tag', 'list retention policies', 'read retention policy', 'list retention executions'];
-const MAINTAINER: ActionName[] = [...DEVELOPER, 'delete tag', 'create label', 'list webhooks', 'list immutable rules', 'create retention policy', 'update retention policy', 'run retention policy'];
+const MAINTAINER: ActionName[] = [...DEVELOPER, 'delete tag', 'create label', 'list webhooks', 'list immutable rules', 'create retention policy', 'update retention policy', 'run retention policy', 'scan artifact', 'stop artifact scan'];
 
 const ALL: Permission[] = Object.entries(RESOURCE_ACTIONS).flatMap(([resource, actions]) => actions.map((action) => `${resource}:${action}` as Permission));
 const accessOf = (permissions: Permission[]): RobotAccess[] => permissions.map((p) => ({ resource: p.split(':')[0], action: p.split(':')[1] }));
@@ -357,6 +371,24 @@ describe('management API permission matrix', () => {
         return call('POST', `/retentions/${await retentionPolicy()}/executions`, { dry_run: true });
       case 'list retention executions':
         return call('GET', `/retentions/${await retentionPolicy()}/executions`);
+      case 'read project scanner':
+        return call('GET', '/projects/matrix/scanner');
+      case 'list scanner candidates':
+        return call('GET', '/projects/matrix/scanner/candidates');
+      case 'scan artifact':
+        return call('POST', `${artifacts}/v1/scan`, {});
+      case 'stop artifact scan':
+        return call('POST', `${artifacts}/v1/scan/stop`, { scan_type: 'vulnerability' });
+      case 'list scanners':
+        return call('GET', '/scanners');
+      case 'ping scanner':
+        return call('POST', '/scanners/ping', { url: 'http://127.0.0.1:1' });
+      case 'read scan-all schedule':
+        return call('GET', '/system/scanAll/schedule');
+      case 'read scan-all metrics':
+        return call('GET', '/scans/all/metrics');
+      case 'stop scan all':
+        return call('POST', '/system/scanAll/stop');
       case 'delete project':
         return call('DELETE', '/projects/matrix');
       case 'list users':

@@ -14,6 +14,7 @@ const RULES: Record<string, (value: string) => boolean> = {
   prevent_vul: (v) => BOOLEAN.includes(v),
   severity: (v) => SEVERITIES.includes(v),
   auto_scan: (v) => BOOLEAN.includes(v),
+  auto_sbom_generation: (v) => BOOLEAN.includes(v),
   reuse_sys_cve_allowlist: (v) => BOOLEAN.includes(v),
   retention_id: (v) => /^\d{1,10}$/.test(v),
   proxy_speed_kb: (v) => /^-?\d{1,10}$/.test(v) && Number(v) >= -1,

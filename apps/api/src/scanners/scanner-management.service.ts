@@ -122,11 +122,11 @@ export class ScannerManagementService {
     }
   }
 
-  async projectScanner(principal: Principal, selector: ProjectSelector): Promise<ScannerResponse> {
+  /** The project's scanner; none registered (or only disabled ones): 200 with no body, as Harbor. */
+  async projectScanner(principal: Principal, selector: ProjectSelector): Promise<ScannerResponse | undefined> {
     const { project } = await this.authorizer.require(principal, selector.nameOrId, 'scanner:read', selector.isResourceName);
     const registration = await this.registrations.forProject(project.project_id);
-    if (!registration) throw new ApiError('NOT_FOUND', `no scanner is configured for project ${project.name}`);
-    return toScannerResponse(registration);
+    return registration ? toScannerResponse(registration) : undefined;
   }
 
   async setProjectScanner(actor: Actor, selector: ProjectSelector, uuid: string): Promise<void> {

@@ -79,7 +79,7 @@ export class ProjectScannerController {
   constructor(private readonly scanners: ScannerManagementService) {}
 
   @Get()
-  async get(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector): Promise<ScannerResponse> {
+  async get(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector): Promise<ScannerResponse | undefined> {
     return this.scanners.projectScanner(principal, project);
   }
 
