@@ -1,1 +1,2 @@
 export * from './scan-report';
+export * from './reports';

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { SqlClient } from '@wharf/db';
+import type { OverviewRow } from './scan-overview';
+
+/** Harbor's project metadata key naming the project's scanner registration (controller/scanner proScannerMetaKey). */
+export const PROJECT_SCANNER_METADATA = 'projectScanner';
+
+/** The registration a project's reports come from. */
+export interface ReportRegistration {
+  uuid: string;
+  name: string;
+}
+
+/**
+ * Reads `scan_report` for artifact answers (scan-core writes it). Every read takes a whole page
+ * of digests at once: an artifact list with overviews costs one query, however long the page.
+ */
+@Injectable()
+export class ScanReportReader {
+  constructor(private readonly sql: SqlClient) {}
+
+  /**
+   * The project's scanner (project metadata `projectScanner`) or else the default registration,
+   * as Harbor's GetRegistrationByProject; null when there is none or it is disabled.
+   */
+  async registrationFor(projectId: number): Promise<ReportRegistration | null> {
+    const [row] = await this.sql.query<{ uuid: string; name: string; disabled: boolean }>(
+      `WITH chosen AS (SELECT value FROM project_metadata WHERE project_id = $1 AND name = $2)
+       SELECT r.uuid::text AS uuid, r.name, r.disabled
+         FROM scanner_registration r
+        WHERE r.uuid::text = (SELECT value FROM chosen)
+           OR (r.is_default AND NOT EXISTS (SELECT 1 FROM scanner_registration p WHERE p.uuid::text = (SELECT value FROM chosen)))
+        ORDER BY (r.uuid::text = (SELECT value FROM chosen)) DESC NULLS LAST
+        LIMIT 1`,
+      [projectId, PROJECT_SCANNER_METADATA],
+    );
+    return row && !row.disabled ? { uuid: row.uuid, name: row.name } : null;
+  }
+
+  /**
+   * Rows of the digests for one registration and some mime types, without their reports unless
+   * `withReport` names digests whose report is needed (an index's children, to merge them).
+   */
+  async rows(digests: string[], registrationUuid: string, mimeTypes: string[], withReport: ReadonlySet<string> = new Set()): Promise<OverviewRow[]> {
+    if (digests.length === 0 || mimeTypes.length === 0) return [];
+    return this.sql.query<OverviewRow>(
+      `SELECT uuid::text AS uuid, digest, mime_type, scan_status, start_time, end_time, severity, summary, scanner,
+              CASE WHEN digest = ANY($4::text[]) THEN report END AS report, report->>'sbom_digest' AS sbom_digest
+         FROM scan_report
+        WHERE digest = ANY($1::text[]) AND registration_uuid = $2::uuid AND mime_type = ANY($3::text[])`,
+      [digests, registrationUuid, mimeTypes, [...withReport]],
+    );
+  }
+
+  /** The full reports (the adapter's JSON) of digests for one registration and mime type. */
+  async reports(digests: string[], registrationUuid: string, mimeType: string): Promise<Array<OverviewRow & { report: Record<string, unknown> | null }>> {
+    if (digests.length === 0) return [];
+    return this.sql.query(
+      `SELECT uuid::text AS uuid, digest, mime_type, scan_status, start_time, end_time, severity, summary, scanner, report
+         FROM scan_report
+        WHERE digest = ANY($1::text[]) AND registration_uuid = $2::uuid AND mime_type = $3`,
+      [digests, registrationUuid, mimeType],
+    );
+  }
+}
