@@ -19,7 +19,8 @@ const PROJECT = 'scanbench';
 const REPOSITORY = `${PROJECT}/app`;
 const ARTIFACTS = 1_000;
 const PAGE_SIZE = 100;
-const ROUNDS = 30;
+const ROUNDS = 15;
+const WARMUP_ROUNDS = 2;
 const VULNERABILITIES = 40;
 
 export interface ScanOverviewMeasurement {
@@ -111,13 +112,21 @@ export async function runScanOverviewBench(input: { target: Target; databaseUrl:
     await seed(db, projectId);
     log(`seeded ${ARTIFACTS} artifacts with 2 reports each`);
     // warm-up: plans, connections, JIT
-    for (let i = 0; i < 3; i += 1) (await readAll(input.target.baseUrl, false), await readAll(input.target.baseUrl, true));
+    for (let i = 0; i < WARMUP_ROUNDS; i += 1) {
+      await readAll(input.target.baseUrl, false);
+      await readAll(input.target.baseUrl, true);
+    }
     const plain: number[] = [];
     const withOverview: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       // alternate the order so neither side always runs on a cache the other warmed
-      if (round % 2) (withOverview.push(await readAll(input.target.baseUrl, true)), plain.push(await readAll(input.target.baseUrl, false)));
-      else (plain.push(await readAll(input.target.baseUrl, false)), withOverview.push(await readAll(input.target.baseUrl, true)));
+      if (round % 2) {
+        withOverview.push(await readAll(input.target.baseUrl, true));
+        plain.push(await readAll(input.target.baseUrl, false));
+      } else {
+        plain.push(await readAll(input.target.baseUrl, false));
+        withOverview.push(await readAll(input.target.baseUrl, true));
+      }
     }
     const plainMs = median(plain);
     const withOverviewMs = median(withOverview);

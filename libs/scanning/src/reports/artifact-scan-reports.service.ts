@@ -52,7 +52,11 @@ export class ArtifactScanReports {
     const childDigests = new Set<string>();
     for (const s of subjects) {
       digests.add(s.digest);
-      if (options.withScanOverview && s.children?.length) for (const c of s.children) (digests.add(c), childDigests.add(c));
+      if (!options.withScanOverview || !s.children?.length) continue;
+      for (const child of s.children) {
+        digests.add(child);
+        childDigests.add(child);
+      }
     }
     const mimeTypes = [...(options.withScanOverview ? VULNERABILITY_MIME_TYPES : []), ...(options.withSbomOverview ? [SBOM_REPORT] : [])];
     const rows = await this.reader.rows([...digests], registration.uuid, mimeTypes, childDigests);
