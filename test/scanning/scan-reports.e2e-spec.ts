@@ -199,7 +199,7 @@ describe('scan reports in artifact answers', () => {
     expect((await addition('missing')).status).toBe(404);
   });
 
-  it('follows the project scanner, and answers 404 when the project has none', async () => {
+  it('follows the project scanner (the default one when it is disabled), and answers 404 when the project has none', async () => {
     const [project] = await sql.query<{ project_id: number }>(`SELECT project_id FROM project WHERE name = 'scans'`);
     const other = randomUUID();
     await sql.query(`INSERT INTO scanner_registration (uuid, name, url, disabled) VALUES ($1, 'other-scanner', 'http://127.0.0.1:5996', false)`, [other]);
@@ -211,7 +211,11 @@ describe('scan reports in artifact answers', () => {
       const overview = (await call('GET', `${artifacts('app')}/scanned?with_scan_overview=true`)).json.scan_overview[VULNERABILITY_REPORT_V11];
       expect(overview).toMatchObject({ report_id: uuid, severity: 'None', summary: { total: 0, fixable: 0, summary: {} } });
 
+      // the project's scanner disabled: the default one answers again
       await sql.query(`UPDATE scanner_registration SET disabled = true WHERE uuid = $1`, [other]);
+      expect((await call('GET', `${artifacts('app')}/scanned?with_scan_overview=true`)).json.scan_overview[VULNERABILITY_REPORT_V11].report_id).toBe(reportIds.scanned);
+      // and the default one disabled too: no scanner at all
+      await sql.query(`UPDATE scanner_registration SET disabled = true WHERE uuid = $1`, [registrationUuid]);
       const none = await call('GET', `${artifacts('app')}/scanned/additions/vulnerabilities`);
       expect(none.status).toBe(404);
       expect(errorCodeOf(none)).toBe('NOT_FOUND');
@@ -219,6 +223,7 @@ describe('scan reports in artifact answers', () => {
       // and the artifact answers simply have no overview
       expect((await call('GET', `${artifacts('app')}/scanned?with_scan_overview=true`)).json).not.toHaveProperty('scan_overview');
     } finally {
+      await sql.query(`UPDATE scanner_registration SET disabled = false WHERE uuid = $1`, [registrationUuid]);
       await sql.query(`DELETE FROM project_metadata WHERE project_id = $1 AND name = 'projectScanner'`, [project.project_id]);
     }
   });

@@ -20,21 +20,21 @@ export class ScanReportReader {
   constructor(private readonly sql: SqlClient) {}
 
   /**
-   * The project's scanner (project metadata `projectScanner`) or else the default registration,
-   * as Harbor's GetRegistrationByProject; null when there is none or it is disabled.
+   * The project's scanner (project metadata `projectScanner`) when it is enabled, else the
+   * default registration when it is enabled, else none: the rule of the scan side's
+   * ScannerRegistrations.forProject (Harbor's GetRegistrationByProject).
    */
   async registrationFor(projectId: number): Promise<ReportRegistration | null> {
-    const [row] = await this.sql.query<{ uuid: string; name: string; disabled: boolean }>(
+    const [row] = await this.sql.query<{ uuid: string; name: string }>(
       `WITH chosen AS (SELECT value FROM project_metadata WHERE project_id = $1 AND name = $2)
-       SELECT r.uuid::text AS uuid, r.name, r.disabled
+       SELECT r.uuid::text AS uuid, r.name
          FROM scanner_registration r
-        WHERE r.uuid::text = (SELECT value FROM chosen)
-           OR (r.is_default AND NOT EXISTS (SELECT 1 FROM scanner_registration p WHERE p.uuid::text = (SELECT value FROM chosen)))
+        WHERE NOT r.disabled AND (r.uuid::text = (SELECT value FROM chosen) OR r.is_default)
         ORDER BY (r.uuid::text = (SELECT value FROM chosen)) DESC NULLS LAST
         LIMIT 1`,
       [projectId, PROJECT_SCANNER_METADATA],
     );
-    return row && !row.disabled ? { uuid: row.uuid, name: row.name } : null;
+    return row ?? null;
   }
 
   /**
