@@ -71,7 +71,8 @@ export class WebhookEventConsumer implements EventHandler {
     };
   }
 
-  private async enqueue(delivery: Delivery): Promise<void> {
+  /** Queues one delivery and records its job on the task (a redelivery queues through here too). */
+  async enqueue(delivery: Delivery): Promise<void> {
     const jobId = taskJobId('webhook', delivery.taskId);
     try {
       await this.queues.enqueue(
