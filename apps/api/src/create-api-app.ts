@@ -52,6 +52,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   abortIdleUploads(fastify, config.UPLOAD_IDLE_TIMEOUT_SECONDS * 1000);
   app.useGlobalGuards(new RefuseNulBytesGuard());
   fastify.addHook('onRequest', (request, reply, done) => {
+    // every answer names its request id (the one on its log lines and in a 5xx's message)
+    void reply.header('x-request-id', requestIdOf(request.raw));
     if (isDistributionPath(request.url)) void reply.header('docker-distribution-api-version', 'registry/2.0');
     done();
   });

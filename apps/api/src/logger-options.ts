@@ -3,7 +3,7 @@ import type { Params } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { accessFactsOf, bytesOut } from './http/access-log';
 import { isClientAbort } from './http/client-abort';
-import { announceRequestId, requestIdOf } from './http/request-id';
+import { requestIdOf } from './http/request-id';
 
 /**
  * Structured logs with a request id on every line; credentials never reach a log line. Each
@@ -15,7 +15,7 @@ export function loggerOptions(config: AppConfig): Params {
   return {
     pinoHttp: {
       level: config.LOG_LEVEL,
-      genReqId: (request: IncomingMessage, response: ServerResponse) => announceRequestId(request, response),
+      genReqId: (request: IncomingMessage) => requestIdOf(request),
       redact: LOG_REDACTION,
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
@@ -48,6 +48,6 @@ function accessFields(req: IncomingMessage, res: ServerResponse): Record<string,
     user: facts?.user,
     client: facts?.client ?? req.socket?.remoteAddress,
     bytesIn: facts?.bytesIn,
-    bytesOut: bytesOut(res),
+    bytesOut: facts?.bytesOut ?? bytesOut(res),
   };
 }

@@ -13,6 +13,8 @@ export interface AccessFacts {
   /** the client's address: the peer, or what a trusted proxy says (TRUSTED_PROXIES) */
   client: string;
   bytesIn?: number;
+  /** the answer's body: its bytes as sent, else its Content-Length (a stream) */
+  bytesOut?: number;
 }
 
 /**
@@ -21,13 +23,16 @@ export interface AccessFacts {
  * raw request pino-http logs at the end.
  */
 export function collectAccessFacts(fastify: FastifyInstance): void {
-  fastify.addHook('onSend', (request, _reply, payload, done) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     const length = Number(request.headers['content-length']);
+    const declared = Number(reply.getHeader('content-length'));
     const facts: AccessFacts = {
       route: request.routeOptions?.url,
       user: userOf(request),
       client: request.ip,
       bytesIn: Number.isFinite(length) ? length : undefined,
+      bytesOut:
+        typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : payload == null ? 0 : Number.isFinite(declared) ? declared : undefined,
     };
     (request.raw as { [accessKey]?: AccessFacts })[accessKey] = facts;
     done(null, payload);

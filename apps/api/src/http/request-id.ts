@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 const requestIdKey = Symbol('wharfRequestId');
 /** what a client or a proxy may pass as its own request id (anything else is replaced) */
@@ -16,12 +16,5 @@ export function requestIdOf(request: IncomingMessage): string {
   const sent = request.headers['x-request-id'];
   const id = typeof sent === 'string' && ACCEPTED_ID.test(sent) ? sent : randomUUID();
   (request as { [requestIdKey]?: string })[requestIdKey] = id;
-  return id;
-}
-
-/** Every answer names its request's id (set on the raw response, so it survives whatever Fastify sends). */
-export function announceRequestId(request: IncomingMessage, response: ServerResponse): string {
-  const id = requestIdOf(request);
-  if (!response.headersSent) response.setHeader('x-request-id', id);
   return id;
 }
