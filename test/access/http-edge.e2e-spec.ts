@@ -20,6 +20,7 @@ import { buildImageLayout, skopeo, toolAvailable } from '../support/oci-layout';
 import { RegistryClient, sha256 } from '../support/registry-client';
 import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, type TestEnvironment } from '../support/wharf-app';
+import { spawnWorker, type WorkerProcess } from '../support/worker-context';
 
 interface LogLine {
   level: number;
@@ -105,7 +106,7 @@ describe('the api at its edge', () => {
       expect(refused.status).toBe(401);
       expect(await eventually(async () => linesOf(api).find((l) => l.requestId === 'edge-anon-1'))).toMatchObject({ level: INFO, user: 'anonymous', res: { statusCode: 401 } });
       // an id that does not look like one is replaced
-      const odd = await fetch(`${api.url}/api/v2.0/ping`, { headers: { 'x-request-id': 'bad id with spaces' } });
+      const odd = await fetch(`${api.url}/api/v2.0/projects`, { headers: { 'x-request-id': 'bad id with spaces' } });
       expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     });
 
@@ -265,6 +266,48 @@ describe('the api at its edge', () => {
       const refused = await fetch(`${url}/v2/scoped/app/blobs/uploads/`, { method: 'POST', headers: bearer(granted) });
       expect(refused.status).toBe(403);
       expect(((await refused.json()) as { errors: { code: string }[] }).errors[0].code).toBe('DENIED');
+    });
+  });
+
+  describe('worker log lines', () => {
+    let app: NestFastifyApplication;
+    let url: string;
+    let worker: WorkerProcess;
+
+    beforeAll(async () => {
+      app = await createApiApp(loadConfig(environment.env));
+      await app.listen(0, '127.0.0.1');
+      url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+      worker = spawnWorker(environment, { LOG_LEVEL: 'info', WEBHOOK_RETRY_DELAYS_SECONDS: '1' });
+    });
+    afterAll(async () => {
+      await worker?.kill();
+      await app?.close();
+    });
+
+    it('name the job, its execution and its task', async () => {
+      expect((await callApi(url, 'PUT', '/configurations', { body: { webhook_allow_local_network: true } })).status).toBe(200);
+      expect((await callApi(url, 'POST', '/projects', { body: { project_name: 'hooked' } })).status).toBe(201);
+      const closedPort = await freePort();
+      const policy = { name: 'closed', targets: [{ type: 'http', address: `http://127.0.0.1:${closedPort}/hook` }], event_types: ['PUSH_ARTIFACT'], enabled: true };
+      expect((await callApi(url, 'POST', '/projects/hooked/webhook/policies', { body: policy })).status).toBe(201);
+      await new RegistryClient(url).pushImage('hooked/app', 'v1', { layers: 1 });
+      const { rows } = await eventually(async () => {
+        const found = await db.query<{ execution_id: string; id: string }>(`SELECT t.execution_id, t.id FROM task t JOIN execution e ON e.id = t.execution_id WHERE e.vendor_type = 'WEBHOOK'`);
+        return found.rows.length ? found : undefined;
+      });
+      const [{ execution_id: executionId, id: taskId }] = rows;
+      const lines = () =>
+        worker
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { msg?: string; job?: string; jobId?: string; executionId?: number; taskId?: number });
+      const failure = await eventually(async () => lines().find((l) => l.msg?.includes(`127.0.0.1:${closedPort}`)));
+      expect(failure).toMatchObject({ job: 'webhook-delivery', executionId: Number(executionId), taskId: Number(taskId) });
+      expect(failure.jobId).toMatch(/^webhook-/);
+      // lines outside a job name none
+      expect(lines().find((l) => l.msg?.startsWith('worker started'))).not.toHaveProperty('taskId');
     });
   });
 
