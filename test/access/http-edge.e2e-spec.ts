@@ -331,7 +331,7 @@ describe('the api at its edge', () => {
       });
       child.stdout!.on('data', (d) => (output += d));
       child.stderr!.on('data', (d) => (output += d));
-      await eventually(async () => (await httpsStatus(port, '/health')) === 200);
+      await eventually(async () => (await httpsGet(port, '/health')).status === 200);
     });
     afterAll(async () => {
       if (child && child.exitCode === null) {
@@ -351,7 +351,10 @@ describe('the api at its edge', () => {
       expect(inspected.Name).toBe(`127.0.0.1:${port}/library/tls`);
       // without the CA the certificate is refused
       await expect(skopeo(['inspect', '--creds', creds, `docker://127.0.0.1:${port}/library/tls:v1`])).rejects.toThrow(/certificate/);
-      // the token realm names https
+      // the token realm names the scheme the client used
+      const challenge = await httpsGet(port, '/v2/');
+      expect(challenge.status).toBe(401);
+      expect(challenge.headers['www-authenticate']).toBe(`Bearer realm="https://127.0.0.1:${port}/service/token",service="wharf-registry"`);
       expect(output).not.toMatch(/"level":50/);
     });
   });
@@ -368,13 +371,13 @@ async function eventually<T>(probe: () => Promise<T | undefined | false>, timeou
   }
 }
 
-function httpsStatus(port: number, path: string): Promise<number> {
+function httpsGet(port: number, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve) => {
     const req = httpsRequest({ host: '127.0.0.1', port, path, rejectUnauthorized: false }, (res) => {
       res.resume();
-      resolve(res.statusCode ?? 0);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
     });
-    req.on('error', () => resolve(0));
+    req.on('error', () => resolve({ status: 0, headers: {} }));
     req.end();
   });
 }
