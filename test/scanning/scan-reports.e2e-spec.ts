@@ -281,6 +281,25 @@ describe('scan reports in artifact answers', () => {
     expect(merged.severity).toBe('Critical');
     expect(merged.vulnerabilities.map((v: any) => v.id).sort()).toEqual(['CVE-2023-0001', 'CVE-2023-0286', 'CVE-2024-1111']);
 
+    // an index with a child a scan does not take (not an image): reported through its image child alone
+    const config: Descriptor = { ...(await registry.pushBlob('scans/multi', Buffer.from('{}'))), mediaType: EMPTY };
+    const blob: Descriptor = { ...(await registry.pushBlob('scans/multi', randomBytes(100))), mediaType: 'application/octet-stream' };
+    const other = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: 'application/vnd.example.thing', config, layers: [blob] }));
+    expect((await registry.pushManifest('scans/multi', sha256(other), other, OCI_MANIFEST)).status).toBe(201);
+    const mixed = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [
+          { mediaType: OCI_MANIFEST, digest: amd.digest, size: amd.size, platform: { architecture: 'amd64', os: 'linux' } },
+          { mediaType: OCI_MANIFEST, digest: sha256(other), size: other.length, platform: { architecture: 'unknown', os: 'unknown' } },
+        ],
+      }),
+    );
+    expect((await registry.pushManifest('scans/multi', 'mixed', mixed, OCI_INDEX)).status).toBe(201);
+    expect((await call('GET', `${artifacts('multi')}/mixed?with_scan_overview=true`)).json.scan_overview[VULNERABILITY_REPORT_V11]).toMatchObject({ report_id: amdId, severity: 'High', complete_percent: 100 });
+    expect(Object.keys((await call('GET', `${artifacts('multi')}/mixed/additions/vulnerabilities`)).json)).toEqual([VULNERABILITY_REPORT_V11]);
+
     // a child's rescan under way: the index is Running, its children's last reports in force
     await sql.query(`UPDATE scan_report SET scan_status = 'Running', end_time = NULL WHERE uuid = $1`, [armId]);
     const running = (await call('GET', `${artifacts('multi')}/v1?with_scan_overview=true`)).json.scan_overview[VULNERABILITY_REPORT_V11];

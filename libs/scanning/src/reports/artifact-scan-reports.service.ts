@@ -46,8 +46,10 @@ export class ArtifactScanReports {
   async overviews(projectId: number, subjects: ReportSubject[], options: OverviewOptions): Promise<Map<number, ArtifactOverviews>> {
     const result = new Map<number, ArtifactOverviews>();
     if ((!options.withScanOverview && !options.withSbomOverview) || subjects.length === 0) return result;
-    const registration = await this.reader.registrationFor(projectId);
+    const allChildren = options.withScanOverview ? [...new Set(subjects.flatMap((s) => s.children ?? []))] : [];
+    const [registration, scannableChildren] = await Promise.all([this.reader.registrationFor(projectId), this.reader.scannable(allChildren)]);
     if (!registration) return result;
+    subjects = subjects.map((s) => (s.children?.length ? { ...s, children: s.children.filter((c) => scannableChildren.has(c)) } : s));
     const digests = new Set<string>();
     const childDigests = new Set<string>();
     for (const s of subjects) {
@@ -92,7 +94,9 @@ export class ArtifactScanReports {
   async vulnerabilities(projectId: number, subject: Pick<ReportSubject, 'digest' | 'children'>, mimeTypes: string[]): Promise<Record<string, unknown>> {
     const registration = await this.reader.registrationFor(projectId);
     if (!registration) throw new NotFoundError('addition', `no scanner registration configured for project: ${projectId}`);
-    const digests = subject.children?.length ? subject.children : [subject.digest];
+    const scannable = subject.children?.length ? await this.reader.scannable(subject.children) : new Set<string>();
+    const digests = subject.children?.length ? subject.children.filter((c) => scannable.has(c)) : [subject.digest];
+    if (digests.length === 0) return {};
     for (const mimeType of mimeTypes) {
       let rows = await this.reader.reports(digests, registration.uuid, mimeType);
       let converted = false;

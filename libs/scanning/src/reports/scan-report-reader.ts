@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
+import { HARBOR_SBOM_ARTIFACT_TYPE } from '../scan-report';
 import type { OverviewRow } from './scan-overview';
+
+/** The manifests a scan takes (the scan side's rule): image manifests with an image config, SBOM accessories aside. */
+const IMAGE_TYPES = ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'];
+const IMAGE_CONFIGS = ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json'];
 
 /** Harbor's project metadata key naming the project's scanner registration (controller/scanner proScannerMetaKey). */
 export const PROJECT_SCANNER_METADATA = 'projectScanner';
@@ -50,6 +55,18 @@ export class ScanReportReader {
         WHERE digest = ANY($1::text[]) AND registration_uuid = $2::uuid AND mime_type = ANY($3::text[])`,
       [digests, registrationUuid, mimeTypes, [...withReport]],
     );
+  }
+
+  /** Which of these digests (an index's children) are images a scan takes: an index is reported through those. */
+  async scannable(digests: string[]): Promise<Set<string>> {
+    if (digests.length === 0) return new Set();
+    const rows = await this.sql.query<{ digest: string }>(
+      `SELECT DISTINCT digest FROM artifact
+        WHERE digest = ANY($1::text[]) AND media_type = ANY($2::text[])
+          AND (config_media_type IS NULL OR config_media_type = ANY($3::text[])) AND artifact_type IS DISTINCT FROM $4`,
+      [digests, IMAGE_TYPES, IMAGE_CONFIGS, HARBOR_SBOM_ARTIFACT_TYPE],
+    );
+    return new Set(rows.map((r) => r.digest));
   }
 
   /** The full reports (the adapter's JSON) of digests for one registration and mime type. */
