@@ -24,6 +24,7 @@ import { WebhooksApiModule } from './webhooks/webhooks-api.module';
 import { RegistriesApiModule } from './registries/registries-api.module';
 import { ReplicationApiModule } from './replication/replication-api.module';
 import { PreheatApiModule } from './preheat/preheat-api.module';
+import { ApiMetricsModule } from './metrics/api-metrics.module';
 
 /** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
 @Module({})
@@ -56,6 +57,7 @@ export class AppModule {
         RegistriesApiModule,
         ReplicationApiModule,
         PreheatApiModule,
+        ApiMetricsModule,
       ],
       controllers: [HealthController],
     };

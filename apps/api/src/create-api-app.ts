@@ -12,6 +12,8 @@ import { ReadBodyAfterAuthInterceptor, type ManagementBodyLimits } from './http/
 import { RefuseNulBytesGuard } from './http/refuse-nul-bytes.guard';
 import { isDistributionPath } from './http/request-paths';
 import { abortIdleUploads } from './http/upload-idle-timeout';
+import { WharfMetrics } from '@wharf/metrics';
+import { instrumentHttp } from './metrics/http-metrics';
 
 /**
  * Builds the api on Fastify (the HTTP layer's own cost matters on the manifest hot path).
@@ -31,6 +33,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   app.useGlobalFilters(new ApiExceptionFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // request counts, latency and /v2 bytes, served on METRICS_PORT (never on this one)
+  instrumentHttp(fastify, app.get(WharfMetrics));
   // bodies are read after authentication, bounded in size, depth and time; /v2 ones are streamed
   deferBodies(fastify);
   app.useGlobalInterceptors(new ReadBodyAfterAuthInterceptor(fastify.getDefaultJsonParser('error', 'ignore'), managementBodyLimits(config)));
