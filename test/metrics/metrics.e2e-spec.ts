@@ -9,6 +9,8 @@ import { eventually } from '../support/eventually';
 import { callApi } from '../support/management-api';
 import { familiesOf, scrape, valueOf, type Sample } from '../support/prometheus-text';
 import { RegistryClient, sha256 } from '../support/registry-client';
+import { toolAvailable } from '../support/oci-layout';
+import { pushTestImage, startUpstreamRegistry } from '../support/upstream-registry';
 import { createTestEnvironment, type TestEnvironment } from '../support/wharf-app';
 import { startWorker, waitForExecutionEnd } from '../support/worker-context';
 
@@ -268,6 +270,51 @@ describe('metrics', () => {
       expect(samples.filter((s) => s.name === 'wharf_event_consumer_lag_events').map((s) => s.labels.consumer).sort()).toEqual(consumers);
       expect(samples.filter((s) => s.name === 'wharf_event_consumer_lag_seconds').map((s) => s.labels.consumer).sort()).toEqual(consumers);
       expect(valueOf(samples, 'wharf_db_pool_connections', { state: 'total' })).toBeGreaterThan(0);
+    });
+  });
+
+  (toolAvailable('docker-registry') ? describe : describe.skip)('a proxy-cache project', () => {
+    it('counts its hits and misses, and the requests it sent upstream by endpoint, as the upstream saw them', async () => {
+      const upstream = await startUpstreamRegistry();
+      try {
+        const endpoint = await callApi(api.url, 'POST', '/registries', { body: { name: 'metrics-upstream', type: 'docker-registry', url: upstream.url, insecure: false } });
+        expect(endpoint.status).toBe(201);
+        const registryId = endpoint.headers.get('location')!.split('/').pop()!;
+        expect((await callApi(api.url, 'POST', '/projects', { body: { project_name: 'metrics-hub', registry_id: Number(registryId), metadata: { public: 'false' } } })).status).toBe(201);
+        const pushed = await pushTestImage(upstream.url, 'library/app', 'v1', null, { layers: 1, layerSize: 2048 });
+        upstream.clearRequests();
+        const before = (await scrape(apiMetrics)).samples;
+
+        const pull = async () => {
+          expect((await client.fetch('/v2/metrics-hub/library/app/manifests/v1', { headers: { accept: pushed.mediaType } })).status).toBe(200);
+          for (const digest of [pushed.config.digest, ...pushed.layers.map((l) => l.digest)]) {
+            const blob = await client.fetch(`/v2/metrics-hub/library/app/blobs/${digest}`);
+            expect(blob.status).toBe(200);
+            await blob.arrayBuffer();
+          }
+        };
+        await pull(); // cold: everything comes from the upstream
+        // the blobs stream to the client and to storage at once: the second pull must find them stored
+        await eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM project_blob pb JOIN project p ON p.project_id = pb.project_id WHERE p.name = 'metrics-hub'`)).rows[0].n >= 3);
+        await pull(); // warm: the manifest's tag is checked upstream (a HEAD), the rest is local
+
+        const after = (await scrape(apiMetrics)).samples;
+        const delta = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
+        expect(delta('wharf_proxy_cache_requests_total', { kind: 'manifest', result: 'miss' })).toBe(1);
+        expect(delta('wharf_proxy_cache_requests_total', { kind: 'manifest', result: 'hit' })).toBe(1);
+        expect(delta('wharf_proxy_cache_requests_total', { kind: 'blob', result: 'miss' })).toBe(2);
+        expect(delta('wharf_proxy_cache_requests_total', { kind: 'blob', result: 'hit' })).toBe(2);
+
+        const seen = (await upstream.settledRequests()).filter((r) => /\/(manifests|blobs)\//.test(r.path));
+        const upstreamCount = (operation: string) => delta('wharf_proxy_cache_upstream_requests_total', { endpoint: registryId, operation });
+        expect(upstreamCount('manifest_head')).toBe(seen.filter((r) => r.method === 'HEAD' && r.path.includes('/manifests/')).length);
+        expect(upstreamCount('manifest_get')).toBe(seen.filter((r) => r.method === 'GET' && r.path.includes('/manifests/')).length);
+        expect(upstreamCount('blob_get')).toBe(seen.filter((r) => r.method === 'GET' && r.path.includes('/blobs/')).length);
+        expect(upstreamCount('blob_head')).toBe(seen.filter((r) => r.method === 'HEAD' && r.path.includes('/blobs/')).length);
+        expect([upstreamCount('manifest_head'), upstreamCount('manifest_get'), upstreamCount('blob_get')]).toEqual([2, 1, 2]);
+      } finally {
+        await upstream.stop();
+      }
     });
   });
 

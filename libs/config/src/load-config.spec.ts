@@ -31,9 +31,19 @@ describe('loadConfig', () => {
     [{ STORAGE_REDIRECT: 'true' }, 'STORAGE_REDIRECT'],
     [{ STORAGE_REDIRECT: 'maybe' }, 'STORAGE_REDIRECT'],
     [{ EXTERNAL_URL: 'registry.example.com' }, 'EXTERNAL_URL'],
+    [{ PORT: '9090' }, 'METRICS_PORT'],
+    [{ METRICS_PORT: '65536' }, 'METRICS_PORT'],
+    [{ METRICS_ENABLED: 'perhaps' }, 'METRICS_ENABLED'],
   ])('names the bad variable in %j', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`\\b${variable}\\b`));
+  });
+
+  it('serves metrics on 9090 (api) and 9091 (worker) unless turned off; the public port may take 9090 once metrics are off', () => {
+    const config = loadConfig({});
+    expect([config.METRICS_ENABLED, config.METRICS_PORT, config.WORKER_METRICS_PORT]).toEqual([true, 9090, 9091]);
+    expect(loadConfig({ PORT: '9090', METRICS_ENABLED: 'false' }).METRICS_ENABLED).toBe(false);
+    expect(loadConfig({ PORT: '9090', METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
   });
 
   it('never echoes a credential it rejects', () => {

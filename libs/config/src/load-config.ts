@@ -27,6 +27,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.STORAGE_REDIRECT && config.STORAGE_DRIVER !== 's3') {
     errors.push({ property: 'STORAGE_REDIRECT', value: 'true', constraints: { s3Only: 'STORAGE_REDIRECT needs STORAGE_DRIVER=s3' }, children: [] });
   }
+  if (config.METRICS_ENABLED && config.METRICS_PORT !== 0 && config.METRICS_PORT === config.PORT) {
+    errors.push({ property: 'METRICS_PORT', value: config.METRICS_PORT, constraints: { ownPort: 'METRICS_PORT must differ from PORT: metrics are never served on the public port' }, children: [] });
+  }
   if (errors.length) throw new ConfigError(errors.map(describe));
   return config;
 }

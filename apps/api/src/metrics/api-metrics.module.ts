@@ -24,7 +24,6 @@ export class ApiMetricsListener implements OnApplicationBootstrap, OnApplication
     watchProcessResources(this.metrics, this.sql, this.redis);
     const port = this.config.METRICS_PORT;
     if (!this.config.METRICS_ENABLED || port === 0) return;
-    if (port === this.config.PORT) throw new Error(`METRICS_PORT (${port}) must differ from PORT: metrics are never served on the public port`);
     this.metrics.enableDefaultMetrics();
     this.server = await listenForScrapes(this.metrics, port, this.config.METRICS_HOST);
     this.logger.log(`metrics on http://${this.config.METRICS_HOST}:${listeningPort(this.server)}/metrics`);
