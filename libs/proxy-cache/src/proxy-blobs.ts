@@ -4,7 +4,7 @@ import { DomainError, InvalidError, NotFoundError, UnavailableError } from '@wha
 import { BlobStore, VerifyingStream, parseDigest, type BlobInfo, type QuotaContext, type RepositoryName } from '@wharf/registry-core';
 import { WharfMetrics } from '@wharf/metrics';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
-import type { ProxyProject } from './proxy-project';
+import { ProxyProjects, type ProxyProject } from './proxy-project';
 import { ProxyUpstreams, reviveUpstreamError, upstreamFailure, upstreamWaitMs } from './proxy-upstreams';
 import { RateLimitedStream } from './rate-limited-stream';
 import { UpstreamCoordination, type HeldLock } from './upstream-coordination';
@@ -37,6 +37,7 @@ export class ProxyBlobs {
     private readonly blobs: BlobStore,
     private readonly config: AppConfig,
     private readonly metrics: WharfMetrics,
+    private readonly projects: ProxyProjects,
   ) {}
 
   /**
@@ -72,6 +73,14 @@ export class ProxyBlobs {
       // the fetch we waited for ended: stored (for this project, or for another one and then
       // vouched for as above) or failed (we become the fetcher)
     }
+  }
+
+  /**
+   * A blob GET served from what the project already holds, before any proxy logic ran: a hit
+   * when the project is a proxy-cache project (its settings are cached, so this costs no query).
+   */
+  async countLocalRead(projectName: string): Promise<void> {
+    if (await this.projects.find(projectName)) this.metrics.proxyCache.inc({ kind: 'blob', result: 'hit' });
   }
 
   /** One upstream HEAD for every concurrent request (any replica); an unreachable upstream fails the request, nothing is served on trust. */
