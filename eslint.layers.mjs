@@ -43,6 +43,10 @@ const domain = {
   replication: ['artifacts', 'audit', 'config', 'db', 'errors', 'events', 'jobs', 'registries', 'registry-core'],
   // P2P preheat: instances (sealed auth), policies selecting artifacts, pull-only tokens for the providers, executions
   preheat: ['artifacts', 'audit', 'config', 'db', 'errors', 'events', 'iam', 'jobs', 'secrets'],
+  // vulnerability scanning: scans through registered adapters, their reports, the policies that read them
+  scanning: [],
+  // tag retention: removes through the artifact commands, sets the project's retention_id, runs the proxy cache's TTL
+  retention: ['artifacts', 'audit', 'config', 'db', 'errors', 'immutability', 'jobs', 'projects', 'proxy-cache'],
 };
 
 /** What each app may not import: the api reaches storage through registry-core (BlobStore, RegistryCoreModule). */

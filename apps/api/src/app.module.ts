@@ -13,6 +13,7 @@ import { loggerOptions } from './logger-options';
 import { ArtifactsApiModule } from './artifacts/artifacts-api.module';
 import { AuditLogsApiModule } from './audit-logs/audit-logs-api.module';
 import { GcApiModule } from './gc/gc-api.module';
+import { RetentionApiModule } from './retention/retention-api.module';
 import { ProjectsApiModule } from './projects/projects-api.module';
 import { RepositoriesApiModule } from './repositories/repositories-api.module';
 import { RobotsApiModule } from './robots/robots-api.module';
@@ -49,6 +50,7 @@ export class AppModule {
         ProjectsApiModule,
         AuditLogsApiModule,
         GcApiModule,
+        RetentionApiModule,
         RepositoriesApiModule,
         ArtifactsApiModule,
         ImmutabilityApiModule,

@@ -102,6 +102,15 @@ export class AppConfig {
   GC_TIME_WINDOW_HOURS = 2;
 
   /**
+   * tag retention policy given to every new project (not proxy-cache ones, which have their TTL),
+   * as Harbor's policy body without `scope` (JSON: `{"algorithm":"or","rules":[...],"trigger":
+   * {"kind":"Schedule","settings":{"cron":"0 0 3 * * *"}}}`); unset: new projects get none
+   */
+  @IsOptional()
+  @IsString()
+  RETENTION_DEFAULT_POLICY?: string;
+
+  /**
    * proxy-cache projects: how long an upstream may take to answer (connect and headers), and the
    * longest silence while a blob streams; past it the pull fails cleanly or the local copy is served
    */
@@ -158,6 +167,17 @@ export class AppConfig {
   @Min(1)
   @Max(60)
   REDIS_COMMAND_TIMEOUT_SECONDS = 3;
+
+  /**
+   * the scanner's `npm run scanner:db-sync` (never run on its own): where OSV exports are downloaded
+   * from, `<url>/<ecosystem>/all.zip` (osv.dev's bucket, or a mirror of it)
+   */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  SCANNER_OSV_URL = 'https://osv-vulnerabilities.storage.googleapis.com';
+
+  /** the ecosystems `npm run scanner:db-sync` downloads, comma separated, as the exports' folders are named */
+  @Matches(/^[A-Za-z][A-Za-z0-9 .:_-]*(,[A-Za-z][A-Za-z0-9 .:_-]*)*$/, { message: 'SCANNER_OSV_ECOSYSTEMS must be a comma separated list of OSV ecosystem names' })
+  SCANNER_OSV_ECOSYSTEMS = 'Debian,Ubuntu,Alpine,npm,PyPI,Go,Maven';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
