@@ -281,7 +281,8 @@ describe('metrics', () => {
         expect(endpoint.status).toBe(201);
         const registryId = endpoint.headers.get('location')!.split('/').pop()!;
         expect((await callApi(api.url, 'POST', '/projects', { body: { project_name: 'metrics-hub', registry_id: Number(registryId), metadata: { public: 'false' } } })).status).toBe(201);
-        const pushed = await pushTestImage(upstream.url, 'library/app', 'v1', null, { layers: 1, layerSize: 2048 });
+        // a config of its own: one other tests stored already would be adopted, not fetched
+        const pushed = await pushTestImage(upstream.url, 'library/app', 'v1', null, { layers: 1, layerSize: 2048, arch: `metrics-${randomBytes(4).toString('hex')}` });
         upstream.clearRequests();
         const before = (await scrape(apiMetrics)).samples;
 
