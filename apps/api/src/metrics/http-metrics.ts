@@ -60,7 +60,8 @@ const sizeOf = (chunk: Chunk, encoding?: unknown): number =>
   chunk == null ? 0 : typeof chunk === 'string' ? Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8') : chunk.byteLength;
 
 function countBodyBytes(request: IncomingMessage, response: ServerResponse): { in: number; out: number } {
-  const bytes = { in: 0, out: 0 };
+  // body bytes that arrived with the headers may already be buffered (nobody reads before the handler)
+  const bytes = { in: request.readableLength, out: 0 };
   // the HTTP parser pushes each decoded body chunk into the request stream
   const push = request.push.bind(request);
   request.push = (chunk: Chunk, encoding?: BufferEncoding) => {
