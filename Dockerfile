@@ -1,11 +1,13 @@
-# Wharf: one image for every process (api, worker, migrate); pick one with the command.
+# Wharf: one image for every process (api, worker, scanner, migrate); pick one with the command.
 #   docker build -t wharf .
 #   docker run wharf                                      # api on :8080
 #   docker run wharf node dist/apps/worker/src/main.js    # worker
+#   docker run wharf node dist/apps/scanner/src/main.js   # scanner (pluggable scanner API) on :8090
 #   docker run wharf node dist/libs/db/src/migrate.js     # migrations (one-shot)
+# Node 24, the current LTS line (20 reached its end of life in April 2026; the AWS SDK warns below 22).
 # Uses no BuildKit-only syntax, so the legacy builder (Debian's docker.io, no buildx) builds it too.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 COPY package.json package-lock.json ./
@@ -17,7 +19,7 @@ COPY scripts ./scripts
 RUN npm run build \
  && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=8080 \
     STORAGE_FS_ROOT=/app/data/storage
@@ -28,5 +30,5 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/data/storage /app/data/secrets && chown -R node:node /app/data
 USER node
-EXPOSE 8080
+EXPOSE 8080 8090
 CMD ["node", "dist/apps/api/src/main.js"]

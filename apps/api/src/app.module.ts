@@ -23,6 +23,7 @@ import { ImmutabilityApiModule } from './immutability/immutability-api.module';
 import { LabelsApiModule } from './labels/labels-api.module';
 import { WebhooksApiModule } from './webhooks/webhooks-api.module';
 import { RegistriesApiModule } from './registries/registries-api.module';
+import { ScannersModule } from '@wharf/scanners';
 import { ReplicationApiModule } from './replication/replication-api.module';
 import { PreheatApiModule } from './preheat/preheat-api.module';
 import { ApiMetricsModule } from './metrics/api-metrics.module';
@@ -57,6 +58,8 @@ export class AppModule {
         LabelsApiModule,
         WebhooksApiModule,
         RegistriesApiModule,
+        // registers SCANNER_URL as the default scanner on first start
+        ScannersModule,
         ReplicationApiModule,
         PreheatApiModule,
         ApiMetricsModule,
