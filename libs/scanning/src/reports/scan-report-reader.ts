@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
-import { HARBOR_SBOM_ARTIFACT_TYPE } from '../scan-report';
+import { HARBOR_SBOM_ARTIFACT_TYPE, SBOM_REPORT } from '../scan-report';
 import type { OverviewRow } from './scan-overview';
 
 /** The manifests a scan takes (the scan side's rule): image manifests with an image config, SBOM accessories aside. */
@@ -50,10 +50,12 @@ export class ScanReportReader {
     if (digests.length === 0 || mimeTypes.length === 0) return [];
     return this.sql.query<OverviewRow>(
       `SELECT uuid::text AS uuid, digest, mime_type, scan_status, start_time, end_time, severity, summary, scanner,
-              CASE WHEN digest = ANY($4::text[]) THEN report END AS report, report->>'sbom_digest' AS sbom_digest
+              CASE WHEN digest = ANY($4::text[]) THEN report END AS report,
+              -- only an SBOM row's report is opened here: a vulnerability report stays on disk (TOAST)
+              CASE WHEN mime_type = $5 THEN report->>'sbom_digest' END AS sbom_digest
          FROM scan_report
         WHERE digest = ANY($1::text[]) AND registration_uuid = $2::uuid AND mime_type = ANY($3::text[])`,
-      [digests, registrationUuid, mimeTypes, [...withReport]],
+      [digests, registrationUuid, mimeTypes, [...withReport], SBOM_REPORT],
     );
   }
 
