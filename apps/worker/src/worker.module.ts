@@ -33,6 +33,7 @@ import { PreheatModule } from '@wharf/preheat';
 import { PreheatProcessor } from './preheat.processor';
 import { ScanningModule } from '@wharf/scanning';
 import { ScanProcessor } from './scan.processor';
+import { WorkerMetricsModule } from './metrics/worker-metrics.module';
 
 /**
  * The worker process: BullMQ processors over the same Postgres, Redis and storage as the api. A
@@ -64,6 +65,7 @@ export class WorkerModule {
         ScanningModule,
         RetentionModule,
         DiscoveryModule,
+        WorkerMetricsModule,
       ],
       providers: [
         UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor,
