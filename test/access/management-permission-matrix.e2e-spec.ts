@@ -81,13 +81,13 @@ const ACTIONS = {
   'update retention policy': { needs: ['tag-retention:update'], allowed: 200 },
   'run retention policy': { needs: ['tag-retention:operate'], allowed: 201 },
   'list retention executions': { needs: ['tag-retention:list'], allowed: 200 },
-  // Harbor's scanner resource: every role reads the project's scanner (none is registered: 200 with no body)
+  // Harbor's scanner resource: every role reads the project's scanner, project admins choose it
   'read project scanner': { needs: ['scanner:read'], allowed: 200 },
   'list scanner candidates': { needs: ['scanner:create'], allowed: 200 },
-  // no scanner is registered: an allowed scan answers 412
-  'scan artifact': { needs: ['scan:create'], allowed: 412 },
-  // no scan runs: an allowed stop answers 400
-  'stop artifact scan': { needs: ['scan:stop'], allowed: 400 },
+  // the matrix's default scanner takes the scan (202; no worker runs it)...
+  'scan artifact': { needs: ['scan:create'], allowed: 202 },
+  // ...and the caller's stop ends it while it is still pending
+  'stop artifact scan': { needs: ['scan:stop'], allowed: 202 },
   'delete project': { needs: ['project:delete'], allowed: 412 },
   'list users': { needs: 'sysadmin', allowed: 200 },
   'read audit log': { needs: 'sysadmin', allowed: 200 },
