@@ -75,6 +75,9 @@ describe('job handlers found by discovery', () => {
         [JobName.ScheduledPreheat]: 'PreheatProcessor.tick',
         [JobName.RetentionRun]: 'RetentionProcessor.run',
         [JobName.ScheduledRetention]: 'RetentionProcessor.tick',
+        [JobName.ScanTask]: 'ScanProcessor.run',
+        [JobName.ScanRobotSweep]: 'ScanProcessor.sweep',
+        [JobName.ScanAll]: 'ScanProcessor.all',
       });
       expect(found).toHaveLength(Object.values(JobName).length);
       // bound to its provider: the watchdog's handler runs against this worker's database
