@@ -29,6 +29,9 @@ const STOP_CHECK_MS = 1_000;
  */
 @Injectable()
 export class ScanTaskRunner {
+  /** report polls per running task (its progress) */
+  private readonly polls = new Map<number, number>();
+
   constructor(
     private readonly config: AppConfig,
     private readonly sql: SqlClient,
@@ -96,7 +99,7 @@ export class ScanTaskRunner {
           timeoutMs: ADAPTER_SCAN_TIMEOUT_MS,
           signal: stop.signal,
           log: (line) => void this.executions.log(job.taskId, line),
-          sleep: (ms) => this.sleepUnlessStopped(job.executionId, ms, stop),
+          sleep: (ms) => this.sleepUnlessStopped(job.executionId, job.taskId, ms, stop),
         },
       );
       let parsed: unknown;
@@ -141,6 +144,7 @@ export class ScanTaskRunner {
     } finally {
       if (robot) await this.robots.delete(robot);
     }
+    this.polls.delete(job.taskId);
     await outcome.write?.();
     return this.end(attrs, job.taskId, outcome.status, outcome.message, registration.name);
   }
@@ -152,8 +156,14 @@ export class ScanTaskRunner {
     return `Bearer ${token.token}`;
   }
 
-  /** Waits, checking every second whether the execution was asked to stop (then aborts the scan). */
-  private async sleepUnlessStopped(executionId: number, ms: number, stop: AbortController): Promise<void> {
+  /**
+   * Waits, checking every second whether the execution was asked to stop (then aborts the scan);
+   * each wait is a sign of life for the watchdog (a scan may poll for 30 minutes).
+   */
+  private async sleepUnlessStopped(executionId: number, taskId: number, ms: number, stop: AbortController): Promise<void> {
+    const polls = (this.polls.get(taskId) ?? 0) + 1;
+    this.polls.set(taskId, polls);
+    await this.executions.progress(taskId, { polls });
     const until = Date.now() + ms;
     while (Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(STOP_CHECK_MS, until - Date.now())));
