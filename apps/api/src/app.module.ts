@@ -7,6 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@wharf/audit';
 import { QuotaLedgerModule } from '@wharf/projects';
 import { EventsModule } from '@wharf/events';
+import { RegistryCoreModule } from '@wharf/registry-core';
 import { DistributionModule } from './distribution/distribution.module';
 import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logger-options';
@@ -24,6 +25,7 @@ import { WebhooksApiModule } from './webhooks/webhooks-api.module';
 import { RegistriesApiModule } from './registries/registries-api.module';
 import { ReplicationApiModule } from './replication/replication-api.module';
 import { PreheatApiModule } from './preheat/preheat-api.module';
+import { HarborCompatApiModule } from './harbor-compat/harbor-compat-api.module';
 
 /** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
 @Module({})
@@ -41,6 +43,8 @@ export class AppModule {
         QuotaLedgerModule,
         AuditModule,
         EventsModule,
+        // BlobStore, for the health check's storage probe
+        RegistryCoreModule,
         DistributionModule,
         TokenModule,
         UsersApiModule,
@@ -56,6 +60,7 @@ export class AppModule {
         RegistriesApiModule,
         ReplicationApiModule,
         PreheatApiModule,
+        HarborCompatApiModule,
       ],
       controllers: [HealthController],
     };

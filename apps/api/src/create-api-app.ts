@@ -1,10 +1,11 @@
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@wharf/config';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ApiExceptionFilter } from './management/api-exception.filter';
+import { HarborValidationPipe } from './management/harbor-validation-pipe';
+import { trackRoutes } from './http/method-not-allowed';
 import { setupOpenApi } from './openapi/openapi';
 import { deferBodies } from './http/deferred-body';
 import { EventOriginInterceptor } from './http/event-origin.interceptor';
@@ -24,13 +25,16 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  // management API bodies and queries: unknown fields are refused, values converted to their declared types
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  // management API bodies and queries: unknown fields are refused, values converted to their declared types;
+  // the query parameters Harbor defines and Wharf does not implement are accepted and ignored
+  app.useGlobalPipes(new HarborValidationPipe());
   // Harbor's error shape for everything outside /v2 (whose controller renders OCI errors itself),
   // failures before any route runs included
   app.useGlobalFilters(new ApiExceptionFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // a known path asked with a method it does not take answers 405 with Allow (ApiExceptionFilter)
+  trackRoutes(fastify);
   // bodies are read after authentication, bounded in size, depth and time; /v2 ones are streamed
   deferBodies(fastify);
   app.useGlobalInterceptors(new ReadBodyAfterAuthInterceptor(fastify.getDefaultJsonParser('error', 'ignore'), managementBodyLimits(config)));

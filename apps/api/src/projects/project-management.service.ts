@@ -32,6 +32,9 @@ export class ProjectManagementService {
     requireAuthenticated(principal);
     // a robot would create a project nobody is a member of (robots have no membership)
     if (principal.kind !== 'user') throw new ApiError('FORBIDDEN', 'robot accounts cannot create projects');
+    if (!principal.sysadmin && (await this.settings.projectCreationRestriction()) === 'adminonly') {
+      throw new ApiError('FORBIDDEN', 'only system administrators may create projects (project_creation_restriction is adminonly)');
+    }
     if (request.registry_id != null && !principal.sysadmin) throw denied(principal, 'only a system administrator may create a proxy-cache project');
     if (request.registry_id != null && !(await this.registries.exists(request.registry_id))) {
       throw new ApiError('BAD_REQUEST', `registry ${request.registry_id} does not exist; create the endpoint first (POST /api/v2.0/registries)`);

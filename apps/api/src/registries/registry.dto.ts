@@ -2,6 +2,7 @@ import { PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, MaxLength, Min, ValidateNested } from 'class-validator';
 import { CREDENTIAL_TYPES, MASKED_SECRET, REGISTRY_TYPES, type CredentialType, type RegistryEndpoint, type RegistryHealth, type RegistryType } from '@wharf/registries';
+import { PageQuery } from '../management/pagination';
 
 /** Harbor's RegistryCredential. */
 export class RegistryCredentialRequest {
@@ -133,4 +134,12 @@ export function toRegistryResponse(endpoint: RegistryEndpoint): RegistryResponse
     creation_time: endpoint.creationTime,
     update_time: endpoint.updateTime,
   };
+}
+
+/** GET /registries: `q`, or Harbor 2.0's `name` (a substring of the name). */
+export class RegistryListQuery extends PageQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string;
 }
