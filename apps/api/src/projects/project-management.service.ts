@@ -79,7 +79,7 @@ export class ProjectManagementService {
     const owner = terms.get('owner');
     if (owner) filter.owner = singleValue(owner, false);
     const visibleIds = await this.projects.memberProjectIds(principal);
-    const { items, total } = await this.projects.list({ ...filter, visibleIds, offset: offsetOf(query), limit: query.page_size });
+    const { items, total } = await this.projects.list({ ...filter, visibleIds, sort: query.sort, offset: offsetOf(query), limit: query.page_size });
     return { items: await Promise.all(items.map((project) => this.view(principal, project))), total };
   }
 

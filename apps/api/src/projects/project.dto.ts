@@ -40,8 +40,13 @@ export class CreateProjectRequest {
  */
 export class UpdateProjectRequest extends PartialType(CreateProjectRequest) {}
 
-/** GET /projects: `name` is a substring match; `q` takes name (=, =~), public and owner. */
+/** GET /projects: `name` is a substring match; `q` takes name (=, =~), public and owner; `sort` name, project_id, creation_time, update_time. */
 export class ProjectListQuery extends PageQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  sort?: string;
+
   @IsOptional()
   @IsString()
   @MaxLength(255)

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, type Actor } from '../management/current-actor.decorator';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
-import { PageQuery, setPageHeaders } from '../management/pagination';
+import { setPageHeaders } from '../management/pagination';
 import { CreateRegistryRequest, PingRegistryRequest, RegistryIdParams, RegistryListQuery, UpdateRegistryRequest, type RegistryResponse } from './registry.dto';
 import { RegistryManagementService } from './registry-management.service';
 
