@@ -21,7 +21,7 @@ import { abortIdleUploads } from './http/upload-idle-timeout';
  * caller has been authenticated (see http/deferred-body.ts).
  */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ exposeHeadRoutes: false, routerOptions: { maxParamLength: 1024 }, return503OnClosing: true });
+  const adapter = new FastifyAdapter({ exposeHeadRoutes: false, routerOptions: { maxParamLength: 1024 }, return503OnClosing: true, rewriteUrl: withoutTrailingSlash });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
@@ -49,6 +49,17 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   // GET /api/v2.0/swagger.json (and /swagger.json): the management API's OpenAPI document
   await setupOpenApi(app);
   return app;
+}
+
+/**
+ * `/api/v2.0/quotas/?page=1`, as Harbor's clients write some paths (the terraform provider does),
+ * is `/api/v2.0/quotas?page=1`: Harbor's router ignores the trailing slash; /v2 paths are left alone.
+ */
+export function withoutTrailingSlash(request: { url?: string }): string {
+  const url = request.url ?? '/';
+  const [path, query] = url.split(/\?(.*)/s, 2);
+  if (!path.startsWith('/api/v2.0/') || !path.endsWith('/')) return url;
+  return `${path.replace(/\/+$/, '')}${query === undefined ? '' : `?${query}`}`;
 }
 
 /**
