@@ -57,6 +57,12 @@ export class HarborCompatController {
     return this.compat.permissions(principal, query);
   }
 
+  /** Harbor 2.2's /permissions: what a robot may be granted (harbor-cli lists it to build a robot); Wharf's robots hold project permissions only. */
+  @Get('permissions')
+  async grantable(@CurrentPrincipal() principal: Principal): Promise<{ system: { resource: string; action: string }[]; project: { resource: string; action: string }[] }> {
+    return this.compat.grantablePermissions(principal);
+  }
+
   @Get('search')
   async search(@CurrentPrincipal() principal: Principal, @Query() query: SearchQuery): Promise<{ project: ProjectResponse[]; repository: SearchRepository[] }> {
     const { project, repository } = await this.compat.search(principal, query.q);

@@ -102,6 +102,12 @@ export class HarborCompatService {
     });
   }
 
+  async grantablePermissions(principal: Principal): Promise<{ system: { resource: string; action: string }[]; project: { resource: string; action: string }[] }> {
+    requireAuthenticated(principal);
+    const project = Object.entries(RESOURCE_ACTIONS).flatMap(([resource, actions]) => actions.map((action) => ({ resource, action })));
+    return { system: [], project };
+  }
+
   /** Harbor's /search: projects and repositories whose name contains q, among those the caller may see. */
   async search(principal: Principal, q: string): Promise<{ project: Project[]; repository: SearchRepository[] }> {
     const visibleIds = await this.projects.memberProjectIds(principal);

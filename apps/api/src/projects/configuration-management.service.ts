@@ -31,6 +31,8 @@ export class ConfigurationManagementService {
       quota_per_project_enable: { value: true, editable: false },
       notification_enable: { value: true, editable: false },
       robot_name_prefix: { value: 'robot$', editable: false },
+      scanner_skip_update_pulltime: { value: false, editable: false },
+      skip_audit_log_database: { value: false, editable: false },
       token_expiration: { value: this.config.TOKEN_EXPIRATION_MINUTES, editable: false },
     };
   }

@@ -60,6 +60,14 @@ export class ConfigurationsRequest {
   @Equals('robot$', { message: 'robot_name_prefix: robot names always start with robot$ in Wharf' })
   robot_name_prefix?: string;
 
+  @IsOptional()
+  @Equals(false, { message: 'scanner_skip_update_pulltime is not configurable in Wharf (only false, as Harbor defaults it, is accepted)' })
+  scanner_skip_update_pulltime?: boolean;
+
+  @IsOptional()
+  @Equals(false, { message: 'skip_audit_log_database: Wharf always writes the audit log to its database' })
+  skip_audit_log_database?: boolean;
+
   /** minutes; Wharf's is TOKEN_EXPIRATION_MINUTES, set where the api starts */
   @IsOptional()
   @Type(() => Number)
@@ -85,5 +93,7 @@ export interface ConfigurationsResponse {
   quota_per_project_enable: Item<boolean>;
   notification_enable: Item<boolean>;
   robot_name_prefix: Item<string>;
+  scanner_skip_update_pulltime: Item<boolean>;
+  skip_audit_log_database: Item<boolean>;
   token_expiration: Item<number>;
 }

@@ -29,6 +29,7 @@ export class ProjectManagementService {
 
   async create(actor: Actor, request: CreateProjectRequest): Promise<Project> {
     const { principal } = actor;
+    refuseCveAllowlistItems(request.cve_allowlist);
     requireAuthenticated(principal);
     // a robot would create a project nobody is a member of (robots have no membership)
     if (principal.kind !== 'user') throw new ApiError('FORBIDDEN', 'robot accounts cannot create projects');
@@ -90,6 +91,7 @@ export class ProjectManagementService {
 
   async update(actor: Actor, selector: ProjectSelector, request: UpdateProjectRequest): Promise<void> {
     const { principal } = actor;
+    refuseCveAllowlistItems(request.cve_allowlist);
     const { project } = await this.authorizer.require(principal, selector.nameOrId, 'project:update', selector.isResourceName);
     if (request.project_name !== undefined && request.project_name !== project.name) throw new ApiError('BAD_REQUEST', 'a project cannot be renamed');
     if (request.registry_id !== undefined && (request.registry_id ?? null) !== project.registry_id) {
@@ -137,4 +139,11 @@ export class ProjectManagementService {
 function singleValue(term: QueryTerm, fuzzyAllowed: boolean): string {
   if (term.kind === 'exact' || (fuzzyAllowed && term.kind === 'fuzzy')) return term.value;
   throw new ApiError('BAD_REQUEST', `${term.key} takes ${fuzzyAllowed ? 'a value (=) or a substring (=~)' : 'an exact value (=)'}`);
+}
+
+/** An empty CVE allowlist means nothing to Wharf yet; entries would be silently dropped, so they are refused. */
+function refuseCveAllowlistItems(allowlist: { items?: unknown[] } | undefined): void {
+  if (allowlist?.items !== undefined && (!Array.isArray(allowlist.items) || allowlist.items.length > 0)) {
+    throw new ApiError('BAD_REQUEST', 'cve_allowlist: CVE allowlists come with vulnerability scanning and are not stored yet; send it empty or leave it out');
+  }
 }

@@ -18,6 +18,14 @@ export class CreateProjectRequest {
   @IsBoolean()
   public?: boolean;
 
+  /**
+   * Harbor's project CVE allowlist: the terraform provider always sends one (`{}`). An empty one
+   * is accepted; one with items is refused until vulnerability scanning brings allowlists.
+   */
+  @IsOptional()
+  @IsObject()
+  cve_allowlist?: { items?: unknown[] };
+
   /** string values, e.g. {"public":"true","auto_scan":"true"}; unknown keys are refused */
   @IsOptional()
   @IsObject()

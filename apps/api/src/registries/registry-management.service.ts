@@ -94,6 +94,10 @@ function toInput(request: UpdateRegistryRequest): Partial<RegistryInput> {
   if (request.url !== undefined) input.url = request.url;
   if (request.insecure !== undefined) input.insecure = request.insecure;
   if (request.credential !== undefined) input.credential = toCredentialInput(request.credential);
+  // Harbor's flat RegistryUpdate fields (an empty key and secret: no credential)
+  if (request.access_key !== undefined || request.access_secret !== undefined || request.credential_type !== undefined) {
+    input.credential = { type: request.credential_type ?? request.credential?.type, accessKey: request.access_key, accessSecret: request.access_secret };
+  }
   return input;
 }
 
