@@ -65,7 +65,8 @@ export class ProjectRobotsV1Service {
   /** The robot, when it belongs to this project (404 otherwise, as a robot of another project is not found here). */
   private async ofProject(principal: Principal, projectNameOrId: string, id: number, wanted: 'robot:read' | 'robot:update' | 'robot:delete'): Promise<Robot> {
     const { project } = await this.authorizer.require(principal, projectNameOrId, wanted);
-    const robot = await this.robots.get(principal, id).catch(() => null);
+    // the project's robot:<action> was checked above; RobotManagementService checks the rest (update, delete)
+    const robot = await this.robotService.get(id).catch(() => null);
     if (!robot || robot.project_id !== project.project_id) throw new ApiError('NOT_FOUND', `robot ${id} not found in project ${project.name}`);
     return robot;
   }
