@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import { AppConfig } from '@wharf/config';
 import { SqlClient } from '@wharf/db';
 import { EventStream, type ConsumerLag } from '@wharf/events';
 import { JobQueues, QueueName } from '@wharf/jobs';
@@ -30,6 +31,7 @@ export class HealthController {
     @Inject(REDIS) private readonly redis: Redis,
     private readonly blobs: BlobStore,
     private readonly queues: JobQueues,
+    @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
   @Get(['health', 'api/v2.0/health'])
@@ -50,7 +52,9 @@ export class HealthController {
   private async worker(): Promise<WorkerStatus> {
     let queues: { name: string; workers: number }[] = [];
     const status = await check('worker', async () => {
-      queues = await Promise.all(Object.values(QueueName).map(async (name) => ({ name, workers: await this.queues.queue(name).getWorkersCount() })));
+      // a queue's connection may still be opening to a Redis that does not answer: bounded like any Redis command
+      const counted = Promise.all(Object.values(QueueName).map(async (name) => ({ name, workers: await this.queues.queue(name).getWorkersCount() })));
+      queues = await withTimeout(counted, this.config.REDIS_COMMAND_TIMEOUT_SECONDS * 1000, 'the job queues in Redis did not answer');
       if (queues.every((q) => q.workers === 0)) throw new Error('no worker is connected to the job queues');
     });
     return { ...status, queues };
@@ -69,5 +73,20 @@ async function check(name: string, probe: () => Promise<unknown>): Promise<Compo
     return { name, status: 'healthy' };
   } catch (error) {
     return { name, status: 'unhealthy', error: (error as Error).message };
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+    // a late rejection of the abandoned count must not go unhandled
+    promise.catch(() => undefined);
   }
 }
