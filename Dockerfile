@@ -1,7 +1,8 @@
-# Wharf: one image for every process (api, worker, migrate); pick one with the command.
+# Wharf: one image for every process (api, worker, scanner, migrate); pick one with the command.
 #   docker build -t wharf .
 #   docker run wharf                                      # api on :8080
 #   docker run wharf node dist/apps/worker/src/main.js    # worker
+#   docker run wharf node dist/apps/scanner/src/main.js   # scanner (pluggable scanner API) on :8090
 #   docker run wharf node dist/libs/db/src/migrate.js     # migrations (one-shot)
 # Uses no BuildKit-only syntax, so the legacy builder (Debian's docker.io, no buildx) builds it too.
 
@@ -28,5 +29,5 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/data/storage /app/data/secrets && chown -R node:node /app/data
 USER node
-EXPOSE 8080
+EXPOSE 8080 8090
 CMD ["node", "dist/apps/api/src/main.js"]

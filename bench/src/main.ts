@@ -20,6 +20,7 @@ import { procStatusBytes } from './memory';
 import { USAGE, UsageError, parseOptions, type BenchOptions } from './options';
 import { PROXY_SCENARIO_ID, ProxyScenarioError, runProxyBench } from './proxy/proxy-bench';
 import { buildProxyReport, formatProxyTable, type ProxyReport } from './proxy/proxy-report';
+import { RETENTION_SCENARIO_ID, formatRetentionTable, runRetentionBench, type RetentionMeasurement } from './retention/retention-bench';
 import { DOCKER_REGISTRY_BINARY, repositoryRoot } from './paths';
 import { deleteRedisKeys } from './redis-keys';
 import { buildRows, formatTable, writeReport, type BenchReport } from './report';
@@ -60,15 +61,16 @@ async function main(options: BenchOptions): Promise<void> {
     const scenarios = allScenarios().filter((s) => !options.only || options.only.test(s.id));
     const runGc = !options.only || options.only.test(GC_SCENARIO_ID);
     const runProxy = !options.only || options.only.test(PROXY_SCENARIO_ID);
-    if (scenarios.length === 0 && !runGc && !runProxy) {
-      throw new UsageError(`--only ${options.only} matches no scenario; ids: ${[GC_SCENARIO_ID, PROXY_SCENARIO_ID, ...allScenarios().map((s) => s.id)].join(', ')}`);
+    const runRetention = !options.only || options.only.test(RETENTION_SCENARIO_ID);
+    if (scenarios.length === 0 && !runGc && !runProxy && !runRetention) {
+      throw new UsageError(`--only ${options.only} matches no scenario; ids: ${[GC_SCENARIO_ID, PROXY_SCENARIO_ID, RETENTION_SCENARIO_ID, ...allScenarios().map((s) => s.id)].join(', ')}`);
     }
 
     const slots: TargetSlot[] = [
       await startSlot('wharf', () => startWharf(env, () => database.busy(), cleanup, options.profileDir)),
       // the GC and proxy scenarios measure Wharf only (the proxy one starts its own upstream)
       scenarios.length === 0
-        ? { id: 'dockerRegistry', unavailable: 'not needed (only the GC or proxy scenario runs)' }
+        ? { id: 'dockerRegistry', unavailable: 'not needed (only the GC, proxy or retention scenario runs)' }
         : existsSync(DOCKER_REGISTRY_BINARY)
         ? await startSlot('dockerRegistry', () => startDockerRegistry(storage.dockerRegistryDriver, workDir, cleanup))
         : { id: 'dockerRegistry', unavailable: `${DOCKER_REGISTRY_BINARY} is not installed (Debian: apt-get install docker-registry)` },
@@ -84,9 +86,10 @@ async function main(options: BenchOptions): Promise<void> {
     let gc: GcReport | undefined;
     if (runGc) gc = await runGcScenario(slots, env, database.url, options, cleanup);
     const proxy = runProxy ? await runProxyScenario(slots, database.url, workDir, options, cleanup) : undefined;
+    const retention = runRetention ? await runRetentionScenario(slots, env, database.url, cleanup) : undefined;
     const outcomes = await runScenarios(scenarios, slots, options);
 
-    const report: BenchReport & { gc?: GcReport; proxy?: ProxyReport } = {
+    const report: BenchReport & { gc?: GcReport; proxy?: ProxyReport; retention?: RetentionMeasurement | { error: string } } = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { cpus: cpus().length, loadAverage: loadavg(), node: process.version, platform: `${process.platform} ${process.arch}` },
@@ -108,6 +111,7 @@ async function main(options: BenchOptions): Promise<void> {
       rows: buildRows(outcomes),
       gc,
       proxy,
+      retention,
     };
     const resultsPath = join(repositoryRoot(), 'bench', 'results', 'latest.json');
     writeReport(report, resultsPath);
@@ -115,11 +119,13 @@ async function main(options: BenchOptions): Promise<void> {
     if (report.rows.length > 0) console.log(formatTable(report));
     if (gc) console.log(`\n${formatGcTable(gc)}`);
     if (proxy) console.log(`\n${formatProxyTable(proxy)}`);
+    if (retention) console.log(`\n${'error' in retention ? `Tag retention: ERROR ${retention.error}` : formatRetentionTable(retention)}`);
     console.log(`\nresults: ${resultsPath}`);
     if (options.profileDir) console.log(`CPU profiles of the Wharf api: ${options.profileDir}/<scenario>.cpuprofile`);
     // GC deleting referenced data (or failing) fails the whole bench, after the report is written
     if (gc?.error) throw new Error(`GC scenario: ${gc.error}`);
     if (proxy?.error) throw new Error(`proxy scenario: ${proxy.error}`);
+    if (retention && 'error' in retention) throw new Error(`retention scenario: ${retention.error}`);
   } finally {
     await cleanup.run();
   }
@@ -163,6 +169,19 @@ async function runProxyScenario(slots: TargetSlot[], databaseUrl: string, workDi
     // at LOG_LEVEL=warn the api's last lines are the error behind a 500
     const api = wharf.target.process.alive ? `\nWharf api's last output:\n${wharf.target.process.output(10)}` : `\n${wharf.target.process.exitDescription()}`;
     return buildProxyReport(PROXY_SCENARIO_ID, error instanceof ProxyScenarioError ? error.measurement : undefined, `${message}${api}`);
+  }
+}
+
+/** The tag retention scenario (retention/retention-bench.ts): a dry run and a real run over 100,000 tags; a failure fails the run at the end. */
+async function runRetentionScenario(slots: TargetSlot[], env: Record<string, string>, databaseUrl: string, cleanup: Cleanup): Promise<RetentionMeasurement | { error: string }> {
+  const wharf = slots.find((s) => s.id === 'wharf');
+  if (!wharf || !('target' in wharf)) return { error: `Wharf is not running: ${wharf && 'unavailable' in wharf ? wharf.unavailable : '?'}` };
+  try {
+    await waitUntilQuiet(wharf.target).catch((error: Error) => console.error(`[retention] starting anyway: ${error.message}`));
+    return await runRetentionBench({ target: wharf.target, databaseUrl, env, cleanup }, (line) => console.error(`[retention] ${line}`));
+  } catch (error) {
+    console.error(`[retention] ERROR ${(error as Error).message}`);
+    return { error: (error as Error).message };
   }
 }
 

@@ -25,7 +25,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --warmup <seconds>        warm-up before each measurement (default 0.5)
   --only <regexp>           run only scenarios whose id matches, e.g. --only 'manifest-(head|get)';
                             the GC scenario's id is gc (--only '^gc$' runs it alone), the
-                            proxy-cache scenario's proxy (--only '^proxy$')
+                            proxy-cache scenario's proxy (--only '^proxy$'), the tag
+                            retention scenario's retention (--only '^retention$')
   --profile-api <dir>       write a CPU profile (.cpuprofile) of the Wharf api into <dir>
   --gc-seed-seconds <s>     GC scenario: time allowed for writing the seeded blobs' objects
   --gc-workers <n>          GC scenario: the run's workers parameter, 1-5 (default 1, Harbor's default)

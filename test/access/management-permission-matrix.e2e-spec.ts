@@ -72,6 +72,12 @@ const ACTIONS = {
   'list preheat tasks': { needs: ['preheat-policy:read'], allowed: 200 },
   'read preheat task log': { needs: ['preheat-policy:read'], allowed: 200 },
   'list preheat providers of the project': { needs: ['preheat-policy:read'], allowed: 200 },
+  'list retention policies': { needs: ['tag-retention:list'], allowed: 200 },
+  'read retention policy': { needs: ['tag-retention:read'], allowed: 200 },
+  'create retention policy': { needs: ['tag-retention:create'], allowed: 201 },
+  'update retention policy': { needs: ['tag-retention:update'], allowed: 200 },
+  'run retention policy': { needs: ['tag-retention:operate'], allowed: 201 },
+  'list retention executions': { needs: ['tag-retention:list'], allowed: 200 },
   'delete project': { needs: ['project:delete'], allowed: 412 },
   'check project deletable': { needs: ['project:delete'], allowed: 200 },
   // Harbor 2.0's project robot API
@@ -147,8 +153,9 @@ interface RobotCaller {
 
 const LIMITED_GUEST: ActionName[] = ['read project', 'summary', 'list metadata', 'list repositories', 'list artifacts', 'list labels'];
 const GUEST: ActionName[] = [...LIMITED_GUEST, 'list members', 'read logs', 'list robots', 'list project robots (v1)', 'read project robot (v1)'];
-const DEVELOPER: ActionName[] = [...GUEST, 'create tag'];
-const MAINTAINER: ActionName[] = [...DEVELOPER, 'delete tag', 'create label', 'list webhooks', 'list immutable rules'];
+// Harbor lets developers manage retention too; here they only read it (a run deletes, and they may not)
+const DEVELOPER: ActionName[] = [...GUEST, 'create tag', 'list retention policies', 'read retention policy', 'list retention executions'];
+const MAINTAINER: ActionName[] = [...DEVELOPER, 'delete tag', 'create label', 'list webhooks', 'list immutable rules', 'create retention policy', 'update retention policy', 'run retention policy'];
 
 const ALL: Permission[] = Object.entries(RESOURCE_ACTIONS).flatMap(([resource, actions]) => actions.map((action) => `${resource}:${action}` as Permission));
 const accessOf = (permissions: Permission[]): RobotAccess[] => permissions.map((p) => ({ resource: p.split(':')[0], action: p.split(':')[1] }));
@@ -357,6 +364,21 @@ describe('management API permission matrix', () => {
         return call('GET', `/projects/matrix/preheat/policies/tasked/executions/${taskExecutionId}/tasks/${taskId}/logs`);
       case 'list preheat providers of the project':
         return call('GET', '/projects/matrix/preheat/providers');
+      case 'list retention policies':
+        return call('GET', `/retentions?project_id=${projectId}`);
+      case 'read retention policy':
+        return call('GET', `/retentions/${await retentionPolicy()}`);
+      case 'create retention policy': {
+        // one policy per project: the admin removes the current one first
+        await asAdmin('DELETE', `/retentions/${await retentionPolicy()}`);
+        return call('POST', '/retentions', retentionBody(sequence));
+      }
+      case 'update retention policy':
+        return call('PUT', `/retentions/${await retentionPolicy()}`, retentionBody(sequence));
+      case 'run retention policy':
+        return call('POST', `/retentions/${await retentionPolicy()}/executions`, { dry_run: true });
+      case 'list retention executions':
+        return call('GET', `/retentions/${await retentionPolicy()}/executions`);
       case 'delete project':
         return call('DELETE', '/projects/matrix');
       case 'check project deletable':
@@ -453,6 +475,22 @@ describe('management API permission matrix', () => {
       case 'ping preheat instance':
         return call('POST', '/p2p/preheat/instances/ping', { id: preheatInstanceId });
     }
+  }
+
+  const asAdmin = async (method: string, path: string, body?: unknown): Promise<Response> =>
+    fetch(`${api.url}/api/v2.0${path}`, { method, headers: { 'content-type': 'application/json', authorization: basicAuth(TEST_ADMIN) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const retentionBody = (n: number) => ({
+    algorithm: 'or',
+    rules: [{ action: 'retain', template: 'latestPushedK', params: { latestPushedK: 100 + n }, tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: '**' }], scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: 'nothing-here' }] } }],
+    trigger: { kind: 'Schedule', settings: {} },
+    scope: { level: 'project', ref: projectId },
+  });
+  /** The project's retention policy, created by the admin when there is none (a retention action needs one to act on). */
+  async function retentionPolicy(): Promise<number> {
+    const listed = (await (await asAdmin('GET', `/retentions?project_id=${projectId}`)).json()) as { id: number }[];
+    if (listed[0]) return listed[0].id;
+    const created = await asAdmin('POST', '/retentions', retentionBody(0));
+    return Number(created.headers.get('location')!.split('/').pop());
   }
 
   /** What the robot rule says a robot gets for an action. */

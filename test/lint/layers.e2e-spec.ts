@@ -61,6 +61,14 @@ describe('layers (eslint no-restricted-imports)', () => {
     expect(await layeringErrors('apps/api/src/probe.ts', "import { BlobStore } from '@wharf/registry-core';\nexport const probe = BlobStore;\n")).toEqual([]);
   });
 
+  it('reports apps/scanner importing a Wharf domain lib or storage; its distribution client (@wharf/registries) is allowed', async () => {
+    const artifacts = await layeringErrors('apps/scanner/src/probe.ts', "import { ArtifactQueries } from '@wharf/artifacts';\nexport const probe = ArtifactQueries;\n");
+    expect(artifacts).toHaveLength(1);
+    expect(artifacts[0].message).toContain('adapter beside Wharf');
+    expect(await layeringErrors('apps/scanner/src/probe.ts', "import { BLOB_DRIVER } from '@wharf/storage';\nexport const probe = BLOB_DRIVER;\n")).toHaveLength(1);
+    expect(await layeringErrors('apps/scanner/src/probe.ts', "import { createUpstreamRegistry } from '@wharf/registries';\nexport const probe = createUpstreamRegistry;\n")).toEqual([]);
+  });
+
   it("reports a lib importing Nest's HTTP exceptions; the rest of @nestjs/common, and the same import in an app, are allowed", async () => {
     const errors = await layeringErrors('libs/artifacts/src/probe.ts', "import { Injectable, NotFoundException } from '@nestjs/common';\nexport const probe = [Injectable, NotFoundException];\n");
     expect(errors).toHaveLength(1);

@@ -246,6 +246,15 @@ const BLOB_PATH = /\/blobs\/sha256:/;
       await worker.close();
     }
     expect((await db.query(`SELECT 1 FROM artifact WHERE repository_name = 'hub/library/used'`)).rowCount).toBe(1);
+    // the expiry is a run of the retention engine: an execution with a task per repository, its log a table
+    const runs = await db.query<{ line: string }>(
+      `SELECT l.line FROM execution e JOIN task t ON t.execution_id = e.id JOIN task_log l ON l.task_id = t.id
+        WHERE e.vendor_type = 'RETENTION' AND e.trigger = 'SCHEDULE' AND e.vendor_id IS NULL ORDER BY l.id`,
+    );
+    expect(runs.rows.some((r) => /\| hub\/library\/stale +\| v1 +\| sha256:[0-9a-f]{64} \| DELETE +\|/.test(r.line))).toBe(true);
+    expect(runs.rows.some((r) => /\| hub\/library\/used +\| v1 +\| sha256:[0-9a-f]{64} \| RETAIN +\|/.test(r.line))).toBe(true);
+    const events = await db.query(`SELECT 1 FROM event_outbox WHERE event_type = 'DELETE_ARTIFACT' AND payload->>'repository' = 'hub/library/stale' AND payload->>'operator' = 'proxy-cache-retention'`);
+    expect(events.rowCount).toBeGreaterThan(0);
     // and the next pull simply caches it again
     expect((await wharf.fetch('/v2/hub/library/stale/manifests/v1')).status).toBe(200);
   });

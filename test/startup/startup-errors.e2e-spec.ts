@@ -16,7 +16,7 @@ function runToExit(entry: string, env: Record<string, string>): Promise<{ code: 
   });
 }
 
-describe.each(['api', 'worker'] as const)('the %s process refuses to start, saying why', (app) => {
+describe.each(['api', 'worker', 'scanner'] as const)('the %s process refuses to start, saying why', (app) => {
   it('when Postgres is unreachable, and says how to start it', async () => {
     const { code, output } = await runToExit(builtEntry(app), { DATABASE_URL: 'postgres://wharf:hunter2@127.0.0.1:1/wharf' });
     expect(code).toBe(1);
@@ -37,4 +37,10 @@ describe.each(['api', 'worker'] as const)('the %s process refuses to start, sayi
     expect(code).toBe(1);
     expect(output).toMatch(/STORAGE_DRIVER/);
   });
+});
+
+it('the scanner refuses to start on a database without its table, saying how to create it', async () => {
+  const { code, output } = await runToExit(builtEntry('scanner'), { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  expect(code).toBe(1);
+  expect(output).toMatch(/scanner_scan is missing.*npm run migration:run/);
 });

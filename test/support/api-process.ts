@@ -6,7 +6,7 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 
 /** Built entry points; test/run-tests.sh builds first, a bare jest run builds here once. */
-export function builtEntry(app: 'api' | 'worker'): string {
+export function builtEntry(app: 'api' | 'worker' | 'scanner'): string {
   const entry = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
   if (!existsSync(entry)) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   return entry;

@@ -72,6 +72,8 @@ describe('job handlers found by discovery', () => {
         [JobName.ScheduledReplication]: 'ReplicationProcessor.tick',
         [JobName.PreheatTask]: 'PreheatProcessor.run',
         [JobName.ScheduledPreheat]: 'PreheatProcessor.tick',
+        [JobName.RetentionRun]: 'RetentionProcessor.run',
+        [JobName.ScheduledRetention]: 'RetentionProcessor.tick',
       });
       expect(found).toHaveLength(Object.values(JobName).length);
       // bound to its provider: the watchdog's handler runs against this worker's database

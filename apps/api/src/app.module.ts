@@ -14,6 +14,7 @@ import { loggerOptions } from './logger-options';
 import { ArtifactsApiModule } from './artifacts/artifacts-api.module';
 import { AuditLogsApiModule } from './audit-logs/audit-logs-api.module';
 import { GcApiModule } from './gc/gc-api.module';
+import { RetentionApiModule } from './retention/retention-api.module';
 import { ProjectsApiModule } from './projects/projects-api.module';
 import { RepositoriesApiModule } from './repositories/repositories-api.module';
 import { RobotsApiModule } from './robots/robots-api.module';
@@ -23,6 +24,7 @@ import { ImmutabilityApiModule } from './immutability/immutability-api.module';
 import { LabelsApiModule } from './labels/labels-api.module';
 import { WebhooksApiModule } from './webhooks/webhooks-api.module';
 import { RegistriesApiModule } from './registries/registries-api.module';
+import { ScannersModule } from '@wharf/scanners';
 import { ReplicationApiModule } from './replication/replication-api.module';
 import { PreheatApiModule } from './preheat/preheat-api.module';
 import { HarborCompatApiModule } from './harbor-compat/harbor-compat-api.module';
@@ -52,12 +54,15 @@ export class AppModule {
         ProjectsApiModule,
         AuditLogsApiModule,
         GcApiModule,
+        RetentionApiModule,
         RepositoriesApiModule,
         ArtifactsApiModule,
         ImmutabilityApiModule,
         LabelsApiModule,
         WebhooksApiModule,
         RegistriesApiModule,
+        // registers SCANNER_URL as the default scanner on first start
+        ScannersModule,
         ReplicationApiModule,
         PreheatApiModule,
         HarborCompatApiModule,

@@ -1,6 +1,6 @@
 /**
  * `npm run dev`: everything on one machine with nothing configured but Postgres and Redis.
- * Creates the database if missing, migrates, then runs the api and the worker side by side
+ * Creates the database if missing, migrates, then runs the api, the worker and the scanner side by side
  * (embedded filesystem storage unless STORAGE_DRIVER says otherwise) until interrupted.
  */
 import 'reflect-metadata';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const applied = await runMigrations(config);
   console.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
   const dist = join(__dirname, '..', '..');
-  const children: ChildProcess[] = [join(dist, 'api/src/main.js'), join(dist, 'worker/src/main.js')].map((entry) =>
+  const children: ChildProcess[] = [join(dist, 'api/src/main.js'), join(dist, 'worker/src/main.js'), join(dist, 'scanner/src/main.js')].map((entry) =>
     spawn(process.execPath, [entry], { stdio: 'inherit', env: process.env }),
   );
   const stop = (signal: NodeJS.Signals) => children.forEach((child) => child.kill(signal));
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
       }
     }),
   );
+  console.log(`the scanner (pluggable scanner API) is starting on http://127.0.0.1:${config.SCANNER_PORT}/api/v1`);
   console.log(`wharf is starting on ${config.externalUrl} (storage: ${config.STORAGE_DRIVER}${config.STORAGE_DRIVER === 'filesystem' ? ` at ${config.STORAGE_FS_ROOT}` : ''})`);
 }
 

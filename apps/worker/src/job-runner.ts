@@ -22,6 +22,8 @@ const CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QueueName.Replication]: 4,
   // a preheat task waits on its provider (polling) for up to its timeout
   [QueueName.Preheat]: 8,
+  // a run walks a whole project (a few repositories side by side): runs of two projects at once, not more
+  [QueueName.Retention]: 2,
 };
 
 /**

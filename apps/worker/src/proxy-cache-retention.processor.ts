@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { JobName, OnJob } from '@wharf/jobs';
-import { ProxyCacheRetention } from '@wharf/proxy-cache';
+import { ProxyCacheTtl } from '@wharf/retention';
 
-/** The daily expiry of proxy-cached artifacts nobody pulled (their blobs go at the next GC). */
+/** The daily expiry of proxy-cached artifacts nobody pulled, run by the retention engine (their blobs go at the next GC). */
 @Injectable()
 export class ProxyCacheRetentionProcessor {
-  constructor(private readonly retention: ProxyCacheRetention) {}
+  constructor(private readonly ttl: ProxyCacheTtl) {}
 
   @OnJob(JobName.ExpireProxyCache)
   expire(): Promise<unknown> {
-    return this.retention.expire();
+    return this.ttl.expire();
   }
 }

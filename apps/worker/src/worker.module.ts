@@ -14,6 +14,8 @@ import { EventsModule } from '@wharf/events';
 import { WebhooksModule } from '@wharf/webhooks';
 import { ProxyCacheModule } from '@wharf/proxy-cache';
 import { ProxyCacheRetentionProcessor } from './proxy-cache-retention.processor';
+import { RetentionModule } from '@wharf/retention';
+import { RetentionProcessor } from './retention.processor';
 import { RegistriesModule } from '@wharf/registries';
 import { RegistryHealthProcessor } from './registry-health.processor';
 import { ReplicationModule } from '@wharf/replication';
@@ -57,11 +59,12 @@ export class WorkerModule {
         RegistriesModule,
         ReplicationModule,
         PreheatModule,
+        RetentionModule,
         DiscoveryModule,
       ],
       providers: [
         UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor,
-        ProxyCacheRetentionProcessor, RegistryHealthProcessor, ReplicationProcessor, PreheatProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
+        ProxyCacheRetentionProcessor, RetentionProcessor, RegistryHealthProcessor, ReplicationProcessor, PreheatProcessor, JobHandlerDiscovery, EventConsumerDiscovery, JobRunner,
       ],
     };
   }

@@ -5,7 +5,9 @@ const FLUSH_INTERVAL_MS = 5_000;
 
 /**
  * Pull time and pull count, recorded off the hot path: manifest GETs only note the artifact
- * here, and the notes are written in one batch every few seconds (and on shutdown).
+ * here, and the notes are written in one batch every few seconds (and on shutdown). Every GET
+ * passes here, proxy-cache pulls included (ProxyManifests serves through ManifestQueries), and a
+ * child of an index pulled by digest also marks the indexes naming it as pulled.
  */
 @Injectable()
 export class PullTimeRecorder implements OnModuleDestroy {
@@ -40,6 +42,12 @@ export class PullTimeRecorder implements OnModuleDestroy {
            FROM (SELECT repository_id, sum(n) AS n FROM pulled GROUP BY repository_id) s
           WHERE r.repository_id = s.repository_id`,
         [[...artifacts.keys()], [...artifacts.values()]],
+      );
+      // a manifest pulled by digest out of an index (what a client does after reading the index)
+      // is a pull of that index too: retention's "pulled" templates judge the index, not its children
+      await this.sql.query(
+        `UPDATE artifact p SET pull_time = now() WHERE p.id IN (SELECT ar.parent_id FROM artifact_reference ar WHERE ar.child_id = ANY($1::bigint[]))`,
+        [[...artifacts.keys()]],
       );
       if (tags.size) await this.sql.query(`UPDATE tag SET pull_time = now() WHERE id = ANY($1::bigint[])`, [[...tags]]);
     } catch (error) {

@@ -102,6 +102,15 @@ export class AppConfig {
   GC_TIME_WINDOW_HOURS = 2;
 
   /**
+   * tag retention policy given to every new project (not proxy-cache ones, which have their TTL),
+   * as Harbor's policy body without `scope` (JSON: `{"algorithm":"or","rules":[...],"trigger":
+   * {"kind":"Schedule","settings":{"cron":"0 0 3 * * *"}}}`); unset: new projects get none
+   */
+  @IsOptional()
+  @IsString()
+  RETENTION_DEFAULT_POLICY?: string;
+
+  /**
    * proxy-cache projects: how long an upstream may take to answer (connect and headers), and the
    * longest silence while a blob streams; past it the pull fails cleanly or the local copy is served
    */
@@ -158,6 +167,17 @@ export class AppConfig {
   @Min(1)
   @Max(60)
   REDIS_COMMAND_TIMEOUT_SECONDS = 3;
+
+  /**
+   * the scanner's `npm run scanner:db-sync` (never run on its own): where OSV exports are downloaded
+   * from, `<url>/<ecosystem>/all.zip` (osv.dev's bucket, or a mirror of it)
+   */
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  SCANNER_OSV_URL = 'https://osv-vulnerabilities.storage.googleapis.com';
+
+  /** the ecosystems `npm run scanner:db-sync` downloads, comma separated, as the exports' folders are named */
+  @Matches(/^[A-Za-z][A-Za-z0-9 .:_-]*(,[A-Za-z][A-Za-z0-9 .:_-]*)*$/, { message: 'SCANNER_OSV_ECOSYSTEMS must be a comma separated list of OSV ecosystem names' })
+  SCANNER_OSV_ECOSYSTEMS = 'Debian,Ubuntu,Alpine,npm,PyPI,Go,Maven';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
@@ -224,6 +244,58 @@ export class AppConfig {
   @Min(1)
   REGISTRY_HEALTH_INTERVAL_SECONDS = 300;
 
+  /** the scanner process (apps/scanner): the port its pluggable-scanner API (`/api/v1`) listens on */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  SCANNER_PORT = 8090;
+
+  /**
+   * when set, every call of the scanner's API must carry it: `Authorization: Bearer <key>`, the
+   * header `X-ScannerAdapter-API-Key: <key>`, or Basic with the key as password. The api sends it
+   * too when it registers SCANNER_URL (as a Bearer credential)
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[\x21-\x7e]{16,512}$/, { message: 'SCANNER_API_KEY must be 16-512 printable characters without spaces' })
+  SCANNER_API_KEY?: string;
+
+  /** the api: the scanner registered as the default scanner ("Wharf scanner") on first start, e.g. http://scanner:8090 */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  SCANNER_URL?: string;
+
+  /** scans one scanner process runs at once (each pulls and reads one image) */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  SCANNER_CONCURRENCY = 2;
+
+  /** how long the scanner keeps a scan and its reports (Harbor fetches a report once it is ready) */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SCANNER_REPORT_TTL_HOURS = 24;
+
+  /** a scan still queued or running after this long is ended as failed (its job was lost) */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SCANNER_SCAN_TIMEOUT_MINUTES = 30;
+
+  /** the registry a scan pulls from: connect and headers, and the longest silence while a layer streams */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  SCANNER_REGISTRY_TIMEOUT_SECONDS = 60;
+
+  /** skip TLS certificate checks of the registries scans pull from (a registry with a self-signed certificate) */
+  @Transform(toBoolean)
+  @IsBoolean()
+  SCANNER_REGISTRY_INSECURE = false;
   /** how often a preheat task asks its provider how the preheat is going (Harbor: 10 s); each poll is also the task's sign of life for the watchdog */
   @Transform(toInt)
   @IsInt()

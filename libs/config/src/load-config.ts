@@ -18,7 +18,7 @@ const describe = (e: ValidationError) =>
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const given: Record<string, string> = {};
-  for (const key of [...known, 'EXTERNAL_URL', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'ADMIN_PASSWORD', 'TOKEN_SIGNING_KEY_FILE', 'REGISTRY_CREDENTIAL_KEY', 'REGISTRY_CREDENTIAL_KEY_FILE']) {
+  for (const key of [...known, 'EXTERNAL_URL', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'ADMIN_PASSWORD', 'TOKEN_SIGNING_KEY_FILE', 'REGISTRY_CREDENTIAL_KEY', 'REGISTRY_CREDENTIAL_KEY_FILE', 'RETENTION_DEFAULT_POLICY', 'SCANNER_API_KEY', 'SCANNER_URL']) {
     const value = env[key];
     if (value !== undefined && value !== '') given[key] = value;
   }

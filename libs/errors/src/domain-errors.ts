@@ -22,7 +22,8 @@ export type NotFoundSubject =
   | 'preheat-instance'
   | 'preheat-policy'
   | 'execution'
-  | 'task';
+  | 'task'
+  | 'retention';
 
 export class NotFoundError extends DomainError {
   readonly kind = 'not-found';

@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AdminBootstrap } from './admin-bootstrap';
 import { Authenticator } from './authenticator';
-import { DockerTokenService } from './docker-token.service';
+import { DockerTokensModule } from './docker-tokens.module';
 import { LoginThrottle } from './login-throttle';
 import { MemberService } from './member.service';
 import { PasswordHasher } from './password-hasher';
 import { ProjectAccess } from './project-access';
 import { RevocationEpochs } from './revocation-epochs';
 import { RobotService } from './robot.service';
-import { TokenSigningKeys } from './token-signing-keys';
 import { UserService } from './user.service';
 
 /**
@@ -16,8 +15,9 @@ import { UserService } from './user.service';
  * Creates the first-start `admin` account when imported by the api.
  */
 @Module({
-  providers: [AdminBootstrap, PasswordHasher, LoginThrottle, RevocationEpochs, UserService, RobotService, MemberService, ProjectAccess, Authenticator, TokenSigningKeys, DockerTokenService],
-  exports: [UserService, RobotService, MemberService, ProjectAccess, Authenticator, TokenSigningKeys, DockerTokenService, RevocationEpochs],
+  imports: [DockerTokensModule],
+  providers: [AdminBootstrap, PasswordHasher, LoginThrottle, RevocationEpochs, UserService, RobotService, MemberService, ProjectAccess, Authenticator],
+  exports: [UserService, RobotService, MemberService, ProjectAccess, Authenticator, DockerTokensModule, RevocationEpochs],
 })
 export class IamModule {}
 

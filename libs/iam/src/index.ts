@@ -1,6 +1,7 @@
 export * from './authenticator';
 export * from './docker-token.service';
 export * from './iam.module';
+export * from './docker-tokens.module';
 export * from './member.service';
 export * from './principal';
 export * from './project-access';

@@ -38,6 +38,7 @@ export const RESOURCE_ACTIONS = {
   'notification-policy': ['read', 'list', 'create', 'update', 'delete'],
   // Harbor's preheat-policy: project admins (and robots granted it) only, maintainers have none
   'preheat-policy': ['read', 'list', 'create', 'update', 'delete'],
+  'tag-retention': ['read', 'list', 'create', 'update', 'delete', 'operate'],
 } as const;
 
 export type Resource = keyof typeof RESOURCE_ACTIONS;
@@ -74,6 +75,9 @@ const DEVELOPER: Permission[] = [
   ...some('artifact', 'create'),
   ...some('tag', 'create'),
   ...all('artifact-label'),
+  // Harbor also lets developers change and run retention policies; here they only see them, as a
+  // run deletes artifacts and a developer may not (artifact:delete is the maintainer's)
+  ...some('tag-retention', 'read', 'list'),
 ];
 const MAINTAINER: Permission[] = [
   ...DEVELOPER,
@@ -84,6 +88,7 @@ const MAINTAINER: Permission[] = [
   ...some('scan', 'create', 'stop'),
   ...some('immutable-tag', 'list'),
   ...some('notification-policy', 'list'),
+  ...all('tag-retention'),
 ];
 const PROJECT_ADMIN: Permission[] = (Object.keys(RESOURCE_ACTIONS) as Resource[]).flatMap(all);
 

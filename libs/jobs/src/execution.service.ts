@@ -197,6 +197,11 @@ export class ExecutionService {
     await this.sql.query(`UPDATE task SET job_id = $2 WHERE id = $1`, [taskId, `${jobName}:${jobId}`]);
   }
 
+  /** The same queued job runs every task of the execution (one job walks them in turn). */
+  async attachJobToAll(executionId: number, jobName: JobName, jobId: string): Promise<void> {
+    await this.sql.query(`UPDATE task SET job_id = $2 WHERE execution_id = $1`, [executionId, `${jobName}:${jobId}`]);
+  }
+
   /**
    * Tasks not yet ended (Pending or Running), with their queued job and revision (watchdog input):
    * the watchdog compares each with its job and ends, by compare-and-set on the revision, those
@@ -255,6 +260,12 @@ export class ExecutionService {
   async taskProgress(taskId: number): Promise<Record<string, unknown>> {
     const rows = await this.sql.query<{ progress: Record<string, unknown> }>(`SELECT progress FROM task WHERE id = $1`, [taskId]);
     return rows[0]?.progress ?? {};
+  }
+
+  /** A task's log lines as written, without times (a log that is a table). */
+  async readLogLines(taskId: number): Promise<string[]> {
+    const rows = await this.sql.query<{ line: string }>(`SELECT line FROM task_log WHERE task_id = $1 ORDER BY id`, [taskId]);
+    return rows.map((r) => r.line);
   }
 
   async readLog(taskId: number): Promise<string> {

@@ -16,6 +16,8 @@ export enum QueueName {
   Replication = 'replication',
   /** P2P preheat tasks: each polls its provider for minutes, so they get slots of their own */
   Preheat = 'preheat',
+  /** tag retention runs: one job walks a whole project, never in front of maintenance jobs */
+  Retention = 'retention',
 }
 
 export enum JobName {
@@ -46,6 +48,10 @@ export enum JobName {
   PreheatTask = 'preheat-task',
   /** a tick of a scheduled preheat policy: selects the artifacts and launches an execution */
   ScheduledPreheat = 'scheduled-preheat',
+  /** one run of a tag retention policy (or a dry run of an unsaved one): its execution and tasks exist beforehand */
+  RetentionRun = 'retention-run',
+  /** a tick of a retention policy's schedule: creates the execution, then queues RetentionRun */
+  ScheduledRetention = 'scheduled-retention',
 }
 
 export interface PreheatTaskPayload {
@@ -92,6 +98,10 @@ export interface GarbageCollectionPayload extends GarbageCollectionOptions {
   taskId: number;
 }
 
+export interface RetentionRunPayload {
+  executionId: number;
+}
+
 /** Declares a job's payload type (compile time only) beside its queue (run time). */
 function job<Payload>(queue: QueueName): { queue: QueueName; payload: Payload } {
   return { queue, payload: undefined as Payload };
@@ -117,6 +127,8 @@ export const JOBS = {
   [JobName.ScheduledReplication]: job<{ policyId: number }>(QueueName.Maintenance),
   [JobName.PreheatTask]: job<PreheatTaskPayload>(QueueName.Preheat),
   [JobName.ScheduledPreheat]: job<{ policyId: number }>(QueueName.Maintenance),
+  [JobName.RetentionRun]: job<RetentionRunPayload>(QueueName.Retention),
+  [JobName.ScheduledRetention]: job<{ policyId: number }>(QueueName.Maintenance),
 } satisfies Record<JobName, { queue: QueueName; payload: unknown }>;
 
 /** Each job's payload type. */

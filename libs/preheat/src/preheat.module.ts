@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '@wharf/artifacts';
-import { DockerTokenService, TokenSigningKeys } from '@wharf/iam';
+import { DockerTokensModule } from '@wharf/iam';
 import { SecretsModule } from '@wharf/secrets';
 import { PreheatCandidates } from './preheat-candidates';
 import { PreheatEventConsumer } from './preheat-event-consumer';
@@ -14,11 +14,12 @@ const services = [PreheatInstanceService, PreheatPolicyService, PreheatCandidate
 
 /**
  * Owns P2P preheat: provider instances, preheat policies and their runs (executions of vendor
- * P2P_PREHEAT). The token service alone, not IamModule: that brings the admin bootstrap into the worker.
+ * P2P_PREHEAT). Docker tokens alone (DockerTokensModule), not IamModule: that brings the admin
+ * bootstrap into the worker.
  */
 @Module({
-  imports: [ArtifactsModule, SecretsModule],
-  providers: [...services, TokenSigningKeys, DockerTokenService],
+  imports: [ArtifactsModule, SecretsModule, DockerTokensModule],
+  providers: services,
   exports: services,
 })
 export class PreheatModule {}

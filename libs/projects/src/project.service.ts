@@ -173,7 +173,11 @@ export class ProjectService {
   }
 
   /** Creates the project with its creator as projectAdmin (when a user), in one transaction. */
-  async create(input: NewProject, ownerUserId: number | null, actor?: AuditActor): Promise<Project> {
+  /**
+   * `inTransaction`: what the caller adds to the project in its create transaction (the system's
+   * default retention policy): if it fails, the project is not created.
+   */
+  async create(input: NewProject, ownerUserId: number | null, actor?: AuditActor, inTransaction?: (tx: SqlExecutor, projectId: number) => Promise<void>): Promise<Project> {
     checkProjectName(input.project_name);
     const metadata = checkMetadata({ ...(input.metadata ?? {}), ...(input.public !== undefined ? { public: input.public } : {}) });
     metadata.public ??= 'false';
@@ -196,6 +200,7 @@ export class ProjectService {
         await tx.query(`INSERT INTO project_member (project_id, entity_id, entity_type, role) VALUES ($1, $2, 'u', $3)`, [projectId, ownerUserId, ProjectRole.ProjectAdmin]);
       }
       await audit(tx, actor, 'create', projectId, 'project', input.project_name);
+      await inTransaction?.(tx, projectId);
       return projectId;
     });
     return (await this.get(String(id)))!;
@@ -283,6 +288,16 @@ export class ProjectService {
       if (rows.length === 0) throw new NotFoundError('metadata', `metadata "${key}" not found`);
       await audit(tx, actor, 'delete', project.project_id, 'metadata', `${project.name}:${key}`);
     });
+  }
+
+  /**
+   * Sets (a string) or removes (null) one metadata key inside the caller's transaction, unchecked
+   * and unaudited: for values the system derives, such as `retention_id` when a policy is created
+   * or deleted (the policy's own change is audited by its owner).
+   */
+  async setDerivedMetadata(tx: SqlExecutor, projectId: number, key: string, value: string | null): Promise<void> {
+    if (value === null) await tx.query(`DELETE FROM project_metadata WHERE project_id = $1 AND name = $2`, [projectId, key]);
+    else await this.writeMetadata(tx, projectId, { [key]: value });
   }
 
   private async writeMetadata(tx: SqlExecutor, projectId: number, metadata: Record<string, string>): Promise<void> {

@@ -1,6 +1,5 @@
 export * from './proxy-blobs';
 export * from './proxy-cache.module';
-export * from './proxy-cache-retention';
 export * from './proxy-manifests';
 export * from './proxy-project';
 export * from './proxy-tags';

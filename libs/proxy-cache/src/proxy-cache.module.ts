@@ -3,17 +3,16 @@ import { ArtifactsModule } from '@wharf/artifacts';
 import { RegistriesModule } from '@wharf/registries';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { ProxyBlobs } from './proxy-blobs';
-import { ProxyCacheRetention } from './proxy-cache-retention';
 import { ProxyManifests } from './proxy-manifests';
 import { ProxyProjects } from './proxy-project';
 import { ProxyTags } from './proxy-tags';
 import { ProxyUpstreams } from './proxy-upstreams';
 import { UpstreamCoordination } from './upstream-coordination';
 
-/** Pull-through caching for proxy-cache projects: the /v2 side and the retention of what was cached. */
+/** Pull-through caching for proxy-cache projects: the /v2 side (the expiry of what was cached is tag retention's: @wharf/retention ProxyCacheTtl). */
 @Module({
   imports: [ArtifactsModule, RegistryCoreModule, RegistriesModule],
-  providers: [ProxyProjects, ProxyManifests, ProxyBlobs, ProxyTags, ProxyUpstreams, UpstreamCoordination, ProxyCacheRetention],
-  exports: [ProxyProjects, ProxyManifests, ProxyBlobs, ProxyTags, ProxyCacheRetention],
+  providers: [ProxyProjects, ProxyManifests, ProxyBlobs, ProxyTags, ProxyUpstreams, UpstreamCoordination],
+  exports: [ProxyProjects, ProxyManifests, ProxyBlobs, ProxyTags],
 })
 export class ProxyCacheModule {}

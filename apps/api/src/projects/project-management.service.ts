@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import type { SqlExecutor } from '@wharf/db';
 import { ApiError } from '../management/api-error';
 import { isSysadmin, MemberService, type Principal } from '@wharf/iam';
 import { ProjectService, SystemSettingsService, type Project, type ProjectQuery } from '@wharf/projects';
 import { RegistryService } from '@wharf/registries';
+import { DefaultRetentionPolicy } from '@wharf/retention';
 import { auditActorOf } from '../management/audit-actor';
 import { parseHarborQuery, type QueryTerm } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
@@ -25,6 +27,7 @@ export class ProjectManagementService {
     private readonly settings: SystemSettingsService,
     private readonly authorizer: ProjectAuthorizer,
     private readonly registries: RegistryService,
+    private readonly defaultRetention: DefaultRetentionPolicy,
   ) {}
 
   async create(actor: Actor, request: CreateProjectRequest): Promise<Project> {
@@ -43,7 +46,15 @@ export class ProjectManagementService {
     if (request.storage_limit != null && !principal.sysadmin && request.storage_limit !== (await this.settings.defaultStorageLimit())) {
       throw denied(principal, 'only a system administrator may set a storage limit other than the default');
     }
-    return this.projects.create(
+    // the system's default retention policy comes with the project (proxy-cache projects have their TTL instead)
+    let retentionPolicy: number | null = null;
+    const withDefaultRetention =
+      request.registry_id == null && this.defaultRetention.configured
+        ? async (tx: SqlExecutor, projectId: number) => {
+            retentionPolicy = await this.defaultRetention.apply(tx, projectId, auditActorOf(actor));
+          }
+        : undefined;
+    const project = await this.projects.create(
       {
         project_name: request.project_name,
         public: request.public,
@@ -53,7 +64,10 @@ export class ProjectManagementService {
       },
       principal.id,
       auditActorOf(actor),
+      withDefaultRetention,
     );
+    await this.defaultRetention.afterCreate(retentionPolicy);
+    return project;
   }
 
   /** HEAD /projects?project_name=: for logged-in callers (Harbor's UI checks a name before creating). */

@@ -3,8 +3,8 @@ import { SqlClient, type SqlExecutor } from '@wharf/db';
 import { InvalidError } from '@wharf/errors';
 import { EventOutbox, EventType, type NewEvent } from '@wharf/events';
 import { QUOTA_LEDGER, isDigest, isValidTag, type QuotaLedgerPort } from '@wharf/registry-core';
-import { UNTAGGED_ARTIFACT, artifactClosure } from '../artifact-closure';
-import { removeArtifact } from '../artifact-removal';
+import { ACCESSORY_OF, UNTAGGED_ARTIFACT, artifactClosure } from '../artifact-closure';
+import { removeArtifact, removeArtifacts } from '../artifact-removal';
 import { ManifestCache } from '../manifest-cache';
 import { artifactNotFound, immutableTag, referencedByIndex, type Protocol } from './refusals';
 import { TagWriter } from './tag-writer';
@@ -91,6 +91,101 @@ export class DeleteArtifactCommand {
     });
     if (removed) await this.cache.invalidate(repository);
     return removed;
+  }
+
+  /**
+   * Tag retention's delete: the same deep delete, only if the artifact is as the run saw it at
+   * its snapshot: pushed before `pushedBefore`, carrying no tag pushed since nor any tag outside
+   * `tags` (a tag added or moved onto it meanwhile keeps it). Re-checked under the artifact's row
+   * lock; an index naming it or an immutable tag keeps it too. Why it stayed, or null when it went.
+   */
+  async deleteIfUnchanged(repository: string, digest: string, snapshot: { pushedBefore: Date; tags: readonly string[] }, operator: string): Promise<string | null> {
+    await this.tags.loadRules(repository);
+    const outcome = await this.sql.transaction(async (tx): Promise<string | null> => {
+      const located = await this.lock(tx, repository, digest);
+      if (!located) return 'gone meanwhile';
+      const check = await tx.query<{ pushed_since: boolean; other_tags: boolean }>(
+        `SELECT a.push_time >= $2 OR EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id AND t.push_time >= $2) AS pushed_since,
+                EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id AND NOT (t.name = ANY($3::text[]))) AS other_tags
+           FROM artifact a WHERE a.id = $1`,
+        [located.artifact.id, snapshot.pushedBefore, snapshot.tags],
+      );
+      if (check[0].pushed_since) return 'pushed during the run';
+      if (check[0].other_tags) return 'tagged during the run';
+      const members = await this.plan(tx, located.artifact);
+      const blocker = await this.blocker(tx, repository, members);
+      if (blocker?.kind === 'referenced') return `referenced by index ${blocker.parent}`;
+      if (blocker?.kind === 'immutable') return `immutable tag ${blocker.tag}`;
+      await this.remove(tx, located.projectId, repository, members, operator);
+      return null;
+    });
+    if (outcome === null) await this.cache.invalidate(repository);
+    return outcome;
+  }
+
+  /**
+   * `deleteIfUnchanged` for many artifacts of one repository, in one transaction under one project
+   * lock (what makes a retention run over thousands of artifacts fast). Artifacts that have
+   * accessories or index children, which need their closure worked out, go one by one through
+   * `deleteIfUnchanged`; the plain ones (an image, nothing hanging off it) are checked and removed
+   * together, with the same checks and the same rows, events and quota. digest -> why it stayed, or null.
+   */
+  async deleteManyIfUnchanged(
+    repository: string,
+    items: readonly { digest: string; tags: readonly string[] }[],
+    pushedBefore: Date,
+    operator: string,
+  ): Promise<Map<string, string | null>> {
+    const outcome = new Map<string, string | null>();
+    if (items.length === 0) return outcome;
+    await this.tags.loadRules(repository);
+    const immutable = await this.tags.immutableAmong(repository, [...new Set(items.flatMap((i) => i.tags))]);
+    const complex: string[] = [];
+    await this.sql.transaction(async (tx) => {
+      const project = await tx.query<{ project_id: number; repository_id: number }>(
+        `SELECT p.project_id, r.repository_id FROM project p JOIN repository r ON r.project_id = p.project_id WHERE r.name = $1 FOR UPDATE OF p`,
+        [repository],
+      );
+      if (!project[0]) {
+        for (const item of items) outcome.set(item.digest, 'gone meanwhile');
+        return;
+      }
+      const expected = Object.fromEntries(items.map((i) => [i.digest, i.tags]));
+      const rows = await tx.query<{ id: number; digest: string; media_type: string; tags: string[]; pushed_since: boolean; referenced: boolean; has_closure: boolean }>(
+        `SELECT a.id, a.digest, a.media_type,
+                ARRAY(SELECT t.name FROM tag t WHERE t.artifact_id = a.id ORDER BY t.name) AS tags,
+                a.push_time >= $3 OR EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id AND t.push_time >= $3) AS pushed_since,
+                EXISTS (SELECT 1 FROM artifact_reference ar WHERE ar.child_id = a.id) AS referenced,
+                EXISTS (SELECT 1 FROM artifact_reference ar WHERE ar.parent_id = a.id)
+                  OR EXISTS (SELECT 1 FROM artifact x WHERE ${ACCESSORY_OF('x', 'a')}) AS has_closure
+           FROM artifact a WHERE a.repository_id = $1 AND a.digest = ANY($2::text[]) ORDER BY a.id FOR UPDATE OF a`,
+        [project[0].repository_id, Object.keys(expected), pushedBefore],
+      );
+      const going: typeof rows = [];
+      for (const row of rows) {
+        const seen = new Set(expected[row.digest]);
+        const blockedBy = row.tags.find((t) => immutable.has(t));
+        if (row.pushed_since) outcome.set(row.digest, 'pushed during the run');
+        else if (row.tags.some((t) => !seen.has(t))) outcome.set(row.digest, 'tagged during the run');
+        else if (row.referenced) outcome.set(row.digest, 'referenced by an index');
+        else if (blockedBy) outcome.set(row.digest, `immutable tag ${blockedBy}`);
+        else if (row.has_closure) complex.push(row.digest);
+        else going.push(row);
+      }
+      for (const item of items) if (!rows.some((r) => r.digest === item.digest)) outcome.set(item.digest, 'gone meanwhile');
+      await removeArtifacts(tx, this.quota, project[0].project_id, going);
+      await this.outbox.write(
+        tx,
+        going.map((m): NewEvent => ({ type: EventType.DeleteArtifact, data: { repository, digest: m.digest, tags: m.tags, mediaType: m.media_type, operator } })),
+      );
+      for (const row of going) outcome.set(row.digest, null);
+    });
+    if ([...outcome.values()].some((v) => v === null)) await this.cache.invalidate(repository);
+    for (const digest of complex) {
+      const item = items.find((i) => i.digest === digest)!;
+      outcome.set(digest, await this.deleteIfUnchanged(repository, digest, { pushedBefore, tags: item.tags }, operator));
+    }
+    return outcome;
   }
 
   /**

@@ -119,4 +119,27 @@ export class TagWriter {
     );
     return rows[0] ? { artifactId: rows[0].artifact_id } : null;
   }
+
+  /**
+   * Removes many tags of one repository, each only from the artifact named beside it and only if
+   * pushed before `pushedBefore` (tag retention). Immutable tags are never removed (returned as
+   * refused). The tags that went, with their artifact.
+   */
+  async removeUnchanged(
+    tx: SqlExecutor,
+    repositoryId: number,
+    prepared: PreparedTags,
+    owners: ReadonlyMap<string, number>,
+    pushedBefore: Date,
+  ): Promise<{ name: string; artifactId: number }[]> {
+    const removable = prepared.tags.filter((t) => !prepared.immutable.has(t) && owners.has(t));
+    if (removable.length === 0) return [];
+    const rows = await tx.query<{ name: string; artifact_id: number }>(
+      `DELETE FROM tag t USING unnest($2::text[], $3::bigint[]) AS w(name, artifact_id)
+        WHERE t.repository_id = $1 AND t.name = w.name AND t.artifact_id = w.artifact_id AND t.push_time < $4
+        RETURNING t.name, t.artifact_id`,
+      [repositoryId, removable, removable.map((t) => owners.get(t)!), pushedBefore],
+    );
+    return rows.map((r) => ({ name: r.name, artifactId: r.artifact_id }));
+  }
 }

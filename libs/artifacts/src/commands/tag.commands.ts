@@ -72,6 +72,34 @@ export class TagCommands {
   }
 
   /**
+   * Tag retention's tag removal, many tags of one repository in one transaction: each goes only
+   * if it still names the artifact given and was pushed before `pushedBefore` (a tag pushed or
+   * moved during the run stays); immutable ones never.
+   * Writes a tag delete event for each. `tag -> artifact id` in; the tags that went out.
+   */
+  async untagManyIfUnchanged(repository: string, owners: ReadonlyMap<string, number>, pushedBefore: Date, operator: string): Promise<Set<string>> {
+    if (owners.size === 0) return new Set();
+    const prepared = await this.tags.prepare(repository, [...owners.keys()]);
+    const removed = await this.sql.transaction(async (tx) => {
+      const repo = await tx.query<{ id: number }>(`SELECT repository_id AS id FROM repository WHERE name = $1`, [repository]);
+      if (!repo[0]) return [];
+      const gone = await this.tags.removeUnchanged(tx, repo[0].id, prepared, owners, pushedBefore);
+      if (gone.length === 0) return gone;
+      const artifacts = await tx.query<{ id: number; digest: string; media_type: string }>(`SELECT id, digest, media_type FROM artifact WHERE id = ANY($1::bigint[])`, [
+        [...new Set(gone.map((g) => g.artifactId))],
+      ]);
+      const byId = new Map(artifacts.map((a) => [a.id, a]));
+      await this.outbox.write(
+        tx,
+        gone.map((g) => ({ type: EventType.DeleteTag, data: { repository, digest: byId.get(g.artifactId)!.digest, tags: [g.name], mediaType: byId.get(g.artifactId)!.media_type, operator } })),
+      );
+      return gone;
+    });
+    if (removed.length) await this.cache.invalidate(repository);
+    return new Set(removed.map((r) => r.name));
+  }
+
+  /**
    * Proxy cache: points `tag` at an artifact the repository already holds (the upstream moved
    * the tag back to content cached earlier). False when the repository does not hold it.
    */

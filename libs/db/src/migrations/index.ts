@@ -11,9 +11,14 @@ import { Registries1764900000000 } from './1764900000000-registries';
 import { RobotGrantsByProjectId1765020000000 } from './1765020000000-robot-grants-by-project-id';
 import { UploadSessionOwner1765050000000 } from './1765050000000-upload-session-owner';
 import { EventStream1765100000000 } from './1765100000000-event-stream';
+import { ScannerScans1765200000000 } from './1765200000000-scanner-scans';
+import { ScannerRegistrations1765200100000 } from './1765200100000-scanner-registrations';
+import { ScannerAdvisories1765210000000 } from './1765210000000-scanner-advisories';
 import { ReplicationPolicies1765220000000 } from './1765220000000-replication-policies';
 import { ReplicationBlobLocation1765230000000 } from './1765230000000-replication-blob-location';
+import { RetentionPolicies1765240000000 } from './1765240000000-retention-policies';
 import { P2pPreheat1765250000000 } from './1765250000000-p2p-preheat';
+import { ScanReports1765280000000 } from './1765280000000-scan-reports';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -30,7 +35,12 @@ export const migrations = [
   RobotGrantsByProjectId1765020000000,
   UploadSessionOwner1765050000000,
   EventStream1765100000000,
+  ScannerScans1765200000000,
+  ScannerRegistrations1765200100000,
+  ScannerAdvisories1765210000000,
   ReplicationPolicies1765220000000,
   ReplicationBlobLocation1765230000000,
+  RetentionPolicies1765240000000,
   P2pPreheat1765250000000,
+  ScanReports1765280000000,
 ];

@@ -1,0 +1,3 @@
+export * from './scanner-registrations';
+export * from './default-scanner-bootstrap';
+export * from './scanners.module';
