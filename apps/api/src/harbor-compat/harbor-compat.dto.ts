@@ -26,7 +26,7 @@ export class QuotaIdParams {
   id: number;
 }
 
-class QuotaHard {
+export class QuotaHardRequest {
   /** bytes, -1 for unlimited */
   @IsInt()
   storage: number;
@@ -35,8 +35,8 @@ class QuotaHard {
 /** PUT /quotas/{id}: Harbor's QuotaUpdateReq. */
 export class QuotaUpdateRequest {
   @ValidateNested()
-  @Type(() => QuotaHard)
-  hard: QuotaHard;
+  @Type(() => QuotaHardRequest)
+  hard: QuotaHardRequest;
 }
 
 /** Harbor's Quota: one per project in Wharf, its id the project's. */
