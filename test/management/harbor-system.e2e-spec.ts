@@ -250,6 +250,21 @@ describe('Harbor system endpoints and client paths', () => {
     });
   });
 
+  describe('sort on Harbor lists', () => {
+    it('orders users, robots and registries by Harbor keys, and names the sortable keys otherwise', async () => {
+      const users = await call('GET', '/users?sort=-username');
+      expect(users.json.map((u: { username: string }) => u.username)).toEqual(['sysoutsider', 'sysdev', 'admin']);
+      for (const name of ['b-bot', 'a-bot']) {
+        expect((await call('POST', '/robots', { body: { name, level: 'system', duration: -1, permissions: [{ kind: 'project', namespace: 'sys-public', access: [{ resource: 'repository', action: 'pull' }] }] } })).status).toBe(201);
+      }
+      expect((await call('GET', '/robots?sort=name')).json.map((r: { name: string }) => r.name)).toEqual(['robot$a-bot', 'robot$b-bot']);
+      expect((await call('GET', '/robots?sort=-creation_time')).json.map((r: { name: string }) => r.name)).toEqual(['robot$a-bot', 'robot$b-bot']);
+      const bad = await call('GET', '/users?sort=password');
+      expect({ status: bad.status, message: bad.json.errors[0].message }).toEqual({ status: 400, message: 'cannot sort by "password"; sortable: user_id, username, email, creation_time, update_time' });
+      expect((await call('GET', '/registries?sort=bogus')).status).toBe(400);
+    });
+  });
+
   describe('configurations', () => {
     it('shows Harbor keys, the fixed ones as not editable, and takes back what it showed', async () => {
       const read = await call('GET', '/configurations');
@@ -292,6 +307,7 @@ describe('Harbor system endpoints and client paths', () => {
       }
       expect((await call('GET', '/registries?name=quay')).json.map((r: { name: string }) => r.name)).toEqual(['quay-mirror']);
       expect((await call('GET', '/registries?q=name%3Dhub-mirror')).json.map((r: { name: string }) => r.name)).toEqual(['hub-mirror']);
+      expect((await call('GET', '/registries?sort=-name')).json.map((r: { name: string }) => r.name)).toEqual(['quay-mirror', 'hub-mirror']);
     });
   });
 

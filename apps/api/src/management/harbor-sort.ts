@@ -1,3 +1,4 @@
+import { sqlOrderBy } from '@wharf/db';
 import { ApiError } from './api-error';
 
 /**
@@ -5,15 +6,7 @@ import { ApiError } from './api-error';
  * ORDER BY over the columns an endpoint allows; an unknown key is a 400 naming the sortable ones.
  */
 export function harborOrderBy(sort: string | undefined, sortable: Readonly<Record<string, string>>, fallback: string): string {
-  const keys = (sort ?? '')
-    .split(',')
-    .map((key) => key.trim())
-    .filter(Boolean)
-    .map((key) => {
-      const descending = key.startsWith('-');
-      const column = sortable[descending ? key.slice(1) : key];
-      if (!column) throw new ApiError('BAD_REQUEST', `cannot sort by "${key}"; sortable: ${Object.keys(sortable).join(', ')}`);
-      return `${column} ${descending ? 'DESC' : 'ASC'}`;
-    });
-  return keys.length > 0 ? keys.join(', ') : fallback;
+  return sqlOrderBy(sort, sortable, fallback, (key, keys) => {
+    throw new ApiError('BAD_REQUEST', `cannot sort by "${key}"; sortable: ${keys.join(', ')}`);
+  });
 }

@@ -22,11 +22,11 @@ export class RegistryManagementService {
   constructor(private readonly registries: RegistryService) {}
 
   /** `q=name=...` (= exact, =~ substring), or Harbor 2.0's `name=` (a substring) */
-  async list(principal: Principal, query: PageQuery & { name?: string }): Promise<{ items: RegistryResponse[]; total: number }> {
+  async list(principal: Principal, query: PageQuery & { name?: string; sort?: string }): Promise<{ items: RegistryResponse[]; total: number }> {
     requireSysadmin(principal);
     const name = parseHarborQuery(query.q, ['name']).get('name') ?? (query.name ? { key: 'name', kind: 'fuzzy' as const, value: query.name } : undefined);
     if (name && name.kind !== 'exact' && name.kind !== 'fuzzy') throw new ApiError('BAD_REQUEST', 'name takes a value (=) or a substring (=~)');
-    const { items, total } = await this.registries.list({ name: name?.value, exactName: name?.kind === 'exact', offset: offsetOf(query), limit: query.page_size });
+    const { items, total } = await this.registries.list({ name: name?.value, exactName: name?.kind === 'exact', sort: query.sort, offset: offsetOf(query), limit: query.page_size });
     return { items: items.map(toRegistryResponse), total };
   }
 

@@ -165,4 +165,10 @@ export class RegistryListQuery extends PageQuery {
   @IsString()
   @MaxLength(255)
   name?: string;
+
+  /** id, name, creation_time, update_time; `-` descending */
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  sort?: string;
 }
