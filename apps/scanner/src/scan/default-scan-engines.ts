@@ -17,12 +17,12 @@ export interface ScanEngineDependencies {
 
 /**
  * The one place the scanner's engines are bound: the inventory (apps/scanner/src/inventory: the
- * built-in detectors; Trivy once TRIVY_PATH is a setting), the OSV vulnerability database
+ * built-in detectors, or Trivy when TRIVY_PATH is set), the OSV vulnerability database
  * (apps/scanner/src/vulnerabilities, the tables `npm run scanner:db-import` fills) and the SBOM
  * writers (apps/scanner/src/sbom).
  */
-export function defaultScanEngines({ sql }: ScanEngineDependencies): ScanEngines {
-  const inventory = inventorySourceFor({});
+export function defaultScanEngines({ config, sql }: ScanEngineDependencies): ScanEngines {
+  const inventory = inventorySourceFor({ trivyPath: config.TRIVY_PATH });
   return {
     collectInventory: (image) => inventory.collectInventory(image),
     matcher: new OsvMatcher(new AdvisoryStore(sql)),
