@@ -38,7 +38,8 @@ export class HarborValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'query' && value && typeof value === 'object' && typeof metadata.metatype === 'function') {
+    // the whole query object only (@Query() with a DTO), never one parameter (@Query('scope') may be an array)
+    if (metadata.type === 'query' && metadata.data === undefined && value && typeof value === 'object' && !Array.isArray(value) && typeof metadata.metatype === 'function') {
       const declared = declaredProperties(metadata.metatype);
       const kept = Object.fromEntries(Object.entries(value).filter(([key]) => declared.has(key) || !IGNORED_HARBOR_QUERY_PARAMETERS.includes(key)));
       return super.transform(kept, metadata);
