@@ -28,6 +28,7 @@ import { ScannersModule } from '@wharf/scanners';
 import { ReplicationApiModule } from './replication/replication-api.module';
 import { PreheatApiModule } from './preheat/preheat-api.module';
 import { HarborCompatApiModule } from './harbor-compat/harbor-compat-api.module';
+import { ApiMetricsModule } from './metrics/api-metrics.module';
 
 /** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
 @Module({})
@@ -66,6 +67,7 @@ export class AppModule {
         ReplicationApiModule,
         PreheatApiModule,
         HarborCompatApiModule,
+        ApiMetricsModule,
       ],
       controllers: [HealthController],
     };

@@ -16,6 +16,8 @@ import { abortIdleUploads } from './http/upload-idle-timeout';
 import { collectAccessFacts } from './http/access-log';
 import { requestIdOf } from './http/request-id';
 import { readFileSync } from 'node:fs';
+import { WharfMetrics } from '@wharf/metrics';
+import { instrumentHttp } from './metrics/http-metrics';
 
 /**
  * Builds the api on Fastify (the HTTP layer's own cost matters on the manifest hot path).
@@ -48,6 +50,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const fastify = app.getHttpAdapter().getInstance();
   // a known path asked with a method it does not take answers 405 with Allow (ApiExceptionFilter)
   trackRoutes(fastify);
+  // request counts, latency and /v2 bytes, served on METRICS_PORT (never on this one)
+  instrumentHttp(fastify, app.get(WharfMetrics));
   // bodies are read after authentication, bounded in size, depth and time; /v2 ones are streamed
   deferBodies(fastify);
   app.useGlobalInterceptors(new ReadBodyAfterAuthInterceptor(fastify.getDefaultJsonParser('error', 'ignore'), managementBodyLimits(config)));

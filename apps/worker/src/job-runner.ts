@@ -1,7 +1,9 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { JobName, JobQueues, QueueName, RETRY_SCHEDULE, ScheduleService, bullOptions, describeJobFailure, retryDelay, type JobHandler } from '@wharf/jobs';
+import { WharfMetrics } from '@wharf/metrics';
 import { Worker, type Job } from 'bullmq';
+import { performance } from 'node:perf_hooks';
 import { EVENT_RELAY_INTERVAL_MS } from './event-relay.processor';
 import { JobHandlerDiscovery, collectHandlers } from './job-handler-discovery';
 import { runWithJobContext } from './job-log-context';
@@ -43,6 +45,7 @@ export class JobRunner implements OnModuleInit, OnApplicationBootstrap, OnApplic
     private readonly queues: JobQueues,
     private readonly schedules: ScheduleService,
     private readonly discovery: JobHandlerDiscovery,
+    private readonly metrics: WharfMetrics,
   ) {}
 
   /** Every provider exists by now; a missing or doubled handler stops the boot before any queue is consumed. */
@@ -91,6 +94,17 @@ export class JobRunner implements OnModuleInit, OnApplicationBootstrap, OnApplic
     const handler = this.handlers.get(job.name as JobName);
     if (!handler) throw new Error(`no handler for job ${job.name}`);
     const attempt = job.attemptsMade + 1;
-    return runWithJobContext(job, async () => handler(job.data, { attempt, finalAttempt: attempt >= (job.opts.attempts ?? 1) }));
+    // every job, whatever its kind, is timed and counted by outcome here (each attempt once)
+    const started = performance.now();
+    let status = 'error';
+    try {
+      const result = await runWithJobContext(job, async () => handler(job.data, { attempt, finalAttempt: attempt >= (job.opts.attempts ?? 1) }));
+      status = 'success';
+      return result;
+    } finally {
+      const labels = { type: job.name, status };
+      this.metrics.jobs.inc(labels);
+      this.metrics.jobDuration.observe(labels, (performance.now() - started) / 1000);
+    }
   }
 }

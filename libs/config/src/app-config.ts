@@ -322,6 +322,29 @@ export class AppConfig {
   @Max(24 * 60)
   PREHEAT_TASK_TIMEOUT_MINUTES = 60;
 
+  /** serve Prometheus metrics (`GET /metrics`) on the ports below; false turns both listeners off */
+  @Transform(toBoolean)
+  @IsBoolean()
+  METRICS_ENABLED = true;
+
+  /** the api's metrics port (never the public PORT); 0 turns the api's listener off */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 9090;
+
+  /** the worker's metrics port; 0 turns the worker's listener off */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT = 9091;
+
+  /** the address the metrics listeners bind to (e.g. an internal interface) */
+  @IsString()
+  METRICS_HOST = '0.0.0.0';
+
   /** one info line per request (method, route, status, duration, bytes, user, client address, request id); false leaves only failures */
   @Transform(toBoolean)
   @IsBoolean()
