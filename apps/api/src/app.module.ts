@@ -7,6 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@wharf/audit';
 import { QuotaLedgerModule } from '@wharf/projects';
 import { EventsModule } from '@wharf/events';
+import { RegistryCoreModule } from '@wharf/registry-core';
 import { DistributionModule } from './distribution/distribution.module';
 import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logger-options';
@@ -26,6 +27,7 @@ import { RegistriesApiModule } from './registries/registries-api.module';
 import { ScannersModule } from '@wharf/scanners';
 import { ReplicationApiModule } from './replication/replication-api.module';
 import { PreheatApiModule } from './preheat/preheat-api.module';
+import { HarborCompatApiModule } from './harbor-compat/harbor-compat-api.module';
 import { ApiMetricsModule } from './metrics/api-metrics.module';
 
 /** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
@@ -44,6 +46,8 @@ export class AppModule {
         QuotaLedgerModule,
         AuditModule,
         EventsModule,
+        // BlobStore, for the health check's storage probe
+        RegistryCoreModule,
         DistributionModule,
         TokenModule,
         UsersApiModule,
@@ -62,6 +66,7 @@ export class AppModule {
         ScannersModule,
         ReplicationApiModule,
         PreheatApiModule,
+        HarborCompatApiModule,
         ApiMetricsModule,
       ],
       controllers: [HealthController],

@@ -21,6 +21,9 @@ const RULES: Record<string, (value: string) => boolean> = {
   proxy_freshness_seconds: (v) => /^\d{1,7}$/.test(v),
   proxy_keep_on_upstream_404: (v) => BOOLEAN.includes(v),
   proxy_cache_ttl_days: (v) => /^\d{1,5}$/.test(v),
+  // Harbor 2.11+ keys its clients (the terraform provider) always send: stored and shown; SBOM generation comes with scanning
+  auto_sbom_generation: (v) => BOOLEAN.includes(v),
+  proxy_cache_local_on_not_found: (v) => BOOLEAN.includes(v),
 };
 
 export const METADATA_KEYS = Object.keys(RULES);

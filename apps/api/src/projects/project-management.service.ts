@@ -32,9 +32,13 @@ export class ProjectManagementService {
 
   async create(actor: Actor, request: CreateProjectRequest): Promise<Project> {
     const { principal } = actor;
+    refuseCveAllowlistItems(request.cve_allowlist);
     requireAuthenticated(principal);
     // a robot would create a project nobody is a member of (robots have no membership)
     if (principal.kind !== 'user') throw new ApiError('FORBIDDEN', 'robot accounts cannot create projects');
+    if (!principal.sysadmin && (await this.settings.projectCreationRestriction()) === 'adminonly') {
+      throw new ApiError('FORBIDDEN', 'only system administrators may create projects (project_creation_restriction is adminonly)');
+    }
     if (request.registry_id != null && !principal.sysadmin) throw denied(principal, 'only a system administrator may create a proxy-cache project');
     if (request.registry_id != null && !(await this.registries.exists(request.registry_id))) {
       throw new ApiError('BAD_REQUEST', `registry ${request.registry_id} does not exist; create the endpoint first (POST /api/v2.0/registries)`);
@@ -90,7 +94,7 @@ export class ProjectManagementService {
     const owner = terms.get('owner');
     if (owner) filter.owner = singleValue(owner, false);
     const visibleIds = await this.projects.memberProjectIds(principal);
-    const { items, total } = await this.projects.list({ ...filter, visibleIds, offset: offsetOf(query), limit: query.page_size });
+    const { items, total } = await this.projects.list({ ...filter, visibleIds, sort: query.sort, offset: offsetOf(query), limit: query.page_size });
     return { items: await Promise.all(items.map((project) => this.view(principal, project))), total };
   }
 
@@ -101,6 +105,7 @@ export class ProjectManagementService {
 
   async update(actor: Actor, selector: ProjectSelector, request: UpdateProjectRequest): Promise<void> {
     const { principal } = actor;
+    refuseCveAllowlistItems(request.cve_allowlist);
     const { project } = await this.authorizer.require(principal, selector.nameOrId, 'project:update', selector.isResourceName);
     if (request.project_name !== undefined && request.project_name !== project.name) throw new ApiError('BAD_REQUEST', 'a project cannot be renamed');
     if (request.registry_id !== undefined && (request.registry_id ?? null) !== project.registry_id) {
@@ -148,4 +153,11 @@ export class ProjectManagementService {
 function singleValue(term: QueryTerm, fuzzyAllowed: boolean): string {
   if (term.kind === 'exact' || (fuzzyAllowed && term.kind === 'fuzzy')) return term.value;
   throw new ApiError('BAD_REQUEST', `${term.key} takes ${fuzzyAllowed ? 'a value (=) or a substring (=~)' : 'an exact value (=)'}`);
+}
+
+/** An empty CVE allowlist means nothing to Wharf yet; entries would be silently dropped, so they are refused. */
+function refuseCveAllowlistItems(allowlist: { items?: unknown[] } | undefined): void {
+  if (allowlist?.items !== undefined && (!Array.isArray(allowlist.items) || allowlist.items.length > 0)) {
+    throw new ApiError('BAD_REQUEST', 'cve_allowlist: CVE allowlists come with vulnerability scanning and are not stored yet; send it empty or leave it out');
+  }
 }

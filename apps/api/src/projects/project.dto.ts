@@ -18,6 +18,14 @@ export class CreateProjectRequest {
   @IsBoolean()
   public?: boolean;
 
+  /**
+   * Harbor's project CVE allowlist: the terraform provider always sends one (`{}`). An empty one
+   * is accepted; one with items is refused until vulnerability scanning brings allowlists.
+   */
+  @IsOptional()
+  @IsObject()
+  cve_allowlist?: { items?: unknown[] };
+
   /** string values, e.g. {"public":"true","auto_scan":"true"}; unknown keys are refused */
   @IsOptional()
   @IsObject()
@@ -40,8 +48,13 @@ export class CreateProjectRequest {
  */
 export class UpdateProjectRequest extends PartialType(CreateProjectRequest) {}
 
-/** GET /projects: `name` is a substring match; `q` takes name (=, =~), public and owner. */
+/** GET /projects: `name` is a substring match; `q` takes name (=, =~), public and owner; `sort` name, project_id, creation_time, update_time. */
 export class ProjectListQuery extends PageQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  sort?: string;
+
   @IsOptional()
   @IsString()
   @MaxLength(255)

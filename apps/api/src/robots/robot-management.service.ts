@@ -51,7 +51,7 @@ export class RobotManagementService {
   }
 
   /** `q` keys as Harbor's: Level (system|project) and ProjectID. */
-  async list(principal: Principal, query: PageQuery): Promise<{ items: Robot[]; total: number }> {
+  async list(principal: Principal, query: PageQuery & { sort?: string }): Promise<{ items: Robot[]; total: number }> {
     requireAuthenticated(principal);
     const terms = parseHarborQuery(query.q, ['Level', 'ProjectID']);
     const levelTerm = terms.get('Level');
@@ -61,7 +61,7 @@ export class RobotManagementService {
     }
     if (projectTerm && (projectTerm.kind !== 'exact' || !/^\d{1,9}$/.test(projectTerm.value))) throw new ApiError('BAD_REQUEST', 'ProjectID must be a project id');
     const level = levelTerm?.value as 'system' | 'project' | undefined;
-    const page = { offset: offsetOf(query), limit: query.page_size };
+    const page = { sort: query.sort, offset: offsetOf(query), limit: query.page_size };
     if (projectTerm) {
       if (level === 'system') throw new ApiError('BAD_REQUEST', 'system robots belong to no project; drop ProjectID or use Level=project');
       const { project } = await this.authorizer.require(principal, projectTerm.value, 'robot:list');
