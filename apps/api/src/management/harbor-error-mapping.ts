@@ -29,7 +29,7 @@ export function harborErrorOf(domainError: DomainError): HarborError {
       return answer(409, 'CONFLICT');
     // Harbor says PRECONDITION_FAILED when a project still holds repositories, PRECONDITION otherwise
     case 'precondition':
-      return answer(412, error.reason === 'not-empty' ? 'PRECONDITION_FAILED' : 'PRECONDITION');
+      return answer(412, error.reason === 'not-empty' ? 'PRECONDITION_FAILED' : error.reason === 'policy-violation' ? 'PROJECTPOLICYVIOLATION' : 'PRECONDITION');
     case 'too-large':
       return answer(413, 'PAYLOAD_TOO_LARGE');
     case 'unavailable':
