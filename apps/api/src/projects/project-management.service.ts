@@ -5,6 +5,7 @@ import { isSysadmin, MemberService, type Principal } from '@wharf/iam';
 import { ProjectService, SystemSettingsService, type Project, type ProjectQuery } from '@wharf/projects';
 import { RegistryService } from '@wharf/registries';
 import { DefaultRetentionPolicy } from '@wharf/retention';
+import { checkAllowlist, CveAllowlists } from '@wharf/scanning';
 import { auditActorOf } from '../management/audit-actor';
 import { parseHarborQuery, type QueryTerm } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
@@ -28,6 +29,7 @@ export class ProjectManagementService {
     private readonly authorizer: ProjectAuthorizer,
     private readonly registries: RegistryService,
     private readonly defaultRetention: DefaultRetentionPolicy,
+    private readonly allowlists: CveAllowlists,
   ) {}
 
   async create(actor: Actor, request: CreateProjectRequest): Promise<Project> {
@@ -42,14 +44,14 @@ export class ProjectManagementService {
     if (request.storage_limit != null && !principal.sysadmin && request.storage_limit !== (await this.settings.defaultStorageLimit())) {
       throw denied(principal, 'only a system administrator may set a storage limit other than the default');
     }
+    // checked before anything is written
+    if (request.cve_allowlist) checkAllowlist(request.cve_allowlist);
     // the system's default retention policy comes with the project (proxy-cache projects have their TTL instead)
     let retentionPolicy: number | null = null;
-    const withDefaultRetention =
-      request.registry_id == null && this.defaultRetention.configured
-        ? async (tx: SqlExecutor, projectId: number) => {
-            retentionPolicy = await this.defaultRetention.apply(tx, projectId, auditActorOf(actor));
-          }
-        : undefined;
+    const withDefaultRetention = async (tx: SqlExecutor, projectId: number) => {
+      if (request.registry_id == null && this.defaultRetention.configured) retentionPolicy = await this.defaultRetention.apply(tx, projectId, auditActorOf(actor));
+      if (request.cve_allowlist) await this.allowlists.set(projectId, request.cve_allowlist, undefined, tx);
+    };
     const project = await this.projects.create(
       {
         project_name: request.project_name,
@@ -110,7 +112,9 @@ export class ProjectManagementService {
       const current = (await this.projects.summary(project)).quota.hard.storage;
       if (request.storage_limit !== current) throw denied(principal, 'only a system administrator may change the storage limit of a project');
     }
+    if (request.cve_allowlist) checkAllowlist(request.cve_allowlist);
     await this.projects.update(project, { public: request.public, metadata: request.metadata, storage_limit: request.storage_limit ?? undefined }, auditActorOf(actor));
+    if (request.cve_allowlist) await this.allowlists.set(project.project_id, request.cve_allowlist, { actor: auditActorOf(actor), resource: `${project.name}:cve_allowlist` });
   }
 
   /** Only an empty project goes (412 saying why otherwise); its members, robots, robot grants and metadata go with it. */
@@ -138,9 +142,10 @@ export class ProjectManagementService {
   }
 
   private async view(principal: Principal, project: Project): Promise<ProjectView> {
-    if (principal.kind !== 'user') return { project, roleIds: [] };
+    const cveAllowlist = await this.allowlists.get(project.project_id);
+    if (principal.kind !== 'user') return { project, roleIds: [], cveAllowlist };
     const role = await this.members.roleOf(principal.id, project.project_id);
-    return { project, roleIds: role === null ? [] : [role] };
+    return { project, roleIds: role === null ? [] : [role], cveAllowlist };
   }
 }
 
