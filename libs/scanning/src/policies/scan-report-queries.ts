@@ -20,6 +20,11 @@ export class ScanReportQueries {
     return rows.length > 0;
   }
 
+  /** See highestSeverities. */
+  async highestSeverities(artifactIds: number[], db: SqlExecutor = this.sql): Promise<Map<number, number | undefined>> {
+    return highestSeverities(db, artifactIds);
+  }
+
   /** The vulnerability report row in force for each digest that has one. */
   async vulnerabilityReports(digests: string[], db: SqlExecutor = this.sql): Promise<Map<string, ScanReportRow>> {
     if (digests.length === 0) return new Map();
@@ -32,6 +37,35 @@ export class ScanReportQueries {
     );
     return new Map(rows.map((row) => [row.digest, row]));
   }
+}
+
+/**
+ * The highest severity code of each artifact's report in force (an index: the highest of its
+ * children's), or undefined when the artifact (or one of its children) has no successful report.
+ * What preheat's vulnerability filter reads; like Harbor's enforcer it takes the report's
+ * severity as it stands (no CVE allowlist).
+ */
+export async function highestSeverities(db: SqlExecutor, artifactIds: number[]): Promise<Map<number, number | undefined>> {
+  const result = new Map<number, number | undefined>(artifactIds.map((id) => [id, undefined]));
+  if (artifactIds.length === 0) return result;
+  const rows = await db.query<{ artifact_id: number; severities: (string | null)[] }>(
+    `WITH targets AS (
+       SELECT a.id AS artifact_id, COALESCE(c.digest, a.digest) AS digest
+         FROM artifact a LEFT JOIN artifact_reference r ON r.parent_id = a.id LEFT JOIN artifact c ON c.id = r.child_id
+        WHERE a.id = ANY($1::bigint[]))
+     SELECT t.artifact_id, array_agg(best.severity) AS severities
+       FROM targets t LEFT JOIN LATERAL (
+         SELECT sr.severity FROM scan_report sr JOIN scanner_registration g ON g.uuid = sr.registration_uuid::text AND NOT g.disabled
+          WHERE sr.digest = t.digest AND sr.mime_type = ANY($2::text[]) AND sr.report IS NOT NULL AND sr.severity IS NOT NULL
+          ORDER BY g.is_default DESC, sr.report_time DESC NULLS LAST, sr.id DESC LIMIT 1) best ON true
+      GROUP BY t.artifact_id`,
+    [artifactIds, [VULNERABILITY_REPORT_V11, HARBOR_VULNERABILITY_REPORT_V10]],
+  );
+  for (const row of rows) {
+    if (row.severities.some((s) => s === null)) continue;
+    result.set(Number(row.artifact_id), Math.max(...row.severities.map(severityCode)));
+  }
+  return result;
 }
 
 export interface ReportVulnerability {
