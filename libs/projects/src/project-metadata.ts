@@ -21,6 +21,8 @@ const RULES: Record<string, (value: string) => boolean> = {
   proxy_freshness_seconds: (v) => /^\d{1,7}$/.test(v),
   proxy_keep_on_upstream_404: (v) => BOOLEAN.includes(v),
   proxy_cache_ttl_days: (v) => /^\d{1,5}$/.test(v),
+  // proxy-cache projects: the first pull of a newly cached artifact waits for its scan (libs/scanning PullPolicy)
+  proxy_scan_before_serve: (v) => BOOLEAN.includes(v),
 };
 
 export const METADATA_KEYS = Object.keys(RULES);

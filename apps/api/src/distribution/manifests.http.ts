@@ -33,6 +33,11 @@ export class ManifestsHttp {
     // a pull (GET) passes the project's policies first, as Harbor's middlewares run before its handler; HEAD does not (Harbor's HEAD route has none)
     if (withBody) await this.pullPolicy.check({ repository: repository.name, project: repository.project, reference, principal: () => caller.principal() });
     const proxy = await this.proxies.find(repository.project);
+    if (proxy && withBody && (await this.pullPolicy.scansBeforeServe(repository.project))) {
+      // cache it first (not a pull yet: nothing served, no pull recorded), then wait for its scan
+      await this.proxyManifests.find(proxy, repository, reference, false, operator);
+      await this.pullPolicy.awaitScanBeforeServe({ repository: repository.name, project: repository.project, reference, principal: () => caller.principal() });
+    }
     const manifest = proxy
       ? await this.proxyManifests.find(proxy, repository, reference, withBody, operator)
       : await this.manifests.find(repository.name, reference, withBody, operator);

@@ -121,6 +121,8 @@ export class ProjectManagementService {
   async delete(actor: Actor, selector: ProjectSelector): Promise<void> {
     const { project } = await this.authorizer.require(actor.principal, selector.nameOrId, 'project:delete', selector.isResourceName);
     await this.projects.delete(project, auditActorOf(actor));
+    // the project's CVE allowlist goes with it (ids are never reused, so a leftover would only be clutter)
+    await this.allowlists.deleteOfProject(project.project_id);
   }
 
   async deletable(principal: Principal, selector: ProjectSelector): Promise<ProjectDeletableResponse> {

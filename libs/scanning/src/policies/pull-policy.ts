@@ -1,13 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { AppConfig } from '@wharf/config';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { accessoryKind, AccessoryKind, ArtifactQueries, type ArtifactRecord } from '@wharf/artifacts';
 import { SqlClient } from '@wharf/db';
 import { PreconditionError } from '@wharf/errors';
 import type { Principal } from '@wharf/iam';
 import { isScanRobot } from '../scan-robot';
+import { SCAN_REQUESTER, type ScanRequester } from '../scan-requester';
 import { CveAllowlists } from './cve-allowlists';
 import { ScanReportQueries, SEVERITY_CODE, severityCode, vulnerabilitiesOf } from './scan-report-queries';
 
-const POLICY_KEYS = ['prevent_vul', 'severity', 'enable_content_trust', 'enable_content_trust_cosign', 'reuse_sys_cve_allowlist'];
+const POLICY_KEYS = ['prevent_vul', 'severity', 'enable_content_trust', 'enable_content_trust_cosign', 'reuse_sys_cve_allowlist', 'proxy_scan_before_serve'];
+/** how often a pull waiting for its scan looks at scan_report */
+const SCAN_POLL_MS = 250;
 const SEVERITY_NAMES = ['None', 'Unknown', 'Negligible', 'Low', 'Medium', 'High', 'Critical'];
 /** What scanner adapters consume (CONTRACTS.md section 4): image manifests with an image config. */
 const IMAGE_MANIFESTS = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json'];
@@ -51,7 +56,52 @@ export class PullPolicy {
     private readonly artifacts: ArtifactQueries,
     private readonly reports: ScanReportQueries,
     private readonly allowlists: CveAllowlists,
+    private readonly config: AppConfig,
+    @Optional() @Inject(SCAN_REQUESTER) private readonly requester?: ScanRequester,
   ) {}
+
+  /** Does this (proxy-cache) project scan a newly cached artifact before serving it? */
+  async scansBeforeServe(project: string): Promise<boolean> {
+    return (await this.projectPolicies(project))?.values.get('proxy_scan_before_serve') === 'true';
+  }
+
+  /**
+   * Beyond Harbor, for a proxy-cache project with `proxy_scan_before_serve`, once the artifact is
+   * cached: when it (or a child of an index) has no successful report, asks the scan side for a
+   * scan and waits for the report, at most PROXY_SCAN_WAIT_SECONDS; still none: refused as not
+   * scanned. Then the project's prevent_vul applies to the fresh report. No scanner enabled:
+   * nothing can scan, so nothing is waited for (as prevent_vul does).
+   */
+  async awaitScanBeforeServe(pull: PullRequest): Promise<void> {
+    const meta = await this.projectPolicies(pull.project);
+    if (!meta || meta.values.get('proxy_scan_before_serve') !== 'true') return;
+    if (!(await this.reports.scannerConfigured())) return;
+    const artifact = await this.resolve(pull.repository, pull.reference);
+    if (!artifact || isAccessory(artifact)) return;
+    if (isScanRobot(await pull.principal())) return;
+    const targets = await this.scannable(artifact);
+    const missing = async () => {
+      const reports = await this.reports.vulnerabilityReports(targets);
+      return targets.filter((digest) => !reports.get(digest)?.report);
+    };
+    let unscanned = await missing();
+    if (unscanned.length > 0) {
+      for (const digest of unscanned) await this.requester?.requestScan({ projectId: meta.projectId, repository: pull.repository, digest });
+      const deadline = Date.now() + this.config.PROXY_SCAN_WAIT_SECONDS * 1000;
+      while (unscanned.length > 0 && Date.now() < deadline) {
+        await sleep(SCAN_POLL_MS);
+        unscanned = await missing();
+      }
+      if (unscanned.length > 0) {
+        throw new PreconditionError(
+          'policy-violation',
+          `current image is not scanned yet and cannot be pulled: project ${pull.project} scans a newly cached artifact before serving it (proxy_scan_before_serve), and ${pull.repository}@${unscanned[0]} has no successful scan report after ${this.config.PROXY_SCAN_WAIT_SECONDS} s. Pull again in a while.`,
+          { details: { project: pull.project, digest: artifact.digest, reason: 'not scanned', policy: 'proxy_scan_before_serve' } },
+        );
+      }
+    }
+    if (meta.values.get('prevent_vul') === 'true') await this.checkVulnerabilities(pull, meta.projectId, meta.values, artifact);
+  }
 
   async check(pull: PullRequest): Promise<void> {
     const meta = await this.projectPolicies(pull.project);
