@@ -6,13 +6,13 @@
  * artifact until a cosign signature (cosign's `sha256-<hex>.sig` tag) is pushed. The scan side
  * (scan-core) writes scan_report: here the test writes its rows as the contract describes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { VULNERABILITY_REPORT_V11 } from '@wharf/scanning';
 import { docker, ensureDocker } from '../support/docker-env';
-import { buildImageLayout, rawManifestDigest, skopeo, toolAvailable } from '../support/oci-layout';
+import { buildImageLayout, buildMultiArchLayout, rawManifestDigest, skopeo, toolAvailable } from '../support/oci-layout';
 import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 
@@ -167,6 +167,27 @@ const REPORT = {
     await push('signed/app', `${digest.replace(':', '-')}.sig`);
     await pull('signed/app', 'v1');
     expect((await manifest('GET', 'signed/app', digest)).status).toBe(200);
+  });
+
+  it('judges an index by its image children, and a signed index lets its children be pulled by digest', async () => {
+    expect((await manage('POST', '/projects', { project_name: 'indexed', metadata: { prevent_vul: 'true', severity: 'high', reuse_sys_cve_allowlist: 'false', enable_content_trust_cosign: 'true' } })).status).toBe(201);
+    const layout = join(work, 'multi');
+    const indexDigest = buildMultiArchLayout(layout, 'multi');
+    await skopeo(['copy', '--all', '--dest-tls-verify=false', '--dest-creds', admin, `oci:${layout}:multi`, `docker://${registry}/indexed/app:v1`]);
+    const children = (JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string; annotations: Record<string, string> }[] }).manifests;
+    const child = (arch: string) => children.find((m) => m.annotations['org.opencontainers.image.ref.name'] === arch)!.digest;
+    // signed (the index), both children scanned, arm64 vulnerable
+    await push('indexed/app', `${indexDigest.replace(':', '-')}.sig`);
+    await writeReport(child('amd64'), { ...REPORT, vulnerabilities: [REPORT.vulnerabilities[2]] });
+    await writeReport(child('arm64'), REPORT);
+    const refused = await manifest('GET', 'indexed/app', 'v1');
+    expect(refused.status).toBe(412);
+    expect(refused.json.errors[0].message).toMatch(/current image with 2 vulnerabilities cannot be pulled/);
+    // the clean child, by digest: signed through its index, no vulnerability at or above High
+    expect((await manifest('GET', 'indexed/app', child('amd64'))).status).toBe(200);
+    expect((await manifest('GET', 'indexed/app', child('arm64'))).status).toBe(412);
+    expect((await manage('PUT', '/projects/indexed', { cve_allowlist: { items: [{ cve_id: 'CVE-2023-0286' }, { cve_id: 'CVE-2022-37434' }] } })).status).toBe(200);
+    expect((await manifest('GET', 'indexed/app', 'v1')).status).toBe(200);
   });
 
   (dockerHost ? describe : describe.skip)('with docker', () => {
