@@ -4,9 +4,10 @@
 #   docker run wharf node dist/apps/worker/src/main.js    # worker
 #   docker run wharf node dist/apps/scanner/src/main.js   # scanner (pluggable scanner API) on :8090
 #   docker run wharf node dist/libs/db/src/migrate.js     # migrations (one-shot)
+# Node 24, the current LTS line (20 reached its end of life in April 2026; the AWS SDK warns below 22).
 # Uses no BuildKit-only syntax, so the legacy builder (Debian's docker.io, no buildx) builds it too.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 COPY package.json package-lock.json ./
@@ -18,7 +19,7 @@ COPY scripts ./scripts
 RUN npm run build \
  && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=8080 \
     STORAGE_FS_ROOT=/app/data/storage

@@ -11,6 +11,8 @@
 const platform = {
   config: [],
   errors: [],
+  // the Prometheus registry and metric definitions; libs count, apps serve the listener
+  metrics: [],
   db: ['config'],
   redis: ['config'],
   secrets: ['config'],
@@ -31,9 +33,9 @@ const domain = {
   immutability: ['db', 'errors', 'registry-core'],
   registries: ['audit', 'config', 'db', 'errors', 'secrets'],
   projects: ['audit', 'db', 'errors', 'events', 'iam', 'registry-core'],
-  artifacts: ['audit', 'config', 'db', 'errors', 'events', 'immutability', 'labels', 'redis', 'registry-core'],
-  gc: ['artifacts', 'audit', 'config', 'db', 'errors', 'jobs', 'registry-core', 'storage'],
-  'proxy-cache': ['artifacts', 'config', 'db', 'errors', 'redis', 'registries', 'registry-core'],
+  artifacts: ['audit', 'config', 'db', 'errors', 'events', 'immutability', 'labels', 'metrics', 'redis', 'registry-core'],
+  gc: ['artifacts', 'audit', 'config', 'db', 'errors', 'jobs', 'metrics', 'registry-core', 'storage'],
+  'proxy-cache': ['artifacts', 'config', 'db', 'errors', 'metrics', 'redis', 'registries', 'registry-core'],
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
   // scanner registrations (Harbor's scanner_registration), their sealed credentials
   scanners: ['config', 'db', 'secrets'],

@@ -51,6 +51,10 @@ const ACTIONS = {
   'create label': { needs: ['label:create'], allowed: 201 },
   'list webhooks': { needs: ['notification-policy:list'], allowed: 200 },
   'create webhook': { needs: ['notification-policy:create'], allowed: 201 },
+  // its target is on the local network, which webhooks may not reach: an allowed test answers 400 with the reason
+  'test webhook': { needs: ['notification-policy:create'], allowed: 400 },
+  // no such policy: an allowed retry answers 404
+  'retry webhook execution': { needs: ['notification-policy:update'], allowed: 404 },
   'list immutable rules': { needs: ['immutable-tag:list'], allowed: 200 },
   'create immutable rule': { needs: ['immutable-tag:create'], allowed: 201 },
   // Harbor's preheat-policy: project admins (and robots granted it) only
@@ -307,6 +311,10 @@ describe('management API permission matrix', () => {
           event_types: ['PUSH_ARTIFACT'],
           enabled: false,
         });
+      case 'test webhook':
+        return call('POST', '/projects/matrix/webhook/policies/test', { targets: [{ type: 'http', address: 'http://127.0.0.1:9/hook' }] });
+      case 'retry webhook execution':
+        return call('POST', '/projects/matrix/webhook/policies/999999/executions/999999/retry');
       case 'list immutable rules':
         return call('GET', '/projects/matrix/immutabletagrules');
       case 'create immutable rule':

@@ -14,6 +14,8 @@ import { createTestEnvironment, s3Available, type TestEnvironment } from '../sup
 interface LogLine {
   level: number;
   msg?: string;
+  requestId?: string;
+  client?: string;
   req?: { method?: string; url?: string };
   err?: { stack?: string };
 }
@@ -71,5 +73,15 @@ describe('requests the client aborts', () => {
     const abortedLines = requestLines().filter((l) => l.msg === 'request aborted');
     expect(abortedLines.map((l) => `${l.req!.method} ${l.level}`).sort()).toEqual(['GET', 'PATCH', 'POST', 'POST', 'PUT'].map((m) => `${m} ${INFO}`));
     expect(lines().filter((l) => l.err?.stack)).toEqual([]);
+    // each names its request (the id its other lines carry) and the client
+    for (const line of abortedLines) expect(line).toMatchObject({ requestId: expect.stringMatching(/^[0-9a-f-]{36}$/), client: '127.0.0.1' });
+  });
+
+  it('log a request that completes as one info line too (ACCESS_LOG is on by default), and no error', async () => {
+    const answer = await fetch(`${api.url}/api/v2.0/projects`, { headers: { 'x-request-id': 'quiet-ping-1' } });
+    await answer.text();
+    await eventually(async () => lines().some((l) => l.requestId === 'quiet-ping-1'));
+    expect(lines().filter((l) => l.requestId === 'quiet-ping-1').map((l) => `${l.level} ${l.msg}`)).toEqual([`${INFO} request completed`]);
+    expect(lines().filter((l) => l.level >= ERROR)).toEqual([]);
   });
 });

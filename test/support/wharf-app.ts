@@ -32,6 +32,9 @@ export async function createTestEnvironment(storage: StorageKind = 'filesystem',
     DATABASE_POOL_SIZE: '10',
     ADMIN_PASSWORD: TEST_ADMIN.password,
     REDIS_PREFIX: `wharf-test-${database.url.split('/').pop()}`,
+    // many apps run on one machine: no metrics listener unless a test asks for one on a free port
+    METRICS_PORT: '0',
+    WORKER_METRICS_PORT: '0',
     ...(storage === 's3' ? s3Env() : {}),
     ...extra,
   };

@@ -23,12 +23,13 @@ interface Received {
 
 const SECRET = 'Bearer webhook-s3cret';
 
-/** A webhook receiver on 127.0.0.1: /ok answers 200, /flaky 500 twice then 200, /hang never answers; over https with a self-signed certificate when given one. */
+/** A webhook receiver on 127.0.0.1: /ok answers 200, /flaky 500 twice then 200, /down 503 while `down`, /hang never answers; over https with a self-signed certificate when given one. */
 class Receiver {
   readonly received: Received[] = [];
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private flakyFailures = 0;
+  down = true;
   url = '';
 
   constructor(private readonly tls?: { key: Buffer; cert: Buffer }) {
@@ -50,6 +51,10 @@ class Receiver {
 
   private answer(path: string, response: ServerResponse): void {
     if (path.startsWith('/hang')) return; // never answers
+    if (path.startsWith('/down') && this.down) {
+      response.writeHead(503).end('down for maintenance');
+      return;
+    }
     if (path.startsWith('/flaky') && this.flakyFailures < 2) {
       this.flakyFailures += 1;
       response.writeHead(500).end('try again');
@@ -123,7 +128,8 @@ describe('webhooks: /projects/{p}/webhook/policies and deliveries by the worker'
 
   beforeAll(async () => {
     await receiver.start();
-    environment = await createTestEnvironment();
+    // the operator's retry schedule: four attempts, a second apart
+    environment = await createTestEnvironment('filesystem', { WEBHOOK_RETRY_DELAYS_SECONDS: '1,1,1' });
     api = await startApi(environment);
     worker = await startWorker(environment);
     registry = new RegistryClient(api.url);
@@ -261,6 +267,55 @@ describe('webhooks: /projects/{p}/webhook/policies and deliveries by the worker'
       expect(log.text).toContain('-> HTTP 200');
     });
 
+    it('follows WEBHOOK_RETRY_DELAYS_SECONDS, and delivers a failed execution again on request (a new MANUAL execution)', async () => {
+      receiver.down = true;
+      const policyId = await createPolicy('wh3', policyBody('down', '/down', ['PUSH_ARTIFACT']));
+      await registry.pushImage('wh3/app', 'v1');
+      const [failed] = await endedExecutions('wh3', policyId, 1);
+      expect(failed.status).toBe('Error');
+      // four attempts: the first and one after each of the three delays
+      expect(receiver.on('/down')).toHaveLength(4);
+      const tasks = await call('GET', `/projects/wh3/webhook/policies/${policyId}/executions/${failed.id}/tasks`);
+      expect(tasks.json[0].progress).toMatchObject({ attempts: 4, last_status: 503 });
+
+      // an unknown execution is a 404
+      expect((await call('POST', `/projects/wh3/webhook/policies/${policyId}/executions/999999/retry`)).status).toBe(404);
+      receiver.down = false;
+      const retried = await call('POST', `/projects/wh3/webhook/policies/${policyId}/executions/${failed.id}/retry`);
+      expect(retried.status).toBe(201);
+      const newId = Number(retried.headers.get('location')!.split('/').pop());
+      expect(retried.headers.get('location')).toBe(`/api/v2.0/projects/wh3/webhook/policies/${policyId}/executions/${newId}`);
+      const executions = await endedExecutions('wh3', policyId, 2);
+      const again = executions.find((e: any) => e.id === newId);
+      expect(again).toMatchObject({ status: 'Success', trigger: 'MANUAL', extra_attrs: { event_type: 'PUSH_ARTIFACT', event_id: failed.extra_attrs.event_id, redelivery_of: failed.id } });
+      const delivered = receiver.on('/down').slice(4);
+      expect(delivered).toHaveLength(1);
+      expect(delivered[0].body.type).toBe('harbor.artifact.pushed');
+      expect(delivered[0].headers.authorization).toBe(SECRET);
+      expect((await call('DELETE', `/projects/wh3/webhook/policies/${policyId}`)).status).toBe(200);
+    });
+
+    it('sends a test event to the targets given (200), naming the ones that did not take it (400)', async () => {
+      const test = (path: string, extra: Record<string, unknown> = {}) =>
+        call('POST', '/projects/wh/webhook/policies/test', { body: { ...policyBody('t', path, ['PUSH_ARTIFACT']), ...extra } });
+      const ok = await test('/ok-test');
+      expect(ok.status).toBe(200);
+      const [received] = receiver.on('/ok-test');
+      expect(received.body).toMatchObject({ type: 'harbor.webhook.test', operator: 'admin', data: { repository: { namespace: 'wh' } } });
+      expect(received.headers.authorization).toBe(SECRET);
+      const defaultFormat = await call('POST', '/projects/wh/webhook/policies/test', { body: { targets: [{ address: `${receiver.url}/ok-default` }] } });
+      expect(defaultFormat.status).toBe(200);
+      expect(receiver.on('/ok-default')[0].body).toMatchObject({ type: 'TEST', event_data: { repository: { namespace: 'wh' } } });
+      receiver.down = true;
+      const refused = await test('/down-test');
+      expect(refused.status).toBe(400);
+      expect(refused.json.errors[0].message).toContain(`${receiver.url}/down-test: HTTP 503`);
+      expect((await test('/ok-test', { targets: [{ address: 'ftp://example.com/' }] })).status).toBe(400);
+      // project admins may (as they create policies); maintainers and developers may not
+      expect((await call('POST', '/projects/wh/webhook/policies/test', { body: policyBody('t', '/ok-test', ['PUSH_ARTIFACT']), auth: users.ma })).status).toBe(403);
+      expect((await call('POST', '/projects/wh/webhook/policies/test', { body: policyBody('t', '/ok-test', ['PUSH_ARTIFACT']), auth: users.dev })).status).toBe(403);
+    });
+
     it('delivers pulls (manifest GETs, batched) to policies that want them', async () => {
       const policyId = await createPolicy('wh2', policyBody('pulls', '/pulls', ['PULL_ARTIFACT']));
       const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
@@ -390,6 +445,19 @@ describe('webhooks: /projects/{p}/webhook/policies and deliveries by the worker'
       const delivered = await waitFor('the delivery once allowed', () => receiver.on('/blocked-by-name')[0]);
       expect(delivered.headers.authorization).toBe(SECRET);
       expect((await call('DELETE', `/projects/wh4/webhook/policies/${policyId}`)).status).toBe(200);
+    });
+
+    it('applies to test events too: a local target is not reached while the setting is off', async () => {
+      await setAllowLocalNetwork(false);
+      try {
+        const before = receiver.on('/local-test').length;
+        const answer = await call('POST', '/projects/wh/webhook/policies/test', { body: { targets: [target(`${receiver.url}/local-test`)] } });
+        expect(answer.status).toBe(400);
+        expect(answer.json.errors[0].message).toContain('address not allowed');
+        expect(receiver.on('/local-test')).toHaveLength(before);
+      } finally {
+        await setAllowLocalNetwork(true);
+      }
     });
 
     it('reports a closed port, when the local network is allowed, as a class of failure', async () => {

@@ -3,6 +3,7 @@
  * boot, and refuses to start when a job has no handler or two.
  */
 import { Injectable, type Type } from '@nestjs/common';
+import { MetricsModule } from '@wharf/metrics';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { ConfigModule } from '@wharf/config';
@@ -41,7 +42,7 @@ describe('job handlers found by discovery', () => {
    */
   async function bootError(processors: Type[]): Promise<string | null> {
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(environment.config), DiscoveryModule],
+      imports: [ConfigModule.forRoot(environment.config), DiscoveryModule, MetricsModule],
       providers: [JobQueues, { provide: ScheduleService, useValue: {} }, JobHandlerDiscovery, JobRunner, ...processors],
     }).compile();
     try {

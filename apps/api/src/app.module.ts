@@ -27,6 +27,7 @@ import { RegistriesApiModule } from './registries/registries-api.module';
 import { ScannersModule } from '@wharf/scanners';
 import { ReplicationApiModule } from './replication/replication-api.module';
 import { PreheatApiModule } from './preheat/preheat-api.module';
+import { ApiMetricsModule } from './metrics/api-metrics.module';
 
 /** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
 @Module({})
@@ -63,6 +64,7 @@ export class AppModule {
         ScannersModule,
         ReplicationApiModule,
         PreheatApiModule,
+        ApiMetricsModule,
       ],
       controllers: [HealthController],
     };

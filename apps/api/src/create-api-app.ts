@@ -12,6 +12,11 @@ import { ReadBodyAfterAuthInterceptor, type ManagementBodyLimits } from './http/
 import { RefuseNulBytesGuard } from './http/refuse-nul-bytes.guard';
 import { isDistributionPath } from './http/request-paths';
 import { abortIdleUploads } from './http/upload-idle-timeout';
+import { collectAccessFacts } from './http/access-log';
+import { requestIdOf } from './http/request-id';
+import { readFileSync } from 'node:fs';
+import { WharfMetrics } from '@wharf/metrics';
+import { instrumentHttp } from './metrics/http-metrics';
 
 /**
  * Builds the api on Fastify (the HTTP layer's own cost matters on the manifest hot path).
@@ -20,7 +25,15 @@ import { abortIdleUploads } from './http/upload-idle-timeout';
  * caller has been authenticated (see http/deferred-body.ts).
  */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ exposeHeadRoutes: false, routerOptions: { maxParamLength: 1024 }, return503OnClosing: true });
+  const adapter = new FastifyAdapter({
+    exposeHeadRoutes: false,
+    routerOptions: { maxParamLength: 1024 },
+    return503OnClosing: true,
+    // X-Forwarded-For/-Proto/-Host count only from TRUSTED_PROXIES (request.ip, .protocol, .host)
+    trustProxy: config.trustedProxies.length ? config.trustedProxies : false,
+    genReqId: requestIdOf,
+    ...(config.TLS_CERT_FILE ? { https: { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } } : {}),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
@@ -31,14 +44,20 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   app.useGlobalFilters(new ApiExceptionFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // request counts, latency and /v2 bytes, served on METRICS_PORT (never on this one)
+  instrumentHttp(fastify, app.get(WharfMetrics));
   // bodies are read after authentication, bounded in size, depth and time; /v2 ones are streamed
   deferBodies(fastify);
   app.useGlobalInterceptors(new ReadBodyAfterAuthInterceptor(fastify.getDefaultJsonParser('error', 'ignore'), managementBodyLimits(config)));
   // the artifact events a request writes carry where it came from (the audit log derives from them)
   app.useGlobalInterceptors(new EventOriginInterceptor());
+  // the access-log line's route template, user and client address
+  collectAccessFacts(fastify);
   abortIdleUploads(fastify, config.UPLOAD_IDLE_TIMEOUT_SECONDS * 1000);
   app.useGlobalGuards(new RefuseNulBytesGuard());
   fastify.addHook('onRequest', (request, reply, done) => {
+    // every answer names its request id (the one on its log lines and in a 5xx's message)
+    void reply.header('x-request-id', requestIdOf(request.raw));
     if (isDistributionPath(request.url)) void reply.header('docker-distribution-api-version', 'registry/2.0');
     done();
   });

@@ -1,9 +1,12 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
-import { JobName, JobQueues, QueueName, ScheduleService, bullOptions, describeJobFailure, type JobHandler } from '@wharf/jobs';
+import { JobName, JobQueues, QueueName, RETRY_SCHEDULE, ScheduleService, bullOptions, describeJobFailure, retryDelay, type JobHandler } from '@wharf/jobs';
+import { WharfMetrics } from '@wharf/metrics';
 import { Worker, type Job } from 'bullmq';
+import { performance } from 'node:perf_hooks';
 import { EVENT_RELAY_INTERVAL_MS } from './event-relay.processor';
 import { JobHandlerDiscovery, collectHandlers } from './job-handler-discovery';
+import { runWithJobContext } from './job-log-context';
 
 const WATCHDOG_INTERVAL_MS = 60_000;
 // daily at 03:30 UTC (seconds first)
@@ -42,6 +45,7 @@ export class JobRunner implements OnModuleInit, OnApplicationBootstrap, OnApplic
     private readonly queues: JobQueues,
     private readonly schedules: ScheduleService,
     private readonly discovery: JobHandlerDiscovery,
+    private readonly metrics: WharfMetrics,
   ) {}
 
   /** Every provider exists by now; a missing or doubled handler stops the boot before any queue is consumed. */
@@ -52,10 +56,16 @@ export class JobRunner implements OnModuleInit, OnApplicationBootstrap, OnApplic
   async onApplicationBootstrap(): Promise<void> {
     for (const queueName of Object.values(QueueName)) {
       const concurrency = CONCURRENCY[queueName] ?? 2;
-      const worker = new Worker(queueName, (job: Job) => this.run(job), { ...bullOptions(this.config), concurrency });
+      const worker = new Worker(queueName, (job: Job) => this.run(job), {
+        ...bullOptions(this.config),
+        concurrency,
+        // the operator's schedule (WEBHOOK_RETRY_DELAYS_SECONDS) for jobs queued with backoff type 'schedule'
+        settings: { backoffStrategy: (attemptsMade: number, type?: string) => (type === RETRY_SCHEDULE ? retryDelay(this.config.webhookRetryDelaysMs, attemptsMade) : 0) },
+      });
       worker.on('failed', (job, error) => {
         const { level, message } = describeJobFailure(job?.name ?? 'job', job?.id, error);
-        this.logger[level](message);
+        if (job) void runWithJobContext(job, async () => this.logger[level](message));
+        else this.logger[level](message);
       });
       this.workers.push(worker);
     }
@@ -84,6 +94,17 @@ export class JobRunner implements OnModuleInit, OnApplicationBootstrap, OnApplic
     const handler = this.handlers.get(job.name as JobName);
     if (!handler) throw new Error(`no handler for job ${job.name}`);
     const attempt = job.attemptsMade + 1;
-    return handler(job.data, { attempt, finalAttempt: attempt >= (job.opts.attempts ?? 1) });
+    // every job, whatever its kind, is timed and counted by outcome here (each attempt once)
+    const started = performance.now();
+    let status = 'error';
+    try {
+      const result = await runWithJobContext(job, async () => handler(job.data, { attempt, finalAttempt: attempt >= (job.opts.attempts ?? 1) }));
+      status = 'success';
+      return result;
+    } finally {
+      const labels = { type: job.name, status };
+      this.metrics.jobs.inc(labels);
+      this.metrics.jobDuration.observe(labels, (performance.now() - started) / 1000);
+    }
   }
 }

@@ -31,6 +31,7 @@ import { JobRunner } from './job-runner';
 import { UploadPurgeProcessor } from './upload-purge.processor';
 import { PreheatModule } from '@wharf/preheat';
 import { PreheatProcessor } from './preheat.processor';
+import { WorkerMetricsModule } from './metrics/worker-metrics.module';
 
 /**
  * The worker process: BullMQ processors over the same Postgres, Redis and storage as the api. A
@@ -61,6 +62,7 @@ export class WorkerModule {
         PreheatModule,
         RetentionModule,
         DiscoveryModule,
+        WorkerMetricsModule,
       ],
       providers: [
         UploadPurgeProcessor, ExecutionWatchdogProcessor, GarbageCollectionProcessor, GcScheduleProcessor, EventRelayProcessor, WebhookDeliveryProcessor,

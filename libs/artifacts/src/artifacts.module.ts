@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EventsModule } from '@wharf/events';
 import { ImmutabilityModule } from '@wharf/immutability';
+import { MetricsModule } from '@wharf/metrics';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { ArtifactAdditionsService } from './artifact-additions.service';
 import { CopyArtifactCommand } from './commands/copy-artifact.command';
@@ -24,7 +25,7 @@ const queries = [ArtifactQueries, ManifestQueries, RegistryListingService];
  * proxy cache and the jobs all call; reads through the queries (`queries/`).
  */
 @Module({
-  imports: [RegistryCoreModule, ImmutabilityModule, EventsModule],
+  imports: [RegistryCoreModule, ImmutabilityModule, EventsModule, MetricsModule],
   providers: [...commands, ...queries, TagWriter, ManifestCache, PullTimeRecorder, RepositoryService, ArtifactAdditionsService],
   exports: [...commands, ...queries, RepositoryService, ArtifactAdditionsService],
 })

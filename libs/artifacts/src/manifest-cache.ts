@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { REDIS } from '@wharf/redis';
 import type Redis from 'ioredis';
+import { WharfMetrics } from '@wharf/metrics';
 import type { StoredManifest } from './stored-manifest';
 
 // larger manifests are served from Postgres; the cache is for the common small ones
@@ -34,20 +35,30 @@ export class ManifestCache {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     private readonly config: AppConfig,
+    private readonly metrics: WharfMetrics,
   ) {}
 
   /** The cached manifest, or a miss carrying the generation to store under after reading Postgres. */
   async get(repository: string, reference: string): Promise<{ hit?: StoredManifest; generation: string | null }> {
-    if (Date.now() < this.bypassUntil) return { generation: null };
+    if (Date.now() < this.bypassUntil) {
+      this.metrics.manifestCache.inc({ result: 'bypass' });
+      return { generation: null };
+    }
     try {
       const [entry, generation] = await this.redis.mget(this.entryKey(repository, reference), this.generationKey(repository));
       const current = generation ?? '0';
       if (entry) {
         const parsed = JSON.parse(entry) as Omit<StoredManifest, 'body'> & { g: string; body: string };
-        if (parsed.g === current) return { hit: { ...parsed, body: Buffer.from(parsed.body, 'base64') }, generation: current };
+        if (parsed.g === current) {
+          this.metrics.manifestCache.inc({ result: 'hit' });
+          return { hit: { ...parsed, body: Buffer.from(parsed.body, 'base64') }, generation: current };
+        }
       }
+      this.metrics.manifestCache.inc({ result: 'miss' });
       return { generation: current };
     } catch (error) {
+      this.metrics.manifestCache.inc({ result: 'bypass' });
+      this.metrics.redisErrors.inc({ source: 'manifest-cache' });
       this.bypassUntil = Date.now() + BYPASS_AFTER_FAILURE_MS;
       this.logger.warn(`manifest cache unavailable, reading from Postgres for ${BYPASS_AFTER_FAILURE_MS / 1000} s: ${(error as Error).message}`);
       return { generation: null };

@@ -332,6 +332,63 @@ export class AppConfig {
   @Max(600)
   PROXY_SCAN_WAIT_SECONDS = 60;
 
+  /** serve Prometheus metrics (`GET /metrics`) on the ports below; false turns both listeners off */
+  @Transform(toBoolean)
+  @IsBoolean()
+  METRICS_ENABLED = true;
+
+  /** the api's metrics port (never the public PORT); 0 turns the api's listener off */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 9090;
+
+  /** the worker's metrics port; 0 turns the worker's listener off */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT = 9091;
+
+  /** the address the metrics listeners bind to (e.g. an internal interface) */
+  @IsString()
+  METRICS_HOST = '0.0.0.0';
+
+  /** one info line per request (method, route, status, duration, bytes, user, client address, request id); false leaves only failures */
+  @Transform(toBoolean)
+  @IsBoolean()
+  ACCESS_LOG = true;
+
+  /**
+   * reverse proxies (comma-separated addresses or CIDRs) whose X-Forwarded-For, -Proto and -Host
+   * are believed: the client address in audit and access logs, the scheme and host of token realms.
+   * Empty (the default): those headers are ignored, the peer is the client
+   */
+  @Matches(/^\s*$|^\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*(,\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*)*$/, { message: 'TRUSTED_PROXIES must be comma-separated IP addresses or CIDRs' })
+  TRUSTED_PROXIES = '';
+
+  /** PEM certificate (chain) and key files: set both and the api serves HTTPS itself on PORT */
+  @IsString()
+  TLS_CERT_FILE = '';
+
+  @IsString()
+  TLS_KEY_FILE = '';
+
+  /** seconds between the attempts of a webhook delivery (one more attempt than delays); the last failure ends the task as Error */
+  @Matches(/^\s*\d+\s*(,\s*\d+\s*){0,19}$/, { message: 'WEBHOOK_RETRY_DELAYS_SECONDS must be up to 20 comma-separated whole seconds' })
+  WEBHOOK_RETRY_DELAYS_SECONDS = '1,2,4,8';
+
+  /** TRUSTED_PROXIES as a list */
+  get trustedProxies(): string[] {
+    return this.TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+
+  /** WEBHOOK_RETRY_DELAYS_SECONDS in milliseconds */
+  get webhookRetryDelaysMs(): number[] {
+    return this.WEBHOOK_RETRY_DELAYS_SECONDS.split(',').map((s) => Number(s.trim()) * 1000);
+  }
+
   get externalUrl(): string {
     return (this.EXTERNAL_URL ?? `http://127.0.0.1:${this.PORT}`).replace(/\/+$/, '');
   }

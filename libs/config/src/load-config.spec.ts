@@ -31,9 +31,34 @@ describe('loadConfig', () => {
     [{ STORAGE_REDIRECT: 'true' }, 'STORAGE_REDIRECT'],
     [{ STORAGE_REDIRECT: 'maybe' }, 'STORAGE_REDIRECT'],
     [{ EXTERNAL_URL: 'registry.example.com' }, 'EXTERNAL_URL'],
+    [{ PORT: '9090' }, 'METRICS_PORT'],
+    [{ METRICS_PORT: '65536' }, 'METRICS_PORT'],
+    [{ METRICS_ENABLED: 'perhaps' }, 'METRICS_ENABLED'],
+    [{ TRUSTED_PROXIES: 'nginx.internal' }, 'TRUSTED_PROXIES'],
+    [{ TLS_CERT_FILE: '/etc/wharf/cert.pem' }, 'TLS_CERT_FILE'],
+    [{ WEBHOOK_RETRY_DELAYS_SECONDS: '5,thirty' }, 'WEBHOOK_RETRY_DELAYS_SECONDS'],
+    [{ ACCESS_LOG: 'sometimes' }, 'ACCESS_LOG'],
   ])('names the bad variable in %j', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`\\b${variable}\\b`));
+  });
+
+  it('serves metrics on 9090 (api) and 9091 (worker) unless turned off; the public port may take 9090 once metrics are off', () => {
+    const config = loadConfig({});
+    expect([config.METRICS_ENABLED, config.METRICS_PORT, config.WORKER_METRICS_PORT]).toEqual([true, 9090, 9091]);
+    expect(loadConfig({ PORT: '9090', METRICS_ENABLED: 'false' }).METRICS_ENABLED).toBe(false);
+    expect(loadConfig({ PORT: '9090', METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
+  });
+
+  it('reads the edge settings: trusted proxies, the webhook retry schedule, the access log', () => {
+    const config = loadConfig({ TRUSTED_PROXIES: ' 10.0.0.0/8, 127.0.0.1 ,::1/128', WEBHOOK_RETRY_DELAYS_SECONDS: '5,30,120,600,3600', ACCESS_LOG: 'false' });
+    expect(config.trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1', '::1/128']);
+    expect(config.webhookRetryDelaysMs).toEqual([5000, 30000, 120000, 600000, 3600000]);
+    expect(config.ACCESS_LOG).toBe(false);
+    const defaults = loadConfig({});
+    expect(defaults.trustedProxies).toEqual([]);
+    expect(defaults.webhookRetryDelaysMs).toEqual([1000, 2000, 4000, 8000]);
+    expect(defaults.ACCESS_LOG).toBe(true);
   });
 
   it('never echoes a credential it rejects', () => {

@@ -27,6 +27,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.STORAGE_REDIRECT && config.STORAGE_DRIVER !== 's3') {
     errors.push({ property: 'STORAGE_REDIRECT', value: 'true', constraints: { s3Only: 'STORAGE_REDIRECT needs STORAGE_DRIVER=s3' }, children: [] });
   }
+  if (config.METRICS_ENABLED && config.METRICS_PORT !== 0 && config.METRICS_PORT === config.PORT) {
+    errors.push({ property: 'METRICS_PORT', value: config.METRICS_PORT, constraints: { ownPort: 'METRICS_PORT must differ from PORT: metrics are never served on the public port' }, children: [] });
+  }
+  if (Boolean(config.TLS_CERT_FILE) !== Boolean(config.TLS_KEY_FILE)) {
+    errors.push({ property: 'TLS_CERT_FILE', value: undefined, constraints: { pair: 'TLS_CERT_FILE and TLS_KEY_FILE are set together or not at all' }, children: [] });
+  }
   if (errors.length) throw new ConfigError(errors.map(describe));
   return config;
 }

@@ -32,6 +32,12 @@ export class SqlClient implements SqlExecutor {
     return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
+  /** How the pool is used right now (for metrics): connections open, idle ones, callers waiting for one. */
+  poolUse(): { total: number; idle: number; waiting: number } {
+    const pool = this.pool;
+    return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+  }
+
   async query<T extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<T[]> {
     const result = await this.pool.query<T>(text, params);
     return result.rows;

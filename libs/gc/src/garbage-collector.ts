@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
+import { WharfMetrics } from '@wharf/metrics';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
 import { describeFailure } from '@wharf/errors';
 import { ExecutionService, type GarbageCollectionPayload, type JobContext } from '@wharf/jobs';
@@ -56,6 +57,7 @@ export class GarbageCollector {
     private readonly untagged: UntaggedArtifacts,
     private readonly uploads: UploadSessions,
     private readonly config: AppConfig,
+    private readonly metrics: WharfMetrics,
   ) {}
 
   /** Runs (or resumes) the collection of `payload.taskId`; null when that task had already ended. */
@@ -211,7 +213,9 @@ export class GarbageCollector {
   private async record(payload: GarbageCollectionPayload, progress: GcProgress, outcome: SweepOutcome): Promise<void> {
     progress.blobs_deleted += outcome.deleted.length;
     progress.manifests_deleted += outcome.deleted.filter(isManifest).length;
-    progress.bytes_freed += outcome.deleted.reduce((sum, b) => sum + b.size, 0);
+    const freed = outcome.deleted.reduce((sum, b) => sum + b.size, 0);
+    progress.bytes_freed += freed;
+    this.metrics.gcFreedBytes.inc(freed);
     progress.delete_failed += outcome.failed.length;
     await this.executions.logMany(payload.taskId, [
       ...outcome.deleted.map((b: ClaimedBlob) => `deleted ${isManifest(b) ? 'manifest' : 'blob'} ${b.digest} (${b.size} bytes)`),

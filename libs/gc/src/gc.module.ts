@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '@wharf/artifacts';
+import { MetricsModule } from '@wharf/metrics';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { GarbageCollector } from './garbage-collector';
 import { BlobSweeper } from './blob-sweeper';
@@ -9,7 +10,7 @@ import { UntaggedArtifacts } from './untagged-artifacts';
 
 /** Non-blocking garbage collection: the launcher (api and schedule), the schedule, and the collector (worker). */
 @Module({
-  imports: [RegistryCoreModule, ArtifactsModule],
+  imports: [RegistryCoreModule, ArtifactsModule, MetricsModule],
   providers: [GcLauncher, GcSchedule, GarbageCollector, BlobSweeper, UntaggedArtifacts],
   exports: [GcLauncher, GcSchedule, GarbageCollector, BlobSweeper],
 })

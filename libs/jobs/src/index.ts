@@ -6,3 +6,4 @@ export * from './jobs.module';
 export * from './on-job.decorator';
 export * from './schedule.service';
 export * from './attempt-failed';
+export * from './retry-schedule';

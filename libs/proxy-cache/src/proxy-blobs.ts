@@ -2,8 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { DomainError, InvalidError, NotFoundError, UnavailableError } from '@wharf/errors';
 import { BlobStore, VerifyingStream, parseDigest, type BlobInfo, type QuotaContext, type RepositoryName } from '@wharf/registry-core';
+import { WharfMetrics } from '@wharf/metrics';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
-import type { ProxyProject } from './proxy-project';
+import { ProxyProjects, type ProxyProject } from './proxy-project';
 import { ProxyUpstreams, reviveUpstreamError, upstreamFailure, upstreamWaitMs } from './proxy-upstreams';
 import { RateLimitedStream } from './rate-limited-stream';
 import { UpstreamCoordination, type HeldLock } from './upstream-coordination';
@@ -35,6 +36,8 @@ export class ProxyBlobs {
     private readonly coordination: UpstreamCoordination,
     private readonly blobs: BlobStore,
     private readonly config: AppConfig,
+    private readonly metrics: WharfMetrics,
+    private readonly projects: ProxyProjects,
   ) {}
 
   /**
@@ -45,15 +48,25 @@ export class ProxyBlobs {
     parseDigest(digest);
     for (;;) {
       const held = await this.blobs.findInProject(project.name, digest);
-      if (held) return { kind: 'stored', blob: held };
+      if (held) {
+        this.metrics.proxyCache.inc({ kind: 'blob', result: 'hit' });
+        return { kind: 'stored', blob: held };
+      }
       if (await this.blobs.isStored(digest)) {
         if (!(await this.upstreamHas(project, repository, digest))) throw blobUnknown(digest);
         const adopted = await this.blobs.adopt(project.id, digest, cachingContext(repository));
-        if (adopted) return { kind: 'stored', blob: adopted };
+        if (adopted) {
+          // stored for another project: linked here without a transfer
+          this.metrics.proxyCache.inc({ kind: 'blob', result: 'hit' });
+          return { kind: 'stored', blob: adopted };
+        }
         // collected meanwhile: fetched like any other
       }
       const lock = await this.coordination.lock(`blob:${digest}`);
-      if (lock) return this.transfer(project, repository, digest, streamToCaller, lock);
+      if (lock) {
+        this.metrics.proxyCache.inc({ kind: 'blob', result: 'miss' });
+        return this.transfer(project, repository, digest, streamToCaller, lock);
+      }
       if (!(await this.coordination.waitForRelease(`blob:${digest}`, WAIT_FOR_FETCH_MS))) {
         throw new UnavailableError('the blob is still being fetched from the upstream registry; retry shortly', { details: { digest } });
       }
@@ -62,13 +75,21 @@ export class ProxyBlobs {
     }
   }
 
+  /**
+   * A blob GET served from what the project already holds, before any proxy logic ran: a hit
+   * when the project is a proxy-cache project (its settings are cached, so this costs no query).
+   */
+  async countLocalRead(projectName: string): Promise<void> {
+    if (await this.projects.find(projectName)) this.metrics.proxyCache.inc({ kind: 'blob', result: 'hit' });
+  }
+
   /** One upstream HEAD for every concurrent request (any replica); an unreachable upstream fails the request, nothing is served on trust. */
   private async upstreamHas(project: ProxyProject, repository: RepositoryName, digest: string): Promise<boolean> {
     try {
       return await this.coordination.shared(
         `blob-head:${project.registryId}:${repository.name}@${digest}`,
         upstreamWaitMs(this.config),
-        () => this.upstreams.with(project, repository, (call) => call.upstream.hasBlob(call.name, digest)),
+        () => this.upstreams.with(project, repository, 'blob_head', (call) => call.upstream.hasBlob(call.name, digest)),
         reviveUpstreamError,
       );
     } catch (error) {
@@ -80,7 +101,7 @@ export class ProxyBlobs {
     let call: Awaited<ReturnType<ProxyUpstreams['open']>> | undefined;
     let upstreamBlob: Awaited<ReturnType<NonNullable<typeof call>['upstream']['getBlob']>>;
     try {
-      call = await this.upstreams.open(project, repository);
+      call = await this.upstreams.open(project, repository, 'blob_get');
       upstreamBlob = await call.upstream.getBlob(call.name, digest);
     } catch (error) {
       await call?.release();

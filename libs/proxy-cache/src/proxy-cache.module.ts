@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '@wharf/artifacts';
 import { RegistriesModule } from '@wharf/registries';
+import { MetricsModule } from '@wharf/metrics';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { ProxyBlobs } from './proxy-blobs';
 import { ProxyManifests } from './proxy-manifests';
@@ -11,7 +12,7 @@ import { UpstreamCoordination } from './upstream-coordination';
 
 /** Pull-through caching for proxy-cache projects: the /v2 side (the expiry of what was cached is tag retention's: @wharf/retention ProxyCacheTtl). */
 @Module({
-  imports: [ArtifactsModule, RegistryCoreModule, RegistriesModule],
+  imports: [ArtifactsModule, RegistryCoreModule, RegistriesModule, MetricsModule],
   providers: [ProxyProjects, ProxyManifests, ProxyBlobs, ProxyTags, ProxyUpstreams, UpstreamCoordination],
   exports: [ProxyProjects, ProxyManifests, ProxyBlobs, ProxyTags],
 })

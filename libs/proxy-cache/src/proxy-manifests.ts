@@ -4,6 +4,7 @@ import { AppConfig } from '@wharf/config';
 import { InvalidError, NotFoundError, UnavailableError } from '@wharf/errors';
 import { isDigest, type RepositoryName } from '@wharf/registry-core';
 import type { ProxyProject } from './proxy-project';
+import { WharfMetrics } from '@wharf/metrics';
 import { ProxyUpstreams, localCopyMaySubstitute, reviveUpstreamError, upstreamFailure, upstreamWaitMs } from './proxy-upstreams';
 import { UpstreamCoordination } from './upstream-coordination';
 
@@ -23,6 +24,7 @@ export class ProxyManifests {
     private readonly tags: TagCommands,
     private readonly manifests: ManifestQueries,
     private readonly config: AppConfig,
+    private readonly metrics: WharfMetrics,
   ) {}
 
   async find(project: ProxyProject, repository: RepositoryName, reference: string, isPull: boolean, operator: string): Promise<StoredManifest> {
@@ -31,6 +33,7 @@ export class ProxyManifests {
 
   private async byDigest(project: ProxyProject, repository: RepositoryName, digest: string, isPull: boolean, operator: string): Promise<StoredManifest> {
     const local = await this.local(repository, digest, isPull, operator);
+    this.count(local !== null);
     if (local) return local;
     const found = await this.fetchOnce(project, repository, digest).catch((error: unknown) => {
       throw upstreamFailure(project, error);
@@ -43,7 +46,10 @@ export class ProxyManifests {
     const local = await this.local(repository, tag, false, operator);
     const serveLocal = () => this.manifests.find(repository.name, tag, isPull, operator);
     const freshKey = `fresh:${repository.name}:${tag}`;
-    if (local && project.freshnessSeconds > 0 && (await this.coordination.marked(freshKey)) === local.digest) return serveLocal();
+    if (local && project.freshnessSeconds > 0 && (await this.coordination.marked(freshKey)) === local.digest) {
+      this.count(true);
+      return serveLocal();
+    }
 
     let upstreamDigest: string | null;
     try {
@@ -56,9 +62,14 @@ export class ProxyManifests {
         reviveUpstreamError,
       );
     } catch (error) {
-      if (local && localCopyMaySubstitute(error)) return serveLocal();
+      if (local && localCopyMaySubstitute(error)) {
+        this.count(true);
+        return serveLocal();
+      }
       throw upstreamFailure(project, error);
     }
+    // the local copy is what the upstream has: served without a transfer
+    this.count(upstreamDigest !== null && local?.digest === upstreamDigest);
     if (upstreamDigest === null) {
       if (local && project.keepOnUpstream404) return serveLocal();
       throw new NotFoundError('manifest', `the upstream registry does not have ${tag}`, { details: { name: repository.name, reference: tag } });
@@ -73,7 +84,7 @@ export class ProxyManifests {
    * digest, or null when it does not have the tag.
    */
   private async refreshTag(project: ProxyProject, repository: RepositoryName, tag: string): Promise<string | null> {
-    const head = await this.upstreams.with(project, repository, (call) => call.upstream.headManifest(call.name, tag));
+    const head = await this.upstreams.with(project, repository, 'manifest_head', (call) => call.upstream.headManifest(call.name, tag));
     if (!head) return null;
     const current = await this.local(repository, tag, false, '');
     if (current?.digest === head.digest) return head.digest;
@@ -89,7 +100,7 @@ export class ProxyManifests {
   }
 
   private async fetchAndStore(project: ProxyProject, repository: RepositoryName, digest: string, tag: string | null): Promise<boolean> {
-    const manifest = await this.upstreams.with(project, repository, (call) => call.upstream.getManifest(call.name, digest));
+    const manifest = await this.upstreams.with(project, repository, 'manifest_get', (call) => call.upstream.getManifest(call.name, digest));
     if (!manifest) return false;
     try {
       await this.store.storeFromUpstream(repository, project.id, tag, manifest.body, manifest.mediaType, digest);
@@ -110,6 +121,10 @@ export class ProxyManifests {
       if (error instanceof NotFoundError && error.subject === 'manifest') return null;
       throw error;
     }
+  }
+
+  private count(hit: boolean): void {
+    this.metrics.proxyCache.inc({ kind: 'manifest', result: hit ? 'hit' : 'miss' });
   }
 
   private waitMs(): number {

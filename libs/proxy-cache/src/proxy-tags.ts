@@ -29,7 +29,7 @@ export class ProxyTags {
       upstream = await this.coordination.shared(
         `tags:${project.registryId}:${repository.name}`,
         this.config.PROXY_UPSTREAM_TIMEOUT_SECONDS * 1000 + 5_000,
-        () => this.upstreams.with(project, repository, (call) => call.upstream.listTags(call.name)),
+        () => this.upstreams.with(project, repository, 'tags_list', (call) => call.upstream.listTags(call.name)),
         reviveUpstreamError,
       );
     } catch (error) {

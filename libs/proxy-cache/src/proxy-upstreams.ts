@@ -2,9 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { AppConfig } from '@wharf/config';
 import { DomainError, TooManyRequestsError, UnavailableError } from '@wharf/errors';
 import type { RepositoryName } from '@wharf/registry-core';
+import { WharfMetrics } from '@wharf/metrics';
 import { RegistryService, UpstreamAuthError, UpstreamError, UpstreamProtocolError, UpstreamUnavailableError, type UpstreamRegistry } from '@wharf/registries';
 import type { ProxyProject } from './proxy-project';
 import { UpstreamCoordination, type SharedFailure } from './upstream-coordination';
+
+/** What a proxy project asks its upstream, the label of wharf_proxy_cache_upstream_requests_total. */
+export type UpstreamOperation = 'manifest_head' | 'manifest_get' | 'blob_head' | 'blob_get' | 'tags_list';
 
 /** One upstream request on behalf of a proxy project: the client, the name there, and the slot to give back. */
 export interface UpstreamCall {
@@ -23,9 +27,10 @@ export class ProxyUpstreams {
   constructor(
     private readonly registries: RegistryService,
     private readonly coordination: UpstreamCoordination,
+    private readonly metrics: WharfMetrics,
   ) {}
 
-  async open(project: ProxyProject, repository: RepositoryName): Promise<UpstreamCall> {
+  async open(project: ProxyProject, repository: RepositoryName, operation: UpstreamOperation): Promise<UpstreamCall> {
     const upstream = await this.registries.upstream(project.registryId);
     const release = await this.coordination.acquireSlot(`project:${project.id}`, project.maxUpstreamConnections);
     if (!release) {
@@ -33,12 +38,13 @@ export class ProxyUpstreams {
         retryAfterSeconds: 1,
       });
     }
+    this.metrics.proxyUpstreamRequests.inc({ endpoint: String(project.registryId), operation });
     return { upstream, name: upstream.upstreamName(pathInProject(repository)), release };
   }
 
   /** `work` with an upstream call that is released when it settles. */
-  async with<T>(project: ProxyProject, repository: RepositoryName, work: (call: UpstreamCall) => Promise<T>): Promise<T> {
-    const call = await this.open(project, repository);
+  async with<T>(project: ProxyProject, repository: RepositoryName, operation: UpstreamOperation, work: (call: UpstreamCall) => Promise<T>): Promise<T> {
+    const call = await this.open(project, repository, operation);
     try {
       return await work(call);
     } finally {

@@ -5,3 +5,4 @@ export * from './webhook-policy';
 export * from './webhook-policy.service';
 export * from './webhook-sender';
 export * from './webhooks.module';
+export * from './webhook-redelivery';

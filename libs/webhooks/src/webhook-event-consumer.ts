@@ -1,16 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { SqlExecutor } from '@wharf/db';
 import { EVENT_TYPES, EventConsumer, projectOf, type AfterCommit, type EventHandler, type EventType, type RegistryEvent } from '@wharf/events';
-import { ExecutionService, JobName, JobQueues, taskJobId } from '@wharf/jobs';
+import { AppConfig } from '@wharf/config';
+import { ExecutionService, JobName, JobQueues, RETRY_SCHEDULE, taskJobId } from '@wharf/jobs';
 import { addressWithoutSecret, type WebhookPolicy } from './webhook-policy';
 import { WebhookPolicyService } from './webhook-policy.service';
 
 export const WEBHOOK_VENDOR = 'WEBHOOK';
-/** a delivery is tried this often, 1 s, 2 s, 4 s, 8 s apart */
-export const DELIVERY_ATTEMPTS = 5;
-const DELIVERY_BACKOFF_MS = 1_000;
 
-interface Delivery {
+/**
+ * A delivery is tried once, then again after each of WEBHOOK_RETRY_DELAYS_SECONDS (default 1, 2,
+ * 4, 8 s: five attempts over about 15 s); the worker's backoff strategy reads the schedule.
+ */
+export function deliveryJobOptions(config: AppConfig, jobId: string): { jobId: string; attempts: number; backoff: { type: string } } {
+  return { jobId, attempts: config.webhookRetryDelaysMs.length + 1, backoff: { type: RETRY_SCHEDULE } };
+}
+
+export interface Delivery {
   executionId: number;
   taskId: number;
   policyId: number;
@@ -33,6 +39,7 @@ export class WebhookEventConsumer implements EventHandler {
     private readonly policies: WebhookPolicyService,
     private readonly executions: ExecutionService,
     private readonly queues: JobQueues,
+    private readonly config: AppConfig,
   ) {}
 
   async handle(tx: SqlExecutor, events: RegistryEvent[]): Promise<AfterCommit> {
@@ -64,12 +71,13 @@ export class WebhookEventConsumer implements EventHandler {
     };
   }
 
-  private async enqueue(delivery: Delivery): Promise<void> {
+  /** Queues one delivery and records its job on the task (a redelivery queues through here too). */
+  async enqueue(delivery: Delivery): Promise<void> {
     const jobId = taskJobId('webhook', delivery.taskId);
     try {
       await this.queues.enqueue(
         { name: JobName.WebhookDelivery, data: delivery },
-        { jobId, attempts: DELIVERY_ATTEMPTS, backoff: { type: 'exponential', delay: DELIVERY_BACKOFF_MS } },
+        deliveryJobOptions(this.config, jobId),
       );
       await this.executions.attachJob(delivery.taskId, JobName.WebhookDelivery, jobId);
     } catch (error) {

@@ -126,6 +126,11 @@ function normaliseEventTypes(types: EventType[]): EventType[] {
   return [...new Set(types)];
 }
 
+/** Targets given for a test event: checked as a policy's are, their auth headers kept in clear (never stored). */
+export function normaliseTestTargets(targets: Partial<WebhookTarget>[]): WebhookTarget[] {
+  return normaliseTargets(targets, [], (secret) => secret);
+}
+
 /** `seal`: a new auth header is stored sealed; one sent back masked keeps the stored (sealed) value of the target at that address. */
 function normaliseTargets(targets: Partial<WebhookTarget>[], current: WebhookTarget[], seal: (secret: string) => string): WebhookTarget[] {
   if (!targets?.length) throw new InvalidError('request', 'targets needs at least one target');

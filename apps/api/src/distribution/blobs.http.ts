@@ -21,7 +21,10 @@ export class BlobsHttp {
   async get(repository: RepositoryName, digest: string, request: FastifyRequest, reply: FastifyReply, withBody: boolean): Promise<void> {
     parseDigest(digest);
     let blob = await this.blobs.findInProject(repository.project, digest);
-    if (!blob) {
+    if (blob) {
+      // a proxy-cache hit when the project is a proxy-cache project
+      await this.proxyBlobs.countLocalRead(repository.project);
+    } else {
       const proxy = await this.proxies.find(repository.project);
       if (proxy) {
         // a plain GET takes the bytes as they arrive; HEAD and Range wait until the blob is stored

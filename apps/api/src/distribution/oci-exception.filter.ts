@@ -3,7 +3,7 @@ import { DomainError } from '@wharf/errors';
 import { BlobNotFoundError, clientAborted } from '@wharf/registry-core';
 import { isRedisUnavailable } from '@wharf/redis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { requestIdOf } from '../http/request-id';
 import { OciError, type OciErrorCode } from './oci-error';
 import { ociErrorOf } from './oci-error-mapping';
 
@@ -11,7 +11,7 @@ const HTTP_TO_OCI: Record<number, OciErrorCode> = { 401: 'UNAUTHORIZED', 403: 'D
 
 /**
  * Renders every /v2 failure in the distribution spec's shape (domain errors through ociErrorOf);
- * a 5xx carries an error id, never internals.
+ * a 5xx carries the request id (logged with its cause), never internals.
  */
 @Catch()
 export class OciExceptionFilter implements ExceptionFilter {
@@ -44,8 +44,8 @@ export class OciExceptionFilter implements ExceptionFilter {
       this.logger.warn(`${request.method} ${request.url.split('?')[0]}: answered 503, Redis is not answering (${(exception as Error).message})`);
       return new OciError('UNAVAILABLE', 'a service the registry depends on is not answering; try again shortly', undefined, 503);
     }
-    const errorId = randomUUID();
-    this.logger.error({ err: exception, errorId, method: request.method, url: request.url }, 'unhandled /v2 error');
-    return new OciError('UNKNOWN', `internal error (error id ${errorId})`, { error_id: errorId }, 500);
+    const requestId = requestIdOf(request.raw);
+    this.logger.error({ err: exception, requestId, method: request.method, url: request.url.split('?')[0] }, 'unhandled /v2 error');
+    return new OciError('UNKNOWN', `internal error (request id ${requestId})`, { request_id: requestId }, 500);
   }
 }

@@ -55,13 +55,33 @@ export class RegistryAccessGuard implements CanActivate {
     }
     const action = requiredAction(route, request.method);
     const repository = route.repository;
-    if (await caller.can(repository.name, action)) return true;
+    if (await caller.can(repository.name, action)) {
+      await this.checkMountSource(request, route, caller);
+      return true;
+    }
     // a system administrator pushing to a project that does not exist is told so by the handler
     const principal = await caller.principal();
     if (principal?.kind === 'user' && principal.sysadmin && !(await this.projects.findByName(repository.project))) return true;
     if (!caller.authenticated) throw this.challenge(request, repositoryScope(repository.name, action));
-    // the same answer whether the project is private or missing, so its existence is not revealed
+    // as distribution does: a token narrower than what its subject holds (docker pulled first, now
+    // pushes) is a 401 naming the scope, and the client fetches a wider token
+    if (await caller.mayWiden(repository.name, action)) throw this.insufficientScope(request, [repositoryScope(repository.name, action)]);
+    // a wider token would not help (the token service grants only what is held): the same answer
+    // whether the project is private or missing, so its existence is not revealed
     throw new OciError('DENIED', `requested access to the resource is denied: ${action} on ${repository.name}`, { name: repository.name, action }, 403);
+  }
+
+  /**
+   * A cross-repository mount needs pull on the source as well (distribution asks for it): a token
+   * without it whose subject holds it is challenged for both scopes. One the subject cannot pull
+   * from is left to the handler, which starts an ordinary upload instead of mounting.
+   */
+  private async checkMountSource(request: FastifyRequest, route: DistributionRoute, caller: RegistryCaller): Promise<void> {
+    if (route.kind !== 'uploads' || request.method !== 'POST') return;
+    const { mount, from } = (request.query ?? {}) as { mount?: unknown; from?: unknown };
+    if (typeof mount !== 'string' || typeof from !== 'string' || from === route.repository.name) return;
+    if (projectOf(from) === route.repository.project) return;
+    if (await caller.mayWiden(from, 'pull')) throw this.insufficientScope(request, [repositoryScope(route.repository.name, 'push'), repositoryScope(from, 'pull')]);
   }
 
   private async identify(request: FastifyRequest): Promise<RegistryCaller> {
@@ -79,6 +99,8 @@ export class RegistryAccessGuard implements CanActivate {
       authenticated: principal.kind !== 'anonymous',
       principal: async () => (principal.kind === 'anonymous' ? null : principal),
       can: (repository, action) => this.allowedNow(principal, repository, action),
+      // Basic credentials are judged by what is held: there is no narrower token to widen
+      mayWiden: async () => false,
     };
   }
 
@@ -114,6 +136,7 @@ export class RegistryAccessGuard implements CanActivate {
         // 401, not 403: the client fetches a new token, which carries whatever access is right now
         throw this.challenge(request, repositoryScope(repository, action), 'the token predates a change of access to this project; fetch a new one');
       },
+      mayWiden: async (repository, action) => !tokenAllows(verified.access, repository, action) && (await currentRights(repository, action)),
     };
   }
 
@@ -129,24 +152,29 @@ export class RegistryAccessGuard implements CanActivate {
     return (await this.access.permissions(principal, project)).has(REGISTRY_ACTION_PERMISSION[action]);
   }
 
-  private challenge(request: FastifyRequest, scope?: string, message = 'authentication required'): OciError {
+  private challenge(request: FastifyRequest, scope?: string, message = 'authentication required', error?: 'insufficient_scope'): OciError {
     const realm = `${this.baseUrl(request)}/service/token`;
-    const value = `Bearer realm="${realm}",service="${this.config.TOKEN_SERVICE}"${scope ? `,scope="${scope}"` : ''}`;
+    const value = `Bearer realm="${realm}",service="${this.config.TOKEN_SERVICE}"${scope ? `,scope="${scope}"` : ''}${error ? `,error="${error}"` : ''}`;
     return new OciError('UNAUTHORIZED', message, undefined, 401, { 'www-authenticate': value });
   }
 
+  /** distribution's answer to a token without the scopes a request needs (RFC 6750 insufficient_scope) */
+  private insufficientScope(request: FastifyRequest, scopes: string[]): OciError {
+    return this.challenge(request, scopes.join(' '), 'authentication required: the token does not grant the scope this request needs', 'insufficient_scope');
+  }
+
+  /** EXTERNAL_URL, else the scheme and host the client used: X-Forwarded-Proto/-Host only from TRUSTED_PROXIES (Fastify's trustProxy) */
   private baseUrl(request: FastifyRequest): string {
     if (this.config.EXTERNAL_URL) return this.config.externalUrl;
-    const proto = String(request.headers['x-forwarded-proto'] ?? request.protocol).split(',')[0].trim();
-    return `${proto}://${request.headers.host ?? `127.0.0.1:${this.config.PORT}`}`;
+    return `${request.protocol}://${request.host || `127.0.0.1:${this.config.PORT}`}`;
   }
 }
 
-/** Method -> action (CONTRACTS.md section 2): reads pull, writes push, DELETE delete (cancelling an upload is part of pushing). */
+/** Method -> action (CONTRACTS.md section 2), as distribution has it: reads pull, writes push, every DELETE (an upload's cancel too) delete. */
 function requiredAction(route: Exclude<DistributionRoute, { kind: 'base' | 'catalog' }>, method: string): RegistryAction {
+  if (method === 'DELETE') return 'delete';
   if (route.kind === 'uploads' || route.kind === 'upload') return 'push';
   if (method === 'GET' || method === 'HEAD') return 'pull';
-  if (method === 'DELETE') return 'delete';
   return 'push';
 }
 

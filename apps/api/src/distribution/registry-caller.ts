@@ -15,6 +15,11 @@ export interface RegistryCaller {
   principal(): Promise<Principal | null>;
   /** `action`: pull, push or delete on `repository` (`<project>/<path>`) */
   can(repository: string, action: 'pull' | 'push' | 'delete'): Promise<boolean>;
+  /**
+   * the caller came with a docker token that lacks `action` on `repository` although its subject
+   * holds that right now: a wider token would be granted (401 insufficient_scope, not 403)
+   */
+  mayWiden(repository: string, action: 'pull' | 'push' | 'delete'): Promise<boolean>;
 }
 
 const callerKey = Symbol('registryCaller');
@@ -27,6 +32,11 @@ export function registryCaller(request: object): RegistryCaller {
   const caller = (request as { [callerKey]?: RegistryCaller })[callerKey];
   if (!caller) throw new Error('RegistryAccessGuard did not run for this request');
   return caller;
+}
+
+/** The caller, when RegistryAccessGuard identified one (the access log asks every request). */
+export function findRegistryCaller(request: object): RegistryCaller | undefined {
+  return (request as { [callerKey]?: RegistryCaller })[callerKey];
 }
 
 /** Does a token's access claim allow `action` on `repository`? */

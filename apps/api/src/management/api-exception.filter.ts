@@ -3,7 +3,7 @@ import { DomainError } from '@wharf/errors';
 import { ApiError } from './api-error';
 import { isRedisUnavailable } from '@wharf/redis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { requestIdOf } from '../http/request-id';
 import { isClientAbort } from '../http/client-abort';
 import { harborErrorOf } from './harbor-error-mapping';
 
@@ -24,7 +24,7 @@ const STATUS_CODES: Record<number, string> = {
 /**
  * Renders every management-API failure as Harbor does: `{"errors":[{"code","message"}]}` (domain
  * errors through harborErrorOf).
- * Validation failures list what was wrong; a 5xx carries an error id (logged with the cause),
+ * Validation failures list what was wrong; a 5xx carries the request id (logged with the cause),
  * never a stack or an SQL message.
  */
 @Catch()
@@ -68,8 +68,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
       this.logger.warn(`${request.method} ${request.url.split('?')[0]}: answered 503, Redis is not answering (${(exception as Error).message})`);
       return { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'a service Wharf depends on is not answering; try again shortly' };
     }
-    const errorId = randomUUID();
-    this.logger.error({ err: exception, errorId, method: request.method, url: request.url.split('?')[0] }, 'unhandled management API error');
-    return { status: 500, code: 'INTERNAL_SERVER_ERROR', message: `internal error (error id ${errorId})` };
+    const requestId = requestIdOf(request.raw);
+    this.logger.error({ err: exception, requestId, method: request.method, url: request.url.split('?')[0] }, 'unhandled management API error');
+    return { status: 500, code: 'INTERNAL_SERVER_ERROR', message: `internal error (request id ${requestId})` };
   }
 }

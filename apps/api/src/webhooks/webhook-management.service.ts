@@ -4,11 +4,11 @@ import { EVENT_TYPES, type EventType } from '@wharf/events';
 import { principalName, type Permission, type Principal } from '@wharf/iam';
 import { ExecutionService, type ExecutionRecord, type TaskRecord } from '@wharf/jobs';
 import type { Project } from '@wharf/projects';
-import { WEBHOOK_VENDOR, WebhookPolicyService, maskPolicy, type WebhookPolicy } from '@wharf/webhooks';
+import { WEBHOOK_VENDOR, WebhookPolicyService, WebhookRedelivery, maskPolicy, type WebhookPolicy } from '@wharf/webhooks';
 import { offsetOf, type PageQuery } from '../management/pagination';
 import { ProjectAuthorizer } from '../management/project-authorizer';
 import type { ProjectSelector } from '../projects/project-selector.decorator';
-import type { WebhookPolicyRequest } from './webhook-policy.dto';
+import type { WebhookPolicyRequest, WebhookTestRequest } from './webhook-policy.dto';
 
 /**
  * /projects/{p}/webhook/...: project admins manage policies (maintainers list them), and read
@@ -20,6 +20,7 @@ export class WebhookManagementService {
     private readonly policies: WebhookPolicyService,
     private readonly executions: ExecutionService,
     private readonly authorizer: ProjectAuthorizer,
+    private readonly redelivery: WebhookRedelivery,
   ) {}
 
   async list(principal: Principal, selector: ProjectSelector, query: PageQuery): Promise<{ items: WebhookPolicy[]; total: number }> {
@@ -75,6 +76,24 @@ export class WebhookManagementService {
     await this.execution(principal, selector, policyId, executionId);
     if (!(await this.executions.tasks(executionId)).some((t) => t.id === taskId)) throw new ApiError('NOT_FOUND', `task ${taskId} not found`);
     return this.executions.readLog(taskId);
+  }
+
+  /** Harbor v2.0's test of a policy's targets: a TEST event to each, through the address policy. */
+  async test(principal: Principal, selector: ProjectSelector, body: WebhookTestRequest): Promise<void> {
+    const project = await this.project(principal, selector, 'notification-policy:create');
+    const results = await this.redelivery.test(project.name, body.targets, principalName(principal));
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length) throw new ApiError('BAD_REQUEST', `the test event was not accepted: ${failed.map((r) => `${r.address}: ${r.message}`).join('; ')}`);
+  }
+
+  /** Queues an execution's event again to the targets it did not reach (all of them when it reached every one). */
+  async redeliver(principal: Principal, selector: ProjectSelector, policyId: number, executionId: number): Promise<number> {
+    const project = await this.project(principal, selector, 'notification-policy:update');
+    const policy = await this.policies.get(project.project_id, policyId);
+    const execution = await this.executions.find(WEBHOOK_VENDOR, executionId);
+    if (!execution || execution.vendor_id !== policyId) throw new ApiError('NOT_FOUND', `execution ${executionId} not found`);
+    if (execution.status === 'Pending' || execution.status === 'Running') throw new ApiError('CONFLICT', `execution ${executionId} is still ${execution.status}; retry it once it has ended`);
+    return this.redelivery.redeliver(policy, execution);
   }
 
   private async execution(principal: Principal, selector: ProjectSelector, policyId: number, executionId: number): Promise<ExecutionRecord> {

@@ -7,7 +7,7 @@ import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
 import { PageQuery, setPageHeaders } from '../management/pagination';
 import { SelectedProject, type ProjectSelector } from '../projects/project-selector.decorator';
-import { WebhookExecutionParams, WebhookPolicyParams, WebhookPolicyRequest, WebhookTaskParams } from './webhook-policy.dto';
+import { WebhookExecutionParams, WebhookPolicyParams, WebhookPolicyRequest, WebhookTaskParams, WebhookTestRequest } from './webhook-policy.dto';
 import { WebhookManagementService } from './webhook-management.service';
 
 /** Harbor's /api/v2.0/projects/{project_name_or_id}/webhook: policies, their deliveries, the event types. */
@@ -48,6 +48,26 @@ export class WebhookPoliciesController {
   @Get('lasttrigger')
   async lastTriggers(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector): Promise<unknown[]> {
     return this.webhooks.lastTriggers(principal, project);
+  }
+
+  /** Sends a test event to each target; 200 when every target answered 2xx, else 400 naming each failure. */
+  @Post('policies/test')
+  @HttpCode(200)
+  async test(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Body() body: WebhookTestRequest): Promise<void> {
+    await this.webhooks.test(principal, project, body);
+  }
+
+  /** Delivers an execution's event again (a new MANUAL execution); 201 with its Location. */
+  @Post('policies/:webhook_policy_id/executions/:execution_id/retry')
+  async retry(
+    @CurrentPrincipal() principal: Principal,
+    @SelectedProject() project: ProjectSelector,
+    @Param() params: WebhookExecutionParams,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    const executionId = await this.webhooks.redeliver(principal, project, params.webhook_policy_id, params.execution_id);
+    void reply.header('location', `${request.url.split('?')[0].replace(/\/executions\/[^/]+\/retry\/?$/, '')}/executions/${executionId}`);
   }
 
   @Get('policies/:webhook_policy_id')

@@ -98,3 +98,39 @@ export class WebhookTaskParams extends WebhookExecutionParams {
   @Min(1)
   task_id: number;
 }
+
+/**
+ * POST /projects/{p}/webhook/policies/test (Harbor v2.0's "test project webhook connection"): the
+ * policy being edited; only its targets are used, every other field is accepted and ignored.
+ */
+export class WebhookTestRequest {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => WebhookTargetRequest)
+  targets: WebhookTargetRequest[];
+
+  @IsOptional()
+  @IsString()
+  name?: string;
+
+  @IsOptional()
+  @IsString()
+  description?: string;
+
+  @IsOptional()
+  @IsArray()
+  event_types?: string[];
+
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @IsOptional()
+  @IsInt()
+  id?: number;
+
+  @IsOptional()
+  @IsInt()
+  project_id?: number;
+}
