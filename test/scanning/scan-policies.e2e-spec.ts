@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { RobotService } from '@wharf/iam';
-import { scanRobotName, VULNERABILITY_REPORT_V11 } from '@wharf/scanning';
+import { SCAN_ROBOT_PREFIX, VULNERABILITY_REPORT_V11 } from '@wharf/scanning';
 import { docker, ensureDocker } from '../support/docker-env';
 import { buildImageLayout, buildMultiArchLayout, rawManifestDigest, skopeo, toolAvailable } from '../support/oci-layout';
 import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
@@ -155,12 +155,12 @@ const REPORT = {
     // a scan job's robot, made as scan-core makes it (the robot API keeps the prefix for scan jobs)
     const project = (await manage('GET', '/projects/guarded')).json.project_id as number;
     const scanRobot = await api.app.get(RobotService).create(
-      { name: scanRobotName('task-1'), level: 'project', project: { id: project, name: 'guarded' }, duration: -1, permissions: [{ kind: 'project', namespace: 'guarded', access: [{ resource: 'repository', action: 'pull' }] }] },
+      { name: `${SCAN_ROBOT_PREFIX}1`, level: 'project', project: { id: project, name: 'guarded' }, duration: -1, permissions: [{ kind: 'project', namespace: 'guarded', access: [{ resource: 'repository', action: 'pull' }] }] },
       'admin',
     );
     await pull('guarded/app', 'v1', `${scanRobot.robot.name}:${scanRobot.secret}`);
     await expect(pull('guarded/app', 'v1', await robot('puller'))).rejects.toThrow(/2 vulnerabilities cannot be pulled/);
-    const reserved = await manage('POST', '/robots', { name: scanRobotName('mine'), level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: 'guarded', access: [{ resource: 'repository', action: 'pull' }] }] });
+    const reserved = await manage('POST', '/robots', { name: `${SCAN_ROBOT_PREFIX}7`, level: 'project', duration: -1, permissions: [{ kind: 'project', namespace: 'guarded', access: [{ resource: 'repository', action: 'pull' }] }] });
     expect(reserved.status).toBe(400);
     expect(reserved.json.errors[0].message).toMatch(/reserved for scan jobs/);
   });

@@ -1,17 +1,18 @@
-import { isScanRobot, scanRobotName } from './scan-robot';
+import { isScanRobot } from './scan-robot';
 
 describe('isScanRobot', () => {
-  const robot = (name: string) => ({ kind: 'robot' as const, id: 1, name, level: 'project' as const, projectId: 1, grants: [] });
+  const robot = (name: string, level: 'project' | 'system' = 'project') => ({ kind: 'robot' as const, id: 1, name, level, projectId: 1, grants: [] });
 
-  it('recognises the robots scan jobs name, project or system level', () => {
-    expect(isScanRobot(robot(`robot$library+${scanRobotName('task-7')}`))).toBe(true);
-    expect(isScanRobot(robot(`robot$${scanRobotName('task-7')}`))).toBe(true);
+  it("recognises a scan task's project robot (scan-core's robot$<project>+wharf-scan-<task id>)", () => {
+    expect(isScanRobot(robot('robot$library+wharf-scan-42'))).toBe(true);
   });
 
-  it('refuses every other caller, including a robot whose project is named like the prefix', () => {
+  it('refuses every other caller', () => {
     expect(isScanRobot(robot('robot$library+puller'))).toBe(false);
-    expect(isScanRobot(robot('robot$wharf-scanner-project+puller'))).toBe(false);
-    expect(isScanRobot({ kind: 'user', id: 1, username: 'wharf-scanner-x', sysadmin: false })).toBe(false);
+    expect(isScanRobot(robot('robot$wharf-scan-project+puller'))).toBe(false);
+    expect(isScanRobot(robot('robot$library+wharf-scan-42-extra'))).toBe(false);
+    expect(isScanRobot(robot('robot$wharf-scan-42', 'system'))).toBe(false);
+    expect(isScanRobot({ kind: 'user', id: 1, username: 'wharf-scan-1', sysadmin: false })).toBe(false);
     expect(isScanRobot({ kind: 'anonymous' })).toBe(false);
     expect(isScanRobot(null)).toBe(false);
   });

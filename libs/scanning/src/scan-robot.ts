@@ -1,22 +1,15 @@
 import type { Principal } from '@wharf/iam';
 
 /**
- * The robots a scan job creates to let the adapter pull (scan-core names them with
- * `scanRobotName`; libs/iam forms `robot$<project>+<name>`). Pull policies (prevent_vul, signature
- * enforcement) exempt them: a scanner must pull what is not scanned yet. Robot names under this
- * prefix are the scan jobs' own: the robot API must refuse them to anyone else.
+ * The robots a scan job creates to let the adapter pull: scan-core's `scanRobotName(taskId)`,
+ * `wharf-scan-<task id>`, a project robot (`robot$<project>+wharf-scan-<task id>`). Pull policies
+ * (prevent_vul, signature enforcement, scan before serve) exempt them: a scanner must pull what is
+ * not scanned yet. `POST /robots` refuses names under this prefix, so only scan jobs make them.
  */
-export const SCAN_ROBOT_PREFIX = 'wharf-scanner-';
-
-/** The name (inside its project) of the robot of one scan task. */
-export function scanRobotName(suffix: string): string {
-  return `${SCAN_ROBOT_PREFIX}${suffix}`;
-}
+export const SCAN_ROBOT_PREFIX = 'wharf-scan-';
+const SCAN_ROBOT_NAME = /^robot\$[^+]+\+wharf-scan-\d+$/;
 
 /** Is this caller a scan job's robot? */
 export function isScanRobot(principal: Principal | null | undefined): boolean {
-  if (!principal || principal.kind !== 'robot') return false;
-  const login = principal.name.startsWith('robot$') ? principal.name.slice('robot$'.length) : principal.name;
-  const plus = login.indexOf('+');
-  return (plus >= 0 ? login.slice(plus + 1) : login).startsWith(SCAN_ROBOT_PREFIX);
+  return principal?.kind === 'robot' && principal.level === 'project' && SCAN_ROBOT_NAME.test(principal.name);
 }
