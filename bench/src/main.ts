@@ -21,6 +21,7 @@ import { USAGE, UsageError, parseOptions, type BenchOptions } from './options';
 import { PROXY_SCENARIO_ID, ProxyScenarioError, runProxyBench } from './proxy/proxy-bench';
 import { buildProxyReport, formatProxyTable, type ProxyReport } from './proxy/proxy-report';
 import { RETENTION_SCENARIO_ID, formatRetentionTable, runRetentionBench, type RetentionMeasurement } from './retention/retention-bench';
+import { SCAN_OVERVIEW_SCENARIO_ID, formatScanOverviewTable, runScanOverviewBench, type ScanOverviewMeasurement } from './scan-overview/scan-overview-bench';
 import { DOCKER_REGISTRY_BINARY, repositoryRoot } from './paths';
 import { deleteRedisKeys } from './redis-keys';
 import { buildRows, formatTable, writeReport, type BenchReport } from './report';
@@ -62,15 +63,16 @@ async function main(options: BenchOptions): Promise<void> {
     const runGc = !options.only || options.only.test(GC_SCENARIO_ID);
     const runProxy = !options.only || options.only.test(PROXY_SCENARIO_ID);
     const runRetention = !options.only || options.only.test(RETENTION_SCENARIO_ID);
-    if (scenarios.length === 0 && !runGc && !runProxy && !runRetention) {
-      throw new UsageError(`--only ${options.only} matches no scenario; ids: ${[GC_SCENARIO_ID, PROXY_SCENARIO_ID, RETENTION_SCENARIO_ID, ...allScenarios().map((s) => s.id)].join(', ')}`);
+    const runScanOverview = !options.only || options.only.test(SCAN_OVERVIEW_SCENARIO_ID);
+    if (scenarios.length === 0 && !runGc && !runProxy && !runRetention && !runScanOverview) {
+      throw new UsageError(`--only ${options.only} matches no scenario; ids: ${[GC_SCENARIO_ID, PROXY_SCENARIO_ID, RETENTION_SCENARIO_ID, SCAN_OVERVIEW_SCENARIO_ID, ...allScenarios().map((s) => s.id)].join(', ')}`);
     }
 
     const slots: TargetSlot[] = [
       await startSlot('wharf', () => startWharf(env, () => database.busy(), cleanup, options.profileDir)),
       // the GC and proxy scenarios measure Wharf only (the proxy one starts its own upstream)
       scenarios.length === 0
-        ? { id: 'dockerRegistry', unavailable: 'not needed (only the GC, proxy or retention scenario runs)' }
+        ? { id: 'dockerRegistry', unavailable: 'not needed (only the GC, proxy, retention or scan-overview scenario runs)' }
         : existsSync(DOCKER_REGISTRY_BINARY)
         ? await startSlot('dockerRegistry', () => startDockerRegistry(storage.dockerRegistryDriver, workDir, cleanup))
         : { id: 'dockerRegistry', unavailable: `${DOCKER_REGISTRY_BINARY} is not installed (Debian: apt-get install docker-registry)` },
@@ -87,9 +89,10 @@ async function main(options: BenchOptions): Promise<void> {
     if (runGc) gc = await runGcScenario(slots, env, database.url, options, cleanup);
     const proxy = runProxy ? await runProxyScenario(slots, database.url, workDir, options, cleanup) : undefined;
     const retention = runRetention ? await runRetentionScenario(slots, env, database.url, cleanup) : undefined;
+    const scanOverview = runScanOverview ? await runScanOverviewScenario(slots, database.url) : undefined;
     const outcomes = await runScenarios(scenarios, slots, options);
 
-    const report: BenchReport & { gc?: GcReport; proxy?: ProxyReport; retention?: RetentionMeasurement | { error: string } } = {
+    const report: BenchReport & { gc?: GcReport; proxy?: ProxyReport; retention?: RetentionMeasurement | { error: string }; scanOverview?: ScanOverviewMeasurement | { error: string } } = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { cpus: cpus().length, loadAverage: loadavg(), node: process.version, platform: `${process.platform} ${process.arch}` },
@@ -112,6 +115,7 @@ async function main(options: BenchOptions): Promise<void> {
       gc,
       proxy,
       retention,
+      scanOverview,
     };
     const resultsPath = join(repositoryRoot(), 'bench', 'results', 'latest.json');
     writeReport(report, resultsPath);
@@ -120,12 +124,14 @@ async function main(options: BenchOptions): Promise<void> {
     if (gc) console.log(`\n${formatGcTable(gc)}`);
     if (proxy) console.log(`\n${formatProxyTable(proxy)}`);
     if (retention) console.log(`\n${'error' in retention ? `Tag retention: ERROR ${retention.error}` : formatRetentionTable(retention)}`);
+    if (scanOverview) console.log(`\n${'error' in scanOverview ? `Scan overviews: ERROR ${scanOverview.error}` : formatScanOverviewTable(scanOverview)}`);
     console.log(`\nresults: ${resultsPath}`);
     if (options.profileDir) console.log(`CPU profiles of the Wharf api: ${options.profileDir}/<scenario>.cpuprofile`);
     // GC deleting referenced data (or failing) fails the whole bench, after the report is written
     if (gc?.error) throw new Error(`GC scenario: ${gc.error}`);
     if (proxy?.error) throw new Error(`proxy scenario: ${proxy.error}`);
     if (retention && 'error' in retention) throw new Error(`retention scenario: ${retention.error}`);
+    if (scanOverview && 'error' in scanOverview) throw new Error(`scan-overview scenario: ${scanOverview.error}`);
   } finally {
     await cleanup.run();
   }
@@ -181,6 +187,19 @@ async function runRetentionScenario(slots: TargetSlot[], env: Record<string, str
     return await runRetentionBench({ target: wharf.target, databaseUrl, env, cleanup }, (line) => console.error(`[retention] ${line}`));
   } catch (error) {
     console.error(`[retention] ERROR ${(error as Error).message}`);
+    return { error: (error as Error).message };
+  }
+}
+
+/** The scan overview scenario (scan-overview/scan-overview-bench.ts): 1,000 artifacts listed with and without with_scan_overview. */
+async function runScanOverviewScenario(slots: TargetSlot[], databaseUrl: string): Promise<ScanOverviewMeasurement | { error: string }> {
+  const wharf = slots.find((s) => s.id === 'wharf');
+  if (!wharf || !('target' in wharf)) return { error: `Wharf is not running: ${wharf && 'unavailable' in wharf ? wharf.unavailable : '?'}` };
+  try {
+    await waitUntilQuiet(wharf.target).catch((error: Error) => console.error(`[scan-overview] starting anyway: ${error.message}`));
+    return await runScanOverviewBench({ target: wharf.target, databaseUrl }, (line) => console.error(`[scan-overview] ${line}`));
+  } catch (error) {
+    console.error(`[scan-overview] ERROR ${(error as Error).message}`);
     return { error: (error as Error).message };
   }
 }

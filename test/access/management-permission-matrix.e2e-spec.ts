@@ -10,6 +10,7 @@
  * except granting roles, which robots never do; system-level actions are for system admins.
  */
 import { MemberService, ProjectRole, RESOURCE_ACTIONS, RobotService, UserService, type Permission, type RobotAccess } from '@wharf/iam';
+import { SqlClient } from '@wharf/db';
 import { ExecutionService } from '@wharf/jobs';
 import { PreheatPolicyService } from '@wharf/preheat';
 import { ProjectService } from '@wharf/projects';
@@ -45,6 +46,8 @@ const ACTIONS = {
   'refresh robot secret': { needs: ['robot:update', 'repository:pull'], allowed: 200 },
   'list repositories': { needs: ['repository:list'], allowed: 200 },
   'list artifacts': { needs: ['artifact:list'], allowed: 200 },
+  'list artifacts with scan overviews': { needs: ['artifact:list'], allowed: 200 },
+  'read vulnerabilities': { needs: ['artifact:read'], allowed: 200 },
   'create tag': { needs: ['tag:create'], allowed: 201 },
   'delete tag': { needs: ['tag:delete'], allowed: 200 },
   'list labels': { needs: ['label:list'], allowed: 200 },
@@ -136,7 +139,7 @@ interface RobotCaller {
   holds: Permission[];
 }
 
-const LIMITED_GUEST: ActionName[] = ['read project', 'summary', 'list metadata', 'list repositories', 'list artifacts', 'list labels'];
+const LIMITED_GUEST: ActionName[] = ['read project', 'summary', 'list metadata', 'list repositories', 'list artifacts', 'list artifacts with scan overviews', 'read vulnerabilities', 'list labels'];
 const GUEST: ActionName[] = [...LIMITED_GUEST, 'list members', 'read logs', 'list robots'];
 // Harbor lets developers manage retention too; here they only read it (a run deletes, and they may not)
 const DEVELOPER: ActionName[] = [...GUEST, 'create tag', 'list retention policies', 'read retention policy', 'list retention executions'];
@@ -176,6 +179,9 @@ describe('management API permission matrix', () => {
     await projects.create({ project_name: 'elsewhere', public: false }, owner.user_id);
     // not empty, so an allowed delete answers 412 and the matrix can go on
     await new RegistryClient(api.url).pushImage('matrix/app', 'v1', { layers: 1 });
+    // a default scanner, so an allowed vulnerabilities read answers 200 (none would answer 404)
+    await api.app.get(SqlClient).query(`INSERT INTO scanner_registration (uuid, name, url, is_default)
+       SELECT gen_random_uuid()::text, 'matrix-scanner', 'http://127.0.0.1:5998', true WHERE NOT EXISTS (SELECT 1 FROM scanner_registration WHERE is_default)`);
     const target = await userService.create({ username: 'target', password: PASSWORD });
     targetMemberId = (await members.add(projectId, target.user_id, ProjectRole.Guest)).id;
     targetRobotId = (await robotService.create({ name: 'target', level: 'project', project: { id: projectId, name: 'matrix' }, duration: -1, permissions: [{ kind: 'project', namespace: 'matrix', access: accessOf(['repository:pull']) }] }, 'admin')).robot.id;
@@ -292,6 +298,10 @@ describe('management API permission matrix', () => {
         return call('GET', '/projects/matrix/repositories');
       case 'list artifacts':
         return call('GET', artifacts);
+      case 'list artifacts with scan overviews':
+        return call('GET', `${artifacts}?with_scan_overview=true&with_sbom_overview=true`);
+      case 'read vulnerabilities':
+        return call('GET', `${artifacts}/v1/additions/vulnerabilities`);
       case 'create tag':
         return call('POST', `${artifacts}/v1/tags`, { name: `created-${sequence}` });
       case 'delete tag': {

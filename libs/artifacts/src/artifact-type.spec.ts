@@ -44,6 +44,8 @@ describe('accessoryKind', () => {
     expect(accessoryKind({ artifactType: 'application/vnd.cncf.notary.signature' })).toBe('signature.notation');
     expect(accessoryKind({ artifactType: 'application/spdx+json' })).toBe('sbom');
     expect(accessoryKind({ artifactType: 'application/vnd.cyclonedx+json' })).toBe('sbom');
+    expect(accessoryKind({ artifactType: 'application/vnd.goharbor.harbor.sbom.v1' })).toBe('harbor.sbom');
+    expect(accessoryKind({ configMediaType: 'application/vnd.goharbor.harbor.sbom.v1' })).toBe('harbor.sbom');
     expect(accessoryKind({ artifactType: 'application/vnd.in-toto+json' })).toBe('attestation');
     expect(accessoryKind({ configMediaType: 'application/vnd.oci.image.config.v1+json', tags: [`sha256-${'b'.repeat(64)}.sbom`] })).toBe('sbom');
     expect(accessoryKind({ configMediaType: 'application/vnd.oci.image.config.v1+json', tags: [`sha256-${'b'.repeat(64)}.att`] })).toBe('attestation');

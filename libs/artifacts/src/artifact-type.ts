@@ -73,12 +73,16 @@ export const AccessoryKind = {
   CosignSignature: 'signature.cosign',
   NotationSignature: 'signature.notation',
   Sbom: 'sbom',
+  /** an SBOM a scan stored for its subject (Harbor's `harbor.sbom`) */
+  HarborSbom: 'harbor.sbom',
   Attestation: 'attestation',
   Subject: 'subject',
 } as const;
 export type AccessoryKindName = (typeof AccessoryKind)[keyof typeof AccessoryKind];
 
 const COSIGN_SIGNATURE = 'application/vnd.dev.cosign.artifact.sig.v1+json';
+// the artifact type of the SBOM accessory a scan pushes (libs/scanning HARBOR_SBOM_ARTIFACT_TYPE; artifacts may not import scanning)
+const HARBOR_SBOM = 'application/vnd.goharbor.harbor.sbom.v1';
 const NOTATION_SIGNATURE = 'application/vnd.cncf.notary.signature';
 // older cosign clients: no subject field, a tag named after the subject's digest
 const COSIGN_SIGNATURE_TAG = /^sha256-[0-9a-f]{64}\.sig$/;
@@ -89,6 +93,7 @@ const COSIGN_ATTESTATION_TAG = /^sha256-[0-9a-f]{64}\.att$/;
 export function accessoryKind(input: { artifactType?: string | null; configMediaType?: string | null; tags?: readonly string[] }): AccessoryKindName {
   const types = [input.artifactType, input.configMediaType].filter((t): t is string => Boolean(t)).map((t) => t.toLowerCase());
   if (types.includes(COSIGN_SIGNATURE) || (input.tags ?? []).some((tag) => COSIGN_SIGNATURE_TAG.test(tag))) return AccessoryKind.CosignSignature;
+  if (types.includes(HARBOR_SBOM)) return AccessoryKind.HarborSbom;
   if (types.some((t) => t === NOTATION_SIGNATURE || t.startsWith(`${NOTATION_SIGNATURE}+`))) return AccessoryKind.NotationSignature;
   if (types.some((t) => t.includes('spdx') || t.includes('cyclonedx') || t.includes('.sbom'))) return AccessoryKind.Sbom;
   if (types.some((t) => t.includes('in-toto') || t.includes('attestation') || t.includes('dsse'))) return AccessoryKind.Attestation;

@@ -1,4 +1,5 @@
 export * from './scan-report';
+export * from './reports';
 export * from './scan-robot';
 export * from './scan-requester';
 export * from './policies/cve-allowlists';

@@ -8,7 +8,9 @@ import {
   TagCommands,
   type Addition,
   type ArtifactRecord,
+  type AccessoryRecord,
   type ArtifactSource,
+  type ReferenceRecord,
   type RepositoryRecord,
   type TagRecord,
 } from '@wharf/artifacts';
@@ -16,6 +18,7 @@ import { ApiError } from '../management/api-error';
 import { ImmutableTagGuard } from '@wharf/immutability';
 import { LabelService, type Label } from '@wharf/labels';
 import { principalName, type Permission, type Principal } from '@wharf/iam';
+import { acceptedVulnerabilityMimeTypes, ArtifactScanReports, type ArtifactOverviews } from '@wharf/scanning';
 import { isDigest, isValidTag } from '@wharf/registry-core';
 import type { Actor } from '../management/current-actor.decorator';
 import { parseHarborQuery } from '../management/harbor-query';
@@ -50,20 +53,34 @@ export class ArtifactManagementService {
     private readonly authorizer: ProjectAuthorizer,
     private readonly labels: LabelService,
     private readonly immutability: ImmutableTagGuard,
+    private readonly reports: ArtifactScanReports,
   ) {}
 
-  async list(principal: Principal, path: ArtifactPath, query: ArtifactListQuery): Promise<{ items: ArtifactResponse[]; total: number }> {
+  /** @param acceptVulnerabilities header `X-Accept-Vulnerabilities` (which report mime types `scan_overview` may name) */
+  async list(principal: Principal, path: ArtifactPath, query: ArtifactListQuery, acceptVulnerabilities?: string): Promise<{ items: ArtifactResponse[]; total: number }> {
     const filter = artifactFilter(query.q);
-    const { repository } = await this.repository(principal, path, 'artifact:list');
+    const { projectId, repository } = await this.repository(principal, path, 'artifact:list');
     const { items, total } = await this.artifacts.list(repository.id, { ...filter, offset: offsetOf(query), limit: query.page_size });
-    return { items: await this.describe(repository.name, items, query), total };
+    return { items: await this.describe(projectId, repository.name, items, query, acceptVulnerabilities), total };
   }
 
-  async get(principal: Principal, path: ArtifactPath, reference: string, query: ArtifactReadQuery): Promise<ArtifactResponse> {
-    const { repository } = await this.repository(principal, path, 'artifact:read');
+  async get(principal: Principal, path: ArtifactPath, reference: string, query: ArtifactReadQuery, acceptVulnerabilities?: string): Promise<ArtifactResponse> {
+    const { projectId, repository } = await this.repository(principal, path, 'artifact:read');
     const artifact = await this.artifacts.get(repository.id, reference);
-    const [described, extraAttrs] = await Promise.all([this.describe(repository.name, [artifact], query), this.additions.extraAttrs(artifact)]);
+    const [described, extraAttrs] = await Promise.all([this.describe(projectId, repository.name, [artifact], query, acceptVulnerabilities), this.additions.extraAttrs(artifact)]);
     return { ...described[0], extra_attrs: extraAttrs };
+  }
+
+  /**
+   * GET .../additions/vulnerabilities: `{<report mime type>: <report>}` for the first type of
+   * `X-Accept-Vulnerabilities` with a report (Harbor's default: v1.1, then Harbor's v1.0); an
+   * index answers its children's reports merged.
+   */
+  async vulnerabilities(principal: Principal, path: ArtifactPath, reference: string, acceptVulnerabilities?: string): Promise<Record<string, unknown>> {
+    const { projectId, repository } = await this.repository(principal, path, 'artifact:read');
+    const artifact = await this.artifacts.get(repository.id, reference);
+    const children = artifact.config_media_type === null ? ((await this.artifacts.referencesOf([artifact.id])).get(artifact.id) ?? []).map((r) => r.child_digest) : [];
+    return this.reports.vulnerabilities(projectId, { digest: artifact.digest, children }, acceptedVulnerabilityMimeTypes(acceptVulnerabilities));
   }
 
   /** build_history (images), readme.md / values.yaml / dependencies (charts), readme / license / files (models). */
@@ -109,7 +126,7 @@ export class ArtifactManagementService {
   }
 
   /** Tags (with their immutability), references, accessories and labels of a page of artifacts, in a few queries for the whole page. */
-  private async describe(repositoryName: string, items: ArtifactRecord[], query: ArtifactReadQuery): Promise<ArtifactResponse[]> {
+  private async describe(projectId: number, repositoryName: string, items: ArtifactRecord[], query: ArtifactReadQuery, acceptVulnerabilities?: string): Promise<ArtifactResponse[]> {
     const ids = items.map((a) => a.id);
     const withTag = query.with_tag ?? true;
     const [tags, references, accessories, labels] = await Promise.all([
@@ -118,7 +135,10 @@ export class ArtifactManagementService {
       this.artifacts.accessoriesOf(items),
       query.with_label ? this.labels.labelsOf(ids) : Promise.resolve(new Map<number, Label[]>()),
     ]);
-    const immutable = await this.immutability.immutableTags(repositoryName, [...new Set([...tags.values()].flat().map((t) => t.name))]);
+    const [immutable, overviews] = await Promise.all([
+      this.immutability.immutableTags(repositoryName, [...new Set([...tags.values()].flat().map((t) => t.name))]),
+      this.overviews(projectId, items, references, accessories, query, acceptVulnerabilities),
+    ]);
     return items.map((a) => {
       const own = accessories.get(a.id) ?? [];
       return toArtifactResponse(a, {
@@ -128,7 +148,30 @@ export class ArtifactManagementService {
         references: references.get(a.id) ?? [],
         accessories: query.with_accessory ? own : undefined,
         labels: labels.get(a.id) ?? [],
+        overviews: overviews.get(a.id),
       });
+    });
+  }
+
+  /** scan_overview and sbom_overview of the page, in one read of its reports (an index through its children). */
+  private overviews(
+    projectId: number,
+    items: ArtifactRecord[],
+    references: Map<number, ReferenceRecord[]>,
+    accessories: Map<number, AccessoryRecord[]>,
+    query: ArtifactReadQuery,
+    acceptVulnerabilities?: string,
+  ): Promise<Map<number, ArtifactOverviews>> {
+    if (!query.with_scan_overview && !query.with_sbom_overview) return Promise.resolve(new Map());
+    const subjects = items.map((a) => {
+      const children = (references.get(a.id) ?? []).map((r) => r.child_digest);
+      const sbom = (accessories.get(a.id) ?? []).filter((x) => x.type === 'harbor.sbom').sort((x, y) => y.creation_time.getTime() - x.creation_time.getTime())[0];
+      return { id: a.id, digest: a.digest, children: children.length ? children : undefined, sbomAccessoryDigest: sbom?.digest };
+    });
+    return this.reports.overviews(projectId, subjects, {
+      withScanOverview: query.with_scan_overview ?? false,
+      withSbomOverview: query.with_sbom_overview ?? false,
+      mimeTypes: acceptedVulnerabilityMimeTypes(acceptVulnerabilities),
     });
   }
 

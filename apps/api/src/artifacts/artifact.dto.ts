@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { AccessoryRecord, ArtifactRecord, ReferenceRecord, TagRecord } from '@wharf/artifacts';
 import type { Label } from '@wharf/labels';
+import type { ArtifactOverviews, SbomOverview, ScanOverview } from '@wharf/scanning';
 import { PageQuery } from '../management/pagination';
 
 /** Query strings carry text: "true"/"false" become booleans, anything else stays and fails @IsBoolean. */
@@ -28,11 +29,17 @@ export class ArtifactReadQuery {
   @IsBoolean()
   with_accessory?: boolean;
 
-  /** accepted for Harbor clients; no scan overview yet */
+  /** fills `scan_overview` (keyed by the report mime type, as header `X-Accept-Vulnerabilities` asks) */
   @IsOptional()
   @Transform(booleanText)
   @IsBoolean()
   with_scan_overview?: boolean;
+
+  /** fills `sbom_overview` */
+  @IsOptional()
+  @Transform(booleanText)
+  @IsBoolean()
+  with_sbom_overview?: boolean;
 
   /** accepted for Harbor clients; tags carry `signed` anyway */
   @IsOptional()
@@ -125,6 +132,10 @@ export interface ArtifactResponse {
   accessories?: AccessoryResponse[];
   /** Harbor's Label, as the labels API answers; empty unless with_label=true */
   labels: Label[];
+  /** with_scan_overview=true and a report (or a scan under way) exists: Harbor's overview keyed by report mime type */
+  scan_overview?: Record<string, ScanOverview>;
+  /** with_sbom_overview=true and an SBOM scan exists */
+  sbom_overview?: SbomOverview;
 }
 
 export const toTagResponse = (tag: TagRecord, signed: boolean, immutable = false): TagResponse => ({
@@ -158,6 +169,7 @@ export interface ArtifactParts {
   accessories?: AccessoryRecord[];
   extraAttrs?: Record<string, unknown>;
   labels?: Label[];
+  overviews?: ArtifactOverviews;
 }
 
 export function toArtifactResponse(a: ArtifactRecord, parts: ArtifactParts): ArtifactResponse {
@@ -181,5 +193,7 @@ export function toArtifactResponse(a: ArtifactRecord, parts: ArtifactParts): Art
     ...(parts.tags ? { tags: parts.tags.map((t) => toTagResponse(t, parts.signed, parts.immutableTags?.has(t.name) ?? false)) } : {}),
     ...(parts.accessories ? { accessories: parts.accessories.map(toAccessoryResponse) } : {}),
     labels: parts.labels ?? [],
+    ...(parts.overviews?.scan_overview ? { scan_overview: parts.overviews.scan_overview } : {}),
+    ...(parts.overviews?.sbom_overview ? { sbom_overview: parts.overviews.sbom_overview } : {}),
   };
 }

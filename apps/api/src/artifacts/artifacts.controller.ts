@@ -1,4 +1,4 @@
-import { Body, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Principal } from '@wharf/iam';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, type Actor } from '../management/current-actor.decorator';
@@ -22,10 +22,11 @@ export class ArtifactsController {
     @Param('project_name') project: string,
     @Param('repository_name') repository: string,
     @Query() query: ArtifactListQuery,
+    @Headers('x-accept-vulnerabilities') acceptVulnerabilities: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ArtifactResponse[]> {
-    const { items, total } = await this.artifacts.list(principal, path(project, repository), query);
+    const { items, total } = await this.artifacts.list(principal, path(project, repository), query, acceptVulnerabilities);
     setPageHeaders(request, reply, query, total);
     return items;
   }
@@ -51,8 +52,21 @@ export class ArtifactsController {
     @Param('repository_name') repository: string,
     @Param('reference') reference: string,
     @Query() query: ArtifactReadQuery,
+    @Headers('x-accept-vulnerabilities') acceptVulnerabilities: string | undefined,
   ): Promise<ArtifactResponse> {
-    return this.artifacts.get(principal, path(project, repository), reference, query);
+    return this.artifacts.get(principal, path(project, repository), reference, query, acceptVulnerabilities);
+  }
+
+  /** Harbor's vulnerabilities addition: `{<report mime type>: <report>}` as `X-Accept-Vulnerabilities` asks; `{}` before a report. */
+  @Get(':reference/additions/vulnerabilities')
+  async vulnerabilities(
+    @CurrentPrincipal() principal: Principal,
+    @Param('project_name') project: string,
+    @Param('repository_name') repository: string,
+    @Param('reference') reference: string,
+    @Headers('x-accept-vulnerabilities') acceptVulnerabilities: string | undefined,
+  ): Promise<Record<string, unknown>> {
+    return this.artifacts.vulnerabilities(principal, path(project, repository), reference, acceptVulnerabilities);
   }
 
   /** Harbor's additions: build_history (images), readme.md, values.yaml, dependencies (charts), readme, license, files (models). */
