@@ -109,6 +109,9 @@ const ACTIONS = {
   'create project': { needs: 'sysadmin', allowed: 201 },
   'set default quota': { needs: 'sysadmin', allowed: 200 },
   'allow webhooks to the local network': { needs: 'sysadmin', allowed: 200 },
+  // any user reads it (projects reuse it); robots are refused as for every system-level endpoint
+  'read system CVE allowlist': { needs: 'sysadmin', allowed: 200 },
+  'update system CVE allowlist': { needs: 'sysadmin', allowed: 200 },
   'list registries': { needs: 'sysadmin', allowed: 200 },
   'read gc schedule': { needs: 'sysadmin', allowed: 200 },
   'list replication policies': { needs: 'sysadmin', allowed: 200 },
@@ -242,7 +245,7 @@ describe('management API permission matrix', () => {
       );
       return { username: created.robot.name, password: created.secret };
     };
-    const userSystem: ActionName[] = ['create project'];
+    const userSystem: ActionName[] = ['create project', 'read system CVE allowlist'];
 
     users.push(
       // /robots is not under the project's path: anonymous callers are asked to log in there
@@ -448,6 +451,10 @@ describe('management API permission matrix', () => {
         return call('PUT', '/configurations', { storage_per_project: -1 });
       case 'allow webhooks to the local network':
         return call('PUT', '/configurations', { webhook_allow_local_network: false });
+      case 'read system CVE allowlist':
+        return call('GET', '/system/CVEAllowlist');
+      case 'update system CVE allowlist':
+        return call('PUT', '/system/CVEAllowlist', { items: [{ cve_id: `CVE-2024-${1000 + sequence}` }] });
       case 'list registries':
         return call('GET', '/registries');
       case 'read gc schedule':

@@ -11,6 +11,8 @@ const PROJECT_FIELDS = [
   'creation_time',
   'current_user_role_id',
   'current_user_role_ids',
+  // Harbor's Project carries its CVE allowlist (an empty one, id 0, until one is set)
+  'cve_allowlist',
   'deleted',
   'metadata',
   'name',

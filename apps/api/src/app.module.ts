@@ -16,6 +16,7 @@ import { AuditLogsApiModule } from './audit-logs/audit-logs-api.module';
 import { GcApiModule } from './gc/gc-api.module';
 import { RetentionApiModule } from './retention/retention-api.module';
 import { ProjectsApiModule } from './projects/projects-api.module';
+import { ScanningPoliciesApiModule } from './scanning/scanning-policies-api.module';
 import { RepositoriesApiModule } from './repositories/repositories-api.module';
 import { RobotsApiModule } from './robots/robots-api.module';
 import { UsersApiModule } from './users/users-api.module';
@@ -53,6 +54,7 @@ export class AppModule {
         UsersApiModule,
         RobotsApiModule,
         ProjectsApiModule,
+        ScanningPoliciesApiModule,
         AuditLogsApiModule,
         GcApiModule,
         RetentionApiModule,

@@ -24,6 +24,8 @@ const RULES: Record<string, (value: string) => boolean> = {
   // Harbor 2.11+ keys its clients (the terraform provider) always send: stored and shown; SBOM generation comes with scanning
   auto_sbom_generation: (v) => BOOLEAN.includes(v),
   proxy_cache_local_on_not_found: (v) => BOOLEAN.includes(v),
+  // proxy-cache projects: the first pull of a newly cached artifact waits for its scan (libs/scanning PullPolicy)
+  proxy_scan_before_serve: (v) => BOOLEAN.includes(v),
 };
 
 export const METADATA_KEYS = Object.keys(RULES);

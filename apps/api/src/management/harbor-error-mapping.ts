@@ -29,7 +29,7 @@ export function harborErrorOf(domainError: DomainError): HarborError {
       return answer(409, 'CONFLICT');
     // one code per condition, Harbor's (its errors.PreconditionCode), a project still holding repositories included
     case 'precondition':
-      return answer(412, 'PRECONDITION');
+      return answer(412, error.reason === 'policy-violation' ? 'PROJECTPOLICYVIOLATION' : 'PRECONDITION');
     case 'too-large':
       return answer(413, 'PAYLOAD_TOO_LARGE');
     case 'unavailable':

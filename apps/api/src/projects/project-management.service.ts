@@ -5,6 +5,7 @@ import { isSysadmin, MemberService, type Principal } from '@wharf/iam';
 import { ProjectService, SystemSettingsService, type Project, type ProjectQuery } from '@wharf/projects';
 import { RegistryService } from '@wharf/registries';
 import { DefaultRetentionPolicy } from '@wharf/retention';
+import { checkAllowlist, CveAllowlists } from '@wharf/scanning';
 import { auditActorOf } from '../management/audit-actor';
 import { parseHarborQuery, type QueryTerm } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
@@ -28,11 +29,11 @@ export class ProjectManagementService {
     private readonly authorizer: ProjectAuthorizer,
     private readonly registries: RegistryService,
     private readonly defaultRetention: DefaultRetentionPolicy,
+    private readonly allowlists: CveAllowlists,
   ) {}
 
   async create(actor: Actor, request: CreateProjectRequest): Promise<Project> {
     const { principal } = actor;
-    refuseCveAllowlistItems(request.cve_allowlist);
     requireAuthenticated(principal);
     // a robot would create a project nobody is a member of (robots have no membership)
     if (principal.kind !== 'user') throw new ApiError('FORBIDDEN', 'robot accounts cannot create projects');
@@ -46,14 +47,14 @@ export class ProjectManagementService {
     if (request.storage_limit != null && !principal.sysadmin && request.storage_limit !== (await this.settings.defaultStorageLimit())) {
       throw denied(principal, 'only a system administrator may set a storage limit other than the default');
     }
+    // checked before anything is written
+    if (request.cve_allowlist) checkAllowlist(request.cve_allowlist);
     // the system's default retention policy comes with the project (proxy-cache projects have their TTL instead)
     let retentionPolicy: number | null = null;
-    const withDefaultRetention =
-      request.registry_id == null && this.defaultRetention.configured
-        ? async (tx: SqlExecutor, projectId: number) => {
-            retentionPolicy = await this.defaultRetention.apply(tx, projectId, auditActorOf(actor));
-          }
-        : undefined;
+    const withDefaultRetention = async (tx: SqlExecutor, projectId: number) => {
+      if (request.registry_id == null && this.defaultRetention.configured) retentionPolicy = await this.defaultRetention.apply(tx, projectId, auditActorOf(actor));
+      if (request.cve_allowlist) await this.allowlists.set(projectId, request.cve_allowlist, undefined, tx);
+    };
     const project = await this.projects.create(
       {
         project_name: request.project_name,
@@ -105,7 +106,6 @@ export class ProjectManagementService {
 
   async update(actor: Actor, selector: ProjectSelector, request: UpdateProjectRequest): Promise<void> {
     const { principal } = actor;
-    refuseCveAllowlistItems(request.cve_allowlist);
     const { project } = await this.authorizer.require(principal, selector.nameOrId, 'project:update', selector.isResourceName);
     if (request.project_name !== undefined && request.project_name !== project.name) throw new ApiError('BAD_REQUEST', 'a project cannot be renamed');
     if (request.registry_id !== undefined && (request.registry_id ?? null) !== project.registry_id) {
@@ -115,13 +115,17 @@ export class ProjectManagementService {
       const current = (await this.projects.summary(project)).quota.hard.storage;
       if (request.storage_limit !== current) throw denied(principal, 'only a system administrator may change the storage limit of a project');
     }
+    if (request.cve_allowlist) checkAllowlist(request.cve_allowlist);
     await this.projects.update(project, { public: request.public, metadata: request.metadata, storage_limit: request.storage_limit ?? undefined }, auditActorOf(actor));
+    if (request.cve_allowlist) await this.allowlists.set(project.project_id, request.cve_allowlist, { actor: auditActorOf(actor), resource: `${project.name}:cve_allowlist` });
   }
 
   /** Only an empty project goes (412 saying why otherwise); its members, robots, robot grants and metadata go with it. */
   async delete(actor: Actor, selector: ProjectSelector): Promise<void> {
     const { project } = await this.authorizer.require(actor.principal, selector.nameOrId, 'project:delete', selector.isResourceName);
     await this.projects.delete(project, auditActorOf(actor));
+    // the project's CVE allowlist goes with it (ids are never reused, so a leftover would only be clutter)
+    await this.allowlists.deleteOfProject(project.project_id);
   }
 
   async deletable(principal: Principal, selector: ProjectSelector): Promise<ProjectDeletableResponse> {
@@ -143,9 +147,10 @@ export class ProjectManagementService {
   }
 
   private async view(principal: Principal, project: Project): Promise<ProjectView> {
-    if (principal.kind !== 'user') return { project, roleIds: [] };
+    const cveAllowlist = await this.allowlists.get(project.project_id);
+    if (principal.kind !== 'user') return { project, roleIds: [], cveAllowlist };
     const role = await this.members.roleOf(principal.id, project.project_id);
-    return { project, roleIds: role === null ? [] : [role] };
+    return { project, roleIds: role === null ? [] : [role], cveAllowlist };
   }
 }
 
@@ -155,9 +160,3 @@ function singleValue(term: QueryTerm, fuzzyAllowed: boolean): string {
   throw new ApiError('BAD_REQUEST', `${term.key} takes ${fuzzyAllowed ? 'a value (=) or a substring (=~)' : 'an exact value (=)'}`);
 }
 
-/** An empty CVE allowlist means nothing to Wharf yet; entries would be silently dropped, so they are refused. */
-function refuseCveAllowlistItems(allowlist: { items?: unknown[] } | undefined): void {
-  if (allowlist?.items !== undefined && (!Array.isArray(allowlist.items) || allowlist.items.length > 0)) {
-    throw new ApiError('BAD_REQUEST', 'cve_allowlist: CVE allowlists come with vulnerability scanning and are not stored yet; send it empty or leave it out');
-  }
-}

@@ -2,6 +2,7 @@ import { PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { Project } from '@wharf/projects';
+import type { CveAllowlist, CveAllowlistInput } from '@wharf/scanning';
 import { PageQuery } from '../management/pagination';
 
 /** Query strings carry text: "true"/"false" become booleans, anything else stays and fails @IsBoolean. */
@@ -18,14 +19,6 @@ export class CreateProjectRequest {
   @IsBoolean()
   public?: boolean;
 
-  /**
-   * Harbor's project CVE allowlist: the terraform provider always sends one (`{}`). An empty one
-   * is accepted; one with items is refused until vulnerability scanning brings allowlists.
-   */
-  @IsOptional()
-  @IsObject()
-  cve_allowlist?: { items?: unknown[] };
-
   /** string values, e.g. {"public":"true","auto_scan":"true"}; unknown keys are refused */
   @IsOptional()
   @IsObject()
@@ -40,6 +33,11 @@ export class CreateProjectRequest {
   @IsOptional()
   @IsInt()
   registry_id?: number | null;
+
+  /** the project's own CVE allowlist ({"expires_at", "items":[{"cve_id"}]}); in force when metadata reuse_sys_cve_allowlist is "false" */
+  @IsOptional()
+  @IsObject()
+  cve_allowlist?: CveAllowlistInput;
 }
 
 /**
@@ -98,6 +96,7 @@ export interface ProjectResponse {
   deleted: boolean;
   repo_count: number;
   metadata: Record<string, string>;
+  cve_allowlist?: CveAllowlist;
   /** the caller's role in the project (Harbor's role ids), 0 when none */
   current_user_role_id: number;
   current_user_role_ids: number[];
@@ -107,9 +106,10 @@ export interface ProjectResponse {
 export interface ProjectView {
   project: Project;
   roleIds: number[];
+  cveAllowlist?: CveAllowlist;
 }
 
-export function toProjectResponse({ project, roleIds }: ProjectView): ProjectResponse {
+export function toProjectResponse({ project, roleIds, cveAllowlist }: ProjectView): ProjectResponse {
   return {
     project_id: project.project_id,
     name: project.name,
@@ -121,6 +121,7 @@ export function toProjectResponse({ project, roleIds }: ProjectView): ProjectRes
     deleted: project.deleted,
     repo_count: project.repo_count,
     metadata: project.metadata,
+    ...(cveAllowlist ? { cve_allowlist: cveAllowlist } : {}),
     current_user_role_id: roleIds[0] ?? 0,
     current_user_role_ids: roleIds,
   };

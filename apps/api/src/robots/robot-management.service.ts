@@ -18,6 +18,7 @@ import { offsetOf, type PageQuery } from '../management/pagination';
 import { ProjectAuthorizer, requireAuthenticated, requireSysadmin } from '../management/project-authorizer';
 import type { Actor } from '../management/current-actor.decorator';
 import type { CreateRobotRequest, RobotPermissionRequest, UpdateRobotRequest } from './robot.dto';
+import { SCAN_ROBOT_PREFIX } from '@wharf/scanning';
 
 type RobotAction = 'read' | 'list' | 'create' | 'update' | 'delete';
 
@@ -37,6 +38,8 @@ export class RobotManagementService {
   ) {}
 
   async create(actor: Actor, request: CreateRobotRequest): Promise<{ robot: Robot; secret: string }> {
+    // the scan jobs' robots pass pull policies (prevent_vul, signatures): nobody else may take their names
+    if (request.name.toLowerCase().startsWith(SCAN_ROBOT_PREFIX)) throw new ApiError('BAD_REQUEST', `robot names starting with "${SCAN_ROBOT_PREFIX}" are reserved for scan jobs`);
     const spec: RobotSpec = {
       name: request.name,
       description: request.description,

@@ -19,6 +19,7 @@ import { ReplicationBlobLocation1765230000000 } from './1765230000000-replicatio
 import { RetentionPolicies1765240000000 } from './1765240000000-retention-policies';
 import { P2pPreheat1765250000000 } from './1765250000000-p2p-preheat';
 import { ScanReports1765280000000 } from './1765280000000-scan-reports';
+import { CveAllowlists1765288000000 } from './1765288000000-cve-allowlists';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   RetentionPolicies1765240000000,
   P2pPreheat1765250000000,
   ScanReports1765280000000,
+  CveAllowlists1765288000000,
 ];
