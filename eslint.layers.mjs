@@ -44,7 +44,7 @@ const domain = {
   // the copy engine streams blobs through registry-core's BlobStore (and so charges the quota ledger)
   replication: ['artifacts', 'audit', 'config', 'db', 'errors', 'events', 'jobs', 'registries', 'registry-core'],
   // P2P preheat: instances (sealed auth), policies selecting artifacts, pull-only tokens for the providers, executions
-  preheat: ['artifacts', 'audit', 'config', 'db', 'errors', 'events', 'iam', 'jobs', 'secrets'],
+  preheat: ['artifacts', 'audit', 'config', 'db', 'errors', 'events', 'iam', 'jobs', 'scanning', 'secrets'],
   // vulnerability scanning: scans through registered adapters, their reports, the policies that read them
   scanning: ['artifacts', 'audit', 'config', 'db', 'errors', 'events', 'iam', 'jobs', 'registry-core', 'scanners'],
   // tag retention: removes through the artifact commands, sets the project's retention_id, runs the proxy cache's TTL

@@ -23,8 +23,12 @@ import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment 
 const PASSWORD = 'Matrix-Test-Pass-1';
 
 interface ActionSpec {
-  /** what the caller needs in the project; 'sysadmin' for system-level endpoints */
-  needs: Permission[] | 'sysadmin';
+  /**
+   * what the caller needs in the project; 'sysadmin' for system-level endpoints; 'authenticated'
+   * for those any user or robot may call (anonymous callers are asked to log in); 'anyone' for
+   * those open to anonymous callers too
+   */
+  needs: Permission[] | 'sysadmin' | 'authenticated' | 'anyone';
   /** the status when allowed (delete project: 412, the project is not empty) */
   allowed: number;
   /** robots are refused whatever they hold: they never grant project roles */
@@ -89,11 +93,32 @@ const ACTIONS = {
   // ...and the caller's stop ends it while it is still pending
   'stop artifact scan': { needs: ['scan:stop'], allowed: 202 },
   'delete project': { needs: ['project:delete'], allowed: 412 },
+  'check project deletable': { needs: ['project:delete'], allowed: 200 },
+  // Harbor 2.0's project robot API
+  'list project robots (v1)': { needs: ['robot:list'], allowed: 200 },
+  'read project robot (v1)': { needs: ['robot:read'], allowed: 200 },
+  'create project robot (v1)': { needs: ['robot:create', 'repository:pull'], allowed: 201 },
+  'disable project robot (v1)': { needs: ['robot:update', 'repository:pull'], allowed: 200 },
+  'delete project robot (v1)': { needs: ['robot:delete', 'repository:pull'], allowed: 200 },
   'list users': { needs: 'sysadmin', allowed: 200 },
+  'read storage volumes': { needs: 'sysadmin', allowed: 200 },
+  'list quotas': { needs: 'sysadmin', allowed: 200 },
+  'read quota': { needs: 'sysadmin', allowed: 200 },
+  'update quota': { needs: 'sysadmin', allowed: 200 },
+  'read statistics': { needs: 'authenticated', allowed: 200 },
+  'list own permissions': { needs: 'authenticated', allowed: 200 },
+  'list grantable permissions': { needs: 'authenticated', allowed: 200 },
+  ping: { needs: 'anyone', allowed: 200 },
+  'read system info': { needs: 'anyone', allowed: 200 },
+  search: { needs: 'anyone', allowed: 200 },
+  'list all repositories': { needs: 'anyone', allowed: 200 },
   'read audit log': { needs: 'sysadmin', allowed: 200 },
   'create project': { needs: 'sysadmin', allowed: 201 },
   'set default quota': { needs: 'sysadmin', allowed: 200 },
   'allow webhooks to the local network': { needs: 'sysadmin', allowed: 200 },
+  // any user reads it (projects reuse it); robots are refused as for every system-level endpoint
+  'read system CVE allowlist': { needs: 'sysadmin', allowed: 200 },
+  'update system CVE allowlist': { needs: 'sysadmin', allowed: 200 },
   'list registries': { needs: 'sysadmin', allowed: 200 },
   'read gc schedule': { needs: 'sysadmin', allowed: 200 },
   'list replication policies': { needs: 'sysadmin', allowed: 200 },
@@ -128,8 +153,8 @@ const ACTIONS = {
 
 type ActionName = keyof typeof ACTIONS;
 const spec = (action: ActionName): ActionSpec => ACTIONS[action];
-const PROJECT_ACTIONS = (Object.keys(ACTIONS) as ActionName[]).filter((a) => spec(a).needs !== 'sysadmin');
-const SYSTEM_ACTIONS = (Object.keys(ACTIONS) as ActionName[]).filter((a) => spec(a).needs === 'sysadmin');
+const PROJECT_ACTIONS = (Object.keys(ACTIONS) as ActionName[]).filter((a) => Array.isArray(spec(a).needs));
+const SYSTEM_ACTIONS = (Object.keys(ACTIONS) as ActionName[]).filter((a) => !Array.isArray(spec(a).needs));
 
 interface UserCaller {
   name: string;
@@ -151,7 +176,7 @@ interface RobotCaller {
 }
 
 const LIMITED_GUEST: ActionName[] = ['read project', 'summary', 'list metadata', 'list repositories', 'list artifacts', 'list artifacts with scan overviews', 'read vulnerabilities', 'list labels', 'read project scanner'];
-const GUEST: ActionName[] = [...LIMITED_GUEST, 'list members', 'read logs', 'list robots'];
+const GUEST: ActionName[] = [...LIMITED_GUEST, 'list members', 'read logs', 'list robots', 'list project robots (v1)', 'read project robot (v1)'];
 // Harbor lets developers manage retention too; here they only read it (a run deletes, and they may not)
 const DEVELOPER: ActionName[] = [...GUEST, 'create tag', 'list retention policies', 'read retention policy', 'list retention executions'];
 const MAINTAINER: ActionName[] = [...DEVELOPER, 'delete tag', 'create label', 'list webhooks', 'list immutable rules', 'create retention policy', 'update retention policy', 'run retention policy', 'scan artifact', 'stop artifact scan'];
@@ -234,7 +259,7 @@ describe('management API permission matrix', () => {
       );
       return { username: created.robot.name, password: created.secret };
     };
-    const userSystem: ActionName[] = ['create project'];
+    const userSystem: ActionName[] = ['create project', 'read system CVE allowlist'];
 
     users.push(
       // /robots is not under the project's path: anonymous callers are asked to log in there
@@ -409,6 +434,45 @@ describe('management API permission matrix', () => {
         return call('POST', '/system/scanAll/stop');
       case 'delete project':
         return call('DELETE', '/projects/matrix');
+      case 'check project deletable':
+        return call('GET', '/projects/matrix/_deletable');
+      case 'list project robots (v1)':
+        return call('GET', '/projects/matrix/robots');
+      case 'read project robot (v1)':
+        return call('GET', `/projects/matrix/robots/${targetRobotId}`);
+      case 'create project robot (v1)':
+        return call('POST', `/projects/${projectId}/robots`, { name: `v1bot${sequence}`, access: [{ resource: `/project/${projectId}/repository`, action: 'pull' }] });
+      case 'disable project robot (v1)':
+        return call('PUT', `/projects/matrix/robots/${targetRobotId}`, { disabled: false });
+      case 'delete project robot (v1)': {
+        const doomed = await api.app.get(RobotService).create(
+          { name: `doomed${sequence}`, level: 'project', project: { id: projectId, name: 'matrix' }, duration: -1, permissions: [{ kind: 'project', namespace: 'matrix', access: accessOf(['repository:pull']) }] },
+          'admin',
+        );
+        return call('DELETE', `/projects/matrix/robots/${doomed.robot.id}`);
+      }
+      case 'read storage volumes':
+        return call('GET', '/systeminfo/volumes');
+      case 'list quotas':
+        return call('GET', `/quotas?reference=project&reference_id=${projectId}`);
+      case 'read quota':
+        return call('GET', `/quotas/${projectId}`);
+      case 'update quota':
+        return call('PUT', `/quotas/${projectId}`, { hard: { storage: -1 } });
+      case 'read statistics':
+        return call('GET', '/statistics');
+      case 'list own permissions':
+        return call('GET', `/users/current/permissions?scope=/project/${projectId}&relative=true`);
+      case 'list grantable permissions':
+        return call('GET', '/permissions');
+      case 'ping':
+        return call('GET', '/ping');
+      case 'read system info':
+        return call('GET', '/systeminfo');
+      case 'search':
+        return call('GET', '/search?q=matrix');
+      case 'list all repositories':
+        return call('GET', '/repositories');
       case 'list users':
         return call('GET', '/users');
       case 'read audit log':
@@ -419,6 +483,10 @@ describe('management API permission matrix', () => {
         return call('PUT', '/configurations', { storage_per_project: -1 });
       case 'allow webhooks to the local network':
         return call('PUT', '/configurations', { webhook_allow_local_network: false });
+      case 'read system CVE allowlist':
+        return call('GET', '/system/CVEAllowlist');
+      case 'update system CVE allowlist':
+        return call('PUT', '/system/CVEAllowlist', { items: [{ cve_id: `CVE-2024-${1000 + sequence}` }] });
       case 'list registries':
         return call('GET', '/registries');
       case 'read gc schedule':
@@ -485,6 +553,7 @@ describe('management API permission matrix', () => {
   /** What the robot rule says a robot gets for an action. */
   function robotExpectation(robot: RobotCaller, action: ActionName): number {
     const { needs, allowed, notForRobots } = spec(action);
+    if (needs === 'authenticated' || needs === 'anyone') return allowed;
     if (needs === 'sysadmin') return 403;
     // holding nothing in a private project: it stays hidden
     if (robot.holds.length === 0) return 404;
@@ -510,7 +579,9 @@ describe('management API permission matrix', () => {
     for (const caller of users) {
       for (const action of SYSTEM_ACTIONS) {
         actual.push(`${caller.name} / ${action}: ${await perform(action, caller.credentials)}`);
-        expected.push(`${caller.name} / ${action}: ${caller.system.includes(action) ? spec(action).allowed : caller.credentials ? 403 : 401}`);
+        const { needs, allowed } = spec(action);
+        const open = needs === 'anyone' || (needs === 'authenticated' && caller.credentials !== null);
+        expected.push(`${caller.name} / ${action}: ${open || caller.system.includes(action) ? allowed : caller.credentials ? 403 : 401}`);
       }
     }
     expect(actual).toEqual(expected);

@@ -443,6 +443,25 @@ describe('P2P preheat', () => {
         expect((await call('POST', '/projects/other/preheat/policies', { body: { name: 'bad', provider_id: providerId, filters: bad } })).status).toBe(400);
       }
     });
+
+    it('a vulnerability filter selects a scanned artifact whose highest severity is below it, from the scan report in force', async () => {
+      // a scanner is configured and has reported (scan_report rows as libs/scanning's contract describes them)
+      const registration = (await db.query<{ uuid: string }>(`INSERT INTO scanner_registration (uuid, url, name, is_default) VALUES (gen_random_uuid()::text, 'http://127.0.0.1:1/a', 'preheat test scanner', true) RETURNING uuid`)).rows[0].uuid;
+      const report = async (digest: string, severity: string) =>
+        db.query(
+          `INSERT INTO scan_report (digest, registration_uuid, mime_type, scan_status, report, severity, summary, report_time)
+           VALUES ($1, $2, 'application/vnd.security.vulnerability.report; version=1.1', 'Success', '{"vulnerabilities":[]}', $3, '{"total":0,"fixable":0,"summary":{}}', now())`,
+          [digest, registration, severity],
+        );
+      await report(images['p2p/app:v1'].digest, 'Medium');
+      await report(images['p2p/app:v2'].digest, 'High');
+      const preview = (await call('GET', '/projects/p2p/preheat/policies/vuln/preview')).json;
+      expect(preview.preheat.map((p: { repository: string; tag: string }) => `${p.repository}:${p.tag}`)).toEqual(['p2p/app:v1']);
+      const v2 = preview.excluded.find((e: { digest: string }) => e.digest === images['p2p/app:v2'].digest);
+      expect(v2).toMatchObject({ excluded_by: 'vulnerability', reason: expect.stringMatching(/High \(4\), not below 4/) });
+      await db.query(`DELETE FROM scan_report WHERE registration_uuid = $1`, [registration]);
+      await db.query(`DELETE FROM scanner_registration WHERE uuid = $1`, [registration]);
+    });
   });
 
   describe('triggers', () => {

@@ -7,6 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@wharf/audit';
 import { QuotaLedgerModule } from '@wharf/projects';
 import { EventsModule } from '@wharf/events';
+import { RegistryCoreModule } from '@wharf/registry-core';
 import { DistributionModule } from './distribution/distribution.module';
 import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logger-options';
@@ -15,6 +16,7 @@ import { AuditLogsApiModule } from './audit-logs/audit-logs-api.module';
 import { GcApiModule } from './gc/gc-api.module';
 import { RetentionApiModule } from './retention/retention-api.module';
 import { ProjectsApiModule } from './projects/projects-api.module';
+import { ScanningPoliciesApiModule } from './scanning/scanning-policies-api.module';
 import { RepositoriesApiModule } from './repositories/repositories-api.module';
 import { RobotsApiModule } from './robots/robots-api.module';
 import { UsersApiModule } from './users/users-api.module';
@@ -27,6 +29,7 @@ import { ScannersApiModule } from './scanners/scanners-api.module';
 import { ScannersModule } from '@wharf/scanners';
 import { ReplicationApiModule } from './replication/replication-api.module';
 import { PreheatApiModule } from './preheat/preheat-api.module';
+import { HarborCompatApiModule } from './harbor-compat/harbor-compat-api.module';
 import { ApiMetricsModule } from './metrics/api-metrics.module';
 
 /** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
@@ -45,11 +48,14 @@ export class AppModule {
         QuotaLedgerModule,
         AuditModule,
         EventsModule,
+        // BlobStore, for the health check's storage probe
+        RegistryCoreModule,
         DistributionModule,
         TokenModule,
         UsersApiModule,
         RobotsApiModule,
         ProjectsApiModule,
+        ScanningPoliciesApiModule,
         AuditLogsApiModule,
         GcApiModule,
         RetentionApiModule,
@@ -64,6 +70,7 @@ export class AppModule {
         ScannersModule,
         ReplicationApiModule,
         PreheatApiModule,
+        HarborCompatApiModule,
         ApiMetricsModule,
       ],
       controllers: [HealthController],

@@ -1,10 +1,11 @@
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@wharf/config';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ApiExceptionFilter } from './management/api-exception.filter';
+import { HarborValidationPipe } from './management/harbor-validation-pipe';
+import { trackRoutes } from './http/method-not-allowed';
 import { setupOpenApi } from './openapi/openapi';
 import { deferBodies } from './http/deferred-body';
 import { EventOriginInterceptor } from './http/event-origin.interceptor';
@@ -32,18 +33,23 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     // X-Forwarded-For/-Proto/-Host count only from TRUSTED_PROXIES (request.ip, .protocol, .host)
     trustProxy: config.trustedProxies.length ? config.trustedProxies : false,
     genReqId: requestIdOf,
+    // a trailing slash on an /api/v2.0 path is ignored, as Harbor's router does
+    rewriteUrl: withoutTrailingSlash,
     ...(config.TLS_CERT_FILE ? { https: { cert: readFileSync(config.TLS_CERT_FILE), key: readFileSync(config.TLS_KEY_FILE) } } : {}),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  // management API bodies and queries: unknown fields are refused, values converted to their declared types
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  // management API bodies and queries: unknown fields are refused, values converted to their declared types;
+  // the query parameters Harbor defines and Wharf does not implement are accepted and ignored
+  app.useGlobalPipes(new HarborValidationPipe());
   // Harbor's error shape for everything outside /v2 (whose controller renders OCI errors itself),
   // failures before any route runs included
   app.useGlobalFilters(new ApiExceptionFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // a known path asked with a method it does not take answers 405 with Allow (ApiExceptionFilter)
+  trackRoutes(fastify);
   // request counts, latency and /v2 bytes, served on METRICS_PORT (never on this one)
   instrumentHttp(fastify, app.get(WharfMetrics));
   // bodies are read after authentication, bounded in size, depth and time; /v2 ones are streamed
@@ -64,6 +70,17 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   // GET /api/v2.0/swagger.json (and /swagger.json): the management API's OpenAPI document
   await setupOpenApi(app);
   return app;
+}
+
+/**
+ * `/api/v2.0/quotas/?page=1`, as Harbor's clients write some paths (the terraform provider does),
+ * is `/api/v2.0/quotas?page=1`: Harbor's router ignores the trailing slash; /v2 paths are left alone.
+ */
+export function withoutTrailingSlash(request: { url?: string }): string {
+  const url = request.url ?? '/';
+  const [path, query] = url.split(/\?(.*)/s, 2);
+  if (!path.startsWith('/api/v2.0/') || !path.endsWith('/')) return url;
+  return `${path.replace(/\/+$/, '')}${query === undefined ? '' : `?${query}`}`;
 }
 
 /**

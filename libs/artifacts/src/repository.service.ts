@@ -55,8 +55,13 @@ export class RepositoryService {
   ) {}
 
   async list(projectId: number, filter: RepositoryFilter): Promise<{ items: RepositoryRecord[]; total: number }> {
-    const params: unknown[] = [projectId];
-    let where = `r.project_id = $1`;
+    return this.listIn([projectId], filter);
+  }
+
+  /** Repositories of these projects (every project when undefined): Harbor's /repositories and /search. */
+  async listIn(projectIds: readonly number[] | undefined, filter: RepositoryFilter): Promise<{ items: RepositoryRecord[]; total: number }> {
+    const params: unknown[] = [projectIds ?? null];
+    let where = `($1::int[] IS NULL OR r.project_id = ANY($1::int[]))`;
     if (filter.name) {
       params.push(filter.name.fuzzy ? `%${escapeLike(filter.name.value)}%` : filter.name.value);
       where += filter.name.fuzzy ? ` AND r.name ILIKE $${params.length}` : ` AND r.name = $${params.length}`;

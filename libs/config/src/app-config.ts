@@ -344,6 +344,16 @@ export class AppConfig {
   @Max(24 * 60)
   PREHEAT_TASK_TIMEOUT_MINUTES = 60;
 
+  /**
+   * proxy-cache projects with `proxy_scan_before_serve`: how long the first pull of a newly cached
+   * artifact waits for its scan before it is refused as not scanned (the client's request stays open that long)
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  PROXY_SCAN_WAIT_SECONDS = 60;
+
   /** serve Prometheus metrics (`GET /metrics`) on the ports below; false turns both listeners off */
   @Transform(toBoolean)
   @IsBoolean()

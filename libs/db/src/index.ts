@@ -4,3 +4,4 @@ export * from './run-migrations';
 export * from './db.module';
 export * from './sql-client';
 export * from './escape-like';
+export * from './order-by';

@@ -55,9 +55,10 @@ export class ConflictError extends DomainError {
 /**
  * Something must change first: `in-use` (others still refer to it), `not-empty` (a container must
  * be emptied first), `immutable` (an immutable-tag rule protects the tag), `disabled` (a disabled
- * policy does not run).
+ * policy does not run), `policy-violation` (a project policy refuses a pull: vulnerabilities
+ * above the project's severity, no scan, no required signature; Harbor's PROJECTPOLICYVIOLATION).
  */
-export type PreconditionReason = 'in-use' | 'not-empty' | 'immutable' | 'disabled';
+export type PreconditionReason = 'in-use' | 'not-empty' | 'immutable' | 'disabled' | 'policy-violation';
 
 export class PreconditionError extends DomainError {
   readonly kind = 'precondition';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
-import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { SqlClient, sqlOrderBy, type SqlExecutor } from '@wharf/db';
 import { ConflictError, InvalidError, NotFoundError } from '@wharf/errors';
 import { randomInt } from 'node:crypto';
 import { PasswordHasher } from './password-hasher';
@@ -9,6 +9,11 @@ import { isKnownPermission } from './rbac';
 import { RevocationEpochs } from './revocation-epochs';
 
 export const ROBOT_PREFIX = 'robot$';
+
+const ROBOT_SORTABLE: Record<string, string> = { id: 'r.id', name: 'r.name', creation_time: 'r.creation_time', update_time: 'r.update_time', expires_at: 'r.expires_at', duration: 'r.duration' };
+const refuseSort = (key: string, keys: string[]): never => {
+  throw new InvalidError('request', `cannot sort by "${key}"; sortable: ${keys.join(', ')}`);
+};
 
 export interface Robot {
   id: number;
@@ -125,11 +130,13 @@ export class RobotService {
     return toRobot(rows[0]);
   }
 
-  async list(filter: { level?: 'system' | 'project'; projectId?: number; offset: number; limit: number }): Promise<{ items: Robot[]; total: number }> {
+  /** `sort`: Harbor's keys (id, name, creation_time, update_time, expires_at, duration), `-` descending; by id when absent. */
+  async list(filter: { level?: 'system' | 'project'; projectId?: number; sort?: string; offset: number; limit: number }): Promise<{ items: Robot[]; total: number }> {
+    const order = sqlOrderBy(filter.sort, ROBOT_SORTABLE, 'r.id', refuseSort);
     const where = `WHERE ($1::varchar IS NULL OR r.level = $1) AND ($2::int IS NULL OR r.project_id = $2)`;
     const params = [filter.level ?? null, filter.projectId ?? null];
     const [rows, count] = await Promise.all([
-      this.sql.query<RobotRow>(`${SELECT} ${where} ORDER BY r.id LIMIT $3 OFFSET $4`, [...params, filter.limit, filter.offset]),
+      this.sql.query<RobotRow>(`${SELECT} ${where} ORDER BY ${order}, r.id LIMIT $3 OFFSET $4`, [...params, filter.limit, filter.offset]),
       this.sql.query<{ n: number }>(`SELECT count(*) AS n FROM robot r ${where}`, params),
     ]);
     return { items: rows.map(toRobot), total: count[0].n };

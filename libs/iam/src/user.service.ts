@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
-import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
+import { SqlClient, escapeLike, sqlOrderBy, type SqlExecutor } from '@wharf/db';
 import { ConflictError, DeniedError, InvalidError, NotFoundError } from '@wharf/errors';
 import { PasswordHasher } from './password-hasher';
 import { RevocationEpochs } from './revocation-epochs';
@@ -34,9 +34,13 @@ export interface UserQuery {
   username?: string;
   /** exact match instead of substring */
   exact?: boolean;
+  /** Harbor's `sort` (user_id, username, email, creation_time, update_time; `-` descending); by user_id when absent */
+  sort?: string;
   offset: number;
   limit: number;
 }
+
+const USER_SORTABLE: Record<string, string> = { user_id: 'user_id', username: 'username', email: 'email', creation_time: 'creation_time', update_time: 'update_time' };
 
 const COLUMNS = `user_id, username, email, realname, comment, sysadmin_flag, creation_time, update_time`;
 
@@ -112,7 +116,9 @@ export class UserService {
     const rows = await this.sql.query<User & { total: number }>(
       `SELECT ${COLUMNS}, count(*) OVER () AS total FROM harbor_user
         WHERE $1::varchar IS NULL OR username LIKE $1
-        ORDER BY user_id LIMIT $2 OFFSET $3`,
+        ORDER BY ${sqlOrderBy(query.sort, USER_SORTABLE, 'user_id', (key, keys) => {
+          throw new InvalidError('request', `cannot sort by "${key}"; sortable: ${keys.join(', ')}`);
+        })}, user_id LIMIT $2 OFFSET $3`,
       [pattern, query.limit, query.offset],
     );
     const total = rows[0] ? rows[0].total : await this.count(pattern);

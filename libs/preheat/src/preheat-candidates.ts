@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ArtifactQueries, isSignature, type ArtifactRecord } from '@wharf/artifacts';
 import { SqlClient, type SqlExecutor } from '@wharf/db';
+import { ScanReportQueries } from '@wharf/scanning';
 import { minimatch } from 'minimatch';
 import type { PolicyFilter, PreheatPolicy } from './preheat-policy';
 
 const GLOB = { dot: true, nonegate: true, nocomment: true } as const;
 /** Harbor's severity names as project metadata spells them, to codes (CONTRACTS.md section 4). */
 const SEVERITY_CODES: Record<string, number> = { none: 0, unknown: 0, negligible: 1, low: 2, medium: 3, high: 4, critical: 5 };
+const SEVERITY_NAMES = ['None/Unknown', 'Negligible', 'Low', 'Medium', 'High', 'Critical'];
 const OLD_COSIGN_TAG = /^sha256-[0-9a-f]{64}\.(sig|att|sbom)$/;
 
 /** One artifact to preheat: the task hands over `tag`, the first of its tags the policy selects. */
@@ -50,9 +52,10 @@ interface ArtifactRow {
  * Which artifacts of a project a preheat policy selects now, in Harbor's order (repository, tag,
  * label, signature, vulnerability), then the project's own rules on top: `enable_content_trust`
  * or `enable_content_trust_cosign` require a signature (a cosign or notation accessory), and
- * `prevent_vul` with `severity` requires the highest severity to be below it. Scan reports do not
- * exist in Wharf yet: an artifact without a report has no known severity (Harbor's code 99), so a
- * vulnerability filter, or `prevent_vul`, selects nothing until scanning lands. Run and preview
+ * `prevent_vul` with `severity` requires the highest severity to be below it. The severity is the
+ * scan report's in force (libs/scanning; an index's is its children's highest); an artifact
+ * without a successful report has no known severity (Harbor's code 99), so a vulnerability
+ * filter, or `prevent_vul`, never selects it. Run and preview
  * use this one function, so the preview shows exactly what a run would send.
  */
 @Injectable()
@@ -60,6 +63,7 @@ export class PreheatCandidates {
   constructor(
     private readonly sql: SqlClient,
     private readonly artifacts: ArtifactQueries,
+    private readonly reports: ScanReportQueries,
   ) {}
 
   /** `only`: just this artifact (an event-based run for a push). */
@@ -76,6 +80,8 @@ export class PreheatCandidates {
     const filters = [...policy.filters.map((filter) => ({ filter, source: 'policy' as const })), ...(await this.projectRules(policy.projectId, db))];
     const needsSignatures = filters.some((f) => f.filter.type === 'signature' && f.filter.value === true);
     const signed = needsSignatures ? await this.signed(rows) : new Set<number>();
+    const needsSeverities = filters.some((f) => f.filter.type === 'vulnerability');
+    const severities = needsSeverities ? await this.reports.highestSeverities(rows.map((r) => Number(r.id)), db) : new Map<number, number | undefined>();
     const selection: Selection = { selected: [], excluded: [] };
     for (const row of rows) {
       const exclude = (excluded_by: string, reason: string) => selection.excluded.push({ repository: row.repository_name, digest: row.digest, tags: row.tags, excluded_by, reason });
@@ -91,7 +97,7 @@ export class PreheatCandidates {
       let excluded = false;
       for (const { filter, source } of filters) {
         const by = source === 'policy' ? filter.type : `project.${filter.type === 'signature' ? 'signature' : 'prevent_vul'}`;
-        const verdict = judge(filter, row, tags, signed);
+        const verdict = judge(filter, row, tags, signed, severities);
         if (verdict.ok) {
           tags = verdict.tags ?? tags;
           continue;
@@ -129,7 +135,7 @@ export class PreheatCandidates {
 
 type Verdict = { ok: true; tags?: string[] } | { ok: false; reason: string };
 
-function judge(filter: PolicyFilter, row: ArtifactRow, tags: string[], signed: Set<number>): Verdict {
+function judge(filter: PolicyFilter, row: ArtifactRow, tags: string[], signed: Set<number>, severities: Map<number, number | undefined>): Verdict {
   switch (filter.type) {
     case 'repository': {
       // Harbor matches the repository's path inside the project
@@ -148,8 +154,12 @@ function judge(filter: PolicyFilter, row: ArtifactRow, tags: string[], signed: S
     case 'signature':
       if (!filter.value || signed.has(row.id)) return { ok: true };
       return { ok: false, reason: 'not signed (no cosign or notation signature accessory)' };
-    case 'vulnerability':
-      // no scan report exists yet: the severity is unknown (Harbor's code 99), never below the bound
-      return { ok: false, reason: `no scan report: the highest severity is unknown, not below ${filter.value}` };
+    case 'vulnerability': {
+      const code = severities.get(Number(row.id));
+      // no successful scan report: the severity is unknown (Harbor's code 99), never below the bound
+      if (code === undefined) return { ok: false, reason: `no scan report: the highest severity is unknown, not below ${filter.value}` };
+      if (code < filter.value) return { ok: true };
+      return { ok: false, reason: `the highest severity is ${SEVERITY_NAMES[code]} (${code}), not below ${filter.value}` };
+    }
   }
 }

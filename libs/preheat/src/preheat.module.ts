@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '@wharf/artifacts';
 import { DockerTokensModule } from '@wharf/iam';
+import { ScanningPoliciesModule } from '@wharf/scanning';
 import { SecretsModule } from '@wharf/secrets';
 import { PreheatCandidates } from './preheat-candidates';
 import { PreheatEventConsumer } from './preheat-event-consumer';
@@ -18,7 +19,7 @@ const services = [PreheatInstanceService, PreheatPolicyService, PreheatCandidate
  * bootstrap into the worker.
  */
 @Module({
-  imports: [ArtifactsModule, SecretsModule, DockerTokensModule],
+  imports: [ArtifactsModule, SecretsModule, DockerTokensModule, ScanningPoliciesModule],
   providers: services,
   exports: services,
 })

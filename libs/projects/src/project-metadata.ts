@@ -14,7 +14,6 @@ const RULES: Record<string, (value: string) => boolean> = {
   prevent_vul: (v) => BOOLEAN.includes(v),
   severity: (v) => SEVERITIES.includes(v),
   auto_scan: (v) => BOOLEAN.includes(v),
-  auto_sbom_generation: (v) => BOOLEAN.includes(v),
   reuse_sys_cve_allowlist: (v) => BOOLEAN.includes(v),
   retention_id: (v) => /^\d{1,10}$/.test(v),
   proxy_speed_kb: (v) => /^-?\d{1,10}$/.test(v) && Number(v) >= -1,
@@ -22,6 +21,11 @@ const RULES: Record<string, (value: string) => boolean> = {
   proxy_freshness_seconds: (v) => /^\d{1,7}$/.test(v),
   proxy_keep_on_upstream_404: (v) => BOOLEAN.includes(v),
   proxy_cache_ttl_days: (v) => /^\d{1,5}$/.test(v),
+  // Harbor 2.11+ keys its clients (the terraform provider) always send: stored and shown; SBOM generation comes with scanning
+  auto_sbom_generation: (v) => BOOLEAN.includes(v),
+  proxy_cache_local_on_not_found: (v) => BOOLEAN.includes(v),
+  // proxy-cache projects: the first pull of a newly cached artifact waits for its scan (libs/scanning PullPolicy)
+  proxy_scan_before_serve: (v) => BOOLEAN.includes(v),
 };
 
 export const METADATA_KEYS = Object.keys(RULES);

@@ -43,8 +43,31 @@ export interface ProjectQuery {
   owner?: string;
   /** undefined: every project (system admin); else the ids the caller is a member of, plus public ones */
   visibleIds?: number[];
+  /** Harbor's `sort`: `name`, `-creation_time,name`, ... (keys of PROJECT_SORTABLE, `-` descending); by name when absent */
+  sort?: string;
   offset: number;
   limit: number;
+}
+
+const PROJECT_SORTABLE: Record<string, string> = {
+  name: 'p.name',
+  project_id: 'p.project_id',
+  creation_time: 'p.creation_time',
+  update_time: 'p.update_time',
+};
+
+function projectOrderBy(sort: string | undefined): string {
+  const keys = (sort ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean)
+    .map((key) => {
+      const descending = key.startsWith('-');
+      const column = PROJECT_SORTABLE[descending ? key.slice(1) : key];
+      if (!column) throw new InvalidError('request', `cannot sort by "${key}"; sortable: ${Object.keys(PROJECT_SORTABLE).join(', ')}`);
+      return `${column} ${descending ? 'DESC' : 'ASC'}`;
+    });
+  return keys.length > 0 ? `${keys.join(', ')}, p.project_id` : 'p.name';
 }
 
 export interface ProjectSummary {
@@ -143,7 +166,7 @@ export class ProjectService {
         AND ($4::int[] IS NULL OR p.project_id = ANY($4) OR ${isPublic})`;
     const params = [pattern, query.public ?? null, query.owner ?? null, query.visibleIds ?? null];
     const [rows, count] = await Promise.all([
-      this.sql.query<Project>(`${SELECT} ${where} ORDER BY p.name LIMIT $5 OFFSET $6`, [...params, query.limit, query.offset]),
+      this.sql.query<Project>(`${SELECT} ${where} ORDER BY ${projectOrderBy(query.sort)} LIMIT $5 OFFSET $6`, [...params, query.limit, query.offset]),
       this.sql.query<{ n: number }>(`SELECT count(*) AS n FROM project p LEFT JOIN harbor_user u ON u.user_id = p.owner_id ${where}`, params),
     ]);
     return { items: rows, total: count[0].n };

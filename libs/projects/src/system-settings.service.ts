@@ -31,6 +31,26 @@ export class SystemSettingsService {
     await this.set('webhook_allow_local_network', allowed, actor);
   }
 
+  /** Harbor's project_creation_restriction: whether every user (the default) or only system admins create projects. */
+  async projectCreationRestriction(): Promise<'everyone' | 'adminonly'> {
+    const rows = await this.sql.query<{ value: string }>(`SELECT value FROM system_setting WHERE name = 'project_creation_restriction'`);
+    return rows[0]?.value === 'adminonly' ? 'adminonly' : 'everyone';
+  }
+
+  async setProjectCreationRestriction(restriction: 'everyone' | 'adminonly', actor?: AuditActor): Promise<void> {
+    await this.set('project_creation_restriction', restriction, actor);
+  }
+
+  /** Harbor's banner_message (a JSON string its UI shows on every page); '' when none. */
+  async bannerMessage(): Promise<string> {
+    const rows = await this.sql.query<{ value: string }>(`SELECT value FROM system_setting WHERE name = 'banner_message'`);
+    return typeof rows[0]?.value === 'string' ? rows[0].value : '';
+  }
+
+  async setBannerMessage(message: string, actor?: AuditActor): Promise<void> {
+    await this.set('banner_message', message, actor);
+  }
+
   private async set(name: string, value: unknown, actor: AuditActor | undefined): Promise<void> {
     await this.sql.transaction(async (tx) => {
       await tx.query(

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
 import { AppConfig } from '@wharf/config';
-import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
-import { ConflictError, NotFoundError, PreconditionError } from '@wharf/errors';
+import { SqlClient, escapeLike, sqlOrderBy, type SqlExecutor } from '@wharf/db';
+import { ConflictError, InvalidError, NotFoundError, PreconditionError } from '@wharf/errors';
 import { CredentialVault } from '@wharf/secrets';
 import type { RegistryCredential, RegistryEndpoint, RegistryHealth, UpstreamEndpoint } from './registry-endpoint';
 import { checkRegistryType, mergeCredential, normaliseRegistryUrl, type RegistryInput } from './registry-input';
@@ -35,6 +35,8 @@ export interface RegistryListQuery {
   /** a name, matched exactly or (fuzzy) as a substring */
   name?: string;
   exactName?: boolean;
+  /** Harbor's `sort` (id, name, creation_time, update_time; `-` descending); by id when absent */
+  sort?: string;
   offset: number;
   limit: number;
 }
@@ -65,7 +67,7 @@ export class RegistryService {
       where = query.exactName ? 'WHERE name = $1' : 'WHERE name ILIKE $1';
     }
     const [{ total }] = await this.sql.query<{ total: number }>(`SELECT count(*)::int AS total FROM registry ${where}`, params);
-    const rows = await this.sql.query<RegistryRow>(`SELECT * FROM registry ${where} ORDER BY id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
+    const rows = await this.sql.query<RegistryRow>(`SELECT * FROM registry ${where} ORDER BY ${registryOrderBy(query.sort)}, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [
       ...params, query.limit, query.offset,
     ]);
     return { items: rows.map(toEndpoint), total };
@@ -222,4 +224,12 @@ function toEndpoint(row: RegistryRow): RegistryEndpoint {
     creationTime: row.creation_time,
     updateTime: row.update_time,
   };
+}
+
+const REGISTRY_SORTABLE: Record<string, string> = { id: 'id', name: 'name', creation_time: 'creation_time', update_time: 'update_time' };
+
+function registryOrderBy(sort: string | undefined): string {
+  return sqlOrderBy(sort, REGISTRY_SORTABLE, 'id', (key, keys) => {
+    throw new InvalidError('request', `cannot sort by "${key}"; sortable: ${keys.join(', ')}`);
+  });
 }

@@ -131,6 +131,11 @@ export class BlobStore {
     return collectedMeansRetry(this.register(projectId, digest, size, context, stored));
   }
 
+  /** Answers when the storage backend does (a metadata read of a key that need not exist): for health checks. */
+  async probeStorage(): Promise<void> {
+    await this.driver.stat('_wharf/health-probe');
+  }
+
   /** Whether the blob's bytes are stored (for any project) and usable. */
   async isStored(digest: string): Promise<boolean> {
     const rows = await this.sql.query(`SELECT 1 FROM blob WHERE digest = $1 AND status IN ('none', 'delete')`, [digest]);

@@ -3,6 +3,7 @@ import { ArtifactsModule } from '@wharf/artifacts';
 import { ProjectsModule } from '@wharf/projects';
 import { ProxyCacheModule } from '@wharf/proxy-cache';
 import { RegistryCoreModule } from '@wharf/registry-core';
+import { ScanningPoliciesModule } from '@wharf/scanning';
 import { BlobsHttp } from './blobs.http';
 import { DistributionController } from './distribution.controller';
 import { ListingsHttp } from './listings.http';
@@ -12,7 +13,7 @@ import { UploadsHttp } from './uploads.http';
 
 /** /v2: the OCI distribution endpoint. */
 @Module({
-  imports: [RegistryCoreModule, ArtifactsModule, ProjectsModule, ProxyCacheModule],
+  imports: [RegistryCoreModule, ArtifactsModule, ProjectsModule, ProxyCacheModule, ScanningPoliciesModule],
   controllers: [DistributionController],
   providers: [ManifestsHttp, BlobsHttp, UploadsHttp, ListingsHttp, ProjectGate],
 })

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DeleteArtifactCommand, ManifestQueries, StoreManifestCommand, TagCommands } from '@wharf/artifacts';
 import { ProxyManifests, ProxyProjects } from '@wharf/proxy-cache';
 import { isDigest, MAX_MANIFEST_BYTES, type RepositoryName } from '@wharf/registry-core';
+import { PullPolicy } from '@wharf/scanning';
 import { OciError } from './oci-error';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProjectGate } from './project-gate';
@@ -9,7 +10,9 @@ import { registryCaller } from './registry-caller';
 
 /**
  * HTTP side of /v2/<name>/manifests/<reference>. Pushes, pulls (GET, not HEAD) and deletes
- * write their events (libs/artifacts), and the audit log derives its entries from those.
+ * write their events (libs/artifacts), and the audit log derives its entries from those. A GET
+ * passes the project's pull policies (libs/scanning PullPolicy) before anything is served or
+ * recorded.
  */
 @Injectable()
 export class ManifestsHttp {
@@ -21,11 +24,20 @@ export class ManifestsHttp {
     private readonly projects: ProjectGate,
     private readonly proxies: ProxyProjects,
     private readonly proxyManifests: ProxyManifests,
+    private readonly pullPolicy: PullPolicy,
   ) {}
 
   async get(repository: RepositoryName, reference: string, request: FastifyRequest, reply: FastifyReply, withBody: boolean): Promise<void> {
-    const operator = registryCaller(request).name;
+    const caller = registryCaller(request);
+    const operator = caller.name;
+    // a pull (GET) passes the project's policies first, as Harbor's middlewares run before its handler; HEAD does not (Harbor's HEAD route has none)
+    if (withBody) await this.pullPolicy.check({ repository: repository.name, project: repository.project, reference, principal: () => caller.principal() });
     const proxy = await this.proxies.find(repository.project);
+    if (proxy && withBody && (await this.pullPolicy.scansBeforeServe(repository.project))) {
+      // cache it first (not a pull yet: nothing served, no pull recorded), then wait for its scan
+      await this.proxyManifests.find(proxy, repository, reference, false, operator);
+      await this.pullPolicy.awaitScanBeforeServe({ repository: repository.name, project: repository.project, reference, principal: () => caller.principal() });
+    }
     const manifest = proxy
       ? await this.proxyManifests.find(proxy, repository, reference, withBody, operator)
       : await this.manifests.find(repository.name, reference, withBody, operator);

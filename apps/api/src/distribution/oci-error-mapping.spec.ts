@@ -52,6 +52,8 @@ describe('ociErrorOf (domain error -> distribution spec error)', () => {
     const quota = new QuotaExceededError('quota exceeded: ...', { details: { project: 'p', limit: 10, used: 5, size: 6 } });
     expect(seen(quota)).toEqual({ code: 'DENIED', status: 403, message: 'quota exceeded: ...', detail: { project: 'p', limit: 10, used: 5, size: 6 }, headers: {} });
     expect(seen(new PreconditionError('immutable', 'tag is immutable'))).toMatchObject({ code: 'DENIED', status: 412 });
+    // Harbor's code for a pull a project policy refuses (prevent_vul, signature enforcement)
+    expect(seen(new PreconditionError('policy-violation', 'current image with 2 vulnerabilities cannot be pulled'))).toMatchObject({ code: 'PROJECTPOLICYVIOLATION', status: 412 });
   });
 
   it('the others: unauthenticated, conflict, too large', () => {

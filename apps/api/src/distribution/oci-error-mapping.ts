@@ -39,7 +39,7 @@ export function ociErrorOf(domainError: DomainError): OciError {
       return new OciError('DENIED', error.message, detail, 403);
     // Harbor's answer to a push or delete of an immutable tag: DENIED, with 412
     case 'precondition':
-      return new OciError('DENIED', error.message, detail, 412);
+      return new OciError(error.reason === 'policy-violation' ? 'PROJECTPOLICYVIOLATION' : 'DENIED', error.message, detail, 412);
     case 'unauthenticated':
       return new OciError('UNAUTHORIZED', error.message, detail, 401);
     // the spec has no code for a conflict: as for any status it has no code for

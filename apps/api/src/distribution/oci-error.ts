@@ -17,6 +17,8 @@ export const OCI_ERROR_STATUS = {
   RANGE_INVALID: 416,
   UNAVAILABLE: 503,
   UNKNOWN: 500,
+  // Harbor's code for a pull a project policy refuses (prevent_vul, signature enforcement)
+  PROJECTPOLICYVIOLATION: 412,
 } as const;
 
 export type OciErrorCode = keyof typeof OCI_ERROR_STATUS;

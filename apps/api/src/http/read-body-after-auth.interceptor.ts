@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { BadRequestException, Injectable, UnsupportedMediaTypeException, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { readBodyText, type BodyLimits } from './body-reader';
@@ -45,7 +45,11 @@ export class ReadBodyAfterAuthInterceptor implements NestInterceptor {
   private async parse(request: FastifyRequest, text: string): Promise<unknown> {
     // an empty body with a JSON content type (a DELETE from some clients) is no body, not malformed JSON
     if (text === '') return undefined;
-    if (!/^application\/json\b/.test(request.headers['content-type'] ?? '')) return text;
+    // every management and token body is JSON: any other type (or none) is refused saying so, as Harbor's 415
+    const type = request.headers['content-type'];
+    if (!/^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(type ?? '')) {
+      throw new UnsupportedMediaTypeException(type ? `the body must be JSON (Content-Type: application/json), not ${type.slice(0, 100)}` : 'the body has no Content-Type; send it as JSON with Content-Type: application/json');
+    }
     if (jsonNestingExceeds(text, this.limits.maxDepth)) throw new BadRequestException(`the JSON body nests deeper than ${this.limits.maxDepth} levels`);
     if (ESCAPED_NUL.test(text)) throw new BadRequestException('the JSON body contains a NUL character');
     return new Promise((resolve, reject) => this.parseJson(request, text, (error, value) => (error ? reject(error) : resolve(value))));

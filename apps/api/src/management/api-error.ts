@@ -4,7 +4,7 @@
  * `{"errors":[{"code","message"}]}`; the message must be safe to show. Libs raise DomainError
  * instead, mapped once in harbor-error-mapping.ts.
  */
-export type ApiErrorCode = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PRECONDITION' | 'PRECONDITION_FAILED' | 'TOO_MANY_REQUESTS';
+export type ApiErrorCode = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PRECONDITION' | 'UNSUPPORTED_MEDIA_TYPE' | 'TOO_MANY_REQUESTS';
 
 const STATUS: Record<ApiErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -13,7 +13,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PRECONDITION: 412,
-  PRECONDITION_FAILED: 412,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
 };
 

@@ -1,10 +1,11 @@
-import { BadRequestException, Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { BadRequestException, Catch, HttpException, Logger, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { DomainError } from '@wharf/errors';
 import { ApiError } from './api-error';
 import { isRedisUnavailable } from '@wharf/redis';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestIdOf } from '../http/request-id';
 import { isClientAbort } from '../http/client-abort';
+import { allowedMethods } from '../http/method-not-allowed';
 import { harborErrorOf } from './harbor-error-mapping';
 
 const STATUS_CODES: Record<number, string> = {
@@ -49,6 +50,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (exception instanceof DomainError) return harborErrorOf(exception);
     // raised by the api's own guards, parsers and management services
     if (exception instanceof ApiError) return { status: exception.status, code: exception.code, message: exception.message };
+    // no route answered: a known path asked with a method it does not take is a 405 naming those it does
+    if (exception instanceof NotFoundException && !request.routeOptions?.url) {
+      const allow = allowedMethods(request.server, request.url);
+      if (allow.length > 0) {
+        return { status: 405, code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed on ${request.url.split('?')[0]}; allowed: ${allow.join(', ')}`, headers: { allow: allow.join(', ') } };
+      }
+      return { status: 404, code: 'NOT_FOUND', message: `no such path: ${request.method} ${request.url.split('?')[0]}` };
+    }
     if (exception instanceof BadRequestException) {
       const response = exception.getResponse() as { message?: string | string[] };
       const message = Array.isArray(response.message) ? response.message.join('; ') : (response.message ?? exception.message);

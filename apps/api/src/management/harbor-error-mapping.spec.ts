@@ -27,8 +27,9 @@ describe('harborErrorOf (domain error -> Harbor management API error)', () => {
     [new ConflictError('project p already exists'), 409, 'CONFLICT'],
     [new PreconditionError('in-use', 'the registry r is referenced by a project'), 412, 'PRECONDITION'],
     [new PreconditionError('immutable', 'tag v1 in p/r is immutable (rule 1) and cannot be deleted'), 412, 'PRECONDITION'],
+    [new PreconditionError('policy-violation', 'the image is not signed by cosign'), 412, 'PROJECTPOLICYVIOLATION'],
     // Harbor's own code for deleting a project that still holds repositories
-    [new PreconditionError('not-empty', 'project p contains 2 repositories; delete them first'), 412, 'PRECONDITION_FAILED'],
+    [new PreconditionError('not-empty', 'project p contains 2 repositories; delete them first'), 412, 'PRECONDITION'],
     [new TooLargeError('too big'), 413, 'PAYLOAD_TOO_LARGE'],
     [new UnavailableError('being collected'), 503, 'SERVICE_UNAVAILABLE'],
     [new UnavailableError('upstream answered badly', { reason: 'bad-upstream' }), 502, 'BAD_GATEWAY'],

@@ -27,9 +27,9 @@ export function harborErrorOf(domainError: DomainError): HarborError {
       return answer(401, 'UNAUTHORIZED');
     case 'conflict':
       return answer(409, 'CONFLICT');
-    // Harbor says PRECONDITION_FAILED when a project still holds repositories, PRECONDITION otherwise
+    // one code per condition, Harbor's (its errors.PreconditionCode), a project still holding repositories included
     case 'precondition':
-      return answer(412, error.reason === 'not-empty' ? 'PRECONDITION_FAILED' : 'PRECONDITION');
+      return answer(412, error.reason === 'policy-violation' ? 'PROJECTPOLICYVIOLATION' : 'PRECONDITION');
     case 'too-large':
       return answer(413, 'PAYLOAD_TOO_LARGE');
     case 'unavailable':

@@ -18,7 +18,7 @@ export function parseHarborQuery(q: string | undefined, allowed: readonly string
   if (!q) return terms;
   for (const part of splitTopLevel(decodeURIComponentSafe(q))) {
     const match = /^([A-Za-z_][A-Za-z0-9_.]*)(=~|=)(.*)$/s.exec(part.trim());
-    if (!match) throw new ApiError('BAD_REQUEST', `malformed query term "${part}"`);
+    if (!match) throw new ApiError('BAD_REQUEST', `q is malformed: "${part}" is not key=value, key=~value, key=[from~to] or key={a b}`);
     const [, key, operator, raw] = match;
     if (!allowed.includes(key)) throw new ApiError('BAD_REQUEST', `unknown query key "${key}"; known keys: ${allowed.join(', ') || 'none'}`);
     if (operator === '=~') {
@@ -33,6 +33,21 @@ export function parseHarborQuery(q: string | undefined, allowed: readonly string
     }
   }
   return terms;
+}
+
+/** Why `q` is not Harbor's syntax (`key=value`, `key=~sub`, `key=[a~b]`, `key={a b}`, comma-separated), or null when it is. */
+export function harborQuerySyntaxError(q: string): string | null {
+  let depth = 0;
+  for (const c of q) {
+    if (c === '[' || c === '{' || c === '(') depth += 1;
+    if (c === ']' || c === '}' || c === ')') depth -= 1;
+    if (depth < 0) return `q is malformed: unbalanced brackets in "${q.slice(0, 100)}"`;
+  }
+  if (depth !== 0) return `q is malformed: unbalanced brackets in "${q.slice(0, 100)}"`;
+  for (const part of splitTopLevel(decodeURIComponentSafe(q))) {
+    if (!/^([A-Za-z_][A-Za-z0-9_.]*)(=~|=)(.*)$/s.test(part.trim())) return `q is malformed: "${part.slice(0, 100)}" is not key=value, key=~value, key=[from~to] or key={a b}`;
+  }
+  return null;
 }
 
 function splitTopLevel(q: string): string[] {

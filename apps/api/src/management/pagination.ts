@@ -1,8 +1,21 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min, Validate, ValidatorConstraint, type ValidatorConstraintInterface, type ValidationArguments } from 'class-validator';
+import { harborQuerySyntaxError } from './harbor-query';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const MAX_PAGE_SIZE = 100;
+
+/** `q` in Harbor's syntax, on every list (those that ignore some keys still refuse a malformed q with a 400 naming it). */
+@ValidatorConstraint({ name: 'harborQuery' })
+class HarborQuerySyntax implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && harborQuerySyntaxError(value) === null;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return typeof args.value === 'string' ? (harborQuerySyntaxError(args.value) ?? 'q is malformed') : 'q must be a string';
+  }
+}
 
 /** `page`, `page_size` and `q`, as every Harbor list endpoint takes them. */
 export class PageQuery {
@@ -21,6 +34,7 @@ export class PageQuery {
 
   @IsOptional()
   @IsString()
+  @Validate(HarborQuerySyntax)
   q?: string;
 }
 

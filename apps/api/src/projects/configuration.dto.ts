@@ -1,6 +1,15 @@
-import { IsBoolean, IsInt, IsOptional } from 'class-validator';
+import { Type } from 'class-transformer';
+import { Equals, IsBoolean, IsIn, IsInt, IsOptional, IsString, MaxLength } from 'class-validator';
 
-/** PUT /configurations: the settings Wharf keeps, by Harbor's names; only those sent change. */
+/**
+ * PUT /configurations, by Harbor's names; only those sent change. Three kinds of keys:
+ * - stored and applied: storage_per_project, project_creation_restriction, banner_message,
+ *   webhook_allow_local_network (Wharf's own);
+ * - fixed in Wharf (database accounts, no self-registration, ...): shown by GET as
+ *   `editable: false`, and accepted by PUT only with the value shown, so a client that sends back
+ *   what it read succeeds, while one asking for something Wharf does not do gets a 400 naming it;
+ * - any other key (LDAP, OIDC, e-mail... settings Wharf has no meaning for): a 400 naming it.
+ */
 export class ConfigurationsRequest {
   /** bytes a new project may store, -1 for unlimited */
   @IsOptional()
@@ -11,10 +20,80 @@ export class ConfigurationsRequest {
   @IsOptional()
   @IsBoolean()
   webhook_allow_local_network?: boolean;
+
+  /** who creates projects: everyone (logged-in users) or adminonly */
+  @IsOptional()
+  @IsIn(['everyone', 'adminonly'])
+  project_creation_restriction?: 'everyone' | 'adminonly';
+
+  /** shown to clients by /systeminfo (Harbor's UI shows it as a banner) */
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  banner_message?: string;
+
+  @IsOptional()
+  @Equals('db_auth', { message: 'auth_mode: Wharf authenticates against its own database only (db_auth)' })
+  auth_mode?: string;
+
+  @IsOptional()
+  @Equals(false, { message: 'primary_auth_mode: Wharf has no other authentication mode' })
+  primary_auth_mode?: boolean;
+
+  @IsOptional()
+  @Equals(false, { message: 'self_registration: Wharf has no self-registration; a system administrator creates users' })
+  self_registration?: boolean;
+
+  @IsOptional()
+  @Equals(false, { message: 'read_only: Wharf has no read-only mode' })
+  read_only?: boolean;
+
+  @IsOptional()
+  @Equals(true, { message: 'quota_per_project_enable: project quotas are always on in Wharf' })
+  quota_per_project_enable?: boolean;
+
+  @IsOptional()
+  @Equals(true, { message: 'notification_enable: webhooks are always on in Wharf (a policy is disabled one by one)' })
+  notification_enable?: boolean;
+
+  @IsOptional()
+  @Equals('robot$', { message: 'robot_name_prefix: robot names always start with robot$ in Wharf' })
+  robot_name_prefix?: string;
+
+  @IsOptional()
+  @Equals(false, { message: 'scanner_skip_update_pulltime is not configurable in Wharf (only false, as Harbor defaults it, is accepted)' })
+  scanner_skip_update_pulltime?: boolean;
+
+  @IsOptional()
+  @Equals(false, { message: 'skip_audit_log_database: Wharf always writes the audit log to its database' })
+  skip_audit_log_database?: boolean;
+
+  /** minutes; Wharf's is TOKEN_EXPIRATION_MINUTES, set where the api starts */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  token_expiration?: number;
+}
+
+interface Item<T> {
+  value: T;
+  editable: boolean;
 }
 
 /** Harbor's ConfigurationsResponse, for the settings Wharf has. */
 export interface ConfigurationsResponse {
-  storage_per_project: { value: number; editable: boolean };
-  webhook_allow_local_network: { value: boolean; editable: boolean };
+  storage_per_project: Item<number>;
+  webhook_allow_local_network: Item<boolean>;
+  project_creation_restriction: Item<'everyone' | 'adminonly'>;
+  banner_message: Item<string>;
+  auth_mode: Item<'db_auth'>;
+  primary_auth_mode: Item<boolean>;
+  self_registration: Item<boolean>;
+  read_only: Item<boolean>;
+  quota_per_project_enable: Item<boolean>;
+  notification_enable: Item<boolean>;
+  robot_name_prefix: Item<string>;
+  scanner_skip_update_pulltime: Item<boolean>;
+  skip_audit_log_database: Item<boolean>;
+  token_expiration: Item<number>;
 }

@@ -5,6 +5,7 @@ import { isSysadmin, MemberService, type Principal } from '@wharf/iam';
 import { ProjectService, SystemSettingsService, type Project, type ProjectQuery } from '@wharf/projects';
 import { RegistryService } from '@wharf/registries';
 import { DefaultRetentionPolicy } from '@wharf/retention';
+import { checkAllowlist, CveAllowlists } from '@wharf/scanning';
 import { auditActorOf } from '../management/audit-actor';
 import { parseHarborQuery, type QueryTerm } from '../management/harbor-query';
 import { offsetOf } from '../management/pagination';
@@ -28,6 +29,7 @@ export class ProjectManagementService {
     private readonly authorizer: ProjectAuthorizer,
     private readonly registries: RegistryService,
     private readonly defaultRetention: DefaultRetentionPolicy,
+    private readonly allowlists: CveAllowlists,
   ) {}
 
   async create(actor: Actor, request: CreateProjectRequest): Promise<Project> {
@@ -35,6 +37,9 @@ export class ProjectManagementService {
     requireAuthenticated(principal);
     // a robot would create a project nobody is a member of (robots have no membership)
     if (principal.kind !== 'user') throw new ApiError('FORBIDDEN', 'robot accounts cannot create projects');
+    if (!principal.sysadmin && (await this.settings.projectCreationRestriction()) === 'adminonly') {
+      throw new ApiError('FORBIDDEN', 'only system administrators may create projects (project_creation_restriction is adminonly)');
+    }
     if (request.registry_id != null && !principal.sysadmin) throw denied(principal, 'only a system administrator may create a proxy-cache project');
     if (request.registry_id != null && !(await this.registries.exists(request.registry_id))) {
       throw new ApiError('BAD_REQUEST', `registry ${request.registry_id} does not exist; create the endpoint first (POST /api/v2.0/registries)`);
@@ -42,14 +47,14 @@ export class ProjectManagementService {
     if (request.storage_limit != null && !principal.sysadmin && request.storage_limit !== (await this.settings.defaultStorageLimit())) {
       throw denied(principal, 'only a system administrator may set a storage limit other than the default');
     }
+    // checked before anything is written
+    if (request.cve_allowlist) checkAllowlist(request.cve_allowlist);
     // the system's default retention policy comes with the project (proxy-cache projects have their TTL instead)
     let retentionPolicy: number | null = null;
-    const withDefaultRetention =
-      request.registry_id == null && this.defaultRetention.configured
-        ? async (tx: SqlExecutor, projectId: number) => {
-            retentionPolicy = await this.defaultRetention.apply(tx, projectId, auditActorOf(actor));
-          }
-        : undefined;
+    const withDefaultRetention = async (tx: SqlExecutor, projectId: number) => {
+      if (request.registry_id == null && this.defaultRetention.configured) retentionPolicy = await this.defaultRetention.apply(tx, projectId, auditActorOf(actor));
+      if (request.cve_allowlist) await this.allowlists.set(projectId, request.cve_allowlist, undefined, tx);
+    };
     const project = await this.projects.create(
       {
         project_name: request.project_name,
@@ -90,7 +95,7 @@ export class ProjectManagementService {
     const owner = terms.get('owner');
     if (owner) filter.owner = singleValue(owner, false);
     const visibleIds = await this.projects.memberProjectIds(principal);
-    const { items, total } = await this.projects.list({ ...filter, visibleIds, offset: offsetOf(query), limit: query.page_size });
+    const { items, total } = await this.projects.list({ ...filter, visibleIds, sort: query.sort, offset: offsetOf(query), limit: query.page_size });
     return { items: await Promise.all(items.map((project) => this.view(principal, project))), total };
   }
 
@@ -110,13 +115,17 @@ export class ProjectManagementService {
       const current = (await this.projects.summary(project)).quota.hard.storage;
       if (request.storage_limit !== current) throw denied(principal, 'only a system administrator may change the storage limit of a project');
     }
+    if (request.cve_allowlist) checkAllowlist(request.cve_allowlist);
     await this.projects.update(project, { public: request.public, metadata: request.metadata, storage_limit: request.storage_limit ?? undefined }, auditActorOf(actor));
+    if (request.cve_allowlist) await this.allowlists.set(project.project_id, request.cve_allowlist, { actor: auditActorOf(actor), resource: `${project.name}:cve_allowlist` });
   }
 
   /** Only an empty project goes (412 saying why otherwise); its members, robots, robot grants and metadata go with it. */
   async delete(actor: Actor, selector: ProjectSelector): Promise<void> {
     const { project } = await this.authorizer.require(actor.principal, selector.nameOrId, 'project:delete', selector.isResourceName);
     await this.projects.delete(project, auditActorOf(actor));
+    // the project's CVE allowlist goes with it (ids are never reused, so a leftover would only be clutter)
+    await this.allowlists.deleteOfProject(project.project_id);
   }
 
   async deletable(principal: Principal, selector: ProjectSelector): Promise<ProjectDeletableResponse> {
@@ -138,9 +147,10 @@ export class ProjectManagementService {
   }
 
   private async view(principal: Principal, project: Project): Promise<ProjectView> {
-    if (principal.kind !== 'user') return { project, roleIds: [] };
+    const cveAllowlist = await this.allowlists.get(project.project_id);
+    if (principal.kind !== 'user') return { project, roleIds: [], cveAllowlist };
     const role = await this.members.roleOf(principal.id, project.project_id);
-    return { project, roleIds: role === null ? [] : [role] };
+    return { project, roleIds: role === null ? [] : [role], cveAllowlist };
   }
 }
 
@@ -149,3 +159,4 @@ function singleValue(term: QueryTerm, fuzzyAllowed: boolean): string {
   if (term.kind === 'exact' || (fuzzyAllowed && term.kind === 'fuzzy')) return term.value;
   throw new ApiError('BAD_REQUEST', `${term.key} takes ${fuzzyAllowed ? 'a value (=) or a substring (=~)' : 'an exact value (=)'}`);
 }
+

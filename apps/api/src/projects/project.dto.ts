@@ -2,6 +2,7 @@ import { PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { Project } from '@wharf/projects';
+import type { CveAllowlist, CveAllowlistInput } from '@wharf/scanning';
 import { PageQuery } from '../management/pagination';
 
 /** Query strings carry text: "true"/"false" become booleans, anything else stays and fails @IsBoolean. */
@@ -32,6 +33,11 @@ export class CreateProjectRequest {
   @IsOptional()
   @IsInt()
   registry_id?: number | null;
+
+  /** the project's own CVE allowlist ({"expires_at", "items":[{"cve_id"}]}); in force when metadata reuse_sys_cve_allowlist is "false" */
+  @IsOptional()
+  @IsObject()
+  cve_allowlist?: CveAllowlistInput;
 }
 
 /**
@@ -40,8 +46,13 @@ export class CreateProjectRequest {
  */
 export class UpdateProjectRequest extends PartialType(CreateProjectRequest) {}
 
-/** GET /projects: `name` is a substring match; `q` takes name (=, =~), public and owner. */
+/** GET /projects: `name` is a substring match; `q` takes name (=, =~), public and owner; `sort` name, project_id, creation_time, update_time. */
 export class ProjectListQuery extends PageQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  sort?: string;
+
   @IsOptional()
   @IsString()
   @MaxLength(255)
@@ -85,6 +96,7 @@ export interface ProjectResponse {
   deleted: boolean;
   repo_count: number;
   metadata: Record<string, string>;
+  cve_allowlist?: CveAllowlist;
   /** the caller's role in the project (Harbor's role ids), 0 when none */
   current_user_role_id: number;
   current_user_role_ids: number[];
@@ -94,9 +106,10 @@ export interface ProjectResponse {
 export interface ProjectView {
   project: Project;
   roleIds: number[];
+  cveAllowlist?: CveAllowlist;
 }
 
-export function toProjectResponse({ project, roleIds }: ProjectView): ProjectResponse {
+export function toProjectResponse({ project, roleIds, cveAllowlist }: ProjectView): ProjectResponse {
   return {
     project_id: project.project_id,
     name: project.name,
@@ -108,6 +121,7 @@ export function toProjectResponse({ project, roleIds }: ProjectView): ProjectRes
     deleted: project.deleted,
     repo_count: project.repo_count,
     metadata: project.metadata,
+    ...(cveAllowlist ? { cve_allowlist: cveAllowlist } : {}),
     current_user_role_id: roleIds[0] ?? 0,
     current_user_role_ids: roleIds,
   };

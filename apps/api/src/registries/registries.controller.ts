@@ -4,8 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, type Actor } from '../management/current-actor.decorator';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
-import { PageQuery, setPageHeaders } from '../management/pagination';
-import { CreateRegistryRequest, PingRegistryRequest, RegistryIdParams, UpdateRegistryRequest, type RegistryResponse } from './registry.dto';
+import { setPageHeaders } from '../management/pagination';
+import { CreateRegistryRequest, PingRegistryRequest, RegistryIdParams, RegistryListQuery, UpdateRegistryRequest, type RegistryResponse } from './registry.dto';
 import { RegistryManagementService } from './registry-management.service';
 
 /** Harbor's /api/v2.0/registries: the upstream endpoints of proxy-cache projects; `q` takes name (= or =~). */
@@ -16,7 +16,7 @@ export class RegistriesController {
   @Get()
   async list(
     @CurrentPrincipal() principal: Principal,
-    @Query() query: PageQuery,
+    @Query() query: RegistryListQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RegistryResponse[]> {

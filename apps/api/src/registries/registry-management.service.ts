@@ -21,11 +21,12 @@ import { toRegistryResponse, type CreateRegistryRequest, type PingRegistryReques
 export class RegistryManagementService {
   constructor(private readonly registries: RegistryService) {}
 
-  async list(principal: Principal, query: PageQuery): Promise<{ items: RegistryResponse[]; total: number }> {
+  /** `q=name=...` (= exact, =~ substring), or Harbor 2.0's `name=` (a substring) */
+  async list(principal: Principal, query: PageQuery & { name?: string; sort?: string }): Promise<{ items: RegistryResponse[]; total: number }> {
     requireSysadmin(principal);
-    const name = parseHarborQuery(query.q, ['name']).get('name');
+    const name = parseHarborQuery(query.q, ['name']).get('name') ?? (query.name ? { key: 'name', kind: 'fuzzy' as const, value: query.name } : undefined);
     if (name && name.kind !== 'exact' && name.kind !== 'fuzzy') throw new ApiError('BAD_REQUEST', 'name takes a value (=) or a substring (=~)');
-    const { items, total } = await this.registries.list({ name: name?.value, exactName: name?.kind === 'exact', offset: offsetOf(query), limit: query.page_size });
+    const { items, total } = await this.registries.list({ name: name?.value, exactName: name?.kind === 'exact', sort: query.sort, offset: offsetOf(query), limit: query.page_size });
     return { items: items.map(toRegistryResponse), total };
   }
 
@@ -93,6 +94,10 @@ function toInput(request: UpdateRegistryRequest): Partial<RegistryInput> {
   if (request.url !== undefined) input.url = request.url;
   if (request.insecure !== undefined) input.insecure = request.insecure;
   if (request.credential !== undefined) input.credential = toCredentialInput(request.credential);
+  // Harbor's flat RegistryUpdate fields (an empty key and secret: no credential)
+  if (request.access_key !== undefined || request.access_secret !== undefined || request.credential_type !== undefined) {
+    input.credential = { type: request.credential_type ?? request.credential?.type, accessKey: request.access_key, accessSecret: request.access_secret };
+  }
   return input;
 }
 

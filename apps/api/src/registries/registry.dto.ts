@@ -1,7 +1,8 @@
 import { PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Equals, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, MaxLength, Min, ValidateNested } from 'class-validator';
 import { CREDENTIAL_TYPES, MASKED_SECRET, REGISTRY_TYPES, type CredentialType, type RegistryEndpoint, type RegistryHealth, type RegistryType } from '@wharf/registries';
+import { PageQuery } from '../management/pagination';
 
 /** Harbor's RegistryCredential. */
 export class RegistryCredentialRequest {
@@ -78,8 +79,31 @@ export class CreateRegistryRequest {
   update_time?: string;
 }
 
-/** PUT /registries/{id}: a partial update (Harbor's RegistryUpdate); what is left out stays. */
-export class UpdateRegistryRequest extends PartialType(CreateRegistryRequest) {}
+/**
+ * PUT /registries/{id}: a partial update; what is left out stays. Harbor's RegistryUpdate has
+ * the credential flat (access_key, access_secret, credential_type), as the terraform provider
+ * and harbor-cli send it; `credential` is taken too. A CA certificate is not supported: only an
+ * empty one (what those clients send when none is set) is accepted.
+ */
+export class UpdateRegistryRequest extends PartialType(CreateRegistryRequest) {
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  access_key?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  access_secret?: string;
+
+  @IsOptional()
+  @IsIn(CREDENTIAL_TYPES)
+  credential_type?: CredentialType;
+
+  @IsOptional()
+  @Equals('', { message: 'ca_certificate: custom CA certificates for registry endpoints are not supported; leave it empty' })
+  ca_certificate?: string;
+}
 
 /**
  * POST /registries/ping: an existing endpoint by `id` (the fields given override its own, e.g.
@@ -133,4 +157,18 @@ export function toRegistryResponse(endpoint: RegistryEndpoint): RegistryResponse
     creation_time: endpoint.creationTime,
     update_time: endpoint.updateTime,
   };
+}
+
+/** GET /registries: `q`, or Harbor 2.0's `name` (a substring of the name). */
+export class RegistryListQuery extends PageQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string;
+
+  /** id, name, creation_time, update_time; `-` descending */
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  sort?: string;
 }

@@ -18,6 +18,7 @@ import { offsetOf, type PageQuery } from '../management/pagination';
 import { ProjectAuthorizer, requireAuthenticated, requireSysadmin } from '../management/project-authorizer';
 import type { Actor } from '../management/current-actor.decorator';
 import type { CreateRobotRequest, RobotPermissionRequest, UpdateRobotRequest } from './robot.dto';
+import { SCAN_ROBOT_PREFIX } from '@wharf/scanning';
 
 type RobotAction = 'read' | 'list' | 'create' | 'update' | 'delete';
 
@@ -37,6 +38,8 @@ export class RobotManagementService {
   ) {}
 
   async create(actor: Actor, request: CreateRobotRequest): Promise<{ robot: Robot; secret: string }> {
+    // the scan jobs' robots pass pull policies (prevent_vul, signatures): nobody else may take their names
+    if (request.name.toLowerCase().startsWith(SCAN_ROBOT_PREFIX)) throw new ApiError('BAD_REQUEST', `robot names starting with "${SCAN_ROBOT_PREFIX}" are reserved for scan jobs`);
     const spec: RobotSpec = {
       name: request.name,
       description: request.description,
@@ -51,7 +54,7 @@ export class RobotManagementService {
   }
 
   /** `q` keys as Harbor's: Level (system|project) and ProjectID. */
-  async list(principal: Principal, query: PageQuery): Promise<{ items: Robot[]; total: number }> {
+  async list(principal: Principal, query: PageQuery & { sort?: string }): Promise<{ items: Robot[]; total: number }> {
     requireAuthenticated(principal);
     const terms = parseHarborQuery(query.q, ['Level', 'ProjectID']);
     const levelTerm = terms.get('Level');
@@ -61,7 +64,7 @@ export class RobotManagementService {
     }
     if (projectTerm && (projectTerm.kind !== 'exact' || !/^\d{1,9}$/.test(projectTerm.value))) throw new ApiError('BAD_REQUEST', 'ProjectID must be a project id');
     const level = levelTerm?.value as 'system' | 'project' | undefined;
-    const page = { offset: offsetOf(query), limit: query.page_size };
+    const page = { sort: query.sort, offset: offsetOf(query), limit: query.page_size };
     if (projectTerm) {
       if (level === 'system') throw new ApiError('BAD_REQUEST', 'system robots belong to no project; drop ProjectID or use Level=project');
       const { project } = await this.authorizer.require(principal, projectTerm.value, 'robot:list');

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { Robot, RobotPermissionGrant } from '@wharf/iam';
+import { PageQuery } from '../management/pagination';
 
 export class RobotAccessRequest {
   @IsString()
@@ -128,6 +129,14 @@ export class RefreshSecretRequest {
   @IsString()
   @MaxLength(128)
   secret?: string;
+}
+
+/** GET /robots: `q` (Level, ProjectID) and `sort` (id, name, creation_time, update_time, expires_at, duration; `-` descending). */
+export class RobotListQuery extends PageQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  sort?: string;
 }
 
 export class RobotIdParams {

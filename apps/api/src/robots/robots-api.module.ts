@@ -8,5 +8,6 @@ import { RobotsController } from './robots.controller';
   imports: [ManagementModule],
   controllers: [RobotsController],
   providers: [RobotManagementService],
+  exports: [RobotManagementService],
 })
 export class RobotsApiModule {}

@@ -3,9 +3,9 @@ import type { Principal } from '@wharf/iam';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
-import { PageQuery, setPageHeaders } from '../management/pagination';
+import { setPageHeaders } from '../management/pagination';
 import { CurrentActor, type Actor } from '../management/current-actor.decorator';
-import { CreateRobotRequest, RefreshSecretRequest, RobotIdParams, toRobotResponse, UpdateRobotRequest, type RobotCreatedResponse, type RobotResponse } from './robot.dto';
+import { CreateRobotRequest, RefreshSecretRequest, RobotIdParams, RobotListQuery, toRobotResponse, UpdateRobotRequest, type RobotCreatedResponse, type RobotResponse } from './robot.dto';
 import { RobotManagementService } from './robot-management.service';
 
 /** Harbor 2.2's /api/v2.0/robots: system and project robot accounts. */
@@ -28,7 +28,7 @@ export class RobotsController {
   @Get()
   async list(
     @CurrentPrincipal() principal: Principal,
-    @Query() query: PageQuery,
+    @Query() query: RobotListQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RobotResponse[]> {

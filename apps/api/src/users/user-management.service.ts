@@ -31,7 +31,7 @@ export class UserManagementService {
     if (username && username.kind !== 'exact' && username.kind !== 'fuzzy') throw new ApiError('BAD_REQUEST', 'username takes name=value or name=~value');
     // `q` wins over the older `username` parameter, which always matched a substring
     const filter = username ? { username: username.value, exact: username.kind === 'exact' } : query.username ? { username: query.username, exact: false } : {};
-    return this.users.list({ ...filter, offset: offsetOf(query), limit: query.page_size });
+    return this.users.list({ ...filter, sort: query.sort, offset: offsetOf(query), limit: query.page_size });
   }
 
   async search(principal: Principal, query: UserSearchQuery): Promise<{ items: User[]; total: number }> {

@@ -72,6 +72,12 @@ export class UserListQuery extends PageQuery {
   @IsString()
   @MaxLength(255)
   username?: string;
+
+  /** user_id, username, email, creation_time, update_time; `-` descending */
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  sort?: string;
 }
 
 /** GET /users/search: what any logged-in user may ask to find someone to add as a member. */

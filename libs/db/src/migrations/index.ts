@@ -20,6 +20,7 @@ import { RetentionPolicies1765240000000 } from './1765240000000-retention-polici
 import { P2pPreheat1765250000000 } from './1765250000000-p2p-preheat';
 import { ScanReports1765280000000 } from './1765280000000-scan-reports';
 import { ScannerRegistrationHealth1765281000000 } from './1765281000000-scanner-registration-health';
+import { CveAllowlists1765288000000 } from './1765288000000-cve-allowlists';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   P2pPreheat1765250000000,
   ScanReports1765280000000,
   ScannerRegistrationHealth1765281000000,
+  CveAllowlists1765288000000,
 ];
