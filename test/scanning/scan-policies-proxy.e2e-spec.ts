@@ -1,9 +1,9 @@
 /**
  * Beyond Harbor: a proxy-cache project with `proxy_scan_before_serve` holds the first pull of a
  * newly cached artifact until its scan report exists (at most PROXY_SCAN_WAIT_SECONDS), then
- * applies prevent_vul to it; no report in time: refused as not scanned. The scan side is not in
- * this suite: the test writes the scan_report row (as the contract describes it) once the
- * artifact is cached, as scan-core's job would.
+ * applies prevent_vul to it; no report in time: refused as not scanned. The pull asks the scan
+ * side for a scan (SCAN_REQUESTER: an execution and a Pending scan_report row are written; no
+ * worker runs here, so its job never runs); the test then writes the report as the scan job would.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +39,8 @@ const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.dock
   const writeReport = (digest: string, vulnerabilities: object[]) =>
     db.query(
       `INSERT INTO scan_report (digest, registration_uuid, mime_type, scan_status, report, severity, report_time)
-       VALUES ($1, $2, $3, 'Success', $4, $5, now())`,
+       VALUES ($1, $2, $3, 'Success', $4, $5, now())
+       ON CONFLICT (digest, registration_uuid, mime_type) DO UPDATE SET scan_status = 'Success', report = $4, severity = $5, report_time = now()`,
       [digest, registration, VULNERABILITY_REPORT_V11, JSON.stringify({ vulnerabilities }), vulnerabilities.length ? 'Critical' : 'None'],
     );
 
@@ -89,6 +90,12 @@ const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.dock
     const pushed = await pushTestImage(upstream.url, 'library/app', 'late', null, { layers: 1 });
     const refused = await get('hub/library/app', 'late');
     expect(refused.status).toBe(412);
+    // the pull asked for a scan: one execution of vendor SCAN with a task for that digest, its report row Pending
+    const requested = await db.query(
+      `SELECT r.scan_status FROM scan_report r JOIN task t ON t.id = r.task_id JOIN execution e ON e.id = t.execution_id WHERE r.digest = $1 AND e.vendor_type = 'SCAN'`,
+      [pushed.digest],
+    );
+    expect(requested.rows).toEqual([{ scan_status: 'Pending' }]);
     expect(refused.json.errors[0]).toMatchObject({ code: 'PROJECTPOLICYVIOLATION', message: expect.stringMatching(/not scanned yet .*proxy_scan_before_serve/) });
     await writeReport(pushed.digest, []);
     await skopeo(['copy', '--src-tls-verify=false', '--src-creds', `${TEST_ADMIN.username}:${TEST_ADMIN.password}`, `docker://${api.url.replace('http://', '')}/hub/library/app:late`, `dir:${join(work, 'late')}`]);

@@ -1,8 +1,7 @@
 /**
  * How the policy side asks the scan side (scan-core) for a scan it needs now: a proxy-cache
  * project with `proxy_scan_before_serve` scans a newly cached artifact before serving it.
- * scan-core provides it under SCAN_REQUESTER; without a provider nothing is requested and the
- * wait ends with "not scanned".
+ * ScanningModule binds it (ScanRequesterService).
  */
 export interface ScanRequester {
   /** starts (or joins) a vulnerability scan of the artifact; resolves once it is queued, not when it ends */

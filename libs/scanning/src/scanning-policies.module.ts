@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ArtifactsModule } from '@wharf/artifacts';
+import { ScanningModule } from './scanning.module';
 import { CveAllowlists } from './policies/cve-allowlists';
 import { PullPolicy } from './policies/pull-policy';
 import { ScanReportQueries } from './policies/scan-report-queries';
 
 const services = [CveAllowlists, PullPolicy, ScanReportQueries];
 
-/** The policy side of scanning: CVE allowlists, the pull policy /v2 asks, the report reads preheat uses. */
+/** The policy side of scanning: CVE allowlists, the pull policy /v2 asks (scans it needs come from ScanningModule's SCAN_REQUESTER), the report reads preheat uses. */
 @Module({
-  imports: [ArtifactsModule],
+  imports: [ArtifactsModule, ScanningModule],
   providers: services,
   exports: services,
 })

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { accessoryKind, AccessoryKind, ArtifactQueries, type ArtifactRecord } from '@wharf/artifacts';
@@ -57,7 +57,7 @@ export class PullPolicy {
     private readonly reports: ScanReportQueries,
     private readonly allowlists: CveAllowlists,
     private readonly config: AppConfig,
-    @Optional() @Inject(SCAN_REQUESTER) private readonly requester?: ScanRequester,
+    @Inject(SCAN_REQUESTER) private readonly requester: ScanRequester,
   ) {}
 
   /** Does this (proxy-cache) project scan a newly cached artifact before serving it? */
@@ -86,7 +86,7 @@ export class PullPolicy {
     };
     let unscanned = await missing();
     if (unscanned.length > 0) {
-      for (const digest of unscanned) await this.requester?.requestScan({ projectId: meta.projectId, repository: pull.repository, digest });
+      for (const digest of unscanned) await this.requester.requestScan({ projectId: meta.projectId, repository: pull.repository, digest });
       const deadline = Date.now() + this.config.PROXY_SCAN_WAIT_SECONDS * 1000;
       while (unscanned.length > 0 && Date.now() < deadline) {
         await sleep(SCAN_POLL_MS);
