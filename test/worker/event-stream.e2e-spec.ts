@@ -179,7 +179,7 @@ describe('event stream: consumers with their own cursors', () => {
       expect(health.status).toBe(200);
       const body = (await health.json()) as { status: string; components: { name: string; status: string; consumers?: { name: string; behind: number; oldest_age_seconds: number }[] }[] };
       expect(body.status).toBe('healthy');
-      expect(body.components.map((c) => c.name)).toEqual(['database', 'redis', 'event_stream']);
+      expect(body.components.map((c) => c.name)).toEqual(['database', 'redis', 'storage', 'worker', 'event_stream']);
       const stream = body.components.find((c) => c.name === 'event_stream')!;
       expect(stream.status).toBe('healthy');
       expect(stream.consumers!.map((c) => [c.name, c.behind])).toEqual([
@@ -187,10 +187,11 @@ describe('event stream: consumers with their own cursors', () => {
         ['late-probe', 2],
         ['preheat', 2],
         ['replication', 2],
+        ['scan-on-push', 2],
         ['webhooks', 2],
       ]);
       expect(stream.consumers!.every((c) => c.oldest_age_seconds >= 0)).toBe(true);
-      expect((await api.app.get(EventStream).lag()).map((c) => c.behind)).toEqual([2, 2, 2, 2, 2]);
+      expect((await api.app.get(EventStream).lag()).map((c) => c.behind)).toEqual([2, 2, 2, 2, 2, 2]);
     });
   });
 });
