@@ -11,9 +11,12 @@
  *   are left out, `public=false` and `page_size=` are not); robot lists send
  *   `q=Level%3Dproject%2CProjectID%3D<id>` already URL-encoded, so it arrives encoded twice.
  *
- * Scanners (terraform's harbor_project `vulnerability_scanner`, harbor-cli `scanner`) are not
- * replayed: Wharf's scanner API comes with the scanning work.
+ * Scanners: harbor-cli `scanner` (pkg/api/scanner_handler.go) against a strict fake adapter
+ * (go-client's ScannerRegistrationReq: `name` and `url` always, `auth`/`description`/
+ * `access_credential` left out when empty — harbor-cli turns "None" into "" —, the three booleans
+ * always written).
  */
+import { FakeAdapter } from '../scanning/fake-adapter';
 import { callApi, type ApiAnswer } from '../support/management-api';
 import { TEST_ADMIN, basicAuth } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
@@ -248,6 +251,34 @@ describe('Harbor clients replayed', () => {
       expect(health.json).toMatchObject({ status: 'healthy' });
       expect(ping.text).toBe('Pong');
       expect(user.json).toMatchObject({ username: TEST_ADMIN.username, sysadmin_flag: true });
+    });
+
+    it('scanner ping/create/list/view/metadata/set-default/update/delete', async () => {
+      const adapter = await new FakeAdapter().start();
+      try {
+        const settings = { name: 'cli-scanner', url: adapter.url };
+        expect((await send('POST', '/scanners/ping', settings)).status).toBe(200);
+        const registration = { name: 'cli-scanner', url: adapter.url, disabled: false, skip_certVerify: false, use_internal_addr: false };
+        const created = await send('POST', '/scanners', registration);
+        expect(created.status).toBe(201);
+        const uuid = created.headers.get('location')!.split('/').pop()!;
+        const listed = await send('GET', '/scanners');
+        expect(listed.status).toBe(200);
+        expect((listed.json as { uuid: string }[]).find((r) => r.uuid === uuid)).toMatchObject({ name: 'cli-scanner', url: adapter.url, disabled: false, skip_certVerify: false, use_internal_addr: false });
+        const viewed = await send('GET', `/scanners/${uuid}`);
+        expect(viewed.json).toMatchObject({ uuid, name: 'cli-scanner', url: adapter.url, auth: expect.any(String) });
+        expect(viewed.json).not.toHaveProperty('access_credential');
+        const metadata = await send('GET', `/scanners/${uuid}/metadata`);
+        expect(metadata.json).toMatchObject({ scanner: { name: 'Fake', vendor: 'Wharf tests', version: '1.2.3' } });
+        expect((await send('PATCH', `/scanners/${uuid}`, { is_default: true })).status).toBe(200);
+        expect((await send('GET', `/scanners/${uuid}`)).json).toMatchObject({ is_default: true });
+        expect((await send('PUT', `/scanners/${uuid}`, { ...registration, name: 'cli-scanner-renamed', description: 'from harbor-cli' })).status).toBe(200);
+        expect((await send('GET', `/scanners/${uuid}`)).json).toMatchObject({ name: 'cli-scanner-renamed', description: 'from harbor-cli' });
+        expect((await send('DELETE', `/scanners/${uuid}`)).status).toBe(200);
+        expect((await send('GET', `/scanners/${uuid}`)).status).toBe(404);
+      } finally {
+        await adapter.stop();
+      }
     });
 
     it('project delete', async () => {
