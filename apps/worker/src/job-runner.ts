@@ -6,7 +6,7 @@ import { Worker, type Job } from 'bullmq';
 import { performance } from 'node:perf_hooks';
 import { EVENT_RELAY_INTERVAL_MS } from './event-relay.processor';
 import { JobHandlerDiscovery, collectHandlers } from './job-handler-discovery';
-import { runWithJobContext } from './job-log-context';
+import { jobLogContextOf, runWithJobContext } from './job-log-context';
 
 const WATCHDOG_INTERVAL_MS = 60_000;
 // daily at 03:30 UTC (seconds first)
@@ -66,7 +66,10 @@ export class JobRunner implements OnModuleInit, OnApplicationBootstrap, OnApplic
       });
       worker.on('failed', (job, error) => {
         const { level, message } = describeJobFailure(job?.name ?? 'job', job?.id, error);
-        if (job) void runWithJobContext(job, async () => this.logger[level](message));
+        // the job's fields written out rather than left to the log context: a job can fail while the
+        // worker still boots, before main.ts installs the pino logger, and Nest replays such a buffered
+        // line later, outside any context
+        if (job) this.logger[level]({ ...jobLogContextOf(job), msg: message });
         else this.logger[level](message);
       });
       this.workers.push(worker);

@@ -40,6 +40,10 @@ export class QuotaLedger implements QuotaLedgerPort {
   async charge(tx: SqlTransaction, projectId: number, blobs: readonly ChargedBlob[], context: QuotaContext): Promise<void> {
     if (blobs.length === 0) return;
     const sizes = new Map(blobs.map((b) => [b.id, b.size]));
+    // the project row first, then its project_blob rows, in every ledger write (charge and release):
+    // a transaction that already changed the project (an earlier charge or release) and a charge
+    // that linked a shared blob first would otherwise each wait for the other
+    await lockProjectRow(tx, projectId);
     // in id order, so concurrent charges of shared blobs cannot deadlock on the unique key
     const ids = [...sizes.keys()].sort((a, b) => a - b);
     const linked = await tx.query<{ blob_id: number }>(
@@ -67,6 +71,7 @@ export class QuotaLedger implements QuotaLedgerPort {
 
   async release(tx: SqlExecutor, projectId: number, blobIds: readonly number[]): Promise<number> {
     if (blobIds.length === 0) return 0;
+    await lockProjectRow(tx, projectId);
     const rows = await tx.query<{ released: number }>(
       `WITH released AS (
          DELETE FROM project_blob pb USING blob b
@@ -105,4 +110,9 @@ export class QuotaLedger implements QuotaLedgerPort {
       this.logger.warn(`could not record a quota event: ${(error as Error).message}`);
     }
   }
+}
+
+/** The lock every ledger write takes first (see charge): the one the storage_used UPDATE would take anyway. */
+async function lockProjectRow(tx: SqlExecutor, projectId: number): Promise<void> {
+  await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR NO KEY UPDATE`, [projectId]);
 }
