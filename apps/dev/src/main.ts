@@ -16,8 +16,10 @@ async function main(): Promise<void> {
   const applied = await runMigrations(config);
   console.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
   const dist = join(__dirname, '..', '..');
+  // the api registers the scanner beside it as the default scanner on first start, so scanning works out of the box
+  const env = { ...process.env, SCANNER_URL: process.env.SCANNER_URL ?? `http://127.0.0.1:${config.SCANNER_PORT}` };
   const children: ChildProcess[] = [join(dist, 'api/src/main.js'), join(dist, 'worker/src/main.js'), join(dist, 'scanner/src/main.js')].map((entry) =>
-    spawn(process.execPath, [entry], { stdio: 'inherit', env: process.env }),
+    spawn(process.execPath, [entry], { stdio: 'inherit', env }),
   );
   const stop = (signal: NodeJS.Signals) => children.forEach((child) => child.kill(signal));
   process.on('SIGINT', () => stop('SIGINT'));
