@@ -3,6 +3,8 @@
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
 import { layerRules } from './eslint.layers.mjs';
 
 const nodeGlobals = {
@@ -56,6 +58,20 @@ export default defineConfig([
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+
+  {
+    // the portal: a browser app (React), built by Vite; it talks to the api over HTTP only
+    files: ['apps/portal/**/*.{ts,tsx}'],
+    extends: [js.configs.recommended, tseslint.configs.recommended],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: globals.browser },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@wharf/*', '**/libs/**', '**/apps/api/**'], message: 'the portal reaches the api over HTTP (src/api/client.ts), never its code' }] }],
+    },
+  },
+  { files: ['apps/portal/vite.config.ts'], languageOptions: { globals: globals.node } },
 
   // one-way imports between apps and libs (eslint.layers.mjs holds the graph and says why)
   ...layerRules,

@@ -103,4 +103,17 @@ describe('management API: OpenAPI document', () => {
       ]),
     );
   });
+
+  it('declares every {parameter} of every path on each of its operations (generated clients fill them in)', () => {
+    const undeclared: string[] = [];
+    for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[] }>>)) {
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+      for (const [method, operation] of Object.entries(item)) {
+        const declared = new Set((operation.parameters ?? []).filter((p) => p.in === 'path' && p.required).map((p) => p.name));
+        undeclared.push(...templated.filter((name) => !declared.has(name)).map((name) => `${method} ${path} {${name}}`));
+      }
+    }
+    expect(undeclared).toEqual([]);
+    expect(document.paths['/api/v2.0/projects/{project_name_or_id}/summary'].get.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'project_name_or_id', in: 'path', required: true })]));
+  });
 });

@@ -82,8 +82,10 @@ async function loadGeneratedMetadata(): Promise<PluginMetadata> {
 
 /**
  * Drops /v2, tags each operation by its resource (/api/v2.0/projects/{name}/... -> projects,
- * /service/token -> token, health -> health), makes health anonymous, and makes query parameters
- * that have a default optional (the plugin marks a field required unless it is declared `x?:`).
+ * /service/token -> token, health -> health), makes health anonymous, makes query parameters
+ * that have a default optional (the plugin marks a field required unless it is declared `x?:`), and
+ * declares every `{name}` of a path that its operation does not (routes whose params DTO is not read
+ * by the plugin), so generated clients (the portal's) can fill them in.
  */
 function postProcess(document: OpenAPIObject): OpenAPIObject {
   const paths: OpenAPIObject['paths'] = {};
@@ -100,6 +102,7 @@ function postProcess(document: OpenAPIObject): OpenAPIObject {
       for (const parameter of operation.parameters ?? []) {
         if ('in' in parameter && parameter.in === 'query' && parameter.schema && 'default' in parameter.schema) parameter.required = false;
       }
+      operation.parameters = [...(operation.parameters ?? []), ...undeclaredPathParameters(path, operation.parameters ?? [])];
     }
     paths[path] = item;
   }
@@ -109,6 +112,16 @@ function postProcess(document: OpenAPIObject): OpenAPIObject {
     paths,
     tags: [...(document.tags ?? []), ...[...tags].sort().filter((t) => !known.has(t)).map((name) => ({ name }))],
   };
+}
+
+type Parameters = NonNullable<OpenAPIObject['paths'][string]['get']>['parameters'];
+
+function undeclaredPathParameters(path: string, declared: NonNullable<Parameters>): NonNullable<Parameters> {
+  const names = new Set(declared.filter((parameter) => 'in' in parameter && parameter.in === 'path').map((parameter) => ('name' in parameter ? parameter.name : '')));
+  return [...path.matchAll(/\{(\w+)\}/g)]
+    .map((match) => match[1])
+    .filter((name) => !names.has(name))
+    .map((name) => ({ name, in: 'path' as const, required: true, schema: { type: 'string' as const } }));
 }
 
 function tagOf(path: string): string {

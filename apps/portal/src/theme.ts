@@ -1,0 +1,13 @@
+import { createTheme } from '@mantine/core';
+
+/** System fonts only: the portal fetches nothing from outside the machine. */
+const systemFonts = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif';
+
+export const theme = createTheme({
+  fontFamily: systemFonts,
+  headings: { fontFamily: systemFonts },
+  fontFamilyMonospace: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+  primaryColor: 'indigo',
+  // WCAG AA contrast for text on the primary colour (axe checks it)
+  autoContrast: true,
+});
