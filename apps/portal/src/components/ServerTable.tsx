@@ -39,11 +39,13 @@ interface ServerTableProps<Row> {
   toolbar?: ReactNode;
   pageSizes?: number[];
   emptyText?: string;
+  /** below this width the table scrolls sideways instead of squeezing its columns */
+  minWidth?: number;
   /** poll while something listed is still running */
   refetchInterval?: (rows: Row[]) => number | false;
 }
 
-export function ServerTable<Row>({ label, queryKey, fetchPage, columns, rowKey, searchLabel, toolbar, pageSizes = [10, 25, 50, 100], emptyText = 'Nothing here yet.', refetchInterval }: ServerTableProps<Row>) {
+export function ServerTable<Row>({ label, queryKey, fetchPage, columns, rowKey, searchLabel, toolbar, pageSizes = [10, 25, 50, 100], emptyText = 'Nothing here yet.', minWidth = 600, refetchInterval }: ServerTableProps<Row>) {
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(pageSizes[0]);
   const [search, setSearch] = useState('');
@@ -75,7 +77,7 @@ export function ServerTable<Row>({ label, queryKey, fetchPage, columns, rowKey, 
         )}
       </Group>
       {query.isError && <ErrorNotice error={query.error} />}
-      <Table.ScrollContainer minWidth={600}>
+      <Table.ScrollContainer minWidth={minWidth}>
         <Table striped highlightOnHover aria-label={label} aria-busy={query.isFetching} verticalSpacing="xs">
           <Table.Thead>
             <Table.Tr>

@@ -154,6 +154,7 @@ export function ArtifactList({ repository }: { repository: string }) {
       </Title>
       <ServerTable
         label="Artifacts"
+        minWidth={1300}
         queryKey={queryKey}
         searchLabel="Search tags"
         columns={columns}

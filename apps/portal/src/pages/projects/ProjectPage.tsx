@@ -4,21 +4,18 @@ import { useQuery } from '@tanstack/react-query';
 import { Suspense } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { api, unwrap } from '../../api/client';
-import type { Project, ProjectSummary } from '../../api/models';
+import type { ProjectSummary } from '../../api/models';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { PageLoader } from '../../components/PageLoader';
 import { QuotaBar } from '../../components/QuotaBar';
 import { projectTabs } from './project-tabs';
-import { useProjectName } from './use-project';
+import { useProject, useProjectName } from './use-project';
 
 export default function ProjectPage() {
   const projectName = useProjectName();
   const location = useLocation();
   const navigate = useNavigate();
-  const project = useQuery({
-    queryKey: ['projects', projectName],
-    queryFn: async () => unwrap<Project>(await api.GET('/api/v2.0/projects/{project_name_or_id}', { params: { path: { project_name_or_id: projectName } } })),
-  });
+  const project = useProject();
   const summary = useQuery({
     queryKey: ['projects', projectName, 'summary'],
     queryFn: async () => unwrap<ProjectSummary>(await api.GET('/api/v2.0/projects/{project_name_or_id}/summary', { params: { path: { project_name_or_id: projectName } } })),
