@@ -1,0 +1,51 @@
+/**
+ * Drives Debian's chromium (no browser download) through playwright-core for the portal suites:
+ * a page per suite with clipboard access, an axe-core check that fails on serious or critical
+ * violations, and screenshots of every page under test-artifacts/portal/ for review.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS_DIR = join(__dirname, '..', '..', 'test-artifacts', 'portal');
+
+export interface PortalBrowser {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function openPortal(baseURL: string): Promise<PortalBrowser> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const context = await browser.newContext({ baseURL, viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return { browser, context, page, close: () => browser.close() };
+}
+
+/** Serious and critical axe-core violations of what the page shows now, as readable lines. */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  return results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.impact} ${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).slice(0, 3).join(' | ')})`);
+}
+
+/** A full-page screenshot named after the page, kept for review. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Every page visited is looked at twice: by axe-core (asserted) and by a person (the screenshot). */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  // let lazy chunks, queries and Mantine's transitions settle
+  await page.waitForLoadState('networkidle');
+  await page.waitForTimeout(300);
+  await screenshot(page, name);
+  expect(await accessibilityViolations(page)).toEqual([]);
+}
