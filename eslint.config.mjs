@@ -61,7 +61,7 @@ export default defineConfig([
 
   {
     // the portal: a browser app (React), built by Vite; it talks to the api over HTTP only
-    files: ['apps/portal/**/*.{ts,tsx}'],
+    files: ['apps/portal/**/*.{ts,tsx,mts}'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
     plugins: { 'react-hooks': reactHooks },
     languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: globals.browser },
@@ -71,7 +71,7 @@ export default defineConfig([
       'no-restricted-imports': ['error', { patterns: [{ group: ['@wharf/*', '**/libs/**', '**/apps/api/**'], message: 'the portal reaches the api over HTTP (src/api/client.ts), never its code' }] }],
     },
   },
-  { files: ['apps/portal/vite.config.ts'], languageOptions: { globals: globals.node } },
+  { files: ['apps/portal/vite.config.mts'], languageOptions: { globals: globals.node } },
 
   // one-way imports between apps and libs (eslint.layers.mjs holds the graph and says why)
   ...layerRules,

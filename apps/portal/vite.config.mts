@@ -21,7 +21,9 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
     reportCompressedSize: true,
-    chunkSizeWarningLimit: 600,
+    // the entry chunk holds React, Mantine and the router (~590 KB raw, ~190 KB gzipped); the first-load
+    // budget that matters is the gzipped one, printed by scripts/portal-sizes.js and asserted in test/portal
+    chunkSizeWarningLimit: 700,
     rolldownOptions: {
       // Mantine marks its modules "use client" (for React Server Components); meaningless in a SPA bundle
       onwarn(warning, warn) {
