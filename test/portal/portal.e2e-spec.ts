@@ -1,6 +1,6 @@
 /**
  * The web portal end to end, in Debian's chromium (playwright-core, no browser download), against a
- * real api process (which serves dist/portal at /), worker and scanner: log in with the form, create
+ * real api (which serves dist/portal at /), worker and scanner process: log in with the form, create
  * a project with a quota, see an image pushed with skopeo with its tag and digest, add a member,
  * create a robot and copy its secret (then log in to /v2 with it), scan an artifact and see its
  * severity, create a proxy-cache project of a docker-registry upstream, run GC and watch it finish,
@@ -14,7 +14,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page, Response as PageResponse } from 'playwright-core';
-import { startApiProcess, type ApiProcess } from '../support/api-process';
 import { callApi } from '../support/management-api';
 import { rawManifestDigest, skopeo } from '../support/oci-layout';
 import { eventually } from '../support/eventually';
@@ -23,9 +22,9 @@ import { DEBIAN_11_OS_RELEASE, dpkgEntry } from '../support/scanner-images';
 import { startScannerProcess, type ScannerProcess } from '../support/scanner-process';
 import { TEST_ADMIN, basicAuth } from '../support/test-credentials';
 import { startUpstreamRegistry, type UpstreamRegistryProcess } from '../support/upstream-registry';
-import { createTestEnvironment, type TestEnvironment } from '../support/wharf-app';
+import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 import { startWorker } from '../support/worker-context';
-import { ARTIFACTS_DIR, checkPage, openPortal, type PortalBrowser } from './portal-browser';
+import { accessibilityReport, ARTIFACTS_DIR, checkPage, openPortal, type PortalBrowser } from './portal-browser';
 
 const { firstLoadScripts, gzipSize, portalDist } = require('../../scripts/portal-sizes.js') as {
   firstLoadScripts(html: string): string[];
@@ -47,7 +46,7 @@ const MANY_ARTIFACTS = 1_000;
 const FIRST_LOAD_LIMIT = 300 * 1024;
 
 let environment: TestEnvironment;
-let api: ApiProcess;
+let api: RunningApi;
 let worker: INestApplicationContext;
 let scanner: ScannerProcess;
 let upstream: UpstreamRegistryProcess;
@@ -96,13 +95,14 @@ async function openTab(name: string): Promise<void> {
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'wharf-portal-e2e-'));
-  environment = await createTestEnvironment();
+  // the api serves the portal `npm run build` (run by `npm test`) wrote to dist/portal
+  environment = await createTestEnvironment('filesystem', { PORTAL_DIR: portalDist });
   // the scanner's vulnerability database: the OSV fixture (as test/scanning does)
   execFileSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'apps', 'scanner', 'src', 'cli', 'db-import.js'), join(__dirname, '..', 'scanner-db', 'fixtures', 'osv')], {
     env: { ...process.env, ...environment.env },
     stdio: 'pipe',
   });
-  [api, scanner, upstream] = await Promise.all([startApiProcess(environment.env), startScannerProcess(environment.env), startUpstreamRegistry()]);
+  [api, scanner, upstream] = await Promise.all([startApi(environment), startScannerProcess(environment.env), startUpstreamRegistry()]);
   worker = await startWorker(environment, { EXTERNAL_URL: api.url });
   expect((await call('POST', '/scanners', { name: 'wharf', url: scanner.url, auth: 'None' })).status).toBe(201);
   expect((await call('POST', '/users', { username: 'dev1', email: 'dev1@example.com', realname: 'Dev One', password: 'Dev1-Password-1' })).status).toBe(201);
@@ -115,7 +115,7 @@ afterAll(async () => {
   await worker?.close();
   await scanner?.stop();
   await upstream?.stop();
-  await api?.stop();
+  await api?.close();
   await environment?.close();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
@@ -134,7 +134,7 @@ describe('the built portal', () => {
 
   it('is served by the api at /, with the SPA fallback for deep links', async () => {
     for (const path of ['/', `/projects/${PROJECT}/members`]) {
-      const answer = await fetch(`${api.url}${path}`);
+      const answer = await fetch(`${api.url}${path}`, { headers: { accept: 'text/html,application/xhtml+xml' } });
       expect([answer.status, answer.headers.get('content-type')]).toEqual([200, expect.stringContaining('text/html')]);
       expect(await answer.text()).toContain('<div id="root">');
     }
@@ -355,5 +355,11 @@ describe('a day in the portal', () => {
     await page.waitForURL(/\/login/);
     await page.getByRole('button', { name: 'Log in' }).waitFor();
     expect((await page.request.get('/api/v2.0/users/current')).status()).toBe(401);
+    await checkPage(page, '27-logged-out');
+  });
+
+  it('had no serious or critical accessibility violation on any page visited (axe-core)', () => {
+    writeFileSync(join(ARTIFACTS_DIR, 'accessibility.json'), JSON.stringify(accessibilityReport(), null, 2));
+    expect(accessibilityReport()).toEqual({});
   });
 });
