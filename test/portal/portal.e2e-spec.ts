@@ -153,8 +153,8 @@ describe('a day in the portal', () => {
     await page.keyboard.type('not the password');
     await page.keyboard.press('Enter');
     await page.getByRole('alert').filter({ hasText: 'Invalid user name or password' }).waitFor();
-    await page.getByLabel('Password').fill(TEST_ADMIN.password);
-    await page.getByLabel('Password').press('Enter');
+    await page.getByLabel('Password', { exact: true }).fill(TEST_ADMIN.password);
+    await page.getByLabel('Password', { exact: true }).press('Enter');
     await page.waitForURL(/\/projects$/);
     await page.getByRole('table', { name: 'Projects' }).waitFor();
     await checkPage(page, '02-projects');

@@ -29,7 +29,8 @@ export default function LoginPage() {
         setFailure('Invalid user name or password.');
         return;
       }
-      await queryClient.invalidateQueries({ queryKey: CURRENT_USER_KEY });
+      // forget the "no session" answer: the guarded pages must ask again, not redirect back here on the cached null
+      queryClient.removeQueries({ queryKey: CURRENT_USER_KEY });
       navigate(safeRedirect(params.get('redirect')), { replace: true });
     } catch (error) {
       setFailure(error instanceof Error ? error.message : String(error));
