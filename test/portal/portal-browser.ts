@@ -24,7 +24,9 @@ export async function openPortal(baseURL: string): Promise<PortalBrowser> {
   const context = await browser.newContext({ baseURL, viewport: { width: 1400, height: 900 }, locale: 'en-US' });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseURL });
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  // generous: the suite shares a small machine with the api, the worker, the scanner and chromium
+  page.setDefaultTimeout(30_000);
+  page.setDefaultNavigationTimeout(60_000);
   return { browser, context, page, close: () => browser.close() };
 }
 

@@ -41,10 +41,13 @@ const csrfMiddleware: Middleware = {
   },
 };
 
-/** A 401 means the session ended (logged out elsewhere, password changed, user disabled): sign in again. */
+/**
+ * A 401 means the session ended (logged out elsewhere, password changed, user disabled): sign in again.
+ * The current-user probe is left to RequireSession, which routes to /login without reloading the page.
+ */
 const sessionEndedMiddleware: Middleware = {
-  onResponse({ response }) {
-    if (response.status === 401 && !window.location.pathname.startsWith('/login')) {
+  onResponse({ request, response }) {
+    if (response.status === 401 && !new URL(request.url).pathname.endsWith('/users/current') && !window.location.pathname.startsWith('/login')) {
       window.location.assign(loginPathFor(window.location));
     }
     return response;
