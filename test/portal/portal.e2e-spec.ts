@@ -153,8 +153,8 @@ describe('a day in the portal', () => {
     await page.keyboard.type('not the password');
     await page.keyboard.press('Enter');
     await page.getByRole('alert').filter({ hasText: 'Invalid user name or password' }).waitFor();
-    await page.getByLabel('Password', { exact: true }).fill(TEST_ADMIN.password);
-    await page.getByLabel('Password', { exact: true }).press('Enter');
+    await page.getByRole('textbox', { name: 'Password' }).fill(TEST_ADMIN.password);
+    await page.getByRole('textbox', { name: 'Password' }).press('Enter');
     await page.waitForURL(/\/projects$/);
     await page.getByRole('table', { name: 'Projects' }).waitFor();
     await checkPage(page, '02-projects');
@@ -253,7 +253,7 @@ describe('a day in the portal', () => {
     await openTab('Robot Accounts');
     await page.getByRole('button', { name: 'New Robot Account' }).click();
     const dialog = page.getByRole('dialog', { name: 'New Robot Account' });
-    await dialog.getByLabel('Name', { exact: true }).fill('ci');
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('ci');
     await dialog.getByRole('checkbox', { name: 'Push repository' }).check();
     await checkPage(page, '12-new-robot');
     await dialog.getByRole('button', { name: 'Add' }).click();
