@@ -87,6 +87,19 @@ const REPLICATION_CANDIDATE = `SELECT a.id, a.repository_name, a.digest, a.type,
  WHERE NOT EXISTS (SELECT 1 FROM artifact s WHERE a.subject_digest IS NOT NULL AND s.repository_id = a.repository_id AND s.digest = a.subject_digest)
    AND (EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id) OR NOT EXISTS (SELECT 1 FROM artifact_reference ar WHERE ar.child_id = a.id))`;
 
+/**
+ * X-Total-Count of an unfiltered listing, exact but without testing every artifact: the
+ * repository's artifacts (an index-only count of its range of artifact_repository_push_idx)
+ * minus the untagged ones an index names, found from the repository's indexes
+ * (artifact_repository_index_idx; an index's children are artifacts of its own repository, see
+ * artifact-rows.ts). Testing the listing's condition row by row cost ~2.6 s at 150k artifacts.
+ * Still linear in the repository's size, at index-only-scan speed (see docs/benchmarks.md).
+ */
+const LISTED_COUNT = `SELECT ((SELECT count(*) FROM artifact WHERE repository_id = $1)
+      - (SELECT count(DISTINCT ar.child_id) FROM artifact p JOIN artifact_reference ar ON ar.parent_id = p.id
+          WHERE p.repository_id = $1 AND p.config_media_type IS NULL
+            AND NOT EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = ar.child_id)))::int AS n`;
+
 /** An artifact delete_untagged may remove (see UNTAGGED_ARTIFACT). */
 export interface UntaggedArtifact {
   id: number;
@@ -126,9 +139,14 @@ export class ArtifactQueries {
       if (range?.from) where.push(`${column} >= ${add(range.from)}`);
       if (range?.to) where.push(`${column} <= ${add(range.to)}`);
     }
+    const unfiltered = where.length === 2; // only the repository and the listing's own condition
     const condition = where.join(' AND ');
-    const total = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM artifact a WHERE ${condition}`, params);
-    const items = await this.sql.query<ArtifactRecord>(`${SELECT} WHERE ${condition} ORDER BY a.push_time DESC, a.id DESC LIMIT ${add(filter.limit)} OFFSET ${add(filter.offset)}`, params);
+    const countParams = [...params];
+    // the page walks artifact_repository_push_idx in its order and stops after offset + limit rows
+    const [total, items] = await Promise.all([
+      this.sql.query<{ n: number }>(unfiltered ? LISTED_COUNT : `SELECT count(*)::int AS n FROM artifact a WHERE ${condition}`, countParams),
+      this.sql.query<ArtifactRecord>(`${SELECT} WHERE ${condition} ORDER BY a.push_time DESC, a.id DESC LIMIT ${add(filter.limit)} OFFSET ${add(filter.offset)}`, params),
+    ]);
     return { items, total: total[0].n };
   }
 
