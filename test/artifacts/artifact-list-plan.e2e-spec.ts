@@ -9,6 +9,7 @@ interface PlanNode {
   'Index Name'?: string;
   /** EXPLAIN ANALYZE only: how many times the node ran */
   'Actual Loops'?: number;
+  'Actual Rows'?: number;
   Plans?: PlanNode[];
 }
 
@@ -125,5 +126,40 @@ describe('artifact list query plans at 50,000 artifacts', () => {
     );
     expect(expected.n).toBe(ARTIFACTS + 3);
     expect(total).toBe(expected.n);
+  });
+
+  it("finds a page's accessories with index lookups per subject, not a pass over the repository per subject", async () => {
+    // a cosign signature (tagged sha256-<hex>.sig, no subject) and an OCI referrer (subject field) of the newest image
+    const [newest] = await sql.query<{ id: number; digest: string }>(`SELECT id, digest FROM artifact WHERE repository_id = $1 ORDER BY push_time DESC, id DESC LIMIT 1`, [repositoryId]);
+    const [project] = await sql.query<{ project_id: number }>(`SELECT project_id FROM project WHERE name = 'library'`);
+    const [signature] = await sql.query<{ id: number }>(
+      `INSERT INTO artifact (project_id, repository_id, repository_name, digest, media_type, config_media_type, size, manifest, push_time)
+       VALUES ($1, $2, 'library/plan-large', 'sha256:' || repeat('e', 64), 'application/vnd.oci.image.manifest.v1+json', 'application/vnd.dev.cosign.simplesigning.v1+json', 400, '\\x7b7d'::bytea, now() - interval '200 days')
+       RETURNING id`,
+      [project.project_id, repositoryId],
+    );
+    await sql.query(`INSERT INTO tag (repository_id, artifact_id, name) VALUES ($1, $2, $3)`, [repositoryId, signature.id, `sha256-${newest.digest.slice(7)}.sig`]);
+    await sql.query(
+      `INSERT INTO artifact (project_id, repository_id, repository_name, digest, media_type, artifact_type, size, manifest, subject_digest, push_time)
+       VALUES ($1, $2, 'library/plan-large', 'sha256:' || repeat('f', 64), 'application/vnd.oci.image.manifest.v1+json', 'application/spdx+json', 400, '\\x7b7d'::bytea, $3, now() - interval '200 days')`,
+      [project.project_id, repositoryId, newest.digest],
+    );
+    const statements: { text: string; params: unknown[] }[] = [];
+    const recording = Object.create(sql) as SqlClient;
+    recording.query = ((text: string, params: unknown[] = []) => {
+      statements.push({ text, params });
+      return sql.query(text, params);
+    }) as SqlClient['query'];
+    const queries = new ArtifactQueries(recording);
+    const { items } = await queries.list(repositoryId, { offset: 0, limit: 15 });
+    const accessories = await queries.accessoriesOf(items);
+    expect([...(accessories.get(newest.id) ?? [])].map((a) => a.digest).sort()).toEqual([`sha256:${'e'.repeat(64)}`, `sha256:${'f'.repeat(64)}`]);
+    const lookup = statements.at(-1)!;
+    const [row] = await sql.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${lookup.text}`, lookup.params);
+    const nodes = flatten(row['QUERY PLAN'][0].Plan);
+    // rows read from artifact and tag in all: a few per subject, where a pass over the repository per subject read 15 x 50,000
+    const read = nodes.filter((n) => n['Relation Name'] === 'artifact' || n['Relation Name'] === 'tag').reduce((sum, n) => sum + (n['Actual Rows'] ?? 0) * (n['Actual Loops'] ?? 1), 0);
+    expect({ read, nodes: read < 200 ? [] : nodes.map((n) => `${n['Node Type']} ${n['Relation Name'] ?? ''} ${n['Index Name'] ?? ''} rows=${n['Actual Rows']} loops=${n['Actual Loops']}`) }).toEqual({ read: expect.any(Number), nodes: [] });
+    expect(read).toBeLessThan(200);
   });
 });

@@ -3,7 +3,7 @@ import { SqlClient, escapeLike, type SqlExecutor } from '@wharf/db';
 import { InvalidError, NotFoundError } from '@wharf/errors';
 import { LabelService } from '@wharf/labels';
 import { isDigest, isValidTag } from '@wharf/registry-core';
-import { ACCESSORY_OF, UNTAGGED_ARTIFACT, artifactClosure } from '../artifact-closure';
+import { UNTAGGED_ARTIFACT, artifactClosure } from '../artifact-closure';
 import { accessoryKind, isSignature, type AccessoryKindName } from '../artifact-type';
 
 export interface ArtifactRecord {
@@ -99,6 +99,32 @@ const LISTED_COUNT = `SELECT ((SELECT count(*) FROM artifact WHERE repository_id
       - (SELECT count(DISTINCT ar.child_id) FROM artifact p JOIN artifact_reference ar ON ar.parent_id = p.id
           WHERE p.repository_id = $1 AND p.config_media_type IS NULL
             AND NOT EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = ar.child_id)))::int AS n`;
+
+/**
+ * The accessories of the subjects $1 (ids): ACCESSORY_OF (artifact-closure.ts) written as two
+ * index lookups per subject instead of one condition over every artifact of the repository (the
+ * OR in ACCESSORY_OF cannot use an index: at 100k artifacts a page of 15 subjects probed 1.5M
+ * tags): artifacts whose `subject` is the subject's digest (artifact_subject_idx), and
+ * subject-less ones tagged `sha256-<hex>.sig|.att|.sbom` in the repository (cosign's tag
+ * convention, found by tag name through tag's (repository_id, name) key).
+ */
+const ACCESSORIES_OF_SUBJECTS = `WITH s AS (SELECT id, repository_id, digest FROM artifact WHERE id = ANY($1::bigint[])),
+  accessory AS (
+    SELECT a.id AS accessory_id, s.id AS subject_id FROM s JOIN artifact a ON a.repository_id = s.repository_id AND a.subject_digest = s.digest
+    UNION
+    SELECT tagged.id, s.id FROM s CROSS JOIN LATERAL (
+      SELECT a.id FROM tag tt JOIN artifact a ON a.id = tt.artifact_id
+       WHERE tt.repository_id = s.repository_id
+         AND tt.name = ANY(ARRAY['sha256-' || substr(s.digest, 8) || '.sig', 'sha256-' || substr(s.digest, 8) || '.att', 'sha256-' || substr(s.digest, 8) || '.sbom'])
+         AND a.repository_id = s.repository_id AND a.subject_digest IS NULL
+      OFFSET 0 -- keeps the subquery per subject (a lookup in tag's key), not flattened into a join the planner may hash over the repository's tags
+    ) tagged
+     WHERE s.digest LIKE 'sha256:%'
+  )
+  SELECT a.id, a.digest, a.size, a.push_time, a.artifact_type, a.config_media_type, s.id AS subject_id, s.digest AS subject_digest,
+         COALESCE((SELECT array_agg(t.name) FROM tag t WHERE t.artifact_id = a.id), '{}') AS tags
+    FROM accessory x JOIN artifact a ON a.id = x.accessory_id JOIN s ON s.id = x.subject_id
+   ORDER BY a.push_time, a.id`;
 
 /** An artifact delete_untagged may remove (see UNTAGGED_ARTIFACT). */
 export interface UntaggedArtifact {
@@ -214,10 +240,7 @@ export class ArtifactQueries {
     const result = new Map<number, AccessoryRecord[]>(subjects.map((s) => [s.id, []]));
     if (subjects.length === 0) return result;
     const rows = await this.sql.query<{ id: number; digest: string; size: number; push_time: Date; artifact_type: string | null; config_media_type: string | null; subject_id: number; subject_digest: string; tags: string[] }>(
-      `SELECT a.id, a.digest, a.size, a.push_time, a.artifact_type, a.config_media_type, s.id AS subject_id, s.digest AS subject_digest,
-              COALESCE((SELECT array_agg(t.name) FROM tag t WHERE t.artifact_id = a.id), '{}') AS tags
-         FROM artifact s JOIN artifact a ON ${ACCESSORY_OF('a', 's')}
-        WHERE s.id = ANY($1::bigint[]) ORDER BY a.push_time, a.id`,
+      ACCESSORIES_OF_SUBJECTS,
       [subjects.map((s) => s.id)],
     );
     for (const row of rows) {
