@@ -37,6 +37,7 @@ import { prepareStorage } from './storage';
 import { startDockerRegistry } from './targets/docker-registry';
 import type { Target, TargetSlot } from './targets/target';
 import { waitUntilQuiet } from './targets/quiesce';
+import { freePort } from './targets/managed-process';
 import { startWharf } from './targets/wharf';
 
 const REDIS_URL = process.env.WHARF_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -61,6 +62,8 @@ async function main(options: BenchOptions): Promise<void> {
       REDIS_URL,
       REDIS_PREFIX: redisPrefix,
       LOG_LEVEL: 'warn',
+      // the workers the GC, retention and cost-curve scenarios start: not the default 9091 another Wharf may hold
+      WORKER_METRICS_PORT: String(await freePort()),
       ...storage.wharfEnv,
     };
     await runMigrations(loadConfig(env));
@@ -92,7 +95,7 @@ async function main(options: BenchOptions): Promise<void> {
         cleanup.add(`drop database ${baselineDatabase.name}`, () => baselineDatabase.drop());
         const baselinePrefix = `wharf-bench-${runId}-baseline`;
         cleanup.add(`delete Redis keys ${baselinePrefix}*`, () => deleteRedisKeys(REDIS_URL, baselinePrefix).then(() => undefined));
-        const baselineEnv = { ...env, DATABASE_URL: baselineDatabase.url, REDIS_PREFIX: baselinePrefix, ...baselineStorage.wharfEnv };
+        const baselineEnv = { ...env, DATABASE_URL: baselineDatabase.url, REDIS_PREFIX: baselinePrefix, WORKER_METRICS_PORT: String(await freePort()), ...baselineStorage.wharfEnv };
         migrateBaseline(baseline, baselineEnv);
         const build = baseline;
         baselineSlot = await startSlot('baseline', () => startWharf(baselineEnv, () => baselineDatabase.busy(), cleanup, undefined, { id: 'baseline', apiEntry: build.apiEntry }));

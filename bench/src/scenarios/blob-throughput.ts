@@ -72,7 +72,7 @@ export function blobPullScenario(size: number, auth: ClientAuth = 'bearer'): Sce
         await pull();
         await settleDisk();
         const { ops, ms } = await ctx.measured(() => repeatFor(ctx.options.durationSeconds * SECOND, pull));
-        return { value: (ops * size) / (ms / SECOND) / 1e6, note: `${ops} pulls${auth === 'basic' ? ', Basic credentials on every request' : ''}` };
+        return { value: (ops * size) / (ms / SECOND) / 1e6, note: `${ops} pulls${auth === 'basic' ? (ctx.target.basicAuthorization ? ', Basic credentials on every request' : ', no credentials (open registry)') : ''}` };
       } finally {
         client.close();
       }

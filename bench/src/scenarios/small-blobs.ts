@@ -89,7 +89,8 @@ export function smallDockerStylePushScenario(connections = 16, auth: ClientAuth 
         },
         expect: 201,
       };
-      return measureLoad(ctx, connections, [startUpload, patch, finish], `POST+PATCH+PUT${auth === 'basic' ? ', Basic credentials on every request' : ''}`, auth);
+      const credentials = auth !== 'basic' ? '' : ctx.target.basicAuthorization ? ', Basic credentials on every request' : ', no credentials (open registry)';
+      return measureLoad(ctx, connections, [startUpload, patch, finish], `POST+PATCH+PUT${credentials}`, auth);
     },
   };
 }

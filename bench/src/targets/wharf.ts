@@ -33,7 +33,9 @@ export async function startWharf(
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: build first (npm run build)`);
   const port = await freePort();
   const nodeArgs = profileDir ? ['--require', join(__dirname, 'cpu-profile-preload.js')] : [];
-  const processEnv = { ...process.env, ...env, ADMIN_PASSWORD, PORT: String(port), ...(profileDir ? { WHARF_BENCH_CPU_PROFILE_DIR: profileDir } : {}) };
+  // a metrics port of its own: a second api (--baseline) or any other Wharf on the machine holds the default 9090
+  const metricsPort = await freePort();
+  const processEnv = { ...process.env, ...env, ADMIN_PASSWORD, PORT: String(port), METRICS_PORT: String(metricsPort), ...(profileDir ? { WHARF_BENCH_CPU_PROFILE_DIR: profileDir } : {}) };
   const label = TARGET_LABELS[build.id];
   const api = ManagedProcess.start(`${label} api`, process.execPath, [...nodeArgs, entry], processEnv, cleanup, Boolean(profileDir));
   const baseUrl = `http://127.0.0.1:${port}`;
