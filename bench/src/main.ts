@@ -124,9 +124,6 @@ async function main(options: BenchOptions): Promise<void> {
     // the GC scenario first, on a database nothing else has pushed to yet (its result does not depend on what ran before)
     let gc: GcReport | undefined;
     if (runGc) gc = await runGcScenario(slots, env, database.url, options, cleanup);
-    const proxy = runProxy ? await runProxyScenario(slots, database.url, workDir, options, cleanup) : undefined;
-    const retention = runRetention ? await runRetentionScenario(slots, env, database.url, cleanup) : undefined;
-    const scanOverview = runScanOverview ? await runScanOverviewScenario(slots, database.url) : undefined;
     const outcomes = await runScenarios(scenarios, slots, options);
     const wharfSlot = slots.find((s) => s.id === 'wharf');
     const wharfTarget = wharfSlot && 'target' in wharfSlot ? wharfSlot.target : undefined;
@@ -145,6 +142,10 @@ async function main(options: BenchOptions): Promise<void> {
         apiRssAfterLoadMB[slot.id === 'wharf' ? 'after' : 'before'] = Math.round(procStatusBytes(slot.target.process.pid, 'VmRSS') / 1e6);
       }
     }
+    // the Wharf-only scenarios after the RSS reading, so before and after have served the same load when it is taken
+    const proxy = runProxy ? await runProxyScenario(slots, database.url, workDir, options, cleanup) : undefined;
+    const retention = runRetention ? await runRetentionScenario(slots, env, database.url, cleanup) : undefined;
+    const scanOverview = runScanOverview ? await runScanOverviewScenario(slots, database.url) : undefined;
     let costCurves: CostCurves | { error: string } | undefined;
     if (runCost) costCurves = await runCostCurveScenario(wharfTarget, env, database.url, options, cleanup);
     const curveVerdicts: CurveVerdict[] | { error: string } | undefined = costCurves && ('error' in costCurves ? costCurves : costCurveVerdicts(costCurves));
@@ -256,7 +257,7 @@ async function runProxyScenario(slots: TargetSlot[], databaseUrl: string, workDi
   try {
     // a courtesy after the GC scenario, not a precondition: the proxy figures are ratios of pulls taken seconds apart
     await waitUntilQuiet(wharf.target).catch((error: Error) => console.error(`[proxy] starting anyway: ${error.message}`));
-    const measurement = await runProxyBench({ target: wharf.target, databaseUrl, workDir, storageKind: options.storage, cleanup }, (line) => console.error(`[proxy] ${line}`));
+    const measurement = await runProxyBench({ target: wharf.target, databaseUrl, workDir, storageKind: options.storage, cleanup, skipConcurrent: options.quick }, (line) => console.error(`[proxy] ${line}`));
     console.error(`[proxy] scenario done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return buildProxyReport(PROXY_SCENARIO_ID, measurement);
   } catch (error) {
