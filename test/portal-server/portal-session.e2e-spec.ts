@@ -228,7 +228,8 @@ describe('portal sessions', () => {
     const missing = await fetch(`${api.url}/c/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'principal=admin' });
     expect(missing.status).toBe(400);
 
-    for (const headers of [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
+    const crossSite: Record<string, string>[] = [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }];
+    for (const headers of crossSite) {
       const login = await portalLogin(api.url, TEST_ADMIN, headers);
       expect({ headers, status: login.status, cookies: login.setCookies }).toEqual({ headers, status: 403, cookies: [] });
     }
