@@ -1825,6 +1825,22 @@ export interface components {
             realname?: string;
             comment?: string;
         };
+        UserResponse: {
+            user_id: number;
+            username: string;
+            email: string;
+            realname: string;
+            comment: string;
+            sysadmin_flag: boolean;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        UserSearchItem: {
+            user_id: number;
+            username: string;
+        };
         UpdateUserProfileRequest: {
             /** Format: email */
             email?: string;
@@ -1862,6 +1878,30 @@ export interface components {
             disable?: boolean;
             permissions: components["schemas"]["RobotPermissionRequest"][];
         };
+        RobotCreatedResponse: {
+            id: number;
+            name: string;
+            secret: string;
+            /** Format: date-time */
+            creation_time: string;
+            expires_at: number;
+        };
+        RobotResponse: {
+            id: number;
+            name: string;
+            description: string;
+            /** @enum {string} */
+            level: "project" | "system";
+            duration: number;
+            editable: boolean;
+            disable: boolean;
+            expires_at: number;
+            permissions: Record<string, never>[];
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
         UpdateRobotRequest: {
             id?: number;
             name?: string;
@@ -1896,6 +1936,39 @@ export interface components {
             /** @description the project's own CVE allowlist ({"expires_at", "items":[{"cve_id"}]}); in force when metadata reuse_sys_cve_allowlist is "false" */
             cve_allowlist?: Record<string, never>;
         };
+        CveAllowlistItemResponse: {
+            cve_id: string;
+        };
+        CveAllowlistResponse: {
+            id: number;
+            project_id: number;
+            expires_at: number | null;
+            items: components["schemas"]["CveAllowlistItemResponse"][];
+            /** Format: date-time */
+            creation_time: string | null;
+            /** Format: date-time */
+            update_time: string | null;
+        };
+        ProjectResponse: {
+            project_id: number;
+            name: string;
+            owner_id: number | null;
+            owner_name: string;
+            registry_id: number | null;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+            deleted: boolean;
+            repo_count: number;
+            metadata: {
+                [key: string]: string;
+            };
+            cve_allowlist?: components["schemas"]["CveAllowlistResponse"];
+            /** @description the caller's role in the project (Harbor's role ids), 0 when none */
+            current_user_role_id: number;
+            current_user_role_ids: number[];
+        };
         UpdateProjectRequest: {
             /** @description Harbor's rule: 1-255 lower-case letters, digits, ".", "_" and "-", not starting with a separator */
             project_name?: string;
@@ -1911,6 +1984,38 @@ export interface components {
             registry_id?: number | null;
             /** @description the project's own CVE allowlist ({"expires_at", "items":[{"cve_id"}]}); in force when metadata reuse_sys_cve_allowlist is "false" */
             cve_allowlist?: Record<string, never>;
+        };
+        ProjectDeletableResponse: {
+            deletable: boolean;
+            message: string;
+        };
+        ProjectSummaryResponse: {
+            repo_count: number;
+            project_admin_count?: number;
+            maintainer_count?: number;
+            developer_count?: number;
+            guest_count?: number;
+            limited_guest_count?: number;
+            quota?: {
+                hard: {
+                    storage?: number;
+                };
+                used: {
+                    storage?: number;
+                };
+            };
+            registry_id: number | null;
+        };
+        MemberResponse: {
+            id: number;
+            project_id: number;
+            entity_id: number;
+            entity_name: string;
+            /** @description u: a user */
+            entity_type: string;
+            /** @description 1 project admin, 2 developer, 3 guest, 4 maintainer, 5 limited guest */
+            role_id: number;
+            role_name: string;
         };
         MemberUserRequest: {
             user_id?: number;
@@ -1930,6 +2035,34 @@ export interface components {
              * @enum {number}
              */
             role_id: 1 | 2 | 3 | 4 | 5;
+        };
+        NumberConfigurationItem: {
+            value: number;
+            editable: boolean;
+        };
+        BooleanConfigurationItem: {
+            value: boolean;
+            editable: boolean;
+        };
+        StringConfigurationItem: {
+            value: string;
+            editable: boolean;
+        };
+        ConfigurationsResponse: {
+            storage_per_project: components["schemas"]["NumberConfigurationItem"];
+            webhook_allow_local_network: components["schemas"]["BooleanConfigurationItem"];
+            project_creation_restriction: components["schemas"]["StringConfigurationItem"];
+            banner_message: components["schemas"]["StringConfigurationItem"];
+            auth_mode: components["schemas"]["StringConfigurationItem"];
+            primary_auth_mode: components["schemas"]["BooleanConfigurationItem"];
+            self_registration: components["schemas"]["BooleanConfigurationItem"];
+            read_only: components["schemas"]["BooleanConfigurationItem"];
+            quota_per_project_enable: components["schemas"]["BooleanConfigurationItem"];
+            notification_enable: components["schemas"]["BooleanConfigurationItem"];
+            robot_name_prefix: components["schemas"]["StringConfigurationItem"];
+            scanner_skip_update_pulltime: components["schemas"]["BooleanConfigurationItem"];
+            skip_audit_log_database: components["schemas"]["BooleanConfigurationItem"];
+            token_expiration: components["schemas"]["NumberConfigurationItem"];
         };
         ConfigurationsRequest: {
             /** @description bytes a new project may store, -1 for unlimited */
@@ -1966,6 +2099,31 @@ export interface components {
             creation_time?: Record<string, never>;
             update_time?: Record<string, never>;
         };
+        AuditLogResponse: {
+            id: number;
+            username: string;
+            resource: string;
+            resource_type: string;
+            operation: string;
+            /** Format: date-time */
+            op_time: string;
+            client_ip?: string;
+        };
+        GcScheduleResponse: {
+            id?: number;
+            schedule: {
+                type: string;
+                cron: string;
+                /** Format: date-time */
+                next_scheduled_time?: string;
+            };
+            parameters: Record<string, never>;
+            job_parameters: string;
+            /** Format: date-time */
+            creation_time?: string;
+            /** Format: date-time */
+            update_time?: string;
+        };
         GcScheduleObject: {
             /** @enum {string} */
             type: "Manual" | "Hourly" | "Daily" | "Weekly" | "Custom" | "None";
@@ -1986,6 +2144,34 @@ export interface components {
             schedule: components["schemas"]["GcScheduleObject"];
             parameters?: components["schemas"]["GcParameters"];
         };
+        GcHistoryResponse: {
+            id: number;
+            job_name: string;
+            /** @description the trigger: MANUAL or SCHEDULE */
+            job_kind: string;
+            /** @description `{"delete_untagged","dry_run","workers"}` as a JSON string (Harbor's field) */
+            job_parameters: string;
+            schedule: {
+                type: string;
+                cron: string;
+            };
+            /** @enum {string} */
+            job_status: "Pending" | "Running" | "Success" | "Error" | "Stopped";
+            status_message: string;
+            deleted: boolean;
+            /** @description what the run reported so far (blobs and artifacts seen, deleted, bytes freed...) */
+            progress: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** Format: date-time */
+            start_time: string;
+            /** Format: date-time */
+            end_time: string | null;
+        };
         RetentionPolicyRequest: {
             /** @description Harbor sends it back on PUT; the path's id wins */
             id?: number;
@@ -2003,8 +2189,92 @@ export interface components {
         RetentionExecutionAction: {
             action: string;
         };
+        RepositoryResponse: {
+            id: number;
+            project_id: number;
+            /** @description `<project>/<repository>` */
+            name: string;
+            description: string;
+            artifact_count: number;
+            pull_count: number;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
         UpdateRepositoryRequest: {
             description: string;
+        };
+        ReferenceResponse: {
+            parent_id: number;
+            child_id: number;
+            child_digest: string;
+            platform: {
+                [key: string]: unknown;
+            } | null;
+            annotations: {
+                [key: string]: string;
+            };
+            urls: string[];
+        };
+        TagResponse: {
+            id: number;
+            repository_id: number;
+            artifact_id: number;
+            name: string;
+            /** Format: date-time */
+            push_time: string;
+            /** Format: date-time */
+            pull_time: string | null;
+            immutable: boolean;
+            signed: boolean;
+        };
+        AccessoryResponse: {
+            id: number;
+            artifact_id: number;
+            subject_artifact_id: number;
+            subject_artifact_digest: string;
+            size: number;
+            digest: string;
+            type: string;
+            icon: string;
+            /** Format: date-time */
+            creation_time: string;
+        };
+        ArtifactResponse: {
+            id: number;
+            type: string;
+            /** @description the config's media type (the manifest's for an index), as Harbor */
+            media_type: string;
+            manifest_media_type: string;
+            artifact_type: string | null;
+            project_id: number;
+            repository_id: number;
+            repository_name: string;
+            digest: string;
+            size: number;
+            icon: string;
+            /** Format: date-time */
+            push_time: string;
+            /** Format: date-time */
+            pull_time: string | null;
+            extra_attrs: {
+                [key: string]: unknown;
+            };
+            annotations: {
+                [key: string]: string;
+            };
+            references: components["schemas"]["ReferenceResponse"][];
+            tags?: components["schemas"]["TagResponse"][];
+            accessories?: components["schemas"]["AccessoryResponse"][];
+            /** @description Harbor's Label, as the labels API answers; empty unless with_label=true */
+            labels: Record<string, never>[];
+            /** @description with_scan_overview=true and a report (or a scan under way) exists: Harbor's overview keyed by report mime type */
+            scan_overview?: {
+                [key: string]: unknown;
+            };
+            /** @description with_sbom_overview=true and an SBOM scan exists */
+            sbom_overview?: Record<string, never>;
         };
         CreateTagRequest: {
             name: string;
@@ -2034,6 +2304,22 @@ export interface components {
             template?: string;
             tag_selectors?: components["schemas"]["SelectorRequest"][];
             scope_selectors?: components["schemas"]["ScopeSelectorsRequest"];
+        };
+        LabelResponse: {
+            id: number;
+            name: string;
+            description: string;
+            color: string;
+            /**
+             * @description g: global, p: the project's own
+             * @enum {string}
+             */
+            scope: "g" | "p";
+            project_id: number;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
         };
         CreateLabelRequest: {
             name: string;
@@ -2187,6 +2473,23 @@ export interface components {
             credential_type?: "basic" | "oauth";
             ca_certificate?: string;
         };
+        ScannerResponse: {
+            uuid: string;
+            name: string;
+            description: string;
+            url: string;
+            disabled: boolean;
+            is_default: boolean;
+            auth: string;
+            skip_certVerify: boolean;
+            use_internal_addr: boolean;
+            create_time: string;
+            update_time: string;
+            adapter?: string;
+            vendor?: string;
+            version?: string;
+            health: string;
+        };
         CreateScannerRequest: {
             name: string;
             description?: string;
@@ -2244,6 +2547,43 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        ScanAllMetricsResponse: {
+            total: number;
+            completed: number;
+            metrics: {
+                [key: string]: number;
+            };
+            requester?: string;
+            ongoing: boolean;
+            trigger?: string;
+        };
+        ReplicationPolicyResponse: {
+            id: number;
+            name: string;
+            description: string;
+            src_registry: Record<string, never>;
+            dest_registry: Record<string, never>;
+            dest_namespace: string;
+            dest_namespace_replace_count: number;
+            trigger: {
+                type: string;
+                trigger_settings: {
+                    cron?: string;
+                };
+            };
+            filters: Record<string, never>[];
+            replicate_deletion: boolean;
+            deletion: boolean;
+            override: boolean;
+            enabled: boolean;
+            speed: number;
+            copy_by_chunk: boolean;
+            single_active_replication: boolean;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
         PolicyRegistryRef: {
             id: number;
             name?: Record<string, never>;
@@ -2292,9 +2632,44 @@ export interface components {
             creation_time?: string;
             update_time?: string;
         };
+        ReplicationExecutionResponse: {
+            id: number;
+            policy_id: number;
+            status: string;
+            trigger: string;
+            /** Format: date-time */
+            start_time: string;
+            /** Format: date-time */
+            end_time: string | null;
+            status_text: string;
+            total: number;
+            failed: number;
+            succeed: number;
+            in_progress: number;
+            stopped: number;
+            /** @description Wharf's addition: a dry run moved nothing */
+            dry_run: boolean;
+        };
         StartExecutionRequest: {
             policy_id: number;
             dry_run?: boolean;
+        };
+        ReplicationTaskResponse: {
+            id: number;
+            execution_id: number;
+            status: string;
+            job_id: string;
+            operation: string;
+            resource_type: string;
+            src_resource: string;
+            dst_resource: string;
+            /** Format: date-time */
+            start_time: string | null;
+            /** Format: date-time */
+            end_time: string | null;
+            /** @description Wharf's additions: why it ended so, and the copy's figures once it ran */
+            status_message: string;
+            outcome: Record<string, never>;
         };
         PingPreheatInstanceRequest: {
             id?: number;
@@ -2378,12 +2753,89 @@ export interface components {
             start_time?: string;
             end_time?: string;
         };
+        SystemInfoResponse: {
+            auth_mode: string;
+            primary_auth_mode: boolean;
+            self_registration: boolean;
+            harbor_version: string;
+            banner_message: string;
+            oidc_provider_name: string;
+            /** @description always null: Wharf has no auth proxy */
+            authproxy_settings: string | null;
+            current_time?: string;
+            with_notary?: boolean;
+            with_chartmuseum?: boolean;
+            registry_url?: string;
+            external_url?: string;
+            /** @enum {string} */
+            project_creation_restriction?: "everyone" | "adminonly";
+            has_ca_root?: boolean;
+            registry_storage_provider_name?: string;
+            read_only?: boolean;
+            notification_enable?: boolean;
+        };
+        StorageVolume: {
+            /** @description bytes; 0 on S3 (a bucket has no capacity) */
+            total: number;
+            free: number;
+        };
+        SystemVolumesResponse: {
+            storage: components["schemas"]["StorageVolume"][];
+        };
+        StatisticsResponse: {
+            private_project_count: number;
+            private_repo_count: number;
+            public_project_count: number;
+            public_repo_count: number;
+            total_project_count: number;
+            total_repo_count: number;
+            /** @description system admins only: the bytes of every stored blob, each once */
+            total_storage_consumption?: number;
+        };
+        QuotaResponse: {
+            id: number;
+            ref: {
+                id: number;
+                name: string;
+                owner_name: string;
+            };
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+            hard: {
+                storage: number;
+            };
+            used: {
+                storage: number;
+            };
+        };
         QuotaHardRequest: {
             /** @description bytes, -1 for unlimited */
             storage: number;
         };
         QuotaUpdateRequest: {
             hard: components["schemas"]["QuotaHardRequest"];
+        };
+        PermissionResponse: {
+            resource: string;
+            action: string;
+        };
+        GrantablePermissionsResponse: {
+            system: components["schemas"]["PermissionResponse"][];
+            project: components["schemas"]["PermissionResponse"][];
+        };
+        SearchRepositoryResponse: {
+            project_id: number;
+            project_name: string;
+            project_public: boolean;
+            repository_name: string;
+            pull_count: number;
+            artifact_count: number;
+        };
+        SearchResponse: {
+            project: components["schemas"]["ProjectResponse"][];
+            repository: components["schemas"]["SearchRepositoryResponse"][];
         };
         RobotV1Access: {
             resource: string;
@@ -2396,6 +2848,22 @@ export interface components {
             /** @description unix seconds; absent, 0 or -1: never */
             expires_at?: number;
             access: components["schemas"]["RobotV1Access"][];
+        };
+        RobotV1Response: {
+            id: number;
+            name: string;
+            description: string;
+            project_id: number | null;
+            expires_at: number;
+            disabled: boolean;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+            access: {
+                resource: string;
+                action: string;
+            }[];
         };
         RobotV1UpdateRequest: {
             disabled: boolean;
@@ -2488,7 +2956,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["UserResponse"][];
                 };
             };
         };
@@ -2533,7 +3001,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["UserSearchItem"][];
                 };
             };
         };
@@ -2552,7 +3020,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["UserResponse"];
                 };
             };
         };
@@ -2573,7 +3041,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["UserResponse"];
                 };
             };
         };
@@ -2685,7 +3153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RobotResponse"][];
                 };
             };
         };
@@ -2708,7 +3176,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RobotCreatedResponse"];
                 };
             };
         };
@@ -2729,7 +3197,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RobotResponse"];
                 };
             };
         };
@@ -2824,7 +3292,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ProjectResponse"][];
                 };
             };
         };
@@ -2883,7 +3351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ProjectResponse"];
                 };
             };
         };
@@ -2940,7 +3408,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ProjectDeletableResponse"];
                 };
             };
         };
@@ -2959,7 +3427,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ProjectSummaryResponse"];
                 };
             };
         };
@@ -3081,7 +3549,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["MemberResponse"][];
                 };
             };
         };
@@ -3124,7 +3592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["MemberResponse"];
                 };
             };
         };
@@ -3187,7 +3655,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ConfigurationsResponse"];
                 };
             };
         };
@@ -3227,7 +3695,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CveAllowlistResponse"];
                 };
             };
         };
@@ -3271,7 +3739,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["AuditLogResponse"][];
                 };
             };
         };
@@ -3296,7 +3764,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["AuditLogResponse"][];
                 };
             };
         };
@@ -3315,7 +3783,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["GcScheduleResponse"];
                 };
             };
         };
@@ -3380,7 +3848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["GcHistoryResponse"][];
                 };
             };
         };
@@ -3401,7 +3869,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["GcHistoryResponse"];
                 };
             };
         };
@@ -3793,7 +4261,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RepositoryResponse"][];
                 };
             };
         };
@@ -3815,7 +4283,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RepositoryResponse"];
                 };
             };
         };
@@ -3899,7 +4367,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ArtifactResponse"][];
                 };
             };
         };
@@ -3959,7 +4427,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ArtifactResponse"];
                 };
             };
         };
@@ -4054,7 +4522,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["TagResponse"][];
                 };
             };
         };
@@ -4215,7 +4683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["LabelResponse"][];
                 };
             };
         };
@@ -4257,7 +4725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["LabelResponse"];
                 };
             };
         };
@@ -4782,7 +5250,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ScannerResponse"][];
                 };
             };
         };
@@ -4845,7 +5313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ScannerResponse"];
                 };
             };
         };
@@ -4889,7 +5357,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ScannerResponse"];
                 };
             };
         };
@@ -4952,7 +5420,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ScannerResponse"];
                 };
             };
         };
@@ -4996,7 +5464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ScannerResponse"][];
                 };
             };
         };
@@ -5167,7 +5635,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ScanAllMetricsResponse"];
                 };
             };
         };
@@ -5186,7 +5654,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ScanAllMetricsResponse"];
                 };
             };
         };
@@ -5212,7 +5680,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ReplicationPolicyResponse"][];
                 };
             };
         };
@@ -5254,7 +5722,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ReplicationPolicyResponse"];
                 };
             };
         };
@@ -5323,7 +5791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ReplicationExecutionResponse"][];
                 };
             };
         };
@@ -5365,7 +5833,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ReplicationExecutionResponse"];
                 };
             };
         };
@@ -5395,7 +5863,7 @@ export interface operations {
                 page?: number;
                 page_size?: number;
                 q?: string;
-                status?: "Stopped" | "InProgress" | "Succeed" | "Failed" | "Pending";
+                status?: "Pending" | "Stopped" | "InProgress" | "Succeed" | "Failed";
                 resource_type?: "image" | "artifact";
                 sort?: string;
             };
@@ -5412,7 +5880,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ReplicationTaskResponse"][];
                 };
             };
         };
@@ -5940,7 +6408,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SystemInfoResponse"];
                 };
             };
         };
@@ -5958,7 +6426,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SystemVolumesResponse"];
+                };
             };
         };
     };
@@ -5976,7 +6446,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["StatisticsResponse"];
                 };
             };
         };
@@ -6002,7 +6472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["QuotaResponse"][];
                 };
             };
         };
@@ -6023,7 +6493,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["QuotaResponse"];
                 };
             };
         };
@@ -6067,7 +6537,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PermissionResponse"][];
+                };
             };
         };
     };
@@ -6084,7 +6556,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GrantablePermissionsResponse"];
+                };
             };
         };
     };
@@ -6103,7 +6577,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SearchResponse"];
+                };
             };
         };
     };
@@ -6126,7 +6602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RepositoryResponse"][];
                 };
             };
         };
@@ -6151,7 +6627,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RobotV1Response"][];
                 };
             };
         };
@@ -6196,7 +6672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RobotV1Response"];
                 };
             };
         };
