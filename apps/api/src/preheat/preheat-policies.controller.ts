@@ -1,6 +1,6 @@
 import { Body, Delete, Get, Header, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Principal } from '@wharf/iam';
-import type { ExecutionRecord, TaskRecord } from '@wharf/jobs';
+import type { ExecutionResponse, TaskResponse } from '../management/execution.dto';
 import type { PreheatPolicyView } from '@wharf/preheat';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, type Actor } from '../management/current-actor.decorator';
@@ -93,14 +93,14 @@ export class PreheatPoliciesController {
     @Query() query: PageQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ExecutionRecord[]> {
+  ): Promise<ExecutionResponse[]> {
     const { items, total } = await this.preheat.listExecutions(principal, project, params.preheat_policy_name, query);
     setPageHeaders(request, reply, query, total);
     return items;
   }
 
   @Get('policies/:preheat_policy_name/executions/:execution_id')
-  async execution(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: PreheatExecutionParams): Promise<ExecutionRecord> {
+  async execution(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: PreheatExecutionParams): Promise<ExecutionResponse> {
     return this.preheat.getExecution(principal, project, params.preheat_policy_name, params.execution_id);
   }
 
@@ -118,7 +118,7 @@ export class PreheatPoliciesController {
     @Query() query: PageQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TaskRecord[]> {
+  ): Promise<TaskResponse[]> {
     const { items, total } = await this.preheat.listTasks(principal, project, params.preheat_policy_name, params.execution_id, query);
     setPageHeaders(request, reply, query, total);
     return items;

@@ -2279,6 +2279,28 @@ export interface components {
         CreateTagRequest: {
             name: string;
         };
+        RuleSelectorResponse: {
+            kind: string;
+            /** @enum {string} */
+            decoration: "matches" | "excludes" | "repoMatches" | "repoExcludes";
+            pattern: string;
+        };
+        ScopeSelectorsResponse: {
+            repository: components["schemas"]["RuleSelectorResponse"][];
+        };
+        ImmutableRuleResponse: {
+            id: number;
+            project_id: number;
+            priority: number;
+            disabled: boolean;
+            action: string;
+            template: string;
+            params: {
+                [key: string]: unknown;
+            };
+            tag_selectors: components["schemas"]["RuleSelectorResponse"][];
+            scope_selectors: components["schemas"]["ScopeSelectorsResponse"];
+        };
         SelectorRequest: {
             kind: string;
             /** @enum {string} */
@@ -2349,6 +2371,29 @@ export interface components {
             scope?: string;
             project_id?: number;
         };
+        WebhookTargetResponse: {
+            type: string;
+            address: string;
+            /** @description `*****` when one is set, else empty */
+            auth_header: string;
+            skip_cert_verify: boolean;
+            /** @enum {string} */
+            payload_format: "CloudEvents" | "Default";
+        };
+        WebhookPolicyResponse: {
+            id: number;
+            name: string;
+            description: string;
+            project_id: number;
+            targets: components["schemas"]["WebhookTargetResponse"][];
+            event_types: string[];
+            enabled: boolean;
+            creator: string;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
         WebhookTargetRequest: {
             type?: string;
             address: string;
@@ -2378,6 +2423,55 @@ export interface components {
             enabled?: boolean;
             id?: number;
             project_id?: number;
+        };
+        ExecutionMetricsResponse: {
+            task_count: number;
+            success_task_count: number;
+            error_task_count: number;
+            running_task_count: number;
+            pending_task_count: number;
+            stopped_task_count: number;
+        };
+        ExecutionResponse: {
+            id: number;
+            vendor_type: string;
+            vendor_id: number | null;
+            /** @enum {string} */
+            status: "Pending" | "Running" | "Success" | "Error" | "Stopped";
+            status_message: string;
+            trigger: string;
+            extra_attrs: {
+                [key: string]: unknown;
+            };
+            metrics: components["schemas"]["ExecutionMetricsResponse"];
+            /** Format: date-time */
+            start_time: string;
+            /** Format: date-time */
+            end_time: string | null;
+            /** Format: date-time */
+            update_time: string;
+        };
+        TaskResponse: {
+            id: number;
+            execution_id: number;
+            /** @enum {string} */
+            status: "Pending" | "Running" | "Success" | "Error" | "Stopped";
+            status_message: string;
+            progress: {
+                [key: string]: unknown;
+            };
+            extra_attrs: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            start_time: string | null;
+            /** Format: date-time */
+            update_time: string;
+            /** Format: date-time */
+            end_time: string | null;
+            job_id?: string | null;
         };
         RegistryCredentialResponse: {
             /** @enum {string} */
@@ -4592,7 +4686,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ImmutableRuleResponse"][];
                 };
             };
         };
@@ -4837,7 +4931,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["WebhookPolicyResponse"][];
                 };
             };
         };
@@ -4960,7 +5054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WebhookPolicyResponse"];
                 };
             };
         };
@@ -5030,7 +5124,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ExecutionResponse"][];
                 };
             };
         };
@@ -5053,7 +5147,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["TaskResponse"][];
                 };
             };
         };
@@ -6271,7 +6365,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ExecutionResponse"][];
                 };
             };
         };
@@ -6294,7 +6388,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ExecutionResponse"];
                 };
             };
         };
@@ -6346,7 +6440,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["TaskResponse"][];
                 };
             };
         };
