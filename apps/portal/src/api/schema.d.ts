@@ -2183,6 +2183,36 @@ export interface components {
                 ref: number;
             };
         };
+        RetentionExecutionResponse: {
+            id: number;
+            policy_id: number | null;
+            project_id: number;
+            /** Format: date-time */
+            start_time: string;
+            /** Format: date-time */
+            end_time: string | null;
+            /** @enum {string} */
+            status: "Pending" | "Running" | "Success" | "Error" | "Stopped";
+            status_message: string;
+            trigger: string;
+            dry_run: boolean;
+        };
+        RetentionTaskResponse: {
+            id: number;
+            execution_id: number;
+            repository: string;
+            job_id: string;
+            /** @enum {string} */
+            status: "Pending" | "Running" | "Success" | "Error" | "Stopped";
+            status_code: number;
+            status_revision: number;
+            /** Format: date-time */
+            start_time: string | null;
+            /** Format: date-time */
+            end_time: string | null;
+            total: number;
+            retained: number;
+        };
         RetentionExecutionRequest: {
             dry_run?: boolean;
         };
@@ -2784,6 +2814,31 @@ export interface components {
             status?: string;
             setup_timestamp?: number;
         };
+        PreheatInstanceResponse: {
+            id: number;
+            name: string;
+            description: string;
+            /** @description dragonfly or kraken */
+            vendor: string;
+            /** @description Wharf's addition: which Dragonfly API the instance speaks ('' for Kraken) */
+            api_version: string;
+            endpoint: string;
+            /** @description NONE, BASIC, OAUTH or CUSTOM */
+            auth_mode: string;
+            auth_info: {
+                [key: string]: string;
+            };
+            /** @description Healthy, Unhealthy or Unknown */
+            status: string;
+            status_message: string;
+            enabled: boolean;
+            default: boolean;
+            insecure: boolean;
+            /** @description unix seconds of creation */
+            setup_timestamp: number;
+            /** Format: date-time */
+            last_checked: string | null;
+        };
         PreheatInstanceRequest: {
             id?: number;
             name: string;
@@ -2806,6 +2861,22 @@ export interface components {
             status_message?: string;
             setup_timestamp?: number;
             last_checked?: Record<string, never>;
+        };
+        PreheatPolicyResponse: {
+            id: number;
+            name: string;
+            description: string;
+            project_id: number;
+            provider_id: number;
+            provider_name: string;
+            filters: string;
+            trigger: string;
+            enabled: boolean;
+            extra_attrs: string;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
         };
         PreheatPolicyRequest: {
             id?: number;
@@ -4106,7 +4177,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RetentionExecutionResponse"];
                 };
             };
         };
@@ -4127,7 +4198,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RetentionTaskResponse"][];
                 };
             };
         };
@@ -4237,7 +4308,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RetentionExecutionResponse"][];
                 };
             };
         };
@@ -4306,7 +4377,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RetentionTaskResponse"][];
                 };
             };
         };
@@ -6080,7 +6151,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["PreheatInstanceResponse"][];
                 };
             };
         };
@@ -6122,7 +6193,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["PreheatInstanceResponse"];
                 };
             };
         };
@@ -6206,7 +6277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["PreheatPolicyResponse"][];
                 };
             };
         };
@@ -6249,7 +6320,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["PreheatPolicyResponse"];
                 };
             };
         };
