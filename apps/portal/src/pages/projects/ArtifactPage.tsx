@@ -127,7 +127,7 @@ function Overview({ artifact, base }: { artifact: Artifact; base: string }) {
                 <Table.Th>Digest</Table.Th>
                 <Table.Td>
                   <Group gap={4} wrap="nowrap">
-                    <Code>{artifact.digest}</Code>
+                    <Code style={{ wordBreak: 'break-all' }}>{artifact.digest}</Code>
                     <CopyButton value={artifact.digest} label="Copy digest" />
                   </Group>
                 </Table.Td>

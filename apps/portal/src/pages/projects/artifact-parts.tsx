@@ -34,7 +34,7 @@ export function TagBadges({ tags }: { tags: Tag[] | undefined }) {
   return (
     <Group gap={4}>
       {tags.map((tag) => (
-        <Badge key={tag.id} variant="outline" color="gray" tt="none" flex="none" rightSection={tagMarks(tag)}>
+        <Badge key={tag.id} variant="outline" color="gray" tt="none" flex="none" miw="max-content" rightSection={tagMarks(tag)}>
           {tag.name}
           {tag.immutable ? <VisuallyHidden> (immutable)</VisuallyHidden> : null}
         </Badge>
