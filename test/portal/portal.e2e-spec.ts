@@ -207,7 +207,7 @@ describe('a day in the portal', () => {
     await page.getByText(`docker pull ${registryHost()}/${PROJECT}/app:v1`).waitFor();
     await checkPage(page, '06-artifact');
     await page.getByRole('tab', { name: 'Build History' }).click();
-    await page.getByText('/bin/sh').first().waitFor();
+    await page.getByRole('tabpanel', { name: 'Build History' }).locator('pre').first().waitFor();
     await checkPage(page, '07-artifact-build-history');
   });
 
@@ -300,7 +300,7 @@ describe('a day in the portal', () => {
     const dialog = page.getByRole('dialog', { name: 'New Project' });
     await dialog.getByLabel('Project Name').fill('hub-cache');
     await dialog.getByRole('switch', { name: 'Proxy Cache' }).check();
-    await dialog.getByRole('textbox', { name: 'Registry endpoint' }).click();
+    await dialog.getByLabel('Registry endpoint').click();
     await page.getByRole('option', { name: new RegExp(`^upstream \\(`) }).click();
     await checkPage(page, '23-new-proxy-project');
     await dialog.getByRole('button', { name: 'OK' }).click();
