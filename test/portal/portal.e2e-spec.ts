@@ -300,7 +300,7 @@ describe('a day in the portal', () => {
     const dialog = page.getByRole('dialog', { name: 'New Project' });
     await dialog.getByLabel('Project Name').fill('hub-cache');
     await dialog.getByRole('switch', { name: 'Proxy Cache' }).check();
-    await dialog.getByLabel('Registry endpoint').click();
+    await dialog.getByRole('combobox', { name: 'Registry endpoint' }).click();
     await page.getByRole('option', { name: new RegExp(`^upstream \\(`) }).click();
     await checkPage(page, '23-new-proxy-project');
     await dialog.getByRole('button', { name: 'OK' }).click();
