@@ -29,7 +29,9 @@ export async function startWharf(env: Record<string, string>, busy: () => Promis
   const api = ManagedProcess.start('Wharf api', process.execPath, [...nodeArgs, API_ENTRY], processEnv, cleanup, Boolean(profileDir));
   const baseUrl = `http://127.0.0.1:${port}`;
   await api.waitUntilAnswering(`${baseUrl}/health`);
-  const authorization = `Bearer ${await fetchToken(baseUrl)}`;
+  // WHARF_BENCH_AUTH=basic: Basic credentials on every request instead of a token (as `docker` does without a token service)
+  const basic = process.env.WHARF_BENCH_AUTH === 'basic' ? `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` : undefined;
+  const authorization = basic ?? `Bearer ${await fetchToken(baseUrl)}`;
   const client = new BenchRegistryClient(baseUrl, authorization);
   try {
     const monolithic = await client.probeMonolithicFlavor(BENCH_REPOSITORIES.probe, Buffer.from(`probe ${Date.now()}`));
@@ -43,7 +45,7 @@ export async function startWharf(env: Record<string, string>, busy: () => Promis
       profiler: profileDir ? new CpuProfiler(api, profileDir) : undefined,
       authorization,
       async renewAuthorization() {
-        this.authorization = `Bearer ${await fetchToken(baseUrl)}`;
+        this.authorization = basic ?? `Bearer ${await fetchToken(baseUrl)}`;
       },
     };
     return target;
