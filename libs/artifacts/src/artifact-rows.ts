@@ -22,7 +22,7 @@ export async function upsertRepository(tx: SqlExecutor, projectId: number, name:
  * The repository a push writes into, created when missing, its row held FOR KEY SHARE: a
  * concurrent delete of the repository waits for the push, while other pushes into it go on side
  * by side (`upsertRepository`'s update of `update_time` would hold the row exclusively until the
- * commit and serialise them). The push refreshes `update_time` with `markRepositoryPushed`, last.
+ * commit and serialise them). The push refreshes `update_time` with `markRepositoryPushed`, after its commit.
  */
 export async function repositoryForPush(tx: SqlExecutor, projectId: number, name: string): Promise<number> {
   for (;;) {
@@ -41,9 +41,17 @@ export async function repositoryForPush(tx: SqlExecutor, projectId: number, name
   }
 }
 
-/** A push's last write to the repository row (see `repositoryForPush`): the row is held only until the commit that follows. */
-export async function markRepositoryPushed(tx: SqlExecutor, repositoryId: number): Promise<void> {
-  await tx.query(`UPDATE repository SET update_time = now() WHERE repository_id = $1`, [repositoryId]);
+/**
+ * A push's update of the repository's push time, after its transaction (see `repositoryForPush`):
+ * on its own, with synchronous_commit off, it holds the row for a moment instead of until a WAL
+ * flush. A crash right after a push can leave the time a push behind.
+ */
+export async function markRepositoryPushed(db: SqlExecutor, repositoryId: number): Promise<void> {
+  await db.query(
+    `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+     UPDATE repository SET update_time = now() FROM relaxed WHERE repository_id = $1`,
+    [repositoryId],
+  );
 }
 
 /** `upsertArtifact` and `linkArtifactBlobs` in one statement. */

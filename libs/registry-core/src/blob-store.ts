@@ -307,8 +307,12 @@ export class BlobStore {
     });
   }
 
-  /** `linkToProject` as one statement of its own (no transaction around it): a blob upload's or a mount's link and charge. */
-  private async chargeNow(projectId: number, blob: BlobInfo, context: QuotaContext): Promise<void> {
+  /**
+   * `linkToProject` as one statement of its own (no transaction around it): a blob upload's or a
+   * mount's link and charge, and a manifest push's for its own blob before its transaction. Over
+   * the limit: 403 DENIED naming the quota, not linked.
+   */
+  async chargeNow(projectId: number, blob: BlobInfo, context: QuotaContext): Promise<void> {
     await this.quota.chargeNow(projectId, [blob], context).catch((error: { code?: string }) => {
       throw error.code === '23503' ? new BlobCollectedError(blob.digest) : error;
     });

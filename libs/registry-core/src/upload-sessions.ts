@@ -77,24 +77,19 @@ export class UploadSessions {
   async start(projectId: number, repositoryName: string, principal: string): Promise<UploadSession> {
     const id = randomUUID();
     const limit = this.config.UPLOAD_SESSIONS_PER_PRINCIPAL;
-    return this.sql.transaction(async (tx) => {
-      // one principal's starts take turns (every replica), so concurrent ones cannot all pass the count
-      await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2)), ${RELAXED_COMMIT}`, [SESSION_SLOTS_LOCK, principal]);
-      const open = await tx.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM upload_session WHERE principal = $1 AND update_time > now() - make_interval(hours => $2)`,
-        [principal, this.config.UPLOAD_PURGE_AGE_HOURS],
-      );
-      if (open[0].n >= limit) {
-        throw new TooManyRequestsError(`too many open uploads: at most ${limit} per user or robot; finish or cancel some first`, { details: { limit } });
-      }
-      const staging = await this.driver.createAppendable(uploadStagingKey(id));
-      const rows = await tx.query<UploadSession>(
-        `INSERT INTO upload_session (id, project_id, repository_name, storage_key, storage_state, principal)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${SESSION_COLUMNS}`,
-        [id, projectId, repositoryName, staging.key, JSON.stringify(staging.state), principal],
-      );
-      return rows[0];
-    });
+    // before the statement: the principal's other starts wait for none of this storage work
+    const staging = await this.driver.createAppendable(uploadStagingKey(id));
+    // one statement (migration 1765310001000): one principal's starts take turns on an advisory
+    // lock (every replica), so concurrent ones cannot all pass the count; then the row
+    const rows = await this.sql.query<{ admitted: boolean }>(
+      `SELECT wharf_upload_session_start($1, $2, $3, $4, $5, $6, $7, $8, $9) AS admitted`,
+      [id, projectId, repositoryName, staging.key, JSON.stringify(staging.state), principal, this.config.UPLOAD_PURGE_AGE_HOURS, limit, SESSION_SLOTS_LOCK],
+    );
+    if (!rows[0]?.admitted) {
+      await this.driver.abort(staging).catch(() => undefined);
+      throw new TooManyRequestsError(`too many open uploads: at most ${limit} per user or robot; finish or cancel some first`, { details: { limit } });
+    }
+    return { id, projectId, repositoryName, storageKey: staging.key, storageState: staging.state, size: 0, version: 0 };
   }
 
   async get(repositoryName: string, id: string): Promise<UploadSession> {

@@ -79,17 +79,22 @@ export class StoreManifestCommand {
     await this.withRetries(digest, 'pushed', async () => {
       await this.refuseEarly(repo, projectId, digest, parsed, body.length, pointed, quotaContext);
       const manifestBlob = await this.storeBytes(digest, parsed, body);
-      await this.sql.transaction(async (tx) => {
+      // linked and charged like a layer, on its own before the transaction (which then checks the
+      // link as it checks the layers'): the transaction holds no project row exclusively, so
+      // concurrent pushes into one project commit side by side
+      await this.blobs.chargeNow(projectId, manifestBlob, quotaContext);
+      const repositoryId = await this.sql.transaction(async (tx) => {
         // KEY SHARE: concurrent pushes go on side by side, but a delete that gives quota back
         // (FOR UPDATE) runs strictly before or after this push, never across it; and never
         // into a proxy cache (refused at the /v2 edge already, here for every other caller)
         await lockWritableProject(tx, projectId, proxyProjectRefusal('registry', repo.project));
         await this.requireBlobs(tx, projectId, parsed, digest);
-        const { repositoryId, artifactId } = await this.writeRows(tx, repo, projectId, digest, parsed, body, 'all');
-        await this.tags.point(tx, repositoryId, artifactId, pointed, 'registry');
+        const written = await this.writeRows(tx, repo, projectId, digest, parsed, body, 'all');
+        await this.tags.point(tx, written.repositoryId, written.artifactId, pointed, 'registry');
         await this.outbox.write(tx, [{ type: EventType.PushArtifact, data: { repository: repo.name, digest, tags, mediaType: parsed.mediaType, operator } }]);
-        await this.chargeAndMark(tx, projectId, repositoryId, manifestBlob, quotaContext);
+        return written.repositoryId;
       });
+      await markRepositoryPushed(this.sql, repositoryId);
     });
     await this.cache.invalidate(repo.name);
     return { digest, subject: parsed.subject?.digest, tags };
@@ -106,16 +111,18 @@ export class StoreManifestCommand {
     const upstreamTag = await this.tags.prepare(repo.name, tag === null ? [] : [tag], 'upstream');
     const stored = await this.withRetries(digest, 'cached', async () => {
       const manifestBlob = await this.storeBytes(digest, parsed, body);
-      return this.sql.transaction(async (tx): Promise<StoredManifest> => {
+      const [cached, repositoryId] = await this.sql.transaction(async (tx): Promise<[StoredManifest, number]> => {
         await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [projectId]);
         // the proxy caches on its own behalf (one fetch serves every concurrent pull): no operator
         const caching: QuotaContext = { repository: repo.name, digest, operator: '' };
         const { repositoryId, artifactId } = await this.writeRows(tx, repo, projectId, digest, parsed, body, 'present');
         await linkToParents(tx, repositoryId, artifactId, digest);
         const [pointed] = await this.tags.point(tx, repositoryId, artifactId, upstreamTag, 'registry');
-        await this.chargeAndMark(tx, projectId, repositoryId, manifestBlob, caching);
-        return { artifactId, tagId: pointed?.outcome === 'written' ? pointed.id : null, digest, mediaType: parsed.mediaType, size: body.length, body };
+        await this.chargeLast(tx, projectId, manifestBlob, caching);
+        return [{ artifactId, tagId: pointed?.outcome === 'written' ? pointed.id : null, digest, mediaType: parsed.mediaType, size: body.length, body }, repositoryId];
       });
+      await markRepositoryPushed(this.sql, repositoryId);
+      return cached;
     });
     await this.cache.invalidate(repo.name);
     return stored;
@@ -153,15 +160,12 @@ export class StoreManifestCommand {
   }
 
   /**
-   * The last writes of the transaction: the manifest's own blob linked and charged to the project,
-   * then the repository's push time. Both hold their row (the project's, the repository's)
-   * exclusively until the commit, so concurrent pushes into one project queue only for these two
-   * statements and the commit, not for the whole transaction. (Project row before repository row:
-   * the order pushes always took them in.)
+   * The proxy cache's last write in its transaction: the manifest's own blob linked and charged to
+   * the project. The charge holds the project row exclusively until the commit, so concurrent
+   * fetches into one project queue for this statement and the commit only.
    */
-  private async chargeAndMark(tx: SqlTransaction, projectId: number, repositoryId: number, manifestBlob: BlobInfo, quotaContext: QuotaContext): Promise<void> {
+  private async chargeLast(tx: SqlTransaction, projectId: number, manifestBlob: BlobInfo, quotaContext: QuotaContext): Promise<void> {
     await this.blobs.linkToProject(projectId, manifestBlob, tx, quotaContext);
-    await markRepositoryPushed(tx, repositoryId);
   }
 
   /**
@@ -194,7 +198,7 @@ export class StoreManifestCommand {
 
   /**
    * Every blob the manifest names must be stored, linked to the project and not being collected,
-   * and so must the manifest's own blob. FOR SHARE, in id order and in one statement: pushes
+   * and so must the manifest's own blob (charged just before). FOR SHARE, in id order and in one statement: pushes
    * sharing blobs do not block each other, but a GC sweep cannot move these rows to `deleting`
    * until this push commits, and then it sees the references written here.
    */
@@ -206,7 +210,8 @@ export class StoreManifestCommand {
         ORDER BY b.id FOR SHARE OF b`,
       [projectId, [manifestDigest, ...parsed.blobs.map((b) => b.digest)]],
     );
-    if (!usableBlobs(found).has(manifestDigest)) throw new BlobCollectedError(manifestDigest);
+    // collected, or released by a concurrent delete since it was charged: stored and charged again
+    if (!usableBlobs(found).get(manifestDigest)?.linked) throw new BlobCollectedError(manifestDigest);
     this.checkBlobs(parsed, found);
   }
 
