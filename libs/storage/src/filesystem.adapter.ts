@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   AppendableObject,
   BlobDriver,
@@ -32,6 +31,14 @@ const isMissing = (error: unknown): boolean => {
 };
 
 const READ_CHUNK_BYTES = 1024 * 1024;
+
+/** Appends all of `bytes` at the file's position (a write may take fewer bytes than it was given). */
+async function writeAll(file: fsp.FileHandle, bytes: Buffer): Promise<void> {
+  for (let offset = 0; offset < bytes.length; ) {
+    const { bytesWritten } = await file.write(bytes, offset, bytes.length - offset, null);
+    offset += bytesWritten;
+  }
+}
 
 /**
  * The embedded storage: one file per key under `root`. Writes land in `<root>/_tmp/` and are
@@ -89,14 +96,14 @@ export class FilesystemBlobDriver implements BlobDriver {
       if (Buffer.isBuffer(source)) {
         await fsp.writeFile(tmp, source);
       } else {
-        // the file is opened (and so exists) before any byte flows, and the stream is closed before a
-        // failure is reported: createWriteStream's lazy open could otherwise create it after our cleanup
+        // the file is opened (and so exists) before any byte flows, and closed before a failure is
+        // reported. Each chunk is written as it comes (no write stream's extra hop and buffering):
+        // large chunks (a proxy pull's 1 MiB units) cost one thread-pool round trip each.
         const file = await fsp.open(tmp, 'w');
-        const sink = file.createWriteStream();
         try {
-          await pipeline(sizedChunks(source, size), sink);
+          for await (const bytes of sizedChunks(source, size)) await writeAll(file, bytes);
         } finally {
-          if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
+          await file.close();
         }
       }
       await fsp.mkdir(path.dirname(target), { recursive: true });

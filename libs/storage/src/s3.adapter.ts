@@ -17,9 +17,8 @@ import {
   UploadPartCopyCommand,
   type CompletedPart,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   AppendableObject,
   BlobDriver,
@@ -170,23 +169,21 @@ export class S3BlobDriver implements BlobDriver {
     if (Buffer.isBuffer(body)) {
       if (size !== undefined && body.length !== size) throw new BlobSizeMismatchError(size, body.length);
       if (body.length <= this.partSize) return this.put(key, body);
-      return this.upload(key, body, body.length);
+      return this.writeInParts(key, [body], body.length);
     }
-    const checked = Readable.from(sizedChunks(claimBody(body), size));
+    const source = claimBody(body);
     try {
       if (size !== undefined && size <= this.partSize) {
         // at most one part in memory (as a multipart upload holds anyway), and the request only
         // starts once the body has ended without error: a failing body can never complete it
         const chunks: Buffer[] = [];
-        for await (const chunk of checked) chunks.push(chunk as Buffer);
-        return await this.put(key, Buffer.concat(chunks));
+        for await (const chunk of sizedChunks(source, size)) chunks.push(chunk);
+        return await this.put(key, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
       }
-      // a body failing at any point (even after its last byte) fails the Upload before it
-      // completes the multipart upload, and the Upload then aborts it
-      await this.upload(key, checked, size);
+      await this.writeInParts(key, sizedChunks(source, size), size);
     } finally {
       // after a failure the body is not read to its end: release it
-      checked.destroy();
+      source.destroy();
     }
   }
 
@@ -381,10 +378,49 @@ export class S3BlobDriver implements BlobDriver {
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length }));
   }
 
-  /** lib-storage's Upload: parts in parallel, one PutObject when the body fits a part, abort on any failure */
-  private async upload(key: string, body: Readable | Buffer, size?: number): Promise<void> {
+  /**
+   * A multipart upload fed from `chunks`: parts go out QUEUE_SIZE at a time while the next one
+   * fills, so at most QUEUE_SIZE + 1 parts are held. The upload is completed only after `chunks`
+   * ended without error (a body failing even after its last byte completes nothing) and aborted
+   * on any failure. Ends with one PutObject when the body turns out to fit one part.
+   */
+  private async writeInParts(key: string, chunks: Iterable<Buffer> | AsyncIterable<Buffer>, size?: number): Promise<void> {
     const partSize = size === undefined ? this.partSize : Math.max(this.partSize, Math.ceil(size / MAX_PARTS));
-    await new Upload({ client: this.client, params: { Bucket: this.bucket, Key: key, Body: body }, partSize, queueSize: QUEUE_SIZE }).done();
+    const queue = new PartQueue(QUEUE_SIZE);
+    const parts: CompletedPart[] = [];
+    let uploadId: string | undefined;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const send = async (data: Buffer) => {
+      uploadId ??= await this.createMultipart(key);
+      const part: CompletedPart = { PartNumber: parts.length + 1 };
+      parts.push(part);
+      const id = uploadId;
+      await queue.add(async () => {
+        part.ETag = await this.uploadPart(key, id, part.PartNumber!, data);
+      });
+    };
+    try {
+      for await (const chunk of chunks) {
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        while (pendingBytes >= partSize) {
+          const buffered = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+          pending = pendingBytes > partSize ? [buffered.subarray(partSize)] : [];
+          pendingBytes -= partSize;
+          await send(buffered.subarray(0, partSize));
+        }
+      }
+      const rest = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+      if (!uploadId) return await this.put(key, rest);
+      if (rest.length > 0) await send(rest);
+      await queue.drain();
+      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    } catch (error) {
+      await queue.settle();
+      if (uploadId) await this.abortMultipart(key, uploadId).catch(() => undefined);
+      throw error;
+    }
   }
 
   private async copyInParts(from: string, to: string, size: number): Promise<void> {
