@@ -3,15 +3,23 @@ import { Readable } from 'node:stream';
 import type { OffThreadDigest, OffThreadDigests } from './off-thread-digests';
 
 const MiB = 1024 * 1024;
-/**
- * The bytes are copied once, into units of this size, and every consumer gets the units: storage
- * writes and socket sends of 1 MiB cost a fraction of what the upstream's 16-64 KiB chunks do.
- */
+/** What the hashing worker gets at a time: the upstream's small chunks are copied into units this size. */
 const UNIT_BYTES = MiB;
+/** Units a transfer hashes through; reused as soon as the worker has hashed them. */
+const UNITS_PER_TRANSFER = 4;
+/** Units kept for the next transfers (fresh shared memory costs page faults on every byte). */
+const SPARE_UNITS = 8;
 /** How far storage may lag behind the client before the upstream is paused for it (a slow disk or S3 part upload). */
 const STORAGE_WINDOW_BYTES = 16 * MiB;
 /** How far the client may lag behind storage (its own socket buffer comes on top). */
 const CALLER_WINDOW_BYTES = 4 * MiB;
+
+interface Unit {
+  shared: SharedArrayBuffer;
+  bytes: Buffer;
+}
+
+const spareUnits: Unit[] = [];
 
 export interface UpstreamBlobTeeOptions {
   algorithm: string;
@@ -23,23 +31,31 @@ export interface UpstreamBlobTeeOptions {
 }
 
 /**
- * Splits one upstream blob body into a stream to storage and one to the caller, with the digest
- * computed off the event loop (OffThreadDigests). Each upstream chunk is copied once into a fresh
- * shared unit that the hashing worker, the storage write and the socket all read without copying.
+ * Splits one upstream blob body into a stream to storage and one to the caller, both carrying the
+ * upstream's own chunks (no copy), with the digest computed on a worker thread (OffThreadDigests)
+ * from a few reused shared units the bytes are copied into.
  *
  * Guarantees: the storage stream ends (and so the driver makes the object visible) only after the
  * whole body has arrived with the declared size and digest; otherwise both streams fail. The
- * caller never receives the last unit of a body that does not verify. The upstream is paused
- * only when storage is STORAGE_WINDOW_BYTES behind or a live caller CALLER_WINDOW_BYTES behind,
- * so a storage write that is briefly slow does not stall the client; a caller that goes away is
- * dropped and storage goes on (the next pull finds the blob).
+ * caller never receives the last chunk of a body that does not verify. The upstream is paused
+ * only when storage is STORAGE_WINDOW_BYTES behind, a live caller CALLER_WINDOW_BYTES behind or
+ * the hashing worker a few units behind, so a storage write that is briefly slow does not stall
+ * the client; a caller that goes away is dropped and storage goes on (the next pull finds the blob).
  */
 export class UpstreamBlobTee {
   readonly toStorage: Readable;
   readonly toCaller?: Readable;
   private readonly digest: OffThreadDigest;
-  private unit = newUnit();
+  private readonly units: Unit[] = [];
+  private unitsOut = 0;
+  private current?: Unit;
   private filled = 0;
+  /** bytes (views of upstream chunks) waiting for a free unit to be copied into for hashing */
+  private readonly toHash: Buffer[] = [];
+  private toHashBytes = 0;
+  private hashedAll?: () => void;
+  /** the caller gets each chunk when the next one arrives: the last one only once the digest checks */
+  private heldForCaller?: Buffer;
   private received = 0;
   private failed = false;
 
@@ -51,7 +67,7 @@ export class UpstreamBlobTee {
     if (options.withCaller) {
       this.toCaller = new Readable({ highWaterMark: CALLER_WINDOW_BYTES, read: wanted });
       // a client that went away no longer holds the upstream back
-      this.toCaller.on('close', () => this.resumeIfWanted());
+      this.toCaller.on('close', wanted);
     }
     this.toStorage.on('close', () => {
       // storage gave up (a failed write, over quota): nothing more to do with the upstream's bytes
@@ -69,6 +85,8 @@ export class UpstreamBlobTee {
     this.source.destroy();
     this.toStorage.destroy(error);
     this.toCaller?.destroy(error);
+    // units the worker still reads come back through `hashed`, which drops them once failed
+    this.returnUnits();
   }
 
   private take(chunk: Buffer): void {
@@ -78,36 +96,61 @@ export class UpstreamBlobTee {
       this.fail(new InvalidError('size', 'body is larger than its declared Content-Length', { details: { expected: this.options.expectedSize } }));
       return;
     }
-    for (let offset = 0; offset < chunk.length; ) {
-      const copied = chunk.copy(this.unit.bytes, this.filled, offset);
-      this.filled += copied;
-      offset += copied;
-      // a full unit goes out unless it holds the body's last byte (that one waits for the end and the digest check)
-      const moreToCome = offset < chunk.length || this.received < this.options.expectedSize;
-      if (this.filled === UNIT_BYTES && moreToCome) this.emit('to caller too');
+    this.toStorage.push(chunk);
+    if (this.callerAlive()) {
+      if (this.heldForCaller) this.toCaller!.push(this.heldForCaller);
+      this.heldForCaller = chunk;
     }
+    this.toHash.push(chunk);
+    this.toHashBytes += chunk.length;
+    this.copyForHashing();
     if (this.lagging()) this.source.pause();
   }
 
-  /**
-   * Hands the filled part of the current unit to the digest and storage, and to the caller unless
-   * it is the last one (held back until the digest is checked). Units are never reused: storage
-   * and the socket release them whenever they are done.
-   */
-  private emit(which: 'to caller too' | 'last'): Buffer {
-    const bytes = this.unit.bytes.subarray(0, this.filled);
-    this.digest.update(this.unit.shared, this.filled);
-    if (this.filled > 0) this.toStorage.push(bytes);
-    if (which === 'last') return bytes;
-    if (this.callerAlive()) this.toCaller!.push(bytes);
-    this.unit = newUnit();
+  /** Copies waiting bytes into units while there are free ones; a full unit goes to the worker. */
+  private copyForHashing(): void {
+    while (this.toHash.length > 0 && !this.failed) {
+      const unit = this.current ?? this.freeUnit();
+      if (!unit) return;
+      this.current = unit;
+      const chunk = this.toHash[0];
+      const copied = chunk.copy(unit.bytes, this.filled);
+      this.filled += copied;
+      this.toHashBytes -= copied;
+      if (copied === chunk.length) this.toHash.shift();
+      else this.toHash[0] = chunk.subarray(copied);
+      if (this.filled === UNIT_BYTES) this.hashCurrent();
+    }
+    if (this.toHash.length === 0) this.hashedAll?.();
+  }
+
+  private hashCurrent(): void {
+    const unit = this.current!;
+    const length = this.filled;
+    this.current = undefined;
     this.filled = 0;
-    return bytes;
+    this.digest.update(unit.shared, length).then(
+      () => this.hashed(unit),
+      (error: Error) => this.fail(error),
+    );
+  }
+
+  private hashed(unit: Unit): void {
+    this.unitsOut -= 1;
+    if (this.failed) return void keepSpare(unit);
+    this.units.push(unit);
+    this.copyForHashing();
+    this.resumeIfWanted();
+  }
+
+  private freeUnit(): Unit | undefined {
+    const unit = this.units.pop() ?? (this.unitsOut + this.units.length < UNITS_PER_TRANSFER ? (spareUnits.pop() ?? newUnit()) : undefined);
+    if (unit) this.unitsOut += 1;
+    return unit;
   }
 
   private async finish(): Promise<void> {
     if (this.failed) return;
-    const last = this.emit('last');
     const { expectedSize, expectedDigest } = this.options;
     if (this.received !== expectedSize) {
       this.fail(new InvalidError('size', `body ended after ${this.received} of ${expectedSize} declared bytes`));
@@ -115,6 +158,8 @@ export class UpstreamBlobTee {
     }
     let actual: string;
     try {
+      if (this.toHash.length > 0) await new Promise<void>((resolve) => (this.hashedAll = resolve));
+      if (this.current) this.hashCurrent();
       actual = await this.digest.finish();
     } catch (error) {
       this.fail(error as Error);
@@ -125,10 +170,20 @@ export class UpstreamBlobTee {
       this.fail(new InvalidError('digest', 'provided digest did not match uploaded content', { details: { expected: expectedDigest, actual } }));
       return;
     }
+    this.returnUnits();
     this.toStorage.push(null);
     if (this.callerAlive()) {
-      if (last.length > 0) this.toCaller!.push(last);
+      if (this.heldForCaller) this.toCaller!.push(this.heldForCaller);
       this.toCaller!.push(null);
+    }
+  }
+
+  private returnUnits(): void {
+    for (const unit of this.units.splice(0)) keepSpare(unit);
+    if (this.current && this.failed) {
+      // never handed to the worker: free now
+      keepSpare(this.current);
+      this.current = undefined;
     }
   }
 
@@ -137,7 +192,11 @@ export class UpstreamBlobTee {
   }
 
   private lagging(): boolean {
-    return this.toStorage.readableLength >= STORAGE_WINDOW_BYTES || (this.callerAlive() && this.toCaller!.readableLength >= CALLER_WINDOW_BYTES);
+    return (
+      this.toStorage.readableLength >= STORAGE_WINDOW_BYTES ||
+      (this.callerAlive() && this.toCaller!.readableLength >= CALLER_WINDOW_BYTES) ||
+      this.toHashBytes >= UNIT_BYTES
+    );
   }
 
   private resumeIfWanted(): void {
@@ -145,7 +204,11 @@ export class UpstreamBlobTee {
   }
 }
 
-function newUnit(): { shared: SharedArrayBuffer; bytes: Buffer } {
+function newUnit(): Unit {
   const shared = new SharedArrayBuffer(UNIT_BYTES);
   return { shared, bytes: Buffer.from(shared) };
+}
+
+function keepSpare(unit: Unit): void {
+  if (spareUnits.length < SPARE_UNITS) spareUnits.push(unit);
 }
