@@ -8,8 +8,6 @@ export interface DeletePacerOptions {
   growBelow: number;
   /** a latency beyond this many times the baseline means the storage is busy: halve */
   backOffAbove: number;
-  /** samples the baseline (the lowest latency) is taken over, so it follows a lasting change */
-  baselineSamples: number;
   /** milliseconds; a fake clock in tests */
   now: () => number;
 }
@@ -20,7 +18,6 @@ export const DEFAULT_DELETE_PACING: DeletePacerOptions = {
   max: 8,
   growBelow: 1.5,
   backOffAbove: 2.5,
-  baselineSamples: 30,
   now: () => performance.now(),
 };
 
@@ -37,7 +34,7 @@ export interface PacingSummary {
 /**
  * Paces a sweep's storage deletes on their own latency (per key, so batches of any size compare),
  * the way TCP Vegas paces a sender on round-trip times: while requests answer about as fast as
- * the fastest recently seen, one more may run at a time (additive increase); when they take
+ * the fastest seen in this run, one more may run at a time (additive increase); when they take
  * markedly longer, the storage is busy (pushes, other clients, or ourselves) and the number in
  * flight halves (multiplicative decrease, at most once per round of requests, so a burst of slow
  * answers that were all in flight together counts once). A failed request counts as a slow one.
@@ -49,7 +46,6 @@ export class DeletePacer {
   private highest: number;
   private inFlight = 0;
   private readonly queue: (() => void)[] = [];
-  private readonly samples: number[] = [];
   /** bumped by every back-off: requests started before it cannot cause another */
   private round = 0;
   private requests = 0;
@@ -91,10 +87,10 @@ export class DeletePacer {
 
   private learn(msPerKey: number, round: number): void {
     this.requests += 1;
-    this.samples.push(msPerKey);
-    if (this.samples.length > this.options.baselineSamples) this.samples.shift();
+    // the baseline is the run's fastest answer: a storage that stays slow (pushes all along) keeps
+    // the sweep at its minimum rather than teaching the pacer that slow is normal
     this.lowest = this.lowest === null ? msPerKey : Math.min(this.lowest, msPerKey);
-    const baseline = Math.min(...this.samples);
+    const baseline = this.lowest;
     const ratio = baseline > 0 ? msPerKey / baseline : 1;
     if (ratio > this.options.backOffAbove) return this.backOff(round);
     // growing only helps when the limit is what holds requests back

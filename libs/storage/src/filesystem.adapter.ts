@@ -31,6 +31,8 @@ const isMissing = (error: unknown): boolean => {
 };
 
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** unlinks in flight in one deleteMany */
+const PARALLEL_DELETES = 8;
 
 /** Bytes gathered into one writev: the thread-pool round trip and syscall per 16-64 KiB socket chunk cost more than the copy. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -161,13 +163,18 @@ export class FilesystemBlobDriver implements BlobDriver {
 
   async deleteMany(keys: string[]): Promise<{ failed: { key: string; reason: string }[] }> {
     const failed: { key: string; reason: string }[] = [];
-    for (const key of keys) {
-      try {
-        await this.delete(key);
-      } catch (error) {
-        failed.push({ key, reason: (error as Error).message });
+    // unlinks wait on the disk in the thread pool: several at once, leaving pool threads for reads and writes
+    let next = 0;
+    const lane = async () => {
+      for (let key = keys[next++]; key !== undefined; key = keys[next++]) {
+        try {
+          await this.delete(key);
+        } catch (error) {
+          failed.push({ key, reason: (error as Error).message });
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_DELETES, keys.length) }, lane));
     return { failed };
   }
 
