@@ -116,4 +116,13 @@ describe('UpstreamBlobTee', () => {
     await finished(tee.toCaller!);
     expect(sent).toBe(body.length);
   });
+
+  it('keeps a failure for a storage reader that attaches only afterwards', async () => {
+    const body = randomBytes(1000);
+    const tee = new UpstreamBlobTee(upstreamBody(body, 100), { algorithm: 'sha256', expectedDigest: sha256(Buffer.from('x')), expectedSize: body.length, digests, withCaller: true });
+    // the driver is still busy with quota and database checks while the whole body arrives
+    await sleep(200);
+    expect(tee.toStorage.destroyed).toBe(true);
+    await expect(readAll(tee.toStorage)).rejects.toThrow('provided digest did not match');
+  });
 });

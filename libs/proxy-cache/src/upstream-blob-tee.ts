@@ -69,6 +69,9 @@ export class UpstreamBlobTee {
       // a client that went away no longer holds the upstream back
       this.toCaller.on('close', wanted);
     }
+    // a body may fail before storage (still checking quota) or the HTTP layer reads from it: the
+    // error stays on the stream (`errored`) for them, and is not an unhandled 'error' event meanwhile
+    for (const side of [this.toStorage, this.toCaller]) side?.on('error', () => undefined);
     this.toStorage.on('close', () => {
       // storage gave up (a failed write, over quota): nothing more to do with the upstream's bytes
       if (!this.toStorage.readableEnded) this.fail(new Error('the storage write ended early'));
