@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { blobKey, parseDigest } from '@wharf/registry-core';
+import { createBlobDriver, S3BlobDriver } from '@wharf/storage';
 import type { Client } from 'pg';
 import { RegistryClient, sha256 } from '../support/registry-client';
 import { startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
@@ -67,6 +69,22 @@ describe.each<StorageKind>(s3Available() ? ['filesystem', 's3'] : ['filesystem']
     const again = await wharf.fetch(`/v2/scripted/good/blobs/${image.layerDigest}`);
     expect(sha256(Buffer.from(await again.arrayBuffer()))).toBe(image.layerDigest);
     expect(upstream.requests.filter((r) => r.path.endsWith(image.layerDigest))).toHaveLength(1);
+  });
+
+  it('stores a blob of several S3 parts byte for byte as it streams it, hashed off the event loop', async () => {
+    // 20 MiB: three multipart parts on S3, many writev batches on the filesystem, twenty hashing units
+    const layer = randomBytes(20 * 1024 * 1024 + 4321);
+    const digest = sha256(layer);
+    upstream.setBlob('large', digest, { kind: 'serve', bytes: layer });
+    const pulled = Buffer.from(await (await wharf.fetch(`/v2/scripted/large/blobs/${digest}`)).arrayBuffer());
+    expect(pulled.equals(layer)).toBe(true);
+    await eventually(async () => (await blobRow(digest))?.status === 'none');
+    // what storage holds, read straight from it: the upstream's bytes exactly
+    const driver = await createBlobDriver(environment.config);
+    const stored: Buffer[] = [];
+    for await (const chunk of await driver.read(blobKey(parseDigest(digest)))) stored.push(chunk as Buffer);
+    expect(Buffer.concat(stored).equals(layer)).toBe(true);
+    if (driver instanceof S3BlobDriver) driver.destroy();
   });
 
   it('stores nothing when the upstream sends bytes that do not match the digest, and tries again on the next pull', async () => {

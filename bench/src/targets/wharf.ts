@@ -42,7 +42,9 @@ export async function startWharf(
   await api.waitUntilAnswering(`${baseUrl}/health`);
   // every memory figure reads /proc/<pid>: make sure that pid is the api itself, not a launcher or wrapper
   assertProcessRuns(api.pid, entry);
-  const authorization = `Bearer ${await fetchToken(baseUrl)}`;
+  // WHARF_BENCH_AUTH=basic: Basic credentials on every request instead of a token (as `docker` does without a token service)
+  const basic = process.env.WHARF_BENCH_AUTH === 'basic' ? `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` : undefined;
+  const authorization = basic ?? `Bearer ${await fetchToken(baseUrl)}`;
   const client = new BenchRegistryClient(baseUrl, authorization);
   try {
     const monolithic = await client.probeMonolithicFlavor(BENCH_REPOSITORIES.probe, Buffer.from(`probe ${Date.now()}`));
@@ -57,7 +59,7 @@ export async function startWharf(
       authorization,
       basicAuthorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
       async renewAuthorization() {
-        this.authorization = `Bearer ${await fetchToken(baseUrl)}`;
+        this.authorization = basic ?? `Bearer ${await fetchToken(baseUrl)}`;
       },
     };
     return target;

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
 import { MANIFEST_TYPES, QUOTA_LEDGER, blobKey, parseDigest, type QuotaLedgerPort } from '@wharf/registry-core';
 import { BLOB_DRIVER, type BlobDriver } from '@wharf/storage';
+import { DeletePacer } from './delete-pacer';
 
 /** A blob the sweep owns (status `deleting`): nothing can reference it any more. */
 export interface ClaimedBlob {
@@ -22,6 +23,12 @@ export interface BlobTally {
   manifests: number;
   bytes: number;
 }
+
+/**
+ * Keys per storage delete request: small enough that one request holds the storage briefly (pushes
+ * get their turn between them) and the pacer learns often, large enough to stay cheap per key.
+ */
+const DELETE_BATCH = 200;
 
 /** SQL condition on blob `b`: no artifact in any project references it. */
 const UNREFERENCED = `NOT EXISTS (SELECT 1 FROM artifact_blob ab WHERE ab.digest_blob = b.digest)`;
@@ -106,14 +113,30 @@ export class BlobSweeper {
   }
 
   /**
-   * Deletes the claimed blobs' objects in one batch (S3 DeleteObjects), then their rows, giving
+   * Deletes the claimed blobs' objects in batches paced by `pacer` (S3 DeleteObjects), then their rows, giving
    * each project back the bytes it was charged. An object that cannot be deleted leaves its
    * row `deletefailed` (retried by the next run); the others go on.
    */
-  async sweep(blobs: ClaimedBlob[]): Promise<SweepOutcome> {
+  async sweep(blobs: ClaimedBlob[], pacer: DeletePacer = new DeletePacer()): Promise<SweepOutcome> {
     if (blobs.length === 0) return { deleted: [], failed: [] };
     const byKey = new Map(blobs.map((b) => [blobKey(parseDigest(b.digest)), b]));
-    const { failed } = await this.driver.deleteMany([...byKey.keys()]);
+    const keys = [...byKey.keys()];
+    const batches = Array.from({ length: Math.ceil(keys.length / DELETE_BATCH) }, (_, i) => keys.slice(i * DELETE_BATCH, (i + 1) * DELETE_BATCH));
+    // as many batches in flight as the pacer allows: it grows while the storage answers fast and
+    // backs off when it slows down, so pushes running meanwhile keep their throughput
+    const results = await Promise.all(
+      batches.map((batch) =>
+        pacer
+          .run(batch.length, async () => {
+            const result = await this.driver.deleteMany(batch);
+            // a request refused whole (throttled, unavailable) is the storage asking us to slow down
+            if (result.failed.length === batch.length) throw new BatchRefused(result);
+            return result;
+          })
+          .catch((error: Error) => (error instanceof BatchRefused ? error.result : { failed: batch.map((key) => ({ key, reason: error.message })) })),
+      ),
+    );
+    const failed = results.flatMap((r) => r.failed);
     const failures = failed.map((f) => ({ blob: byKey.get(f.key)!, reason: f.reason }));
     const failedIds = new Set(failures.map((f) => f.blob.id));
     if (failures.length > 0) {
@@ -149,6 +172,12 @@ export class BlobSweeper {
       await this.quota.releaseCollected(tx, ids);
       await tx.query(`DELETE FROM blob WHERE id = ANY($1::bigint[]) AND status = 'deleting'`, [ids]);
     }));
+  }
+}
+
+class BatchRefused extends Error {
+  constructor(readonly result: { failed: { key: string; reason: string }[] }) {
+    super(result.failed[0]?.reason ?? 'refused');
   }
 }
 

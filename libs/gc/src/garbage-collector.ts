@@ -7,6 +7,7 @@ import { ExecutionService, type GarbageCollectionPayload, type JobContext } from
 import { UploadSessions } from '@wharf/registry-core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BlobSweeper, isManifest, type ClaimedBlob, type SweepOutcome } from './blob-sweeper';
+import { DeletePacer } from './delete-pacer';
 import { UntaggedArtifacts } from './untagged-artifacts';
 
 /** Blobs per storage batch: one S3 DeleteObjects request takes at most 1000 keys. */
@@ -107,10 +108,13 @@ export class GarbageCollector {
     );
     if (dryRun) return this.dryRun(payload, cutoff, progress);
 
-    await this.finishLeftDeleting(payload, progress);
+    // one pacer for the run: what it learnt about the storage's latency carries over from chunk to chunk
+    const pacer = new DeletePacer();
+    await this.finishLeftDeleting(payload, progress, pacer);
     if (deleteUntagged) await this.deleteUntagged(payload, cutoff, progress);
     await this.mark(payload, cutoff, progress);
-    await this.sweepMarked(payload, cutoff, progress);
+    await this.sweepMarked(payload, cutoff, progress, pacer);
+    await this.logPacing(payload, pacer);
 
     await this.report(payload, progress, 'uploads');
     const purged = await this.uploads.purgeOlderThan(windowHours);
@@ -155,12 +159,12 @@ export class GarbageCollector {
     return progress;
   }
 
-  private async finishLeftDeleting(payload: GarbageCollectionPayload, progress: GcProgress): Promise<void> {
+  private async finishLeftDeleting(payload: GarbageCollectionPayload, progress: GcProgress, pacer: DeletePacer): Promise<void> {
     for (let after = 0; ; ) {
       const left = await this.sweeper.leftDeleting(after, SWEEP_CHUNK);
       if (left.length === 0) return;
       await this.executions.log(payload.taskId, `finishing ${left.length} blob(s) an interrupted run left being deleted`);
-      await this.record(payload, progress, await this.sweeper.sweep(left));
+      await this.record(payload, progress, await this.sweeper.sweep(left, pacer));
       after = left[left.length - 1].id;
       await this.report(payload, progress, 'sweep');
     }
@@ -196,18 +200,31 @@ export class GarbageCollector {
     await this.executions.log(payload.taskId, `marked ${marked} unreferenced blob(s) as candidates`);
   }
 
-  /** Claims and sweeps the marked blobs, `workers` storage batches at a time. */
-  private async sweepMarked(payload: GarbageCollectionPayload, cutoff: Date, progress: GcProgress): Promise<void> {
+  /**
+   * Claims and sweeps the marked blobs, `workers` chunks at a time; within them, storage deletes
+   * run as many at a time as the pacer finds the storage can take.
+   */
+  private async sweepMarked(payload: GarbageCollectionPayload, cutoff: Date, progress: GcProgress, pacer: DeletePacer): Promise<void> {
     const parallel = Math.min(Math.max(payload.workers, 1), 5);
     for (let after = 0; ; ) {
       const ids = await this.sweeper.markedPage(after, SWEEP_CHUNK * parallel);
       if (ids.length === 0) return;
       const chunks = Array.from({ length: Math.ceil(ids.length / SWEEP_CHUNK) }, (_, i) => ids.slice(i * SWEEP_CHUNK, (i + 1) * SWEEP_CHUNK));
-      const outcomes = await Promise.all(chunks.map(async (chunk) => this.sweeper.sweep(await this.sweeper.claim(chunk, cutoff))));
+      const outcomes = await Promise.all(chunks.map(async (chunk) => this.sweeper.sweep(await this.sweeper.claim(chunk, cutoff), pacer)));
       for (const outcome of outcomes) await this.record(payload, progress, outcome);
       after = ids[ids.length - 1];
       await this.report(payload, progress, 'sweep');
     }
+  }
+
+  private async logPacing(payload: GarbageCollectionPayload, pacer: DeletePacer): Promise<void> {
+    const pacing = pacer.summary();
+    if (pacing.requests === 0) return;
+    const baseline = pacing.baselineMsPerKey === null ? '-' : `${pacing.baselineMsPerKey.toFixed(2)} ms per key`;
+    await this.executions.log(
+      payload.taskId,
+      `storage deletes: ${pacing.requests} request(s), up to ${pacing.highestLimit} in flight (${pacing.limit} at the end, ${pacing.backOffs} back-off(s)), fastest ${baseline}`,
+    );
   }
 
   private async record(payload: GarbageCollectionPayload, progress: GcProgress, outcome: SweepOutcome): Promise<void> {

@@ -1,13 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { DomainError, InvalidError, NotFoundError, UnavailableError } from '@wharf/errors';
-import { BlobStore, VerifyingStream, parseDigest, type BlobInfo, type QuotaContext, type RepositoryName } from '@wharf/registry-core';
+import { BlobStore, parseDigest, type BlobInfo, type QuotaContext, type RepositoryName } from '@wharf/registry-core';
 import { WharfMetrics } from '@wharf/metrics';
-import { PassThrough, pipeline, type Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { OffThreadDigests } from './off-thread-digests';
 import { ProxyProjects, type ProxyProject } from './proxy-project';
 import { ProxyUpstreams, reviveUpstreamError, upstreamFailure, upstreamWaitMs } from './proxy-upstreams';
 import { RateLimitedStream } from './rate-limited-stream';
 import { UpstreamCoordination, type HeldLock } from './upstream-coordination';
+import { UpstreamBlobTee } from './upstream-blob-tee';
 
 /** A blob the proxy project now serves: from storage, or streaming in from the upstream right now. */
 export type ProxiedBlob = { kind: 'stored'; blob: BlobInfo } | { kind: 'streaming'; digest: string; size: number; stream: Readable };
@@ -18,8 +20,9 @@ const WAIT_FOR_FETCH_MS = 60 * 60_000;
 
 /**
  * Blob misses of a proxy-cache project. One upstream GET per blob across every api replica (a
- * Redis lock per digest); its bytes go through a digest check to the client and to storage at
- * the same time, and the blob becomes visible only when all of it is stored and verified.
+ * Redis lock per digest); its bytes go to the client and to storage at the same time, hashed on
+ * a worker thread (UpstreamBlobTee), and the blob becomes visible only when all of it is stored
+ * and verified.
  * Concurrent misses wait for that fetch and are then served from storage.
  *
  * A proxy project serves only what it holds or what its upstream vouches for: a digest stored
@@ -38,6 +41,7 @@ export class ProxyBlobs {
     private readonly config: AppConfig,
     private readonly metrics: WharfMetrics,
     private readonly projects: ProxyProjects,
+    private readonly digests: OffThreadDigests,
   ) {}
 
   /**
@@ -117,27 +121,26 @@ export class ProxyBlobs {
       throw blobUnknown(digest);
     }
 
-    const verifier = new VerifyingStream({ algorithm: parseDigest(digest).algorithm, expectedDigest: digest, expectedSize: upstreamBlob.size });
-    const throttle = project.speedLimitKb > 0 ? [new RateLimitedStream(project.speedLimitKb * 1024)] : [];
-    pipeline([upstreamBlob.stream, ...throttle, verifier], () => undefined);
-    // two consumers of the verified bytes; pipe() paces the upstream by the slower of them, and a
-    // client that goes away is unpiped while storage goes on, so the next pull finds the blob
-    const toStorage = new PassThrough();
-    const toCaller = streamToCaller ? new PassThrough() : undefined;
-    verifier.pipe(toStorage);
-    if (toCaller) verifier.pipe(toCaller);
-    verifier.on('error', (error) => {
-      toStorage.destroy(error);
-      toCaller?.destroy(error);
+    const throttle = project.speedLimitKb > 0 ? new RateLimitedStream(project.speedLimitKb * 1024) : undefined;
+    const body = throttle ? pipeline(upstreamBlob.stream, throttle, () => undefined) : upstreamBlob.stream;
+    // one copy of the verified bytes for storage, one for the caller; a client that goes away is
+    // dropped while storage goes on, so the next pull finds the blob
+    const tee = new UpstreamBlobTee(body, {
+      algorithm: parseDigest(digest).algorithm,
+      expectedDigest: digest,
+      expectedSize: upstreamBlob.size,
+      digests: this.digests,
+      withCaller: streamToCaller,
     });
 
     const stored = this.blobs
-      .putFromUpstream(project.id, digest, toStorage, upstreamBlob.size, cachingContext(repository))
+      .putFromUpstream(project.id, digest, tee.toStorage, upstreamBlob.size, cachingContext(repository))
       .catch((error: unknown) => {
-        verifier.destroy(error as Error);
+        tee.fail(error as Error);
         throw unusableBlob(project, digest, error);
       })
       .finally(release);
+    const toCaller = tee.toCaller;
     if (!toCaller) return { kind: 'stored', blob: await stored };
     stored.catch((error: Error) => {
       this.logger.warn(`proxy project ${project.name}: caching ${digest} from the upstream failed: ${error.message}`);

@@ -9,11 +9,12 @@ import { ProxyProjects } from './proxy-project';
 import { ProxyTags } from './proxy-tags';
 import { ProxyUpstreams } from './proxy-upstreams';
 import { UpstreamCoordination } from './upstream-coordination';
+import { OffThreadDigests } from './off-thread-digests';
 
 /** Pull-through caching for proxy-cache projects: the /v2 side (the expiry of what was cached is tag retention's: @wharf/retention ProxyCacheTtl). */
 @Module({
   imports: [ArtifactsModule, RegistryCoreModule, RegistriesModule, MetricsModule],
-  providers: [ProxyProjects, ProxyManifests, ProxyBlobs, ProxyTags, ProxyUpstreams, UpstreamCoordination],
+  providers: [ProxyProjects, ProxyManifests, ProxyBlobs, ProxyTags, ProxyUpstreams, UpstreamCoordination, OffThreadDigests],
   exports: [ProxyProjects, ProxyManifests, ProxyBlobs, ProxyTags],
 })
 export class ProxyCacheModule {}

@@ -1,25 +1,6 @@
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-  UploadPartCopyCommand,
-  type CompletedPart,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { Readable } from 'node:stream';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { CompletedPart, S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
 import {
   AppendableObject,
   BlobDriver,
@@ -78,6 +59,13 @@ interface S3AppendState {
   tailSize: number;
 }
 
+/**
+ * The SDK (some 20 MB of resident memory) is loaded when an S3 driver is created, not with
+ * @wharf/storage: a process on filesystem storage never needs it.
+ */
+let loadedSdk: typeof S3Sdk | undefined;
+const s3Sdk = (): typeof S3Sdk => (loadedSdk ??= require('@aws-sdk/client-s3') as typeof S3Sdk);
+
 const errorName = (error: unknown): string | undefined => (error as { name?: string }).name;
 const httpStatus = (error: unknown): number | undefined => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 
@@ -89,6 +77,7 @@ const httpStatus = (error: unknown): number | undefined => (error as { $metadata
  */
 export class S3BlobDriver implements BlobDriver {
   readonly name = 's3' as const;
+  private readonly sdk = s3Sdk();
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly partSize: number;
@@ -100,7 +89,7 @@ export class S3BlobDriver implements BlobDriver {
     this.copyPartSize = options.copyPartSize ?? MAX_PART_SIZE;
     if (this.partSize < MIN_PART_SIZE || this.partSize > MAX_PART_SIZE) throw new Error(`S3 partSize must be 5 MiB to 5 GiB, got ${this.partSize}`);
     if (this.copyPartSize < MIN_PART_SIZE || this.copyPartSize > MAX_PART_SIZE) throw new Error(`S3 copyPartSize must be 5 MiB to 5 GiB, got ${this.copyPartSize}`);
-    this.client = new S3Client({
+    this.client = new this.sdk.S3Client({
       endpoint: options.endpoint,
       region: options.region,
       forcePathStyle: options.forcePathStyle,
@@ -115,14 +104,14 @@ export class S3BlobDriver implements BlobDriver {
   /** Creates the bucket unless it exists (boot of the api and worker, tests). */
   async ensureBucket(): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new this.sdk.HeadBucketCommand({ Bucket: this.bucket }));
       return;
     } catch (error) {
       if (httpStatus(error) !== 404) throw error;
     }
     try {
       await this.client.send(
-        new CreateBucketCommand({
+        new this.sdk.CreateBucketCommand({
           Bucket: this.bucket,
           // us-east-1 is the one region that refuses to be named as a location constraint
           CreateBucketConfiguration: this.options.region === 'us-east-1' ? undefined : { LocationConstraint: this.options.region as never },
@@ -142,7 +131,7 @@ export class S3BlobDriver implements BlobDriver {
   async stat(key: string): Promise<StoredObjectInfo | null> {
     assertValidKey(key);
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const head = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return { size: head.ContentLength ?? 0 };
     } catch (error) {
       if (httpStatus(error) === 404) return null;
@@ -155,7 +144,7 @@ export class S3BlobDriver implements BlobDriver {
     if (range) assertValidRange(range);
     try {
       const object = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
+        new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
       );
       return object.Body as Readable;
     } catch (error) {
@@ -170,29 +159,27 @@ export class S3BlobDriver implements BlobDriver {
     if (Buffer.isBuffer(body)) {
       if (size !== undefined && body.length !== size) throw new BlobSizeMismatchError(size, body.length);
       if (body.length <= this.partSize) return this.put(key, body);
-      return this.upload(key, body, body.length);
+      return this.writeInParts(key, [body], body.length);
     }
-    const checked = Readable.from(sizedChunks(claimBody(body), size));
+    const source = claimBody(body);
     try {
       if (size !== undefined && size <= this.partSize) {
         // at most one part in memory (as a multipart upload holds anyway), and the request only
         // starts once the body has ended without error: a failing body can never complete it
         const chunks: Buffer[] = [];
-        for await (const chunk of checked) chunks.push(chunk as Buffer);
-        return await this.put(key, Buffer.concat(chunks));
+        for await (const chunk of sizedChunks(source, size)) chunks.push(chunk);
+        return await this.put(key, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
       }
-      // a body failing at any point (even after its last byte) fails the Upload before it
-      // completes the multipart upload, and the Upload then aborts it
-      await this.upload(key, checked, size);
+      await this.writeInParts(key, sizedChunks(source, size), size);
     } finally {
       // after a failure the body is not read to its end: release it
-      checked.destroy();
+      source.destroy();
     }
   }
 
   async delete(key: string): Promise<void> {
     assertValidKey(key);
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   async deleteMany(keys: string[]): Promise<{ failed: { key: string; reason: string }[] }> {
@@ -210,7 +197,7 @@ export class S3BlobDriver implements BlobDriver {
       const batch = valid.slice(i, i + DELETE_BATCH);
       try {
         const result = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+          new this.sdk.DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
         );
         for (const e of result.Errors ?? []) failed.push({ key: e.Key ?? '', reason: `${e.Code}: ${e.Message}` });
       } catch (error) {
@@ -227,7 +214,7 @@ export class S3BlobDriver implements BlobDriver {
     // the delete below would otherwise remove the object it just "moved"
     if (from === to) return;
     if (source.size <= this.copyPartSize) {
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: this.copySource(from) }));
+      await this.client.send(new this.sdk.CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: this.copySource(from) }));
     } else {
       await this.copyInParts(from, to, source.size);
     }
@@ -236,7 +223,8 @@ export class S3BlobDriver implements BlobDriver {
 
   async presignedReadUrl(key: string, expiresInSeconds: number): Promise<string | null> {
     assertValidKey(key);
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
+    const { getSignedUrl } = require('@aws-sdk/s3-request-presigner') as typeof import('@aws-sdk/s3-request-presigner');
+    return getSignedUrl(this.client, new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
   }
 
   async createAppendable(key: string): Promise<AppendableObject> {
@@ -285,7 +273,7 @@ export class S3BlobDriver implements BlobDriver {
       const tailKey = tail.length > 0 ? `${TAILS_PREFIX}${object.key}.tail.${size}` : undefined;
       if (tailKey) await this.put(tailKey, tail);
       // best effort: a tail left behind is garbage, not a fault (the new state no longer names it)
-      if (state.tailKey) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey })).catch(() => undefined);
+      if (state.tailKey) await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey })).catch(() => undefined);
       const next: S3AppendState = { partSize, uploadId, parts, tailKey, tailSize: tail.length };
       return { key: object.key, size, state: { ...next } };
     } catch (error) {
@@ -302,7 +290,7 @@ export class S3BlobDriver implements BlobDriver {
     try {
       if (!state.uploadId) {
         if (state.tailKey) {
-          await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: object.key, CopySource: this.copySource(state.tailKey) }));
+          await this.client.send(new this.sdk.CopyObjectCommand({ Bucket: this.bucket, Key: object.key, CopySource: this.copySource(state.tailKey) }));
         } else {
           await this.put(object.key, Buffer.alloc(0));
         }
@@ -311,7 +299,7 @@ export class S3BlobDriver implements BlobDriver {
         if (state.tailKey) {
           // the last part may be smaller than 5 MiB; copied server-side, the tail never comes back here
           const copied = await this.client.send(
-            new UploadPartCopyCommand({
+            new this.sdk.UploadPartCopyCommand({
               Bucket: this.bucket,
               Key: object.key,
               UploadId: state.uploadId,
@@ -322,7 +310,7 @@ export class S3BlobDriver implements BlobDriver {
           parts.push({ PartNumber: parts.length + 1, ETag: copied.CopyPartResult?.ETag });
         }
         await this.client.send(
-          new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: object.key, UploadId: state.uploadId, MultipartUpload: { Parts: parts } }),
+          new this.sdk.CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: object.key, UploadId: state.uploadId, MultipartUpload: { Parts: parts } }),
         );
       }
     } catch (error) {
@@ -331,20 +319,20 @@ export class S3BlobDriver implements BlobDriver {
       if (gone && (await this.stat(object.key))?.size === object.size) return;
       throw error;
     }
-    if (state.tailKey) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey })).catch(() => undefined);
+    if (state.tailKey) await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey })).catch(() => undefined);
   }
 
   async abort(object: AppendableObject): Promise<void> {
     const state = this.appendStateOf(object);
     if (state.uploadId) await this.abortMultipart(object.key, state.uploadId);
-    if (state.tailKey) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey }));
+    if (state.tailKey) await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey }));
   }
 
   async *listLeftovers(before: Date): AsyncIterable<StorageLeftover> {
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
     do {
-      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker, UploadIdMarker }));
+      const page = await this.client.send(new this.sdk.ListMultipartUploadsCommand({ Bucket: this.bucket, KeyMarker, UploadIdMarker }));
       for (const upload of page.Uploads ?? []) {
         if (upload.Key && upload.UploadId && upload.Initiated && upload.Initiated < before) {
           yield { id: `${MULTIPART}${upload.UploadId}`, key: upload.Key, since: upload.Initiated };
@@ -354,7 +342,7 @@ export class S3BlobDriver implements BlobDriver {
     } while (KeyMarker !== undefined || UploadIdMarker !== undefined);
     let ContinuationToken: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: TAILS_PREFIX, ContinuationToken }));
+      const page = await this.client.send(new this.sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: TAILS_PREFIX, ContinuationToken }));
       for (const tail of page.Contents ?? []) {
         if (!tail.Key || !tail.LastModified || tail.LastModified >= before) continue;
         // the appendable's key: <prefix><key>.tail.<size>
@@ -369,7 +357,7 @@ export class S3BlobDriver implements BlobDriver {
     const key = leftover.id.slice(TAIL.length);
     if (!leftover.id.startsWith(TAIL) || !key.startsWith(TAILS_PREFIX)) throw new Error(`not an S3 leftover: ${leftover.id}`);
     // under the reserved prefix, so not a key `delete` accepts
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   leftoversOf(object: AppendableObject): string[] {
@@ -378,13 +366,52 @@ export class S3BlobDriver implements BlobDriver {
   }
 
   private async put(key: string, body: Buffer): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length }));
+    await this.client.send(new this.sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length }));
   }
 
-  /** lib-storage's Upload: parts in parallel, one PutObject when the body fits a part, abort on any failure */
-  private async upload(key: string, body: Readable | Buffer, size?: number): Promise<void> {
+  /**
+   * A multipart upload fed from `chunks`: parts go out QUEUE_SIZE at a time while the next one
+   * fills, so at most QUEUE_SIZE + 1 parts are held. The upload is completed only after `chunks`
+   * ended without error (a body failing even after its last byte completes nothing) and aborted
+   * on any failure. Ends with one PutObject when the body turns out to fit one part.
+   */
+  private async writeInParts(key: string, chunks: Iterable<Buffer> | AsyncIterable<Buffer>, size?: number): Promise<void> {
     const partSize = size === undefined ? this.partSize : Math.max(this.partSize, Math.ceil(size / MAX_PARTS));
-    await new Upload({ client: this.client, params: { Bucket: this.bucket, Key: key, Body: body }, partSize, queueSize: QUEUE_SIZE }).done();
+    const queue = new PartQueue(QUEUE_SIZE);
+    const parts: CompletedPart[] = [];
+    let uploadId: string | undefined;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const send = async (data: Buffer) => {
+      uploadId ??= await this.createMultipart(key);
+      const part: CompletedPart = { PartNumber: parts.length + 1 };
+      parts.push(part);
+      const id = uploadId;
+      await queue.add(async () => {
+        part.ETag = await this.uploadPart(key, id, part.PartNumber!, data);
+      });
+    };
+    try {
+      for await (const chunk of chunks) {
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        while (pendingBytes >= partSize) {
+          const buffered = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+          pending = pendingBytes > partSize ? [buffered.subarray(partSize)] : [];
+          pendingBytes -= partSize;
+          await send(buffered.subarray(0, partSize));
+        }
+      }
+      const rest = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+      if (!uploadId) return await this.put(key, rest);
+      if (rest.length > 0) await send(rest);
+      await queue.drain();
+      await this.client.send(new this.sdk.CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    } catch (error) {
+      await queue.settle();
+      if (uploadId) await this.abortMultipart(key, uploadId).catch(() => undefined);
+      throw error;
+    }
   }
 
   private async copyInParts(from: string, to: string, size: number): Promise<void> {
@@ -399,7 +426,7 @@ export class S3BlobDriver implements BlobDriver {
         parts.push(part);
         await queue.add(async () => {
           const copied = await this.client.send(
-            new UploadPartCopyCommand({
+            new this.sdk.UploadPartCopyCommand({
               Bucket: this.bucket,
               Key: to,
               UploadId: uploadId,
@@ -412,7 +439,7 @@ export class S3BlobDriver implements BlobDriver {
         });
       }
       await queue.drain();
-      await this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: to, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+      await this.client.send(new this.sdk.CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: to, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
     } catch (error) {
       await queue.settle();
       await this.abortMultipart(to, uploadId).catch(() => undefined);
@@ -421,14 +448,14 @@ export class S3BlobDriver implements BlobDriver {
   }
 
   private async createMultipart(key: string): Promise<string> {
-    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }));
+    const created = await this.client.send(new this.sdk.CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }));
     if (!created.UploadId) throw new Error(`CreateMultipartUpload for ${key} returned no UploadId`);
     return created.UploadId;
   }
 
   private async uploadPart(key: string, uploadId: string, partNumber: number, data: Buffer): Promise<string> {
     const result = await this.client.send(
-      new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: data, ContentLength: data.length }),
+      new this.sdk.UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: data, ContentLength: data.length }),
     );
     if (!result.ETag) throw new Error(`UploadPart ${partNumber} of ${key} returned no ETag`);
     return result.ETag;
@@ -436,14 +463,14 @@ export class S3BlobDriver implements BlobDriver {
 
   private async abortMultipart(key: string, uploadId: string): Promise<void> {
     try {
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+      await this.client.send(new this.sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
     } catch (error) {
       if (errorName(error) !== 'NoSuchUpload') throw error;
     }
   }
 
   private async readTail(state: S3AppendState): Promise<Buffer> {
-    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: state.tailKey }));
+    const object = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: state.tailKey }));
     const tail = Buffer.from(await object.Body!.transformToByteArray());
     if (tail.length !== state.tailSize) throw new Error(`tail ${state.tailKey} holds ${tail.length} bytes, its state says ${state.tailSize}`);
     return tail;
