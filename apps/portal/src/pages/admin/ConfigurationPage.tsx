@@ -6,7 +6,7 @@
  */
 import { Button, Checkbox, Group, NumberInput, Paper, Select, Stack, Switch, Textarea, TextInput, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { components } from '../../api/schema';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -111,11 +111,6 @@ function CveAllowlistForm({ allowlist }: { allowlist: CveAllowlist }) {
   const [neverExpires, setNeverExpires] = useState(allowlist.expires_at === null);
   const [expires, setExpires] = useState(isoDate(allowlist.expires_at));
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    setIds(allowlist.items.map((item) => item.cve_id).join('\n'));
-    setNeverExpires(allowlist.expires_at === null);
-    setExpires(isoDate(allowlist.expires_at));
-  }, [allowlist]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -173,7 +168,7 @@ export default function ConfigurationPage() {
         </Title>
         {allowlist.isPending && <PageLoader />}
         {allowlist.isError && <ErrorNotice error={allowlist.error} />}
-        {allowlist.data && <CveAllowlistForm allowlist={allowlist.data} />}
+        {allowlist.data && <CveAllowlistForm key={allowlist.dataUpdatedAt} allowlist={allowlist.data} />}
       </Paper>
     </Stack>
   );

@@ -109,6 +109,7 @@ export default function GcPage() {
           </Group>
           {schedule.isError && <ErrorNotice error={schedule.error} />}
           <ScheduleForm
+            key={schedule.dataUpdatedAt}
             label="GC schedule"
             current={schedule.data?.schedule}
             onSave={(type, cron) =>

@@ -248,6 +248,7 @@ function VulnerabilityTab() {
       <Paper withBorder p="md">
         {schedule.isError && <ErrorNotice error={schedule.error} />}
         <ScheduleForm
+          key={schedule.dataUpdatedAt}
           label="Scan all schedule"
           current={schedule.data?.schedule}
           onSave={(type, cron) =>

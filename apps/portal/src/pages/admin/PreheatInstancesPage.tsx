@@ -9,7 +9,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPencil, IconPlayerPause, IconPlayerPlay, IconPlugConnected, IconPlus, IconStar } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, errorMessage, pageOf, unwrap } from '../../api/client';
 import type { components } from '../../api/schema';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
@@ -109,19 +109,15 @@ async function ping(body: Record<string, unknown>, name: string): Promise<void> 
   }
 }
 
-function InstanceModal({ editing, opened, onClose }: { editing: PreheatInstance | null; opened: boolean; onClose: () => void }) {
+function InstanceForm({ editing, onClose }: { editing: PreheatInstance | null; onClose: () => void }) {
   const act = useAdminAction();
-  const [fields, setFields] = useState<InstanceFields>(EMPTY);
+  const [fields, setFields] = useState<InstanceFields>(() => (editing ? fieldsOf(editing) : EMPTY));
   const [busy, setBusy] = useState(false);
   const [testing, setTesting] = useState(false);
   const providers = useQuery({
     queryKey: [...PREHEAT_KEY, 'providers'],
-    enabled: opened,
     queryFn: async () => unwrap<PreheatProvider[]>(await api.GET('/api/v2.0/p2p/preheat/providers')),
   });
-  useEffect(() => {
-    if (opened) setFields(editing ? fieldsOf(editing) : EMPTY);
-  }, [opened, editing]);
   const set = <K extends keyof InstanceFields>(name: K, value: InstanceFields[K]) => setFields((current) => ({ ...current, [name]: value }));
   const provider = providers.data?.find((entry) => entry.id === fields.vendor);
 
@@ -148,7 +144,7 @@ function InstanceModal({ editing, opened, onClose }: { editing: PreheatInstance 
 
   const secretDescription = editing ? `leave ${MASKED} to keep the stored value` : undefined;
   return (
-    <Modal opened={opened} onClose={onClose} title={editing ? `Edit Instance ${editing.name}` : 'New Instance'} size="lg" centered>
+    <>
       <form onSubmit={(event) => void submit(event)}>
         <Stack gap="sm">
           <Select
@@ -206,6 +202,15 @@ function InstanceModal({ editing, opened, onClose }: { editing: PreheatInstance 
           </Group>
         </Stack>
       </form>
+    </>
+  );
+}
+
+/** The dialog; its form mounts afresh each time it opens, so it starts from the row being edited. */
+function InstanceModal({ editing, opened, onClose }: { editing: PreheatInstance | null; opened: boolean; onClose: () => void }) {
+  return (
+    <Modal opened={opened} onClose={onClose} title={editing ? `Edit Instance ${editing.name}` : 'New Instance'} size="lg" centered>
+      {opened && <InstanceForm editing={editing} onClose={onClose} />}
     </Modal>
   );
 }

@@ -8,7 +8,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPencil, IconPlugConnected, IconPlus } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, errorMessage, pageOf, unwrap } from '../../api/client';
 import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { ServerTable, type Column } from '../../components/ServerTable';
@@ -80,19 +80,15 @@ async function ping(body: Record<string, unknown>, name: string): Promise<void> 
   }
 }
 
-function RegistryModal({ editing, opened, onClose }: { editing: RegistryEndpoint | null; opened: boolean; onClose: () => void }) {
+function RegistryForm({ editing, onClose }: { editing: RegistryEndpoint | null; onClose: () => void }) {
   const act = useAdminAction();
-  const [fields, setFields] = useState<RegistryFields>(EMPTY);
+  const [fields, setFields] = useState<RegistryFields>(() => (editing ? fieldsOf(editing) : EMPTY));
   const [busy, setBusy] = useState(false);
   const [testing, setTesting] = useState(false);
   const adapters = useQuery({
     queryKey: ['admin', 'replication', 'adapters'],
-    enabled: opened,
     queryFn: async () => unwrap<RegistryType[]>(await api.GET('/api/v2.0/replication/adapters')),
   });
-  useEffect(() => {
-    if (opened) setFields(editing ? fieldsOf(editing) : EMPTY);
-  }, [opened, editing]);
   const set = <K extends keyof RegistryFields>(name: K, value: RegistryFields[K]) => setFields((current) => ({ ...current, [name]: value }));
 
   const test = async () => {
@@ -117,7 +113,7 @@ function RegistryModal({ editing, opened, onClose }: { editing: RegistryEndpoint
   };
 
   return (
-    <Modal opened={opened} onClose={onClose} title={editing ? `Edit Endpoint ${editing.name}` : 'New Registry Endpoint'} centered size="lg">
+    <>
       <form onSubmit={(event) => void submit(event)}>
         <Stack>
           <Select
@@ -162,6 +158,15 @@ function RegistryModal({ editing, opened, onClose }: { editing: RegistryEndpoint
           </Group>
         </Stack>
       </form>
+    </>
+  );
+}
+
+/** The dialog; its form mounts afresh each time it opens, so it starts from the row being edited. */
+function RegistryModal({ editing, opened, onClose }: { editing: RegistryEndpoint | null; opened: boolean; onClose: () => void }) {
+  return (
+    <Modal opened={opened} onClose={onClose} title={editing ? `Edit Endpoint ${editing.name}` : 'New Registry Endpoint'} centered size="lg">
+      {opened && <RegistryForm editing={editing} onClose={onClose} />}
     </Modal>
   );
 }

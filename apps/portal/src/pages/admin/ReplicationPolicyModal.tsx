@@ -6,7 +6,7 @@
  */
 import { Button, Checkbox, Group, Modal, NumberInput, SegmentedControl, Select, Stack, TagsInput, Text, TextInput } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { components } from '../../api/schema';
 import { useAdminAction } from './admin-actions';
@@ -124,18 +124,14 @@ function bodyOf(fields: PolicyFields): PolicyBody {
   };
 }
 
-export function ReplicationPolicyModal({ editing, opened, onClose }: { editing: ReplicationPolicy | null; opened: boolean; onClose: () => void }) {
+function ReplicationPolicyForm({ editing, onClose }: { editing: ReplicationPolicy | null; onClose: () => void }) {
   const act = useAdminAction();
-  const [fields, setFields] = useState<PolicyFields>(EMPTY);
+  const [fields, setFields] = useState<PolicyFields>(() => (editing ? fieldsOf(editing) : EMPTY));
   const [busy, setBusy] = useState(false);
   const registries = useQuery({
     queryKey: ['admin', 'registries', 'all'],
-    enabled: opened,
     queryFn: async () => unwrap<RegistryEndpoint[]>(await api.GET('/api/v2.0/registries', { params: { query: { page_size: 100, sort: 'name' } } })),
   });
-  useEffect(() => {
-    if (opened) setFields(editing ? fieldsOf(editing) : EMPTY);
-  }, [opened, editing]);
   const set = <K extends keyof PolicyFields>(name: K, value: PolicyFields[K]) => setFields((current) => ({ ...current, [name]: value }));
 
   const submit = async (event: FormEvent) => {
@@ -160,7 +156,7 @@ export function ReplicationPolicyModal({ editing, opened, onClose }: { editing: 
   ];
 
   return (
-    <Modal opened={opened} onClose={onClose} title={editing ? `Edit Replication Rule ${editing.name}` : 'New Replication Rule'} size="lg" centered>
+    <>
       <form onSubmit={(event) => void submit(event)}>
         <Stack gap="sm">
           <TextInput label="Name" required value={fields.name} onChange={(event) => set('name', event.currentTarget.value)} />
@@ -251,6 +247,15 @@ export function ReplicationPolicyModal({ editing, opened, onClose }: { editing: 
           </Group>
         </Stack>
       </form>
+    </>
+  );
+}
+
+/** The dialog; its form mounts afresh each time it opens, so it starts from the row being edited. */
+export function ReplicationPolicyModal({ editing, opened, onClose }: { editing: ReplicationPolicy | null; opened: boolean; onClose: () => void }) {
+  return (
+    <Modal opened={opened} onClose={onClose} title={editing ? `Edit Replication Rule ${editing.name}` : 'New Replication Rule'} size="lg" centered>
+      {opened && <ReplicationPolicyForm editing={editing} onClose={onClose} />}
     </Modal>
   );
 }

@@ -7,7 +7,7 @@
 import { Button, Checkbox, Group, Modal, PasswordInput, Select, Stack, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconPlugConnected } from '@tabler/icons-react';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, errorMessage, unwrap } from '../../api/client';
 import { useAdminAction } from './admin-actions';
 import type { Scanner } from './admin-models';
@@ -41,6 +41,10 @@ function authOf(auth: string): Auth {
   return (AUTHS.some((entry) => entry.value === auth) ? auth : 'None') as Auth;
 }
 
+function fieldsOf(scanner: Scanner): ScannerFields {
+  return { ...EMPTY, name: scanner.name, description: scanner.description, url: scanner.url, auth: authOf(scanner.auth), skipCertVerify: scanner.skip_certVerify, useInternalAddr: scanner.use_internal_addr };
+}
+
 /** The credential as the api takes it; undefined keeps the stored one on an edit. */
 function credentialOf(fields: ScannerFields): string | undefined {
   if (fields.auth === 'None') return undefined;
@@ -58,19 +62,11 @@ function settingsOf(fields: ScannerFields) {
   };
 }
 
-export function ScannerModal({ editing, opened, onClose }: { editing: Scanner | null; opened: boolean; onClose: () => void }) {
+function ScannerForm({ editing, onClose }: { editing: Scanner | null; onClose: () => void }) {
   const act = useAdminAction();
-  const [fields, setFields] = useState<ScannerFields>(EMPTY);
+  const [fields, setFields] = useState<ScannerFields>(() => (editing ? fieldsOf(editing) : EMPTY));
   const [busy, setBusy] = useState(false);
   const [testing, setTesting] = useState(false);
-  useEffect(() => {
-    if (!opened) return;
-    setFields(
-      editing
-        ? { ...EMPTY, name: editing.name, description: editing.description, url: editing.url, auth: authOf(editing.auth), skipCertVerify: editing.skip_certVerify, useInternalAddr: editing.use_internal_addr }
-        : EMPTY,
-    );
-  }, [opened, editing]);
   const set = <K extends keyof ScannerFields>(name: K, value: ScannerFields[K]) => setFields((current) => ({ ...current, [name]: value }));
 
   const test = async () => {
@@ -103,7 +99,7 @@ export function ScannerModal({ editing, opened, onClose }: { editing: Scanner | 
 
   const keep = editing && editing.auth ? 'leave empty to keep the stored credential' : undefined;
   return (
-    <Modal opened={opened} onClose={onClose} title={editing ? `Edit Scanner ${editing.name}` : 'Add Scanner'} size="lg" centered>
+    <>
       <form onSubmit={(event) => void submit(event)}>
         <Stack gap="sm">
           <TextInput label="Name" required value={fields.name} onChange={(event) => set('name', event.currentTarget.value)} />
@@ -137,6 +133,15 @@ export function ScannerModal({ editing, opened, onClose }: { editing: Scanner | 
           </Group>
         </Stack>
       </form>
+    </>
+  );
+}
+
+/** The dialog; its form mounts afresh each time it opens, so it starts from the row being edited. */
+export function ScannerModal({ editing, opened, onClose }: { editing: Scanner | null; opened: boolean; onClose: () => void }) {
+  return (
+    <Modal opened={opened} onClose={onClose} title={editing ? `Edit Scanner ${editing.name}` : 'Add Scanner'} size="lg" centered>
+      {opened && <ScannerForm editing={editing} onClose={onClose} />}
     </Modal>
   );
 }

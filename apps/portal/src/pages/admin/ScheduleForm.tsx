@@ -3,7 +3,7 @@
  * fields, seconds first. The presets are the api's own; the next run it computed is shown back.
  */
 import { Button, Group, Select, Text, TextInput } from '@mantine/core';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { formatTime } from '../../format';
 import type { ScheduleAnswer, ScheduleType } from './admin-models';
 
@@ -22,15 +22,11 @@ interface ScheduleFormProps {
   onSave: (type: ScheduleType, cron: string) => Promise<unknown>;
 }
 
+/** Starts from `current`: give it a `key` that changes when the stored schedule does. */
 export function ScheduleForm({ label, current, onSave }: ScheduleFormProps) {
-  const [type, setType] = useState<ScheduleType>('None');
-  const [cron, setCron] = useState('');
+  const [type, setType] = useState<ScheduleType>(current?.type ?? 'None');
+  const [cron, setCron] = useState(current?.type === 'Custom' ? current.cron : '');
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (!current) return;
-    setType(current.type);
-    setCron(current.type === 'Custom' ? current.cron : '');
-  }, [current]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
