@@ -56,7 +56,7 @@ export function Layout() {
         <ScrollArea>
           <NavLink component={RouterNavLink} to="/projects" label="Projects" leftSection={<IconBox size={18} aria-hidden />} active={location.pathname.startsWith('/projects')} />
           {user?.sysadmin_flag && (
-            <NavLink label="Administration" leftSection={<IconSettings size={18} aria-hidden />} defaultOpened={location.pathname.startsWith('/admin')} childrenOffset={28}>
+            <NavLink component="button" label="Administration" leftSection={<IconSettings size={18} aria-hidden />} defaultOpened={location.pathname.startsWith('/admin')} childrenOffset={28}>
               {adminNavigation.map((entry) => (
                 <NavLink key={entry.path} component={RouterNavLink} to={`/admin/${entry.path}`} label={entry.label} active={location.pathname.startsWith(`/admin/${entry.path}`)} />
               ))}
