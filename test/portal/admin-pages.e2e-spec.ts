@@ -111,8 +111,9 @@ describe('portal: the Administration pages', () => {
       await navigation.locator(`a[href="/admin/${path}"]`).click();
       await page.getByRole('heading', { level: 2, name: heading, exact: true }).waitFor();
       await page.getByRole('table').first().or(page.getByRole('form').first()).first().waitFor().catch(() => undefined);
-      // the page itself (main); the shell around it (header, navigation) is the portal-ui suite's to check
-      const { violations } = await new AxeBuilder({ page }).include('main').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+      // axe judges what is shown at rest: the pointer leaves the link it clicked (a hovered link is shaded)
+      await page.mouse.move(700, 880);
+      const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
       const grave = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
       expect({ path, violations: grave.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`) }).toEqual({ path, violations: [] });
       await shot(path);

@@ -5,7 +5,7 @@
  */
 import { Button, Checkbox, Group, NumberInput, Paper, Stack, Text, Title } from '@mantine/core';
 import { IconPlayerStop, IconTrash } from '@tabler/icons-react';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, pageOf, unwrap } from '../../api/client';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -38,11 +38,17 @@ function outcome(run: GcRun): string {
 }
 
 function GcStatus({ run }: { run: GcRun }) {
+  const queryClient = useQueryClient();
   if (isFinalStatus(run.job_status)) return <StatusBadge status={run.job_status} />;
   return (
     <JobProgress
       queryKey={[...GC_KEY, 'run', run.id]}
-      fetchState={async () => ({ status: unwrap<GcRun>(await api.GET('/api/v2.0/system/gc/{gc_id}', { params: { path: { gc_id: run.id } } })).job_status })}
+      fetchState={async () => {
+        const current = unwrap<GcRun>(await api.GET('/api/v2.0/system/gc/{gc_id}', { params: { path: { gc_id: run.id } } }));
+        // the run ended: its row (what it freed, no Stop button) is refreshed at once, not at the table's next poll
+        if (isFinalStatus(current.job_status)) void queryClient.invalidateQueries({ queryKey: [...GC_KEY, 'history'] });
+        return { status: current.job_status };
+      }}
     />
   );
 }

@@ -21,7 +21,8 @@ export function ReplicationStatusBadge({ status }: { status: string }) {
   // the shell's colours know Success/Error/Running; Succeed and Failed are final too
   const colour = status === 'Succeed' ? 'green' : status === 'Failed' ? 'red' : statusColour(status);
   return (
-    <Badge color={colour} variant="light">
+    // max-content: a narrow table column must not cut the word short
+    <Badge color={colour} variant="light" style={{ minWidth: 'max-content' }}>
       {replicationStatusText(status)}
     </Badge>
   );
