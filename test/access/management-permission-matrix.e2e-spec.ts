@@ -16,6 +16,7 @@ import { PreheatPolicyService } from '@wharf/preheat';
 import { ProjectService } from '@wharf/projects';
 import { RegistryService } from '@wharf/registries';
 import { REPLICATION_VENDOR, ReplicationPolicyService, taskAttributesOf, type ReplicationItem } from '@wharf/replication';
+import { portalLogin, sessionHeaders, type PortalSession } from '../support/portal-session';
 import { RegistryClient } from '../support/registry-client';
 import { TEST_ADMIN, basicAuth, type Credentials } from '../support/test-credentials';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
@@ -33,6 +34,10 @@ interface ActionSpec {
   allowed: number;
   /** robots are refused whatever they hold: they never grant project roles */
   notForRobots?: true;
+  /** what every robot gets, whatever it holds (robots cannot log in to the portal: 401) */
+  robots?: number;
+  /** not an /api/v2.0 call: not repeated with a portal session */
+  portalSession?: true;
 }
 
 const ACTIONS = {
@@ -149,6 +154,9 @@ const ACTIONS = {
   'read scan-all metrics': { needs: 'sysadmin', allowed: 200 },
   // no scan all runs: an allowed stop answers 412
   'stop scan all': { needs: 'sysadmin', allowed: 412 },
+  // the web portal's session endpoints: users log in with their password, robots never do
+  'log in to the portal': { needs: 'authenticated', allowed: 200, robots: 401, portalSession: true },
+  'log out of the portal': { needs: 'anyone', allowed: 200, portalSession: true },
 } satisfies Record<string, ActionSpec>;
 
 type ActionName = keyof typeof ACTIONS;
@@ -296,9 +304,11 @@ describe('management API permission matrix', () => {
     await environment?.close();
   });
 
-  async function perform(action: ActionName, credentials: Credentials | null): Promise<number> {
+  /** The status `action` gets, asked with Basic credentials, or with a portal session (its cookies and CSRF token) when given. */
+  async function perform(action: ActionName, credentials: Credentials | null, session?: PortalSession): Promise<number> {
     sequence += 1;
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...(credentials ? { authorization: basicAuth(credentials) } : {}) };
+    const auth = session ? sessionHeaders(session) : credentials ? { authorization: basicAuth(credentials) } : {};
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...auth };
     const call = async (method: string, path: string, body?: unknown): Promise<number> => {
       const response = await fetch(`${api.url}/api/v2.0${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
       await response.arrayBuffer();
@@ -531,6 +541,13 @@ describe('management API permission matrix', () => {
         return call('DELETE', '/p2p/preheat/instances/matrix-df');
       case 'ping preheat instance':
         return call('POST', '/p2p/preheat/instances/ping', { id: preheatInstanceId });
+      case 'log in to the portal':
+        return (await portalLogin(api.url, credentials ?? { username: 'nobody-at-all', password: PASSWORD })).status;
+      case 'log out of the portal': {
+        const response = await fetch(`${api.url}/c/log_out`, { headers });
+        await response.arrayBuffer();
+        return response.status;
+      }
     }
   }
 
@@ -552,7 +569,8 @@ describe('management API permission matrix', () => {
 
   /** What the robot rule says a robot gets for an action. */
   function robotExpectation(robot: RobotCaller, action: ActionName): number {
-    const { needs, allowed, notForRobots } = spec(action);
+    const { needs, allowed, notForRobots, robots: forEveryRobot } = spec(action);
+    if (forEveryRobot !== undefined) return forEveryRobot;
     if (needs === 'authenticated' || needs === 'anyone') return allowed;
     if (needs === 'sysadmin') return 403;
     // holding nothing in a private project: it stays hidden
@@ -582,6 +600,25 @@ describe('management API permission matrix', () => {
         const { needs, allowed } = spec(action);
         const open = needs === 'anyone' || (needs === 'authenticated' && caller.credentials !== null);
         expected.push(`${caller.name} / ${action}: ${open || caller.system.includes(action) ? allowed : caller.credentials ? 403 : 401}`);
+      }
+    }
+    expect(actual).toEqual(expected);
+  });
+
+  it("answers a user's portal session (its cookie, CSRF token echoed) as it answers the user's Basic credentials", async () => {
+    const actual: string[] = [];
+    const expected: string[] = [];
+    for (const caller of users.filter((user) => user.credentials !== null)) {
+      const login = await portalLogin(api.url, caller.credentials!);
+      expect(login.status).toBe(200);
+      for (const action of PROJECT_ACTIONS.filter((a) => !spec(a).portalSession)) {
+        actual.push(`${caller.name} / ${action}: ${await perform(action, null, login.session)}`);
+        expected.push(`${caller.name} / ${action}: ${caller.allowed.includes(action) ? spec(action).allowed : (caller.exceptions?.[action] ?? caller.otherwise)}`);
+      }
+      for (const action of SYSTEM_ACTIONS.filter((a) => !spec(a).portalSession)) {
+        actual.push(`${caller.name} / ${action}: ${await perform(action, null, login.session)}`);
+        const { needs, allowed } = spec(action);
+        expected.push(`${caller.name} / ${action}: ${needs === 'anyone' || needs === 'authenticated' || caller.system.includes(action) ? allowed : 403}`);
       }
     }
     expect(actual).toEqual(expected);

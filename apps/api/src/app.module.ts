@@ -31,8 +31,9 @@ import { ReplicationApiModule } from './replication/replication-api.module';
 import { PreheatApiModule } from './preheat/preheat-api.module';
 import { HarborCompatApiModule } from './harbor-compat/harbor-compat-api.module';
 import { ApiMetricsModule } from './metrics/api-metrics.module';
+import { PortalApiModule } from './portal/portal-api.module';
 
-/** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0) and health. */
+/** The api process: /v2 (OCI distribution), /service/token, the management API (/api/v2.0), the portal's sessions (/c) and health. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -71,6 +72,8 @@ export class AppModule {
         ReplicationApiModule,
         PreheatApiModule,
         HarborCompatApiModule,
+        // /c/login and /c/log_out: the web portal's sessions
+        PortalApiModule,
         ApiMetricsModule,
       ],
       controllers: [HealthController],

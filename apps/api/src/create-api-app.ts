@@ -18,6 +18,7 @@ import { requestIdOf } from './http/request-id';
 import { readFileSync } from 'node:fs';
 import { WharfMetrics } from '@wharf/metrics';
 import { instrumentHttp } from './metrics/http-metrics';
+import { portalDirectory, servePortal } from './portal/serve-portal';
 
 /**
  * Builds the api on Fastify (the HTTP layer's own cost matters on the manifest hot path).
@@ -67,6 +68,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     if (isDistributionPath(request.url)) void reply.header('docker-distribution-api-version', 'registry/2.0');
     done();
   });
+  // the built web portal at / (GET and HEAD requests no route answers)
+  servePortal(fastify, portalDirectory(config));
   // GET /api/v2.0/swagger.json (and /swagger.json): the management API's OpenAPI document
   await setupOpenApi(app);
   return app;

@@ -390,6 +390,24 @@ export class AppConfig {
   @Matches(/^\s*$|^\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*(,\s*[0-9A-Fa-f:.]+(\/\d{1,3})?\s*)*$/, { message: 'TRUSTED_PROXIES must be comma-separated IP addresses or CIDRs' })
   TRUSTED_PROXIES = '';
 
+  /** a portal session (the `sid` cookie) unused for this long ends */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  SESSION_IDLE_TIMEOUT_MINUTES = 30;
+
+  /** a portal session ends this long after its login, however busy */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  SESSION_MAX_LIFETIME_HOURS = 12;
+
+  /** the built web portal the api serves at `/`; empty: `dist/portal` beside the built api */
+  @IsString()
+  PORTAL_DIR = '';
+
   /** PEM certificate (chain) and key files: set both and the api serves HTTPS itself on PORT */
   @IsString()
   TLS_CERT_FILE = '';

@@ -3,6 +3,7 @@ export * from './docker-token.service';
 export * from './iam.module';
 export * from './docker-tokens.module';
 export * from './member.service';
+export * from './portal-sessions';
 export * from './principal';
 export * from './project-access';
 export * from './rbac';

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { AuditTrail, type AuditActor, type AuditOperation } from '@wharf/audit';
 import { SqlClient, escapeLike, sqlOrderBy, type SqlExecutor } from '@wharf/db';
 import { ConflictError, DeniedError, InvalidError, NotFoundError } from '@wharf/errors';
@@ -200,6 +201,17 @@ export class UserService {
     if (!(await this.hasher.verify(password, row.password_hash))) return null;
     const { password_hash: _hash, ...user } = row;
     return user;
+  }
+
+  /**
+   * The user named `username` and a stamp of their current password (a digest of its hash, never
+   * the hash): a session compares stamps to end when the password changed, or null when no such user.
+   */
+  async credentialStampOf(username: string): Promise<{ user: User; passwordStamp: string } | null> {
+    const rows = await this.sql.query<User & { password_hash: string }>(`SELECT ${COLUMNS}, password_hash FROM harbor_user WHERE username = $1`, [username]);
+    if (!rows[0]) return null;
+    const { password_hash: hash, ...user } = rows[0];
+    return { user, passwordStamp: createHash('sha256').update(hash).digest('base64url') };
   }
 
   private async count(pattern: string | null): Promise<number> {

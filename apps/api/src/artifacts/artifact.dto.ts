@@ -77,61 +77,61 @@ export class CreateTagRequest {
   name: string;
 }
 
-export interface TagResponse {
-  id: number;
-  repository_id: number;
-  artifact_id: number;
-  name: string;
-  push_time: Date;
-  pull_time: Date | null;
-  immutable: boolean;
-  signed: boolean;
+export class TagResponse {
+  id!: number;
+  repository_id!: number;
+  artifact_id!: number;
+  name!: string;
+  push_time!: Date;
+  pull_time!: Date | null;
+  immutable!: boolean;
+  signed!: boolean;
 }
 
-export interface ReferenceResponse {
-  parent_id: number;
-  child_id: number;
-  child_digest: string;
-  platform: Record<string, unknown> | null;
-  annotations: Record<string, string>;
-  urls: string[];
+export class ReferenceResponse {
+  parent_id!: number;
+  child_id!: number;
+  child_digest!: string;
+  platform!: Record<string, unknown> | null;
+  annotations!: Record<string, string>;
+  urls!: string[];
 }
 
-export interface AccessoryResponse {
-  id: number;
-  artifact_id: number;
-  subject_artifact_id: number;
-  subject_artifact_digest: string;
-  size: number;
-  digest: string;
-  type: string;
-  icon: string;
-  creation_time: Date;
+export class AccessoryResponse {
+  id!: number;
+  artifact_id!: number;
+  subject_artifact_id!: number;
+  subject_artifact_digest!: string;
+  size!: number;
+  digest!: string;
+  type!: string;
+  icon!: string;
+  creation_time!: Date;
 }
 
 /** Harbor's Artifact. */
-export interface ArtifactResponse {
-  id: number;
-  type: string;
+export class ArtifactResponse {
+  id!: number;
+  type!: string;
   /** the config's media type (the manifest's for an index), as Harbor */
-  media_type: string;
-  manifest_media_type: string;
-  artifact_type: string | null;
-  project_id: number;
-  repository_id: number;
-  repository_name: string;
-  digest: string;
-  size: number;
-  icon: string;
-  push_time: Date;
-  pull_time: Date | null;
-  extra_attrs: Record<string, unknown>;
-  annotations: Record<string, string>;
-  references: ReferenceResponse[];
+  media_type!: string;
+  manifest_media_type!: string;
+  artifact_type!: string | null;
+  project_id!: number;
+  repository_id!: number;
+  repository_name!: string;
+  digest!: string;
+  size!: number;
+  icon!: string;
+  push_time!: Date;
+  pull_time!: Date | null;
+  extra_attrs!: Record<string, unknown>;
+  annotations!: Record<string, string>;
+  references!: ReferenceResponse[];
   tags?: TagResponse[];
   accessories?: AccessoryResponse[];
   /** Harbor's Label, as the labels API answers; empty unless with_label=true */
-  labels: Label[];
+  labels!: Label[];
   /** with_scan_overview=true and a report (or a scan under way) exists: Harbor's overview keyed by report mime type */
   scan_overview?: Record<string, ScanOverview>;
   /** with_sbom_overview=true and an SBOM scan exists */

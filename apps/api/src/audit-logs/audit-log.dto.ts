@@ -1,13 +1,13 @@
 import type { AuditLogRecord } from '@wharf/audit';
 
 /** Harbor's AuditLog, plus where the call came from (`client_ip`, absent when unknown). */
-export interface AuditLogResponse {
-  id: number;
-  username: string;
-  resource: string;
-  resource_type: string;
-  operation: string;
-  op_time: Date;
+export class AuditLogResponse {
+  id!: number;
+  username!: string;
+  resource!: string;
+  resource_type!: string;
+  operation!: string;
+  op_time!: Date;
   client_ip?: string;
 }
 

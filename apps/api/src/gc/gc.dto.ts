@@ -69,10 +69,10 @@ export class GcIdParams {
 }
 
 /** The parameters of a run or a schedule, every field present. */
-export interface GcParametersResponse {
-  delete_untagged: boolean;
-  dry_run: boolean;
-  workers: number;
+export class GcParametersResponse {
+  delete_untagged!: boolean;
+  dry_run!: boolean;
+  workers!: number;
 }
 
 /**
@@ -80,34 +80,34 @@ export interface GcParametersResponse {
  * same parameters as a JSON string in `job_parameters` (Harbor's GCHistory field, what Harbor's
  * own UI reads). No schedule: type None, empty cron and parameters.
  */
-export interface GcScheduleResponse {
+export class GcScheduleResponse {
   id?: number;
-  schedule: { type: string; cron: string; next_scheduled_time?: Date };
-  parameters: GcParametersResponse | Record<string, never>;
-  job_parameters: string;
+  schedule!: { type: string; cron: string; next_scheduled_time?: Date };
+  parameters!: GcParametersResponse | Record<string, never>;
+  job_parameters!: string;
   creation_time?: Date;
   update_time?: Date;
 }
 
 /** Harbor's GCHistory: one collection run (an execution of vendor type GARBAGE_COLLECTION). */
-export interface GcHistoryResponse {
-  id: number;
-  job_name: string;
+export class GcHistoryResponse {
+  id!: number;
+  job_name!: string;
   /** the trigger: MANUAL or SCHEDULE */
-  job_kind: string;
+  job_kind!: string;
   /** `{"delete_untagged","dry_run","workers"}` as a JSON string (Harbor's field) */
-  job_parameters: string;
+  job_parameters!: string;
   /** for a scheduled run, the GC schedule as it is now; null for a manual run or when none is set any more */
-  schedule: { type: string; cron: string } | null;
-  job_status: TaskStatus;
-  status_message: string;
-  deleted: boolean;
+  schedule!: { type: string; cron: string } | null;
+  job_status!: TaskStatus;
+  status_message!: string;
+  deleted!: boolean;
   /** what the run reported so far (blobs and artifacts seen, deleted, bytes freed...) */
-  progress: Record<string, unknown>;
-  creation_time: Date;
-  update_time: Date;
-  start_time: Date;
-  end_time: Date | null;
+  progress!: Record<string, unknown>;
+  creation_time!: Date;
+  update_time!: Date;
+  start_time!: Date;
+  end_time!: Date | null;
 }
 
 export function toParameters(attributes: Record<string, unknown>): GcParametersResponse {

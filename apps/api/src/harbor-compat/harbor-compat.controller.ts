@@ -5,7 +5,7 @@ import { CurrentActor, type Actor } from '../management/current-actor.decorator'
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
 import { PageQuery, setPageHeaders } from '../management/pagination';
-import { toProjectResponse, type ProjectResponse } from '../projects/project.dto';
+import { toProjectResponse } from '../projects/project.dto';
 import { toRepositoryResponse, type RepositoryResponse } from '../repositories/repository.dto';
 import {
   AllRepositoriesQuery,
@@ -18,10 +18,13 @@ import {
   RobotV1CreateRequest,
   RobotV1UpdateRequest,
   SearchQuery,
+  type GrantablePermissionsResponse,
+  type PermissionResponse,
   type QuotaResponse,
   type RobotV1Response,
+  type SearchResponse,
 } from './harbor-compat.dto';
-import { HarborCompatService, type SearchRepository } from './harbor-compat.service';
+import { HarborCompatService } from './harbor-compat.service';
 import { ProjectRobotsV1Service } from './project-robots-v1.service';
 
 /** Harbor v2.0 paths its clients call that are views of what Wharf keeps: quotas, permissions, search, /repositories. */
@@ -53,18 +56,18 @@ export class HarborCompatController {
   }
 
   @Get('users/current/permissions')
-  async permissions(@CurrentPrincipal() principal: Principal, @Query() query: PermissionsQuery): Promise<{ resource: string; action: string }[]> {
+  async permissions(@CurrentPrincipal() principal: Principal, @Query() query: PermissionsQuery): Promise<PermissionResponse[]> {
     return this.compat.permissions(principal, query);
   }
 
   /** Harbor 2.2's /permissions: what a robot may be granted (harbor-cli lists it to build a robot); Wharf's robots hold project permissions only. */
   @Get('permissions')
-  async grantable(@CurrentPrincipal() principal: Principal): Promise<{ system: { resource: string; action: string }[]; project: { resource: string; action: string }[] }> {
+  async grantable(@CurrentPrincipal() principal: Principal): Promise<GrantablePermissionsResponse> {
     return this.compat.grantablePermissions(principal);
   }
 
   @Get('search')
-  async search(@CurrentPrincipal() principal: Principal, @Query() query: SearchQuery): Promise<{ project: ProjectResponse[]; repository: SearchRepository[] }> {
+  async search(@CurrentPrincipal() principal: Principal, @Query() query: SearchQuery): Promise<SearchResponse> {
     const { project, repository } = await this.compat.search(principal, query.q);
     return { project: project.map((p) => toProjectResponse({ project: p, roleIds: [] })), repository };
   }

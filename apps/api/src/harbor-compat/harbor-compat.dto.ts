@@ -1,3 +1,4 @@
+import type { ProjectResponse } from '../projects/project.dto';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQuery } from '../management/pagination';
@@ -40,13 +41,13 @@ export class QuotaUpdateRequest {
 }
 
 /** Harbor's Quota: one per project in Wharf, its id the project's. */
-export interface QuotaResponse {
-  id: number;
-  ref: { id: number; name: string; owner_name: string };
-  creation_time: Date;
-  update_time: Date;
-  hard: { storage: number };
-  used: { storage: number };
+export class QuotaResponse {
+  id!: number;
+  ref!: { id: number; name: string; owner_name: string };
+  creation_time!: Date;
+  update_time!: Date;
+  hard!: { storage: number };
+  used!: { storage: number };
 }
 
 /** GET /users/current/permissions: `scope` as Harbor's (`/project/{id or name}`, `/system`), `relative` drops the scope from each resource. */
@@ -138,14 +139,40 @@ export class ProjectParams {
 }
 
 /** Harbor 2.0's RobotAccount. */
-export interface RobotV1Response {
-  id: number;
-  name: string;
-  description: string;
-  project_id: number | null;
-  expires_at: number;
-  disabled: boolean;
-  creation_time: Date;
-  update_time: Date;
-  access: { resource: string; action: string }[];
+export class RobotV1Response {
+  id!: number;
+  name!: string;
+  description!: string;
+  project_id!: number | null;
+  expires_at!: number;
+  disabled!: boolean;
+  creation_time!: Date;
+  update_time!: Date;
+  access!: { resource: string; action: string }[];
+}
+
+/** One permission: a resource and an action on it. */
+export class PermissionResponse {
+  resource!: string;
+  action!: string;
+}
+
+/** Harbor 2.2's /permissions: what a robot may be granted, at system and at project level. */
+export class GrantablePermissionsResponse {
+  system!: PermissionResponse[];
+  project!: PermissionResponse[];
+}
+
+export class SearchRepositoryResponse {
+  project_id!: number;
+  project_name!: string;
+  project_public!: boolean;
+  repository_name!: string;
+  pull_count!: number;
+  artifact_count!: number;
+}
+
+export class SearchResponse {
+  project!: ProjectResponse[];
+  repository!: SearchRepositoryResponse[];
 }

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { readBodyText, type BodyLimits } from './body-reader';
 import { takeDeferredBody } from './deferred-body';
+import { takesFormBody } from './form-body.decorator';
 import { jsonNestingExceeds } from './json-nesting';
 
 /** Fastify's own JSON parser (prototype poisoning refused), as getDefaultJsonParser gives it. */
@@ -37,7 +38,7 @@ export class ReadBodyAfterAuthInterceptor implements NestInterceptor {
         void context.switchToHttp().getResponse<FastifyReply>().header('connection', 'close');
         throw error;
       });
-      request.body = await this.parse(request, text);
+      request.body = takesFormBody(context.getHandler()) ? parseForm(request, text) : await this.parse(request, text);
     }
     return next.handle();
   }
@@ -54,4 +55,19 @@ export class ReadBodyAfterAuthInterceptor implements NestInterceptor {
     if (ESCAPED_NUL.test(text)) throw new BadRequestException('the JSON body contains a NUL character');
     return new Promise((resolve, reject) => this.parseJson(request, text, (error, value) => (error ? reject(error) : resolve(value))));
   }
+}
+
+/** A form body (`@FormBody()` handlers): its fields as strings; a field given twice is ambiguous, so refused. */
+function parseForm(request: FastifyRequest, text: string): Record<string, string> {
+  const type = request.headers['content-type'];
+  if (!/^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(type ?? '')) {
+    throw new UnsupportedMediaTypeException(`the body must be a form (Content-Type: application/x-www-form-urlencoded)${type ? `, not ${type.slice(0, 100)}` : ''}`);
+  }
+  const fields: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (Object.hasOwn(fields, name)) throw new BadRequestException(`the form gives ${name.slice(0, 100)} more than once`);
+    if (value.includes('\0') || name.includes('\0')) throw new BadRequestException('the form contains a NUL character');
+    fields[name] = value;
+  }
+  return fields;
 }

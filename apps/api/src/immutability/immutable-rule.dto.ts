@@ -80,3 +80,27 @@ export class ImmutableRuleParams {
   @Max(2147483647)
   immutable_rule_id: number;
 }
+
+/** Harbor's ImmutableSelector: a doublestar glob, `matches`/`excludes` for tags, `repoMatches`/`repoExcludes` for repositories. */
+export class RuleSelectorResponse {
+  kind!: 'doublestar';
+  decoration!: 'matches' | 'excludes' | 'repoMatches' | 'repoExcludes';
+  pattern!: string;
+}
+
+export class ScopeSelectorsResponse {
+  repository!: RuleSelectorResponse[];
+}
+
+/** Harbor's ImmutableRule. */
+export class ImmutableRuleResponse {
+  id!: number;
+  project_id!: number;
+  priority!: number;
+  disabled!: boolean;
+  action!: string;
+  template!: string;
+  params!: Record<string, unknown>;
+  tag_selectors!: RuleSelectorResponse[];
+  scope_selectors!: ScopeSelectorsResponse;
+}

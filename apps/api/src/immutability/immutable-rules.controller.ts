@@ -1,12 +1,11 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import type { ImmutableRule } from '@wharf/immutability';
 import type { Principal } from '@wharf/iam';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
 import { PageQuery, setPageHeaders } from '../management/pagination';
 import { SelectedProject, type ProjectSelector } from '../projects/project-selector.decorator';
-import { ImmutableRuleParams, ImmutableRuleRequest } from './immutable-rule.dto';
+import { ImmutableRuleParams, ImmutableRuleRequest, type ImmutableRuleResponse } from './immutable-rule.dto';
 import { ImmutableRuleManagementService } from './immutable-rule-management.service';
 
 /** Harbor's /api/v2.0/projects/{project_name_or_id}/immutabletagrules. */
@@ -21,7 +20,7 @@ export class ImmutableRulesController {
     @Query() query: PageQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ImmutableRule[]> {
+  ): Promise<ImmutableRuleResponse[]> {
     const { items, total } = await this.rules.list(principal, project, query);
     setPageHeaders(request, reply, query, total);
     return items;

@@ -1,6 +1,7 @@
 import { PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import type { Label } from '@wharf/labels';
 import { PageQuery } from '../management/pagination';
 
 /** POST /labels (Harbor's Label). `id` and `deleted` are accepted and ignored, as clients echo them. */
@@ -111,4 +112,17 @@ export class ArtifactLabelDetachParams extends ArtifactLabelParams {
   @Min(1)
   @Max(2147483647)
   label_id: number;
+}
+
+/** Harbor's Label, as the labels API answers (`project_id` 0 for a global label). */
+export class LabelResponse implements Label {
+  id!: number;
+  name!: string;
+  description!: string;
+  color!: string;
+  /** g: global, p: the project's own */
+  scope!: 'g' | 'p';
+  project_id!: number;
+  creation_time!: Date;
+  update_time!: Date;
 }

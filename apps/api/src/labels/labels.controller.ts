@@ -1,11 +1,10 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Principal } from '@wharf/iam';
-import type { Label } from '@wharf/labels';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
 import { setPageHeaders } from '../management/pagination';
-import { CreateLabelRequest, LabelListQuery, LabelParams, UpdateLabelRequest } from './label.dto';
+import { CreateLabelRequest, LabelListQuery, LabelParams, UpdateLabelRequest, type LabelResponse } from './label.dto';
 import { LabelManagementService } from './label-management.service';
 
 /** Harbor's /api/v2.0/labels: global (scope g) and project (scope p) labels. */
@@ -19,7 +18,7 @@ export class LabelsController {
     @Query() query: LabelListQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Label[]> {
+  ): Promise<LabelResponse[]> {
     const { items, total } = await this.labels.list(principal, query);
     setPageHeaders(request, reply, query, total);
     return items;
@@ -32,7 +31,7 @@ export class LabelsController {
   }
 
   @Get(':label_id')
-  async get(@CurrentPrincipal() principal: Principal, @Param() params: LabelParams): Promise<Label> {
+  async get(@CurrentPrincipal() principal: Principal, @Param() params: LabelParams): Promise<LabelResponse> {
     return this.labels.get(principal, params.label_id);
   }
 

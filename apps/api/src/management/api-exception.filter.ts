@@ -37,7 +37,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     if (reply.sent) return;
     const { status, code, message, headers } = this.describe(exception, request);
-    if (status === 401) void reply.header('www-authenticate', 'Basic realm="wharf"');
+    // a browser shows its own password dialog on a Basic challenge, even to the portal's script: none for browsers
+    if (status === 401 && request.headers['sec-fetch-site'] === undefined) void reply.header('www-authenticate', 'Basic realm="wharf"');
     if (headers) void reply.headers(headers);
     void reply
       .status(status)

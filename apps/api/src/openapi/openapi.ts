@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 
@@ -19,21 +19,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
  * writes to metadata.generated.ts before swc runs (`npm run build`; swc has no TS plugins).
  */
 export async function setupOpenApi(app: NestFastifyApplication): Promise<OpenAPIObject> {
-  await SwaggerModule.loadPluginMetadata(loadGeneratedMetadata);
-  const config = new DocumentBuilder()
-    .setTitle('Wharf management API')
-    .setDescription('The Harbor-compatible management API of Wharf. The OCI distribution API (/v2) is described by the OCI distribution specification.')
-    .setVersion('2.0')
-    .addBasicAuth(undefined, 'basic')
-    .addSecurityRequirements('basic')
-    .build();
-  const document = postProcess(
-    SwaggerModule.createDocument(app, config, {
-      // tags come from the path (postProcess), not from the controller's class name
-      autoTagControllers: false,
-      operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
-    }),
-  );
+  const document = await buildOpenApiDocument(app);
   const json = JSON.stringify(document);
   const fastify = app.getHttpAdapter().getInstance();
   for (const url of OPENAPI_JSON_PATHS) {
@@ -42,6 +28,31 @@ export async function setupOpenApi(app: NestFastifyApplication): Promise<OpenAPI
     });
   }
   return document;
+}
+
+/**
+ * The document itself, from the app's modules (it needs no provider instantiated: the portal's
+ * typed client is generated from an app created in Nest's preview mode, see cli/openapi-document.ts).
+ * Callers authenticate with Basic credentials or the portal's session cookie (`sid`).
+ */
+export async function buildOpenApiDocument(app: INestApplication): Promise<OpenAPIObject> {
+  await SwaggerModule.loadPluginMetadata(loadGeneratedMetadata);
+  const config = new DocumentBuilder()
+    .setTitle('Wharf management API')
+    .setDescription('The Harbor-compatible management API of Wharf. The OCI distribution API (/v2) is described by the OCI distribution specification.')
+    .setVersion('2.0')
+    .addBasicAuth(undefined, 'basic')
+    .addCookieAuth('sid', { type: 'apiKey', in: 'cookie', description: "the web portal's session (POST /c/login); state-changing calls echo the __csrf cookie in X-Harbor-CSRF-Token" }, 'session')
+    .addSecurityRequirements('basic')
+    .addSecurityRequirements('session')
+    .build();
+  return postProcess(
+    SwaggerModule.createDocument(app, config, {
+      // tags come from the path (postProcess), not from the controller's class name
+      autoTagControllers: false,
+      operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+    }),
+  );
 }
 
 type PluginMetadata = Record<string, { models?: MetadataEntry[]; controllers?: MetadataEntry[] } | undefined>;

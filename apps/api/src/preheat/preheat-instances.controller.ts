@@ -1,12 +1,12 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Principal } from '@wharf/iam';
-import type { PreheatInstance, ProviderMetadata } from '@wharf/preheat';
+import type { ProviderMetadata } from '@wharf/preheat';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, type Actor } from '../management/current-actor.decorator';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
 import { PageQuery, setPageHeaders } from '../management/pagination';
-import { PingPreheatInstanceRequest, PreheatInstanceParams, PreheatInstanceRequest } from './preheat.dto';
+import { PingPreheatInstanceRequest, PreheatInstanceParams, PreheatInstanceRequest, type PreheatInstanceResponse } from './preheat.dto';
 import { PreheatManagementService } from './preheat-management.service';
 
 /** Harbor's /api/v2.0/p2p/preheat: providers and their instances (system administrators); `q` takes name (= or =~). */
@@ -31,7 +31,7 @@ export class PreheatInstancesController {
     @Query() query: PageQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<PreheatInstance[]> {
+  ): Promise<PreheatInstanceResponse[]> {
     const { items, total } = await this.preheat.listInstances(principal, query);
     setPageHeaders(request, reply, query, total);
     return items;
@@ -44,7 +44,7 @@ export class PreheatInstancesController {
   }
 
   @Get('instances/:preheat_instance_name')
-  async get(@CurrentPrincipal() principal: Principal, @Param() params: PreheatInstanceParams): Promise<PreheatInstance> {
+  async get(@CurrentPrincipal() principal: Principal, @Param() params: PreheatInstanceParams): Promise<PreheatInstanceResponse> {
     return this.preheat.getInstance(principal, params.preheat_instance_name);
   }
 

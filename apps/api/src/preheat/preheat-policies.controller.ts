@@ -1,7 +1,6 @@
 import { Body, Delete, Get, Header, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Principal } from '@wharf/iam';
-import type { ExecutionRecord, TaskRecord } from '@wharf/jobs';
-import type { PreheatPolicyView } from '@wharf/preheat';
+import type { ExecutionResponse, TaskResponse } from '../management/execution.dto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, type Actor } from '../management/current-actor.decorator';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
@@ -10,6 +9,7 @@ import { PageQuery, setPageHeaders } from '../management/pagination';
 import { SelectedProject, type ProjectSelector } from '../projects/project-selector.decorator';
 import {
   PreheatExecutionParams, PreheatPolicyParams, PreheatPolicyRequest, PreheatRunRequest, PreheatTaskParams, StopPreheatExecutionRequest,
+  type PreheatPolicyResponse,
 } from './preheat.dto';
 import { PreheatManagementService, type PreviewAnswer } from './preheat-management.service';
 
@@ -30,7 +30,7 @@ export class PreheatPoliciesController {
     @Query() query: PageQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<PreheatPolicyView[]> {
+  ): Promise<PreheatPolicyResponse[]> {
     const { items, total } = await this.preheat.listPolicies(principal, project, query);
     setPageHeaders(request, reply, query, total);
     return items;
@@ -49,7 +49,7 @@ export class PreheatPoliciesController {
   }
 
   @Get('policies/:preheat_policy_name')
-  async get(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: PreheatPolicyParams): Promise<PreheatPolicyView> {
+  async get(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: PreheatPolicyParams): Promise<PreheatPolicyResponse> {
     return this.preheat.getPolicy(principal, project, params.preheat_policy_name);
   }
 
@@ -93,14 +93,14 @@ export class PreheatPoliciesController {
     @Query() query: PageQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ExecutionRecord[]> {
+  ): Promise<ExecutionResponse[]> {
     const { items, total } = await this.preheat.listExecutions(principal, project, params.preheat_policy_name, query);
     setPageHeaders(request, reply, query, total);
     return items;
   }
 
   @Get('policies/:preheat_policy_name/executions/:execution_id')
-  async execution(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: PreheatExecutionParams): Promise<ExecutionRecord> {
+  async execution(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: PreheatExecutionParams): Promise<ExecutionResponse> {
     return this.preheat.getExecution(principal, project, params.preheat_policy_name, params.execution_id);
   }
 
@@ -118,7 +118,7 @@ export class PreheatPoliciesController {
     @Query() query: PageQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TaskRecord[]> {
+  ): Promise<TaskResponse[]> {
     const { items, total } = await this.preheat.listTasks(principal, project, params.preheat_policy_name, params.execution_id, query);
     setPageHeaders(request, reply, query, total);
     return items;

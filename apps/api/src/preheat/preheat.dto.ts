@@ -243,3 +243,43 @@ export class StopPreheatExecutionRequest {
   @IsOptional() start_time?: string;
   @IsOptional() end_time?: string;
 }
+
+/** Harbor's Instance: a P2P provider Wharf preheats through. */
+export class PreheatInstanceResponse {
+  id!: number;
+  name!: string;
+  description!: string;
+  /** dragonfly or kraken */
+  vendor!: string;
+  /** Wharf's addition: which Dragonfly API the instance speaks ('' for Kraken) */
+  api_version!: string;
+  endpoint!: string;
+  /** NONE, BASIC, OAUTH or CUSTOM */
+  auth_mode!: string;
+  auth_info!: Record<string, string>;
+  /** Healthy, Unhealthy or Unknown */
+  status!: string;
+  status_message!: string;
+  enabled!: boolean;
+  default!: boolean;
+  insecure!: boolean;
+  /** unix seconds of creation */
+  setup_timestamp!: number;
+  last_checked!: Date | null;
+}
+
+/** Harbor's PreheatPolicy: filters, trigger and extra_attrs are JSON strings. */
+export class PreheatPolicyResponse {
+  id!: number;
+  name!: string;
+  description!: string;
+  project_id!: number;
+  provider_id!: number;
+  provider_name!: string;
+  filters!: string;
+  trigger!: string;
+  enabled!: boolean;
+  extra_attrs!: string;
+  creation_time!: Date;
+  update_time!: Date;
+}

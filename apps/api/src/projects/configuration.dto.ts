@@ -75,25 +75,36 @@ export class ConfigurationsRequest {
   token_expiration?: number;
 }
 
-interface Item<T> {
-  value: T;
-  editable: boolean;
+/** One setting as Harbor answers it: its value, and whether a PUT may change it. */
+export class NumberConfigurationItem {
+  value!: number;
+  editable!: boolean;
+}
+
+export class BooleanConfigurationItem {
+  value!: boolean;
+  editable!: boolean;
+}
+
+export class StringConfigurationItem {
+  value!: string;
+  editable!: boolean;
 }
 
 /** Harbor's ConfigurationsResponse, for the settings Wharf has. */
-export interface ConfigurationsResponse {
-  storage_per_project: Item<number>;
-  webhook_allow_local_network: Item<boolean>;
-  project_creation_restriction: Item<'everyone' | 'adminonly'>;
-  banner_message: Item<string>;
-  auth_mode: Item<'db_auth'>;
-  primary_auth_mode: Item<boolean>;
-  self_registration: Item<boolean>;
-  read_only: Item<boolean>;
-  quota_per_project_enable: Item<boolean>;
-  notification_enable: Item<boolean>;
-  robot_name_prefix: Item<string>;
-  scanner_skip_update_pulltime: Item<boolean>;
-  skip_audit_log_database: Item<boolean>;
-  token_expiration: Item<number>;
+export class ConfigurationsResponse {
+  storage_per_project!: NumberConfigurationItem;
+  webhook_allow_local_network!: BooleanConfigurationItem;
+  project_creation_restriction!: StringConfigurationItem;
+  banner_message!: StringConfigurationItem;
+  auth_mode!: StringConfigurationItem;
+  primary_auth_mode!: BooleanConfigurationItem;
+  self_registration!: BooleanConfigurationItem;
+  read_only!: BooleanConfigurationItem;
+  quota_per_project_enable!: BooleanConfigurationItem;
+  notification_enable!: BooleanConfigurationItem;
+  robot_name_prefix!: StringConfigurationItem;
+  scanner_skip_update_pulltime!: BooleanConfigurationItem;
+  skip_audit_log_database!: BooleanConfigurationItem;
+  token_expiration!: NumberConfigurationItem;
 }

@@ -56,3 +56,16 @@ export class MemberParams {
   @Max(2147483647)
   mid: number;
 }
+
+/** Harbor's ProjectMemberEntity (users only: groups are not supported). */
+export class MemberResponse {
+  id!: number;
+  project_id!: number;
+  entity_id!: number;
+  entity_name!: string;
+  /** u: a user */
+  entity_type!: 'u';
+  /** 1 project admin, 2 developer, 3 guest, 4 maintainer, 5 limited guest */
+  role_id!: number;
+  role_name!: string;
+}

@@ -1,11 +1,11 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
-import type { Principal, ProjectMember } from '@wharf/iam';
+import type { Principal } from '@wharf/iam';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
 import { setPageHeaders } from '../management/pagination';
 import { CurrentActor, type Actor } from '../management/current-actor.decorator';
-import { CreateMemberRequest, MemberListQuery, MemberParams, RoleRequest } from './member.dto';
+import { CreateMemberRequest, MemberListQuery, MemberParams, RoleRequest, type MemberResponse } from './member.dto';
 import { MemberManagementService } from './member-management.service';
 import { SelectedProject, type ProjectSelector } from './project-selector.decorator';
 
@@ -21,7 +21,7 @@ export class ProjectMembersController {
     @Query() query: MemberListQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ProjectMember[]> {
+  ): Promise<MemberResponse[]> {
     const { items, total } = await this.members.list(principal, project, query);
     setPageHeaders(request, reply, query, total);
     return items;
@@ -40,7 +40,7 @@ export class ProjectMembersController {
   }
 
   @Get(':mid')
-  async get(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: MemberParams): Promise<ProjectMember> {
+  async get(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: MemberParams): Promise<MemberResponse> {
     return this.members.get(principal, project, params.mid);
   }
 

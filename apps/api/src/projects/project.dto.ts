@@ -4,6 +4,7 @@ import { IsBoolean, IsInt, IsObject, IsOptional, IsString, MaxLength, MinLength 
 import type { Project } from '@wharf/projects';
 import type { CveAllowlist, CveAllowlistInput } from '@wharf/scanning';
 import { PageQuery } from '../management/pagination';
+import type { CveAllowlistResponse } from '../scanning/cve-allowlist.dto';
 
 /** Query strings carry text: "true"/"false" become booleans, anything else stays and fails @IsBoolean. */
 const booleanText = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
@@ -85,21 +86,21 @@ export class ProjectExistsQuery {
 }
 
 /** Harbor's Project. */
-export interface ProjectResponse {
-  project_id: number;
-  name: string;
-  owner_id: number | null;
-  owner_name: string;
-  registry_id: number | null;
-  creation_time: Date;
-  update_time: Date;
-  deleted: boolean;
-  repo_count: number;
-  metadata: Record<string, string>;
-  cve_allowlist?: CveAllowlist;
+export class ProjectResponse {
+  project_id!: number;
+  name!: string;
+  owner_id!: number | null;
+  owner_name!: string;
+  registry_id!: number | null;
+  creation_time!: Date;
+  update_time!: Date;
+  deleted!: boolean;
+  repo_count!: number;
+  metadata!: Record<string, string>;
+  cve_allowlist?: CveAllowlistResponse;
   /** the caller's role in the project (Harbor's role ids), 0 when none */
-  current_user_role_id: number;
-  current_user_role_ids: number[];
+  current_user_role_id!: number;
+  current_user_role_ids!: number[];
 }
 
 /** A project with the caller's roles in it. */
@@ -127,19 +128,19 @@ export function toProjectResponse({ project, roleIds, cveAllowlist }: ProjectVie
   };
 }
 
-export interface ProjectDeletableResponse {
-  deletable: boolean;
-  message: string;
+export class ProjectDeletableResponse {
+  deletable!: boolean;
+  message!: string;
 }
 
 /** Harbor's ProjectSummary; member counts and quota only for callers who may see them. */
-export interface ProjectSummaryResponse {
-  repo_count: number;
+export class ProjectSummaryResponse {
+  repo_count!: number;
   project_admin_count?: number;
   maintainer_count?: number;
   developer_count?: number;
   guest_count?: number;
   limited_guest_count?: number;
   quota?: { hard: { storage: number }; used: { storage: number } };
-  registry_id: number | null;
+  registry_id!: number | null;
 }

@@ -188,32 +188,32 @@ export class PolicyListQuery extends PageQuery {
 }
 
 /** This Wharf, as a policy's local side shows it (Harbor shows its own registry with id 0). */
-export interface LocalRegistryResponse {
-  id: 0;
-  name: 'Local';
-  type: 'harbor';
-  description: string;
+export class LocalRegistryResponse {
+  id!: 0;
+  name!: 'Local';
+  type!: 'harbor';
+  description!: string;
 }
 
-export interface ReplicationPolicyResponse {
-  id: number;
-  name: string;
-  description: string;
-  src_registry: RegistryResponse | LocalRegistryResponse;
-  dest_registry: RegistryResponse | LocalRegistryResponse;
-  dest_namespace: string;
-  dest_namespace_replace_count: number;
-  trigger: { type: string; trigger_settings: { cron: string } };
-  filters: ReplicationFilter[];
-  replicate_deletion: boolean;
-  deletion: boolean;
-  override: boolean;
-  enabled: boolean;
-  speed: number;
-  copy_by_chunk: boolean;
-  single_active_replication: boolean;
-  creation_time: Date;
-  update_time: Date;
+export class ReplicationPolicyResponse {
+  id!: number;
+  name!: string;
+  description!: string;
+  src_registry!: RegistryResponse | LocalRegistryResponse;
+  dest_registry!: RegistryResponse | LocalRegistryResponse;
+  dest_namespace!: string;
+  dest_namespace_replace_count!: number;
+  trigger!: { type: string; trigger_settings: { cron: string } };
+  filters!: ReplicationFilter[];
+  replicate_deletion!: boolean;
+  deletion!: boolean;
+  override!: boolean;
+  enabled!: boolean;
+  speed!: number;
+  copy_by_chunk!: boolean;
+  single_active_replication!: boolean;
+  creation_time!: Date;
+  update_time!: Date;
 }
 
 export const LOCAL_REGISTRY: LocalRegistryResponse = { id: 0, name: 'Local', type: 'harbor', description: 'this Wharf' };
@@ -311,21 +311,21 @@ export class TaskIdParams extends ExecutionIdParams {
 export const STATUS_WORD = { Running: 'InProgress', Success: 'Succeed', Error: 'Failed', Stopped: 'Stopped', Pending: 'Pending' } as const;
 export const TRIGGER_WORD: Record<string, string> = { MANUAL: 'manual', SCHEDULE: 'scheduled', EVENT: 'event_based' };
 
-export interface ReplicationExecutionResponse {
-  id: number;
-  policy_id: number;
-  status: string;
-  trigger: string;
-  start_time: Date;
-  end_time: Date | null;
-  status_text: string;
-  total: number;
-  failed: number;
-  succeed: number;
-  in_progress: number;
-  stopped: number;
+export class ReplicationExecutionResponse {
+  id!: number;
+  policy_id!: number;
+  status!: string;
+  trigger!: string;
+  start_time!: Date;
+  end_time!: Date | null;
+  status_text!: string;
+  total!: number;
+  failed!: number;
+  succeed!: number;
+  in_progress!: number;
+  stopped!: number;
   /** Wharf's addition: a dry run moved nothing */
-  dry_run: boolean;
+  dry_run!: boolean;
 }
 
 export function toExecutionResponse(execution: ExecutionRecord): ReplicationExecutionResponse {
@@ -347,20 +347,20 @@ export function toExecutionResponse(execution: ExecutionRecord): ReplicationExec
   };
 }
 
-export interface ReplicationTaskResponse {
-  id: number;
-  execution_id: number;
-  status: string;
-  job_id: string;
-  operation: string;
-  resource_type: string;
-  src_resource: string;
-  dst_resource: string;
-  start_time: Date | null;
-  end_time: Date | null;
+export class ReplicationTaskResponse {
+  id!: number;
+  execution_id!: number;
+  status!: string;
+  job_id!: string;
+  operation!: string;
+  resource_type!: string;
+  src_resource!: string;
+  dst_resource!: string;
+  start_time!: Date | null;
+  end_time!: Date | null;
   /** Wharf's additions: why it ended so, and the copy's figures once it ran */
-  status_message: string;
-  outcome: unknown;
+  status_message!: string;
+  outcome!: unknown;
 }
 
 export function toTaskResponse(task: TaskRecord): ReplicationTaskResponse {

@@ -18,16 +18,16 @@ export class UpdateRepositoryRequest {
 }
 
 /** Harbor's Repository. */
-export interface RepositoryResponse {
-  id: number;
-  project_id: number;
+export class RepositoryResponse {
+  id!: number;
+  project_id!: number;
   /** `<project>/<repository>` */
-  name: string;
-  description: string;
-  artifact_count: number;
-  pull_count: number;
-  creation_time: Date;
-  update_time: Date;
+  name!: string;
+  description!: string;
+  artifact_count!: number;
+  pull_count!: number;
+  creation_time!: Date;
+  update_time!: Date;
 }
 
 export const toRepositoryResponse = (r: RepositoryRecord): RepositoryResponse => ({

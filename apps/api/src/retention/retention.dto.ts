@@ -85,3 +85,31 @@ export class RetentionExecutionAction {
   @IsIn(['stop'])
   action: 'stop';
 }
+
+/** Harbor's RetentionExecution. */
+export class RetentionExecutionResponse {
+  id!: number;
+  policy_id!: number | null;
+  project_id!: number;
+  start_time!: Date;
+  end_time!: Date | null;
+  status!: 'Pending' | 'Running' | 'Success' | 'Error' | 'Stopped';
+  status_message!: string;
+  trigger!: string;
+  dry_run!: boolean;
+}
+
+/** Harbor's RetentionExecutionTask: one repository of a run. */
+export class RetentionTaskResponse {
+  id!: number;
+  execution_id!: number;
+  repository!: string;
+  job_id!: string;
+  status!: 'Pending' | 'Running' | 'Success' | 'Error' | 'Stopped';
+  status_code!: number;
+  status_revision!: number;
+  start_time!: Date | null;
+  end_time!: Date | null;
+  total!: number;
+  retained!: number;
+}

@@ -1,6 +1,6 @@
 import { Body, Delete, Get, Header, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Principal } from '@wharf/iam';
-import type { RetentionExecution, RetentionPolicy, RetentionTask } from '@wharf/retention';
+import type { RetentionPolicy } from '@wharf/retention';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, type Actor } from '../management/current-actor.decorator';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
@@ -16,6 +16,8 @@ import {
   RetentionListQuery,
   RetentionPolicyRequest,
   RetentionTaskParams,
+  type RetentionExecutionResponse,
+  type RetentionTaskResponse,
 } from './retention.dto';
 import { RetentionManagementService } from './retention-management.service';
 
@@ -53,12 +55,12 @@ export class RetentionsController {
   }
 
   @Get('dry-runs/:eid')
-  dryRun(@CurrentPrincipal() principal: Principal, @Param() params: DryRunParams): Promise<RetentionExecution> {
+  dryRun(@CurrentPrincipal() principal: Principal, @Param() params: DryRunParams): Promise<RetentionExecutionResponse> {
     return this.retention.dryRun(principal, params.eid);
   }
 
   @Get('dry-runs/:eid/tasks')
-  dryRunTasks(@CurrentPrincipal() principal: Principal, @Param() params: DryRunParams): Promise<RetentionTask[]> {
+  dryRunTasks(@CurrentPrincipal() principal: Principal, @Param() params: DryRunParams): Promise<RetentionTaskResponse[]> {
     return this.retention.tasks(principal, null, params.eid);
   }
 
@@ -98,7 +100,7 @@ export class RetentionsController {
     @Query() query: PageQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<RetentionExecution[]> {
+  ): Promise<RetentionExecutionResponse[]> {
     const { items, total } = await this.retention.executions(principal, params.id, query);
     setPageHeaders(request, reply, query, total);
     return items;
@@ -111,7 +113,7 @@ export class RetentionsController {
   }
 
   @Get(':id/executions/:eid/tasks')
-  tasks(@CurrentPrincipal() principal: Principal, @Param() params: RetentionExecutionParams): Promise<RetentionTask[]> {
+  tasks(@CurrentPrincipal() principal: Principal, @Param() params: RetentionExecutionParams): Promise<RetentionTaskResponse[]> {
     return this.retention.tasks(principal, params.id, params.eid);
   }
 

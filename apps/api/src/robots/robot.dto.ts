@@ -148,27 +148,27 @@ export class RobotIdParams {
 }
 
 /** Harbor's RobotCreated: the only read besides a refresh that carries the secret. */
-export interface RobotCreatedResponse {
-  id: number;
-  name: string;
-  secret: string;
-  creation_time: Date;
-  expires_at: number;
+export class RobotCreatedResponse {
+  id!: number;
+  name!: string;
+  secret!: string;
+  creation_time!: Date;
+  expires_at!: number;
 }
 
 /** Harbor's Robot, without any secret. */
-export interface RobotResponse {
-  id: number;
-  name: string;
-  description: string;
-  level: 'system' | 'project';
-  duration: number;
-  editable: boolean;
-  disable: boolean;
-  expires_at: number;
-  permissions: RobotPermissionGrant[];
-  creation_time: Date;
-  update_time: Date;
+export class RobotResponse {
+  id!: number;
+  name!: string;
+  description!: string;
+  level!: 'system' | 'project';
+  duration!: number;
+  editable!: boolean;
+  disable!: boolean;
+  expires_at!: number;
+  permissions!: RobotPermissionGrant[];
+  creation_time!: Date;
+  update_time!: Date;
 }
 
 export function toRobotResponse(robot: Robot): RobotResponse {

@@ -41,11 +41,11 @@ export class ScanAllScheduleRequest {
 }
 
 /** Harbor's Stats: a scan-all run's progress. */
-export interface ScanAllMetricsResponse {
-  total: number;
-  completed: number;
-  metrics: Record<string, number>;
+export class ScanAllMetricsResponse {
+  total!: number;
+  completed!: number;
+  metrics!: Record<string, number>;
   requester?: string;
-  ongoing: boolean;
+  ongoing!: boolean;
   trigger?: string;
 }

@@ -141,22 +141,22 @@ export class ScannerIdParams {
 }
 
 /** Harbor's ScannerRegistration (access_credential is never shown). */
-export interface ScannerResponse {
-  uuid: string;
-  name: string;
-  description: string;
-  url: string;
-  disabled: boolean;
-  is_default: boolean;
-  auth: string;
-  skip_certVerify: boolean;
-  use_internal_addr: boolean;
-  create_time: string;
-  update_time: string;
+export class ScannerResponse {
+  uuid!: string;
+  name!: string;
+  description!: string;
+  url!: string;
+  disabled!: boolean;
+  is_default!: boolean;
+  auth!: string;
+  skip_certVerify!: boolean;
+  use_internal_addr!: boolean;
+  create_time!: string;
+  update_time!: string;
   adapter?: string;
   vendor?: string;
   version?: string;
-  health: string;
+  health!: string;
 }
 
 export function toScannerResponse(r: ScannerRegistration): ScannerResponse {

@@ -2,7 +2,8 @@ import { Get, Header } from '@nestjs/common';
 import type { Principal } from '@wharf/iam';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
-import { SystemInfoService, type PublicSystemInfo, type Statistics, type SystemInfo } from './system-info.service';
+import { SystemInfoService } from './system-info.service';
+import type { StatisticsResponse, SystemInfoResponse, SystemVolumesResponse } from './system.dto';
 
 /** Harbor's system endpoints: ping, systeminfo (+ volumes), statistics. */
 @ManagementController()
@@ -17,17 +18,17 @@ export class SystemController {
   }
 
   @Get('systeminfo')
-  async info(@CurrentPrincipal() principal: Principal): Promise<PublicSystemInfo | SystemInfo> {
+  async info(@CurrentPrincipal() principal: Principal): Promise<SystemInfoResponse> {
     return this.system.info(principal);
   }
 
   @Get('systeminfo/volumes')
-  async volumes(@CurrentPrincipal() principal: Principal): Promise<{ storage: { total: number; free: number }[] }> {
+  async volumes(@CurrentPrincipal() principal: Principal): Promise<SystemVolumesResponse> {
     return this.system.volumes(principal);
   }
 
   @Get('statistics')
-  async statistics(@CurrentPrincipal() principal: Principal): Promise<Statistics> {
+  async statistics(@CurrentPrincipal() principal: Principal): Promise<StatisticsResponse> {
     return this.system.statistics(principal);
   }
 }

@@ -88,20 +88,20 @@ export class UserSearchQuery extends PageQuery {
 }
 
 /** Harbor's UserResp; never a password or hash (UserService never reads them out). */
-export interface UserResponse {
-  user_id: number;
-  username: string;
-  email: string;
-  realname: string;
-  comment: string;
-  sysadmin_flag: boolean;
-  creation_time: Date;
-  update_time: Date;
+export class UserResponse {
+  user_id!: number;
+  username!: string;
+  email!: string;
+  realname!: string;
+  comment!: string;
+  sysadmin_flag!: boolean;
+  creation_time!: Date;
+  update_time!: Date;
 }
 
-export interface UserSearchItem {
-  user_id: number;
-  username: string;
+export class UserSearchItem {
+  user_id!: number;
+  username!: string;
 }
 
 export function toUserResponse(user: User): UserResponse {

@@ -1,13 +1,12 @@
 import { Body, Delete, Get, Header, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { Principal } from '@wharf/iam';
-import type { ExecutionRecord, TaskRecord } from '@wharf/jobs';
-import type { WebhookPolicy } from '@wharf/webhooks';
+import type { ExecutionResponse, TaskResponse } from '../management/execution.dto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../management/current-principal.decorator';
 import { ManagementController } from '../management/management-controller.decorator';
 import { PageQuery, setPageHeaders } from '../management/pagination';
 import { SelectedProject, type ProjectSelector } from '../projects/project-selector.decorator';
-import { WebhookExecutionParams, WebhookPolicyParams, WebhookPolicyRequest, WebhookTaskParams, WebhookTestRequest } from './webhook-policy.dto';
+import { WebhookExecutionParams, WebhookPolicyParams, WebhookPolicyRequest, WebhookTaskParams, WebhookTestRequest, type WebhookPolicyResponse } from './webhook-policy.dto';
 import { WebhookManagementService } from './webhook-management.service';
 
 /** Harbor's /api/v2.0/projects/{project_name_or_id}/webhook: policies, their deliveries, the event types. */
@@ -22,7 +21,7 @@ export class WebhookPoliciesController {
     @Query() query: PageQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<WebhookPolicy[]> {
+  ): Promise<WebhookPolicyResponse[]> {
     const { items, total } = await this.webhooks.list(principal, project, query);
     setPageHeaders(request, reply, query, total);
     return items;
@@ -71,7 +70,7 @@ export class WebhookPoliciesController {
   }
 
   @Get('policies/:webhook_policy_id')
-  async get(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: WebhookPolicyParams): Promise<WebhookPolicy> {
+  async get(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: WebhookPolicyParams): Promise<WebhookPolicyResponse> {
     return this.webhooks.get(principal, project, params.webhook_policy_id);
   }
 
@@ -95,14 +94,14 @@ export class WebhookPoliciesController {
     @Query() query: PageQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ExecutionRecord[]> {
+  ): Promise<ExecutionResponse[]> {
     const { items, total } = await this.webhooks.listExecutions(principal, project, params.webhook_policy_id, query);
     setPageHeaders(request, reply, query, total);
     return items;
   }
 
   @Get('policies/:webhook_policy_id/executions/:execution_id/tasks')
-  async tasks(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: WebhookExecutionParams): Promise<TaskRecord[]> {
+  async tasks(@CurrentPrincipal() principal: Principal, @SelectedProject() project: ProjectSelector, @Param() params: WebhookExecutionParams): Promise<TaskResponse[]> {
     return this.webhooks.listTasks(principal, project, params.webhook_policy_id, params.execution_id);
   }
 

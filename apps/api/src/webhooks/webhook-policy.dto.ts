@@ -134,3 +134,27 @@ export class WebhookTestRequest {
   @IsInt()
   project_id?: number;
 }
+
+/** Harbor's WebhookTargetObject as a read shows it: the auth header masked. */
+export class WebhookTargetResponse {
+  type!: 'http';
+  address!: string;
+  /** `*****` when one is set, else empty */
+  auth_header!: string;
+  skip_cert_verify!: boolean;
+  payload_format!: 'CloudEvents' | 'Default';
+}
+
+/** Harbor's WebhookPolicy. */
+export class WebhookPolicyResponse {
+  id!: number;
+  name!: string;
+  description!: string;
+  project_id!: number;
+  targets!: WebhookTargetResponse[];
+  event_types!: string[];
+  enabled!: boolean;
+  creator!: string;
+  creation_time!: Date;
+  update_time!: Date;
+}

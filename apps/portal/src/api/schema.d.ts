@@ -1773,6 +1773,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/c/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in to the portal
+         * @description Opens a session: sets the `sid` cookie (HttpOnly) and the `__csrf` cookie, whose value state-changing calls made with the session echo in X-Harbor-CSRF-Token.
+         */
+        post: operations["PortalSession_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/c/log_out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Log out of the portal
+         * @description Ends the session the `sid` cookie names (if any) and clears both cookies.
+         */
+        get: operations["PortalSession_logOut"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1784,6 +1824,22 @@ export interface components {
             email?: string;
             realname?: string;
             comment?: string;
+        };
+        UserResponse: {
+            user_id: number;
+            username: string;
+            email: string;
+            realname: string;
+            comment: string;
+            sysadmin_flag: boolean;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        UserSearchItem: {
+            user_id: number;
+            username: string;
         };
         UpdateUserProfileRequest: {
             /** Format: email */
@@ -1822,6 +1878,30 @@ export interface components {
             disable?: boolean;
             permissions: components["schemas"]["RobotPermissionRequest"][];
         };
+        RobotCreatedResponse: {
+            id: number;
+            name: string;
+            secret: string;
+            /** Format: date-time */
+            creation_time: string;
+            expires_at: number;
+        };
+        RobotResponse: {
+            id: number;
+            name: string;
+            description: string;
+            /** @enum {string} */
+            level: "project" | "system";
+            duration: number;
+            editable: boolean;
+            disable: boolean;
+            expires_at: number;
+            permissions: Record<string, never>[];
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
         UpdateRobotRequest: {
             id?: number;
             name?: string;
@@ -1856,6 +1936,39 @@ export interface components {
             /** @description the project's own CVE allowlist ({"expires_at", "items":[{"cve_id"}]}); in force when metadata reuse_sys_cve_allowlist is "false" */
             cve_allowlist?: Record<string, never>;
         };
+        CveAllowlistItemResponse: {
+            cve_id: string;
+        };
+        CveAllowlistResponse: {
+            id: number;
+            project_id: number;
+            expires_at: number | null;
+            items: components["schemas"]["CveAllowlistItemResponse"][];
+            /** Format: date-time */
+            creation_time: string | null;
+            /** Format: date-time */
+            update_time: string | null;
+        };
+        ProjectResponse: {
+            project_id: number;
+            name: string;
+            owner_id: number | null;
+            owner_name: string;
+            registry_id: number | null;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+            deleted: boolean;
+            repo_count: number;
+            metadata: {
+                [key: string]: string;
+            };
+            cve_allowlist?: components["schemas"]["CveAllowlistResponse"];
+            /** @description the caller's role in the project (Harbor's role ids), 0 when none */
+            current_user_role_id: number;
+            current_user_role_ids: number[];
+        };
         UpdateProjectRequest: {
             /** @description Harbor's rule: 1-255 lower-case letters, digits, ".", "_" and "-", not starting with a separator */
             project_name?: string;
@@ -1871,6 +1984,38 @@ export interface components {
             registry_id?: number | null;
             /** @description the project's own CVE allowlist ({"expires_at", "items":[{"cve_id"}]}); in force when metadata reuse_sys_cve_allowlist is "false" */
             cve_allowlist?: Record<string, never>;
+        };
+        ProjectDeletableResponse: {
+            deletable: boolean;
+            message: string;
+        };
+        ProjectSummaryResponse: {
+            repo_count: number;
+            project_admin_count?: number;
+            maintainer_count?: number;
+            developer_count?: number;
+            guest_count?: number;
+            limited_guest_count?: number;
+            quota?: {
+                hard: {
+                    storage?: number;
+                };
+                used: {
+                    storage?: number;
+                };
+            };
+            registry_id: number | null;
+        };
+        MemberResponse: {
+            id: number;
+            project_id: number;
+            entity_id: number;
+            entity_name: string;
+            /** @description u: a user */
+            entity_type: string;
+            /** @description 1 project admin, 2 developer, 3 guest, 4 maintainer, 5 limited guest */
+            role_id: number;
+            role_name: string;
         };
         MemberUserRequest: {
             user_id?: number;
@@ -1890,6 +2035,34 @@ export interface components {
              * @enum {number}
              */
             role_id: 1 | 2 | 3 | 4 | 5;
+        };
+        NumberConfigurationItem: {
+            value: number;
+            editable: boolean;
+        };
+        BooleanConfigurationItem: {
+            value: boolean;
+            editable: boolean;
+        };
+        StringConfigurationItem: {
+            value: string;
+            editable: boolean;
+        };
+        ConfigurationsResponse: {
+            storage_per_project: components["schemas"]["NumberConfigurationItem"];
+            webhook_allow_local_network: components["schemas"]["BooleanConfigurationItem"];
+            project_creation_restriction: components["schemas"]["StringConfigurationItem"];
+            banner_message: components["schemas"]["StringConfigurationItem"];
+            auth_mode: components["schemas"]["StringConfigurationItem"];
+            primary_auth_mode: components["schemas"]["BooleanConfigurationItem"];
+            self_registration: components["schemas"]["BooleanConfigurationItem"];
+            read_only: components["schemas"]["BooleanConfigurationItem"];
+            quota_per_project_enable: components["schemas"]["BooleanConfigurationItem"];
+            notification_enable: components["schemas"]["BooleanConfigurationItem"];
+            robot_name_prefix: components["schemas"]["StringConfigurationItem"];
+            scanner_skip_update_pulltime: components["schemas"]["BooleanConfigurationItem"];
+            skip_audit_log_database: components["schemas"]["BooleanConfigurationItem"];
+            token_expiration: components["schemas"]["NumberConfigurationItem"];
         };
         ConfigurationsRequest: {
             /** @description bytes a new project may store, -1 for unlimited */
@@ -1926,6 +2099,31 @@ export interface components {
             creation_time?: Record<string, never>;
             update_time?: Record<string, never>;
         };
+        AuditLogResponse: {
+            id: number;
+            username: string;
+            resource: string;
+            resource_type: string;
+            operation: string;
+            /** Format: date-time */
+            op_time: string;
+            client_ip?: string;
+        };
+        GcScheduleResponse: {
+            id?: number;
+            schedule: {
+                type: string;
+                cron: string;
+                /** Format: date-time */
+                next_scheduled_time?: string;
+            };
+            parameters: Record<string, never>;
+            job_parameters: string;
+            /** Format: date-time */
+            creation_time?: string;
+            /** Format: date-time */
+            update_time?: string;
+        };
         GcScheduleObject: {
             /** @enum {string} */
             type: "Manual" | "Hourly" | "Daily" | "Weekly" | "Custom" | "None";
@@ -1946,6 +2144,34 @@ export interface components {
             schedule: components["schemas"]["GcScheduleObject"];
             parameters?: components["schemas"]["GcParameters"];
         };
+        GcHistoryResponse: {
+            id: number;
+            job_name: string;
+            /** @description the trigger: MANUAL or SCHEDULE */
+            job_kind: string;
+            /** @description `{"delete_untagged","dry_run","workers"}` as a JSON string (Harbor's field) */
+            job_parameters: string;
+            schedule: {
+                type: string;
+                cron: string;
+            };
+            /** @enum {string} */
+            job_status: "Pending" | "Running" | "Success" | "Error" | "Stopped";
+            status_message: string;
+            deleted: boolean;
+            /** @description what the run reported so far (blobs and artifacts seen, deleted, bytes freed...) */
+            progress: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** Format: date-time */
+            start_time: string;
+            /** Format: date-time */
+            end_time: string | null;
+        };
         RetentionPolicyRequest: {
             /** @description Harbor sends it back on PUT; the path's id wins */
             id?: number;
@@ -1957,17 +2183,153 @@ export interface components {
                 ref: number;
             };
         };
+        RetentionExecutionResponse: {
+            id: number;
+            policy_id: number | null;
+            project_id: number;
+            /** Format: date-time */
+            start_time: string;
+            /** Format: date-time */
+            end_time: string | null;
+            /** @enum {string} */
+            status: "Pending" | "Running" | "Success" | "Error" | "Stopped";
+            status_message: string;
+            trigger: string;
+            dry_run: boolean;
+        };
+        RetentionTaskResponse: {
+            id: number;
+            execution_id: number;
+            repository: string;
+            job_id: string;
+            /** @enum {string} */
+            status: "Pending" | "Running" | "Success" | "Error" | "Stopped";
+            status_code: number;
+            status_revision: number;
+            /** Format: date-time */
+            start_time: string | null;
+            /** Format: date-time */
+            end_time: string | null;
+            total: number;
+            retained: number;
+        };
         RetentionExecutionRequest: {
             dry_run?: boolean;
         };
         RetentionExecutionAction: {
             action: string;
         };
+        RepositoryResponse: {
+            id: number;
+            project_id: number;
+            /** @description `<project>/<repository>` */
+            name: string;
+            description: string;
+            artifact_count: number;
+            pull_count: number;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
         UpdateRepositoryRequest: {
             description: string;
         };
+        ReferenceResponse: {
+            parent_id: number;
+            child_id: number;
+            child_digest: string;
+            platform: {
+                [key: string]: unknown;
+            } | null;
+            annotations: {
+                [key: string]: string;
+            };
+            urls: string[];
+        };
+        TagResponse: {
+            id: number;
+            repository_id: number;
+            artifact_id: number;
+            name: string;
+            /** Format: date-time */
+            push_time: string;
+            /** Format: date-time */
+            pull_time: string | null;
+            immutable: boolean;
+            signed: boolean;
+        };
+        AccessoryResponse: {
+            id: number;
+            artifact_id: number;
+            subject_artifact_id: number;
+            subject_artifact_digest: string;
+            size: number;
+            digest: string;
+            type: string;
+            icon: string;
+            /** Format: date-time */
+            creation_time: string;
+        };
+        ArtifactResponse: {
+            id: number;
+            type: string;
+            /** @description the config's media type (the manifest's for an index), as Harbor */
+            media_type: string;
+            manifest_media_type: string;
+            artifact_type: string | null;
+            project_id: number;
+            repository_id: number;
+            repository_name: string;
+            digest: string;
+            size: number;
+            icon: string;
+            /** Format: date-time */
+            push_time: string;
+            /** Format: date-time */
+            pull_time: string | null;
+            extra_attrs: {
+                [key: string]: unknown;
+            };
+            annotations: {
+                [key: string]: string;
+            };
+            references: components["schemas"]["ReferenceResponse"][];
+            tags?: components["schemas"]["TagResponse"][];
+            accessories?: components["schemas"]["AccessoryResponse"][];
+            /** @description Harbor's Label, as the labels API answers; empty unless with_label=true */
+            labels: Record<string, never>[];
+            /** @description with_scan_overview=true and a report (or a scan under way) exists: Harbor's overview keyed by report mime type */
+            scan_overview?: {
+                [key: string]: unknown;
+            };
+            /** @description with_sbom_overview=true and an SBOM scan exists */
+            sbom_overview?: Record<string, never>;
+        };
         CreateTagRequest: {
             name: string;
+        };
+        RuleSelectorResponse: {
+            kind: string;
+            /** @enum {string} */
+            decoration: "matches" | "excludes" | "repoMatches" | "repoExcludes";
+            pattern: string;
+        };
+        ScopeSelectorsResponse: {
+            repository: components["schemas"]["RuleSelectorResponse"][];
+        };
+        ImmutableRuleResponse: {
+            id: number;
+            project_id: number;
+            priority: number;
+            disabled: boolean;
+            action: string;
+            template: string;
+            params: {
+                [key: string]: unknown;
+            };
+            tag_selectors: components["schemas"]["RuleSelectorResponse"][];
+            scope_selectors: components["schemas"]["ScopeSelectorsResponse"];
         };
         SelectorRequest: {
             kind: string;
@@ -1994,6 +2356,22 @@ export interface components {
             template?: string;
             tag_selectors?: components["schemas"]["SelectorRequest"][];
             scope_selectors?: components["schemas"]["ScopeSelectorsRequest"];
+        };
+        LabelResponse: {
+            id: number;
+            name: string;
+            description: string;
+            color: string;
+            /**
+             * @description g: global, p: the project's own
+             * @enum {string}
+             */
+            scope: "g" | "p";
+            project_id: number;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
         };
         CreateLabelRequest: {
             name: string;
@@ -2022,6 +2400,29 @@ export interface components {
             color?: string;
             scope?: string;
             project_id?: number;
+        };
+        WebhookTargetResponse: {
+            type: string;
+            address: string;
+            /** @description `*****` when one is set, else empty */
+            auth_header: string;
+            skip_cert_verify: boolean;
+            /** @enum {string} */
+            payload_format: "CloudEvents" | "Default";
+        };
+        WebhookPolicyResponse: {
+            id: number;
+            name: string;
+            description: string;
+            project_id: number;
+            targets: components["schemas"]["WebhookTargetResponse"][];
+            event_types: string[];
+            enabled: boolean;
+            creator: string;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
         };
         WebhookTargetRequest: {
             type?: string;
@@ -2052,6 +2453,55 @@ export interface components {
             enabled?: boolean;
             id?: number;
             project_id?: number;
+        };
+        ExecutionMetricsResponse: {
+            task_count: number;
+            success_task_count: number;
+            error_task_count: number;
+            running_task_count: number;
+            pending_task_count: number;
+            stopped_task_count: number;
+        };
+        ExecutionResponse: {
+            id: number;
+            vendor_type: string;
+            vendor_id: number | null;
+            /** @enum {string} */
+            status: "Pending" | "Running" | "Success" | "Error" | "Stopped";
+            status_message: string;
+            trigger: string;
+            extra_attrs: {
+                [key: string]: unknown;
+            };
+            metrics: components["schemas"]["ExecutionMetricsResponse"];
+            /** Format: date-time */
+            start_time: string;
+            /** Format: date-time */
+            end_time: string | null;
+            /** Format: date-time */
+            update_time: string;
+        };
+        TaskResponse: {
+            id: number;
+            execution_id: number;
+            /** @enum {string} */
+            status: "Pending" | "Running" | "Success" | "Error" | "Stopped";
+            status_message: string;
+            progress: {
+                [key: string]: unknown;
+            };
+            extra_attrs: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            start_time: string | null;
+            /** Format: date-time */
+            update_time: string;
+            /** Format: date-time */
+            end_time: string | null;
+            job_id?: string | null;
         };
         RegistryCredentialResponse: {
             /** @enum {string} */
@@ -2147,6 +2597,23 @@ export interface components {
             credential_type?: "basic" | "oauth";
             ca_certificate?: string;
         };
+        ScannerResponse: {
+            uuid: string;
+            name: string;
+            description: string;
+            url: string;
+            disabled: boolean;
+            is_default: boolean;
+            auth: string;
+            skip_certVerify: boolean;
+            use_internal_addr: boolean;
+            create_time: string;
+            update_time: string;
+            adapter?: string;
+            vendor?: string;
+            version?: string;
+            health: string;
+        };
         CreateScannerRequest: {
             name: string;
             description?: string;
@@ -2204,6 +2671,43 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        ScanAllMetricsResponse: {
+            total: number;
+            completed: number;
+            metrics: {
+                [key: string]: number;
+            };
+            requester?: string;
+            ongoing: boolean;
+            trigger?: string;
+        };
+        ReplicationPolicyResponse: {
+            id: number;
+            name: string;
+            description: string;
+            src_registry: Record<string, never>;
+            dest_registry: Record<string, never>;
+            dest_namespace: string;
+            dest_namespace_replace_count: number;
+            trigger: {
+                type: string;
+                trigger_settings: {
+                    cron?: string;
+                };
+            };
+            filters: Record<string, never>[];
+            replicate_deletion: boolean;
+            deletion: boolean;
+            override: boolean;
+            enabled: boolean;
+            speed: number;
+            copy_by_chunk: boolean;
+            single_active_replication: boolean;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
         PolicyRegistryRef: {
             id: number;
             name?: Record<string, never>;
@@ -2252,9 +2756,44 @@ export interface components {
             creation_time?: string;
             update_time?: string;
         };
+        ReplicationExecutionResponse: {
+            id: number;
+            policy_id: number;
+            status: string;
+            trigger: string;
+            /** Format: date-time */
+            start_time: string;
+            /** Format: date-time */
+            end_time: string | null;
+            status_text: string;
+            total: number;
+            failed: number;
+            succeed: number;
+            in_progress: number;
+            stopped: number;
+            /** @description Wharf's addition: a dry run moved nothing */
+            dry_run: boolean;
+        };
         StartExecutionRequest: {
             policy_id: number;
             dry_run?: boolean;
+        };
+        ReplicationTaskResponse: {
+            id: number;
+            execution_id: number;
+            status: string;
+            job_id: string;
+            operation: string;
+            resource_type: string;
+            src_resource: string;
+            dst_resource: string;
+            /** Format: date-time */
+            start_time: string | null;
+            /** Format: date-time */
+            end_time: string | null;
+            /** @description Wharf's additions: why it ended so, and the copy's figures once it ran */
+            status_message: string;
+            outcome: Record<string, never>;
         };
         PingPreheatInstanceRequest: {
             id?: number;
@@ -2274,6 +2813,31 @@ export interface components {
             insecure?: boolean;
             status?: string;
             setup_timestamp?: number;
+        };
+        PreheatInstanceResponse: {
+            id: number;
+            name: string;
+            description: string;
+            /** @description dragonfly or kraken */
+            vendor: string;
+            /** @description Wharf's addition: which Dragonfly API the instance speaks ('' for Kraken) */
+            api_version: string;
+            endpoint: string;
+            /** @description NONE, BASIC, OAUTH or CUSTOM */
+            auth_mode: string;
+            auth_info: {
+                [key: string]: string;
+            };
+            /** @description Healthy, Unhealthy or Unknown */
+            status: string;
+            status_message: string;
+            enabled: boolean;
+            default: boolean;
+            insecure: boolean;
+            /** @description unix seconds of creation */
+            setup_timestamp: number;
+            /** Format: date-time */
+            last_checked: string | null;
         };
         PreheatInstanceRequest: {
             id?: number;
@@ -2297,6 +2861,22 @@ export interface components {
             status_message?: string;
             setup_timestamp?: number;
             last_checked?: Record<string, never>;
+        };
+        PreheatPolicyResponse: {
+            id: number;
+            name: string;
+            description: string;
+            project_id: number;
+            provider_id: number;
+            provider_name: string;
+            filters: string;
+            trigger: string;
+            enabled: boolean;
+            extra_attrs: string;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
         };
         PreheatPolicyRequest: {
             id?: number;
@@ -2338,12 +2918,89 @@ export interface components {
             start_time?: string;
             end_time?: string;
         };
+        SystemInfoResponse: {
+            auth_mode: string;
+            primary_auth_mode: boolean;
+            self_registration: boolean;
+            harbor_version: string;
+            banner_message: string;
+            oidc_provider_name: string;
+            /** @description always null: Wharf has no auth proxy */
+            authproxy_settings: string | null;
+            current_time?: string;
+            with_notary?: boolean;
+            with_chartmuseum?: boolean;
+            registry_url?: string;
+            external_url?: string;
+            /** @enum {string} */
+            project_creation_restriction?: "everyone" | "adminonly";
+            has_ca_root?: boolean;
+            registry_storage_provider_name?: string;
+            read_only?: boolean;
+            notification_enable?: boolean;
+        };
+        StorageVolume: {
+            /** @description bytes; 0 on S3 (a bucket has no capacity) */
+            total: number;
+            free: number;
+        };
+        SystemVolumesResponse: {
+            storage: components["schemas"]["StorageVolume"][];
+        };
+        StatisticsResponse: {
+            private_project_count: number;
+            private_repo_count: number;
+            public_project_count: number;
+            public_repo_count: number;
+            total_project_count: number;
+            total_repo_count: number;
+            /** @description system admins only: the bytes of every stored blob, each once */
+            total_storage_consumption?: number;
+        };
+        QuotaResponse: {
+            id: number;
+            ref: {
+                id: number;
+                name: string;
+                owner_name: string;
+            };
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+            hard: {
+                storage: number;
+            };
+            used: {
+                storage: number;
+            };
+        };
         QuotaHardRequest: {
             /** @description bytes, -1 for unlimited */
             storage: number;
         };
         QuotaUpdateRequest: {
             hard: components["schemas"]["QuotaHardRequest"];
+        };
+        PermissionResponse: {
+            resource: string;
+            action: string;
+        };
+        GrantablePermissionsResponse: {
+            system: components["schemas"]["PermissionResponse"][];
+            project: components["schemas"]["PermissionResponse"][];
+        };
+        SearchRepositoryResponse: {
+            project_id: number;
+            project_name: string;
+            project_public: boolean;
+            repository_name: string;
+            pull_count: number;
+            artifact_count: number;
+        };
+        SearchResponse: {
+            project: components["schemas"]["ProjectResponse"][];
+            repository: components["schemas"]["SearchRepositoryResponse"][];
         };
         RobotV1Access: {
             resource: string;
@@ -2357,8 +3014,29 @@ export interface components {
             expires_at?: number;
             access: components["schemas"]["RobotV1Access"][];
         };
+        RobotV1Response: {
+            id: number;
+            name: string;
+            description: string;
+            project_id: number | null;
+            expires_at: number;
+            disabled: boolean;
+            /** Format: date-time */
+            creation_time: string;
+            /** Format: date-time */
+            update_time: string;
+            access: {
+                resource: string;
+                action: string;
+            }[];
+        };
         RobotV1UpdateRequest: {
             disabled: boolean;
+        };
+        LoginForm: {
+            /** @description the user name (robots cannot log in to the portal) */
+            principal: string;
+            password: string;
         };
     };
     responses: never;
@@ -2443,7 +3121,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["UserResponse"][];
                 };
             };
         };
@@ -2488,7 +3166,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["UserSearchItem"][];
                 };
             };
         };
@@ -2507,7 +3185,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["UserResponse"];
                 };
             };
         };
@@ -2528,7 +3206,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["UserResponse"];
                 };
             };
         };
@@ -2640,7 +3318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RobotResponse"][];
                 };
             };
         };
@@ -2663,7 +3341,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RobotCreatedResponse"];
                 };
             };
         };
@@ -2684,7 +3362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RobotResponse"];
                 };
             };
         };
@@ -2779,7 +3457,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ProjectResponse"][];
                 };
             };
         };
@@ -2840,7 +3518,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ProjectResponse"];
                 };
             };
         };
@@ -2903,7 +3581,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ProjectDeletableResponse"];
                 };
             };
         };
@@ -2924,7 +3602,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ProjectSummaryResponse"];
                 };
             };
         };
@@ -3052,7 +3730,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["MemberResponse"][];
                 };
             };
         };
@@ -3097,7 +3775,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["MemberResponse"];
                 };
             };
         };
@@ -3160,7 +3838,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ConfigurationsResponse"];
                 };
             };
         };
@@ -3200,7 +3878,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CveAllowlistResponse"];
                 };
             };
         };
@@ -3244,7 +3922,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["AuditLogResponse"][];
                 };
             };
         };
@@ -3269,7 +3947,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["AuditLogResponse"][];
                 };
             };
         };
@@ -3288,7 +3966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["GcScheduleResponse"];
                 };
             };
         };
@@ -3353,7 +4031,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["GcHistoryResponse"][];
                 };
             };
         };
@@ -3374,7 +4052,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["GcHistoryResponse"];
                 };
             };
         };
@@ -3517,7 +4195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RetentionExecutionResponse"];
                 };
             };
         };
@@ -3538,7 +4216,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RetentionTaskResponse"][];
                 };
             };
         };
@@ -3648,7 +4326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RetentionExecutionResponse"][];
                 };
             };
         };
@@ -3717,7 +4395,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RetentionTaskResponse"][];
                 };
             };
         };
@@ -3766,7 +4444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RepositoryResponse"][];
                 };
             };
         };
@@ -3788,7 +4466,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RepositoryResponse"];
                 };
             };
         };
@@ -3872,7 +4550,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ArtifactResponse"][];
                 };
             };
         };
@@ -3932,7 +4610,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ArtifactResponse"];
                 };
             };
         };
@@ -4027,7 +4705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["TagResponse"][];
                 };
             };
         };
@@ -4099,7 +4777,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ImmutableRuleResponse"][];
                 };
             };
         };
@@ -4192,7 +4870,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["LabelResponse"][];
                 };
             };
         };
@@ -4234,7 +4912,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["LabelResponse"];
                 };
             };
         };
@@ -4348,7 +5026,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["WebhookPolicyResponse"][];
                 };
             };
         };
@@ -4479,7 +5157,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WebhookPolicyResponse"];
                 };
             };
         };
@@ -4549,7 +5227,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ExecutionResponse"][];
                 };
             };
         };
@@ -4572,7 +5250,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["TaskResponse"][];
                 };
             };
         };
@@ -4769,7 +5447,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ScannerResponse"][];
                 };
             };
         };
@@ -4832,7 +5510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ScannerResponse"];
                 };
             };
         };
@@ -4876,7 +5554,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ScannerResponse"];
                 };
             };
         };
@@ -4941,7 +5619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ScannerResponse"];
                 };
             };
         };
@@ -4989,7 +5667,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ScannerResponse"][];
                 };
             };
         };
@@ -5160,7 +5838,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ScanAllMetricsResponse"];
                 };
             };
         };
@@ -5179,7 +5857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ScanAllMetricsResponse"];
                 };
             };
         };
@@ -5205,7 +5883,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ReplicationPolicyResponse"][];
                 };
             };
         };
@@ -5247,7 +5925,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ReplicationPolicyResponse"];
                 };
             };
         };
@@ -5316,7 +5994,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ReplicationExecutionResponse"][];
                 };
             };
         };
@@ -5358,7 +6036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ReplicationExecutionResponse"];
                 };
             };
         };
@@ -5388,7 +6066,7 @@ export interface operations {
                 page?: number;
                 page_size?: number;
                 q?: string;
-                status?: "Stopped" | "InProgress" | "Succeed" | "Failed" | "Pending";
+                status?: "Pending" | "Stopped" | "InProgress" | "Succeed" | "Failed";
                 resource_type?: "image" | "artifact";
                 sort?: string;
             };
@@ -5405,7 +6083,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ReplicationTaskResponse"][];
                 };
             };
         };
@@ -5511,7 +6189,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["PreheatInstanceResponse"][];
                 };
             };
         };
@@ -5553,7 +6231,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["PreheatInstanceResponse"];
                 };
             };
         };
@@ -5641,7 +6319,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["PreheatPolicyResponse"][];
                 };
             };
         };
@@ -5686,7 +6364,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["PreheatPolicyResponse"];
                 };
             };
         };
@@ -5802,7 +6480,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["ExecutionResponse"][];
                 };
             };
         };
@@ -5825,7 +6503,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ExecutionResponse"];
                 };
             };
         };
@@ -5877,7 +6555,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["TaskResponse"][];
                 };
             };
         };
@@ -5939,7 +6617,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SystemInfoResponse"];
                 };
             };
         };
@@ -5957,7 +6635,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SystemVolumesResponse"];
+                };
             };
         };
     };
@@ -5975,7 +6655,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["StatisticsResponse"];
                 };
             };
         };
@@ -6001,7 +6681,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["QuotaResponse"][];
                 };
             };
         };
@@ -6022,7 +6702,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["QuotaResponse"];
                 };
             };
         };
@@ -6066,7 +6746,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PermissionResponse"][];
+                };
             };
         };
     };
@@ -6083,7 +6765,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["GrantablePermissionsResponse"];
+                };
             };
         };
     };
@@ -6102,7 +6786,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SearchResponse"];
+                };
             };
         };
     };
@@ -6125,7 +6811,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RepositoryResponse"][];
                 };
             };
         };
@@ -6150,7 +6836,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>[];
+                    "application/json": components["schemas"]["RobotV1Response"][];
                 };
             };
         };
@@ -6195,7 +6881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RobotV1Response"];
                 };
             };
         };
@@ -6236,6 +6922,69 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PortalSession_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["LoginForm"];
+            };
+        };
+        responses: {
+            /** @description logged in; the body is empty */
+            200: {
+                headers: {
+                    /** @description `sid=...; HttpOnly; SameSite=Lax` and `__csrf=...; SameSite=Strict` (both Secure over TLS) */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description wrong user name or password, or a robot */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a cross-site login */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description too many failed logins; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PortalSession_logOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description logged out; the body is empty */
             200: {
                 headers: {
                     [name: string]: unknown;
