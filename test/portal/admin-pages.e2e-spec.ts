@@ -2,7 +2,8 @@
  * The portal's Administration section in Chromium (Debian's /usr/bin/chromium, driven by
  * playwright-core) against a real api and worker (Postgres, Redis), Debian's docker-registry as a
  * replication target, Wharf's own scanner adapter process, and the contract fake of a Dragonfly
- * manager (the one provider that cannot run here). Every page is visited and checked with axe-core
+ * manager (the one provider that cannot run here). The api serves the built portal and the admin
+ * signs in through its login form (session cookie, CSRF token). Every page is visited and checked with axe-core
  * (no serious or critical violation); the daily work of an administrator is done through the pages:
  * users, a registry endpoint and its connection test, a replication rule run to Succeeded, a
  * preheat instance, a scanner, GC Now to Success with its log, a system setting, the audit log.
@@ -15,16 +16,16 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { callApi } from '../support/management-api';
 import { FakeDragonflyManager } from '../support/p2p-providers';
-import { startPortalStaticServer, type PortalStaticServer } from '../support/portal-static-server';
 import { startScannerProcess, type ScannerProcess } from '../support/scanner-process';
-import { basicAuth, TEST_ADMIN } from '../support/test-credentials';
+import { TEST_ADMIN } from '../support/test-credentials';
 import { pushTestImage, startUpstreamRegistry, type UpstreamRegistryProcess } from '../support/upstream-registry';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 import { startWorker } from '../support/worker-context';
 
 jest.setTimeout(180_000);
 
-const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts', 'portal');
+const ROOT = join(__dirname, '..', '..');
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'portal');
 const SCANNER_KEY = 'portal-admin-scanner-key-0123456789';
 const DRAGONFLY_TOKEN = 'portal-admin-dragonfly-token';
 // what a job may take on a machine shared with other suites
@@ -50,7 +51,6 @@ describe('portal: the Administration pages', () => {
   let target: UpstreamRegistryProcess;
   let scanner: ScannerProcess;
   let dragonfly: FakeDragonflyManager;
-  let portal: PortalStaticServer;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -78,24 +78,27 @@ describe('portal: the Administration pages', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    environment = await createTestEnvironment();
+    // the api serves the portal that npm run build (run by npm test) wrote to dist/portal
+    environment = await createTestEnvironment('filesystem', { PORTAL_DIR: join(ROOT, 'dist', 'portal') });
     api = await startApi(environment);
     worker = await startWorker(environment);
     dragonfly = new FakeDragonflyManager(DRAGONFLY_TOKEN);
     [target, scanner] = await Promise.all([startUpstreamRegistry(), startScannerProcess({ ...environment.env, SCANNER_API_KEY: SCANNER_KEY }), dragonfly.start()]);
-    portal = await startPortalStaticServer(api.url);
     await pushTestImage(api.url, 'library/app', 'v1', TEST_ADMIN);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-    context = await browser.newContext({ baseURL: portal.url, viewport: { width: 1440, height: 900 } });
-    // TODO(lead): switch to the login form once /c/login is merged
-    await context.setExtraHTTPHeaders({ Authorization: basicAuth(TEST_ADMIN) });
+    context = await browser.newContext({ baseURL: api.url, viewport: { width: 1440, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
+    // signed in as Harbor's portal does it: the login form, a session cookie, CSRF on every change
+    await page.goto('/login?redirect=%2Fadmin%2Foverview');
+    await page.getByRole('textbox', { name: 'Username', exact: true }).fill(TEST_ADMIN.username);
+    await page.getByLabel(/^Password( \*)?$/).fill(TEST_ADMIN.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Administration', exact: true }).waitFor();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await portal?.close();
     await dragonfly?.stop();
     await scanner?.stop();
     await target?.stop();
