@@ -9,10 +9,15 @@ import 'reflect-metadata';
 import { loadConfig } from '@wharf/config';
 import { runMigrations } from '@wharf/db';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeBenchmarksDoc } from './benchmarks-doc';
 import { Cleanup } from './cleanup';
+import { COST_CURVES_SCENARIO_ID, runCostCurves, type CostCurves } from './cost-curves/cost-curve-bench';
+import { costCurveVerdicts, formatCostCurves, type CurveVerdict } from './cost-curves/cost-curve-report';
+import { formatIssueGoals, issueGoalLines, ISSUE_GOALS, type IssueGoalLine } from './issue-goals';
+import { describeMachine, machineLine } from './machine';
 import { GC_SCENARIO_ID, GcIntegrityError, runGcBench } from './gc/gc-bench';
 import { buildGcReport, formatGcTable, type GcReport } from './gc/gc-report';
 import { createBenchDatabase } from './database';
@@ -25,15 +30,18 @@ import { SCAN_OVERVIEW_SCENARIO_ID, formatScanOverviewTable, runScanOverviewBenc
 import { DOCKER_REGISTRY_BINARY, repositoryRoot } from './paths';
 import { deleteRedisKeys } from './redis-keys';
 import { buildRows, formatTable, writeReport, type BenchReport } from './report';
-import { runScenarios } from './runner';
-import { allScenarios } from './scenarios';
+import { crossCheckLoadGenerators, runScenarios, type LoadGeneratorCheck } from './runner';
+import { QUICK_SCENARIO_IDS, allScenarios, loadGeneratorCheckScenarios } from './scenarios';
+import { buildBaseline, migrateBaseline, type BaselineBuild } from './targets/baseline-build';
 import { prepareStorage } from './storage';
 import { startDockerRegistry } from './targets/docker-registry';
 import type { Target, TargetSlot } from './targets/target';
 import { waitUntilQuiet } from './targets/quiesce';
+import { freePort } from './targets/managed-process';
 import { startWharf } from './targets/wharf';
 
 const REDIS_URL = process.env.WHARF_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const LOAD_GENERATORS_SCENARIO_ID = 'load-generators';
 
 async function main(options: BenchOptions): Promise<void> {
   const startedAt = new Date();
@@ -54,29 +62,58 @@ async function main(options: BenchOptions): Promise<void> {
       REDIS_URL,
       REDIS_PREFIX: redisPrefix,
       LOG_LEVEL: 'warn',
+      // the workers the GC, retention and cost-curve scenarios start: not the default 9091 another Wharf may hold
+      WORKER_METRICS_PORT: String(await freePort()),
       ...storage.wharfEnv,
     };
     await runMigrations(loadConfig(env));
     console.error(`bench ${runId}: database ${database.name}, ${options.storage} storage under ${workDir}`);
 
-    const scenarios = allScenarios().filter((s) => !options.only || options.only.test(s.id));
-    const runGc = !options.only || options.only.test(GC_SCENARIO_ID);
-    const runProxy = !options.only || options.only.test(PROXY_SCENARIO_ID);
-    const runRetention = !options.only || options.only.test(RETENTION_SCENARIO_ID);
-    const runScanOverview = !options.only || options.only.test(SCAN_OVERVIEW_SCENARIO_ID);
-    if (scenarios.length === 0 && !runGc && !runProxy && !runRetention && !runScanOverview) {
-      throw new UsageError(`--only ${options.only} matches no scenario; ids: ${[GC_SCENARIO_ID, PROXY_SCENARIO_ID, RETENTION_SCENARIO_ID, SCAN_OVERVIEW_SCENARIO_ID, ...allScenarios().map((s) => s.id)].join(', ')}`);
+    const selected = (id: string, inQuick: boolean) => (options.only ? options.only.test(id) : !options.quick || inQuick);
+    const scenarios = allScenarios().filter((s) => selected(s.id, QUICK_SCENARIO_IDS.has(s.id)));
+    const runGc = selected(GC_SCENARIO_ID, false);
+    const runProxy = selected(PROXY_SCENARIO_ID, true);
+    const runRetention = selected(RETENTION_SCENARIO_ID, false);
+    const runScanOverview = selected(SCAN_OVERVIEW_SCENARIO_ID, false);
+    const runCost = selected(COST_CURVES_SCENARIO_ID, true) && options.costSizes.length > 0;
+    const runLoadGenerators = selected(LOAD_GENERATORS_SCENARIO_ID, true);
+    const specialIds = [GC_SCENARIO_ID, PROXY_SCENARIO_ID, RETENTION_SCENARIO_ID, SCAN_OVERVIEW_SCENARIO_ID, COST_CURVES_SCENARIO_ID, LOAD_GENERATORS_SCENARIO_ID];
+    if (scenarios.length === 0 && !runGc && !runProxy && !runRetention && !runScanOverview && !runCost && !runLoadGenerators) {
+      throw new UsageError(`--only ${options.only} matches no scenario; ids: ${[...specialIds, ...allScenarios().map((s) => s.id)].join(', ')}`);
+    }
+
+    // --baseline: the ref's own build, database (its own migrations), storage and Redis prefix
+    let baseline: BaselineBuild | undefined;
+    let baselineSlot: TargetSlot | undefined;
+    if (options.baselineRef && scenarios.length > 0) {
+      try {
+        baseline = buildBaseline(repositoryRoot(), options.baselineRef, cleanup, (line) => console.error(`[baseline] ${line}`));
+        const baselineDir = join(workDir, 'baseline');
+        mkdirSync(baselineDir);
+        const baselineStorage = await prepareStorage(options.storage, `${runId}-b`, baselineDir, cleanup);
+        const baselineDatabase = await createBenchDatabase(`wharf_bench_${runId}_baseline`);
+        cleanup.add(`drop database ${baselineDatabase.name}`, () => baselineDatabase.drop());
+        const baselinePrefix = `wharf-bench-${runId}-baseline`;
+        cleanup.add(`delete Redis keys ${baselinePrefix}*`, () => deleteRedisKeys(REDIS_URL, baselinePrefix).then(() => undefined));
+        const baselineEnv = { ...env, DATABASE_URL: baselineDatabase.url, REDIS_PREFIX: baselinePrefix, WORKER_METRICS_PORT: String(await freePort()), ...baselineStorage.wharfEnv };
+        migrateBaseline(baseline, baselineEnv);
+        const build = baseline;
+        baselineSlot = await startSlot('baseline', () => startWharf(baselineEnv, () => baselineDatabase.busy(), cleanup, undefined, { id: 'baseline', apiEntry: build.apiEntry }));
+      } catch (error) {
+        baselineSlot = { id: 'baseline', unavailable: `could not build or start ${options.baselineRef}: ${(error as Error).message.split('\n')[0]}` };
+      }
     }
 
     const slots: TargetSlot[] = [
       await startSlot('wharf', () => startWharf(env, () => database.busy(), cleanup, options.profileDir)),
-      // the GC and proxy scenarios measure Wharf only (the proxy one starts its own upstream)
+      ...(baselineSlot ? [baselineSlot] : []),
+      // the GC, proxy, retention, scan-overview and cost-curve scenarios measure Wharf only (the proxy one starts its own upstream)
       scenarios.length === 0
-        ? { id: 'dockerRegistry', unavailable: 'not needed (only the GC, proxy, retention or scan-overview scenario runs)' }
+        ? { id: 'dockerRegistry', unavailable: `not needed (only Wharf-only scenarios run: ${specialIds.join(', ')})` }
         : existsSync(DOCKER_REGISTRY_BINARY)
         ? await startSlot('dockerRegistry', () => startDockerRegistry(storage.dockerRegistryDriver, workDir, cleanup))
         : { id: 'dockerRegistry', unavailable: `${DOCKER_REGISTRY_BINARY} is not installed (Debian: apt-get install docker-registry)` },
-    ];
+    ] as TargetSlot[];
     // resident memory with nothing done yet, to set the memory scenarios' figures against
     const idleRss = new Map<string, number>();
     for (const slot of slots) {
@@ -87,16 +124,51 @@ async function main(options: BenchOptions): Promise<void> {
     // the GC scenario first, on a database nothing else has pushed to yet (its result does not depend on what ran before)
     let gc: GcReport | undefined;
     if (runGc) gc = await runGcScenario(slots, env, database.url, options, cleanup);
+    const outcomes = await runScenarios(scenarios, slots, options);
+    const wharfSlot = slots.find((s) => s.id === 'wharf');
+    const wharfTarget = wharfSlot && 'target' in wharfSlot ? wharfSlot.target : undefined;
+    let loadGenerators: LoadGeneratorCheck[] | { error: string } | undefined;
+    if (runLoadGenerators) {
+      loadGenerators = wharfTarget
+        ? await crossCheckLoadGenerators(loadGeneratorCheckScenarios(), wharfTarget, options, ISSUE_GOALS.loadGeneratorTolerance)
+        : { error: 'Wharf is not running' };
+    }
+    // the api's own resident memory once the load is over (the pid was checked to be the api's at start)
+    const apiRssAfterLoadMB: { after?: number; before?: number } = {};
+    if (scenarios.length > 0 || runLoadGenerators) {
+      for (const slot of slots) {
+        if (!('target' in slot) || slot.id === 'dockerRegistry') continue;
+        await waitUntilQuiet(slot.target).catch(() => undefined);
+        apiRssAfterLoadMB[slot.id === 'wharf' ? 'after' : 'before'] = Math.round(procStatusBytes(slot.target.process.pid, 'VmRSS') / 1e6);
+      }
+    }
+    // the Wharf-only scenarios after the RSS reading, so before and after have served the same load when it is taken
     const proxy = runProxy ? await runProxyScenario(slots, database.url, workDir, options, cleanup) : undefined;
     const retention = runRetention ? await runRetentionScenario(slots, env, database.url, cleanup) : undefined;
     const scanOverview = runScanOverview ? await runScanOverviewScenario(slots, database.url) : undefined;
-    const outcomes = await runScenarios(scenarios, slots, options);
+    let costCurves: CostCurves | { error: string } | undefined;
+    if (runCost) costCurves = await runCostCurveScenario(wharfTarget, env, database.url, options, cleanup);
+    const curveVerdicts: CurveVerdict[] | { error: string } | undefined = costCurves && ('error' in costCurves ? costCurves : costCurveVerdicts(costCurves));
 
-    const report: BenchReport & { gc?: GcReport; proxy?: ProxyReport; retention?: RetentionMeasurement | { error: string }; scanOverview?: ScanOverviewMeasurement | { error: string } } = {
+    const rows = buildRows(outcomes);
+    const issueGoals: IssueGoalLine[] = issueGoalLines({ rows, storage: options.storage, gc, proxy, apiRssAfterLoadMB, costCurves: curveVerdicts, loadGenerators });
+    const machine = describeMachine();
+    const report: BenchReport & {
+      baseline?: { ref: string; commit: string };
+      gc?: GcReport;
+      proxy?: ProxyReport;
+      retention?: RetentionMeasurement | { error: string };
+      scanOverview?: ScanOverviewMeasurement | { error: string };
+      costCurves?: CostCurves | { error: string };
+      loadGenerators?: LoadGeneratorCheck[] | { error: string };
+      apiRssAfterLoadMB?: { after?: number; before?: number };
+      issueGoals: IssueGoalLine[];
+    } = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      machine: { cpus: cpus().length, loadAverage: loadavg(), node: process.version, platform: `${process.platform} ${process.arch}` },
-      settings: { storage: options.storage, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, only: options.only?.source },
+      machine,
+      settings: { storage: options.storage, durationSeconds: options.durationSeconds, warmupSeconds: options.warmupSeconds, only: options.only?.source, quick: options.quick, costSizes: options.costSizes },
+      baseline: baseline ? { ref: baseline.ref, commit: baseline.commit } : undefined,
       targets: Object.fromEntries(
         slots.map((slot) => [
           slot.id,
@@ -104,6 +176,7 @@ async function main(options: BenchOptions): Promise<void> {
             ? // at LOG_LEVEL=warn / error any output is worth reading (e.g. the error behind a 500)
               {
                 baseUrl: slot.target.baseUrl,
+                pid: slot.target.process.pid,
                 monolithic: slot.target.monolithic,
                 rssAfterStartMB: idleRss.get(slot.id),
                 output: slot.target.process.output(40) || undefined,
@@ -111,20 +184,38 @@ async function main(options: BenchOptions): Promise<void> {
             : { unavailable: slot.unavailable },
         ]),
       ),
-      rows: buildRows(outcomes),
+      rows,
       gc,
       proxy,
       retention,
       scanOverview,
+      costCurves,
+      loadGenerators,
+      apiRssAfterLoadMB,
+      issueGoals,
     };
     const resultsPath = join(repositoryRoot(), 'bench', 'results', 'latest.json');
     writeReport(report, resultsPath);
-    console.log(`\nWharf vs docker-registry (${options.storage} storage, ${options.durationSeconds} s per scenario, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)})\n`);
-    if (report.rows.length > 0) console.log(formatTable(report));
-    if (gc) console.log(`\n${formatGcTable(gc)}`);
-    if (proxy) console.log(`\n${formatProxyTable(proxy)}`);
-    if (retention) console.log(`\n${'error' in retention ? `Tag retention: ERROR ${retention.error}` : formatRetentionTable(retention)}`);
-    if (scanOverview) console.log(`\n${'error' in scanOverview ? `Scan overviews: ERROR ${scanOverview.error}` : formatScanOverviewTable(scanOverview)}`);
+    const sections: string[] = [];
+    const baselineNote = baseline ? `; before = ${baseline.ref} (${baseline.commit.slice(0, 12)}), after = this tree` : '';
+    sections.push(`Wharf vs docker-registry (${options.storage} storage, ${options.durationSeconds} s per scenario${options.quick ? ', --quick' : ''}${baselineNote})`);
+    sections.push(`measured ${startedAt.toISOString()} to ${report.finishedAt} on ${machineLine(machine)}`);
+    sections.push('docker-registry: Debian v2.8, stock configuration (in-memory blob descriptor cache), without auth as it runs out of the box; Wharf clients use the bearer token from /service/token, the rows marked Basic send Basic credentials on every request');
+    if (report.rows.length > 0) sections.push(formatTable(report));
+    if (gc) sections.push(formatGcTable(gc));
+    if (proxy) sections.push(formatProxyTable(proxy));
+    if (retention) sections.push('error' in retention ? `Tag retention: ERROR ${retention.error}` : formatRetentionTable(retention));
+    if (scanOverview) sections.push('error' in scanOverview ? `Scan overviews: ERROR ${scanOverview.error}` : formatScanOverviewTable(scanOverview));
+    if (costCurves) sections.push('error' in costCurves ? `Cost curves: ERROR ${costCurves.error}` : formatCostCurves(costCurves));
+    sections.push(formatIssueGoals(issueGoals));
+    const printed = sections.join('\n\n');
+    console.log(`\n${printed}`);
+    // a subset (--only) would replace a whole run's table with a few rows: only full and --quick runs are written there
+    if (!options.only) {
+      const docPath = join(repositoryRoot(), 'docs', 'benchmarks.md');
+      writeBenchmarksDoc(docPath, `### Latest run: ${startedAt.toISOString().slice(0, 10)}, ${options.quick ? '--quick' : 'full'}${baseline ? ` --baseline ${baseline.ref}` : ''}, ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGB} GB RAM, ${machine.kernel}`, printed);
+      console.log(`\ndocs: ${docPath} (generated section)`);
+    }
     console.log(`\nresults: ${resultsPath}`);
     if (options.profileDir) console.log(`CPU profiles of the Wharf api: ${options.profileDir}/<scenario>.cpuprofile`);
     // GC deleting referenced data (or failing) fails the whole bench, after the report is written
@@ -132,6 +223,7 @@ async function main(options: BenchOptions): Promise<void> {
     if (proxy?.error) throw new Error(`proxy scenario: ${proxy.error}`);
     if (retention && 'error' in retention) throw new Error(`retention scenario: ${retention.error}`);
     if (scanOverview && 'error' in scanOverview) throw new Error(`scan-overview scenario: ${scanOverview.error}`);
+    if (costCurves && 'error' in costCurves) throw new Error(`cost curves: ${costCurves.error}`);
   } finally {
     await cleanup.run();
   }
@@ -165,7 +257,7 @@ async function runProxyScenario(slots: TargetSlot[], databaseUrl: string, workDi
   try {
     // a courtesy after the GC scenario, not a precondition: the proxy figures are ratios of pulls taken seconds apart
     await waitUntilQuiet(wharf.target).catch((error: Error) => console.error(`[proxy] starting anyway: ${error.message}`));
-    const measurement = await runProxyBench({ target: wharf.target, databaseUrl, workDir, storageKind: options.storage, cleanup }, (line) => console.error(`[proxy] ${line}`));
+    const measurement = await runProxyBench({ target: wharf.target, databaseUrl, workDir, storageKind: options.storage, cleanup, skipConcurrent: options.quick }, (line) => console.error(`[proxy] ${line}`));
     console.error(`[proxy] scenario done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return buildProxyReport(PROXY_SCENARIO_ID, measurement);
   } catch (error) {
@@ -200,6 +292,21 @@ async function runScanOverviewScenario(slots: TargetSlot[], databaseUrl: string)
     return await runScanOverviewBench({ target: wharf.target, databaseUrl }, (line) => console.error(`[scan-overview] ${line}`));
   } catch (error) {
     console.error(`[scan-overview] ERROR ${(error as Error).message}`);
+    return { error: (error as Error).message };
+  }
+}
+
+/** The cost curves (cost-curves/cost-curve-bench.ts) on the Wharf api, after every other scenario (they grow its database by a million artifacts). */
+async function runCostCurveScenario(wharf: Target | undefined, env: Record<string, string>, databaseUrl: string, options: BenchOptions, cleanup: Cleanup): Promise<CostCurves | { error: string }> {
+  if (!wharf) return { error: 'Wharf is not running' };
+  const started = Date.now();
+  try {
+    await waitUntilQuiet(wharf).catch((error: Error) => console.error(`[cost-curves] starting anyway: ${error.message}`));
+    const curves = await runCostCurves({ target: wharf, databaseUrl, env, sizes: options.costSizes, projects: options.costProjects, cleanup }, (line) => console.error(`[cost-curves] ${line}`));
+    console.error(`[cost-curves] done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return curves;
+  } catch (error) {
+    console.error(`[cost-curves] ERROR ${(error as Error).message}`);
     return { error: (error as Error).message };
   }
 }

@@ -15,7 +15,18 @@ export interface BenchOptions {
   /** GC scenario: at most this long writing the seeded blobs' objects to storage (rows are always all written) */
   gcSeedSeconds: number;
   gcWorkers: number;
+  /** the short preset: the issue's rows only, shorter measurements, no GC/retention/scan-overview scenario unless --only names them */
+  quick: boolean;
+  /** a git ref built in a temporary worktree and measured as a third target ("before") */
+  baselineRef?: string;
+  /** artifact counts of the cost curves (ascending); empty skips them */
+  costSizes: number[];
+  /** project count of the project-list cost curve's large end */
+  costProjects: number;
 }
+
+/** The cost curves' sizes: 1k, 100k and 1M artifacts, as issue 19 asks. */
+export const DEFAULT_COST_SIZES = [1_000, 100_000, 1_000_000];
 
 export const USAGE = `usage: npm run bench -- [options]
   --storage filesystem|s3   storage of both registries (default filesystem; s3 reads
@@ -29,14 +40,23 @@ export const USAGE = `usage: npm run bench -- [options]
                             retention scenario's retention (--only '^retention$')
   --profile-api <dir>       write a CPU profile (.cpuprofile) of the Wharf api into <dir>
   --gc-seed-seconds <s>     GC scenario: time allowed for writing the seeded blobs' objects
-  --gc-workers <n>          GC scenario: the run's workers parameter, 1-5 (default 1, Harbor's default)
                             (default 180; ~250 writes/s on RadosGW here, 600 writes them all)
+  --gc-workers <n>          GC scenario: the run's workers parameter, 1-5 (default 1, Harbor's default)
+  --quick                   the issue's rows only, 2 s per scenario, cost curves at 1k and 100k,
+                            no GC / retention / scan-overview scenario (unless --only names one)
+  --baseline <git-ref>      also build <git-ref> in a temporary git worktree and measure it as a
+                            third target ("before"), side by side with the current tree ("after")
+  --cost-sizes <n,n,...>    artifact counts of the cost curves (default 1000,100000,1000000;
+                            --cost-sizes 0 skips them; their id is cost-curves)
+  --cost-projects <n>       projects of the project-list curve's large end (default 10000)
   --help`;
 
 export class UsageError extends Error {}
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const options: BenchOptions = { storage: 'filesystem', durationSeconds: 4, warmupSeconds: 0.5, gcSeedSeconds: 180, gcWorkers: 1 };
+  const options: BenchOptions = { storage: 'filesystem', durationSeconds: 4, warmupSeconds: 0.5, gcSeedSeconds: 180, gcWorkers: 1, quick: false, costSizes: DEFAULT_COST_SIZES, costProjects: 10_000 };
+  let durationGiven = false;
+  let costSizesGiven = false;
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     const value = (): string => {
@@ -57,7 +77,30 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       }
       case '--duration':
         options.durationSeconds = positiveNumber(flag, value());
+        durationGiven = true;
         break;
+      case '--quick':
+        options.quick = true;
+        break;
+      case '--baseline':
+        options.baselineRef = value();
+        break;
+      case '--cost-sizes': {
+        const sizes = value()
+          .split(',')
+          .map((text) => positiveNumber(flag, text.trim(), true))
+          .filter((n) => n > 0);
+        if (sizes.some((n) => !Number.isInteger(n)) || sizes.some((n, i) => i > 0 && n <= sizes[i - 1])) throw new UsageError(`${flag} takes ascending whole numbers, e.g. 1000,100000`);
+        options.costSizes = sizes;
+        costSizesGiven = true;
+        break;
+      }
+      case '--cost-projects': {
+        const projects = positiveNumber(flag, value());
+        if (!Number.isInteger(projects)) throw new UsageError(`${flag} must be a whole number`);
+        options.costProjects = projects;
+        break;
+      }
       case '--warmup':
         options.warmupSeconds = positiveNumber(flag, value(), true);
         break;
@@ -79,6 +122,10 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       default:
         throw new UsageError(`unknown option ${flag}`);
     }
+  }
+  if (options.quick) {
+    if (!durationGiven) options.durationSeconds = 2;
+    if (!costSizesGiven) options.costSizes = [1_000, 100_000];
   }
   return options;
 }

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { describeGoal, judge, ratio, type Goal, type Verdict } from './goals';
 import type { ScenarioOutcome, TargetResult } from './runner';
 import type { Measurement, Unit } from './scenario';
+import type { MachineInfo } from './machine';
 import { TARGET_LABELS, type TargetId } from './targets/target';
 
 export interface ReportRow {
@@ -13,18 +14,22 @@ export interface ReportRow {
   goal?: Goal;
   goalText: string;
   wharf?: Measurement | { error: string };
+  /** Wharf built from --baseline <ref>: the "before" */
+  baseline?: Measurement | { error: string };
   dockerRegistry?: Measurement | { error: string };
   /** Wharf / docker-registry, when both were measured */
   ratio?: number;
+  /** Wharf baseline / docker-registry */
+  baselineRatio?: number;
   verdict: Verdict;
 }
 
 export interface BenchReport {
   startedAt: string;
   finishedAt: string;
-  machine: { cpus: number; loadAverage: number[]; node: string; platform: string };
+  machine: MachineInfo;
   settings: Record<string, unknown>;
-  targets: Partial<Record<TargetId, { baseUrl?: string; monolithic?: string; rssAfterStartMB?: number; unavailable?: string; output?: string }>>;
+  targets: Partial<Record<TargetId, { baseUrl?: string; pid?: number; monolithic?: string; rssAfterStartMB?: number; unavailable?: string; output?: string }>>;
   rows: ReportRow[];
 }
 
@@ -37,6 +42,7 @@ const valueOf = (result: TargetResult | undefined): number | 'error' | undefined
 export function buildRows(outcomes: ScenarioOutcome[]): ReportRow[] {
   return outcomes.map(({ scenario, results }) => {
     const wharf = valueOf(results.wharf);
+    const baseline = valueOf(results.baseline);
     const registry = valueOf(results.dockerRegistry);
     return {
       id: scenario.id,
@@ -46,8 +52,10 @@ export function buildRows(outcomes: ScenarioOutcome[]): ReportRow[] {
       goal: scenario.goal,
       goalText: describeGoal(scenario.goal),
       wharf: flatten(results.wharf),
+      baseline: flatten(results.baseline),
       dockerRegistry: flatten(results.dockerRegistry),
       ratio: typeof wharf === 'number' && typeof registry === 'number' ? ratio(wharf, registry) : undefined,
+      baselineRatio: typeof baseline === 'number' && typeof registry === 'number' ? ratio(baseline, registry) : undefined,
       verdict: judge(scenario.goal, wharf, registry),
     };
   });
@@ -60,13 +68,26 @@ export function writeReport(report: BenchReport, path: string): void {
 
 /** The table for the terminal, then the errors in full (the table shows only that there was one). */
 export function formatTable(report: BenchReport): string {
-  const header = ['scenario', 'unit', TARGET_LABELS.wharf, TARGET_LABELS.dockerRegistry, 'ratio W/d-r', 'goal', 'result'];
+  const withBaseline = report.rows.some((row) => row.baseline !== undefined);
+  const header = [
+    'scenario',
+    'unit',
+    withBaseline ? `${TARGET_LABELS.wharf} (after)` : TARGET_LABELS.wharf,
+    ...(withBaseline ? ['Wharf (before)'] : []),
+    TARGET_LABELS.dockerRegistry,
+    withBaseline ? 'after/d-r' : 'ratio W/d-r',
+    ...(withBaseline ? ['before/d-r'] : []),
+    'goal',
+    'result',
+  ];
   const lines = report.rows.map((row) => [
     row.title,
     row.unit,
     cell(row.wharf, row.unit),
+    ...(withBaseline ? [cell(row.baseline, row.unit)] : []),
     cell(row.dockerRegistry, row.unit),
-    row.ratio === undefined ? '-' : `${row.ratio.toFixed(2)}x`,
+    times(row.ratio),
+    ...(withBaseline ? [times(row.baselineRatio)] : []),
     row.goalText,
     row.verdict === 'n/a' ? '-' : row.verdict,
   ]);
@@ -82,7 +103,7 @@ export function formatTable(report: BenchReport): string {
     else notes.push(`${label}: monolithic upload = ${info.monolithic}; RSS right after start ${info.rssAfterStartMB} MB`);
   }
   for (const row of report.rows) {
-    for (const [label, result] of [[TARGET_LABELS.wharf, row.wharf], [TARGET_LABELS.dockerRegistry, row.dockerRegistry]] as const) {
+    for (const [label, result] of [[TARGET_LABELS.wharf, row.wharf], [TARGET_LABELS.baseline, row.baseline], [TARGET_LABELS.dockerRegistry, row.dockerRegistry]] as const) {
       if (result && 'error' in result) notes.push(`${row.title} on ${label}: ERROR ${indent(result.error)}`);
       else if (result?.note) notes.push(`${row.title} on ${label}: ${result.note}`);
     }
@@ -100,6 +121,8 @@ function cell(result: Measurement | { error: string } | undefined, unit: Unit): 
   const value = unit === 'MB/s' ? result.value.toFixed(1) : Math.round(result.value).toLocaleString('en-US');
   return result.p50 === undefined ? value : `${value} (${ms(result.p50)} / ${ms(result.p99)})`;
 }
+
+const times = (value: number | undefined): string => (value === undefined ? '-' : `${value.toFixed(2)}x`);
 
 const ms = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '?' : value < 10 ? value.toFixed(2) : value.toFixed(1));
 

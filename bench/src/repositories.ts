@@ -9,4 +9,6 @@ export const BENCH_REPOSITORIES = {
   small: 'library/bench-small',
   manifests: 'library/bench-manifests',
   memory: 'library/bench-memory',
+  /** the cost curves' repository, seeded straight into the database (cost-curves/seed-artifacts.ts) */
+  costCurve: 'library/cost-curve',
 } as const;

@@ -1,6 +1,6 @@
 import type { BenchOptions } from './options';
 import { waitUntilQuiet } from './targets/quiesce';
-import type { Measurement, Scenario, ScenarioContext } from './scenario';
+import type { LoadGenerator, Measurement, Scenario, ScenarioContext } from './scenario';
 import { TARGET_LABELS, type Target, type TargetId, type TargetSlot } from './targets/target';
 
 export type TargetResult = { measurement: Measurement } | { error: string };
@@ -36,10 +36,53 @@ export async function runScenarios(scenarios: Scenario[], slots: TargetSlot[], o
   return outcomes;
 }
 
-async function runOne(scenario: Scenario, target: Target, options: BenchOptions, fixtures: Map<string, Promise<unknown>>): Promise<TargetResult> {
+/**
+ * The load-generator check: the given request-rate scenarios on one target, measured back to
+ * back with autocannon and with undici (a second, independent client). Agreement within
+ * `tolerance` says the figures are the server's, not the client's.
+ */
+export async function crossCheckLoadGenerators(scenarios: Scenario[], target: Target, options: BenchOptions, tolerance: number): Promise<LoadGeneratorCheck[]> {
+  const fixtures = new Map<string, Promise<unknown>>();
+  const checks: LoadGeneratorCheck[] = [];
+  for (const scenario of scenarios) {
+    const autocannon = await runOne(scenario, target, options, fixtures, 'autocannon');
+    const undici = await runOne(scenario, target, options, fixtures, 'undici');
+    const values = [autocannon, undici].map((r) => ('measurement' in r ? r.measurement.value : undefined));
+    const [a, u] = values;
+    const difference = a !== undefined && u !== undefined ? Math.abs(a - u) / Math.max(a, u) : undefined;
+    const check: LoadGeneratorCheck = {
+      id: scenario.id,
+      title: scenario.title,
+      target: target.label,
+      autocannon: a,
+      undici: u,
+      difference,
+      verdict: difference === undefined ? 'ERROR' : difference <= tolerance ? 'PASS' : 'FAIL',
+      error: [autocannon, undici].map((r) => ('error' in r ? r.error : undefined)).find(Boolean),
+    };
+    console.error(`[load generators] ${scenario.title} on ${target.label}: autocannon ${a?.toFixed(0) ?? 'ERROR'}, undici ${u?.toFixed(0) ?? 'ERROR'} ${scenario.unit}`);
+    checks.push(check);
+  }
+  return checks;
+}
+
+export interface LoadGeneratorCheck {
+  id: string;
+  title: string;
+  target: string;
+  autocannon?: number;
+  undici?: number;
+  /** |a - u| / max(a, u) */
+  difference?: number;
+  verdict: 'PASS' | 'FAIL' | 'ERROR';
+  error?: string;
+}
+
+async function runOne(scenario: Scenario, target: Target, options: BenchOptions, fixtures: Map<string, Promise<unknown>>, loadGenerator: LoadGenerator = 'autocannon'): Promise<TargetResult> {
   const context: ScenarioContext = {
     target,
     options,
+    loadGenerator,
     fixture<T>(key: string, create: () => Promise<T>): Promise<T> {
       let created = fixtures.get(key) as Promise<T> | undefined;
       if (!created) {

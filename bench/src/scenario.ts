@@ -4,6 +4,8 @@ import type { Target } from './targets/target';
 
 export type Unit = 'MB/s' | 'req/s' | 'ops/s' | 'MB';
 
+export type LoadGenerator = 'autocannon' | 'undici';
+
 /** What one scenario measured on one registry. */
 export interface Measurement {
   value: number;
@@ -22,6 +24,8 @@ export interface ScenarioContext {
    * by whichever scenario needs them first: fixture(key, create).
    */
   fixture<T>(key: string, create: () => Promise<T>): Promise<T>;
+  /** The closed-loop client of the request-rate scenarios (autocannon unless the load-generator check asks for undici). */
+  loadGenerator: LoadGenerator;
   /** Wraps the measured part of a scenario (with --profile-api it is profiled on Wharf). */
   measured<T>(work: () => Promise<T>): Promise<T>;
 }

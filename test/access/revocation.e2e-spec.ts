@@ -167,4 +167,26 @@ describe('revocation of tokens and remembered credentials across replicas', () =
     expect((await callApi(b.url, 'PUT', '/projects/opened', { body: { metadata: { public: 'false' } } })).status).toBe(200);
     await eventually(async () => (await tagListStatuses()).every((status) => status === 401), WITHIN_MS);
   });
+
+  it("ends a user's push with Basic credentials within seconds on every replica once the role is lowered or the membership removed, though each replica remembers what it granted", async () => {
+    const user = await createUser('basil', 2);
+    const basic = basicAuth(user.credentials);
+    expect(await statusesOn(basic)).toEqual([202, 202]);
+    // guest: pull only (403 DENIED to a known caller that lacks the right)
+    expect((await callApi(b.url, 'PUT', `/projects/team/members/${user.memberId}`, { body: { role_id: 3 } })).status).toBe(200);
+    await eventually(async () => (await statusesOn(basic)).every((status) => status === 403), WITHIN_MS);
+    expect((await callApi(a.url, 'PUT', `/projects/team/members/${user.memberId}`, { body: { role_id: 2 } })).status).toBe(200);
+    await eventually(async () => (await statusesOn(basic)).every((status) => status === 202), WITHIN_MS);
+    expect((await callApi(b.url, 'DELETE', `/projects/team/members/${user.memberId}`)).status).toBe(200);
+    await eventually(async () => (await statusesOn(basic)).every((status) => status === 403), WITHIN_MS);
+  });
+
+  it('honours a right given to Basic credentials at once: a refusal is never what a replica remembers', async () => {
+    const credentials = { username: 'newcomer', password: 'Pass-newcomer-1A' };
+    expect((await callApi(a.url, 'POST', '/users', { body: { ...credentials, email: 'newcomer@example.com', realname: 'newcomer' } })).status).toBe(201);
+    const basic = basicAuth(credentials);
+    expect(await statusesOn(basic)).toEqual([403, 403]);
+    expect((await callApi(a.url, 'POST', '/projects/team/members', { body: { role_id: 2, member_user: { username: 'newcomer' } } })).status).toBe(201);
+    expect(await statusesOn(basic)).toEqual([202, 202]);
+  });
 });

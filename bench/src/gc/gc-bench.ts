@@ -22,7 +22,7 @@ import { seedGcData, type SeedResult, type SeededBlob } from './seed';
 
 export const GC_SCENARIO_ID = 'gc';
 
-const WORKER_ENTRY = join(BUILD_ROOT, 'apps', 'worker', 'src', 'main.js');
+export const WORKER_ENTRY = join(BUILD_ROOT, 'apps', 'worker', 'src', 'main.js');
 /** the api's admin password in the bench (targets/wharf.ts) and its token service */
 const ADMIN_PASSWORD = 'wharf-bench-admin';
 const TOKEN_SERVICE = 'wharf-registry';
@@ -191,7 +191,7 @@ async function pushToken(baseUrl: string): Promise<string> {
 
 const adminBasic = (): string => `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`;
 
-async function scheduleGc(baseUrl: string, workers: number): Promise<number> {
+export async function scheduleGc(baseUrl: string, workers: number): Promise<number> {
   const response = await fetch(new URL('/api/v2.0/system/gc/schedule', baseUrl), {
     method: 'POST',
     headers: { authorization: adminBasic(), 'content-type': 'application/json' },
@@ -212,7 +212,7 @@ interface GcEnd {
   endedAt: number;
 }
 
-async function waitForGc(db: Client, executionId: number, worker: ManagedProcess): Promise<GcEnd> {
+export async function waitForGc(db: Client, executionId: number, worker: ManagedProcess): Promise<GcEnd> {
   const deadline = performance.now() + GC_TIMEOUT_MS;
   for (;;) {
     const { rows } = await db.query<{ status: string; status_message: string; progress: Record<string, unknown> }>(
@@ -230,7 +230,7 @@ async function waitForGc(db: Client, executionId: number, worker: ManagedProcess
 }
 
 /** Phase boundaries from the task's log lines (database timestamps, so the worker's own clock). */
-async function phaseTimes(db: Client, executionId: number) {
+export async function phaseTimes(db: Client, executionId: number) {
   const { rows } = await db.query<{ started: Date | null; marked: Date | null; last_deleted: Date | null; done: Date | null }>(
     `SELECT min(l.log_time) FILTER (WHERE l.line LIKE 'starting:%') AS started,
             min(l.log_time) FILTER (WHERE l.line LIKE 'marked %') AS marked,

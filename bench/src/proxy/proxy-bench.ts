@@ -86,6 +86,8 @@ export interface ProxyBenchInput {
   workDir: string;
   storageKind: string;
   cleanup: Cleanup;
+  /** --quick: the three rounds only, not the 50 concurrent cold pulls (minutes on a busy 2-core machine) */
+  skipConcurrent?: boolean;
 }
 
 export async function runProxyBench(input: ProxyBenchInput, log: (line: string) => void): Promise<ProxyMeasurement> {
@@ -134,6 +136,11 @@ export async function runProxyBench(input: ProxyBenchInput, log: (line: string) 
       apiRssMB: { before: rssBefore },
     };
 
+    if (input.skipConcurrent) {
+      measurement.apiRssMB.after = apiRss();
+      log('50 concurrent cold pulls skipped (--quick)');
+      return measurement;
+    }
     try {
       const image = await pushImage(upstream, 'concurrent', log);
       measurement.concurrent = await concurrentColdPulls(upstream, target.baseUrl, authorization, burstProject, image);

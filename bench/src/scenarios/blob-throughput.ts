@@ -4,6 +4,7 @@ import { atLeastRatio } from '../goals';
 import { BenchRegistryClient } from '../registry-client';
 import { BENCH_REPOSITORIES } from '../repositories';
 import type { Measurement, Scenario, ScenarioContext } from '../scenario';
+import { authorizationOf, type ClientAuth } from '../targets/target';
 
 const REPOSITORY = BENCH_REPOSITORIES.blobs;
 const SECOND = 1000;
@@ -47,16 +48,19 @@ export function blobPushScenario(size: number, style: PushStyle): Scenario {
   };
 }
 
-/** GETs of one stored `size` blob, sequentially for the measured duration, MB/s (bytes counted, not kept). */
-export function blobPullScenario(size: number): Scenario {
+/**
+ * GETs of one stored `size` blob, sequentially for the measured duration, MB/s (bytes counted,
+ * not kept). `basic`: Basic credentials on every GET instead of the bearer token.
+ */
+export function blobPullScenario(size: number, auth: ClientAuth = 'bearer'): Scenario {
   return {
-    id: `blob-pull-${formatSize(size).replace(' ', '')}`,
-    title: `blob pull ${formatSize(size)}`,
+    id: `blob-pull-${formatSize(size).replace(' ', '')}${auth === 'basic' ? '-basic' : ''}`,
+    title: `blob pull ${formatSize(size)}${auth === 'basic' ? ', Basic auth' : ''}`,
     unit: 'MB/s',
     higherIsBetter: true,
-    goal: atLeastRatio(1.0),
+    goal: atLeastRatio(auth === 'basic' ? 0.9 : 1.0),
     async run(ctx: ScenarioContext): Promise<Measurement> {
-      const client = new BenchRegistryClient(ctx.target.baseUrl, ctx.target.authorization);
+      const client = new BenchRegistryClient(ctx.target.baseUrl, authorizationOf(ctx.target, auth));
       try {
         const digest = await ctx.fixture(`pull-blob-${size}`, () => client.pushDockerStyle(REPOSITORY, new PatternBlob(size)));
         const pull = async () => {
@@ -68,7 +72,7 @@ export function blobPullScenario(size: number): Scenario {
         await pull();
         await settleDisk();
         const { ops, ms } = await ctx.measured(() => repeatFor(ctx.options.durationSeconds * SECOND, pull));
-        return { value: (ops * size) / (ms / SECOND) / 1e6, note: `${ops} pulls` };
+        return { value: (ops * size) / (ms / SECOND) / 1e6, note: `${ops} pulls${auth === 'basic' ? (ctx.target.basicAuthorization ? ', Basic credentials on every request' : ', no credentials (open registry)') : ''}` };
       } finally {
         client.close();
       }

@@ -7,14 +7,38 @@ import { smallDockerStylePushScenario, smallMonolithicPushScenario } from './sma
 
 const CONCURRENCY = [1, 16, 64];
 
+/** The scenarios of issue 19's table: what `--quick` runs. */
+export const QUICK_SCENARIO_IDS = new Set([
+  'blob-push-monolithic-32MiB',
+  'blob-push-docker-32MiB',
+  'blob-pull-32MiB',
+  'blob-pull-32MiB-basic',
+  'blob-push-monolithic-4KiB-c16',
+  'blob-push-docker-4KiB-c16',
+  'blob-push-docker-4KiB-c16-basic',
+  'manifest-put-c16',
+  'manifest-head-c16',
+  'manifest-get-c16',
+]);
+
+/**
+ * The request-rate scenarios the load-generator check measures with both clients (autocannon,
+ * undici): the cheapest request there is, and a three-request small push.
+ */
+export function loadGeneratorCheckScenarios(): Scenario[] {
+  return [manifestReadScenario('HEAD', 16), smallDockerStylePushScenario(16)];
+}
+
 /** Every scenario, in the order they run and are reported (memory last: it writes GiBs). */
 export function allScenarios(): Scenario[] {
   return [
     ...[1 * MiB, 32 * MiB, 256 * MiB].flatMap((size) => [blobPushScenario(size, 'monolithic'), blobPushScenario(size, 'docker')]),
     blobPullScenario(32 * MiB),
+    blobPullScenario(32 * MiB, 'basic'),
     blobPullScenario(256 * MiB),
     smallMonolithicPushScenario(16),
     smallDockerStylePushScenario(16),
+    smallDockerStylePushScenario(16, 'basic'),
     ...CONCURRENCY.map((c) => manifestPutScenario(c)),
     ...CONCURRENCY.map((c) => manifestReadScenario('HEAD', c)),
     ...CONCURRENCY.map((c) => manifestReadScenario('GET', c)),

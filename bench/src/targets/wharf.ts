@@ -6,7 +6,8 @@ import { BenchRegistryClient } from '../registry-client';
 import { BENCH_REPOSITORIES } from '../repositories';
 import { CpuProfiler } from './cpu-profiler';
 import { ManagedProcess, freePort } from './managed-process';
-import type { Target } from './target';
+import { assertProcessRuns } from './process-identity';
+import { TARGET_LABELS, type Target } from './target';
 
 /** The password of the `admin` system administrator the api creates on first start (the bench's own database). */
 export const ADMIN_PASSWORD = 'wharf-bench-admin';
@@ -21,29 +22,44 @@ export const TOKEN_SERVICE = 'wharf-registry';
  * bearer token from /service/token as `admin` (created with ADMIN_PASSWORD) and sends it on
  * every request. The token is renewed before each scenario, since it lasts 30 minutes.
  */
-export async function startWharf(env: Record<string, string>, busy: () => Promise<boolean>, cleanup: Cleanup, profileDir?: string): Promise<Target> {
-  if (!existsSync(API_ENTRY)) throw new Error(`${API_ENTRY} does not exist: build first (npm run build)`);
+export async function startWharf(
+  env: Record<string, string>,
+  busy: () => Promise<boolean>,
+  cleanup: Cleanup,
+  profileDir?: string,
+  build: { id: 'wharf' | 'baseline'; apiEntry: string } = { id: 'wharf', apiEntry: API_ENTRY },
+): Promise<Target> {
+  const entry = build.apiEntry;
+  if (!existsSync(entry)) throw new Error(`${entry} does not exist: build first (npm run build)`);
   const port = await freePort();
   const nodeArgs = profileDir ? ['--require', join(__dirname, 'cpu-profile-preload.js')] : [];
-  const processEnv = { ...process.env, ...env, ADMIN_PASSWORD, PORT: String(port), ...(profileDir ? { WHARF_BENCH_CPU_PROFILE_DIR: profileDir } : {}) };
-  const api = ManagedProcess.start('Wharf api', process.execPath, [...nodeArgs, API_ENTRY], processEnv, cleanup, Boolean(profileDir));
+  // a metrics port of its own: a second api (--baseline) or any other Wharf on the machine holds the default 9090
+  const metricsPort = await freePort();
+  const processEnv = { ...process.env, ...env, ADMIN_PASSWORD, PORT: String(port), METRICS_PORT: String(metricsPort), ...(profileDir ? { WHARF_BENCH_CPU_PROFILE_DIR: profileDir } : {}) };
+  const label = TARGET_LABELS[build.id];
+  const api = ManagedProcess.start(`${label} api`, process.execPath, [...nodeArgs, entry], processEnv, cleanup, Boolean(profileDir));
   const baseUrl = `http://127.0.0.1:${port}`;
   await api.waitUntilAnswering(`${baseUrl}/health`);
-  const authorization = `Bearer ${await fetchToken(baseUrl)}`;
+  // every memory figure reads /proc/<pid>: make sure that pid is the api itself, not a launcher or wrapper
+  assertProcessRuns(api.pid, entry);
+  // WHARF_BENCH_AUTH=basic: Basic credentials on every request instead of a token (as `docker` does without a token service)
+  const basic = process.env.WHARF_BENCH_AUTH === 'basic' ? `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` : undefined;
+  const authorization = basic ?? `Bearer ${await fetchToken(baseUrl)}`;
   const client = new BenchRegistryClient(baseUrl, authorization);
   try {
     const monolithic = await client.probeMonolithicFlavor(BENCH_REPOSITORIES.probe, Buffer.from(`probe ${Date.now()}`));
     const target: Target = {
-      id: 'wharf',
-      label: 'Wharf',
+      id: build.id,
+      label,
       baseUrl,
       process: api,
       monolithic,
       busy,
       profiler: profileDir ? new CpuProfiler(api, profileDir) : undefined,
       authorization,
+      basicAuthorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
       async renewAuthorization() {
-        this.authorization = `Bearer ${await fetchToken(baseUrl)}`;
+        this.authorization = basic ?? `Bearer ${await fetchToken(baseUrl)}`;
       },
     };
     return target;

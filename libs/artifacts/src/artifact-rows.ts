@@ -18,21 +18,73 @@ export async function upsertRepository(tx: SqlExecutor, projectId: number, name:
   return rows[0].id;
 }
 
-export async function upsertArtifact(
+/**
+ * The repository a push writes into, created when missing, its row held FOR KEY SHARE: a
+ * concurrent delete of the repository waits for the push, while other pushes into it go on side
+ * by side (`upsertRepository`'s update of `update_time` would hold the row exclusively until the
+ * commit and serialise them). The push refreshes `update_time` with `markRepositoryPushed`, after its commit.
+ */
+export async function repositoryForPush(tx: SqlExecutor, projectId: number, name: string): Promise<number> {
+  for (;;) {
+    const rows = await tx.query<{ id: number }>(
+      `WITH found AS (
+         SELECT repository_id FROM repository WHERE name = $2 FOR KEY SHARE
+       ), created AS (
+         INSERT INTO repository (project_id, name) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM found)
+         ON CONFLICT (name) DO NOTHING RETURNING repository_id
+       )
+       SELECT repository_id AS id FROM found UNION ALL SELECT repository_id FROM created`,
+      [projectId, name],
+    );
+    // none: another push created it after this statement's snapshot; the next one finds it
+    if (rows[0]) return rows[0].id;
+  }
+}
+
+/**
+ * A push's update of the repository's push time, after its transaction (see `repositoryForPush`):
+ * on its own, with synchronous_commit off, it holds the row for a moment instead of until a WAL
+ * flush. A crash right after a push can leave the time a push behind.
+ */
+export async function markRepositoryPushed(db: SqlExecutor, repositoryId: number): Promise<void> {
+  await db.query(
+    `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+     UPDATE repository SET update_time = now() FROM relaxed WHERE repository_id = $1`,
+    [repositoryId],
+  );
+}
+
+/** `upsertArtifact` and `linkArtifactBlobs` in one statement. */
+export async function writeArtifact(
   tx: SqlExecutor, projectId: number, repositoryId: number, repositoryName: string, digest: string, parsed: ParsedManifest, body: Buffer,
 ): Promise<number> {
   const rows = await tx.query<{ id: number }>(
-    `INSERT INTO artifact (project_id, repository_id, repository_name, digest, media_type, artifact_type, config_media_type,
-                           subject_digest, size, manifest, annotations, type)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ON CONFLICT (repository_id, digest) DO UPDATE SET push_time = now()
-     RETURNING id`,
-    [
-      projectId, repositoryId, repositoryName, digest, parsed.mediaType, parsed.artifactType ?? null, parsed.config?.mediaType ?? null,
-      parsed.subject?.digest ?? null, body.length, body, parsed.annotations ? JSON.stringify(parsed.annotations) : null, typeOf(parsed),
-    ],
+    `WITH blobs AS (
+       INSERT INTO artifact_blob (digest_af, digest_blob) SELECT $4, unnest($13::varchar[]) ON CONFLICT DO NOTHING
+     )
+     ${ARTIFACT_UPSERT} RETURNING id`,
+    [...artifactValues(projectId, repositoryId, repositoryName, digest, parsed, body), [digest, ...parsed.blobs.map((b) => b.digest)]],
   );
   return rows[0].id;
+}
+
+export async function upsertArtifact(
+  tx: SqlExecutor, projectId: number, repositoryId: number, repositoryName: string, digest: string, parsed: ParsedManifest, body: Buffer,
+): Promise<number> {
+  const rows = await tx.query<{ id: number }>(`${ARTIFACT_UPSERT} RETURNING id`, artifactValues(projectId, repositoryId, repositoryName, digest, parsed, body));
+  return rows[0].id;
+}
+
+const ARTIFACT_UPSERT = `INSERT INTO artifact (project_id, repository_id, repository_name, digest, media_type, artifact_type, config_media_type,
+                           subject_digest, size, manifest, annotations, type)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     ON CONFLICT (repository_id, digest) DO UPDATE SET push_time = now()`;
+
+function artifactValues(projectId: number, repositoryId: number, repositoryName: string, digest: string, parsed: ParsedManifest, body: Buffer): unknown[] {
+  return [
+    projectId, repositoryId, repositoryName, digest, parsed.mediaType, parsed.artifactType ?? null, parsed.config?.mediaType ?? null,
+    parsed.subject?.digest ?? null, body.length, body, parsed.annotations ? JSON.stringify(parsed.annotations) : null, typeOf(parsed),
+  ];
 }
 
 /** Every blob the artifact needs, its own manifest included (keyed by digests, as GC and quota read them). */

@@ -14,8 +14,12 @@ import type { SqlExecutor } from '@wharf/db';
  */
 export async function lockWritableProject(db: SqlExecutor, projectId: number, refusal: (message: string) => Error): Promise<void> {
   const rows = await db.query<{ name: string; registry_id: number | null }>(`SELECT name, registry_id FROM project WHERE project_id = $1 FOR KEY SHARE`, [projectId]);
-  const project = rows[0];
-  if (project && project.registry_id !== null) {
+  if (rows[0]) refuseIfProxyCache(rows[0], refusal);
+}
+
+/** Throws `refusal(message)` when the project (its row as read) is a proxy cache: `lockWritableProject` without the lock, for checks a transaction repeats. */
+export function refuseIfProxyCache(project: { name: string; registry_id: number | null }, refusal: (message: string) => Error): void {
+  if (project.registry_id !== null) {
     throw refusal(
       `project ${project.name} is a proxy cache: its content comes from its upstream registry, so artifacts and tags cannot be pushed, copied or tagged into it; use a regular project instead`,
     );

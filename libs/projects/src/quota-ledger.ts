@@ -38,35 +38,41 @@ export class QuotaLedger implements QuotaLedgerPort {
   }
 
   async charge(tx: SqlTransaction, projectId: number, blobs: readonly ChargedBlob[], context: QuotaContext): Promise<void> {
-    if (blobs.length === 0) return;
+    const refusal = await this.chargeIn(tx, projectId, blobs);
+    if (!refusal) return;
+    // the refusal rolls the caller's transaction back, and an event written in it would go too
+    tx.afterRollback(() => this.recordRefusal(context, refusal.message));
+    throw refusal;
+  }
+
+  async chargeNow(projectId: number, blobs: readonly ChargedBlob[], context: QuotaContext): Promise<void> {
+    const refusal = await this.chargeIn(this.sql, projectId, blobs);
+    if (!refusal) return;
+    await this.recordRefusal(context, refusal.message);
+    throw refusal;
+  }
+
+  /**
+   * One statement (`wharf_quota_charge`, migration 1765310000000): locks the project row, then
+   * links the blobs and adds their sizes, in that order in every ledger write (charge and
+   * release): a transaction that already changed the project (an earlier charge or release) and a
+   * charge that linked a shared blob first would otherwise each wait for the other. Beyond the
+   * limit the statement fails and links nothing; the refusal is returned, to be thrown.
+   */
+  private async chargeIn(db: SqlExecutor, projectId: number, blobs: readonly ChargedBlob[]): Promise<Error | null> {
+    if (blobs.length === 0) return null;
     const sizes = new Map(blobs.map((b) => [b.id, b.size]));
-    // the project row first, then its project_blob rows, in every ledger write (charge and release):
-    // a transaction that already changed the project (an earlier charge or release) and a charge
-    // that linked a shared blob first would otherwise each wait for the other
-    await lockProjectRow(tx, projectId);
     // in id order, so concurrent charges of shared blobs cannot deadlock on the unique key
     const ids = [...sizes.keys()].sort((a, b) => a - b);
-    const linked = await tx.query<{ blob_id: number }>(
-      `INSERT INTO project_blob (project_id, blob_id) SELECT $1, id FROM unnest($2::bigint[]) WITH ORDINALITY AS t(id, n) ORDER BY n
-       ON CONFLICT DO NOTHING RETURNING blob_id`,
-      [projectId, ids],
-    );
-    if (linked.length === 0) return;
-    const bytes = linked.reduce((sum, row) => sum + (sizes.get(row.blob_id) ?? 0), 0);
-    const charged = await tx.query(
-      `UPDATE project SET storage_used = storage_used + $2
-        WHERE project_id = $1 AND (storage_limit < 0 OR storage_used + $2 <= storage_limit) RETURNING project_id`,
-      [projectId, bytes],
-    );
-    if (charged.length > 0) return;
-    const project = await tx.query<{ name: string; storage_limit: number; storage_used: number }>(
-      `SELECT name, storage_limit, storage_used FROM project WHERE project_id = $1`,
-      [projectId],
-    );
-    const error = quotaExceeded(project[0]?.name ?? String(projectId), project[0]?.storage_limit ?? -1, project[0]?.storage_used ?? 0, bytes);
-    // the refusal rolls the caller's transaction back, and an event written in it would go too
-    tx.afterRollback(() => this.recordRefusal(context, error.message));
-    throw error;
+    try {
+      await db.query(`SELECT wharf_quota_charge($1, $2::bigint[], $3::bigint[])`, [projectId, ids, ids.map((id) => sizes.get(id))]);
+      return null;
+    } catch (error) {
+      const { code, detail } = error as { code?: string; detail?: string };
+      if (code !== QUOTA_REFUSED_SQLSTATE || !detail) throw error;
+      const project = JSON.parse(detail) as { name: string; limit: number; used: number; size: number };
+      return quotaExceeded(project.name, project.limit, project.used, project.size);
+    }
   }
 
   async release(tx: SqlExecutor, projectId: number, blobIds: readonly number[]): Promise<number> {
@@ -111,6 +117,9 @@ export class QuotaLedger implements QuotaLedgerPort {
     }
   }
 }
+
+/** what `wharf_quota_charge` raises beyond the limit */
+const QUOTA_REFUSED_SQLSTATE = 'WQ001';
 
 /** The lock every ledger write takes first (see charge): the one the storage_used UPDATE would take anyway. */
 async function lockProjectRow(tx: SqlExecutor, projectId: number): Promise<void> {

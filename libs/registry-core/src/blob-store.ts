@@ -18,6 +18,8 @@ export interface BlobInfo {
 }
 
 const DELETING_WAIT_MS = 60_000;
+/** a blob a push references is touched again only when its last touch is older than this (see touchForReuse) */
+const REUSE_TOUCH_INTERVAL_SECONDS = 60;
 
 /**
  * Content-addressed blobs: the `blob` rows (the ground truth GC reads) and the bytes under their
@@ -65,6 +67,26 @@ export class BlobStore {
     return new Map(rows.map((r) => [r.digest, r.id]));
   }
 
+  /**
+   * `touch` for the blobs a manifest push references, minus rows in `none` touched within the last
+   * minute: every push of an image built on a popular base layer updated that layer's row, and
+   * each such update holds the row until it commits, so concurrent pushes queued on it. A recent
+   * touch restarted the GC time window already, and the push's transaction holds the rows (FOR
+   * SHARE) while it commits its references, which a GC claim re-checks (ARCHITECTURE.md,
+   * "Non-blocking garbage collection"); a blob already marked is always touched back.
+   */
+  async touchForReuse(digests: string[]): Promise<void> {
+    if (digests.length === 0) return;
+    await this.sql.query(
+      `UPDATE blob b SET status = 'none', version = b.version + 1, update_time = now()
+         FROM (SELECT id FROM blob
+                WHERE digest = ANY($1) AND (status = 'delete' OR (status = 'none' AND update_time < now() - make_interval(secs => $2)))
+                ORDER BY id FOR UPDATE) s
+        WHERE b.id = s.id`,
+      [digests, REUSE_TOUCH_INTERVAL_SECONDS],
+    );
+  }
+
   /** Makes a stored blob available to another project (cross-repository mount); false when the source lacks it. */
   async mount(fromProject: string, toProjectId: number, digest: string, context: QuotaContext): Promise<BlobInfo | null> {
     const source = await this.findInProject(fromProject, digest);
@@ -72,7 +94,7 @@ export class BlobStore {
     // a blob new to the project costs quota as an upload would: 403 DENIED beyond the limit
     await this.assertQuotaAllows(toProjectId, digest, source.size, context);
     try {
-      await this.sql.transaction((tx) => this.linkToProject(toProjectId, source, tx, context));
+      await this.chargeNow(toProjectId, source, context);
     } catch (error) {
       // collected meanwhile: no mount, the client uploads it instead
       if (error instanceof BlobCollectedError) return null;
@@ -97,13 +119,12 @@ export class BlobStore {
       expectedSize: contentLength,
       budget: { bytes: budget.bytes, exceeded: (size) => budget.refuse(size) },
     });
-    const stored = (await this.touch([digest.digest])).get(digest.digest);
+    const stored = await this.claimForWrite(digest.digest);
     if (stored) {
       await pipeline(body, verifier, discard()).catch((error) => {
         throw clientAborted(verifier.errored ?? error);
       });
     } else {
-      await this.waitWhileDeleting(digest.digest);
       // pipeStreams destroys the verifier when the client's body fails, so the write aborts too
       pipeStreams(body, verifier, () => undefined);
       await this.driver.write(blobKey(digest), verifier, contentLength).catch((error) => {
@@ -168,9 +189,8 @@ export class BlobStore {
    * @returns the id of the existing row it found and touched, or undefined when it wrote the bytes
    */
   async storeBytes(digest: ParsedDigest, bytes: Buffer): Promise<number | undefined> {
-    const stored = (await this.touch([digest.digest])).get(digest.digest);
+    const stored = await this.claimForWrite(digest.digest);
     if (stored) return stored;
-    await this.waitWhileDeleting(digest.digest);
     await this.driver.write(blobKey(digest), bytes, bytes.length);
     return undefined;
   }
@@ -183,11 +203,10 @@ export class BlobStore {
       await this.driver.delete(stagingKey);
       throw error;
     }
-    const stored = (await this.touch([digest.digest])).get(digest.digest);
+    const stored = await this.claimForWrite(digest.digest);
     if (stored) {
       await this.driver.delete(stagingKey);
     } else {
-      await this.waitWhileDeleting(digest.digest);
       await this.driver.move(stagingKey, blobKey(digest));
     }
     return collectedMeansRetry(this.register(projectId, digest, size, context, stored));
@@ -242,7 +261,7 @@ export class BlobStore {
    */
   async register(projectId: number, digest: ParsedDigest, size: number, context: QuotaContext, existingId?: number): Promise<BlobInfo> {
     const blob = await this.record(digest, size, undefined, existingId);
-    await this.sql.transaction((tx) => this.linkToProject(projectId, blob, tx, context));
+    await this.chargeNow(projectId, blob, context);
     return blob;
   }
 
@@ -286,6 +305,46 @@ export class BlobStore {
       // foreign key violation: GC removed the row since it was recorded (possible only with a time window near zero)
       throw error.code === '23503' ? new BlobCollectedError(blob.digest) : error;
     });
+  }
+
+  /**
+   * `linkToProject` as one statement of its own (no transaction around it): a blob upload's or a
+   * mount's link and charge, and a manifest push's for its own blob before its transaction. Over
+   * the limit: 403 DENIED naming the quota, not linked.
+   */
+  async chargeNow(projectId: number, blob: BlobInfo, context: QuotaContext): Promise<void> {
+    await this.quota.chargeNow(projectId, [blob], context).catch((error: { code?: string }) => {
+      throw error.code === '23503' ? new BlobCollectedError(blob.digest) : error;
+    });
+  }
+
+  /**
+   * Before a push writes a blob's bytes, one statement: a usable row (`none`, `delete`) is
+   * touched as `touch` does and its id returned (the bytes are there: nothing to write); a row
+   * left `deletefailed` by an earlier run (its bytes may or may not be there) is claimed back to
+   * `none`, so no sweep can pick it while we write; no row, nothing. A row GC is removing right
+   * now (`deleting`) is waited for: writing before it finishes would let it delete our bytes.
+   * @returns the id of the stored blob touched, or undefined when the bytes must be written
+   */
+  private async claimForWrite(digest: string): Promise<number | undefined> {
+    const deadline = Date.now() + DELETING_WAIT_MS;
+    for (;;) {
+      const rows = await this.sql.query<{ id: number; status: string }>(
+        `WITH found AS (
+           SELECT id, status FROM blob WHERE digest = $1 AND status IN ('none', 'delete', 'deletefailed') FOR UPDATE
+         ), claimed AS (
+           UPDATE blob b SET status = 'none', version = b.version + 1, update_time = now() FROM found WHERE b.id = found.id
+           RETURNING b.id, CASE WHEN found.status = 'deletefailed' THEN 'claimed' ELSE 'stored' END AS status
+         )
+         SELECT id, status FROM claimed
+         UNION ALL SELECT id, status FROM blob WHERE digest = $1 AND NOT EXISTS (SELECT 1 FROM claimed)`,
+        [digest],
+      );
+      const row = rows[0];
+      if (row?.status !== 'deleting') return row?.status === 'stored' ? row.id : undefined;
+      if (Date.now() > deadline) throw new UnavailableError('blob is being garbage collected; retry shortly', { details: { digest } });
+      await sleep(100);
+    }
   }
 
   /**

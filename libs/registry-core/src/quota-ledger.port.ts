@@ -47,6 +47,8 @@ export interface QuotaLedgerPort {
    * back) and the QUOTA_EXCEED event is written once that rollback is done.
    */
   charge(tx: SqlTransaction, projectId: number, blobs: readonly ChargedBlob[], context: QuotaContext): Promise<void>;
+  /** `charge` on its own, as one statement and one commit (a blob upload, a mount): refused beyond the limit with nothing linked and the event written. */
+  chargeNow(projectId: number, blobs: readonly ChargedBlob[], context: QuotaContext): Promise<void>;
   /** Unlinks these blobs (ids) from the project and gives their size back; returns how many it held. */
   release(tx: SqlExecutor, projectId: number, blobIds: readonly number[]): Promise<number>;
   /** GC removes these blob rows (status `deleting`): every project holding one gets its size back and loses the link. */

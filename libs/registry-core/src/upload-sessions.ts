@@ -35,6 +35,18 @@ export interface ChunkRange {
 /** first key of the advisory lock that serialises one principal's session starts (the second is the principal's hash) */
 const SESSION_SLOTS_LOCK = 0x75706c64;
 
+/**
+ * Added to the statements that keep a session's bookkeeping (start, lease, chunk recorded, row
+ * removed): their commit does not wait for the WAL flush (synchronous_commit off for that
+ * transaction alone; each such flush costs a few milliseconds, and an upload made four of them).
+ * A database crash can then lose the last fraction of a second of these changes, which leaves an
+ * upload exactly where a crash of the api between its storage write and its row update would:
+ * a session unknown (the client starts again), a chunk not recorded (the client resumes from the
+ * recorded offset), a finished session still listed (the purge removes it). The blob's own row
+ * and its quota charge keep synchronous commits: a 201 for a blob is durable.
+ */
+const RELAXED_COMMIT = `set_config('synchronous_commit', 'off', true)`;
+
 const SESSION_COLUMNS = `id, project_id AS "projectId", repository_name AS "repositoryName", storage_key AS "storageKey",
   storage_state AS "storageState", size, version`;
 
@@ -65,24 +77,19 @@ export class UploadSessions {
   async start(projectId: number, repositoryName: string, principal: string): Promise<UploadSession> {
     const id = randomUUID();
     const limit = this.config.UPLOAD_SESSIONS_PER_PRINCIPAL;
-    return this.sql.transaction(async (tx) => {
-      // one principal's starts take turns (every replica), so concurrent ones cannot all pass the count
-      await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [SESSION_SLOTS_LOCK, principal]);
-      const open = await tx.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM upload_session WHERE principal = $1 AND update_time > now() - make_interval(hours => $2)`,
-        [principal, this.config.UPLOAD_PURGE_AGE_HOURS],
-      );
-      if (open[0].n >= limit) {
-        throw new TooManyRequestsError(`too many open uploads: at most ${limit} per user or robot; finish or cancel some first`, { details: { limit } });
-      }
-      const staging = await this.driver.createAppendable(uploadStagingKey(id));
-      const rows = await tx.query<UploadSession>(
-        `INSERT INTO upload_session (id, project_id, repository_name, storage_key, storage_state, principal)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${SESSION_COLUMNS}`,
-        [id, projectId, repositoryName, staging.key, JSON.stringify(staging.state), principal],
-      );
-      return rows[0];
-    });
+    // before the statement: the principal's other starts wait for none of this storage work
+    const staging = await this.driver.createAppendable(uploadStagingKey(id));
+    // one statement (migration 1765310001000): one principal's starts take turns on an advisory
+    // lock (every replica), so concurrent ones cannot all pass the count; then the row
+    const rows = await this.sql.query<{ admitted: boolean }>(
+      `SELECT wharf_upload_session_start($1, $2, $3, $4, $5, $6, $7, $8, $9) AS admitted`,
+      [id, projectId, repositoryName, staging.key, JSON.stringify(staging.state), principal, this.config.UPLOAD_PURGE_AGE_HOURS, limit, SESSION_SLOTS_LOCK],
+    );
+    if (!rows[0]?.admitted) {
+      await this.driver.abort(staging).catch(() => undefined);
+      throw new TooManyRequestsError(`too many open uploads: at most ${limit} per user or robot; finish or cancel some first`, { details: { limit } });
+    }
+    return { id, projectId, repositoryName, storageKey: staging.key, storageState: staging.state, size: 0, version: 0 };
   }
 
   async get(repositoryName: string, id: string): Promise<UploadSession> {
@@ -254,9 +261,10 @@ export class UploadSessions {
       throw clientAborted(verifier.errored ?? error);
     });
     const rows = await this.sql.query<UploadSession>(
-      `UPDATE upload_session SET size = $2, storage_state = $3, version = version + 1, update_time = now(),
+      `WITH relaxed AS (SELECT ${RELAXED_COMMIT})
+       UPDATE upload_session SET size = $2, storage_state = $3, version = version + 1, update_time = now(),
               busy_until = CASE WHEN $5 THEN NULL ELSE busy_until END, lease_token = CASE WHEN $5 THEN NULL ELSE lease_token END
-        WHERE id = $1 AND version = $4 AND lease_token = $6 RETURNING ${SESSION_COLUMNS}`,
+         FROM relaxed WHERE id = $1 AND version = $4 AND lease_token = $6 RETURNING ${SESSION_COLUMNS}`,
       [session.id, next.size, JSON.stringify(next.state), session.version, endLease, lease.token],
     );
     if (!rows[0]) throw new UploadPositionError('upload was modified concurrently');
@@ -279,8 +287,9 @@ export class UploadSessions {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw unknownUpload(id);
     const lease = new UploadLease(this.sql, id);
     const rows = await this.sql.query<UploadSession>(
-      `UPDATE upload_session SET busy_until = now() + make_interval(secs => $3), lease_token = $4
-        WHERE id = $1 AND repository_name = $2 AND (busy_until IS NULL OR busy_until < now())
+      `WITH relaxed AS (SELECT ${RELAXED_COMMIT})
+       UPDATE upload_session SET busy_until = now() + make_interval(secs => $3), lease_token = $4
+         FROM relaxed WHERE id = $1 AND repository_name = $2 AND (busy_until IS NULL OR busy_until < now())
         RETURNING ${SESSION_COLUMNS}`,
       [id, repositoryName, UPLOAD_LEASE_SECONDS, lease.token],
     );
@@ -309,7 +318,7 @@ export class UploadSessions {
 
   private async deleteRow(id: string): Promise<void> {
     this.hashes.delete(id);
-    await this.sql.query(`DELETE FROM upload_session WHERE id = $1`, [id]);
+    await this.sql.query(`WITH relaxed AS (SELECT ${RELAXED_COMMIT}) DELETE FROM upload_session USING relaxed WHERE id = $1`, [id]);
   }
 
   private async digestOfStored(key: string, algorithm: 'sha256' | 'sha512'): Promise<string> {

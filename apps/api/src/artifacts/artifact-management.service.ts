@@ -175,9 +175,9 @@ export class ArtifactManagementService {
     });
   }
 
-  private async repository(principal: Principal, path: ArtifactPath, wanted: Permission): Promise<{ projectId: number; repository: RepositoryRecord }> {
+  private async repository(principal: Principal, path: ArtifactPath, wanted: Permission): Promise<{ projectId: number; repository: Pick<RepositoryRecord, 'id' | 'name'> }> {
     const { project } = await this.authorizer.require(principal, path.project, wanted, true);
-    return { projectId: project.project_id, repository: await this.repositories.get(project.project_id, fullRepositoryName(project.name, path.repository)) };
+    return { projectId: project.project_id, repository: await this.repositories.locate(project.project_id, fullRepositoryName(project.name, path.repository)) };
   }
 }
 

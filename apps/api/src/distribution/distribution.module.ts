@@ -4,6 +4,7 @@ import { ProjectsModule } from '@wharf/projects';
 import { ProxyCacheModule } from '@wharf/proxy-cache';
 import { RegistryCoreModule } from '@wharf/registry-core';
 import { ScanningPoliciesModule } from '@wharf/scanning';
+import { BasicAccessMemo } from './basic-access-memo';
 import { BlobsHttp } from './blobs.http';
 import { DistributionController } from './distribution.controller';
 import { ListingsHttp } from './listings.http';
@@ -15,6 +16,6 @@ import { UploadsHttp } from './uploads.http';
 @Module({
   imports: [RegistryCoreModule, ArtifactsModule, ProjectsModule, ProxyCacheModule, ScanningPoliciesModule],
   controllers: [DistributionController],
-  providers: [ManifestsHttp, BlobsHttp, UploadsHttp, ListingsHttp, ProjectGate],
+  providers: [ManifestsHttp, BlobsHttp, UploadsHttp, ListingsHttp, ProjectGate, BasicAccessMemo],
 })
 export class DistributionModule {}

@@ -16,6 +16,7 @@ import {
 import { ProjectLookupService } from '@wharf/projects';
 import { OciError } from './oci-error';
 import type { FastifyRequest } from 'fastify';
+import { BasicAccessMemo } from './basic-access-memo';
 import { distributionRoute, type DistributionRoute } from './distribution-route';
 import { attachCaller, tokenAllows, type RegistryCaller } from './registry-caller';
 
@@ -39,6 +40,7 @@ export class RegistryAccessGuard implements CanActivate {
     private readonly projects: ProjectLookupService,
     private readonly revocations: RevocationEpochs,
     private readonly config: AppConfig,
+    private readonly basicAccess: BasicAccessMemo,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -98,7 +100,7 @@ export class RegistryAccessGuard implements CanActivate {
       name: principalName(principal),
       authenticated: principal.kind !== 'anonymous',
       principal: async () => (principal.kind === 'anonymous' ? null : principal),
-      can: (repository, action) => this.allowedNow(principal, repository, action),
+      can: (repository, action) => this.allowedToBasic(principal, repository, action),
       // Basic credentials are judged by what is held: there is no narrower token to widen
       mayWiden: async () => false,
     };
@@ -144,6 +146,19 @@ export class RegistryAccessGuard implements CanActivate {
   private async revokedSubject(token: VerifiedToken): Promise<boolean | 'unknown'> {
     if (token.subject === '') return false;
     return revocationState(() => this.revocations.revokedSince(token.subject, token.authenticatedAt));
+  }
+
+  /**
+   * Basic credentials (or none): what the permission model grants, remembered briefly per user or
+   * robot and project with the revocations a token is subject to (BasicAccessMemo), so a client
+   * sending them on every request does not pay a project and membership read each time.
+   */
+  private async allowedToBasic(principal: Principal, repository: string, action: RegistryAction): Promise<boolean> {
+    if (principal.kind === 'anonymous') return this.allowedNow(principal, repository, action);
+    const project = projectOf(repository);
+    return this.basicAccess.allows(principalName(principal), project, REGISTRY_ACTION_PERMISSION[action], async () =>
+      this.access.permissions(principal, await this.projects.findByName(project)),
+    );
   }
 
   /** What the project permission model grants `principal` now. */

@@ -15,9 +15,9 @@ import {
   type QuotaContext,
   type RepositoryName,
 } from '@wharf/registry-core';
-import { linkArtifactBlobs, linkChildren, linkToParents, upsertArtifact, upsertRepository } from '../artifact-rows';
+import { linkChildren, linkToParents, markRepositoryPushed, repositoryForPush, writeArtifact } from '../artifact-rows';
 import { ManifestCache } from '../manifest-cache';
-import { lockWritableProject } from '../proxy-cache-writes';
+import { lockWritableProject, refuseIfProxyCache } from '../proxy-cache-writes';
 import type { StoredManifest } from '../stored-manifest';
 import { proxyProjectRefusal } from './refusals';
 import { TagWriter, type PreparedTags } from './tag-writer';
@@ -71,7 +71,7 @@ export class StoreManifestCommand {
     }
     // protect the referenced blobs from a GC sweep racing this push (a short statement of its own:
     // inside the transaction its row locks would serialise every push that shares a layer)
-    await this.blobs.touch([...new Set(parsed.blobs.map((b) => b.digest))]);
+    await this.blobs.touchForReuse([...new Set(parsed.blobs.map((b) => b.digest))]);
     // cached per project: usually no query; the tag write in the transaction enforces the rules atomically
     const pointed = await this.tags.prepare(repo.name, tags);
     // a refusal over quota becomes a QUOTA_EXCEED event naming these (the quota ledger writes it)
@@ -79,16 +79,22 @@ export class StoreManifestCommand {
     await this.withRetries(digest, 'pushed', async () => {
       await this.refuseEarly(repo, projectId, digest, parsed, body.length, pointed, quotaContext);
       const manifestBlob = await this.storeBytes(digest, parsed, body);
-      await this.sql.transaction(async (tx) => {
+      // linked and charged like a layer, on its own before the transaction (which then checks the
+      // link as it checks the layers'): the transaction holds no project row exclusively, so
+      // concurrent pushes into one project commit side by side
+      await this.blobs.chargeNow(projectId, manifestBlob, quotaContext);
+      const repositoryId = await this.sql.transaction(async (tx) => {
         // KEY SHARE: concurrent pushes go on side by side, but a delete that gives quota back
         // (FOR UPDATE) runs strictly before or after this push, never across it; and never
         // into a proxy cache (refused at the /v2 edge already, here for every other caller)
         await lockWritableProject(tx, projectId, proxyProjectRefusal('registry', repo.project));
-        await this.requireBlobs(tx, repo.project, parsed, digest);
-        const { repositoryId, artifactId } = await this.writeRows(tx, repo, projectId, digest, parsed, body, manifestBlob, 'all', quotaContext);
-        await this.tags.point(tx, repositoryId, artifactId, pointed, 'registry');
+        await this.requireBlobs(tx, projectId, parsed, digest);
+        const written = await this.writeRows(tx, repo, projectId, digest, parsed, body, 'all');
+        await this.tags.point(tx, written.repositoryId, written.artifactId, pointed, 'registry');
         await this.outbox.write(tx, [{ type: EventType.PushArtifact, data: { repository: repo.name, digest, tags, mediaType: parsed.mediaType, operator } }]);
+        return written.repositoryId;
       });
+      await markRepositoryPushed(this.sql, repositoryId);
     });
     await this.cache.invalidate(repo.name);
     return { digest, subject: parsed.subject?.digest, tags };
@@ -105,15 +111,18 @@ export class StoreManifestCommand {
     const upstreamTag = await this.tags.prepare(repo.name, tag === null ? [] : [tag], 'upstream');
     const stored = await this.withRetries(digest, 'cached', async () => {
       const manifestBlob = await this.storeBytes(digest, parsed, body);
-      return this.sql.transaction(async (tx): Promise<StoredManifest> => {
+      const [cached, repositoryId] = await this.sql.transaction(async (tx): Promise<[StoredManifest, number]> => {
         await tx.query(`SELECT 1 FROM project WHERE project_id = $1 FOR KEY SHARE`, [projectId]);
         // the proxy caches on its own behalf (one fetch serves every concurrent pull): no operator
         const caching: QuotaContext = { repository: repo.name, digest, operator: '' };
-        const { repositoryId, artifactId } = await this.writeRows(tx, repo, projectId, digest, parsed, body, manifestBlob, 'present', caching);
+        const { repositoryId, artifactId } = await this.writeRows(tx, repo, projectId, digest, parsed, body, 'present');
         await linkToParents(tx, repositoryId, artifactId, digest);
         const [pointed] = await this.tags.point(tx, repositoryId, artifactId, upstreamTag, 'registry');
-        return { artifactId, tagId: pointed?.outcome === 'written' ? pointed.id : null, digest, mediaType: parsed.mediaType, size: body.length, body };
+        await this.chargeLast(tx, projectId, manifestBlob, caching);
+        return [{ artifactId, tagId: pointed?.outcome === 'written' ? pointed.id : null, digest, mediaType: parsed.mediaType, size: body.length, body }, repositoryId];
       });
+      await markRepositoryPushed(this.sql, repositoryId);
+      return cached;
     });
     await this.cache.invalidate(repo.name);
     return stored;
@@ -140,17 +149,23 @@ export class StoreManifestCommand {
     return this.blobs.record(parsedDigest, body.length, parsed.mediaType, existingId);
   }
 
-  /** The rows every stored manifest becomes, inside the caller's transaction. */
+  /** The rows every stored manifest becomes, inside the caller's transaction (the quota charge comes last: `chargeAndMark`). */
   private async writeRows(
-    tx: SqlTransaction, repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, body: Buffer, manifestBlob: BlobInfo, children: 'all' | 'present',
-    quotaContext: QuotaContext,
+    tx: SqlTransaction, repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, body: Buffer, children: 'all' | 'present',
   ): Promise<{ repositoryId: number; artifactId: number }> {
-    await this.blobs.linkToProject(projectId, manifestBlob, tx, quotaContext);
-    const repositoryId = await upsertRepository(tx, projectId, repo.name);
-    const artifactId = await upsertArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
+    const repositoryId = await repositoryForPush(tx, projectId, repo.name);
+    const artifactId = await writeArtifact(tx, projectId, repositoryId, repo.name, digest, parsed, body);
     await linkChildren(tx, repositoryId, artifactId, parsed, children);
-    await linkArtifactBlobs(tx, digest, parsed);
     return { repositoryId, artifactId };
+  }
+
+  /**
+   * The proxy cache's last write in its transaction: the manifest's own blob linked and charged to
+   * the project. The charge holds the project row exclusively until the commit, so concurrent
+   * fetches into one project queue for this statement and the commit only.
+   */
+  private async chargeLast(tx: SqlTransaction, projectId: number, manifestBlob: BlobInfo, quotaContext: QuotaContext): Promise<void> {
+    await this.blobs.linkToProject(projectId, manifestBlob, tx, quotaContext);
   }
 
   /**
@@ -163,11 +178,12 @@ export class StoreManifestCommand {
   private async refuseEarly(
     repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, size: number, tags: PreparedTags, quotaContext: QuotaContext,
   ): Promise<void> {
-    // a proxy cache refuses every push, whatever it references (outside a transaction the row
-    // lock is momentary: the transaction checks again and holds it)
-    await lockWritableProject(this.sql, projectId, proxyProjectRefusal('registry', repo.project));
+    // a proxy cache refuses every push, whatever it references (read without a lock: the
+    // transaction checks again and holds it)
+    const { project, blobs } = await this.readProjectAndBlobs(projectId, parsed);
+    if (project) refuseIfProxyCache(project, proxyProjectRefusal('registry', repo.project));
     await this.blobs.assertQuotaAllows(projectId, digest, size, quotaContext);
-    await this.requireBlobs(this.sql, repo.project, parsed);
+    this.checkBlobs(parsed, blobs);
     const children = [...new Set(parsed.manifests.map((m) => m.digest))];
     if (children.length > 0) {
       const found = await this.sql.query<{ digest: string }>(
@@ -182,23 +198,38 @@ export class StoreManifestCommand {
 
   /**
    * Every blob the manifest names must be stored, linked to the project and not being collected,
-   * and so must the manifest's own blob (when given: the early check runs before it is stored).
-   * FOR SHARE, in id order and in one statement: pushes sharing blobs do not block each other,
-   * but a GC sweep cannot move these rows to `deleting` until this push commits, and then it sees
-   * the references written here.
+   * and so must the manifest's own blob (charged just before). FOR SHARE, in id order and in one statement: pushes
+   * sharing blobs do not block each other, but a GC sweep cannot move these rows to `deleting`
+   * until this push commits, and then it sees the references written here.
    */
-  private async requireBlobs(tx: SqlExecutor, project: string, parsed: ParsedManifest, manifestDigest?: string): Promise<void> {
-    const wanted = [...new Map(parsed.blobs.map((b) => [b.digest, b])).values()];
-    const found = await tx.query<{ digest: string; size: number; status: string; linked: boolean }>(
+  private async requireBlobs(tx: SqlExecutor, projectId: number, parsed: ParsedManifest, manifestDigest: string): Promise<void> {
+    const found = await tx.query<FoundBlob>(
       `SELECT b.digest, b.size, b.status,
-              EXISTS (SELECT 1 FROM project_blob pb JOIN project p ON p.project_id = pb.project_id WHERE pb.blob_id = b.id AND p.name = $1) AS linked
+              EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_id = b.id AND pb.project_id = $1) AS linked
          FROM blob b WHERE b.digest = ANY($2)
         ORDER BY b.id FOR SHARE OF b`,
-      [project, [...(manifestDigest ? [manifestDigest] : []), ...wanted.map((b) => b.digest)]],
+      [projectId, [manifestDigest, ...parsed.blobs.map((b) => b.digest)]],
     );
-    const usable = new Map(found.filter((b) => b.status === 'none' || b.status === 'delete').map((b) => [b.digest, b]));
-    if (manifestDigest && !usable.has(manifestDigest)) throw new BlobCollectedError(manifestDigest);
-    for (const blob of wanted) {
+    // collected, or released by a concurrent delete since it was charged: stored and charged again
+    if (!usableBlobs(found).get(manifestDigest)?.linked) throw new BlobCollectedError(manifestDigest);
+    this.checkBlobs(parsed, found);
+  }
+
+  /** The early check's read, one statement without locks: whether the project is a proxy cache, and the blobs the manifest names. */
+  private async readProjectAndBlobs(projectId: number, parsed: ParsedManifest): Promise<{ project?: ProjectKind; blobs: FoundBlob[] }> {
+    const rows = await this.sql.query<ProjectKind & Partial<FoundBlob>>(
+      `SELECT p.name, p.registry_id, b.digest, b.size, b.status,
+              EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_id = b.id AND pb.project_id = p.project_id) AS linked
+         FROM project p LEFT JOIN blob b ON b.digest = ANY($2)
+        WHERE p.project_id = $1`,
+      [projectId, [...new Set(parsed.blobs.map((b) => b.digest))]],
+    );
+    return { project: rows[0], blobs: rows.filter((r): r is ProjectKind & FoundBlob => r.digest != null) };
+  }
+
+  private checkBlobs(parsed: ParsedManifest, found: FoundBlob[]): void {
+    const usable = usableBlobs(found);
+    for (const blob of new Map(parsed.blobs.map((b) => [b.digest, b])).values()) {
       const stored = usable.get(blob.digest);
       // unknown here, or being deleted by GC: either way the client must upload it (again)
       if (!stored?.linked) throw new InvalidError('manifest-reference', 'blob unknown to registry', { details: { digest: blob.digest } });
@@ -207,4 +238,21 @@ export class StoreManifestCommand {
       }
     }
   }
+}
+
+interface FoundBlob {
+  digest: string;
+  size: number;
+  status: string;
+  linked: boolean;
+}
+
+interface ProjectKind {
+  name: string;
+  registry_id: number | null;
+}
+
+/** The blobs not being collected, by digest. */
+function usableBlobs(found: FoundBlob[]): Map<string, FoundBlob> {
+  return new Map(found.filter((b) => b.status === 'none' || b.status === 'delete').map((b) => [b.digest, b]));
 }

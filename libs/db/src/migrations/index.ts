@@ -21,6 +21,9 @@ import { P2pPreheat1765250000000 } from './1765250000000-p2p-preheat';
 import { ScanReports1765280000000 } from './1765280000000-scan-reports';
 import { ScannerRegistrationHealth1765281000000 } from './1765281000000-scanner-registration-health';
 import { CveAllowlists1765288000000 } from './1765288000000-cve-allowlists';
+import { ArtifactListOrder1765300000000 } from './1765300000000-artifact-list-order';
+import { QuotaChargeFunction1765310000000 } from './1765310000000-quota-charge-function';
+import { UploadSessionStartFunction1765310001000 } from './1765310001000-upload-session-start-function';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -47,4 +50,7 @@ export const migrations = [
   ScanReports1765280000000,
   ScannerRegistrationHealth1765281000000,
   CveAllowlists1765288000000,
+  ArtifactListOrder1765300000000,
+  QuotaChargeFunction1765310000000,
+  UploadSessionStartFunction1765310001000,
 ];
