@@ -37,6 +37,24 @@ async function readUntilFailure(stream: Readable): Promise<{ bytes: number; erro
   }
 }
 
+/**
+ * The value `read` settles on: unchanged for `quietMs` (here: the tee has paused the upstream).
+ * Waiting for the flow to stop, not a fixed time, keeps the test true on a slow or busy machine.
+ */
+async function settledValue(read: () => number, quietMs = 500, limitMs = 60_000): Promise<number> {
+  const deadline = Date.now() + limitMs;
+  let value = read();
+  let stableSince = Date.now();
+  while (Date.now() - stableSince < quietMs && Date.now() < deadline) {
+    await sleep(50);
+    if (read() !== value) {
+      value = read();
+      stableSince = Date.now();
+    }
+  }
+  return value;
+}
+
 const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 describe('UpstreamBlobTee', () => {
@@ -106,10 +124,10 @@ describe('UpstreamBlobTee', () => {
     const tee = new UpstreamBlobTee(upstreamBody(body, 64 * 1024), { algorithm: 'sha256', expectedDigest: sha256(body), expectedSize: body.length, digests, withCaller: true });
     let sent = 0;
     tee.toCaller!.on('data', (chunk: Buffer) => (sent += chunk.length));
-    // storage does not read at all for a while
-    await sleep(300);
-    expect(sent).toBeGreaterThanOrEqual(15 * MiB);
-    expect(sent).toBeLessThan(24 * MiB);
+    // storage does not read at all: the caller gets the window's worth, then the upstream pauses
+    const sentWhilePaused = await settledValue(() => sent);
+    expect(sentWhilePaused).toBeGreaterThanOrEqual(15 * MiB);
+    expect(sentWhilePaused).toBeLessThan(24 * MiB);
     // once storage catches up, everything flows to the end
     const stored = await readAll(tee.toStorage);
     expect(stored.equals(body)).toBe(true);
@@ -121,8 +139,7 @@ describe('UpstreamBlobTee', () => {
     const body = randomBytes(1000);
     const tee = new UpstreamBlobTee(upstreamBody(body, 100), { algorithm: 'sha256', expectedDigest: sha256(Buffer.from('x')), expectedSize: body.length, digests, withCaller: true });
     // the driver is still busy with quota and database checks while the whole body arrives
-    await sleep(200);
-    expect(tee.toStorage.destroyed).toBe(true);
+    expect(await settledValue(() => Number(tee.toStorage.destroyed))).toBe(1);
     await expect(readAll(tee.toStorage)).rejects.toThrow('provided digest did not match');
   });
 });
