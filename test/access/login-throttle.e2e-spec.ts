@@ -92,7 +92,8 @@ describe('login throttle', () => {
       ['/v2/', '127.0.30.2', 'TOOMANYREQUESTS'],
     ]) {
       const started = Date.now();
-      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => from(address, path, { ...user, password: `Parallel-${i}` })));
+      // passwords of this burst's own: a pair refused before is answered from memory, unchecked
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => from(address, path, { ...user, password: `Parallel-${address}-${i}` })));
       const seconds = (Date.now() - started) / 1000;
       const refused = answers.filter((a) => a.status === 429);
       const checked = answers.filter((a) => a.status === 401).length;

@@ -19,6 +19,38 @@ const MAX_IN_FLIGHT_PER_ACCOUNT_AND_SOURCE = 2;
 // Redis down under a flood of logins: one warning a minute, not one per attempt
 const WARN_INTERVAL_MS = 60_000;
 
+/**
+ * Counts one failure for the pair, the source and the account, and locks the pair (source) out
+ * past its free failures, in one step on the Redis server: two checks failing together each see
+ * their own count, and a lock only ever moves later (the second failure's 2 s lock is not
+ * replaced by the first's 1 s one when their writes cross). A lock's value is when it ends.
+ * KEYS: pair, source, account, pair-lock, source-lock. ARGV: window, free per pair, free per
+ * source, first lock, longest lock (ms), now (ms since the epoch).
+ */
+const RECORD_FAILURE = `
+local window = tonumber(ARGV[1])
+-- the api's clock, which the check that reads the lock compares against
+local nowMs = tonumber(ARGV[6])
+local function count(key)
+  local n = redis.call('INCR', key)
+  redis.call('PEXPIRE', key, window)
+  return n
+end
+local function lock(key, excess)
+  if excess <= 0 then return end
+  local duration = math.min(tonumber(ARGV[4]) * 2 ^ (excess - 1), tonumber(ARGV[5]))
+  local ends = nowMs + duration
+  local current = tonumber(redis.call('GET', key) or '0')
+  if ends > current then redis.call('SET', key, tostring(ends), 'PX', math.floor(duration)) end
+end
+local pairFailures = count(KEYS[1])
+local sourceFailures = count(KEYS[2])
+count(KEYS[3])
+lock(KEYS[4], pairFailures - tonumber(ARGV[2]))
+lock(KEYS[5], sourceFailures - tonumber(ARGV[3]))
+return pairFailures
+`;
+
 /** One admitted check of credentials: record how it ended, then release it. */
 export interface LoginAttempt {
   succeeded(): Promise<void>;
@@ -98,26 +130,24 @@ export class LoginThrottle {
   }
 
   private async recordFailure(username: string, address: string): Promise<void> {
-    const pair = this.key('pair', `${address}|${username}`);
-    const source = this.key('source', address);
-    const account = this.key('account', username);
-    const counts = await this.guard(
-      this.redis.multi().incr(pair).pexpire(pair, WINDOW_MS).incr(source).pexpire(source, WINDOW_MS).incr(account).pexpire(account, WINDOW_MS).exec(),
+    const pair = `${address}|${username}`;
+    await this.guard(
+      this.redis.eval(
+        RECORD_FAILURE,
+        5,
+        this.key('pair', pair),
+        this.key('source', address),
+        this.key('account', username),
+        this.key('pair-lock', pair),
+        this.key('source-lock', address),
+        WINDOW_MS,
+        FREE_FAILURES_PER_ACCOUNT_AND_SOURCE,
+        FREE_FAILURES_PER_SOURCE,
+        FIRST_LOCK_MS,
+        MAX_LOCK_MS,
+        Date.now(),
+      ),
     );
-    if (!counts) return;
-    const [pairFailures, sourceFailures] = [Number(counts[0]?.[1] ?? 0), Number(counts[2]?.[1] ?? 0)];
-    const locks = [
-      { key: this.key('pair-lock', `${address}|${username}`), excess: pairFailures - FREE_FAILURES_PER_ACCOUNT_AND_SOURCE },
-      { key: this.key('source-lock', address), excess: sourceFailures - FREE_FAILURES_PER_SOURCE },
-    ].filter((lock) => lock.excess > 0);
-    if (locks.length === 0) return;
-    const writes = this.redis.multi();
-    for (const { key, excess } of locks) {
-      const duration = Math.min(FIRST_LOCK_MS * 2 ** (excess - 1), MAX_LOCK_MS);
-      // the value is the end of the lock, so a refusal can say when to retry
-      writes.set(key, String(Date.now() + duration), 'PX', duration);
-    }
-    await this.guard(writes.exec());
   }
 
   /** Redis failing must not fail logins: the operation is skipped (undefined) and logged. */
