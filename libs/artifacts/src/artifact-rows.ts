@@ -80,7 +80,7 @@ const ARTIFACT_UPSERT = `INSERT INTO artifact (project_id, repository_id, reposi
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (repository_id, digest) DO UPDATE SET push_time = now()`;
 
-function artifactValues(projectId: number, repositoryId: number, repositoryName: string, digest: string, parsed: ParsedManifest, body: Buffer): unknown[] {
+export function artifactValues(projectId: number, repositoryId: number, repositoryName: string, digest: string, parsed: ParsedManifest, body: Buffer): unknown[] {
   return [
     projectId, repositoryId, repositoryName, digest, parsed.mediaType, parsed.artifactType ?? null, parsed.config?.mediaType ?? null,
     parsed.subject?.digest ?? null, body.length, body, parsed.annotations ? JSON.stringify(parsed.annotations) : null, typeOf(parsed),

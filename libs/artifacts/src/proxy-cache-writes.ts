@@ -19,9 +19,10 @@ export async function lockWritableProject(db: SqlExecutor, projectId: number, re
 
 /** Throws `refusal(message)` when the project (its row as read) is a proxy cache: `lockWritableProject` without the lock, for checks a transaction repeats. */
 export function refuseIfProxyCache(project: { name: string; registry_id: number | null }, refusal: (message: string) => Error): void {
-  if (project.registry_id !== null) {
-    throw refusal(
-      `project ${project.name} is a proxy cache: its content comes from its upstream registry, so artifacts and tags cannot be pushed, copied or tagged into it; use a regular project instead`,
-    );
-  }
+  if (project.registry_id !== null) throw refusal(proxyCacheRefusalMessage(project.name));
+}
+
+/** Why a write into the proxy-cache project `name` is refused. */
+export function proxyCacheRefusalMessage(name: string): string {
+  return `project ${name} is a proxy cache: its content comes from its upstream registry, so artifacts and tags cannot be pushed, copied or tagged into it; use a regular project instead`;
 }

@@ -17,19 +17,28 @@ export class EventOutbox {
 
   async write(tx: SqlExecutor, events: readonly OutboxEntry[]): Promise<void> {
     if (events.length === 0) return;
-    const withOrigin = events.map(withRequestOrigin);
+    const rows = this.rows(events);
     await tx.query(
       `INSERT INTO event_outbox (event_type, project_name, payload, occurred_at)
        SELECT e.type, e.project, e.payload, COALESCE(e.at, now())
          FROM unnest($1::varchar[], $2::varchar[], $3::jsonb[], $4::timestamptz[]) WITH ORDINALITY AS e(type, project, payload, at, n)
         ORDER BY e.n`,
-      [
-        withOrigin.map((e) => e.type),
-        withOrigin.map((e) => projectOf(e.data.repository)),
-        withOrigin.map((e) => JSON.stringify(e.data)),
-        withOrigin.map((e) => e.occurredAt?.toISOString() ?? null),
-      ],
+      [rows.types, rows.projects, rows.payloads, rows.occurredAt],
     );
+  }
+
+  /**
+   * The outbox columns of these events, as arrays, for a SQL function that writes them in its
+   * own transaction (a manifest push's `wharf_manifest_push`): what `write` inserts.
+   */
+  rows(events: readonly OutboxEntry[]): OutboxColumns {
+    const withOrigin = events.map(withRequestOrigin);
+    return {
+      types: withOrigin.map((e) => e.type),
+      projects: withOrigin.map((e) => projectOf(e.data.repository)),
+      payloads: withOrigin.map((e) => JSON.stringify(e.data)),
+      occurredAt: withOrigin.map((e) => e.occurredAt?.toISOString() ?? null),
+    };
   }
 
   /** Outside any transaction: for events about something that did not commit (a refused push over quota) or batched pulls. */
@@ -42,6 +51,15 @@ export class EventOutbox {
     const rows = await this.sql.query<OutboxRow>(`SELECT id, event_type, payload, occurred_at FROM event_outbox WHERE id = $1`, [id]);
     return rows[0] ? eventOfRow(rows[0]) : null;
   }
+}
+
+/** `event_outbox` columns of a batch of events, one array each (see `EventOutbox.rows`). */
+export interface OutboxColumns {
+  types: string[];
+  projects: string[];
+  /** each the event's data as JSON */
+  payloads: string[];
+  occurredAt: (string | null)[];
 }
 
 /** An event_outbox row as the stream and `find` read it. */

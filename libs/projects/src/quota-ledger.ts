@@ -68,11 +68,16 @@ export class QuotaLedger implements QuotaLedgerPort {
       await db.query(`SELECT wharf_quota_charge($1, $2::bigint[], $3::bigint[])`, [projectId, ids, ids.map((id) => sizes.get(id))]);
       return null;
     } catch (error) {
-      const { code, detail } = error as { code?: string; detail?: string };
-      if (code !== QUOTA_REFUSED_SQLSTATE || !detail) throw error;
-      const project = JSON.parse(detail) as { name: string; limit: number; used: number; size: number };
-      return quotaExceeded(project.name, project.limit, project.used, project.size);
+      const refusal = quotaRefusalOf(error);
+      if (!refusal) throw error;
+      return refusal;
     }
+  }
+
+  async refusalOf(error: unknown, context: QuotaContext): Promise<Error | null> {
+    const refusal = quotaRefusalOf(error);
+    if (refusal) await this.recordRefusal(context, refusal.message);
+    return refusal;
   }
 
   async release(tx: SqlExecutor, projectId: number, blobIds: readonly number[]): Promise<number> {
@@ -120,6 +125,14 @@ export class QuotaLedger implements QuotaLedgerPort {
 
 /** what `wharf_quota_charge` raises beyond the limit */
 const QUOTA_REFUSED_SQLSTATE = 'WQ001';
+
+/** The quota refusal `wharf_quota_charge` raised, as the error to throw; null for any other error. */
+function quotaRefusalOf(error: unknown): Error | null {
+  const { code, detail } = error as { code?: string; detail?: string };
+  if (code !== QUOTA_REFUSED_SQLSTATE || !detail) return null;
+  const project = JSON.parse(detail) as { name: string; limit: number; used: number; size: number };
+  return quotaExceeded(project.name, project.limit, project.used, project.size);
+}
 
 /** The lock every ledger write takes first (see charge): the one the storage_used UPDATE would take anyway. */
 async function lockProjectRow(tx: SqlExecutor, projectId: number): Promise<void> {

@@ -77,15 +77,17 @@ export class BlobStore {
    */
   async touchForReuse(digests: string[]): Promise<void> {
     if (digests.length === 0) return;
-    await this.sql.query(
-      `UPDATE blob b SET status = 'none', version = b.version + 1, update_time = now()
+    await this.sql.query(BlobStore.TOUCH_FOR_REUSE, [digests, BlobStore.REUSE_TOUCH_INTERVAL_SECONDS]);
+  }
+
+  /** `touchForReuse`'s statement ($1: the digests, $2: `REUSE_TOUCH_INTERVAL_SECONDS`), for a caller that makes it part of a read of its own (a manifest push's early checks). */
+  static readonly TOUCH_FOR_REUSE = `UPDATE blob b SET status = 'none', version = b.version + 1, update_time = now()
          FROM (SELECT id FROM blob
                 WHERE digest = ANY($1) AND (status = 'delete' OR (status = 'none' AND update_time < now() - make_interval(secs => $2)))
                 ORDER BY id FOR UPDATE) s
-        WHERE b.id = s.id`,
-      [digests, REUSE_TOUCH_INTERVAL_SECONDS],
-    );
-  }
+        WHERE b.id = s.id`;
+
+  static readonly REUSE_TOUCH_INTERVAL_SECONDS = REUSE_TOUCH_INTERVAL_SECONDS;
 
   /** Makes a stored blob available to another project (cross-repository mount); false when the source lacks it. */
   async mount(fromProject: string, toProjectId: number, digest: string, context: QuotaContext): Promise<BlobInfo | null> {
@@ -316,6 +318,27 @@ export class BlobStore {
     await this.quota.chargeNow(projectId, [blob], context).catch((error: { code?: string }) => {
       throw error.code === '23503' ? new BlobCollectedError(blob.digest) : error;
     });
+  }
+
+  /**
+   * `record` and `chargeNow` of a manifest's own blob as one statement
+   * (`wharf_manifest_blob_record`, migration 1765321000000) committed without a WAL flush wait:
+   * the project row is held exclusively only that long. The push's transaction, committed
+   * synchronously after it, makes it durable with itself. GC took the row meanwhile:
+   * BlobCollectedError; beyond the quota: 403 DENIED naming it, not linked.
+   */
+  async recordAndCharge(projectId: number, digest: ParsedDigest, size: number, contentType: string, existingId: number | undefined, context: QuotaContext): Promise<BlobInfo> {
+    try {
+      const rows = await this.sql.query<{ id: number }>(`SELECT wharf_manifest_blob_record($1, $2, $3, $4, $5) AS id`, [
+        projectId, digest.digest, size, contentType, existingId ?? null,
+      ]);
+      return { id: rows[0].id, digest: digest.digest, size, contentType };
+    } catch (error) {
+      const { code } = error as { code?: string };
+      // WB001: being deleted; 23503: removed since (possible only with a time window near zero)
+      if (code === 'WB001' || code === '23503') throw new BlobCollectedError(digest.digest);
+      throw (await this.quota.refusalOf(error, context)) ?? error;
+    }
   }
 
   /**

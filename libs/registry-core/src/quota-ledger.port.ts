@@ -49,6 +49,13 @@ export interface QuotaLedgerPort {
   charge(tx: SqlTransaction, projectId: number, blobs: readonly ChargedBlob[], context: QuotaContext): Promise<void>;
   /** `charge` on its own, as one statement and one commit (a blob upload, a mount): refused beyond the limit with nothing linked and the event written. */
   chargeNow(projectId: number, blobs: readonly ChargedBlob[], context: QuotaContext): Promise<void>;
+  /**
+   * What a statement that charged through the ledger's own SQL function (`wharf_quota_charge`,
+   * called by another function of the same transaction) failed with: beyond the limit, the
+   * refusal to throw (403 DENIED naming the quota) once the QUOTA_EXCEED event is written; any
+   * other error, null.
+   */
+  refusalOf(error: unknown, context: QuotaContext): Promise<Error | null>;
   /** Unlinks these blobs (ids) from the project and gives their size back; returns how many it held. */
   release(tx: SqlExecutor, projectId: number, blobIds: readonly number[]): Promise<number>;
   /** GC removes these blob rows (status `deleting`): every project holding one gets its size back and loses the link. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { SqlClient, type SqlExecutor, type SqlTransaction } from '@wharf/db';
+import { SqlClient, type SqlTransaction } from '@wharf/db';
 import { InvalidError, UnavailableError } from '@wharf/errors';
-import { EventOutbox, EventType } from '@wharf/events';
+import { EventOutbox, EventType, type OutboxColumns } from '@wharf/events';
 import {
   BlobCollectedError,
   BlobStore,
@@ -15,11 +15,11 @@ import {
   type QuotaContext,
   type RepositoryName,
 } from '@wharf/registry-core';
-import { linkChildren, linkToParents, markRepositoryPushed, repositoryForPush, writeArtifact } from '../artifact-rows';
+import { artifactValues, linkChildren, linkToParents, markRepositoryPushed, repositoryForPush, writeArtifact } from '../artifact-rows';
 import { ManifestCache } from '../manifest-cache';
-import { lockWritableProject, refuseIfProxyCache } from '../proxy-cache-writes';
+import { proxyCacheRefusalMessage, refuseIfProxyCache } from '../proxy-cache-writes';
 import type { StoredManifest } from '../stored-manifest';
-import { proxyProjectRefusal } from './refusals';
+import { immutableTag, proxyProjectRefusal } from './refusals';
 import { TagWriter, type PreparedTags } from './tag-writer';
 
 export interface PushedManifest {
@@ -69,32 +69,19 @@ export class StoreManifestCommand {
     if (byDigest && digest !== reference) {
       throw new InvalidError('digest', 'manifest digest does not match the reference', { details: { expected: reference, actual: digest } });
     }
-    // protect the referenced blobs from a GC sweep racing this push (a short statement of its own:
-    // inside the transaction its row locks would serialise every push that shares a layer)
-    await this.blobs.touchForReuse([...new Set(parsed.blobs.map((b) => b.digest))]);
-    // cached per project: usually no query; the tag write in the transaction enforces the rules atomically
+    // cached per project: usually no query; the push function enforces the rules atomically
     const pointed = await this.tags.prepare(repo.name, tags);
     // a refusal over quota becomes a QUOTA_EXCEED event naming these (the quota ledger writes it)
     const quotaContext: QuotaContext = { repository: repo.name, digest, operator };
+    const event = this.outbox.rows([{ type: EventType.PushArtifact, data: { repository: repo.name, digest, tags, mediaType: parsed.mediaType, operator } }]);
     await this.withRetries(digest, 'pushed', async () => {
       await this.refuseEarly(repo, projectId, digest, parsed, body.length, pointed, quotaContext);
-      const manifestBlob = await this.storeBytes(digest, parsed, body);
-      // linked and charged like a layer, on its own before the transaction (which then checks the
-      // link as it checks the layers'): the transaction holds no project row exclusively, so
-      // concurrent pushes into one project commit side by side
-      await this.blobs.chargeNow(projectId, manifestBlob, quotaContext);
-      const repositoryId = await this.sql.transaction(async (tx) => {
-        // KEY SHARE: concurrent pushes go on side by side, but a delete that gives quota back
-        // (FOR UPDATE) runs strictly before or after this push, never across it; and never
-        // into a proxy cache (refused at the /v2 edge already, here for every other caller)
-        await lockWritableProject(tx, projectId, proxyProjectRefusal('registry', repo.project));
-        await this.requireBlobs(tx, projectId, parsed, digest);
-        const written = await this.writeRows(tx, repo, projectId, digest, parsed, body, 'all');
-        await this.tags.point(tx, written.repositoryId, written.artifactId, pointed, 'registry');
-        await this.outbox.write(tx, [{ type: EventType.PushArtifact, data: { repository: repo.name, digest, tags, mediaType: parsed.mediaType, operator } }]);
-        return written.repositoryId;
-      });
-      await markRepositoryPushed(this.sql, repositoryId);
+      const existingId = await this.blobs.storeBytes(parseDigest(digest), body);
+      // linked and charged like a layer, before the push's transaction (which checks the link as it
+      // checks the layers'), committed without a WAL flush wait: the project row is held
+      // exclusively that long only, so concurrent pushes into one project commit side by side
+      await this.blobs.recordAndCharge(projectId, parseDigest(digest), body.length, parsed.mediaType, existingId, quotaContext);
+      await this.writePush(repo, projectId, digest, parsed, body, pointed, event);
     });
     await this.cache.invalidate(repo.name);
     return { digest, subject: parsed.subject?.digest, tags };
@@ -180,7 +167,7 @@ export class StoreManifestCommand {
   ): Promise<void> {
     // a proxy cache refuses every push, whatever it references (read without a lock: the
     // transaction checks again and holds it)
-    const { project, blobs } = await this.readProjectAndBlobs(projectId, parsed);
+    const { project, blobs } = await this.touchProjectBlobs(projectId, parsed);
     if (project) refuseIfProxyCache(project, proxyProjectRefusal('registry', repo.project));
     await this.blobs.assertQuotaAllows(projectId, digest, size, quotaContext);
     this.checkBlobs(parsed, blobs);
@@ -197,32 +184,52 @@ export class StoreManifestCommand {
   }
 
   /**
-   * Every blob the manifest names must be stored, linked to the project and not being collected,
-   * and so must the manifest's own blob (charged just before). FOR SHARE, in id order and in one statement: pushes
-   * sharing blobs do not block each other, but a GC sweep cannot move these rows to `deleting`
-   * until this push commits, and then it sees the references written here.
+   * The push's transaction as one statement (`wharf_manifest_push`, migration 1765321000000),
+   * committed synchronously (a 201 is durable): under shared locks only, it checks again what
+   * `refuseEarly` checked (proxy project, every blob stored, linked and of its size, the
+   * manifest's own blob still linked, the children present, no immutable tag moved) and writes
+   * the repository, artifact, blob links, child references, tags and the push event, then stamps
+   * the repository's push time unless another push is stamping it. Its refusals come back as
+   * SQLSTATEs, mapped here to the errors the steps raised one by one before.
    */
-  private async requireBlobs(tx: SqlExecutor, projectId: number, parsed: ParsedManifest, manifestDigest: string): Promise<void> {
-    const found = await tx.query<FoundBlob>(
-      `SELECT b.digest, b.size, b.status,
-              EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_id = b.id AND pb.project_id = $1) AS linked
-         FROM blob b WHERE b.digest = ANY($2)
-        ORDER BY b.id FOR SHARE OF b`,
-      [projectId, [manifestDigest, ...parsed.blobs.map((b) => b.digest)]],
-    );
-    // collected, or released by a concurrent delete since it was charged: stored and charged again
-    if (!usableBlobs(found).get(manifestDigest)?.linked) throw new BlobCollectedError(manifestDigest);
-    this.checkBlobs(parsed, found);
+  private async writePush(
+    repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, body: Buffer, pointed: PreparedTags, event: OutboxColumns,
+  ): Promise<void> {
+    const blobs = new Map(parsed.blobs.map((b) => [b.digest, b.size]));
+    const row = artifactRow(digest, parsed, body);
+    try {
+      await this.sql.query(
+        `SELECT * FROM wharf_manifest_push($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+        [
+          projectId, repo.name, digest, row.mediaType, row.artifactType, row.configMediaType, row.subject, row.size, row.manifest, row.annotations, row.type,
+          [...blobs.keys()], [...blobs.values()],
+          parsed.manifests.map((m) => m.digest),
+          parsed.manifests.map((m) => (m.platform ? JSON.stringify(m.platform) : null)),
+          parsed.manifests.map((m) => (m.annotations ? JSON.stringify(m.annotations) : null)),
+          [...pointed.tags], pointed.tags.map((tag) => !pointed.immutable.has(tag)),
+          event.types, event.projects, event.payloads,
+        ],
+      );
+    } catch (error) {
+      throw pushRefusal(error, repo, pointed);
+    }
   }
 
-  /** The early check's read, one statement without locks: whether the project is a proxy cache, and the blobs the manifest names. */
-  private async readProjectAndBlobs(projectId: number, parsed: ParsedManifest): Promise<{ project?: ProjectKind; blobs: FoundBlob[] }> {
+  /**
+   * The early check's statement: touches the referenced blobs back from a GC mark (`touchForReuse`'s
+   * update, in the same statement) and reads, without locks, whether the project is a proxy
+   * cache and the blobs the manifest names. No row it touches is held past this statement: in
+   * the push's transaction those locks would serialise every push sharing a layer.
+   */
+  private async touchProjectBlobs(projectId: number, parsed: ParsedManifest): Promise<{ project?: ProjectKind; blobs: FoundBlob[] }> {
+    const digests = [...new Set(parsed.blobs.map((b) => b.digest))];
     const rows = await this.sql.query<ProjectKind & Partial<FoundBlob>>(
-      `SELECT p.name, p.registry_id, b.digest, b.size, b.status,
+      `WITH touched AS (${BlobStore.TOUCH_FOR_REUSE})
+       SELECT p.name, p.registry_id, b.digest, b.size, b.status,
               EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_id = b.id AND pb.project_id = p.project_id) AS linked
-         FROM project p LEFT JOIN blob b ON b.digest = ANY($2)
-        WHERE p.project_id = $1`,
-      [projectId, [...new Set(parsed.blobs.map((b) => b.digest))]],
+         FROM project p LEFT JOIN blob b ON b.digest = ANY($1)
+        WHERE p.project_id = $3`,
+      [digests, BlobStore.REUSE_TOUCH_INTERVAL_SECONDS, projectId],
     );
     return { project: rows[0], blobs: rows.filter((r): r is ProjectKind & FoundBlob => r.digest != null) };
   }
@@ -250,6 +257,35 @@ interface FoundBlob {
 interface ProjectKind {
   name: string;
   registry_id: number | null;
+}
+
+/** The artifact columns of a pushed manifest, as `wharf_manifest_push` takes them. */
+function artifactRow(digest: string, parsed: ParsedManifest, body: Buffer) {
+  const [, , , , mediaType, artifactType, configMediaType, subject, size, manifest, annotations, type] = artifactValues(0, 0, '', digest, parsed, body);
+  return { mediaType, artifactType, configMediaType, subject, size, manifest, annotations, type };
+}
+
+/** What `wharf_manifest_push` raised, as the error the push answers with (any other error as it is). */
+function pushRefusal(error: unknown, repo: RepositoryName, pointed: PreparedTags): unknown {
+  const { code, detail } = error as { code?: string; detail?: string };
+  if (!code?.startsWith('W') || !detail) return error;
+  const details = JSON.parse(detail) as { digest?: string; tag?: string; size?: number; stored?: number; name?: string };
+  switch (code) {
+    case 'WP001':
+      return proxyProjectRefusal('registry', repo.project)(proxyCacheRefusalMessage(details.name ?? repo.project));
+    case 'WB001':
+      return new BlobCollectedError(details.digest!);
+    case 'WB002':
+      return new InvalidError('manifest-reference', 'blob unknown to registry', { details: { digest: details.digest } });
+    case 'WB003':
+      return new InvalidError('manifest', `descriptor size ${details.size} does not match blob size ${details.stored}`, { details: { digest: details.digest } });
+    case 'WR001':
+      return new InvalidError('manifest-reference', 'manifest references a manifest unknown to this repository', { details: { digest: details.digest } });
+    case 'WI001':
+      return immutableTag('registry', pointed.repository, details.tag!, pointed.immutable.get(details.tag!) ?? 0, 'overwritten');
+    default:
+      return error;
+  }
 }
 
 /** The blobs not being collected, by digest. */
