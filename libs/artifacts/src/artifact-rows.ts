@@ -22,7 +22,8 @@ export async function upsertRepository(tx: SqlExecutor, projectId: number, name:
  * The repository a push writes into, created when missing, its row held FOR KEY SHARE: a
  * concurrent delete of the repository waits for the push, while other pushes into it go on side
  * by side (`upsertRepository`'s update of `update_time` would hold the row exclusively until the
- * commit and serialise them). The push refreshes `update_time` with `markRepositoryPushed`, after its commit.
+ * commit and serialise them). Such a write refreshes `update_time` with `markRepositoryPushed`, after its commit (a client push
+ * does both inside `wharf_manifest_push`, migration 1765321000000).
  */
 export async function repositoryForPush(tx: SqlExecutor, projectId: number, name: string): Promise<number> {
   for (;;) {
