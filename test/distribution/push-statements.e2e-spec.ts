@@ -172,4 +172,37 @@ describe('what a push costs the database', () => {
       await database.end();
     }
   });
+
+  it('the push function refuses, under its locks, what the early checks refuse (races), with the SQLSTATE the command maps', async () => {
+    const database = new Client({ connectionString: environment.env.DATABASE_URL });
+    await database.connect();
+    try {
+      const [{ project_id: projectId }] = (await database.query<{ project_id: number }>(`SELECT project_id FROM project WHERE name = 'library'`)).rows;
+      const manifestDigest = sha256(Buffer.from('not stored'));
+      const push = (overrides: { blobs?: string[]; sizes?: number[]; children?: string[]; tags?: string[]; mayMove?: boolean[]; digest?: string }) =>
+        database.query(
+          `SELECT * FROM wharf_manifest_push($1, $2, $3, $4, NULL, NULL, NULL, 2, '\\x7b7d', NULL, 'IMAGE', $5, $6, $7, $8, $9, $10, $11, '{}', '{}', '{}')`,
+          [
+            projectId, REPOSITORY, overrides.digest ?? manifestDigest, OCI_MANIFEST, overrides.blobs ?? [], overrides.sizes ?? [],
+            overrides.children ?? [], (overrides.children ?? []).map(() => null), (overrides.children ?? []).map(() => null),
+            overrides.tags ?? [], overrides.mayMove ?? [],
+          ],
+        ).then(() => 'stored', (error: { code?: string }) => error.code);
+      // the manifest's own blob not linked (collected or released since its charge): pushed round again
+      expect(await push({})).toBe('WB001');
+      // a stored, linked blob stands in for the manifest's own from here on
+      const own = await client.pushBlob(REPOSITORY, randomBytes(64));
+      const layer = await client.pushBlob(REPOSITORY, randomBytes(128));
+      expect(await push({ digest: own.digest, blobs: [sha256(Buffer.from('never pushed'))], sizes: [1] })).toBe('WB002');
+      expect(await push({ digest: own.digest, blobs: [layer.digest], sizes: [layer.size + 1] })).toBe('WB003');
+      expect(await push({ digest: own.digest, blobs: [layer.digest], sizes: [layer.size], children: [sha256(Buffer.from('no child'))] })).toBe('WR001');
+      // counted-1 names another artifact: it moves only when allowed
+      expect(await push({ digest: own.digest, blobs: [layer.digest], sizes: [layer.size], tags: ['counted-1'], mayMove: [false] })).toBe('WI001');
+      // nothing of the refused attempts was written
+      expect((await database.query(`SELECT 1 FROM artifact WHERE digest = $1`, [own.digest])).rowCount).toBe(0);
+      expect((await database.query(`SELECT 1 FROM tag t JOIN artifact a ON a.id = t.artifact_id WHERE t.name = 'counted-1' AND a.digest = $1`, [own.digest])).rowCount).toBe(0);
+    } finally {
+      await database.end();
+    }
+  });
 });
