@@ -44,7 +44,9 @@ const STORE_ATTEMPTS = 3;
  *   (so the digest clients see is the upstream's): its layers come later (when first pulled), an
  *   index arrives before its children (linked as they arrive), and no event (nobody pushed).
  *
- * Either way the manifest's own blob is stored, linked and charged to the project.
+ * Either way the manifest's own blob is stored, linked and charged to the project. A push's
+ * transaction is one statement (`wharf_manifest_push`, see `writePush`), its own blob's row and
+ * charge one before it: 6 statements in all for a new tag (test/distribution/push-statements).
  */
 @Injectable()
 export class StoreManifestCommand {
