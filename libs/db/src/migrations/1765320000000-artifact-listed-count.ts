@@ -66,12 +66,18 @@ export class ArtifactListedCount1765320000000 implements MigrationInterface {
       BEGIN
         PERFORM 1 FROM artifact WHERE id = ANY(p_ids) ORDER BY id FOR NO KEY UPDATE;
         -- a new statement: its snapshot sees what the lock's previous holder committed
-        WITH state AS (
+        -- only an artifact an index names, or one hidden until now, can change: a bulk insert of
+        -- tagged images looks up no tags
+        WITH candidate AS (
+          SELECT child_id AS id FROM artifact_reference WHERE child_id = ANY(p_ids)
+          UNION
+          SELECT artifact_id FROM artifact_unlisted WHERE artifact_id = ANY(p_ids)
+        ), state AS (
           SELECT a.id, a.repository_id,
                  NOT EXISTS (SELECT 1 FROM tag t WHERE t.artifact_id = a.id)
                    AND EXISTS (SELECT 1 FROM artifact_reference ar WHERE ar.child_id = a.id) AS hidden,
                  EXISTS (SELECT 1 FROM artifact_unlisted u WHERE u.artifact_id = a.id) AS was_hidden
-            FROM artifact a WHERE a.id = ANY(p_ids)
+            FROM candidate c JOIN artifact a ON a.id = c.id
         ), hidden AS (
           INSERT INTO artifact_unlisted (artifact_id, repository_id)
           SELECT id, repository_id FROM state WHERE hidden AND NOT was_hidden
