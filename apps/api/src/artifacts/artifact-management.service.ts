@@ -18,7 +18,7 @@ import { ApiError } from '../management/api-error';
 import { ImmutableTagGuard } from '@wharf/immutability';
 import { LabelService, type Label } from '@wharf/labels';
 import { principalName, type Permission, type Principal } from '@wharf/iam';
-import { acceptedVulnerabilityMimeTypes, ArtifactScanReports, type ArtifactOverviews } from '@wharf/scanning';
+import { acceptedVulnerabilityMimeTypes, ArtifactScanReports, type ArtifactOverviews, type ReportRegistration } from '@wharf/scanning';
 import { isDigest, isValidTag } from '@wharf/registry-core';
 import type { Actor } from '../management/current-actor.decorator';
 import { parseHarborQuery } from '../management/harbor-query';
@@ -131,6 +131,9 @@ export class ArtifactManagementService {
   private async describe(projectId: number, repositoryName: string, items: ArtifactRecord[], query: ArtifactReadQuery, acceptVulnerabilities?: string): Promise<ArtifactResponse[]> {
     const ids = items.map((a) => a.id);
     const withTag = query.with_tag ?? true;
+    // the project's scanner does not depend on the page: looked up beside its tags and accessories, not after them
+    const registration = items.length && (query.with_scan_overview || query.with_sbom_overview) ? this.reports.registrationFor(projectId) : undefined;
+    registration?.catch(() => undefined); // awaited by overviews(); a failure of the batch below must not leave it unhandled
     const [tags, references, accessories, labels] = await Promise.all([
       withTag ? this.artifacts.tagsOf(ids) : Promise.resolve(new Map<number, TagRecord[]>()),
       this.artifacts.referencesOf(ids.filter((_id, i) => items[i].config_media_type === null)),
@@ -139,7 +142,7 @@ export class ArtifactManagementService {
     ]);
     const [immutable, overviews] = await Promise.all([
       this.immutability.immutableTags(repositoryName, [...new Set([...tags.values()].flat().map((t) => t.name))]),
-      this.overviews(projectId, items, references, accessories, query, acceptVulnerabilities),
+      this.overviews(projectId, items, references, accessories, query, acceptVulnerabilities, registration),
     ]);
     return items.map((a) => {
       const own = accessories.get(a.id) ?? [];
@@ -163,6 +166,7 @@ export class ArtifactManagementService {
     accessories: Map<number, AccessoryRecord[]>,
     query: ArtifactReadQuery,
     acceptVulnerabilities?: string,
+    registration?: Promise<ReportRegistration | null>,
   ): Promise<Map<number, ArtifactOverviews>> {
     if (!query.with_scan_overview && !query.with_sbom_overview) return Promise.resolve(new Map());
     const subjects = items.map((a) => {
@@ -174,6 +178,7 @@ export class ArtifactManagementService {
       withScanOverview: query.with_scan_overview ?? false,
       withSbomOverview: query.with_sbom_overview ?? false,
       mimeTypes: acceptedVulnerabilityMimeTypes(acceptVulnerabilities),
+      registration,
     });
   }
 

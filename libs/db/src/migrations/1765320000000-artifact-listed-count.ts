@@ -1,7 +1,11 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Slots of a repository's count: concurrent pushes into one repository add to different rows (a backend writes its pid's slot). */
-const SLOTS = 16;
+/**
+ * Slots of a repository's count: a transaction adds to the slot of its transaction id, so 16
+ * concurrent pushes into one repository rarely share a row (about 2 pairs in 64 slots; by backend
+ * pid, pool connections keep colliding) and the read sums at most 64 rows.
+ */
+const SLOTS = 64;
 
 /**
  * X-Total-Count of an unfiltered artifact listing in O(1): a count per repository of the
@@ -12,8 +16,8 @@ const SLOTS = 16;
  * points to it. Counting it over the repository's index range cost ~200 ms at 100k artifacts.
  *
  * - artifact_listed_count: the count, split into SLOTS rows per repository summed on read. A
- *   transaction adds its change to its backend's slot (upsert, never read-modify-write), so
- *   sixteen pushes into one repository do not queue on one row until their commits.
+ *   transaction adds its change to its own slot (upsert, never read-modify-write), so sixteen
+ *   pushes into one repository do not queue on one row until their commits.
  * - artifact_unlisted: the artifacts the listing hides now (untagged index children), the state
  *   a change is measured against. A statement that writes or removes tags or references
  *   recounts their artifacts: it locks their rows FOR NO KEY UPDATE (in id order), then compares
@@ -46,11 +50,11 @@ export class ArtifactListedCount1765320000000 implements MigrationInterface {
         repository_id INTEGER NOT NULL
       );
 
-      -- adds each repository's change to this backend's slot, repositories in id order (no deadlock between two multi-repository statements)
+      -- adds each repository's change to this transaction's slot, repositories in id order (no deadlock between two multi-repository statements)
       CREATE FUNCTION wharf_listed_count_add(p_repositories integer[], p_changes bigint[]) RETURNS void
       LANGUAGE sql AS $$
         INSERT INTO artifact_listed_count (repository_id, slot, listed)
-        SELECT c.repository_id, pg_backend_pid() % ${SLOTS}, c.change
+        SELECT c.repository_id, (pg_current_xact_id()::text::bigint % ${SLOTS})::smallint, c.change
           FROM unnest(p_repositories, p_changes) AS c(repository_id, change)
          WHERE c.change <> 0
          ORDER BY c.repository_id
