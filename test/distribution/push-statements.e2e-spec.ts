@@ -137,8 +137,9 @@ describe('what a push costs the database', () => {
       );
       expect(definitions.rows.map((d) => d.name).sort()).toEqual(['wharf_manifest_blob_record', 'wharf_manifest_push']);
       const push = definitions.rows.find((d) => d.name === 'wharf_manifest_push')!.body;
-      // exclusive row locks in the push's transaction: only the repository's time stamp, which skips a row another push holds
-      expect(push.match(/FOR (NO KEY )?UPDATE[^;]*/g)).toEqual(['FOR NO KEY UPDATE SKIP LOCKED)']);
+      // exclusive row locks in the push's transaction: an index's children (the listed count's recount
+      // lock, see linkChildren) and the repository's time stamp, which skips a row another push holds
+      expect(push.match(/FOR (NO KEY )?UPDATE[^;]*/g)).toEqual(['FOR NO KEY UPDATE) a', 'FOR NO KEY UPDATE SKIP LOCKED)']);
       expect(push).not.toMatch(/UPDATE project|wharf_quota_charge/);
       const recordAndCharge = definitions.rows.find((d) => d.name === 'wharf_manifest_blob_record')!.body;
       expect(recordAndCharge).toContain(`set_config('synchronous_commit', 'off', true)`);

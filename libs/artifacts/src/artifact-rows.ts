@@ -104,23 +104,34 @@ export async function linkArtifactBlobs(tx: SqlExecutor, digest: string, parsed:
 export async function linkChildren(tx: SqlExecutor, repositoryId: number, parentId: number, parsed: ParsedManifest, require: 'all' | 'present'): Promise<void> {
   if (parsed.manifests.length === 0) return;
   const digests = [...new Set(parsed.manifests.map((m) => m.digest))];
-  // FOR SHARE: a concurrent delete of a child waits for this push, then sees the reference
+  // a concurrent delete of a child waits for this push, then sees the reference. NO KEY UPDATE, in
+  // id order: the lock the listed count's trigger takes on the children it recounts (migration
+  // 1765320000000), taken here first so two index pushes sharing children never both hold a
+  // weaker one and upgrade it (a deadlock); they take turns instead
   const children = await tx.query<{ id: number; digest: string }>(
-    `SELECT id, digest FROM artifact WHERE repository_id = $1 AND digest = ANY($2) FOR SHARE`,
+    `SELECT id, digest FROM artifact WHERE repository_id = $1 AND digest = ANY($2) ORDER BY id FOR NO KEY UPDATE`,
     [repositoryId, digests],
   );
   const ids = new Map(children.map((c) => [c.digest, c.id]));
   const missing = digests.find((d) => !ids.has(d));
   if (missing && require === 'all') throw new InvalidError('manifest-reference', 'manifest references a manifest unknown to this repository', { details: { digest: missing } });
-  for (const child of parsed.manifests) {
-    const childId = ids.get(child.digest);
-    if (childId === undefined) continue;
-    await tx.query(
-      `INSERT INTO artifact_reference (parent_id, child_id, child_digest, platform, annotations) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (parent_id, child_id) DO NOTHING`,
-      [parentId, childId, child.digest, child.platform ? JSON.stringify(child.platform) : null, child.annotations ? JSON.stringify(child.annotations) : null],
-    );
-  }
+  const linked = parsed.manifests.filter((child) => ids.has(child.digest));
+  if (linked.length === 0) return;
+  // one statement (one round trip, and one recount of the children by the listed count's trigger)
+  await tx.query(
+    `INSERT INTO artifact_reference (parent_id, child_id, child_digest, platform, annotations)
+     SELECT $1, c.child_id, c.child_digest, c.platform::jsonb, c.annotations::jsonb
+       FROM unnest($2::bigint[], $3::varchar[], $4::text[], $5::text[]) WITH ORDINALITY AS c(child_id, child_digest, platform, annotations, n)
+      ORDER BY c.n
+     ON CONFLICT (parent_id, child_id) DO NOTHING`,
+    [
+      parentId,
+      linked.map((child) => ids.get(child.digest)),
+      linked.map((child) => child.digest),
+      linked.map((child) => (child.platform ? JSON.stringify(child.platform) : null)),
+      linked.map((child) => (child.annotations ? JSON.stringify(child.annotations) : null)),
+    ],
+  );
 }
 
 /** A child manifest that arrived after its index (proxy cache): linked to every index of the repository that names it. */

@@ -18,7 +18,7 @@ import { ApiError } from '../management/api-error';
 import { ImmutableTagGuard } from '@wharf/immutability';
 import { LabelService, type Label } from '@wharf/labels';
 import { principalName, type Permission, type Principal } from '@wharf/iam';
-import { acceptedVulnerabilityMimeTypes, ArtifactScanReports, type ArtifactOverviews } from '@wharf/scanning';
+import { acceptedVulnerabilityMimeTypes, ArtifactScanReports, type ArtifactOverviews, type ReportRegistration } from '@wharf/scanning';
 import { isDigest, isValidTag } from '@wharf/registry-core';
 import type { Actor } from '../management/current-actor.decorator';
 import { parseHarborQuery } from '../management/harbor-query';
@@ -59,9 +59,11 @@ export class ArtifactManagementService {
   /** @param acceptVulnerabilities header `X-Accept-Vulnerabilities` (which report mime types `scan_overview` may name) */
   async list(principal: Principal, path: ArtifactPath, query: ArtifactListQuery, acceptVulnerabilities?: string): Promise<{ items: ArtifactResponse[]; total: number }> {
     const filter = artifactFilter(query.q);
-    const { projectId, repository } = await this.repository(principal, path, 'artifact:list');
-    const { items, total } = await this.artifacts.list(repository.id, { ...filter, offset: offsetOf(query), limit: query.page_size });
-    return { items: await this.describe(projectId, repository.name, items, query, acceptVulnerabilities), total };
+    const { project } = await this.authorizer.require(principal, path.project, 'artifact:list', true);
+    // the repository is found by the listing's own statement (one round trip fewer than `repository()`)
+    const name = fullRepositoryName(project.name, path.repository);
+    const { items, total } = await this.artifacts.list({ projectId: project.project_id, name }, { ...filter, offset: offsetOf(query), limit: query.page_size });
+    return { items: await this.describe(project.project_id, name, items, query, acceptVulnerabilities), total };
   }
 
   async get(principal: Principal, path: ArtifactPath, reference: string, query: ArtifactReadQuery, acceptVulnerabilities?: string): Promise<ArtifactResponse> {
@@ -129,6 +131,9 @@ export class ArtifactManagementService {
   private async describe(projectId: number, repositoryName: string, items: ArtifactRecord[], query: ArtifactReadQuery, acceptVulnerabilities?: string): Promise<ArtifactResponse[]> {
     const ids = items.map((a) => a.id);
     const withTag = query.with_tag ?? true;
+    // the project's scanner does not depend on the page: looked up beside its tags and accessories, not after them
+    const registration = items.length && (query.with_scan_overview || query.with_sbom_overview) ? this.reports.registrationFor(projectId) : undefined;
+    registration?.catch(() => undefined); // awaited by overviews(); a failure of the batch below must not leave it unhandled
     const [tags, references, accessories, labels] = await Promise.all([
       withTag ? this.artifacts.tagsOf(ids) : Promise.resolve(new Map<number, TagRecord[]>()),
       this.artifacts.referencesOf(ids.filter((_id, i) => items[i].config_media_type === null)),
@@ -137,7 +142,7 @@ export class ArtifactManagementService {
     ]);
     const [immutable, overviews] = await Promise.all([
       this.immutability.immutableTags(repositoryName, [...new Set([...tags.values()].flat().map((t) => t.name))]),
-      this.overviews(projectId, items, references, accessories, query, acceptVulnerabilities),
+      this.overviews(projectId, items, references, accessories, query, acceptVulnerabilities, registration),
     ]);
     return items.map((a) => {
       const own = accessories.get(a.id) ?? [];
@@ -161,6 +166,7 @@ export class ArtifactManagementService {
     accessories: Map<number, AccessoryRecord[]>,
     query: ArtifactReadQuery,
     acceptVulnerabilities?: string,
+    registration?: Promise<ReportRegistration | null>,
   ): Promise<Map<number, ArtifactOverviews>> {
     if (!query.with_scan_overview && !query.with_sbom_overview) return Promise.resolve(new Map());
     const subjects = items.map((a) => {
@@ -172,6 +178,7 @@ export class ArtifactManagementService {
       withScanOverview: query.with_scan_overview ?? false,
       withSbomOverview: query.with_sbom_overview ?? false,
       mimeTypes: acceptedVulnerabilityMimeTypes(acceptVulnerabilities),
+      registration,
     });
   }
 

@@ -18,7 +18,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   WP001), every referenced blob and the manifest's own FOR SHARE in id order (each stored,
  *   linked to the project and of the size the manifest says, else WB002 / WB003; the manifest's
  *   own unlinked meanwhile: WB001), the repository FOR KEY SHARE (created when missing), the
- *   children of an index FOR SHARE (WR001 when one is missing); then the artifact and its
+ *   children of an index FOR NO KEY UPDATE in id order, as `linkChildren` takes them for the
+ *   listed count's trigger (WR001 when one is missing); then the artifact and its
  *   `artifact_blob` rows, the index -> child rows, the tags (an immutable one that would move:
  *   WI001 naming it), the outbox events, and last the repository's `update_time`, skipped when
  *   another push holds that row right now (its stamp is as recent): no push waits on another's
@@ -126,9 +127,12 @@ export class ManifestPushFunctions1765321000000 implements MigrationInterface {
         RETURNING id INTO v_artifact;
 
         IF cardinality(p_children) > 0 THEN
-          -- FOR SHARE: a concurrent delete of a child waits for this push, then sees the reference
+          -- a concurrent delete of a child waits for this push, then sees the reference. NO KEY
+          -- UPDATE in id order: the lock the listed count's trigger takes on the children it
+          -- recounts (migration 1765320000000), taken first so two index pushes sharing children
+          -- never both hold a weaker one and upgrade it (as linkChildren does)
           SELECT coalesce(array_agg(a.id), '{}'), coalesce(array_agg(a.digest), '{}') INTO v_child_ids, v_child_digests
-            FROM (SELECT id, digest FROM artifact WHERE repository_id = v_repository AND digest = ANY(p_children) ORDER BY id FOR SHARE) a;
+            FROM (SELECT id, digest FROM artifact WHERE repository_id = v_repository AND digest = ANY(p_children) ORDER BY id FOR NO KEY UPDATE) a;
           SELECT c.digest INTO v_missing FROM unnest(p_children) AS c(digest) WHERE NOT c.digest = ANY(v_child_digests) LIMIT 1;
           IF FOUND THEN
             RAISE EXCEPTION 'child unknown' USING ERRCODE = 'WR001', DETAIL = json_build_object('digest', v_missing)::text;

@@ -24,6 +24,7 @@ import { CveAllowlists1765288000000 } from './1765288000000-cve-allowlists';
 import { ArtifactListOrder1765300000000 } from './1765300000000-artifact-list-order';
 import { QuotaChargeFunction1765310000000 } from './1765310000000-quota-charge-function';
 import { UploadSessionStartFunction1765310001000 } from './1765310001000-upload-session-start-function';
+import { ArtifactListedCount1765320000000 } from './1765320000000-artifact-listed-count';
 import { ManifestPushFunctions1765321000000 } from './1765321000000-manifest-push-functions';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
@@ -54,5 +55,6 @@ export const migrations = [
   ArtifactListOrder1765300000000,
   QuotaChargeFunction1765310000000,
   UploadSessionStartFunction1765310001000,
+  ArtifactListedCount1765320000000,
   ManifestPushFunctions1765321000000,
 ];

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { NotFoundError } from '@wharf/errors';
 import { HARBOR_VULNERABILITY_REPORT_V10, SBOM_REPORT, VULNERABILITY_REPORT_V11, type ScanOverview } from '../scan-report';
 import { mergeReports, mergeScanOverviews, toSbomOverview, toScanOverview, type OverviewRow, type SbomOverview } from './scan-overview';
-import { ScanReportReader } from './scan-report-reader';
+import { ScanReportReader, type ReportRegistration } from './scan-report-reader';
 
 /** An artifact whose reports are asked for. */
 export interface ReportSubject {
@@ -19,6 +19,8 @@ export interface OverviewOptions {
   withSbomOverview: boolean;
   /** the vulnerability report mime types the client accepts, in its order (acceptedVulnerabilityMimeTypes) */
   mimeTypes: string[];
+  /** the project's scanner as `registrationFor` found it, when the caller started that lookup beside its own (a round trip fewer after them) */
+  registration?: Promise<ReportRegistration | null>;
 }
 
 /** What an artifact answer carries: Harbor's `scan_overview` (keyed by report mime type) and `sbom_overview`. */
@@ -42,12 +44,17 @@ const VULNERABILITY_MIME_TYPES = [VULNERABILITY_REPORT_V11, HARBOR_VULNERABILITY
 export class ArtifactScanReports {
   constructor(private readonly reader: ScanReportReader) {}
 
+  /** The scanner whose reports a project's overviews show (the project's own, else the default), null when none. */
+  registrationFor(projectId: number): Promise<ReportRegistration | null> {
+    return this.reader.registrationFor(projectId);
+  }
+
   /** The overviews of a page of artifacts of one project, by artifact id; artifacts without any are absent. */
   async overviews(projectId: number, subjects: ReportSubject[], options: OverviewOptions): Promise<Map<number, ArtifactOverviews>> {
     const result = new Map<number, ArtifactOverviews>();
     if ((!options.withScanOverview && !options.withSbomOverview) || subjects.length === 0) return result;
     const allChildren = options.withScanOverview ? [...new Set(subjects.flatMap((s) => s.children ?? []))] : [];
-    const [registration, scannableChildren] = await Promise.all([this.reader.registrationFor(projectId), this.reader.scannable(allChildren)]);
+    const [registration, scannableChildren] = await Promise.all([options.registration ?? this.reader.registrationFor(projectId), this.reader.scannable(allChildren)]);
     if (!registration) return result;
     subjects = subjects.map((s) => (s.children?.length ? { ...s, children: s.children.filter((c) => scannableChildren.has(c)) } : s));
     const digests = new Set<string>();
