@@ -24,6 +24,7 @@ import { CveAllowlists1765288000000 } from './1765288000000-cve-allowlists';
 import { ArtifactListOrder1765300000000 } from './1765300000000-artifact-list-order';
 import { QuotaChargeFunction1765310000000 } from './1765310000000-quota-charge-function';
 import { UploadSessionStartFunction1765310001000 } from './1765310001000-upload-session-start-function';
+import { UploadSessionFirstChunk1765322000000 } from './1765322000000-upload-session-first-chunk';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -53,4 +54,5 @@ export const migrations = [
   ArtifactListOrder1765300000000,
   QuotaChargeFunction1765310000000,
   UploadSessionStartFunction1765310001000,
+  UploadSessionFirstChunk1765322000000,
 ];
