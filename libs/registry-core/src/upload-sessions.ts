@@ -170,7 +170,7 @@ export class UploadSessions {
       } else if (body) {
         body.resume();
       }
-      const staged: AppendableObject = { key: session.storageKey, size: session.size, state: session.storageState };
+      const staged = stagedPart(session);
       // appends keep a running sha256; other algorithms are computed from storage
       const hash = digest.algorithm === 'sha256' ? this.hashes.get(id, session.version, session.size) : undefined;
       await this.driver.seal(staged);
@@ -304,7 +304,7 @@ export class UploadSessions {
     const busyKeys = new Set(sessions.filter((s) => s.busy).map((s) => s.storageKey));
     for (const session of sessions) {
       try {
-        for (const id of this.driver.leftoversOf({ key: session.storageKey, size: session.size, state: session.storageState })) held.add(id);
+        for (const id of this.driver.leftoversOf(stagedPart(session))) held.add(id);
       } catch {
         // a row from another storage driver's era names nothing here
       }
@@ -360,7 +360,7 @@ export class UploadSessions {
       budget: { bytes: room, exceeded: (bytes) => quota.refuse(session.size + bytes) },
     });
     pipeStreams(body, lease.fence(), verifier, () => undefined);
-    const staged: AppendableObject = { key: session.storageKey, size: first ? 0 : session.size, state: session.storageState };
+    const staged = stagedPart(session);
     const next = await this.driver.append(staged, first ? Readable.from(after(first, verifier)) : verifier).catch((error) => {
       throw clientAborted(verifier.errored ?? error);
     });
@@ -408,7 +408,7 @@ export class UploadSessions {
   }
 
   private async discard(session: UploadSession): Promise<void> {
-    await this.driver.abort({ key: session.storageKey, size: session.size, state: session.storageState });
+    await this.driver.abort(stagedPart(session));
     // a finish that sealed the staging object but failed before publishing it leaves it at the staging key
     await this.driver.delete(session.storageKey);
     await this.deleteRow(session.id);
@@ -430,6 +430,11 @@ export class UploadSessions {
     await pipeline(await this.driver.read(key), new Writable({ write: (chunk: Buffer, _e, done) => (hash.update(chunk), done()) }));
     return `${algorithm}:${hash.digest('hex')}`;
   }
+}
+
+/** What the upload holds in storage: all its bytes but a first chunk kept in the row (then none). */
+function stagedPart(session: UploadSession): AppendableObject {
+  return { key: session.storageKey, size: session.size - (session.firstChunk?.length ?? 0), state: session.storageState };
 }
 
 /** `head`, then what `rest` passes on (its errors included). */
