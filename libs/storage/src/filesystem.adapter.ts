@@ -87,6 +87,8 @@ async function writeAll(file: fsp.FileHandle, buffers: Buffer[]): Promise<void> 
 export class FilesystemBlobDriver implements BlobDriver {
   readonly name = 'filesystem' as const;
   private readonly root: string;
+  /** `_tmp` was made or found: a write skips its mkdir (a syscall on every small push); made again if it went */
+  private tmpDirMade = false;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -131,18 +133,13 @@ export class FilesystemBlobDriver implements BlobDriver {
     try {
       const target = this.pathOf(key);
       if (Buffer.isBuffer(source) && size !== undefined && source.length !== size) throw new BlobSizeMismatchError(size, source.length);
-      await fsp.mkdir(path.dirname(tmp), { recursive: true });
-      if (Buffer.isBuffer(source)) {
-        await fsp.writeFile(tmp, source);
-      } else {
-        // the file is opened (and so exists) before any byte flows, and closed before a failure is
-        // reported (no write stream: its extra hop and lazy open)
-        const file = await fsp.open(tmp, 'w');
-        try {
-          await writeBatched(file, sizedChunks(source, size));
-        } finally {
-          await file.close();
-        }
+      // the file is opened (and so exists) before any byte flows, and closed before a failure is
+      // reported (no write stream: its extra hop and lazy open)
+      const file = await this.openTmp(tmp);
+      try {
+        await (Buffer.isBuffer(source) ? file.writeFile(source) : writeBatched(file, sizedChunks(source, size)));
+      } finally {
+        await file.close();
       }
       await fsp.mkdir(path.dirname(target), { recursive: true });
       await fsp.rename(tmp, target);
@@ -274,6 +271,20 @@ export class FilesystemBlobDriver implements BlobDriver {
 
   leftoversOf(object: AppendableObject): string[] {
     return [path.relative(this.root, this.stagingPathOf(object)).split(path.sep).join('/')];
+  }
+
+  /** Opens a new temp file for writing, making `_tmp` the first time (or again, if it was removed). */
+  private async openTmp(tmp: string): Promise<fsp.FileHandle> {
+    if (this.tmpDirMade) {
+      try {
+        return await fsp.open(tmp, 'w');
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+    }
+    await fsp.mkdir(path.dirname(tmp), { recursive: true });
+    this.tmpDirMade = true;
+    return fsp.open(tmp, 'w');
   }
 
   /** The staging file, made (empty) by the appendable's first append; a later append needs it there. */
