@@ -80,6 +80,7 @@ export function issueGoalLines(input: IssueGoalInput): IssueGoalLine[] {
   const gc = input.gc?.measurement;
   if (!input.gc) lines.push({ goal: gcGoal, verdict: 'n/a', detail: `not run (--only '^gc$' --storage s3)` });
   else if (!gc) lines.push({ goal: gcGoal, verdict: 'ERROR', detail: (input.gc.error ?? 'no measurement').split('\n')[0] });
+  else if (!Number.isFinite(gc.pushRatio)) lines.push({ goal: gcGoal, verdict: 'ERROR', detail: `${gc.totalSeconds.toFixed(1)} s, but no push finished without GC: nothing to compare pushes during GC with` });
   else {
     const pass = gc.totalSeconds <= ISSUE_GOALS.gcSeconds && gc.pushRatio >= ISSUE_GOALS.gcPushRatio;
     const detail = `${gc.totalSeconds.toFixed(1)} s, pushes ${gc.pushRatio.toFixed(2)}x`;

@@ -134,7 +134,8 @@ export async function runGcBench(input: GcBenchInput, log: (line: string) => voi
       },
       baseline,
       duringGc,
-      pushRatio: duringGc.pushesPerSecond / baseline.pushesPerSecond,
+      // no push finished without GC: there is nothing to compare with (NaN, reported as an error)
+      pushRatio: baseline.pushesPerSecond > 0 ? duringGc.pushesPerSecond / baseline.pushesPerSecond : Number.NaN,
       totalSeconds: totalSeconds / 1000,
       ...phases,
       queueSeconds: (startedAtWall - gcOutcome.result.scheduledAtWall) / 1000,

@@ -36,7 +36,7 @@ export function buildGcReport(id: string, measurement: GcMeasurement | undefined
       unit: 'x',
       value: m?.pushRatio,
       goalText: `>= ${GC_GOALS.pushRatio.toFixed(2)}x`,
-      verdict: verdictOr((x) => (x.pushRatio >= GC_GOALS.pushRatio ? 'PASS' : 'FAIL')),
+      verdict: verdictOr((x) => (!Number.isFinite(x.pushRatio) ? 'ERROR' : x.pushRatio >= GC_GOALS.pushRatio ? 'PASS' : 'FAIL')),
     },
     { id: 'gc-blobs-deleted', title: 'blobs deleted', unit: 'blobs', value: m ? Number(m.progress.blobs_deleted ?? NaN) : undefined, goalText: '-', verdict: 'n/a' },
     { id: 'gc-integrity', title: 'referenced kept, unreferenced gone', unit: 'blobs', goalText: 'all', verdict: error ? 'FAIL' : m ? 'PASS' : 'ERROR' },

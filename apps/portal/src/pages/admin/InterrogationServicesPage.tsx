@@ -5,15 +5,15 @@
  */
 import { Badge, Button, Group, List, Modal, Paper, Progress, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconInfoCircle, IconPencil, IconPlayerPause, IconPlayerPlay, IconPlayerStop, IconPlugConnected, IconPlus, IconScan, IconStar } from '@tabler/icons-react';
+import { IconInfoCircle, IconPlayerStop, IconScan } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, pageOf, unwrap } from '../../api/client';
-import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { PageLoader } from '../../components/PageLoader';
 import { ServerTable, type Column } from '../../components/ServerTable';
 import { ConfirmAction, IconAction, useAdminAction } from './admin-actions';
+import { EndpointRowActions, NewButton } from './EndpointRowActions';
 import type { ScanAllMetrics, ScheduleAnswer, Scanner, ScannerMetadata } from './admin-models';
 import { HealthBadge } from './HealthBadge';
 import { ScannerModal, SCANNERS_KEY } from './ScannerModal';
@@ -106,49 +106,36 @@ function ScannersTab() {
       header: 'Actions',
       hiddenHeader: true,
       cell: (scanner) => (
-        <Group gap={4} wrap="nowrap">
-          <IconAction label={`Test connection to ${scanner.name}`} loading={checking === scanner.uuid} onClick={() => void testExisting(scanner)}>
-            <IconPlugConnected size={16} aria-hidden />
-          </IconAction>
+        <EndpointRowActions
+          name={scanner.name}
+          kind="scanner"
+          testing={checking === scanner.uuid}
+          onTest={() => void testExisting(scanner)}
+          makeDefault={{
+            isDefault: scanner.is_default,
+            onSet: () =>
+              void act({ done: `${scanner.name} is the default scanner`, failed: 'Could not set the default scanner' }, async () =>
+                unwrap(await api.PATCH('/api/v2.0/scanners/{registration_id}', { ...path(scanner), body: { is_default: true } })), [SCANNERS_KEY]),
+          }}
+          switchable={{
+            enabled: !scanner.disabled,
+            onSwitch: () =>
+              void act({ done: scanner.disabled ? `Enabled ${scanner.name}` : `Disabled ${scanner.name}`, failed: `Could not change ${scanner.name}` }, async () =>
+                unwrap(await api.PUT('/api/v2.0/scanners/{registration_id}', { ...path(scanner), body: { disabled: !scanner.disabled } })), [SCANNERS_KEY]),
+          }}
+          onEdit={() => {
+            setEditing(scanner);
+            open();
+          }}
+          onDelete={async () => {
+            unwrap(await api.DELETE('/api/v2.0/scanners/{registration_id}', path(scanner)));
+            await queryClient.invalidateQueries({ queryKey: SCANNERS_KEY });
+          }}
+        >
           <IconAction label={`Show metadata of ${scanner.name}`} onClick={() => setViewing(scanner)}>
             <IconInfoCircle size={16} aria-hidden />
           </IconAction>
-          <IconAction
-            label={`Set ${scanner.name} as default`}
-            disabled={scanner.is_default}
-            onClick={() =>
-              void act({ done: `${scanner.name} is the default scanner`, failed: 'Could not set the default scanner' }, async () =>
-                unwrap(await api.PATCH('/api/v2.0/scanners/{registration_id}', { ...path(scanner), body: { is_default: true } })), [SCANNERS_KEY])
-            }
-          >
-            <IconStar size={16} aria-hidden />
-          </IconAction>
-          <IconAction
-            label={scanner.disabled ? `Enable ${scanner.name}` : `Disable ${scanner.name}`}
-            onClick={() =>
-              void act({ done: scanner.disabled ? `Enabled ${scanner.name}` : `Disabled ${scanner.name}`, failed: `Could not change ${scanner.name}` }, async () =>
-                unwrap(await api.PUT('/api/v2.0/scanners/{registration_id}', { ...path(scanner), body: { disabled: !scanner.disabled } })), [SCANNERS_KEY])
-            }
-          >
-            {scanner.disabled ? <IconPlayerPlay size={16} aria-hidden /> : <IconPlayerPause size={16} aria-hidden />}
-          </IconAction>
-          <IconAction
-            label={`Edit scanner ${scanner.name}`}
-            onClick={() => {
-              setEditing(scanner);
-              open();
-            }}
-          >
-            <IconPencil size={16} aria-hidden />
-          </IconAction>
-          <ConfirmDelete
-            subject={`scanner ${scanner.name}`}
-            onConfirm={async () => {
-              unwrap(await api.DELETE('/api/v2.0/scanners/{registration_id}', path(scanner)));
-              await queryClient.invalidateQueries({ queryKey: SCANNERS_KEY });
-            }}
-          />
-        </Group>
+        </EndpointRowActions>
       ),
     },
   ];
@@ -162,15 +149,14 @@ function ScannersTab() {
         columns={columns}
         rowKey={(scanner) => scanner.uuid}
         toolbar={
-          <Button
-            leftSection={<IconPlus size={16} aria-hidden />}
+          <NewButton
             onClick={() => {
               setEditing(null);
               open();
             }}
           >
             New Scanner
-          </Button>
+          </NewButton>
         }
         fetchPage={async ({ page, pageSize, search }) =>
           pageOf<Scanner>(await api.GET('/api/v2.0/scanners', { params: { query: { page, page_size: pageSize, q: search ? `name=~${search}` : undefined } } }))

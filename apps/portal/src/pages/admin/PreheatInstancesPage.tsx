@@ -4,17 +4,17 @@
  * the default, enable or disable, delete. PUT replaces an instance, so toggles send it whole; its
  * auth_info comes back masked (`*****`), which the api reads as "keep the stored secret".
  */
-import { Badge, Button, Checkbox, Group, Modal, PasswordInput, Select, Stack, TextInput, Title } from '@mantine/core';
+import { Badge, Checkbox, Group, Modal, PasswordInput, Select, Stack, TextInput, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconPencil, IconPlayerPause, IconPlayerPlay, IconPlugConnected, IconPlus, IconStar } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, errorMessage, pageOf, unwrap } from '../../api/client';
 import type { components } from '../../api/schema';
-import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { ServerTable, type Column } from '../../components/ServerTable';
-import { IconAction, useAdminAction } from './admin-actions';
+import { useAdminAction } from './admin-actions';
+import { EndpointFormButtons } from './EndpointFormButtons';
+import { EndpointRowActions, NewButton } from './EndpointRowActions';
 import type { PreheatInstance, PreheatProvider } from './admin-models';
 import { HealthBadge } from './HealthBadge';
 
@@ -187,19 +187,7 @@ function InstanceForm({ editing, onClose }: { editing: PreheatInstance | null; o
           <Checkbox label="Enable" checked={fields.enabled} onChange={(event) => set('enabled', event.currentTarget.checked)} />
           <Checkbox label="Default instance" checked={fields.isDefault} onChange={(event) => set('isDefault', event.currentTarget.checked)} />
           <Checkbox label="Skip certificate verification" checked={fields.insecure} onChange={(event) => set('insecure', event.currentTarget.checked)} />
-          <Group justify="space-between">
-            <Button variant="light" leftSection={<IconPlugConnected size={16} aria-hidden />} loading={testing} onClick={() => void test()} disabled={!fields.endpoint}>
-              Test Connection
-            </Button>
-            <Group>
-              <Button variant="default" onClick={onClose}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={busy}>
-                OK
-              </Button>
-            </Group>
-          </Group>
+          <EndpointFormButtons testing={testing} onTest={() => void test()} testDisabled={!fields.endpoint} saving={busy} onCancel={onClose} />
         </Stack>
       </form>
     </>
@@ -265,36 +253,25 @@ export default function PreheatInstancesPage() {
       header: 'Actions',
       hiddenHeader: true,
       cell: (instance) => (
-        <Group gap={4} wrap="nowrap">
-          <IconAction label={`Test connection to ${instance.name}`} loading={pinging === instance.id} onClick={() => void testExisting(instance)}>
-            <IconPlugConnected size={16} aria-hidden />
-          </IconAction>
-          <IconAction label={`Set ${instance.name} as default`} disabled={instance.default} onClick={() => void replace(instance, { isDefault: true }, `${instance.name} is the default instance`)}>
-            <IconStar size={16} aria-hidden />
-          </IconAction>
-          <IconAction
-            label={instance.enabled ? `Disable ${instance.name}` : `Enable ${instance.name}`}
-            onClick={() => void replace(instance, { enabled: !instance.enabled }, instance.enabled ? `Disabled ${instance.name}` : `Enabled ${instance.name}`)}
-          >
-            {instance.enabled ? <IconPlayerPause size={16} aria-hidden /> : <IconPlayerPlay size={16} aria-hidden />}
-          </IconAction>
-          <IconAction
-            label={`Edit instance ${instance.name}`}
-            onClick={() => {
-              setEditing(instance);
-              open();
-            }}
-          >
-            <IconPencil size={16} aria-hidden />
-          </IconAction>
-          <ConfirmDelete
-            subject={`instance ${instance.name}`}
-            onConfirm={async () => {
-              unwrap(await api.DELETE('/api/v2.0/p2p/preheat/instances/{preheat_instance_name}', { params: { path: { preheat_instance_name: instance.name } } }));
-              await queryClient.invalidateQueries({ queryKey: PREHEAT_KEY });
-            }}
-          />
-        </Group>
+        <EndpointRowActions
+          name={instance.name}
+          kind="instance"
+          testing={pinging === instance.id}
+          onTest={() => void testExisting(instance)}
+          makeDefault={{ isDefault: instance.default, onSet: () => void replace(instance, { isDefault: true }, `${instance.name} is the default instance`) }}
+          switchable={{
+            enabled: instance.enabled,
+            onSwitch: () => void replace(instance, { enabled: !instance.enabled }, instance.enabled ? `Disabled ${instance.name}` : `Enabled ${instance.name}`),
+          }}
+          onEdit={() => {
+            setEditing(instance);
+            open();
+          }}
+          onDelete={async () => {
+            unwrap(await api.DELETE('/api/v2.0/p2p/preheat/instances/{preheat_instance_name}', { params: { path: { preheat_instance_name: instance.name } } }));
+            await queryClient.invalidateQueries({ queryKey: PREHEAT_KEY });
+          }}
+        />
       ),
     },
   ];
@@ -311,15 +288,14 @@ export default function PreheatInstancesPage() {
         columns={columns}
         rowKey={(instance) => instance.id}
         toolbar={
-          <Button
-            leftSection={<IconPlus size={16} aria-hidden />}
+          <NewButton
             onClick={() => {
               setEditing(null);
               open();
             }}
           >
             New Instance
-          </Button>
+          </NewButton>
         }
         fetchPage={async ({ page, pageSize, search }) =>
           pageOf<PreheatInstance>(await api.GET('/api/v2.0/p2p/preheat/instances', { params: { query: { page, page_size: pageSize, q: search ? `name=~${search}` : undefined } } }))

@@ -3,17 +3,17 @@
  * and the other side of replication policies. List, create, edit, delete, and "Test connection"
  * (POST /registries/ping: a stored endpoint by id, or the form's fields before saving).
  */
-import { Button, Checkbox, Group, Modal, PasswordInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Checkbox, Modal, PasswordInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconPencil, IconPlugConnected, IconPlus } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, errorMessage, pageOf, unwrap } from '../../api/client';
-import { ConfirmDelete } from '../../components/ConfirmDelete';
 import { ServerTable, type Column } from '../../components/ServerTable';
 import { formatTime } from '../../format';
-import { IconAction, useAdminAction } from './admin-actions';
+import { useAdminAction } from './admin-actions';
+import { EndpointFormButtons } from './EndpointFormButtons';
+import { EndpointRowActions, NewButton } from './EndpointRowActions';
 import type { RegistryEndpoint } from './admin-models';
 import { HealthBadge } from './HealthBadge';
 
@@ -143,19 +143,7 @@ function RegistryForm({ editing, onClose }: { editing: RegistryEndpoint | null; 
             onChange={(event) => set('accessSecret', event.currentTarget.value)}
           />
           <Checkbox label="Verify Remote Cert" checked={fields.verifyCertificate} onChange={(event) => set('verifyCertificate', event.currentTarget.checked)} />
-          <Group justify="space-between">
-            <Button variant="light" leftSection={<IconPlugConnected size={16} aria-hidden />} loading={testing} onClick={() => void test()} disabled={!fields.url && fields.type !== 'docker-hub'}>
-              Test Connection
-            </Button>
-            <Group>
-              <Button variant="default" onClick={onClose}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={busy}>
-                OK
-              </Button>
-            </Group>
-          </Group>
+          <EndpointFormButtons testing={testing} onTest={() => void test()} testDisabled={!fields.url && fields.type !== 'docker-hub'} saving={busy} onCancel={onClose} />
         </Stack>
       </form>
     </>
@@ -196,27 +184,20 @@ export default function RegistriesPage() {
       header: 'Actions',
       hiddenHeader: true,
       cell: (endpoint) => (
-        <Group gap={4} wrap="nowrap">
-          <IconAction label={`Test connection to ${endpoint.name}`} loading={pinging === endpoint.id} onClick={() => void testExisting(endpoint)}>
-            <IconPlugConnected size={16} aria-hidden />
-          </IconAction>
-          <IconAction
-            label={`Edit endpoint ${endpoint.name}`}
-            onClick={() => {
-              setEditing(endpoint);
-              open();
-            }}
-          >
-            <IconPencil size={16} aria-hidden />
-          </IconAction>
-          <ConfirmDelete
-            subject={`endpoint ${endpoint.name}`}
-            onConfirm={async () => {
-              unwrap(await api.DELETE('/api/v2.0/registries/{id}', { params: { path: { id: endpoint.id } } }));
-              await queryClient.invalidateQueries({ queryKey: REGISTRIES_KEY });
-            }}
-          />
-        </Group>
+        <EndpointRowActions
+          name={endpoint.name}
+          kind="endpoint"
+          testing={pinging === endpoint.id}
+          onTest={() => void testExisting(endpoint)}
+          onEdit={() => {
+            setEditing(endpoint);
+            open();
+          }}
+          onDelete={async () => {
+            unwrap(await api.DELETE('/api/v2.0/registries/{id}', { params: { path: { id: endpoint.id } } }));
+            await queryClient.invalidateQueries({ queryKey: REGISTRIES_KEY });
+          }}
+        />
       ),
     },
   ];
@@ -233,15 +214,14 @@ export default function RegistriesPage() {
         columns={columns}
         rowKey={(endpoint) => endpoint.id}
         toolbar={
-          <Button
-            leftSection={<IconPlus size={16} aria-hidden />}
+          <NewButton
             onClick={() => {
               setEditing(null);
               open();
             }}
           >
             New Endpoint
-          </Button>
+          </NewButton>
         }
         fetchPage={async ({ page, pageSize, search }) =>
           pageOf<RegistryEndpoint>(await api.GET('/api/v2.0/registries', { params: { query: { page, page_size: pageSize, name: search || undefined, sort: 'name' } } }))

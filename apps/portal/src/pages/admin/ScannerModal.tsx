@@ -4,12 +4,12 @@
  * "Test Connection" asks the adapter for its metadata (POST /scanners/ping) before saving. The
  * stored credential is never shown; editing without a new one keeps it.
  */
-import { Button, Checkbox, Group, Modal, PasswordInput, Select, Stack, TextInput } from '@mantine/core';
+import { Checkbox, Group, Modal, PasswordInput, Select, Stack, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconPlugConnected } from '@tabler/icons-react';
 import { useState, type FormEvent } from 'react';
 import { api, errorMessage, unwrap } from '../../api/client';
 import { useAdminAction } from './admin-actions';
+import { EndpointFormButtons } from './EndpointFormButtons';
 import type { Scanner } from './admin-models';
 
 export const SCANNERS_KEY = ['admin', 'scanners'] as const;
@@ -118,19 +118,7 @@ function ScannerForm({ editing, onClose }: { editing: Scanner | null; onClose: (
           )}
           <Checkbox label="Skip certificate verification" checked={fields.skipCertVerify} onChange={(event) => set('skipCertVerify', event.currentTarget.checked)} />
           <Checkbox label="Use internal registry address" checked={fields.useInternalAddr} onChange={(event) => set('useInternalAddr', event.currentTarget.checked)} />
-          <Group justify="space-between">
-            <Button variant="light" leftSection={<IconPlugConnected size={16} aria-hidden />} loading={testing} onClick={() => void test()} disabled={!fields.url}>
-              Test Connection
-            </Button>
-            <Group>
-              <Button variant="default" onClick={onClose}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={busy}>
-                {editing ? 'Save' : 'Add'}
-              </Button>
-            </Group>
-          </Group>
+          <EndpointFormButtons testing={testing} onTest={() => void test()} testDisabled={!fields.url} saving={busy} onCancel={onClose} submitLabel={editing ? 'Save' : 'Add'} />
         </Stack>
       </form>
     </>

@@ -2,7 +2,7 @@
  * A project's P2P preheat policies: which artifacts (repository, tag, label filters) are pushed to
  * which provider instance, when (manual, on push, schedule); run one now and watch its executions.
  */
-import { Button, Group, Modal, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, Modal, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPlayerPlay, IconPlus } from '@tabler/icons-react';
@@ -10,7 +10,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, errorMessage, pageOf, unwrap } from '../../../api/client';
 import { ConfirmDelete } from '../../../components/ConfirmDelete';
-import { isFinalStatus, StatusBadge } from '../../../components/JobProgress';
+import { ExecutionsTable, type PolicyExecution } from '../../../components/ExecutionsTable';
 import { ServerTable, type Column } from '../../../components/ServerTable';
 import { formatTime } from '../../../format';
 import { useProjectName } from '../use-project';
@@ -27,16 +27,6 @@ interface PreheatPolicy {
   enabled: boolean;
   creation_time: string;
 }
-
-interface PreheatExecution {
-  id: number;
-  status: string;
-  trigger: string;
-  start_time: string;
-  end_time: string | null;
-}
-
-const POLL_MS = 2_000;
 
 function PolicyModal({ opened, onClose, projectName, onSaved }: { opened: boolean; onClose: () => void; projectName: string; onSaved: () => Promise<void> }) {
   const providers = useQuery({
@@ -110,34 +100,19 @@ function PolicyModal({ opened, onClose, projectName, onSaved }: { opened: boolea
 }
 
 function Executions({ projectName, policy }: { projectName: string; policy: PreheatPolicy }) {
-  const columns: Column<PreheatExecution>[] = [
-    { header: 'ID', cell: (execution) => execution.id },
-    { header: 'Status', cell: (execution) => <StatusBadge status={execution.status} /> },
-    { header: 'Trigger', cell: (execution) => execution.trigger },
-    { header: 'Start Time', cell: (execution) => formatTime(execution.start_time) },
-    { header: 'End Time', cell: (execution) => formatTime(execution.end_time) },
-  ];
   return (
-    <>
-      <Title order={4} mt="lg" mb="xs">
-        Executions of {policy.name}
-      </Title>
-      <ServerTable
-        label={`Executions of ${policy.name}`}
-        queryKey={['projects', projectName, 'preheat', policy.name, 'executions']}
-        columns={columns}
-        rowKey={(execution) => execution.id}
-        emptyText="No executions yet."
-        refetchInterval={(rows) => (rows.some((execution) => !isFinalStatus(execution.status)) ? POLL_MS : false)}
-        fetchPage={async ({ page, pageSize }) =>
-          pageOf<PreheatExecution>(
-            await api.GET('/api/v2.0/projects/{project_name_or_id}/preheat/policies/{preheat_policy_name}/executions', {
-              params: { path: { project_name_or_id: projectName, preheat_policy_name: policy.name }, query: { page, page_size: pageSize } },
-            }),
-          )
-        }
-      />
-    </>
+    <ExecutionsTable<PolicyExecution>
+      title={`Executions of ${policy.name}`}
+      queryKey={['projects', projectName, 'preheat', policy.name, 'executions']}
+      emptyText="No executions yet."
+      fetchPage={async ({ page, pageSize }) =>
+        pageOf<PolicyExecution>(
+          await api.GET('/api/v2.0/projects/{project_name_or_id}/preheat/policies/{preheat_policy_name}/executions', {
+            params: { path: { project_name_or_id: projectName, preheat_policy_name: policy.name }, query: { page, page_size: pageSize } },
+          }),
+        )
+      }
+    />
   );
 }
 

@@ -2,7 +2,7 @@
  * A project's webhooks: policies (endpoint, events, enabled) and, per policy, its deliveries
  * (executions) with their status, polled while one is still running.
  */
-import { Anchor, Button, Checkbox, Group, Modal, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Button, Checkbox, Group, Modal, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPlus } from '@tabler/icons-react';
@@ -10,7 +10,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, errorMessage, pageOf, unwrap } from '../../../api/client';
 import { ConfirmDelete } from '../../../components/ConfirmDelete';
-import { isFinalStatus, StatusBadge } from '../../../components/JobProgress';
+import { ExecutionsTable, type PolicyExecution } from '../../../components/ExecutionsTable';
 import { ServerTable, type Column } from '../../../components/ServerTable';
 import { formatTime } from '../../../format';
 import { useProjectName } from '../use-project';
@@ -27,17 +27,11 @@ interface WebhookPolicy {
 }
 
 /** jobs: an execution of a webhook policy (one delivery of one event) */
-interface Execution {
-  id: number;
-  status: string;
-  trigger: string;
-  start_time: string;
-  end_time: string | null;
+interface Delivery extends PolicyExecution {
   extra_attrs?: { event_type?: string };
 }
 
 type EventType = 'PUSH_ARTIFACT';
-const POLL_MS = 2_000;
 
 function WebhookModal({ opened, onClose, projectName, onSaved }: { opened: boolean; onClose: () => void; projectName: string; onSaved: () => Promise<void> }) {
   const events = useQuery({
@@ -103,35 +97,20 @@ function WebhookModal({ opened, onClose, projectName, onSaved }: { opened: boole
 }
 
 function Deliveries({ projectName, policy }: { projectName: string; policy: WebhookPolicy }) {
-  const columns: Column<Execution>[] = [
-    { header: 'ID', cell: (execution) => execution.id },
-    { header: 'Event Type', cell: (execution) => execution.extra_attrs?.event_type ?? '-' },
-    { header: 'Status', cell: (execution) => <StatusBadge status={execution.status} /> },
-    { header: 'Trigger', cell: (execution) => execution.trigger },
-    { header: 'Start Time', cell: (execution) => formatTime(execution.start_time) },
-    { header: 'End Time', cell: (execution) => formatTime(execution.end_time) },
-  ];
   return (
-    <>
-      <Title order={4} mt="lg" mb="xs">
-        Deliveries of {policy.name}
-      </Title>
-      <ServerTable
-        label={`Deliveries of ${policy.name}`}
-        queryKey={['projects', projectName, 'webhook', policy.id, 'executions']}
-        columns={columns}
-        rowKey={(execution) => execution.id}
-        emptyText="No deliveries yet."
-        refetchInterval={(rows) => (rows.some((execution) => !isFinalStatus(execution.status)) ? POLL_MS : false)}
-        fetchPage={async ({ page, pageSize }) =>
-          pageOf<Execution>(
-            await api.GET('/api/v2.0/projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions', {
-              params: { path: { project_name_or_id: projectName, webhook_policy_id: policy.id }, query: { page, page_size: pageSize } },
-            }),
-          )
-        }
-      />
-    </>
+    <ExecutionsTable<Delivery>
+      title={`Deliveries of ${policy.name}`}
+      queryKey={['projects', projectName, 'webhook', policy.id, 'executions']}
+      emptyText="No deliveries yet."
+      extraColumns={[{ header: 'Event Type', cell: (delivery) => delivery.extra_attrs?.event_type ?? '-' }]}
+      fetchPage={async ({ page, pageSize }) =>
+        pageOf<Delivery>(
+          await api.GET('/api/v2.0/projects/{project_name_or_id}/webhook/policies/{webhook_policy_id}/executions', {
+            params: { path: { project_name_or_id: projectName, webhook_policy_id: policy.id }, query: { page, page_size: pageSize } },
+          }),
+        )
+      }
+    />
   );
 }
 
