@@ -67,7 +67,8 @@ export const FIRST_CHUNK_MAX_BYTES = 64 * 1024;
  * everything another replica needs to continue: the storage adapter's appendable state and the
  * byte count. One request at a time appends, by a short lease taken with compare-and-set and
  * renewed while it works (UploadLease); the digest is always verified before the blob becomes
- * visible. Each chunk is held to the project's storage quota as it arrives, and each principal
+ * visible. A small first chunk needs no lease: it is kept in the row (FIRST_CHUNK_MAX_BYTES), and
+ * the PUT that closes an upload holding only it claims the upload by removing the row. Each chunk is held to the project's storage quota as it arrives, and each principal
  * to UPLOAD_SESSIONS_PER_PRINCIPAL open sessions.
  */
 @Injectable()
@@ -152,7 +153,7 @@ export class UploadSessions {
     return this.withLease(repositoryName, id, async (leased, lease) => {
       let session = leased;
       if (!hasBody && !range && session.firstChunk) {
-        // (its lease ran out while another request held it; that request is gone)
+        // (another request held the row a moment ago, so it could not be claimed by removing it)
         body?.resume();
         await this.deleteRow(id);
         return this.publishFirstChunk(session, digest, context);
