@@ -30,7 +30,9 @@ const parsed = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.build.js
     throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
   },
 });
-const rootNames = ['apps', 'libs']
+// the api's own controllers and DTOs (and the libs they use): the other apps' controllers (the
+// scanner's API) are not in the api's document, and naming them here made the api load them
+const rootNames = ['apps/api', 'libs']
   .flatMap((dir) => readdirSync(join(root, dir), { recursive: true }).map((file) => join(root, dir, String(file))))
   .filter((file) => [...dtoFileNameSuffix, ...controllerFileNameSuffix].some((suffix) => file.endsWith(suffix)));
 const program = ts.createProgram({ rootNames, options: { ...parsed.options, noEmit: true } });

@@ -70,8 +70,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   });
   // the built web portal at / (GET and HEAD requests no route answers)
   servePortal(fastify, portalDirectory(config));
-  // GET /api/v2.0/swagger.json (and /swagger.json): the management API's OpenAPI document
-  await setupOpenApi(app);
+  // GET /api/v2.0/swagger.json (and /swagger.json): the management API's OpenAPI document, built on first request
+  setupOpenApi(app);
   return app;
 }
 

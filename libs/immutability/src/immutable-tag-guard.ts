@@ -5,6 +5,8 @@ import { ruleApplies, type ImmutableRule } from './immutable-rule';
 
 /** How long a project's rules are reused: the push path reads them without a query this long. */
 const CACHE_TTL_MS = 3_000;
+/** How many projects' rules are held at once: a push to one more forgets the least recently read. */
+export const CACHED_PROJECTS_MAX = 1_000;
 
 type CachedRules = { expires: number; rules: Promise<ImmutableRule[]> };
 
@@ -12,6 +14,8 @@ type CachedRules = { expires: number; rules: Promise<ImmutableRule[]> };
  * The /v2 side of tag immutability: which of a push's or delete's tags an enabled rule of the
  * project protects. Rules are cached per project for a few seconds (pushes add no query), and
  * dropped at once in this process when they change; other replicas see a change within the TTL.
+ * At most CACHED_PROJECTS_MAX projects are held, so a registry with many projects does not grow
+ * the api's memory with every project ever pushed to.
  */
 @Injectable()
 export class ImmutableTagGuard {
@@ -45,7 +49,12 @@ export class ImmutableTagGuard {
   private rules(project: string): Promise<ImmutableRule[]> {
     const now = Date.now();
     const cached = this.cache.get(project);
-    if (cached && cached.expires > now) return cached.rules;
+    if (cached && cached.expires > now) {
+      // read again: to the end of the eviction order
+      this.cache.delete(project);
+      this.cache.set(project, cached);
+      return cached.rules;
+    }
     const rules = this.sql
       .query<ImmutableRule>(
         `SELECT r.id, r.project_id, r.priority, r.disabled, r.action, r.template, r.tag_selectors, r.scope_selectors
@@ -57,7 +66,9 @@ export class ImmutableTagGuard {
         this.cache.delete(project);
         throw error;
       });
+    this.cache.delete(project);
     this.cache.set(project, { expires: now + CACHE_TTL_MS, rules });
+    if (this.cache.size > CACHED_PROJECTS_MAX) this.cache.delete(this.cache.keys().next().value!);
     return rules;
   }
 }

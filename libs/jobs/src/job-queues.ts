@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
-import { Queue, type JobsOptions, type RepeatOptions } from 'bullmq';
+import type { JobsOptions, Queue, RepeatOptions } from 'bullmq';
 import { JOB_QUEUE, QueueName, type AnyJob, type JobName, type JobPayloads } from './job-names';
 
 /** BullMQ options from REDIS_URL and REDIS_PREFIX (BullMQ opens its own connections). */
@@ -9,6 +9,13 @@ export function bullOptions(config: AppConfig): { connection: { url: string; max
 }
 
 export type JobOutcome = { state: 'open' | 'completed' | 'absent' } | { state: 'failed'; reason: string };
+
+/**
+ * BullMQ (some 5 MB of heap, with its Lua scripts and dependencies) is loaded when the first queue
+ * is opened, not with @wharf/jobs: an api process may serve for hours without enqueueing a job.
+ */
+let loadedBullmq: typeof import('bullmq') | undefined;
+const bullmq = (): typeof import('bullmq') => (loadedBullmq ??= require('bullmq') as typeof import('bullmq'));
 
 const DEFAULT_JOB_OPTIONS: JobsOptions = { removeOnComplete: 1000, removeOnFail: 5000, attempts: 3, backoff: { type: 'exponential', delay: 5000 } };
 
@@ -26,7 +33,7 @@ export class JobQueues implements OnApplicationShutdown {
       // enqueueing uses no blocking command: it may time out like any other Redis call, so a Redis
       // that stops answering fails the request instead of hanging it (workers keep no timeout)
       const connection = { ...options.connection, commandTimeout: this.config.REDIS_COMMAND_TIMEOUT_SECONDS * 1000 };
-      queue = new Queue(name, { ...options, connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      queue = new (bullmq().Queue)(name, { ...options, connection, defaultJobOptions: DEFAULT_JOB_OPTIONS });
       this.queues.set(name, queue);
     }
     return queue;

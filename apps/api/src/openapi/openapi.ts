@@ -15,19 +15,30 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
  * DistributionController is marked @ApiExcludeController(), and any /v2 path is dropped anyway.
  * No Swagger UI (it would need @fastify/static), only the JSON, unauthenticated like Harbor's.
  *
+ * The document is built on its first request, not at start: building it loads the plugin
+ * metadata and walks every controller, and few api processes are ever asked for it, so it should
+ * cost none of them memory until then. Only its JSON text is kept afterwards.
+ *
  * DTO properties come from the @nestjs/swagger plugin metadata that scripts/generate-openapi-metadata.js
  * writes to metadata.generated.ts before swc runs (`npm run build`; swc has no TS plugins).
  */
-export async function setupOpenApi(app: NestFastifyApplication): Promise<OpenAPIObject> {
-  const document = await buildOpenApiDocument(app);
-  const json = JSON.stringify(document);
+export function setupOpenApi(app: NestFastifyApplication): void {
+  let json: Promise<string> | undefined;
+  const documentJson = (): Promise<string> =>
+    (json ??= buildOpenApiDocument(app)
+      .then((document) => JSON.stringify(document))
+      .catch((error: unknown) => {
+        // the next request tries again
+        json = undefined;
+        throw error;
+      }));
   const fastify = app.getHttpAdapter().getInstance();
   for (const url of OPENAPI_JSON_PATHS) {
-    fastify.get(url, (_request, reply) => {
-      void reply.header('content-type', 'application/json; charset=utf-8').send(json);
+    fastify.get(url, async (_request, reply) => {
+      const body = await documentJson();
+      return reply.header('content-type', 'application/json; charset=utf-8').send(body);
     });
   }
-  return document;
 }
 
 /**

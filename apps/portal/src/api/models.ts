@@ -1,35 +1,19 @@
 /**
- * Shapes of the api's answers, as its DTOs (apps/api/src/**\/*.dto.ts) write them. The OpenAPI document
- * types requests but not answers, so these are kept by hand; each names the DTO it mirrors.
+ * Shapes of the api's answers. Where the api's OpenAPI document describes an answer exactly, the
+ * type is its schema (generated into schema.d.ts, so it cannot drift from the DTO). The others are
+ * kept by hand, each naming the DTO it mirrors, because their schema is looser than the answer:
+ * nested arrays of objects the document types as `Record<string, never>[]` (an artifact's labels
+ * and scan overview), or counts it marks optional that the page needs (the project summary).
  */
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
 
 /** users/user.dto.ts UserResponse */
-export interface User {
-  user_id: number;
-  username: string;
-  email: string;
-  realname: string;
-  comment: string;
-  sysadmin_flag: boolean;
-  creation_time: string;
-  update_time: string;
-}
+export type User = Schemas['UserResponse'];
 
 /** projects: ProjectResponse (Harbor's Project) */
-export interface Project {
-  project_id: number;
-  name: string;
-  owner_id: number | null;
-  owner_name: string;
-  registry_id: number | null;
-  creation_time: string;
-  update_time: string;
-  repo_count: number;
-  metadata: Record<string, string>;
-  cve_allowlist?: { items: { cve_id: string }[]; expires_at: number | null };
-  current_user_role_id: number;
-  current_user_role_ids: number[];
-}
+export type Project = Schemas['ProjectResponse'];
 
 /** projects: GET /projects/{p}/summary */
 export interface ProjectSummary {
@@ -44,60 +28,19 @@ export interface ProjectSummary {
 }
 
 /** repositories: RepositoryResponse */
-export interface Repository {
-  id: number;
-  project_id: number;
-  name: string;
-  description: string;
-  artifact_count: number;
-  pull_count: number;
-  creation_time: string;
-  update_time: string;
-}
+export type Repository = Schemas['RepositoryResponse'];
 
 /** labels: Label */
-export interface Label {
-  id: number;
-  name: string;
-  description: string;
-  color: string;
-  scope: 'g' | 'p';
-  project_id: number;
-  creation_time?: string;
-}
+export type Label = Schemas['LabelResponse'];
 
 /** artifacts/artifact.dto.ts TagResponse */
-export interface Tag {
-  id: number;
-  repository_id: number;
-  artifact_id: number;
-  name: string;
-  push_time: string;
-  pull_time: string | null;
-  immutable: boolean;
-  signed: boolean;
-}
+export type Tag = Schemas['TagResponse'];
 
 /** artifacts/artifact.dto.ts ReferenceResponse: an index's child with its platform */
-export interface ArtifactReference {
-  parent_id: number;
-  child_id: number;
-  child_digest: string;
-  platform: { architecture?: string; os?: string; variant?: string; 'os.version'?: string } | null;
-  annotations: Record<string, string>;
-}
+export type ArtifactReference = Schemas['ReferenceResponse'];
 
 /** artifacts/artifact.dto.ts AccessoryResponse: a signature, SBOM or other artifact whose subject this one is */
-export interface Accessory {
-  id: number;
-  artifact_id: number;
-  subject_artifact_id: number;
-  subject_artifact_digest: string;
-  size: number;
-  digest: string;
-  type: string;
-  creation_time: string;
-}
+export type Accessory = Schemas['AccessoryResponse'];
 
 export type ScanStatus = 'Pending' | 'Running' | 'Success' | 'Error' | 'Stopped';
 

@@ -1,6 +1,10 @@
-import { Agent, request } from 'undici';
+import type * as Undici from 'undici';
 import type { ProviderConnection } from '../preheat-instance';
 import { ProviderError, reasonOfStatus } from './preheat-provider';
+
+/** undici (some 5 MB of heap) is loaded at the first provider request, not at start: most api processes never talk to a preheat provider. */
+let loadedUndici: typeof Undici | undefined;
+const undici = (): typeof Undici => (loadedUndici ??= require('undici') as typeof Undici);
 
 /** Harbor's provider HTTP client: 30 s per request (CONTRACTS.md section 5). */
 export const PROVIDER_TIMEOUT_MS = 30_000;
@@ -13,11 +17,11 @@ export interface ProviderAnswer {
   json: unknown;
 }
 
-const agents = new Map<boolean, Agent>();
-function agentFor(insecure: boolean): Agent {
+const agents = new Map<boolean, Undici.Agent>();
+function agentFor(insecure: boolean): Undici.Agent {
   let agent = agents.get(insecure);
   if (!agent) {
-    agent = new Agent({ connect: { timeout: PROVIDER_TIMEOUT_MS, rejectUnauthorized: !insecure }, headersTimeout: PROVIDER_TIMEOUT_MS, bodyTimeout: PROVIDER_TIMEOUT_MS });
+    agent = new (undici().Agent)({ connect: { timeout: PROVIDER_TIMEOUT_MS, rejectUnauthorized: !insecure }, headersTimeout: PROVIDER_TIMEOUT_MS, bodyTimeout: PROVIDER_TIMEOUT_MS });
     agents.set(insecure, agent);
   }
   return agent;
@@ -56,7 +60,7 @@ export async function providerRequest(connection: ProviderConnection, method: 'G
   let status: number;
   let text: string;
   try {
-    const response = await request(url, { method, headers, body: payload, dispatcher: agentFor(connection.insecure), signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
+    const response = await undici().request(url, { method, headers, body: payload, dispatcher: agentFor(connection.insecure), signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS) });
     status = response.statusCode;
     text = await response.body.text();
   } catch (error) {

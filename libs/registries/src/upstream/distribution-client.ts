@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 import type { UpstreamEndpoint } from '../registry-endpoint';
 import { UpstreamAuthenticator } from './upstream-authenticator';
 import { DEFAULT_UPSTREAM_TIMEOUT_MS, type UpstreamClientOptions } from './upstream-client-options';
@@ -14,6 +15,10 @@ import {
   type UpstreamRequestOptions,
 } from './upstream-registry';
 import { parseWwwAuthenticate } from './www-authenticate';
+
+/** undici (some 5 MB of heap) is loaded at the first upstream client, not at start: most api processes never reach an upstream registry (proxy projects, replication). */
+let loadedUndici: typeof Undici | undefined;
+const undici = (): typeof Undici => (loadedUndici ??= require('undici') as typeof Undici);
 
 /**
  * A client of the OCI distribution API v2 (read side) for any conforming registry: the adapter
@@ -58,7 +63,7 @@ export interface SendOptions {
 
 export class DistributionClient implements UpstreamRegistry {
   protected readonly baseUrl: URL;
-  private readonly agent: Agent;
+  private readonly agent: Undici.Agent;
   private readonly timeoutMs: number;
   private readonly tagPageSize: number | undefined;
   private readonly authenticator: UpstreamAuthenticator;
@@ -67,7 +72,7 @@ export class DistributionClient implements UpstreamRegistry {
     this.baseUrl = new URL(endpoint.url.replace(/\/+$/, '') + '/');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
     this.tagPageSize = options.tagPageSize;
-    this.agent = new Agent({
+    this.agent = new (undici().Agent)({
       connect: { timeout: this.timeoutMs, rejectUnauthorized: !endpoint.insecure },
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
@@ -252,7 +257,7 @@ export class DistributionClient implements UpstreamRegistry {
 
   protected async plain(method: SendOptions['method'], url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, what: string, body?: Buffer | Readable): Promise<Dispatcher.ResponseData> {
     try {
-      return await request(url, {
+      return await undici().request(url, {
         method,
         body,
         headers: { 'user-agent': 'wharf', ...headers },

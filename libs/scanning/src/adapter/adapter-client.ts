@@ -1,5 +1,9 @@
-import { Agent, request } from 'undici';
+import type * as Undici from 'undici';
 import { HARBOR_VULNERABILITY_REPORT_V10, SBOM_REPORT, VULNERABILITY_REPORT_V11 } from '../scan-report';
+
+/** undici (some 5 MB of heap) is loaded at the first request to a scanner adapter, not at start: most api processes never talk to one. */
+let loadedUndici: typeof Undici | undefined;
+const undici = (): typeof Undici => (loadedUndici ??= require('undici') as typeof Undici);
 
 /** Harbor's timeout of one request to an adapter (CONTRACTS.md section 4). */
 export const ADAPTER_REQUEST_TIMEOUT_MS = 5_000;
@@ -59,12 +63,12 @@ export class AdapterError extends Error {
   }
 }
 
-const agents = new Map<boolean, Agent>();
-function agentFor(skipCertVerify: boolean): Agent {
+const agents = new Map<boolean, Undici.Agent>();
+function agentFor(skipCertVerify: boolean): Undici.Agent {
   let agent = agents.get(skipCertVerify);
   if (!agent) {
     // redirects are never followed: undici's request follows none unless a redirect interceptor is composed in
-    agent = new Agent({
+    agent = new (undici().Agent)({
       connect: { timeout: ADAPTER_REQUEST_TIMEOUT_MS, rejectUnauthorized: !skipCertVerify },
       headersTimeout: ADAPTER_REQUEST_TIMEOUT_MS,
       bodyTimeout: ADAPTER_REQUEST_TIMEOUT_MS,
@@ -117,7 +121,7 @@ interface Answer {
 async function call(connection: AdapterConnection, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
   const url = `${connection.url.replace(/\/+$/, '')}/api/v1${path}`;
   try {
-    const response = await request(url, {
+    const response = await undici().request(url, {
       method,
       headers: { ...headers, ...adapterAuthHeaders(connection) },
       body,

@@ -1,23 +1,17 @@
 /**
- * Answer shapes of the administration endpoints, as the api's DTOs write them (the OpenAPI document
- * types requests, not answers). Each names the DTO or lib type it mirrors.
+ * Answer shapes of the administration endpoints. Where the api's OpenAPI document describes an
+ * answer exactly, the type is its schema (schema.d.ts, generated, so it cannot drift). The rest are
+ * kept by hand, each naming the DTO or lib type it mirrors, because the document is looser than
+ * the page needs: plain strings where the page switches on a union (preheat vendors and auth
+ * modes, replication triggers, configuration choices), untyped nested objects (replication
+ * filters and registries, GC progress).
  */
+import type { components } from '../../api/schema';
+
+type Schemas = components['schemas'];
 
 /** registries/registry.dto.ts RegistryResponse */
-export interface RegistryEndpoint {
-  id: number;
-  name: string;
-  description: string;
-  type: string;
-  url: string;
-  insecure: boolean;
-  credential: { type: 'basic' | 'oauth'; access_key: string; access_secret: string } | null;
-  status: 'healthy' | 'unhealthy' | 'unknown';
-  status_message: string;
-  last_checked: string | null;
-  creation_time: string;
-  update_time: string;
-}
+export type RegistryEndpoint = Schemas['RegistryResponse'];
 
 /** libs/replication replication-policy.ts ReplicationFilter */
 export type ReplicationFilter =
@@ -49,35 +43,10 @@ export interface ReplicationPolicy {
 }
 
 /** replication/replication.dto.ts ReplicationExecutionResponse */
-export interface ReplicationExecution {
-  id: number;
-  policy_id: number;
-  status: 'InProgress' | 'Succeed' | 'Failed' | 'Stopped';
-  trigger: string;
-  start_time: string;
-  end_time: string | null;
-  status_text: string;
-  total: number;
-  failed: number;
-  succeed: number;
-  in_progress: number;
-  stopped: number;
-  dry_run: boolean;
-}
+export type ReplicationExecution = Schemas['ReplicationExecutionResponse'];
 
 /** replication/replication.dto.ts ReplicationTaskResponse */
-export interface ReplicationTask {
-  id: number;
-  execution_id: number;
-  status: 'Pending' | 'InProgress' | 'Succeed' | 'Failed' | 'Stopped';
-  operation: string;
-  resource_type: string;
-  src_resource: string;
-  dst_resource: string;
-  start_time: string | null;
-  end_time: string | null;
-  status_message: string;
-}
+export type ReplicationTask = Schemas['ReplicationTaskResponse'];
 
 /** libs/preheat preheat-instance.ts PreheatInstance */
 export interface PreheatInstance {
@@ -109,23 +78,7 @@ export interface PreheatProvider {
 }
 
 /** scanners/scanner.dto.ts ScannerResponse */
-export interface Scanner {
-  uuid: string;
-  name: string;
-  description: string;
-  url: string;
-  disabled: boolean;
-  is_default: boolean;
-  auth: string;
-  skip_certVerify: boolean;
-  use_internal_addr: boolean;
-  create_time: string;
-  update_time: string;
-  adapter?: string;
-  vendor?: string;
-  version?: string;
-  health: string;
-}
+export type Scanner = Schemas['ScannerResponse'];
 
 /** libs/scanning adapter-client.ts AdapterMetadata */
 export interface ScannerMetadata {
@@ -135,14 +88,7 @@ export interface ScannerMetadata {
 }
 
 /** scanners/scan.dto.ts ScanAllMetricsResponse */
-export interface ScanAllMetrics {
-  total: number;
-  completed: number;
-  metrics: Record<string, number>;
-  requester?: string;
-  ongoing: boolean;
-  trigger?: string;
-}
+export type ScanAllMetrics = Schemas['ScanAllMetricsResponse'];
 
 export type ScheduleType = 'None' | 'Hourly' | 'Daily' | 'Weekly' | 'Custom';
 
@@ -188,18 +134,7 @@ export interface Configurations {
 }
 
 /** libs/scanning CveAllowlist */
-export interface CveAllowlist {
-  items: { cve_id: string }[];
-  expires_at: number | null;
-}
+export type CveAllowlist = Schemas['CveAllowlistResponse'];
 
 /** audit-logs/audit-log.dto.ts AuditLogResponse */
-export interface AuditLog {
-  id: number;
-  username: string;
-  resource: string;
-  resource_type: string;
-  operation: string;
-  op_time: string;
-  client_ip?: string;
-}
+export type AuditLog = Schemas['AuditLogResponse'];
