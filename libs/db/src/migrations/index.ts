@@ -25,6 +25,7 @@ import { ArtifactListOrder1765300000000 } from './1765300000000-artifact-list-or
 import { QuotaChargeFunction1765310000000 } from './1765310000000-quota-charge-function';
 import { UploadSessionStartFunction1765310001000 } from './1765310001000-upload-session-start-function';
 import { ArtifactListedCount1765320000000 } from './1765320000000-artifact-listed-count';
+import { UploadSessionFirstChunk1765322000000 } from './1765322000000-upload-session-first-chunk';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -55,4 +56,5 @@ export const migrations = [
   QuotaChargeFunction1765310000000,
   UploadSessionStartFunction1765310001000,
   ArtifactListedCount1765320000000,
+  UploadSessionFirstChunk1765322000000,
 ];
