@@ -4,12 +4,16 @@
  * number of statements (counted on the pg client the api uses, in this process), commit
  * the upload session's bookkeeping without waiting for a WAL flush, and leave no staging object
  * behind. (Before issue 19: 10, 19 and 21 statements, and the manifest's transaction held the
- * project and repository rows from its middle to its commit; then 16 for the manifest, with a
- * client-side transaction and three WAL flush waits.)
+ * project and repository rows from its middle to its commit; then 5, 11 and 16, the
+ * manifest's with a client-side transaction and three WAL flush waits.) A docker-style
+ * push of a small blob keeps its one chunk in the session row and writes the blob once, at its
+ * content address, on the filesystem and on S3: no staging object, seal, rename or copy (the
+ * storage driver's calls are counted too).
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { BLOB_DRIVER, type BlobDriver } from '@wharf/storage';
 import { Client } from 'pg';
 import { RegistryClient, sha256 } from '../support/registry-client';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
@@ -32,6 +36,46 @@ async function statementsDuring(work: () => Promise<void>): Promise<string[]> {
     Client.prototype.query = original;
   }
   return sent.map((s) => s.replace(/\s+/g, ' ').trim());
+}
+
+/** Every call the api makes on its storage driver while `work` runs, as `method key`. */
+async function storageCallsDuring(driver: BlobDriver, work: () => Promise<void>): Promise<string[]> {
+  const calls: string[] = [];
+  const methods = ['stat', 'read', 'write', 'delete', 'deleteMany', 'move', 'createAppendable', 'append', 'seal', 'abort'] as const;
+  const originals = methods.map((method) => [method, driver[method]] as const);
+  for (const [method, original] of originals) {
+    (driver as unknown as Record<string, unknown>)[method] = function (this: BlobDriver, ...args: unknown[]) {
+      const first = args[0];
+      calls.push(`${method} ${typeof first === 'string' ? first : ((first as { key?: string })?.key ?? '')}`);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  }
+  try {
+    await work();
+  } finally {
+    for (const [method, original] of originals) (driver as unknown as Record<string, unknown>)[method] = original;
+  }
+  return calls;
+}
+
+/** POST, one PATCH with all of `data`, PUT ?digest= (as docker pushes a layer). */
+async function pushDockerStyle(client: RegistryClient, baseUrl: string, repository: string, data: Buffer): Promise<void> {
+  const started = await client.fetch(`/v2/${repository}/blobs/uploads/`, { method: 'POST' });
+  expect(started.status).toBe(202);
+  const patched = await client.fetch(started.headers.get('location')!, { method: 'PATCH', body: data, headers: { 'content-type': 'application/octet-stream' } });
+  expect(patched.status).toBe(202);
+  expect(patched.headers.get('range')).toBe(`0-${data.length - 1}`);
+  const location = new URL(patched.headers.get('location')!, baseUrl);
+  location.searchParams.set('digest', sha256(data));
+  const finished = await client.fetch(`${location.pathname}${location.search}`, { method: 'PUT' });
+  expect(finished.status).toBe(201);
+}
+
+/** The storage leftovers (staging files, multipart uploads, tails) the driver lists, at any age. */
+async function leftovers(driver: BlobDriver): Promise<string[]> {
+  const found: string[] = [];
+  for await (const leftover of driver.listLeftovers(new Date(Date.now() + 60_000))) found.push(leftover.id);
+  return found;
 }
 
 /** Files under the storage root, relative to it. */
@@ -74,31 +118,65 @@ describe('what a push costs the database', () => {
     expect(storedFiles(root).filter((f) => !before.includes(f))).toEqual([`docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`]);
   });
 
-  it('POST + PATCH + PUT of 4 KiB: at most 11 statements, the bookkeeping without WAL flush waits, nothing left staged', async () => {
+  it('POST + PATCH + PUT of 4 KiB: at most 8 statements, the bookkeeping without WAL flush waits, one storage write at the content address', async () => {
     const data = randomBytes(4096);
     const digest = sha256(data);
+    const hex = digest.slice(7);
+    const blobKey = `docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
     const before = storedFiles(root);
+    let storageCalls: string[] = [];
     const statements = await statementsDuring(async () => {
-      const started = await client.fetch(`/v2/${REPOSITORY}/blobs/uploads/`, { method: 'POST' });
-      expect(started.status).toBe(202);
-      const patched = await client.fetch(started.headers.get('location')!, { method: 'PATCH', body: data, headers: { 'content-type': 'application/octet-stream' } });
-      expect(patched.status).toBe(202);
-      const location = new URL(patched.headers.get('location')!, api.url);
-      location.searchParams.set('digest', digest);
-      const finished = await client.fetch(`${location.pathname}${location.search}`, { method: 'PUT' });
-      expect(finished.status).toBe(201);
+      storageCalls = await storageCallsDuring(api.app.get<BlobDriver>(BLOB_DRIVER), () => pushDockerStyle(client, api.url, REPOSITORY, data));
     });
-    expect(statements.length).toBeLessThanOrEqual(11);
-    // the session starts in one statement (no transaction around it); lease, chunk recorded, lease,
-    // session removed: none waits for a WAL flush (the start's function turns it off too)
+    expect(statements.length).toBeLessThanOrEqual(8);
+    // the session starts in one statement (no transaction around it); the chunk kept in the row and
+    // the row removed by the PUT, no lease: none waits for a WAL flush (the start's function turns it off too)
     expect(statements.filter((s) => s === 'BEGIN')).toEqual([]);
     expect(statements.filter((s) => s.includes('wharf_upload_session_start('))).toHaveLength(1);
     const sessionWrites = statements.filter((s) => /(UPDATE|DELETE FROM) upload_session/.test(s));
-    expect(sessionWrites).toHaveLength(4);
+    expect(sessionWrites).toHaveLength(2);
     for (const statement of sessionWrites) expect(statement).toContain(`set_config('synchronous_commit', 'off', true)`);
-    const hex = digest.slice(7);
-    expect(storedFiles(root).filter((f) => !before.includes(f))).toEqual([`docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`]);
+    expect(statements.filter((s) => s.includes('busy_until = now() +'))).toEqual([]);
+    // storage: the bytes written once, at their content address (no staging file made, sealed or renamed)
+    expect(storageCalls).toEqual(['createAppendable docker/registry/v2/_wharf/uploads/' + storageCalls[0]?.split('/uploads/')[1], `write ${blobKey}`]);
+    expect(storedFiles(root).filter((f) => !before.includes(f))).toEqual([blobKey]);
+    expect(await leftovers(api.app.get<BlobDriver>(BLOB_DRIVER))).toEqual([]);
     expect((await client.fetch(`/v2/${REPOSITORY}/blobs/${digest}`)).status).toBe(200);
+  });
+
+  it('POST + two PATCHes + PUT: the first chunk kept in the row goes to storage ahead of the second', async () => {
+    const data = randomBytes(100_000);
+    const digest = sha256(data);
+    const started = await client.fetch(`/v2/${REPOSITORY}/blobs/uploads/`, { method: 'POST' });
+    let location = started.headers.get('location')!;
+    for (const [start, end] of [[0, 1000], [1000, data.length]]) {
+      const patched = await client.fetch(location, {
+        method: 'PATCH',
+        body: data.subarray(start, end),
+        headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${end - 1}` },
+      });
+      expect(patched.status).toBe(202);
+      expect(patched.headers.get('range')).toBe(`0-${end - 1}`);
+      location = patched.headers.get('location')!;
+    }
+    const finished = await client.fetch(`${location}${location.includes('?') ? '&' : '?'}digest=${digest}`, { method: 'PUT' });
+    expect(finished.status).toBe(201);
+    const pulled = await client.fetch(`/v2/${REPOSITORY}/blobs/${digest}`);
+    expect(Buffer.from(await pulled.arrayBuffer()).equals(data)).toBe(true);
+    expect(await leftovers(api.app.get<BlobDriver>(BLOB_DRIVER))).toEqual([]);
+  });
+
+  it('a small single-PATCH upload closed with the wrong digest: refused, nothing stored', async () => {
+    const data = randomBytes(4096);
+    const before = storedFiles(root);
+    const started = await client.fetch(`/v2/${REPOSITORY}/blobs/uploads/`, { method: 'POST' });
+    const patched = await client.fetch(started.headers.get('location')!, { method: 'PATCH', body: data, headers: { 'content-type': 'application/octet-stream' } });
+    const location = patched.headers.get('location')!;
+    const finished = await client.fetch(`${location}${location.includes('?') ? '&' : '?'}digest=${sha256(randomBytes(16))}`, { method: 'PUT' });
+    expect(finished.status).toBe(400);
+    expect(storedFiles(root).filter((f) => !before.includes(f))).toEqual([]);
+    // the upload is over, as after any digest mismatch
+    expect((await client.fetch(location, { method: 'GET' })).status).toBe(404);
   });
 
   it('a manifest PUT under a new tag: at most 6 statements, its transaction one statement holding no row exclusively, the charge before it without a flush wait', async () => {
@@ -205,5 +283,38 @@ describe('what a push costs the database', () => {
     } finally {
       await database.end();
     }
+  });
+});
+
+describe('a small docker-style push on S3', () => {
+  let environment: TestEnvironment;
+  let api: RunningApi;
+  let client: RegistryClient;
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment('s3');
+    api = await startApi(environment);
+    client = new RegistryClient(api.url);
+    await client.pushImage(REPOSITORY, 'warm-up');
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await environment?.close();
+  });
+
+  it('writes the blob once, at its content address: no tail object, multipart upload or server-side copy', async () => {
+    const driver = api.app.get<BlobDriver>(BLOB_DRIVER);
+    const data = randomBytes(4096);
+    const hex = sha256(data).slice(7);
+    const blobKey = `docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
+    const statements: string[] = [];
+    const storageCalls = await storageCallsDuring(driver, async () => {
+      statements.push(...(await statementsDuring(() => pushDockerStyle(client, api.url, REPOSITORY, data))));
+    });
+    expect(statements.length).toBeLessThanOrEqual(8);
+    expect(storageCalls.filter((call) => !call.startsWith('createAppendable '))).toEqual([`write ${blobKey}`]);
+    expect(await leftovers(driver)).toEqual([]);
+    expect((await driver.stat(blobKey))?.size).toBe(4096);
   });
 });

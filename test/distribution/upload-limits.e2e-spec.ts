@@ -287,7 +287,8 @@ describe.each(kinds)('upload limits on %s storage', (storage) => {
     it('has the worker remove old temp and staging files no session holds, and keep those one does', async () => {
       const root = environment.env.STORAGE_FS_ROOT;
       const live = await registry.fetch('/v2/library/leftovers/blobs/uploads/', { method: 'POST' });
-      const liveChunk = randomBytes(10_000);
+      // larger than a first chunk the session row keeps (FIRST_CHUNK_MAX_BYTES): it is staged in a file
+      const liveChunk = randomBytes(100_000);
       expect((await patch(live.headers.get('location')!, liveChunk, 0)).status).toBe(202);
       const liveFile = (await db.query<{ path: string }>(`SELECT storage_state->>'path' AS path FROM upload_session WHERE id = $1`, [sessionIdOf(live.headers.get('location')!)]))
         .rows[0].path;

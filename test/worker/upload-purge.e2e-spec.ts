@@ -36,10 +36,11 @@ describe('the worker purges abandoned uploads', () => {
 
   it('removes sessions idle longer than the configured age, with their staged bytes, and keeps fresh ones', async () => {
     const client = new RegistryClient(api.url);
+    // chunks larger than a first chunk the session row keeps (FIRST_CHUNK_MAX_BYTES): they are staged in files
     const stale = await client.fetch('/v2/library/purge/blobs/uploads/', { method: 'POST' });
-    await client.fetch(stale.headers.get('location')!, { method: 'PATCH', body: randomBytes(10_000) });
+    await client.fetch(stale.headers.get('location')!, { method: 'PATCH', body: randomBytes(100_000) });
     const fresh = await client.fetch('/v2/library/purge/blobs/uploads/', { method: 'POST' });
-    await client.fetch(fresh.headers.get('location')!, { method: 'PATCH', body: randomBytes(10_000) });
+    await client.fetch(fresh.headers.get('location')!, { method: 'PATCH', body: randomBytes(100_000) });
     expect(stagedFiles(environment.config.STORAGE_FS_ROOT).length).toBeGreaterThanOrEqual(2);
 
     const db = new Client({ connectionString: environment.config.DATABASE_URL });

@@ -4,6 +4,8 @@ import type { Target } from './target';
 const POLL_MS = 200;
 /** at most this much CPU time per poll (10 ms in 200 ms: 5% of a core) counts as idle */
 const IDLE_TICKS = 1;
+/** with --profile-api the sampler's own thread (a sample every 200 µs) keeps an idle api above that: 30% of a core */
+const IDLE_TICKS_PROFILED = 6;
 const QUIET_POLLS_NEEDED = 3;
 
 /**
@@ -23,7 +25,7 @@ export async function waitUntilQuiet(target: Target, timeoutMs = 30_000): Promis
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     target.process.assertAlive();
     const now = cpuTicks(target.process.pid);
-    const idle = now - ticks <= IDLE_TICKS && !(await target.busy?.());
+    const idle = now - ticks <= (target.profiler ? IDLE_TICKS_PROFILED : IDLE_TICKS) && !(await target.busy?.());
     ticks = now;
     quietPolls = idle ? quietPolls + 1 : 0;
   }

@@ -197,6 +197,17 @@ export class BlobStore {
     return undefined;
   }
 
+  /**
+   * Stores a small blob already in memory and verified against `digest` (an upload whose one
+   * chunk was kept in its session row), then records and links it as an upload's end does. Its
+   * quota was checked when its bytes arrived; the charge refuses, atomically, a project that
+   * filled up since (the bytes then wait for GC like any blob no project holds).
+   */
+  async putSmallVerified(projectId: number, digest: ParsedDigest, bytes: Buffer, context: QuotaContext): Promise<BlobInfo> {
+    const stored = await this.storeBytes(digest, bytes);
+    return collectedMeansRetry(this.register(projectId, digest, bytes.length, context, stored));
+  }
+
   /** Publishes a verified staging object under its digest (the end of a chunked upload). */
   async publishStaged(projectId: number, digest: ParsedDigest, stagingKey: string, size: number, context: QuotaContext): Promise<BlobInfo> {
     try {

@@ -23,6 +23,11 @@ export class UploadHashCache {
     return entry.hash.copy();
   }
 
+  /** Whether this process appended to the upload (it holds bytes), whatever the version. */
+  has(uploadId: string): boolean {
+    return this.entries.has(uploadId);
+  }
+
   set(uploadId: string, version: number, size: number, hash: Hash): void {
     this.entries.delete(uploadId);
     this.entries.set(uploadId, { version, size, hash });

@@ -8,7 +8,7 @@ import { Readable, pipeline as pipeStreams } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { BlobStore, clientAborted, type BlobInfo } from './blob-store';
-import { newHash, parseDigest } from './digest';
+import { newHash, parseDigest, type ParsedDigest } from './digest';
 import { isQuotaExceeded } from './quota-exceeded';
 import type { QuotaContext } from './quota-ledger.port';
 import { uploadStagingKey } from './storage-keys';
@@ -24,6 +24,8 @@ export interface UploadSession {
   storageState: Record<string, unknown>;
   size: number;
   version: number;
+  /** the first chunk while it is all the upload holds (kept in the row, not in storage); null otherwise */
+  firstChunk: Buffer | null;
 }
 
 /** An inclusive byte range from a Content-Range header. */
@@ -48,14 +50,25 @@ const SESSION_SLOTS_LOCK = 0x75706c64;
 const RELAXED_COMMIT = `set_config('synchronous_commit', 'off', true)`;
 
 const SESSION_COLUMNS = `id, project_id AS "projectId", repository_name AS "repositoryName", storage_key AS "storageKey",
-  storage_state AS "storageState", size, version`;
+  storage_state AS "storageState", size, version, first_chunk AS "firstChunk"`;
+
+/**
+ * A first chunk up to this size (with its Content-Length given) is kept in the session row rather
+ * than in storage. A docker push sends most layers in one PATCH: its PUT then writes the blob once,
+ * straight to its content address (no staging object created, sealed, renamed or copied on S3), and
+ * the PATCH touches storage not at all. A second chunk moves it into the staging object first. Like
+ * any of the session's bookkeeping it commits without a WAL flush: a database crash can lose it,
+ * which the client sees as an upload that holds nothing (it starts again).
+ */
+export const FIRST_CHUNK_MAX_BYTES = 64 * 1024;
 
 /**
  * Resumable blob uploads (POST, PATCH chunks, PUT with digest). The session row holds
  * everything another replica needs to continue: the storage adapter's appendable state and the
  * byte count. One request at a time appends, by a short lease taken with compare-and-set and
  * renewed while it works (UploadLease); the digest is always verified before the blob becomes
- * visible. Each chunk is held to the project's storage quota as it arrives, and each principal
+ * visible. A small first chunk needs no lease: it is kept in the row (FIRST_CHUNK_MAX_BYTES), and
+ * the PUT that closes an upload holding only it claims the upload by removing the row. Each chunk is held to the project's storage quota as it arrives, and each principal
  * to UPLOAD_SESSIONS_PER_PRINCIPAL open sessions.
  */
 @Injectable()
@@ -89,7 +102,7 @@ export class UploadSessions {
       await this.driver.abort(staging).catch(() => undefined);
       throw new TooManyRequestsError(`too many open uploads: at most ${limit} per user or robot; finish or cancel some first`, { details: { limit } });
     }
-    return { id, projectId, repositoryName, storageKey: staging.key, storageState: staging.state, size: 0, version: 0 };
+    return { id, projectId, repositoryName, storageKey: staging.key, storageState: staging.state, size: 0, version: 0, firstChunk: null };
   }
 
   async get(repositoryName: string, id: string): Promise<UploadSession> {
@@ -106,10 +119,19 @@ export class UploadSessions {
    * the QUOTA_EXCEED event of a refusal.
    */
   async appendChunk(repositoryName: string, id: string, operator: string, body: Readable, range?: ChunkRange, contentLength?: number): Promise<UploadSession> {
+    const context: QuotaContext = { repository: repositoryName, operator };
+    let source = body;
+    if (this.mayBeSmallFirstChunk(id, range, contentLength)) {
+      const chunk = await readWhole(body, contentLength);
+      const kept = await this.keepFirstChunk(repositoryName, id, chunk, context);
+      if (kept) return kept;
+      // the upload holds bytes already (or is busy): this chunk goes to storage like any other
+      source = Readable.from([chunk]);
+    }
     return this.withLease(repositoryName, id, async (session, lease) => {
       this.checkRange(session, range, contentLength);
       // the append's own update ends the lease: one commit fewer per chunk
-      return this.append(session, lease, { repository: repositoryName, operator }, body, contentLength ?? (range ? range.end - range.start + 1 : undefined), true);
+      return this.append(session, lease, context, source, contentLength ?? (range ? range.end - range.start + 1 : undefined), true);
     });
   }
 
@@ -119,9 +141,23 @@ export class UploadSessions {
   ): Promise<BlobInfo> {
     const digest = parseDigest(digestValue);
     const context: QuotaContext = { repository: repositoryName, operator };
+    const hasBody = body !== undefined && (contentLength ?? 1) > 0;
+    if (!hasBody && !range) {
+      // an upload whose one chunk is in its row: removing the row claims it (no lease, no later delete)
+      const claimed = await this.claimWholeInRow(repositoryName, id);
+      if (claimed) {
+        body?.resume();
+        return this.publishFirstChunk(claimed, digest, context);
+      }
+    }
     return this.withLease(repositoryName, id, async (leased, lease) => {
       let session = leased;
-      const hasBody = body !== undefined && (contentLength ?? 1) > 0;
+      if (!hasBody && !range && session.firstChunk) {
+        // (another request held the row a moment ago, so it could not be claimed by removing it)
+        body?.resume();
+        await this.deleteRow(id);
+        return this.publishFirstChunk(session, digest, context);
+      }
       // the whole blob (possibly empty) in the PUT: verify while streaming straight to its content address
       if (session.size === 0 && !range) {
         const blob = await this.blobs.putVerified(session.projectId, digest.digest, body ?? Readable.from([]), context, contentLength ?? (hasBody ? undefined : 0));
@@ -135,7 +171,7 @@ export class UploadSessions {
       } else if (body) {
         body.resume();
       }
-      const staged: AppendableObject = { key: session.storageKey, size: session.size, state: session.storageState };
+      const staged = stagedPart(session);
       // appends keep a running sha256; other algorithms are computed from storage
       const hash = digest.algorithm === 'sha256' ? this.hashes.get(id, session.version, session.size) : undefined;
       await this.driver.seal(staged);
@@ -149,6 +185,73 @@ export class UploadSessions {
       await this.deleteRow(id);
       return blob;
     });
+  }
+
+  /**
+   * PATCH of a first chunk small enough for the row (FIRST_CHUNK_MAX_BYTES): one statement records
+   * it, without a lease (nothing is written to storage that a concurrent writer could overwrite),
+   * provided the upload holds nothing yet and no request holds it. Null when it does: the caller
+   * appends the chunk to storage as any other. The chunk is held to the quota as one written to
+   * storage is; a refusal ends the upload.
+   */
+  private async keepFirstChunk(repositoryName: string, id: string, chunk: Buffer, context: QuotaContext): Promise<UploadSession | null> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw unknownUpload(id);
+    const rows = await this.sql.query<UploadSession>(
+      `WITH relaxed AS (SELECT ${RELAXED_COMMIT})
+       UPDATE upload_session SET first_chunk = $3, size = $4, version = version + 1, update_time = now()
+         FROM relaxed WHERE id = $1 AND repository_name = $2 AND size = 0 AND (busy_until IS NULL OR busy_until < now())
+        RETURNING ${SESSION_COLUMNS}`,
+      [id, repositoryName, chunk, chunk.length],
+    );
+    const session = rows[0];
+    if (!session) return null;
+    const quota = await this.blobs.quotaBudget(session.projectId, context);
+    if (chunk.length > quota.bytes) {
+      await this.discardById(id).catch(() => undefined);
+      throw await quota.refuse(chunk.length);
+    }
+    this.hashes.set(id, session.version, session.size, newHash('sha256').update(chunk));
+    return session;
+  }
+
+  /**
+   * PUT without a body: removes the session row if all its bytes are in it (its first chunk), in
+   * one statement that no concurrent request can also win. Null otherwise (bytes in storage, or
+   * held by another request). A failure after it loses the upload, which the client starts again.
+   */
+  private async claimWholeInRow(repositoryName: string, id: string): Promise<UploadSession | null> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw unknownUpload(id);
+    const rows = await this.sql.query<UploadSession>(
+      `WITH relaxed AS (SELECT ${RELAXED_COMMIT})
+       DELETE FROM upload_session USING relaxed
+        WHERE id = $1 AND repository_name = $2 AND first_chunk IS NOT NULL AND (busy_until IS NULL OR busy_until < now())
+       RETURNING ${SESSION_COLUMNS}`,
+      [id, repositoryName],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The end of an upload that is one chunk kept in its row (already removed): verified, then
+   * written once, at its content address. Its quota was checked when the chunk came; the charge
+   * that links it is atomic and refuses a project that filled up since.
+   */
+  private async publishFirstChunk(session: UploadSession, digest: ParsedDigest, context: QuotaContext): Promise<BlobInfo> {
+    this.hashes.delete(session.id);
+    const chunk = session.firstChunk!;
+    const actual = `${digest.algorithm}:${newHash(digest.algorithm).update(chunk).digest('hex')}`;
+    if (actual !== digest.digest) {
+      throw new InvalidError('digest', 'provided digest did not match uploaded content', { details: { expected: digest.digest, actual } });
+    }
+    return this.blobs.putSmallVerified(session.projectId, digest, chunk, context);
+  }
+
+  /** Whether a PATCH may be an upload's small first chunk (FIRST_CHUNK_MAX_BYTES), worth trying to keep in the row. */
+  private mayBeSmallFirstChunk(id: string, range?: ChunkRange, contentLength?: number): boolean {
+    if (contentLength === undefined || contentLength === 0 || contentLength > FIRST_CHUNK_MAX_BYTES) return false;
+    if (range && (range.start !== 0 || range.end - range.start + 1 !== contentLength)) return false;
+    // this process appended to it: it holds bytes already
+    return !this.hashes.has(id);
   }
 
   async cancel(repositoryName: string, id: string): Promise<void> {
@@ -202,7 +305,7 @@ export class UploadSessions {
     const busyKeys = new Set(sessions.filter((s) => s.busy).map((s) => s.storageKey));
     for (const session of sessions) {
       try {
-        for (const id of this.driver.leftoversOf({ key: session.storageKey, size: session.size, state: session.storageState })) held.add(id);
+        for (const id of this.driver.leftoversOf(stagedPart(session))) held.add(id);
       } catch {
         // a row from another storage driver's era names nothing here
       }
@@ -247,8 +350,10 @@ export class UploadSessions {
     const quota = await this.blobs.quotaBudget(session.projectId, context, digest);
     const room = quota.bytes - session.size;
     if (expectedSize !== undefined && expectedSize > room) throw await quota.refuse(session.size + expectedSize);
-    const algorithmHash = this.hashes.get(session.id, session.version, session.size);
+    // a first chunk kept in the row goes to storage ahead of this one (storage holds nothing yet)
+    const first = session.firstChunk;
     // without the running hash (another replica appended last) the digest is computed at finish from storage
+    const algorithmHash = this.hashes.get(session.id, session.version, session.size) ?? (first ? newHash('sha256').update(first) : undefined);
     const verifier = new VerifyingStream({
       algorithm: 'sha256',
       expectedSize,
@@ -256,13 +361,13 @@ export class UploadSessions {
       budget: { bytes: room, exceeded: (bytes) => quota.refuse(session.size + bytes) },
     });
     pipeStreams(body, lease.fence(), verifier, () => undefined);
-    const staged: AppendableObject = { key: session.storageKey, size: session.size, state: session.storageState };
-    const next = await this.driver.append(staged, verifier).catch((error) => {
+    const staged = stagedPart(session);
+    const next = await this.driver.append(staged, first ? Readable.from(after(first, verifier)) : verifier).catch((error) => {
       throw clientAborted(verifier.errored ?? error);
     });
     const rows = await this.sql.query<UploadSession>(
       `WITH relaxed AS (SELECT ${RELAXED_COMMIT})
-       UPDATE upload_session SET size = $2, storage_state = $3, version = version + 1, update_time = now(),
+       UPDATE upload_session SET size = $2, storage_state = $3, version = version + 1, update_time = now(), first_chunk = NULL,
               busy_until = CASE WHEN $5 THEN NULL ELSE busy_until END, lease_token = CASE WHEN $5 THEN NULL ELSE lease_token END
          FROM relaxed WHERE id = $1 AND version = $4 AND lease_token = $6 RETURNING ${SESSION_COLUMNS}`,
       [session.id, next.size, JSON.stringify(next.state), session.version, endLease, lease.token],
@@ -304,7 +409,7 @@ export class UploadSessions {
   }
 
   private async discard(session: UploadSession): Promise<void> {
-    await this.driver.abort({ key: session.storageKey, size: session.size, state: session.storageState });
+    await this.driver.abort(stagedPart(session));
     // a finish that sealed the staging object but failed before publishing it leaves it at the staging key
     await this.driver.delete(session.storageKey);
     await this.deleteRow(session.id);
@@ -326,6 +431,30 @@ export class UploadSessions {
     await pipeline(await this.driver.read(key), new Writable({ write: (chunk: Buffer, _e, done) => (hash.update(chunk), done()) }));
     return `${algorithm}:${hash.digest('hex')}`;
   }
+}
+
+/** What the upload holds in storage: all its bytes but a first chunk kept in the row (then none). */
+function stagedPart(session: UploadSession): AppendableObject {
+  return { key: session.storageKey, size: session.size - (session.firstChunk?.length ?? 0), state: session.storageState };
+}
+
+/** `head`, then what `rest` passes on (its errors included). */
+async function* after(head: Buffer, rest: Readable): AsyncGenerator<Buffer> {
+  yield head;
+  for await (const chunk of rest) yield chunk as Buffer;
+}
+
+/** A small body of known length, whole; a body that breaks off or runs long or short fails as a streamed one does. */
+async function readWhole(body: Readable, length: number | undefined): Promise<Buffer> {
+  const verifier = new VerifyingStream({ algorithm: 'sha256', expectedSize: length });
+  const chunks: Buffer[] = [];
+  pipeStreams(body, verifier, () => undefined);
+  try {
+    for await (const chunk of verifier) chunks.push(chunk as Buffer);
+  } catch (error) {
+    throw clientAborted(verifier.errored ?? error);
+  }
+  return Buffer.concat(chunks, verifier.bytes);
 }
 
 function unknownUpload(id: string): NotFoundError {

@@ -87,6 +87,8 @@ async function writeAll(file: fsp.FileHandle, buffers: Buffer[]): Promise<void> 
 export class FilesystemBlobDriver implements BlobDriver {
   readonly name = 'filesystem' as const;
   private readonly root: string;
+  /** `_tmp` was made or found: a write skips its mkdir (a syscall on every small push); made again if it went */
+  private tmpDirMade = false;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -131,18 +133,13 @@ export class FilesystemBlobDriver implements BlobDriver {
     try {
       const target = this.pathOf(key);
       if (Buffer.isBuffer(source) && size !== undefined && source.length !== size) throw new BlobSizeMismatchError(size, source.length);
-      await fsp.mkdir(path.dirname(tmp), { recursive: true });
-      if (Buffer.isBuffer(source)) {
-        await fsp.writeFile(tmp, source);
-      } else {
-        // the file is opened (and so exists) before any byte flows, and closed before a failure is
-        // reported (no write stream: its extra hop and lazy open)
-        const file = await fsp.open(tmp, 'w');
-        try {
-          await writeBatched(file, sizedChunks(source, size));
-        } finally {
-          await file.close();
-        }
+      // the file is opened (and so exists) before any byte flows, and closed before a failure is
+      // reported (no write stream: its extra hop and lazy open)
+      const file = await this.openTmp(tmp);
+      try {
+        await (Buffer.isBuffer(source) ? file.writeFile(source) : writeBatched(file, sizedChunks(source, size)));
+      } finally {
+        await file.close();
       }
       await fsp.mkdir(path.dirname(target), { recursive: true });
       await fsp.rename(tmp, target);
@@ -197,9 +194,9 @@ export class FilesystemBlobDriver implements BlobDriver {
 
   async createAppendable(key: string): Promise<AppendableObject> {
     assertValidKey(key);
+    // the file is made by the first append: an upload whose bytes never reach storage (its one
+    // small chunk kept in the session row) or that receives none costs no file
     const state: FilesystemAppendState = { path: `_staging/${randomUUID()}` };
-    await fsp.mkdir(path.join(this.root, '_staging'), { recursive: true });
-    await fsp.writeFile(path.join(this.root, state.path), Buffer.alloc(0), { flag: 'wx' });
     return { key, size: 0, state: { ...state } };
   }
 
@@ -207,7 +204,7 @@ export class FilesystemBlobDriver implements BlobDriver {
     const source = claimBody(body);
     let handle: fsp.FileHandle | undefined;
     try {
-      handle = await fsp.open(this.stagingPathOf(object), 'r+');
+      handle = await this.openStaging(object);
       const { size: onDisk } = await handle.stat();
       if (onDisk < object.size) throw new Error(`staging file of ${object.key} holds ${onDisk} bytes, its state says ${object.size}`);
       // writing from object.size (not appending) overwrites whatever a failed earlier append left
@@ -239,6 +236,8 @@ export class FilesystemBlobDriver implements BlobDriver {
       if (!isMissing(error)) throw error;
       // a retried seal: the first one already renamed the staging file into place
       if ((await this.stat(object.key))?.size === object.size) return;
+      // nothing was ever appended: no staging file was made
+      if (object.size === 0) return this.write(object.key, Buffer.alloc(0), 0);
       throw new BlobNotFoundError(object.key);
     }
     await fsp.mkdir(path.dirname(target), { recursive: true });
@@ -272,6 +271,33 @@ export class FilesystemBlobDriver implements BlobDriver {
 
   leftoversOf(object: AppendableObject): string[] {
     return [path.relative(this.root, this.stagingPathOf(object)).split(path.sep).join('/')];
+  }
+
+  /** Opens a new temp file for writing, making `_tmp` the first time (or again, if it was removed). */
+  private async openTmp(tmp: string): Promise<fsp.FileHandle> {
+    if (this.tmpDirMade) {
+      try {
+        return await fsp.open(tmp, 'w');
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+    }
+    await fsp.mkdir(path.dirname(tmp), { recursive: true });
+    this.tmpDirMade = true;
+    return fsp.open(tmp, 'w');
+  }
+
+  /** The staging file, made (empty) by the appendable's first append; a later append needs it there. */
+  private async openStaging(object: AppendableObject): Promise<fsp.FileHandle> {
+    const staging = this.stagingPathOf(object);
+    if (object.size > 0) return fsp.open(staging, 'r+');
+    try {
+      return await fsp.open(staging, 'w');
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      await fsp.mkdir(path.dirname(staging), { recursive: true });
+      return fsp.open(staging, 'w');
+    }
   }
 
   private pathOf(key: string): string {

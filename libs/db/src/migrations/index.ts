@@ -26,6 +26,7 @@ import { QuotaChargeFunction1765310000000 } from './1765310000000-quota-charge-f
 import { UploadSessionStartFunction1765310001000 } from './1765310001000-upload-session-start-function';
 import { ArtifactListedCount1765320000000 } from './1765320000000-artifact-listed-count';
 import { ManifestPushFunctions1765321000000 } from './1765321000000-manifest-push-functions';
+import { UploadSessionFirstChunk1765322000000 } from './1765322000000-upload-session-first-chunk';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -57,4 +58,5 @@ export const migrations = [
   UploadSessionStartFunction1765310001000,
   ArtifactListedCount1765320000000,
   ManifestPushFunctions1765321000000,
+  UploadSessionFirstChunk1765322000000,
 ];
