@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cleanup } from '../cleanup';
@@ -16,9 +16,10 @@ export interface BaselineBuild {
 
 /**
  * `--baseline <git-ref>`: the ref checked out in a temporary git worktree (detached, removed at
- * cleanup), node_modules symlinked from this checkout (the same dependencies; a ref whose
- * package.json differs would need its own install, which the bench does not do), and built
- * with its own `npm run build`. Its api then runs as a third target next to the current tree.
+ * cleanup), with node_modules symlinked from this checkout when the ref locks the same
+ * dependencies, or installed for it (`npm ci`, from npm's cache) when its package-lock.json
+ * differs (an older ref may need a package this tree dropped), and built with its own
+ * `npm run build`. Its api then runs as a third target next to the current tree.
  */
 export function buildBaseline(repositoryRoot: string, ref: string, cleanup: Cleanup, log: (line: string) => void): BaselineBuild {
   const git = (...args: string[]) => execFileSync('git', ['-C', repositoryRoot, ...args], { encoding: 'utf8' }).trim();
@@ -33,9 +34,14 @@ export function buildBaseline(repositoryRoot: string, ref: string, cleanup: Clea
       git('worktree', 'prune');
     }
   });
-  symlinkSync(join(repositoryRoot, 'node_modules'), join(dir, 'node_modules'));
-  log(`building ${ref} (${commit.slice(0, 12)}) in ${dir}`);
   const started = Date.now();
+  if (readFileSync(join(dir, 'package-lock.json'), 'utf8') === readFileSync(join(repositoryRoot, 'package-lock.json'), 'utf8')) {
+    symlinkSync(join(repositoryRoot, 'node_modules'), join(dir, 'node_modules'));
+  } else {
+    log(`${ref} locks other dependencies: npm ci in ${dir}`);
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  log(`building ${ref} (${commit.slice(0, 12)}) in ${dir}`);
   execFileSync('npm', ['run', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   log(`built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const build: BaselineBuild = {
