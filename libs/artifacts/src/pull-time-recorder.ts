@@ -33,10 +33,14 @@ export class PullTimeRecorder implements OnModuleDestroy {
     this.artifacts = new Map();
     this.tags = new Set();
     try {
+      // the rows are locked in id order, as a push locks an index's children and the artifacts
+      // its tags leave: an UPDATE visiting them in another order could deadlock with that push
       await this.sql.query(
-        `WITH pulled AS (
-           UPDATE artifact a SET pull_time = now() FROM unnest($1::bigint[], $2::int[]) AS p(id, n)
-            WHERE a.id = p.id RETURNING a.repository_id, p.n
+        `WITH locked AS (
+           SELECT id FROM artifact WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE
+         ), pulled AS (
+           UPDATE artifact a SET pull_time = now() FROM unnest($1::bigint[], $2::int[]) AS p(id, n), locked l
+            WHERE a.id = p.id AND l.id = p.id RETURNING a.repository_id, p.n
          )
          UPDATE repository r SET pull_count = r.pull_count + s.n
            FROM (SELECT repository_id, sum(n) AS n FROM pulled GROUP BY repository_id) s
@@ -46,7 +50,10 @@ export class PullTimeRecorder implements OnModuleDestroy {
       // a manifest pulled by digest out of an index (what a client does after reading the index)
       // is a pull of that index too: retention's "pulled" templates judge the index, not its children
       await this.sql.query(
-        `UPDATE artifact p SET pull_time = now() WHERE p.id IN (SELECT ar.parent_id FROM artifact_reference ar WHERE ar.child_id = ANY($1::bigint[]))`,
+        `WITH locked AS (
+           SELECT id FROM artifact WHERE id IN (SELECT ar.parent_id FROM artifact_reference ar WHERE ar.child_id = ANY($1::bigint[])) ORDER BY id FOR NO KEY UPDATE
+         )
+         UPDATE artifact p SET pull_time = now() FROM locked WHERE p.id = locked.id`,
         [[...artifacts.keys()]],
       );
       if (tags.size) await this.sql.query(`UPDATE tag SET pull_time = now() WHERE id = ANY($1::bigint[])`, [[...tags]]);

@@ -37,6 +37,9 @@ export class RevocationStateUnavailable extends Error {
  * stops being public, every token issued earlier for its repositories is void, whoever holds it
  * (anonymous callers included).
  *
+ * A project's settings (its metadata) have an epoch of their own, so what a replica remembers of
+ * them (the pull policies every manifest GET asks) is read again within a second of a change.
+ *
  * Redis down: a change that cannot record its revocation fails (nothing changes unrevoked); a
  * check keeps trusting the last epoch it read for 30 s, then throws RevocationStateUnavailable
  * (the registry then judges the request by the rights held now, read from Postgres), and for a
@@ -82,6 +85,20 @@ export class RevocationEpochs {
     return checkedAt < (await this.epochOf(this.projectKey(projectName)));
   }
 
+  /**
+   * Runs a change of project `projectName`'s settings (its metadata: the pull policies among
+   * them), marking them changed before and after it, as a revocation is: what a replica read of
+   * them before the change (or while it ran) is read again.
+   */
+  async changingProjectSettings<T>(projectName: string, change: () => Promise<T>): Promise<T> {
+    return this.revokingKey(this.projectSettingsKey(projectName), change);
+  }
+
+  /** Whether project `projectName`'s settings read at `readAt` (unix ms) were changed since. */
+  async projectSettingsChangedSince(projectName: string, readAt: number): Promise<boolean> {
+    return readAt < (await this.epochOf(this.projectSettingsKey(projectName)));
+  }
+
   private async revokingKey<T>(key: string, change: () => Promise<T>): Promise<T> {
     await this.revokeKey(key);
     const result = await change();
@@ -121,6 +138,10 @@ export class RevocationEpochs {
 
   private key(subject: string): string {
     return `${this.config.REDIS_PREFIX}:revoked-before:${subject}`;
+  }
+
+  private projectSettingsKey(projectName: string): string {
+    return `${this.config.REDIS_PREFIX}:project-settings-changed:${projectName}`;
   }
 
   private projectKey(projectName: string): string {

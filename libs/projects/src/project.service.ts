@@ -218,9 +218,7 @@ export class ProjectService {
         );
         await audit(tx, actor, 'update', project.project_id, 'project', project.name);
       });
-    // tokens handed out while it was public (anonymous ones included) carry pull on its repositories
-    if (project.metadata.public === 'true' && metadata.public === 'false') await this.revocations.revokingProjectAccess(project.name, write);
-    else await write();
+    await this.writingMetadata(project, metadata, write);
   }
 
   /** Why the project cannot be deleted, or null when it can (it must hold no repositories). */
@@ -276,18 +274,28 @@ export class ProjectService {
         await this.writeMetadata(tx, project.project_id, metadata);
         for (const key of Object.keys(metadata)) await audit(tx, audited?.actor, audited?.operation ?? 'update', project.project_id, 'metadata', `${project.name}:${key}`);
       });
-    if (project.metadata.public === 'true' && metadata.public === 'false') await this.revocations.revokingProjectAccess(project.name, write);
-    else await write();
+    await this.writingMetadata(project, metadata, write);
     return metadata;
+  }
+
+  /**
+   * Runs a write of the project's metadata: replicas forget the settings they remembered (pull
+   * policies), and when it stops being public, the tokens handed out while it was (anonymous ones
+   * included) stop carrying pull on its repositories.
+   */
+  private async writingMetadata(project: Project, metadata: Record<string, string>, write: () => Promise<unknown>): Promise<void> {
+    const change = () => this.revocations.changingProjectSettings(project.name, write);
+    if (project.metadata.public === 'true' && metadata.public === 'false') await this.revocations.revokingProjectAccess(project.name, change);
+    else await change();
   }
 
   async deleteMetadata(project: Project, key: string, actor?: AuditActor): Promise<void> {
     if (key === 'public') throw new InvalidError('request', 'the "public" metadata cannot be deleted; set it to "false" instead');
-    await this.sql.transaction(async (tx) => {
+    await this.revocations.changingProjectSettings(project.name, () => this.sql.transaction(async (tx) => {
       const rows = await tx.query(`DELETE FROM project_metadata WHERE project_id = $1 AND name = $2 RETURNING id`, [project.project_id, key]);
       if (rows.length === 0) throw new NotFoundError('metadata', `metadata "${key}" not found`);
       await audit(tx, actor, 'delete', project.project_id, 'metadata', `${project.name}:${key}`);
-    });
+    }));
   }
 
   /**

@@ -8,9 +8,9 @@ import type { Principal } from '@wharf/iam';
 import { isScanRobot } from '../scan-robot';
 import { SCAN_REQUESTER, type ScanRequester } from '../scan-requester';
 import { CveAllowlists } from './cve-allowlists';
+import { ProjectPullSettingsReader, type ProjectPullSettings } from './project-pull-settings';
 import { ScanReportQueries, SEVERITY_CODE, severityCode, vulnerabilitiesOf } from './scan-report-queries';
 
-const POLICY_KEYS = ['prevent_vul', 'severity', 'enable_content_trust', 'enable_content_trust_cosign', 'reuse_sys_cve_allowlist', 'proxy_scan_before_serve'];
 /** how often a pull waiting for its scan looks at scan_report */
 const SCAN_POLL_MS = 250;
 const SEVERITY_NAMES = ['None', 'Unknown', 'Negligible', 'Low', 'Medium', 'High', 'Critical'];
@@ -58,6 +58,7 @@ export class PullPolicy {
     private readonly allowlists: CveAllowlists,
     private readonly config: AppConfig,
     @Inject(SCAN_REQUESTER) private readonly requester: ScanRequester,
+    private readonly settings: ProjectPullSettingsReader,
   ) {}
 
   /** Does this (proxy-cache) project scan a newly cached artifact before serving it? */
@@ -118,14 +119,8 @@ export class PullPolicy {
     if (preventVul) await this.checkVulnerabilities(pull, meta.projectId, meta.values, artifact);
   }
 
-  private async projectPolicies(project: string): Promise<{ projectId: number; values: Map<string, string> } | null> {
-    const rows = await this.sql.query<{ project_id: number; name: string | null; value: string | null }>(
-      `SELECT p.project_id, m.name, m.value FROM project p LEFT JOIN project_metadata m ON m.project_id = p.project_id AND m.name = ANY($2::text[])
-        WHERE p.name = $1`,
-      [project, POLICY_KEYS],
-    );
-    if (rows.length === 0) return null;
-    return { projectId: rows[0].project_id, values: new Map(rows.filter((r) => r.name !== null).map((r) => [r.name as string, r.value ?? ''])) };
+  private projectPolicies(project: string): Promise<ProjectPullSettings | null> {
+    return this.settings.of(project);
   }
 
   private async resolve(repository: string, reference: string): Promise<ArtifactRow | undefined> {
@@ -153,7 +148,7 @@ export class PullPolicy {
     );
   }
 
-  private async checkVulnerabilities(pull: PullRequest, projectId: number, meta: Map<string, string>, artifact: ArtifactRow): Promise<void> {
+  private async checkVulnerabilities(pull: PullRequest, projectId: number, meta: ReadonlyMap<string, string>, artifact: ArtifactRow): Promise<void> {
     const thresholdName = (meta.get('severity') || 'low').toLowerCase();
     const threshold = SEVERITY_CODE[thresholdName] ?? SEVERITY_CODE.low;
     const severityLabel = thresholdName.charAt(0).toUpperCase() + thresholdName.slice(1);
