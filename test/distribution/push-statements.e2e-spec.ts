@@ -17,26 +17,11 @@ import { BLOB_DRIVER, type BlobDriver } from '@wharf/storage';
 import { Client } from 'pg';
 import { RegistryClient, sha256 } from '../support/registry-client';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { statementsDuring } from '../support/pg-statements';
 
 const REPOSITORY = 'library/counted';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
-/** Every statement the api sends to Postgres while `work` runs (BEGIN and COMMIT count), by the pg client's query(). */
-async function statementsDuring(work: () => Promise<void>): Promise<string[]> {
-  const sent: string[] = [];
-  const original = Client.prototype.query;
-  Client.prototype.query = function (this: Client, ...args: unknown[]) {
-    const config = args[0];
-    sent.push(typeof config === 'string' ? config : String((config as { text?: string })?.text ?? ''));
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    await work();
-  } finally {
-    Client.prototype.query = original;
-  }
-  return sent.map((s) => s.replace(/\s+/g, ' ').trim());
-}
 
 /** Every call the api makes on its storage driver while `work` runs, as `method key`. */
 async function storageCallsDuring(driver: BlobDriver, work: () => Promise<void>): Promise<string[]> {

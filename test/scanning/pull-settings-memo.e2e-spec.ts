@@ -4,30 +4,14 @@
  * of them still counts at once on the replica that made it and within about a second on another
  * replica (the settings epoch in Redis), so enabling enforcement is never outlived by a cache.
  */
-import { Client } from 'pg';
 import { eventually } from '../support/eventually';
 import { callApi } from '../support/management-api';
 import { RegistryClient } from '../support/registry-client';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
+import { statementsDuring } from '../support/pg-statements';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
-/** Every statement the api processes in this test send while `work` runs, by the pg client's query(). */
-async function statementsDuring(work: () => Promise<void>): Promise<string[]> {
-  const sent: string[] = [];
-  const original = Client.prototype.query;
-  Client.prototype.query = function (this: Client, ...args: unknown[]) {
-    const config = args[0];
-    sent.push(typeof config === 'string' ? config : String((config as { text?: string })?.text ?? ''));
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  try {
-    await work();
-  } finally {
-    Client.prototype.query = original;
-  }
-  return sent;
-}
 
 describe('pull-policy settings remembered per process', () => {
   let environment: TestEnvironment;
