@@ -13,6 +13,7 @@ import { ReadBodyAfterAuthInterceptor, type ManagementBodyLimits } from './http/
 import { RefuseNulBytesGuard } from './http/refuse-nul-bytes.guard';
 import { isDistributionPath } from './http/request-paths';
 import { abortIdleUploads } from './http/upload-idle-timeout';
+import { releaseHeapWhenIdle } from './http/idle-heap-release';
 import { collectAccessFacts } from './http/access-log';
 import { requestIdOf } from './http/request-id';
 import { readFileSync } from 'node:fs';
@@ -61,6 +62,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   // the access-log line's route template, user and client address
   collectAccessFacts(fastify);
   abortIdleUploads(fastify, config.UPLOAD_IDLE_TIMEOUT_SECONDS * 1000);
+  // the garbage a load left behind is collected at the first idle second (docs/architecture.md, Memory)
+  releaseHeapWhenIdle(fastify);
   app.useGlobalGuards(new RefuseNulBytesGuard());
   fastify.addHook('onRequest', (request, reply, done) => {
     // every answer names its request id (the one on its log lines and in a 5xx's message)
