@@ -5,8 +5,11 @@
  * the upload session's bookkeeping without waiting for a WAL flush, and leave no staging object
  * behind. (Before issue 19: 10, 19 and 21 statements, and the manifest's transaction held the
  * project and repository rows from its middle to its commit; then 5, 11 and 16, the
- * manifest's with a client-side transaction and three WAL flush waits; then 6 for the
- * manifest's, its quota budget and own-blob claim separate reads.) A docker-style
+ * manifest's with a client-side transaction and three WAL flush waits; then 5, 8 and 6, each
+ * reading the project pushed to, and the blob pushes their quota budget, on every request: both
+ * are remembered per process now, forgotten when the project changes; a blob's row and its
+ * charge are one statement; the manifest's quota budget and own-blob claim are part of its early
+ * read.) A docker-style
  * push of a small blob keeps its one chunk in the session row and writes the blob once, at its
  * content address, on the filesystem and on S3: no staging object, seal, rename or copy (the
  * storage driver's calls are counted too).
@@ -19,6 +22,7 @@ import { Client } from 'pg';
 import { RegistryClient, sha256 } from '../support/registry-client';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 import { statementsDuring } from '../support/pg-statements';
+import { ProjectService } from '@wharf/projects';
 
 const REPOSITORY = 'library/counted';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -91,20 +95,26 @@ describe('what a push costs the database', () => {
     await environment?.close();
   });
 
-  it('a monolithic POST ?digest= of 4 KiB: at most 5 statements, straight to its content address', async () => {
+  it('a monolithic POST ?digest= of 4 KiB: at most 2 statements (no project or quota read; the row and its charge one), straight to its content address', async () => {
     const data = randomBytes(4096);
     const before = storedFiles(root);
     const statements = await statementsDuring(async () => {
       await client.pushBlob(REPOSITORY, data);
     });
-    expect(statements.length).toBeLessThanOrEqual(5);
+    expect(statements.length).toBeLessThanOrEqual(2);
     expect(statements.filter((s) => s === 'BEGIN')).toEqual([]);
+    // the blob's row and its charge: one statement, committed synchronously (a 201 is durable)
+    const recorded = statements.filter((s) => s.includes('wharf_blob_upload_record('));
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).not.toContain('synchronous_commit');
+    // the project and whether it has a quota limit are remembered from earlier pushes
+    expect(statements.filter((s) => /FROM project\b/.test(s))).toEqual([]);
     const hex = sha256(data).slice(7);
     // the one new file is the blob at its content address: no temp or staging object left
     expect(storedFiles(root).filter((f) => !before.includes(f))).toEqual([`docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`]);
   });
 
-  it('POST + PATCH + PUT of 4 KiB: at most 8 statements, the bookkeeping without WAL flush waits, one storage write at the content address', async () => {
+  it('POST + PATCH + PUT of 4 KiB: at most 5 statements (no project or quota read), the bookkeeping without WAL flush waits, one storage write at the content address', async () => {
     const data = randomBytes(4096);
     const digest = sha256(data);
     const hex = digest.slice(7);
@@ -114,7 +124,9 @@ describe('what a push costs the database', () => {
     const statements = await statementsDuring(async () => {
       storageCalls = await storageCallsDuring(api.app.get<BlobDriver>(BLOB_DRIVER), () => pushDockerStyle(client, api.url, REPOSITORY, data));
     });
-    expect(statements.length).toBeLessThanOrEqual(8);
+    expect(statements.length).toBeLessThanOrEqual(5);
+    expect(statements.filter((s) => /FROM project\b/.test(s))).toEqual([]);
+    expect(statements.filter((s) => s.includes('wharf_blob_upload_record('))).toHaveLength(1);
     // the session starts in one statement (no transaction around it); the chunk kept in the row and
     // the row removed by the PUT, no lease: none waits for a WAL flush (the start's function turns it off too)
     expect(statements.filter((s) => s === 'BEGIN')).toEqual([]);
@@ -165,7 +177,7 @@ describe('what a push costs the database', () => {
     expect((await client.fetch(location, { method: 'GET' })).status).toBe(404);
   });
 
-  it('a manifest PUT under a new tag: at most 4 statements (the quota budget and the claim of its own blob part of the early read), its transaction one statement holding no row exclusively, the charge before it without a flush wait', async () => {
+  it('a manifest PUT under a new tag: at most 3 statements (the project remembered; the quota budget and the claim of its own blob part of the early read), its transaction one statement holding no row exclusively, the charge before it without a flush wait', async () => {
     const layer = await client.pushBlob(REPOSITORY, randomBytes(4096));
     const config = await client.pushBlob(REPOSITORY, Buffer.from('{"architecture":"amd64","os":"linux"}'));
     const manifest = {
@@ -178,7 +190,7 @@ describe('what a push costs the database', () => {
       const response = await client.pushManifest(REPOSITORY, 'counted-1', manifest, OCI_MANIFEST);
       expect(response.status).toBe(201);
     });
-    expect(statements.length).toBeLessThanOrEqual(4);
+    expect(statements.length).toBeLessThanOrEqual(3);
     // the early read carries the quota budget and the claim of the manifest's own blob: no statement of their own
     expect(statements.filter((s) => /storage_limit|FROM blob WHERE digest = \$1 AND status IN/.test(s))).toHaveLength(1);
     // no client-side transaction: the push's transaction is one statement, committed synchronously
@@ -310,6 +322,78 @@ describe('what a push costs the database', () => {
   });
 });
 
+describe('what pushes remember of a project', () => {
+  let environment: TestEnvironment;
+  let api: RunningApi;
+  let client: RegistryClient;
+  let root: string;
+
+  beforeAll(async () => {
+    environment = await createTestEnvironment('filesystem');
+    root = environment.env.STORAGE_FS_ROOT;
+    api = await startApi(environment);
+    client = new RegistryClient(api.url);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await environment?.close();
+  });
+
+  const blobFile = (data: Buffer) => {
+    const hex = sha256(data).slice(7);
+    return `docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
+  };
+
+  it('a project deleted after pushes to it: the next push is refused at once, as one that never existed', async () => {
+    const projects = api.app.get(ProjectService);
+    await projects.create({ project_name: 'short-lived' }, null);
+    // pushed to twice: the second finds the project remembered
+    await client.pushBlob('short-lived/app', randomBytes(512));
+    const remembered = await statementsDuring(async () => {
+      await client.pushBlob('short-lived/app', randomBytes(512));
+    });
+    expect(remembered.filter((s) => /FROM project\b/.test(s))).toEqual([]);
+    await projects.delete((await projects.get('short-lived'))!);
+    for (const attempt of [
+      () => client.fetch('/v2/short-lived/app/blobs/uploads/', { method: 'POST' }),
+      () => client.fetch(`/v2/short-lived/app/blobs/uploads/?digest=${sha256(Buffer.from('late'))}`, { method: 'POST', body: Buffer.from('late') }),
+    ]) {
+      const response = await attempt();
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as { errors: { code: string }[] }).errors[0].code).toBe('NAME_UNKNOWN');
+    }
+  });
+
+  it('a limit set on a project remembered as unlimited: the next push beyond it is refused before anything is stored, monolithic or docker-style', async () => {
+    const projects = api.app.get(ProjectService);
+    await projects.create({ project_name: 'limited-later', storage_limit: -1 }, null);
+    await client.pushBlob('limited-later/app', randomBytes(1000));
+    const unlimited = await statementsDuring(async () => {
+      await client.pushBlob('limited-later/app', randomBytes(1000));
+    });
+    // no budget read: the project is known to have no limit
+    expect(unlimited.filter((s) => /FROM project\b/.test(s))).toEqual([]);
+    await projects.update((await projects.get('limited-later'))!, { storage_limit: 2500 });
+
+    const tooBig = randomBytes(1000);
+    const monolithic = await client.fetch(`/v2/limited-later/app/blobs/uploads/?digest=${sha256(tooBig)}`, { method: 'POST', body: tooBig, headers: { 'content-type': 'application/octet-stream' } });
+    expect(monolithic.status).toBe(403);
+    // refused by the early check, not by the charge after the write: no bytes at its address
+    expect(storedFiles(root)).not.toContain(blobFile(tooBig));
+
+    const started = await client.fetch('/v2/limited-later/app/blobs/uploads/', { method: 'POST' });
+    const patched = await client.fetch(started.headers.get('location')!, { method: 'PATCH', body: tooBig, headers: { 'content-type': 'application/octet-stream' } });
+    expect(patched.status).toBe(403);
+    expect((await client.fetch(started.headers.get('location')!, { method: 'GET' })).status).toBe(404);
+
+    // what fits still goes through
+    const fits = randomBytes(400);
+    await client.pushBlob('limited-later/app', fits);
+    expect(storedFiles(root)).toContain(blobFile(fits));
+  });
+});
+
 describe('a small docker-style push on S3', () => {
   let environment: TestEnvironment;
   let api: RunningApi;
@@ -336,7 +420,7 @@ describe('a small docker-style push on S3', () => {
     const storageCalls = await storageCallsDuring(driver, async () => {
       statements.push(...(await statementsDuring(() => pushDockerStyle(client, api.url, REPOSITORY, data))));
     });
-    expect(statements.length).toBeLessThanOrEqual(8);
+    expect(statements.length).toBeLessThanOrEqual(5);
     expect(storageCalls.filter((call) => !call.startsWith('createAppendable '))).toEqual([`write ${blobKey}`]);
     expect(await leftovers(driver)).toEqual([]);
     expect((await driver.stat(blobKey))?.size).toBe(4096);

@@ -1,4 +1,5 @@
 export * from './project-lookup.service';
+export * from './remembered-project-lookup';
 export * from './project-metadata';
 export * from './project-name';
 export * from './project.service';

@@ -309,9 +309,19 @@ export class BlobStore {
    * size to the project's quota when the link is new; over the limit: 403 DENIED, not linked.
    */
   async register(projectId: number, digest: ParsedDigest, size: number, context: QuotaContext, existingId?: number): Promise<BlobInfo> {
-    const blob = await this.record(digest, size, undefined, existingId);
-    await this.chargeNow(projectId, blob, context);
-    return blob;
+    // `record` and `chargeNow` as one statement and one (synchronous) commit: `wharf_blob_upload_record`, migration 1765331000000
+    try {
+      const rows = await this.sql.query<{ id: number; size: number; content_type: string | null }>(
+        `SELECT id, size, content_type FROM wharf_blob_upload_record($1, $2, $3, NULL, $4)`,
+        [projectId, digest.digest, size, existingId ?? null],
+      );
+      return { id: rows[0].id, digest: digest.digest, size: rows[0].size, contentType: rows[0].content_type };
+    } catch (error) {
+      const { code } = error as { code?: string };
+      // WB001: being deleted; 23503: removed since (possible only with a time window near zero)
+      if (code === 'WB001' || code === '23503') throw new BlobCollectedError(digest.digest);
+      throw (await this.quota.refusalOf(error, context)) ?? error;
+    }
   }
 
   /**

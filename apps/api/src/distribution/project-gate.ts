@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ProjectLookupService, type ProjectRef } from '@wharf/projects';
+import { RememberedProjectLookup, type ProjectRef } from '@wharf/projects';
 import { ProxyProjects } from '@wharf/proxy-cache';
 import type { RepositoryName } from '@wharf/registry-core';
 import { OciError } from './oci-error';
@@ -8,10 +8,11 @@ import { OciError } from './oci-error';
 @Injectable()
 export class ProjectGate {
   constructor(
-    private readonly projects: ProjectLookupService,
+    private readonly projects: RememberedProjectLookup,
     private readonly proxies: ProxyProjects,
   ) {}
 
+  /** The project pushed to, remembered per process (a deleted one is refused at once on the replica that deleted it). */
   async forPush(repository: RepositoryName): Promise<ProjectRef> {
     const project = await this.projects.findByName(repository.project);
     if (!project) {

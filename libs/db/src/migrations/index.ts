@@ -27,6 +27,7 @@ import { UploadSessionStartFunction1765310001000 } from './1765310001000-upload-
 import { ArtifactListedCount1765320000000 } from './1765320000000-artifact-listed-count';
 import { ManifestPushFunctions1765321000000 } from './1765321000000-manifest-push-functions';
 import { UploadSessionFirstChunk1765322000000 } from './1765322000000-upload-session-first-chunk';
+import { BlobUploadRecordFunction1765331000000 } from './1765331000000-blob-upload-record-function';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -59,4 +60,5 @@ export const migrations = [
   ArtifactListedCount1765320000000,
   ManifestPushFunctions1765321000000,
   UploadSessionFirstChunk1765322000000,
+  BlobUploadRecordFunction1765331000000,
 ];
