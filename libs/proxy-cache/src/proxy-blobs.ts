@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import { DomainError, InvalidError, NotFoundError, UnavailableError } from '@wharf/errors';
-import { BlobStore, parseDigest, type BlobInfo, type QuotaContext, type RepositoryName } from '@wharf/registry-core';
+import { BlobStore, OffThreadDigests, parseDigest, type BlobInfo, type QuotaContext, type RepositoryName } from '@wharf/registry-core';
 import { WharfMetrics } from '@wharf/metrics';
 import { pipeline, type Readable } from 'node:stream';
-import { OffThreadDigests } from './off-thread-digests';
 import { ProxyProjects, type ProxyProject } from './proxy-project';
 import { ProxyUpstreams, reviveUpstreamError, upstreamFailure, upstreamWaitMs } from './proxy-upstreams';
 import { RateLimitedStream } from './rate-limited-stream';

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OffThreadDigests } from './off-thread-digests';
+import { OffThreadDigests } from '@wharf/registry-core';
 import { UpstreamBlobTee } from './upstream-blob-tee';
 
 const MiB = 1024 * 1024;

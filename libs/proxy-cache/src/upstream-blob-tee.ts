@@ -1,6 +1,6 @@
 import { InvalidError } from '@wharf/errors';
 import { Readable } from 'node:stream';
-import type { OffThreadDigest, OffThreadDigests } from './off-thread-digests';
+import type { OffThreadDigest, OffThreadDigests } from '@wharf/registry-core';
 
 const MiB = 1024 * 1024;
 /** What the hashing worker gets at a time: the upstream's small chunks are copied into units this size. */

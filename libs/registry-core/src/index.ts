@@ -10,4 +10,4 @@ export * from './storage-keys';
 export * from './upload-sessions';
 export * from './verifying-stream';
 // what callers of BlobStore see of the storage port (apps reach storage only through registry-core)
-export { BlobNotFoundError, type ByteRange } from '@wharf/storage';
+export { BlobNotFoundError, OffThreadDigests, type ByteRange, type OffThreadDigest } from '@wharf/storage';

@@ -12,7 +12,9 @@ import {
 } from './blob-driver';
 import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
 import { claimBody, sizedChunks } from './body-stream';
+import { OffThreadDigests } from './off-thread-digests';
 import { PartQueue } from './part-queue';
+import { SharedPartBuilder, payloadSha256 } from './shared-parts';
 
 const MiB = 1024 * 1024;
 /** S3's smallest part (every part but the last) */
@@ -41,6 +43,8 @@ export interface S3BlobDriverOptions {
   partSize?: number;
   /** objects up to this size are moved with one CopyObject, larger ones part by part; default (and most) 5 GiB */
   copyPartSize?: number;
+  /** where part payloads are hashed for their signatures; default the process's one hashing thread */
+  digests?: OffThreadDigests;
 }
 
 /**
@@ -82,11 +86,13 @@ export class S3BlobDriver implements BlobDriver {
   private readonly bucket: string;
   private readonly partSize: number;
   private readonly copyPartSize: number;
+  private readonly digests: OffThreadDigests;
 
   constructor(private readonly options: S3BlobDriverOptions) {
     this.bucket = options.bucket;
     this.partSize = options.partSize ?? 8 * MiB;
     this.copyPartSize = options.copyPartSize ?? MAX_PART_SIZE;
+    this.digests = options.digests ?? OffThreadDigests.shared();
     if (this.partSize < MIN_PART_SIZE || this.partSize > MAX_PART_SIZE) throw new Error(`S3 partSize must be 5 MiB to 5 GiB, got ${this.partSize}`);
     if (this.copyPartSize < MIN_PART_SIZE || this.copyPartSize > MAX_PART_SIZE) throw new Error(`S3 copyPartSize must be 5 MiB to 5 GiB, got ${this.copyPartSize}`);
     this.client = new this.sdk.S3Client({
@@ -238,30 +244,21 @@ export class S3BlobDriver implements BlobDriver {
     const state = this.appendStateOf(object);
     const source = claimBody(body);
     const { partSize } = state;
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
+    const builder = new SharedPartBuilder(partSize);
     let size = object.size;
     let uploadId = state.uploadId;
     const parts = [...state.parts];
     const queue = new PartQueue(QUEUE_SIZE);
     try {
-      if (state.tailKey) {
-        pending = [await this.readTail(state)];
-        pendingBytes = state.tailSize;
-      }
+      // the tail is never a full part (it is what the last append left under partSize)
+      if (state.tailKey) builder.add(await this.readTail(state));
       for await (const chunk of sizedChunks(source)) {
-        pending.push(chunk);
-        pendingBytes += chunk.length;
         size += chunk.length;
-        while (pendingBytes >= partSize) {
-          const buffered = Buffer.concat(pending, pendingBytes);
-          pending = [buffered.subarray(partSize)];
-          pendingBytes -= partSize;
+        for (const data of builder.add(chunk)) {
           // created lazily: an upload smaller than one part never needs a multipart upload
           uploadId ??= await this.createMultipart(object.key);
           const partNumber = parts.length + 1;
           parts.push({ PartNumber: partNumber, ETag: '' });
-          const data = buffered.subarray(0, partSize);
           await queue.add(async () => {
             parts[partNumber - 1].ETag = await this.uploadPart(object.key, uploadId!, partNumber, data);
           });
@@ -269,7 +266,7 @@ export class S3BlobDriver implements BlobDriver {
       }
       await queue.drain();
       if (size === object.size) return object;
-      const tail = Buffer.concat(pending, pendingBytes);
+      const tail = builder.rest();
       const tailKey = tail.length > 0 ? `${TAILS_PREFIX}${object.key}.tail.${size}` : undefined;
       if (tailKey) await this.put(tailKey, tail);
       // best effort: a tail left behind is garbage, not a fault (the new state no longer names it)
@@ -380,8 +377,7 @@ export class S3BlobDriver implements BlobDriver {
     const queue = new PartQueue(QUEUE_SIZE);
     const parts: CompletedPart[] = [];
     let uploadId: string | undefined;
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
+    const builder = new SharedPartBuilder(partSize);
     const send = async (data: Buffer) => {
       uploadId ??= await this.createMultipart(key);
       const part: CompletedPart = { PartNumber: parts.length + 1 };
@@ -393,16 +389,9 @@ export class S3BlobDriver implements BlobDriver {
     };
     try {
       for await (const chunk of chunks) {
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        while (pendingBytes >= partSize) {
-          const buffered = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
-          pending = pendingBytes > partSize ? [buffered.subarray(partSize)] : [];
-          pendingBytes -= partSize;
-          await send(buffered.subarray(0, partSize));
-        }
+        for (const part of builder.add(chunk)) await send(part);
       }
-      const rest = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+      const rest = builder.rest();
       if (!uploadId) return await this.put(key, rest);
       if (rest.length > 0) await send(rest);
       await queue.drain();
@@ -454,9 +443,20 @@ export class S3BlobDriver implements BlobDriver {
   }
 
   private async uploadPart(key: string, uploadId: string, partNumber: number, data: Buffer): Promise<string> {
-    const result = await this.client.send(
-      new this.sdk.UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: data, ContentLength: data.length }),
-    );
+    const command = new this.sdk.UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: data, ContentLength: data.length });
+    // the signature covers the payload's SHA-256 (the server checks the bytes against it): hashed
+    // on the hashing thread, the SDK signs with it instead of hashing 8 MiB on the event loop
+    const sha256 = await payloadSha256(this.digests, data);
+    if (sha256) {
+      command.middlewareStack.add(
+        (next) => (args) => {
+          (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = sha256;
+          return next(args);
+        },
+        { step: 'build', name: 'wharfOffThreadPayloadHash' },
+      );
+    }
+    const result = await this.client.send(command);
     if (!result.ETag) throw new Error(`UploadPart ${partNumber} of ${key} returned no ETag`);
     return result.ETag;
   }

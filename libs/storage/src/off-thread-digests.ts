@@ -3,13 +3,13 @@ import { Worker } from 'node:worker_threads';
 
 /** A running digest whose hashing happens on the worker thread, in the order `update` was called. */
 export interface OffThreadDigest {
-  /** Hashes bytes [0, length) of `shared`; resolves once they are hashed (the caller may then reuse the buffer). */
-  update(shared: SharedArrayBuffer, length: number): Promise<void>;
+  /** Hashes bytes [offset, offset + length) of `shared`; resolves once they are hashed (the caller may then reuse the buffer). */
+  update(shared: SharedArrayBuffer, length: number, offset?: number): Promise<void>;
   /** `<algorithm>:<hex>` of everything passed to `update`; ends the digest. */
   finish(): Promise<string>;
 }
 
-type WorkerRequest = { id: number; algorithm?: string; shared?: SharedArrayBuffer; length?: number; finish?: boolean };
+type WorkerRequest = { id: number; algorithm?: string; shared?: SharedArrayBuffer; offset?: number; length?: number; finish?: boolean };
 type WorkerAnswer = { id: number; hashed?: boolean; digest?: string; error?: string };
 
 // inline, so it loads the same from dist/ (node) and from the TypeScript sources (jest)
@@ -25,7 +25,7 @@ parentPort.on('message', (message) => {
       running.set(message.id, hash);
     }
     if (message.shared) {
-      hash.update(new Uint8Array(message.shared, 0, message.length));
+      hash.update(new Uint8Array(message.shared, message.offset, message.length));
       parentPort.postMessage({ id: message.id, hashed: true });
     }
     if (message.finish) {
@@ -54,12 +54,20 @@ interface RunningWorker {
  * compete with sending its bytes on the event loop. The bytes travel in SharedArrayBuffers the
  * caller filled and reuses once told they are hashed; messages on one port are handled in order,
  * so a digest's updates are hashed (and answered) in the order given. Started on first use, it does not hold the process
- * open, and one that died is replaced by the next digest (the digests it was running fail).
+ * open, and one that died (or was terminated at shutdown) is replaced by the next digest (the
+ * digests it was running fail). One per process (`shared()`): the proxy cache's tee and the S3
+ * driver's part hashes go to the same thread.
  */
 @Injectable()
 export class OffThreadDigests implements OnModuleDestroy {
+  private static instance?: OffThreadDigests;
   private current?: RunningWorker;
   private nextId = 1;
+
+  /** The process's one hashing thread. */
+  static shared(): OffThreadDigests {
+    return (OffThreadDigests.instance ??= new OffThreadDigests());
+  }
 
   start(algorithm: string): OffThreadDigest {
     if (!ALGORITHMS.has(algorithm)) throw new TypeError(`unsupported digest algorithm: ${algorithm}`);
@@ -76,16 +84,18 @@ export class OffThreadDigests implements OnModuleDestroy {
       if (current.stopped) return Promise.reject(current.stopped);
       return new Promise<T>((resolve, reject) => {
         const queue = current.waiting.get(id) ?? [];
+        // held open while an answer is awaited, not while idle
+        if (current.waiting.size === 0) current.worker.ref();
         queue.push({ resolve: resolve as (value: string) => void, reject });
         current.waiting.set(id, queue);
       });
     };
     return {
-      update: (shared, length) => {
+      update: (shared, length, offset = 0) => {
         if (finished) throw new Error('digest already finished');
         if (length === 0) return Promise.resolve();
         const hashed = answer<void>();
-        post({ id, shared, length });
+        post({ id, shared, offset, length });
         return hashed;
       },
       finish: () => {
@@ -107,17 +117,18 @@ export class OffThreadDigests implements OnModuleDestroy {
   private running(): RunningWorker {
     if (this.current && !this.current.stopped) return this.current;
     const current: RunningWorker = { worker: new Worker(WORKER_SOURCE, { eval: true }), waiting: new Map() };
-    current.worker.unref();
     current.worker.on('message', (answer: WorkerAnswer) => {
       const queue = current.waiting.get(answer.id);
       const waiter = queue?.shift();
       if (!waiter) return;
       if (queue!.length === 0) current.waiting.delete(answer.id);
+      if (current.waiting.size === 0) current.worker.unref();
       if (answer.error !== undefined) {
         // the digest is unusable: everything still waiting on it fails too
         waiter.reject(new Error(`hashing failed: ${answer.error}`));
         for (const rest of queue!.splice(0)) rest.reject(new Error(`hashing failed: ${answer.error}`));
         current.waiting.delete(answer.id);
+        if (current.waiting.size === 0) current.worker.unref();
       } else {
         waiter.resolve(answer.digest ?? '');
       }
@@ -129,6 +140,9 @@ export class OffThreadDigests implements OnModuleDestroy {
     };
     current.worker.on('error', stop);
     current.worker.on('exit', (code) => stop(new Error(`the hashing worker exited (code ${code})`)));
+    // after the listeners (adding a 'message' listener refs the worker again): an idle hashing
+    // thread does not hold the process open
+    current.worker.unref();
     this.current = current;
     return current;
   }
