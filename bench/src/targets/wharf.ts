@@ -15,10 +15,14 @@ export const ADMIN_PASSWORD = 'wharf-bench-admin';
 export const TOKEN_SERVICE = 'wharf-registry';
 
 /**
- * glibc's malloc settings the Dockerfile and the npm start scripts give every Wharf process (see
- * docs/architecture.md, Memory): the api is measured as it runs in production.
+ * glibc's malloc settings and V8's young-generation size the Dockerfile and the npm start scripts
+ * give every Wharf process (see docs/architecture.md, Memory): the api is measured as it runs in
+ * production. NODE_OPTIONS the bench was started with (a preload, say) still reach the api.
  */
-const PRODUCTION_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
+function productionRuntimeEnv(): Record<string, string> {
+  const nodeOptions = ['--max-semi-space-size=8', process.env.NODE_OPTIONS].filter(Boolean).join(' ');
+  return { NODE_OPTIONS: nodeOptions, MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
+}
 
 /**
  * ONE api process of the build the bench was compiled with (node dist/apps/api/src/main.js),
@@ -41,7 +45,7 @@ export async function startWharf(
   const nodeArgs = profileDir ? ['--require', join(__dirname, 'cpu-profile-preload.js')] : [];
   // a metrics port of its own: a second api (--baseline) or any other Wharf on the machine holds the default 9090
   const metricsPort = await freePort();
-  const processEnv = { ...process.env, ...PRODUCTION_MALLOC_ENV, ...env, ADMIN_PASSWORD, PORT: String(port), METRICS_PORT: String(metricsPort), ...(profileDir ? { WHARF_BENCH_CPU_PROFILE_DIR: profileDir } : {}) };
+  const processEnv = { ...process.env, ...productionRuntimeEnv(), ...env, ADMIN_PASSWORD, PORT: String(port), METRICS_PORT: String(metricsPort), ...(profileDir ? { WHARF_BENCH_CPU_PROFILE_DIR: profileDir } : {}) };
   const label = TARGET_LABELS[build.id];
   const api = ManagedProcess.start(`${label} api`, process.execPath, [...nodeArgs, entry], processEnv, cleanup, Boolean(profileDir));
   const baseUrl = `http://127.0.0.1:${port}`;
