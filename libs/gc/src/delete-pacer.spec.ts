@@ -131,7 +131,8 @@ describe('DeletePacer', () => {
       await pacer.startRun();
       await serial(pacer, clock, 11);
       latency.ms = 40;
-      for (let i = 0; i < 30; i += 1) await serial(pacer, clock, 2);
+      for (let i = 0; i < 200 && pacer.keysPerSecond > 50; i += 1) await serial(pacer, clock, 1);
+      await serial(pacer, clock, 20);
       expect(pacer.keysPerSecond).toBe(50);
       expect(pacer.summary().lowestKeysPerSecond).toBe(50);
       // between "near" and "slow": hold
@@ -157,7 +158,35 @@ describe('DeletePacer', () => {
       expect(pacer.keysPerSecond).toBe(200);
     });
 
-    it('without a level from before the run, takes the quietest reading as the baseline', async () => {
+    it('counts slow readings once until the published figure has turned over (pushSettleMs), then halves again', async () => {
+      const { clock, latency, pacer } = pushPaced({ pushSettleMs: 5000 });
+      await pacer.startRun();
+      await serial(pacer, clock, 11);
+      latency.ms = 30;
+      // readings at about 2 s, 3 s and 4 s: one slow-down
+      await serial(pacer, clock, 10);
+      const first = pacer.summary();
+      expect(first.pushBackOffs).toBe(1);
+      for (let i = 0; i < 6; i += 1) await serial(pacer, clock, 1);
+      if (clock.ms < 2000 + 5000) expect(pacer.summary().pushBackOffs).toBe(1);
+      while (clock.ms < 2000 + 5000) await serial(pacer, clock, 1);
+      await serial(pacer, clock, 3);
+      expect(pacer.summary().pushBackOffs).toBe(2);
+      expect(pacer.keysPerSecond).toBeLessThan(first.keysPerSecond);
+    });
+
+    it('keeps the level from before the run as its baseline: a quieter second during the run does not lower it', async () => {
+      const { clock, latency, pacer } = pushPaced();
+      await pacer.startRun();
+      await serial(pacer, clock, 11);
+      latency.ms = 5;
+      await serial(pacer, clock, 11);
+      latency.ms = 12;
+      for (let i = 0; i < 5; i += 1) await serial(pacer, clock, 11);
+      expect(pacer.summary()).toMatchObject({ pushBaselineMs: 10, pushBackOffs: 0, keysPerSecond: Infinity });
+    });
+
+    it('without a level from before the run, takes the first reading as the baseline', async () => {
       const { clock, latency, pacer } = pushPaced();
       latency.ms = null;
       await pacer.startRun();

@@ -23,6 +23,8 @@ export interface DeletePacerOptions {
   /** the pushes' latency (ms; null when nobody pushes), read at most every pollMs; absent: the pacer only sees its own latency */
   pushLatency?: () => Promise<number | null>;
   pollMs: number;
+  /** after a slow-down, how long until the pushes' latency shows its effect (the window the api's figure covers) */
+  pushSettleMs: number;
   /** milliseconds; a fake clock in tests */
   now: () => number;
   sleep: (ms: number) => Promise<void>;
@@ -40,6 +42,7 @@ export const DEFAULT_DELETE_PACING: DeletePacerOptions = {
   pushBackOffAbove: 1.5,
   pushGrowBelow: 1.2,
   pollMs: 1000,
+  pushSettleMs: 5000,
   now: () => performance.now(),
   sleep: (ms) => sleepFor(ms).then(() => undefined),
 };
@@ -75,7 +78,7 @@ export interface PacingSummary {
  * own latency does not rise when what the sweep and the pushes fight for is the machine's CPU
  * (RadosGW, its OSDs, Postgres and the api on the same cores), but the pushes feel it. When their
  * latency rises beyond `pushBackOffAbove` times the level it had before the run, the sweep halves
- * its rate in keys per second (each reading, about once a second, while it stays high); while it stays within `pushGrowBelow`
+ * its rate in keys per second (again once the figure has had time to show the effect, while it stays high); while it stays within `pushGrowBelow`
  * times that level the rate grows back by `rateStep`, up to `maxKeysPerSecond`.
  */
 export class DeletePacer {
@@ -97,6 +100,7 @@ export class DeletePacer {
   private pushBaseline: number | null = null;
   private pushBackOffs = 0;
   private lastPoll = -Infinity;
+  private lastSlowDown = -Infinity;
   /** keys completed, and the count and time at the last reading of the pushes' latency (for the rate achieved in between) */
   private keysDone = 0;
   private keysAtPoll = 0;
@@ -159,10 +163,18 @@ export class DeletePacer {
     this.keysAtPoll = this.keysDone;
     this.timeAtPoll = now;
     if (ms === null || ms <= 0) return this.speedUp();
-    // without a level from before the run, and when the pushes get faster than it, the quietest reading is the best guess of it
-    this.pushBaseline = this.pushBaseline === null ? ms : Math.min(this.pushBaseline, ms);
+    // without a level from before the run (nobody pushed then), the first reading stands in for it.
+    // It stays fixed: a baseline lowered to the quietest second of a noisy machine would leave
+    // every later reading "slow" and the sweep at its floor
+    this.pushBaseline ??= ms;
     const ratio = ms / this.pushBaseline;
-    if (ratio > this.options.pushBackOffAbove) return this.slowDown(achieved);
+    if (ratio > this.options.pushBackOffAbove) {
+      // the published figure is a median over the last few seconds: readings before it has turned
+      // over since the last slow-down still show the rate before it, and count once
+      if (now - this.lastSlowDown < this.options.pushSettleMs) return;
+      this.lastSlowDown = now;
+      return this.slowDown(achieved);
+    }
     if (ratio <= this.options.pushGrowBelow) this.speedUp();
   }
 
