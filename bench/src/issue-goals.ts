@@ -9,7 +9,7 @@ import type { GcReport } from './gc/gc-report';
 import type { StorageKind } from './options';
 import type { ProxyReport } from './proxy/proxy-report';
 import type { ReportRow } from './report';
-import type { LoadGeneratorCheck } from './runner';
+import { describeMeasured, type LoadGeneratorCheck } from './runner';
 
 export type GoalVerdict = 'PASS' | 'FAIL' | 'ERROR' | 'n/a';
 
@@ -106,14 +106,14 @@ export function issueGoalLines(input: IssueGoalInput): IssueGoalLine[] {
 
   const generators = input.loadGenerators;
   const tolerance = `${ISSUE_GOALS.loadGeneratorTolerance * 100}%`;
-  if (!generators) lines.push({ goal: `load generator not the bottleneck (autocannon and undici within ${tolerance})`, verdict: 'n/a', detail: `not run (--only '^load-generators$')` });
+  if (!generators) lines.push({ goal: `load generator not the bottleneck (two clients within ${tolerance})`, verdict: 'n/a', detail: `not run (--only '^load-generators$')` });
   else if ('error' in generators) lines.push({ goal: `load generator not the bottleneck`, verdict: 'ERROR', detail: generators.error.split('\n')[0] });
   else {
     for (const check of generators) {
       lines.push({
         goal: `load generators agree within ${tolerance}: ${check.title} on ${check.target}`,
         verdict: check.verdict,
-        detail: check.difference === undefined ? (check.error ?? 'failed').split('\n')[0] : `autocannon ${check.autocannon!.toFixed(0)}, undici ${check.undici!.toFixed(0)}: ${(check.difference * 100).toFixed(1)}% apart`,
+        detail: check.difference === undefined ? (check.error ?? 'failed').split('\n')[0] : `${describeMeasured(check.measured)}: ${(check.difference * 100).toFixed(1)}% apart`,
       });
     }
   }

@@ -36,49 +36,59 @@ export async function runScenarios(scenarios: Scenario[], slots: TargetSlot[], o
   return outcomes;
 }
 
+/** A request-rate scenario and the two independent clients the load-generator check measures it with. */
+export interface LoadGeneratorPair {
+  scenario: Scenario;
+  /** the scenario's own client first */
+  generators: [LoadGenerator, LoadGenerator];
+}
+
 /**
- * The load-generator check: the given request-rate scenarios on one target, measured back to
- * back with autocannon and with undici (a second, independent client). Agreement within
- * `tolerance` says the figures are the server's, not the client's.
+ * The load-generator check: the given request-rate scenarios on one target, each measured back
+ * to back with two independent clients. Agreement within `tolerance` says the figures are the
+ * server's, not the client's.
  */
-export async function crossCheckLoadGenerators(scenarios: Scenario[], target: Target, options: BenchOptions, tolerance: number): Promise<LoadGeneratorCheck[]> {
+export async function crossCheckLoadGenerators(pairs: LoadGeneratorPair[], target: Target, options: BenchOptions, tolerance: number): Promise<LoadGeneratorCheck[]> {
   const fixtures = new Map<string, Promise<unknown>>();
   const checks: LoadGeneratorCheck[] = [];
-  for (const scenario of scenarios) {
-    const autocannon = await runOne(scenario, target, options, fixtures, 'autocannon');
-    const undici = await runOne(scenario, target, options, fixtures, 'undici');
-    const values = [autocannon, undici].map((r) => ('measurement' in r ? r.measurement.value : undefined));
-    const [a, u] = values;
-    const difference = a !== undefined && u !== undefined ? Math.abs(a - u) / Math.max(a, u) : undefined;
+  for (const { scenario, generators } of pairs) {
+    const results: TargetResult[] = [];
+    for (const generator of generators) results.push(await runOne(scenario, target, options, fixtures, generator));
+    const measured = generators.map((generator, i) => ({ generator, value: 'measurement' in results[i] ? results[i].measurement.value : undefined }));
+    const [a, b] = measured.map((m) => m.value);
+    const difference = a !== undefined && b !== undefined ? Math.abs(a - b) / Math.max(a, b) : undefined;
     const check: LoadGeneratorCheck = {
       id: scenario.id,
       title: scenario.title,
       target: target.label,
-      autocannon: a,
-      undici: u,
+      measured,
       difference,
       verdict: difference === undefined ? 'ERROR' : difference <= tolerance ? 'PASS' : 'FAIL',
-      error: [autocannon, undici].map((r) => ('error' in r ? r.error : undefined)).find(Boolean),
+      error: results.map((r) => ('error' in r ? r.error : undefined)).find(Boolean),
     };
-    console.error(`[load generators] ${scenario.title} on ${target.label}: autocannon ${a?.toFixed(0) ?? 'ERROR'}, undici ${u?.toFixed(0) ?? 'ERROR'} ${scenario.unit}`);
+    console.error(`[load generators] ${scenario.title} on ${target.label}: ${describeMeasured(measured)} ${scenario.unit}`);
     checks.push(check);
   }
   return checks;
+}
+
+/** "ab 2410, autocannon 2388" */
+export function describeMeasured(measured: LoadGeneratorCheck['measured']): string {
+  return measured.map((m) => `${m.generator} ${m.value?.toFixed(0) ?? 'ERROR'}`).join(', ');
 }
 
 export interface LoadGeneratorCheck {
   id: string;
   title: string;
   target: string;
-  autocannon?: number;
-  undici?: number;
-  /** |a - u| / max(a, u) */
+  measured: { generator: LoadGenerator; value?: number }[];
+  /** |a - b| / max(a, b) */
   difference?: number;
   verdict: 'PASS' | 'FAIL' | 'ERROR';
   error?: string;
 }
 
-async function runOne(scenario: Scenario, target: Target, options: BenchOptions, fixtures: Map<string, Promise<unknown>>, loadGenerator: LoadGenerator = 'autocannon'): Promise<TargetResult> {
+async function runOne(scenario: Scenario, target: Target, options: BenchOptions, fixtures: Map<string, Promise<unknown>>, loadGenerator?: LoadGenerator): Promise<TargetResult> {
   const context: ScenarioContext = {
     target,
     options,

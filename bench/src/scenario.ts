@@ -4,7 +4,11 @@ import type { Target } from './targets/target';
 
 export type Unit = 'MB/s' | 'req/s' | 'ops/s' | 'MB';
 
-export type LoadGenerator = 'autocannon' | 'undici';
+/**
+ * The closed-loop clients: autocannon (node, http-parser-js), undici's Pool (node, llhttp) and
+ * ApacheBench (C; one request repeated unchanged only).
+ */
+export type LoadGenerator = 'autocannon' | 'undici' | 'ab';
 
 /** What one scenario measured on one registry. */
 export interface Measurement {
@@ -24,8 +28,11 @@ export interface ScenarioContext {
    * by whichever scenario needs them first: fixture(key, create).
    */
   fixture<T>(key: string, create: () => Promise<T>): Promise<T>;
-  /** The closed-loop client of the request-rate scenarios (autocannon unless the load-generator check asks for undici). */
-  loadGenerator: LoadGenerator;
+  /**
+   * The closed-loop client the load-generator check asks for; undefined lets the scenario use its
+   * own (see measureLoad: ab for one request repeated, autocannon otherwise).
+   */
+  loadGenerator?: LoadGenerator;
   /** Wraps the measured part of a scenario (with --profile-api it is profiled on Wharf). */
   measured<T>(work: () => Promise<T>): Promise<T>;
 }

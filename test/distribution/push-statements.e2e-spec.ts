@@ -5,7 +5,8 @@
  * the upload session's bookkeeping without waiting for a WAL flush, and leave no staging object
  * behind. (Before issue 19: 10, 19 and 21 statements, and the manifest's transaction held the
  * project and repository rows from its middle to its commit; then 5, 11 and 16, the
- * manifest's with a client-side transaction and three WAL flush waits.) A docker-style
+ * manifest's with a client-side transaction and three WAL flush waits; then 6 for the
+ * manifest's, its quota budget and own-blob claim separate reads.) A docker-style
  * push of a small blob keeps its one chunk in the session row and writes the blob once, at its
  * content address, on the filesystem and on S3: no staging object, seal, rename or copy (the
  * storage driver's calls are counted too).
@@ -164,7 +165,7 @@ describe('what a push costs the database', () => {
     expect((await client.fetch(location, { method: 'GET' })).status).toBe(404);
   });
 
-  it('a manifest PUT under a new tag: at most 6 statements, its transaction one statement holding no row exclusively, the charge before it without a flush wait', async () => {
+  it('a manifest PUT under a new tag: at most 4 statements (the quota budget and the claim of its own blob part of the early read), its transaction one statement holding no row exclusively, the charge before it without a flush wait', async () => {
     const layer = await client.pushBlob(REPOSITORY, randomBytes(4096));
     const config = await client.pushBlob(REPOSITORY, Buffer.from('{"architecture":"amd64","os":"linux"}'));
     const manifest = {
@@ -177,7 +178,9 @@ describe('what a push costs the database', () => {
       const response = await client.pushManifest(REPOSITORY, 'counted-1', manifest, OCI_MANIFEST);
       expect(response.status).toBe(201);
     });
-    expect(statements.length).toBeLessThanOrEqual(6);
+    expect(statements.length).toBeLessThanOrEqual(4);
+    // the early read carries the quota budget and the claim of the manifest's own blob: no statement of their own
+    expect(statements.filter((s) => /storage_limit|FROM blob WHERE digest = \$1 AND status IN/.test(s))).toHaveLength(1);
     // no client-side transaction: the push's transaction is one statement, committed synchronously
     expect(statements.filter((s) => s === 'BEGIN')).toEqual([]);
     const push = statements.filter((s) => s.includes('wharf_manifest_push('));
@@ -189,6 +192,42 @@ describe('what a push costs the database', () => {
     expect(charge).toBeLessThan(statements.indexOf(push[0]));
     expect(statements.filter((s) => s.includes('wharf_quota_charge(') || /^UPDATE (project|repository)/.test(s))).toEqual([]);
     expect((await client.fetch(`/v2/${REPOSITORY}/manifests/counted-1`, { headers: { accept: OCI_MANIFEST } })).status).toBe(200);
+  });
+
+  it("the early read's claim leaves a deletefailed row of the manifest's own digest to the claim before the write: a refused push keeps it, a push writes the bytes", async () => {
+    const database = new Client({ connectionString: environment.env.DATABASE_URL });
+    await database.connect();
+    try {
+      const layer = await client.pushBlob(REPOSITORY, randomBytes(256));
+      const config = await client.pushBlob(REPOSITORY, Buffer.from('{"architecture":"s390x","os":"linux"}'));
+      const manifestOf = (layers: Array<{ digest: string; size: number }>) => ({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { ...config, mediaType: 'application/vnd.oci.image.config.v1+json' },
+        layers: layers.map((l) => ({ ...l, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' })),
+      });
+      // GC could not delete these digests' bytes earlier (rows left deletefailed, the bytes gone since)
+      const refused = manifestOf([layer, { digest: sha256(Buffer.from('never pushed either')), size: 5 }]);
+      const pushed = manifestOf([layer]);
+      const digestOf = (m: object) => sha256(Buffer.from(JSON.stringify(m)));
+      await database.query(`INSERT INTO blob (digest, size, status) SELECT unnest($1::varchar[]), unnest($2::bigint[]), 'deletefailed'`, [
+        [digestOf(refused), digestOf(pushed)],
+        [JSON.stringify(refused).length, JSON.stringify(pushed).length],
+      ]);
+
+      expect((await client.pushManifest(REPOSITORY, 'refused-over-deletefailed', refused, OCI_MANIFEST)).status).toBe(400);
+      // not claimed back to none by a push that stored nothing: the row would stand for missing bytes
+      expect((await database.query(`SELECT status FROM blob WHERE digest = $1`, [digestOf(refused)])).rows[0].status).toBe('deletefailed');
+
+      expect((await client.pushManifest(REPOSITORY, 'over-deletefailed', pushed, OCI_MANIFEST)).status).toBe(201);
+      expect((await database.query(`SELECT status FROM blob WHERE digest = $1`, [digestOf(pushed)])).rows[0].status).toBe('none');
+      const hex = digestOf(pushed).slice(7);
+      expect(storedFiles(root)).toContain(`docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`);
+      const pulled = await client.fetch(`/v2/${REPOSITORY}/manifests/${digestOf(pushed)}`, { headers: { accept: OCI_MANIFEST } });
+      expect(pulled.status).toBe(200);
+    } finally {
+      await database.end();
+    }
   });
 
   it("the push functions take the project and repository rows with shared locks only (a repository held by another writer does not stop a push)", async () => {

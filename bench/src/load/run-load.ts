@@ -26,6 +26,8 @@ export interface LoadStep {
   expect: number;
   /** called with the response headers of a successful step */
   after?(context: OpContext, headers: Record<string, string>): void;
+  /** build() gives the same request every time (a client that cannot vary requests may send it) */
+  unchanging?: boolean;
 }
 
 export interface LoadSpec {

@@ -1,4 +1,6 @@
 import { MiB } from '../blob-data';
+import { abAvailable } from '../load/run-load-ab';
+import type { LoadGeneratorPair } from '../runner';
 import type { Scenario } from '../scenario';
 import { blobPullScenario, blobPushScenario } from './blob-throughput';
 import { manifestPutScenario, manifestReadScenario } from './manifests';
@@ -22,11 +24,16 @@ export const QUICK_SCENARIO_IDS = new Set([
 ]);
 
 /**
- * The request-rate scenarios the load-generator check measures with both clients (autocannon,
- * undici): the cheapest request there is, and a three-request small push.
+ * The request-rate scenarios the load-generator check measures with two independent clients:
+ * the cheapest request there is (ApacheBench, its own client when installed, against
+ * autocannon) and a three-request small push (autocannon against undici).
  */
-export function loadGeneratorCheckScenarios(): Scenario[] {
-  return [manifestReadScenario('HEAD', 16), smallDockerStylePushScenario(16)];
+export function loadGeneratorCheckScenarios(): LoadGeneratorPair[] {
+  const head = manifestReadScenario('HEAD', 16);
+  return [
+    { scenario: head, generators: abAvailable() ? ['ab', 'autocannon'] : ['autocannon', 'undici'] },
+    { scenario: smallDockerStylePushScenario(16), generators: ['autocannon', 'undici'] },
+  ];
 }
 
 /** Every scenario, in the order they run and are reported (memory last: it writes GiBs). */

@@ -90,7 +90,7 @@ export function manifestReadScenario(method: 'HEAD' | 'GET', connections: number
     goal: atLeastRatio(3.0),
     async run(ctx) {
       await manifestFixture(ctx);
-      const step: LoadStep = { method, build: () => ({ path: `/v2/${REPOSITORY}/manifests/${TAG}`, headers: { accept: MANIFEST_ACCEPT } }), expect: 200 };
+      const step: LoadStep = { method, build: () => ({ path: `/v2/${REPOSITORY}/manifests/${TAG}`, headers: { accept: MANIFEST_ACCEPT } }), expect: 200, unchanging: true };
       return measureLoad(ctx, connections, [step]);
     },
   };

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SqlClient, type SqlExecutor, type SqlTransaction } from '@wharf/db';
 import { EventOutbox, EventType } from '@wharf/events';
-import { quotaExceeded, type ChargedBlob, type QuotaBudget, type QuotaContext, type QuotaLedgerPort } from '@wharf/registry-core';
+import { quotaExceeded, type ChargedBlob, type QuotaBudget, type QuotaContext, type QuotaLedgerPort, type QuotaUsage } from '@wharf/registry-core';
 
 /**
  * The one writer of a project's storage usage (`project.storage_used`) and of the blobs it is
@@ -19,21 +19,34 @@ export class QuotaLedger implements QuotaLedgerPort {
   ) {}
 
   async budget(projectId: number, context: QuotaContext, heldDigest?: string): Promise<QuotaBudget> {
-    const rows = await this.sql.query<{ name: string; storage_limit: number; storage_used: number; held: boolean }>(
-      `SELECT p.name, p.storage_limit, p.storage_used,
-              EXISTS (SELECT 1 FROM project_blob pb JOIN blob b ON b.id = pb.blob_id WHERE pb.project_id = p.project_id AND b.digest = $2) AS held
-         FROM project p WHERE p.project_id = $1`,
-      [projectId, heldDigest ?? null],
-    );
-    const project = rows[0];
-    const limit = project?.storage_limit ?? -1;
-    const used = project?.storage_used ?? 0;
+    const rows = await this.sql.query<QuotaUsage>(`SELECT ${this.usageColumns('p', '$2')} FROM project p WHERE p.project_id = $1`, [
+      projectId,
+      heldDigest ?? null,
+    ]);
+    return this.budgetFrom(projectId, rows[0], context);
+  }
+
+  /**
+   * What `budget` reads, as columns of a caller's own statement (a manifest push's early read):
+   * `project` is the alias of the project's row there, `heldDigest` the SQL of the digest about to
+   * be stored (a parameter; NULL for none). The row goes to `budgetFrom`.
+   */
+  usageColumns(project: string, heldDigest: string): string {
+    return `${project}.name AS quota_project, ${project}.storage_limit AS quota_limit, ${project}.storage_used AS quota_used,
+            EXISTS (SELECT 1 FROM project_blob qpb JOIN blob qb ON qb.id = qpb.blob_id
+                     WHERE qpb.project_id = ${project}.project_id AND qb.digest = ${heldDigest}) AS quota_held`;
+  }
+
+  /** `budget` from the row a caller read with `usageColumns` (undefined: no such project, no limit). */
+  budgetFrom(projectId: number, usage: QuotaUsage | undefined, context: QuotaContext): QuotaBudget {
+    const limit = Number(usage?.quota_limit ?? -1);
+    const used = Number(usage?.quota_used ?? 0);
     const refuse = async (size: number): Promise<Error> => {
-      const error = quotaExceeded(project?.name ?? String(projectId), limit, used, size);
+      const error = quotaExceeded(usage?.quota_project ?? String(projectId), limit, used, size);
       await this.recordRefusal(context, error.message);
       return error;
     };
-    if (!project || project.held || limit < 0) return { bytes: Infinity, refuse };
+    if (!usage || usage.quota_held || limit < 0) return { bytes: Infinity, refuse };
     return { bytes: Math.max(limit - used, 0), refuse };
   }
 

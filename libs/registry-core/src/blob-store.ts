@@ -6,7 +6,7 @@ import { Writable, pipeline as pipeStreams, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDigest, type ParsedDigest } from './digest';
-import { QUOTA_LEDGER, type QuotaBudget, type QuotaContext, type QuotaLedgerPort } from './quota-ledger.port';
+import { QUOTA_LEDGER, type QuotaBudget, type QuotaContext, type QuotaLedgerPort, type QuotaUsage } from './quota-ledger.port';
 import { blobKey } from './storage-keys';
 import { StorageWriteLatency } from './storage-write-latency';
 import { VerifyingStream } from './verifying-stream';
@@ -198,6 +198,42 @@ export class BlobStore {
     if (stored) return stored;
     await this.writeLatency.time(bytes.length, () => this.driver.write(blobKey(digest), bytes, bytes.length));
     return undefined;
+  }
+
+  /**
+   * `storeBytes` for a caller whose own statement claimed the digest with `CLAIM_USABLE` (a
+   * manifest push's early read, one round trip fewer): `claim.id`, the usable row it touched (the
+   * bytes are there: nothing to write); `claim.found`, whether that statement saw any row. A row
+   * it could not touch (GC deleting it, or one left `deletefailed`) goes through `storeBytes`,
+   * which waits for the delete or claims the row back before writing.
+   * @returns as `storeBytes`
+   */
+  async storeBytesAfterClaim(digest: ParsedDigest, bytes: Buffer, claim: { id: number | null; found: boolean }): Promise<number | undefined> {
+    if (claim.id !== null) return Number(claim.id);
+    if (claim.found) return this.storeBytes(digest, bytes);
+    await this.driver.write(blobKey(digest), bytes, bytes.length);
+    return undefined;
+  }
+
+  /**
+   * The safe half of `claimForWrite`, for a caller's own statement (`$n` the digest, in
+   * `digestParam`): touches a usable row (`none`, `delete`) as `touch` does, returning its id. It
+   * leaves a `deletefailed` row alone: claimed back to `none` by a push refused afterwards, it would
+   * stand for bytes that may be missing. A row GC holds is waited for, then not touched.
+   */
+  static claimUsable(digestParam: string): string {
+    return `UPDATE blob SET status = 'none', version = version + 1, update_time = now()
+             WHERE digest = ${digestParam} AND status IN ('none', 'delete') RETURNING id`;
+  }
+
+  /** `QuotaLedgerPort.usageColumns`, for a caller that reads the budget in a statement of its own (see `quotaBudgetFrom`). */
+  quotaUsageColumns(project: string, heldDigest: string): string {
+    return this.quota.usageColumns(project, heldDigest);
+  }
+
+  /** `quotaBudget` from the row a caller read with `quotaUsageColumns`. */
+  quotaBudgetFrom(projectId: number, usage: QuotaUsage | undefined, context: QuotaContext): QuotaBudget {
+    return this.quota.budgetFrom(projectId, usage, context);
   }
 
   /**

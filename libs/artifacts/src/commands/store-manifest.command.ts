@@ -13,6 +13,7 @@ import {
   type BlobInfo,
   type ParsedManifest,
   type QuotaContext,
+  type QuotaUsage,
   type RepositoryName,
 } from '@wharf/registry-core';
 import { artifactValues, linkChildren, linkToParents, markRepositoryPushed, repositoryForPush, writeArtifact } from '../artifact-rows';
@@ -46,7 +47,8 @@ const STORE_ATTEMPTS = 3;
  *
  * Either way the manifest's own blob is stored, linked and charged to the project. A push's
  * transaction is one statement (`wharf_manifest_push`, see `writePush`), its own blob's row and
- * charge one before it: 6 statements in all for a new tag (test/distribution/push-statements).
+ * charge one before it, the early checks one read (with the quota budget and the claim of the
+ * manifest's own blob): 4 statements in all for a new tag (test/distribution/push-statements).
  */
 @Injectable()
 export class StoreManifestCommand {
@@ -77,8 +79,8 @@ export class StoreManifestCommand {
     const quotaContext: QuotaContext = { repository: repo.name, digest, operator };
     const event = this.outbox.rows([{ type: EventType.PushArtifact, data: { repository: repo.name, digest, tags, mediaType: parsed.mediaType, operator } }]);
     await this.withRetries(digest, 'pushed', async () => {
-      await this.refuseEarly(repo, projectId, digest, parsed, body.length, pointed, quotaContext);
-      const existingId = await this.blobs.storeBytes(parseDigest(digest), body);
+      const claim = await this.refuseEarly(repo, projectId, digest, parsed, body.length, pointed, quotaContext);
+      const existingId = await this.blobs.storeBytesAfterClaim(parseDigest(digest), body, claim);
       // linked and charged like a layer, before the push's transaction (which checks the link as it
       // checks the layers'), committed without a WAL flush wait: the project row is held
       // exclusively that long only, so concurrent pushes into one project commit side by side
@@ -163,15 +165,17 @@ export class StoreManifestCommand {
    * would leave its bytes in storage, charged to nobody until GC's time window passes. The
    * transaction checks them all again under its locks; a push refused only there (a race) leaves
    * a `blob` row GC reclaims.
+   * @returns the claim of the manifest's own blob the early read made, for `storeBytesAfterClaim`
    */
   private async refuseEarly(
     repo: RepositoryName, projectId: number, digest: string, parsed: ParsedManifest, size: number, tags: PreparedTags, quotaContext: QuotaContext,
-  ): Promise<void> {
+  ): Promise<OwnBlobClaim> {
     // a proxy cache refuses every push, whatever it references (read without a lock: the
     // transaction checks again and holds it)
-    const { project, blobs } = await this.touchProjectBlobs(projectId, parsed);
+    const { project, blobs } = await this.readEarly(projectId, digest, parsed);
     if (project) refuseIfProxyCache(project, proxyProjectRefusal('registry', repo.project));
-    await this.blobs.assertQuotaAllows(projectId, digest, size, quotaContext);
+    const budget = this.blobs.quotaBudgetFrom(projectId, project, quotaContext);
+    if (size > budget.bytes) throw await budget.refuse(size);
     this.checkBlobs(parsed, blobs);
     const children = [...new Set(parsed.manifests.map((m) => m.digest))];
     if (children.length > 0) {
@@ -183,6 +187,7 @@ export class StoreManifestCommand {
       if (missing) throw new InvalidError('manifest-reference', 'manifest references a manifest unknown to this repository', { details: { digest: missing } });
     }
     await this.tags.refuseMoves(this.sql, digest, tags, 'registry');
+    return { id: project?.own_id ?? null, found: project?.own_found ?? false };
   }
 
   /**
@@ -218,22 +223,28 @@ export class StoreManifestCommand {
   }
 
   /**
-   * The early check's statement: touches the referenced blobs back from a GC mark (`touchForReuse`'s
-   * update, in the same statement) and reads, without locks, whether the project is a proxy
-   * cache and the blobs the manifest names. No row it touches is held past this statement: in
-   * the push's transaction those locks would serialise every push sharing a layer.
+   * The early checks' one statement: touches the referenced blobs back from a GC mark
+   * (`touchForReuse`'s update) and the manifest's own blob when it is stored already
+   * (`BlobStore.claimUsable`: nothing to write then), and reads, without locks, whether the
+   * project is a proxy cache, its quota budget (the ledger's columns, free when it holds the
+   * manifest already) and the blobs the manifest names. No row it touches is held past this
+   * statement: in the push's transaction those locks would serialise every push sharing a layer.
+   * The own blob's touch comes before the refusals: a refused push has then only kept a stored
+   * blob from one GC sweep, as any touch does.
    */
-  private async touchProjectBlobs(projectId: number, parsed: ParsedManifest): Promise<{ project?: ProjectKind; blobs: FoundBlob[] }> {
+  private async readEarly(projectId: number, digest: string, parsed: ParsedManifest): Promise<{ project?: EarlyProject; blobs: FoundBlob[] }> {
     const digests = [...new Set(parsed.blobs.map((b) => b.digest))];
-    const rows = await this.sql.query<ProjectKind & Partial<FoundBlob>>(
-      `WITH touched AS (${BlobStore.TOUCH_FOR_REUSE})
-       SELECT p.name, p.registry_id, b.digest, b.size, b.status,
+    const rows = await this.sql.query<EarlyProject & Partial<FoundBlob>>(
+      `WITH touched AS (${BlobStore.TOUCH_FOR_REUSE}), own AS (${BlobStore.claimUsable('$4')})
+       SELECT p.name, p.registry_id, ${this.blobs.quotaUsageColumns('p', '$4')},
+              (SELECT id FROM own) AS own_id, EXISTS (SELECT 1 FROM blob ob WHERE ob.digest = $4) AS own_found,
+              b.digest, b.size, b.status,
               EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_id = b.id AND pb.project_id = p.project_id) AS linked
          FROM project p LEFT JOIN blob b ON b.digest = ANY($1)
         WHERE p.project_id = $3`,
-      [digests, BlobStore.REUSE_TOUCH_INTERVAL_SECONDS, projectId],
+      [digests, BlobStore.REUSE_TOUCH_INTERVAL_SECONDS, projectId, digest],
     );
-    return { project: rows[0], blobs: rows.filter((r): r is ProjectKind & FoundBlob => r.digest != null) };
+    return { project: rows[0], blobs: rows.filter((r): r is EarlyProject & FoundBlob => r.digest != null) };
   }
 
   private checkBlobs(parsed: ParsedManifest, found: FoundBlob[]): void {
@@ -259,6 +270,18 @@ interface FoundBlob {
 interface ProjectKind {
   name: string;
   registry_id: number | null;
+}
+
+/** The manifest's own blob as the early read claimed it (`BlobStore.storeBytesAfterClaim`). */
+interface OwnBlobClaim {
+  id: number | null;
+  found: boolean;
+}
+
+/** The early read's project columns: its kind, its quota (the ledger's columns) and the claim of the manifest's own blob. */
+interface EarlyProject extends ProjectKind, QuotaUsage {
+  own_id: number | null;
+  own_found: boolean;
 }
 
 /** The artifact columns of a pushed manifest, as `wharf_manifest_push` takes them. */
