@@ -211,7 +211,7 @@ export class BlobStore {
   async storeBytesAfterClaim(digest: ParsedDigest, bytes: Buffer, claim: { id: number | null; found: boolean }): Promise<number | undefined> {
     if (claim.id !== null) return Number(claim.id);
     if (claim.found) return this.storeBytes(digest, bytes);
-    await this.driver.write(blobKey(digest), bytes, bytes.length);
+    await this.writeLatency.time(bytes.length, () => this.driver.write(blobKey(digest), bytes, bytes.length));
     return undefined;
   }
 
