@@ -34,7 +34,7 @@ const domain = {
   registries: ['audit', 'config', 'db', 'errors', 'secrets'],
   projects: ['audit', 'db', 'errors', 'events', 'iam', 'registry-core'],
   artifacts: ['audit', 'config', 'db', 'errors', 'events', 'immutability', 'labels', 'metrics', 'redis', 'registry-core'],
-  gc: ['artifacts', 'audit', 'config', 'db', 'errors', 'jobs', 'metrics', 'registry-core', 'storage'],
+  gc: ['artifacts', 'audit', 'config', 'db', 'errors', 'jobs', 'metrics', 'redis', 'registry-core', 'storage'],
   'proxy-cache': ['artifacts', 'config', 'db', 'errors', 'metrics', 'redis', 'registries', 'registry-core'],
   webhooks: ['config', 'db', 'errors', 'events', 'jobs', 'projects', 'secrets'],
   // scanner registrations (Harbor's scanner_registration), their sealed credentials

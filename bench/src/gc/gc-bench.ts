@@ -66,6 +66,8 @@ export interface GcMeasurement {
   workerPeakMB: number;
   workerIdleMB: number;
   progress: Record<string, unknown>;
+  /** the run's own account of its pacing (its 'storage deletes: …' log line): requests, back-offs, the pushes' level and slow-downs */
+  pacing: string | null;
   verification: { danglingReferences: number; pushedObjectsChecked: number; pushedObjectsMissing: number; unreferencedRowsLeft: number; unreferencedObjectsChecked: number; unreferencedObjectsLeft: number; referencedRowsMissing: number; referencedObjectsChecked: number; referencedObjectsMissing: number; artifactsLeft: number };
   /** CPU seconds by process group during the baseline load and during the GC window (rest: the other processes of the machine) */
   cpu: { baseline: Record<string, number>; duringGc: Record<string, number> };
@@ -142,6 +144,7 @@ export async function runGcBench(input: GcBenchInput, log: (line: string) => voi
       workerPeakMB: gcOutcome.peakBytes / 1e6,
       workerIdleMB,
       progress: task.progress,
+      pacing: await pacingLine(db, executionId),
       verification,
       cpu: { baseline: cpuBaseline, duringGc: cpuDuringGc },
       workerOutput: worker.output(20) || undefined,
@@ -228,6 +231,14 @@ export async function waitForGc(db: Client, executionId: number, worker: Managed
     if (performance.now() > deadline) throw new Error(`GC execution ${executionId} did not end within ${GC_TIMEOUT_MS / 60_000} minutes (${JSON.stringify(row)})`);
     await sleep(100);
   }
+}
+
+async function pacingLine(db: Client, executionId: number): Promise<string | null> {
+  const { rows } = await db.query<{ line: string }>(
+    `SELECT l.line FROM task_log l JOIN task t ON t.id = l.task_id WHERE t.execution_id = $1 AND l.line LIKE 'storage deletes:%' ORDER BY l.id DESC LIMIT 1`,
+    [executionId],
+  );
+  return rows[0]?.line ?? null;
 }
 
 /** Phase boundaries from the task's log lines (database timestamps, so the worker's own clock). */

@@ -65,6 +65,7 @@ export function formatGcTable(report: GcReport): string {
         (m.duringGc.failureText ? ` (${m.duringGc.failureText})` : ''),
       `CPU seconds without GC (${m.baseline.seconds.toFixed(0)} s): ${cpuText(m.cpu.baseline)}`,
       `CPU seconds during GC (${m.duringGc.seconds.toFixed(0)} s): ${cpuText(m.cpu.duringGc)}`,
+      `Pacing: ${m.pacing ?? '-'}`,
       `Checked after GC: ${v.danglingReferences} artifact_blob rows naming a missing blob, ${v.pushedObjectsMissing}/${v.pushedObjectsChecked} objects of pushed images missing; ` +
         `${v.unreferencedRowsLeft} unreferenced rows left, ${v.unreferencedObjectsLeft}/${v.unreferencedObjectsChecked} sampled unreferenced objects left; ` +
         `${v.referencedRowsMissing} referenced rows missing, ${v.referencedObjectsMissing}/${v.referencedObjectsChecked} sampled referenced objects missing, ${v.artifactsLeft} seeded artifacts left`,

@@ -101,6 +101,27 @@ export class AppConfig {
   @Min(0)
   GC_TIME_WINDOW_HOURS = 2;
 
+  /** garbage collection deletes at most this many storage objects per second; 0: no cap (its pacing alone decides) */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  GC_DELETE_MAX_KEYS_PER_SECOND = 0;
+
+  /** the rate a collection's sweep keeps however slow the pushes get (objects per second): every run ends */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  GC_DELETE_MIN_KEYS_PER_SECOND = 100;
+
+  /**
+   * a collection's sweep halves its rate while the pushes' storage-write latency (published by
+   * each api in Redis) stays above this many times its level before the run, in percent (150: 1.5x)
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  GC_PUSH_LATENCY_BACKOFF_PERCENT = 150;
+
   /**
    * tag retention policy given to every new project (not proxy-cache ones, which have their TTL),
    * as Harbor's policy body without `scope` (JSON: `{"algorithm":"or","rules":[...],"trigger":

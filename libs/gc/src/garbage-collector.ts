@@ -8,6 +8,7 @@ import { UploadSessions } from '@wharf/registry-core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BlobSweeper, isManifest, type ClaimedBlob, type SweepOutcome } from './blob-sweeper';
 import { DeletePacer } from './delete-pacer';
+import { PushLatencySignal } from './push-latency-signal';
 import { UntaggedArtifacts } from './untagged-artifacts';
 
 /** Blobs per storage batch: one S3 DeleteObjects request takes at most 1000 keys. */
@@ -59,6 +60,7 @@ export class GarbageCollector {
     private readonly uploads: UploadSessions,
     private readonly config: AppConfig,
     private readonly metrics: WharfMetrics,
+    private readonly pushLatency: PushLatencySignal,
   ) {}
 
   /** Runs (or resumes) the collection of `payload.taskId`; null when that task had already ended. */
@@ -108,8 +110,10 @@ export class GarbageCollector {
     );
     if (dryRun) return this.dryRun(payload, cutoff, progress);
 
-    // one pacer for the run: what it learnt about the storage's latency carries over from chunk to chunk
-    const pacer = new DeletePacer();
+    // one pacer for the run: what it learnt about the storage's latency carries over from chunk to
+    // chunk; the pushes' latency now, before anything is deleted, is what it keeps them near
+    const pacer = this.newPacer();
+    await pacer.startRun();
     await this.finishLeftDeleting(payload, progress, pacer);
     if (deleteUntagged) await this.deleteUntagged(payload, cutoff, progress);
     await this.mark(payload, cutoff, progress);
@@ -217,13 +221,26 @@ export class GarbageCollector {
     }
   }
 
+  /** A pacer on the storage's latency and the pushes' (GC_DELETE_* and GC_PUSH_LATENCY_* settings). */
+  newPacer(): DeletePacer {
+    const max = this.config.GC_DELETE_MAX_KEYS_PER_SECOND;
+    return new DeletePacer({
+      maxKeysPerSecond: max > 0 ? max : Infinity,
+      minKeysPerSecond: max > 0 ? Math.min(this.config.GC_DELETE_MIN_KEYS_PER_SECOND, max) : this.config.GC_DELETE_MIN_KEYS_PER_SECOND,
+      pushBackOffAbove: this.config.GC_PUSH_LATENCY_BACKOFF_PERCENT / 100,
+      pushLatency: () => this.pushLatency.read(),
+    });
+  }
+
   private async logPacing(payload: GarbageCollectionPayload, pacer: DeletePacer): Promise<void> {
     const pacing = pacer.summary();
     if (pacing.requests === 0) return;
     const baseline = pacing.baselineMsPerKey === null ? '-' : `${pacing.baselineMsPerKey.toFixed(2)} ms per key`;
     await this.executions.log(
       payload.taskId,
-      `storage deletes: ${pacing.requests} request(s), up to ${pacing.highestLimit} in flight (${pacing.limit} at the end, ${pacing.backOffs} back-off(s)), fastest ${baseline}`,
+      `storage deletes: ${pacing.requests} request(s), up to ${pacing.highestLimit} in flight (${pacing.limit} at the end, ${pacing.backOffs} back-off(s)), fastest ${baseline}; ` +
+        `pushes' write latency before the run ${pacing.pushBaselineMs === null ? '-' : `${pacing.pushBaselineMs.toFixed(1)} ms`}, ${pacing.pushBackOffs} slow-down(s) for it, ` +
+        `rate at least ${rateText(pacing.lowestKeysPerSecond)} (${rateText(pacing.keysPerSecond)} at the end)`,
     );
   }
 
@@ -260,3 +277,5 @@ export class GarbageCollector {
     }
   }
 }
+
+const rateText = (keysPerSecond: number): string => (Number.isFinite(keysPerSecond) ? `${Math.round(keysPerSecond)} keys/s` : 'unlimited');

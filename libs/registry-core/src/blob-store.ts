@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDigest, type ParsedDigest } from './digest';
 import { QUOTA_LEDGER, type QuotaBudget, type QuotaContext, type QuotaLedgerPort, type QuotaUsage } from './quota-ledger.port';
 import { blobKey } from './storage-keys';
+import { StorageWriteLatency } from './storage-write-latency';
 import { VerifyingStream } from './verifying-stream';
 
 export interface BlobInfo {
@@ -36,6 +37,8 @@ export class BlobStore {
     private readonly sql: SqlClient,
     @Inject(BLOB_DRIVER) private readonly driver: BlobDriver,
     @Inject(QUOTA_LEDGER) private readonly quota: QuotaLedgerPort,
+    // what pushes feel of the machine's load: a GC's sweep paces itself on it
+    private readonly writeLatency: StorageWriteLatency,
   ) {}
 
   /** A blob the project may serve; null when unknown there or being deleted (clients then upload it again). */
@@ -129,7 +132,7 @@ export class BlobStore {
     } else {
       // pipeStreams destroys the verifier when the client's body fails, so the write aborts too
       pipeStreams(body, verifier, () => undefined);
-      await this.driver.write(blobKey(digest), verifier, contentLength).catch((error) => {
+      await this.writeLatency.time(contentLength, () => this.driver.write(blobKey(digest), verifier, contentLength)).catch((error) => {
         throw clientAborted(verifier.errored ?? error);
       });
     }
@@ -193,7 +196,7 @@ export class BlobStore {
   async storeBytes(digest: ParsedDigest, bytes: Buffer): Promise<number | undefined> {
     const stored = await this.claimForWrite(digest.digest);
     if (stored) return stored;
-    await this.driver.write(blobKey(digest), bytes, bytes.length);
+    await this.writeLatency.time(bytes.length, () => this.driver.write(blobKey(digest), bytes, bytes.length));
     return undefined;
   }
 
@@ -208,7 +211,7 @@ export class BlobStore {
   async storeBytesAfterClaim(digest: ParsedDigest, bytes: Buffer, claim: { id: number | null; found: boolean }): Promise<number | undefined> {
     if (claim.id !== null) return Number(claim.id);
     if (claim.found) return this.storeBytes(digest, bytes);
-    await this.driver.write(blobKey(digest), bytes, bytes.length);
+    await this.writeLatency.time(bytes.length, () => this.driver.write(blobKey(digest), bytes, bytes.length));
     return undefined;
   }
 
@@ -256,7 +259,7 @@ export class BlobStore {
     if (stored) {
       await this.driver.delete(stagingKey);
     } else {
-      await this.driver.move(stagingKey, blobKey(digest));
+      await this.writeLatency.time(size, () => this.driver.move(stagingKey, blobKey(digest)));
     }
     return collectedMeansRetry(this.register(projectId, digest, size, context, stored));
   }

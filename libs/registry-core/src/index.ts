@@ -7,6 +7,7 @@ export * from './quota-ledger.port';
 export * from './registry-core.module';
 export * from './repository-name';
 export * from './storage-keys';
+export * from './storage-write-latency';
 export * from './upload-sessions';
 export * from './verifying-stream';
 // what callers of BlobStore see of the storage port (apps reach storage only through registry-core)

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { StorageModule } from '@wharf/storage';
 import { BlobStore } from './blob-store';
+import { StorageWriteLatency } from './storage-write-latency';
 import { UploadSessions } from './upload-sessions';
 
 /**
@@ -9,7 +10,7 @@ import { UploadSessions } from './upload-sessions';
  */
 @Module({
   imports: [StorageModule],
-  providers: [BlobStore, UploadSessions],
-  exports: [BlobStore, UploadSessions],
+  providers: [BlobStore, UploadSessions, StorageWriteLatency],
+  exports: [BlobStore, UploadSessions, StorageWriteLatency],
 })
 export class RegistryCoreModule {}
