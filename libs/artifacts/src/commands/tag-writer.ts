@@ -63,6 +63,11 @@ export class TagWriter {
    */
   async point(tx: SqlExecutor, repositoryId: number, artifactId: number, prepared: PreparedTags, protocol: Protocol): Promise<PointOutcome[]> {
     const outcomes: PointOutcome[] = [];
+    await lockArtifactsBeforeTags(
+      tx,
+      `SELECT $2::bigint UNION SELECT artifact_id FROM tag WHERE repository_id = $1 AND name = ANY($3::text[])`,
+      [repositoryId, artifactId, [...prepared.tags]],
+    );
     for (const tag of prepared.tags) {
       const rule = prepared.immutable.get(tag);
       const mayMove = prepared.mode !== 'create' && rule === undefined;
@@ -113,6 +118,7 @@ export class TagWriter {
     const rule = prepared.immutable.get(tag);
     if (rule !== undefined) throw immutableTag(protocol, prepared.repository, tag, rule, 'deleted');
     if (repositoryId === null) return null;
+    await lockArtifactsBeforeTags(tx, `SELECT artifact_id FROM tag WHERE repository_id = $1 AND name = $2`, [repositoryId, tag]);
     const rows = await tx.query<{ artifact_id: number }>(
       `DELETE FROM tag WHERE repository_id = $1 AND name = $2 AND ($3::bigint IS NULL OR artifact_id = $3) RETURNING artifact_id`,
       [repositoryId, tag, artifactId ?? null],
@@ -134,6 +140,7 @@ export class TagWriter {
   ): Promise<{ name: string; artifactId: number }[]> {
     const removable = prepared.tags.filter((t) => !prepared.immutable.has(t) && owners.has(t));
     if (removable.length === 0) return [];
+    await lockArtifactsBeforeTags(tx, `SELECT artifact_id FROM tag WHERE repository_id = $1 AND name = ANY($2::text[])`, [repositoryId, removable]);
     const rows = await tx.query<{ name: string; artifact_id: number }>(
       `DELETE FROM tag t USING unnest($2::text[], $3::bigint[]) AS w(name, artifact_id)
         WHERE t.repository_id = $1 AND t.name = w.name AND t.artifact_id = w.artifact_id AND t.push_time < $4
@@ -142,4 +149,16 @@ export class TagWriter {
     );
     return rows.map((r) => ({ name: r.name, artifactId: r.artifact_id }));
   }
+}
+
+/**
+ * Locks the artifacts a tag write will touch (`ids`: a query returning their ids), in id order,
+ * before the tag rows. The listed-count triggers (migration 1765320000000) lock the artifacts a
+ * tag write changed after that write, so without this a tag write held its tag row, then waited
+ * for the artifact; while a delete of that artifact (which locks it first, then its tags through
+ * the cascade) waited for the tag row: a deadlock, seen between an untag and a deep delete. Every
+ * writer now takes artifacts first, in id order, as pushes and pull-time updates do.
+ */
+async function lockArtifactsBeforeTags(tx: SqlExecutor, ids: string, params: unknown[]): Promise<void> {
+  await tx.query(`SELECT 1 FROM artifact WHERE id IN (${ids}) ORDER BY id FOR NO KEY UPDATE`, params);
 }
