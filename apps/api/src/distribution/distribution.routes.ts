@@ -1,26 +1,35 @@
-import { Controller, Delete, Get, Head, Patch, Post, Put, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
-import { OciError } from './oci-error';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Injectable } from '@nestjs/common';
+import { EventOrigins } from '@wharf/events';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { encodesNul } from '../http/refuse-nul-bytes.guard';
 import { BlobsHttp } from './blobs.http';
 import { distributionRoute, type DistributionRoute } from './distribution-route';
 import { ListingsHttp } from './listings.http';
 import { ManifestsHttp } from './manifests.http';
-import { OciExceptionFilter } from './oci-exception.filter';
+import { OciError } from './oci-error';
+import { OciErrorResponder } from './oci-error-responder';
 import { ProjectGate } from './project-gate';
-import { RegistryAccessGuard } from './registry-access.guard';
+import { RegistryAccess } from './registry-access';
 import { UploadsHttp } from './uploads.http';
 
+const WRITE_METHODS = ['POST', 'PATCH', 'PUT', 'DELETE'] as const;
+
 /**
- * The OCI distribution endpoint. Repository names contain slashes, so routes are matched by
- * suffix in distributionRoute(); each method hands the parsed route to its resource's handler.
+ * The OCI distribution endpoint, served as plain Fastify routes: /v2 is the registry's hot path
+ * (a pull is a manifest HEAD or GET per image), and Nest's guard, interceptor and filter
+ * pipeline cost more CPU per request than the work itself, so this class does their three jobs
+ * directly: admit the caller (RegistryAccess), run the handler with the request's EventOrigin,
+ * answer failures in the OCI error shape (OciErrorResponder). Everything Fastify-level (hooks,
+ * access log, metrics, request id) applies as to any other route.
+ *
+ * Repository names contain slashes, so paths are matched by suffix in distributionRoute(); each
+ * method hands the parsed route to its resource's handler.
  */
-@Controller('v2')
-@ApiExcludeController() // OCI distribution, not the management API's OpenAPI document
-@UseGuards(RegistryAccessGuard)
-@UseFilters(OciExceptionFilter)
-export class DistributionController {
+@Injectable()
+export class DistributionRoutes {
   constructor(
+    private readonly access: RegistryAccess,
+    private readonly errors: OciErrorResponder,
     private readonly manifests: ManifestsHttp,
     private readonly blobs: BlobsHttp,
     private readonly uploads: UploadsHttp,
@@ -28,65 +37,35 @@ export class DistributionController {
     private readonly projects: ProjectGate,
   ) {}
 
-  @Get()
-  ping(@Res() reply: FastifyReply): void {
-    void reply.header('content-type', 'application/json').send('{}');
+  /** Adds /v2 (GET, HEAD) and /v2/* (reads and writes) to `fastify`; before it starts listening. */
+  register(fastify: FastifyInstance): void {
+    // the handlers return nothing: each answers through `reply` itself (streams included), and a
+    // returned promise would have Fastify send an empty answer of its own if it settled first
+    fastify.route({ method: ['GET', 'HEAD'], url: '/v2', handler: (request, reply) => void this.serve(request, reply, () => this.ping(request, reply)) });
+    fastify.route({ method: ['GET', 'HEAD'], url: '/v2/*', handler: (request, reply) => void this.serve(request, reply, () => this.read(request, reply)) });
+    fastify.route({ method: [...WRITE_METHODS], url: '/v2/*', handler: (request, reply) => void this.serve(request, reply, () => this.write(request, reply)) });
   }
 
-  @Head()
-  pingHead(@Res() reply: FastifyReply): void {
-    void reply.send();
+  /** Never rejects: every failure is answered in the OCI error shape. */
+  private async serve(request: FastifyRequest, reply: FastifyReply, handle: () => Promise<void> | void): Promise<void> {
+    try {
+      if (encodesNul(request.url)) throw new OciError('UNSUPPORTED', 'the request URL contains a NUL character', undefined, 400);
+      await this.access.admit(request);
+      // the artifact events the handler writes carry where the request came from (the audit log derives from them)
+      const userAgent = request.headers['user-agent'];
+      await EventOrigins.run({ clientIp: request.ip, userAgent }, handle);
+    } catch (error) {
+      this.errors.send(error, request, reply);
+    }
   }
 
-  @Get('*')
-  async get(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.read(request, reply, true);
+  private ping(request: FastifyRequest, reply: FastifyReply): void {
+    if (request.method === 'HEAD') void reply.send();
+    else void reply.header('content-type', 'application/json').send('{}');
   }
 
-  @Head('*')
-  async head(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.read(request, reply, false);
-  }
-
-  @Post('*')
-  async post(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const route = await this.writableRoute(request);
-    if (route.kind === 'uploads') return this.uploads.start(route.repository, request, reply);
-    throw unsupported(request);
-  }
-
-  @Patch('*')
-  async patch(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const route = await this.writableRoute(request);
-    if (route.kind === 'upload') return this.uploads.patch(route.repository, route.uploadId, request, reply);
-    throw unsupported(request);
-  }
-
-  @Put('*')
-  async put(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const route = await this.writableRoute(request);
-    if (route.kind === 'upload') return this.uploads.finish(route.repository, route.uploadId, request, reply);
-    if (route.kind === 'manifest') return this.manifests.put(route.repository, route.reference, request, reply);
-    throw unsupported(request);
-  }
-
-  @Delete('*')
-  async delete(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const route = await this.writableRoute(request);
-    if (route.kind === 'upload') return this.uploads.cancel(route.repository, route.uploadId, reply);
-    if (route.kind === 'manifest') return this.manifests.delete(route.repository, route.reference, request, reply);
-    if (route.kind === 'blob') return this.blobs.delete(route.repository, route.digest, reply);
-    throw unsupported(request);
-  }
-
-  /** The route of a push or delete, refused (403) when it is into a proxy-cache project. */
-  private async writableRoute(request: FastifyRequest): Promise<DistributionRoute> {
-    const route = distributionRoute(request);
-    if ('repository' in route) await this.projects.refuseWritesToProxy(route.repository);
-    return route;
-  }
-
-  private async read(request: FastifyRequest, reply: FastifyReply, withBody: boolean): Promise<void> {
+  private async read(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const withBody = request.method === 'GET';
     const route = distributionRoute(request);
     switch (route.kind) {
       case 'base':
@@ -106,6 +85,35 @@ export class DistributionController {
       default:
         throw unsupported(request);
     }
+  }
+
+  private async write(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const route = await this.writableRoute(request);
+    switch (request.method) {
+      case 'POST':
+        if (route.kind === 'uploads') return this.uploads.start(route.repository, request, reply);
+        break;
+      case 'PATCH':
+        if (route.kind === 'upload') return this.uploads.patch(route.repository, route.uploadId, request, reply);
+        break;
+      case 'PUT':
+        if (route.kind === 'upload') return this.uploads.finish(route.repository, route.uploadId, request, reply);
+        if (route.kind === 'manifest') return this.manifests.put(route.repository, route.reference, request, reply);
+        break;
+      case 'DELETE':
+        if (route.kind === 'upload') return this.uploads.cancel(route.repository, route.uploadId, reply);
+        if (route.kind === 'manifest') return this.manifests.delete(route.repository, route.reference, request, reply);
+        if (route.kind === 'blob') return this.blobs.delete(route.repository, route.digest, reply);
+        break;
+    }
+    throw unsupported(request);
+  }
+
+  /** The route of a push or delete, refused (403) when it is into a proxy-cache project. */
+  private async writableRoute(request: FastifyRequest): Promise<DistributionRoute> {
+    const route = distributionRoute(request);
+    if ('repository' in route) await this.projects.refuseWritesToProxy(route.repository);
+    return route;
   }
 }
 
