@@ -29,6 +29,7 @@ import { ManifestPushFunctions1765321000000 } from './1765321000000-manifest-pus
 import { UploadSessionFirstChunk1765322000000 } from './1765322000000-upload-session-first-chunk';
 import { BlobUploadRecordFunction1765331000000 } from './1765331000000-blob-upload-record-function';
 import { BlobRecordFunction1765340000000 } from './1765340000000-blob-record-function';
+import { ArtifactRelistEarlyExit1765360000000 } from './1765360000000-artifact-relist-early-exit';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -63,4 +64,5 @@ export const migrations = [
   UploadSessionFirstChunk1765322000000,
   BlobUploadRecordFunction1765331000000,
   BlobRecordFunction1765340000000,
+  ArtifactRelistEarlyExit1765360000000,
 ];
