@@ -43,7 +43,7 @@ export class BlobStore {
 
   /** A blob the project may serve; null when unknown there or being deleted (clients then upload it again). */
   async findInProject(projectName: string, digest: string): Promise<BlobInfo | null> {
-    const rows = await this.sql.query<BlobInfo>(
+    const rows = await this.sql.queryPrepared<BlobInfo>(
       `SELECT b.id, b.digest, b.size, b.content_type AS "contentType"
          FROM blob b
          JOIN project_blob pb ON pb.blob_id = b.id
@@ -314,7 +314,7 @@ export class BlobStore {
   async register(projectId: number, digest: ParsedDigest, size: number, context: QuotaContext, existingId?: number): Promise<BlobInfo> {
     // `record` and `chargeNow` as one statement and one synchronous commit: `wharf_blob_record`, migration 1765340000000
     try {
-      const rows = await this.sql.query<{ id: number; size: number; content_type: string | null }>(
+      const rows = await this.sql.queryPrepared<{ id: number; size: number; content_type: string | null }>(
         `SELECT id, size, content_type FROM wharf_blob_record($1, $2, $3, NULL, $4, p_synchronous_commit => true)`,
         [projectId, digest.digest, size, existingId ?? null],
       );
@@ -389,7 +389,7 @@ export class BlobStore {
    */
   async recordAndCharge(projectId: number, digest: ParsedDigest, size: number, contentType: string, existingId: number | undefined, context: QuotaContext): Promise<BlobInfo> {
     try {
-      const rows = await this.sql.query<{ id: number }>(`SELECT id FROM wharf_blob_record($1, $2, $3, $4, $5, p_synchronous_commit => false)`, [
+      const rows = await this.sql.queryPrepared<{ id: number }>(`SELECT id FROM wharf_blob_record($1, $2, $3, $4, $5, p_synchronous_commit => false)`, [
         projectId, digest.digest, size, contentType, existingId ?? null,
       ]);
       return { id: rows[0].id, digest: digest.digest, size, contentType };

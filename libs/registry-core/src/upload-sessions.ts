@@ -94,7 +94,7 @@ export class UploadSessions {
     const staging = await this.driver.createAppendable(uploadStagingKey(id));
     // one statement (migration 1765310001000): one principal's starts take turns on an advisory
     // lock (every replica), so concurrent ones cannot all pass the count; then the row
-    const rows = await this.sql.query<{ admitted: boolean }>(
+    const rows = await this.sql.queryPrepared<{ admitted: boolean }>(
       `SELECT wharf_upload_session_start($1, $2, $3, $4, $5, $6, $7, $8, $9) AS admitted`,
       [id, projectId, repositoryName, staging.key, JSON.stringify(staging.state), principal, this.config.UPLOAD_PURGE_AGE_HOURS, limit, SESSION_SLOTS_LOCK],
     );
@@ -196,7 +196,7 @@ export class UploadSessions {
    */
   private async keepFirstChunk(repositoryName: string, id: string, chunk: Buffer, context: QuotaContext): Promise<UploadSession | null> {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw unknownUpload(id);
-    const rows = await this.sql.query<UploadSession>(
+    const rows = await this.sql.queryPrepared<UploadSession>(
       `WITH relaxed AS (SELECT ${RELAXED_COMMIT})
        UPDATE upload_session SET first_chunk = $3, size = $4, version = version + 1, update_time = now()
          FROM relaxed WHERE id = $1 AND repository_name = $2 AND size = 0 AND (busy_until IS NULL OR busy_until < now())
@@ -221,7 +221,7 @@ export class UploadSessions {
    */
   private async claimWholeInRow(repositoryName: string, id: string): Promise<UploadSession | null> {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw unknownUpload(id);
-    const rows = await this.sql.query<UploadSession>(
+    const rows = await this.sql.queryPrepared<UploadSession>(
       `WITH relaxed AS (SELECT ${RELAXED_COMMIT})
        DELETE FROM upload_session USING relaxed
         WHERE id = $1 AND repository_name = $2 AND first_chunk IS NOT NULL AND (busy_until IS NULL OR busy_until < now())

@@ -205,7 +205,7 @@ export class StoreManifestCommand {
     const blobs = new Map(parsed.blobs.map((b) => [b.digest, b.size]));
     const row = artifactRow(digest, parsed, body);
     try {
-      await this.sql.query(
+      await this.sql.queryPrepared(
         `SELECT * FROM wharf_manifest_push($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
         [
           projectId, repo.name, digest, row.mediaType, row.artifactType, row.configMediaType, row.subject, row.size, row.manifest, row.annotations, row.type,
@@ -234,7 +234,7 @@ export class StoreManifestCommand {
    */
   private async readEarly(projectId: number, digest: string, parsed: ParsedManifest): Promise<{ project?: EarlyProject; blobs: FoundBlob[] }> {
     const digests = [...new Set(parsed.blobs.map((b) => b.digest))];
-    const rows = await this.sql.query<EarlyProject & Partial<FoundBlob>>(
+    const rows = await this.sql.queryPrepared<EarlyProject & Partial<FoundBlob>>(
       `WITH touched AS (${BlobStore.TOUCH_FOR_REUSE}), own AS (${BlobStore.claimUsable('$4')})
        SELECT p.name, p.registry_id, ${this.blobs.quotaUsageColumns('p', '$4')},
               (SELECT id FROM own) AS own_id, EXISTS (SELECT 1 FROM blob ob WHERE ob.digest = $4) AS own_found,
