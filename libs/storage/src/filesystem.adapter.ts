@@ -12,7 +12,7 @@ import {
   StoredObjectInfo,
 } from './blob-driver';
 import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
-import { claimBody, sizedChunks } from './body-stream';
+import { claimBody, sizedChunks, toBuffer } from './body-stream';
 
 /** What a filesystem appendable keeps in `state`: its staging file, relative to the root. */
 interface FilesystemAppendState {
@@ -40,28 +40,86 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
 const WRITE_BATCH_BUFFERS = 512;
 
 /**
- * Writes `chunks` in order, a batch per writev: chunks go on arriving while the previous batch
- * is written, so the body is read and written at the same time, never copied, and at most two
- * batches are held.
+ * Writes a body's bytes in order, a batch per writev: chunks go on arriving (as 'data' events,
+ * no per-chunk promise) while the previous batch is written, so the body is read and written at
+ * the same time, never copied; the body is paused while a full batch waits for the write
+ * before it, so at most two batches are held. With `size`, fails with BlobSizeMismatchError at
+ * the first byte too many (nothing more is written) or, at the end, when fewer came.
+ * `early`: an error the body emitted before this was called (it is then not read).
  */
-async function writeBatched(file: fsp.FileHandle, chunks: AsyncIterable<Buffer>): Promise<void> {
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  let writing: Promise<void> = Promise.resolve();
-  for await (const bytes of chunks) {
-    batch.push(bytes);
-    batchBytes += bytes.length;
-    if (batchBytes >= WRITE_BATCH_BYTES || batch.length >= WRITE_BATCH_BUFFERS) {
-      await writing;
-      writing = writeAll(file, batch);
-      // awaited before the next batch or at the end; a failure meanwhile must not go unhandled
-      writing.catch(() => undefined);
+function writeBatched(file: fsp.FileHandle, body: Readable, size: number | undefined, early: () => Error | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    let received = 0;
+    let writing = false;
+    let ended = false;
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+      // a failed body keeps a listener: its later errors are not unhandled
+      body.on('error', () => undefined);
+      if (error) reject(error);
+      else resolve();
+    };
+    const full = () => batchBytes >= WRITE_BATCH_BYTES || batch.length >= WRITE_BATCH_BUFFERS;
+    const writeNext = () => {
+      if (settled) return;
+      if (batch.length === 0 || (!full() && !ended)) {
+        if (ended) {
+          if (size !== undefined && received !== size) settle(new BlobSizeMismatchError(size, received));
+          else settle();
+        }
+        return;
+      }
+      const buffers = batch;
       batch = [];
       batchBytes = 0;
-    }
-  }
-  await writing;
-  if (batch.length > 0) await writeAll(file, batch);
+      writing = true;
+      writeAll(file, buffers).then(
+        () => {
+          writing = false;
+          if (!ended && body.isPaused()) body.resume();
+          writeNext();
+        },
+        (error: Error) => settle(error),
+      );
+    };
+    const onData = (chunk: unknown) => {
+      if (settled) return;
+      const bytes = toBuffer(chunk);
+      received += bytes.length;
+      if (size !== undefined && received > size) return settle(new BlobSizeMismatchError(size, received));
+      batch.push(bytes);
+      batchBytes += bytes.length;
+      if (!full()) return;
+      if (writing) body.pause();
+      else writeNext();
+    };
+    const onEnd = () => {
+      ended = true;
+      if (!writing) writeNext();
+    };
+    const onError = (error: Error) => settle(error);
+    // destroyed without an error (a client gone): what the stream iterator it replaces threw
+    const onClose = () => {
+      if (!ended) settle(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    const before = early() ?? body.errored ?? undefined;
+    if (before) return settle(before);
+    if (body.destroyed) return onClose();
+    body.on('error', onError);
+    body.on('close', onClose);
+    body.on('end', onEnd);
+    body.on('data', onData);
+    // a body someone paused before (or that was never flowing) flows now
+    body.resume();
+  });
 }
 
 /** Appends all of `buffers` at the file's position (a writev may take fewer bytes than it was given). */
@@ -128,7 +186,12 @@ export class FilesystemBlobDriver implements BlobDriver {
   }
 
   async write(key: string, body: Readable | Buffer, size?: number): Promise<void> {
-    const source = Buffer.isBuffer(body) ? body : claimBody(body);
+    // an error the body emits while the file is being opened is kept for the write (not an
+    // unhandled 'error' event); the body is read straight from its 'data' events
+    let earlyError: Error | undefined;
+    const keepEarly = (error: Error) => (earlyError ??= error);
+    const source = body;
+    if (!Buffer.isBuffer(source)) source.on('error', keepEarly);
     const tmp = path.join(this.root, '_tmp', randomUUID());
     try {
       const target = this.pathOf(key);
@@ -137,7 +200,7 @@ export class FilesystemBlobDriver implements BlobDriver {
       // reported (no write stream: its extra hop and lazy open)
       const file = await this.openTmp(tmp);
       try {
-        await (Buffer.isBuffer(source) ? file.writeFile(source) : writeBatched(file, sizedChunks(source, size)));
+        await (Buffer.isBuffer(source) ? file.writeFile(source) : writeBatched(file, source, size, () => earlyError));
       } finally {
         await file.close();
       }
