@@ -12,7 +12,8 @@ import {
   StoredObjectInfo,
 } from './blob-driver';
 import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
-import { claimBody, sizedChunks, toBuffer } from './body-stream';
+import { claimBody, sizedChunks } from './body-stream';
+import { WriteBufferPool, writeThroughBuffers } from './write-buffers';
 
 /** What a filesystem appendable keeps in `state`: its staging file, relative to the root. */
 interface FilesystemAppendState {
@@ -34,93 +35,14 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 /** unlinks in flight in one deleteMany */
 const PARALLEL_DELETES = 8;
 
-/** Bytes gathered into one writev: the thread-pool round trip and syscall per 16-64 KiB socket chunk cost more than the copy. */
-const WRITE_BATCH_BYTES = 1024 * 1024;
-/** under the kernel's IOV_MAX (1024) */
-const WRITE_BATCH_BUFFERS = 512;
-
 /**
- * Writes a body's bytes in order, a batch per writev: chunks go on arriving (as 'data' events,
- * no per-chunk promise) while the previous batch is written, so the body is read and written at
- * the same time, never copied; the body is paused while a full batch waits for the write
- * before it, so at most two batches are held. With `size`, fails with BlobSizeMismatchError at
- * the first byte too many (nothing more is written) or, at the end, when fewer came.
- * `early`: an error the body emitted before this was called (it is then not read).
+ * Bytes written at a time: the thread-pool round trip and syscall per 16-64 KiB socket chunk cost
+ * more than copying the chunks into a reused buffer of this size.
  */
-function writeBatched(file: fsp.FileHandle, body: Readable, size: number | undefined, early: () => Error | undefined): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    let received = 0;
-    let writing = false;
-    let ended = false;
-    let settled = false;
-    const settle = (error?: Error) => {
-      if (settled) return;
-      settled = true;
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      body.off('close', onClose);
-      // a failed body keeps a listener: its later errors are not unhandled
-      body.on('error', () => undefined);
-      if (error) reject(error);
-      else resolve();
-    };
-    const full = () => batchBytes >= WRITE_BATCH_BYTES || batch.length >= WRITE_BATCH_BUFFERS;
-    const writeNext = () => {
-      if (settled) return;
-      if (batch.length === 0 || (!full() && !ended)) {
-        if (ended) {
-          if (size !== undefined && received !== size) settle(new BlobSizeMismatchError(size, received));
-          else settle();
-        }
-        return;
-      }
-      const buffers = batch;
-      batch = [];
-      batchBytes = 0;
-      writing = true;
-      writeAll(file, buffers).then(
-        () => {
-          writing = false;
-          if (!ended && body.isPaused()) body.resume();
-          writeNext();
-        },
-        (error: Error) => settle(error),
-      );
-    };
-    const onData = (chunk: unknown) => {
-      if (settled) return;
-      const bytes = toBuffer(chunk);
-      received += bytes.length;
-      if (size !== undefined && received > size) return settle(new BlobSizeMismatchError(size, received));
-      batch.push(bytes);
-      batchBytes += bytes.length;
-      if (!full()) return;
-      if (writing) body.pause();
-      else writeNext();
-    };
-    const onEnd = () => {
-      ended = true;
-      if (!writing) writeNext();
-    };
-    const onError = (error: Error) => settle(error);
-    // destroyed without an error (a client gone): what the stream iterator it replaces threw
-    const onClose = () => {
-      if (!ended) settle(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
-    };
-    const before = early() ?? body.errored ?? undefined;
-    if (before) return settle(before);
-    if (body.destroyed) return onClose();
-    body.on('error', onError);
-    body.on('close', onClose);
-    body.on('end', onEnd);
-    body.on('data', onData);
-    // a body someone paused before (or that was never flowing) flows now
-    body.resume();
-  });
-}
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+/** write buffers kept between writes (the rest of a burst of concurrent writes is left to the GC) */
+const SPARE_WRITE_BUFFERS = 8;
+const writeBuffers = new WriteBufferPool(WRITE_BUFFER_BYTES, SPARE_WRITE_BUFFERS);
 
 /** Appends all of `buffers` at the file's position (a writev may take fewer bytes than it was given). */
 async function writeAll(file: fsp.FileHandle, buffers: Buffer[]): Promise<void> {
@@ -200,7 +122,7 @@ export class FilesystemBlobDriver implements BlobDriver {
       // reported (no write stream: its extra hop and lazy open)
       const file = await this.openTmp(tmp);
       try {
-        await (Buffer.isBuffer(source) ? file.writeFile(source) : writeBatched(file, source, size, () => earlyError));
+        await (Buffer.isBuffer(source) ? file.writeFile(source) : writeThroughBuffers(source, (bytes) => writeAll(file, [bytes]), { pool: writeBuffers, size, early: () => earlyError }));
       } finally {
         await file.close();
       }
