@@ -89,6 +89,15 @@ describe('writeThroughBuffers', () => {
     await expect(writeThroughBuffers(closed, slowWriter(1).write, { pool })).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
   });
 
+  it('settles at once for a body already read to its end', async () => {
+    const drained = body(Buffer.alloc(0), 1);
+    drained.resume();
+    await new Promise((resolve) => drained.once('end', resolve));
+    const writer = slowWriter(0);
+    await writeThroughBuffers(drained, writer.write, { pool: new WriteBufferPool(1024, 2), size: 0 });
+    expect(writer.written).toEqual([]);
+  });
+
   it('writes an empty body as nothing', async () => {
     const pool = new WriteBufferPool(1024, 2);
     const writer = slowWriter(0);

@@ -171,6 +171,8 @@ export function writeThroughBuffers(body: Readable, write: (bytes: Buffer) => Pr
 
     const before = options.early?.() ?? body.errored ?? undefined;
     if (before) return settle(before);
+    // read to its end already (an empty body someone drained): nothing to write
+    if (body.readableEnded) return onEnd();
     if (body.destroyed) return onClose();
     body.on('error', onError);
     body.on('close', onClose);
