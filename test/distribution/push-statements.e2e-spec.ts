@@ -104,9 +104,9 @@ describe('what a push costs the database', () => {
     expect(statements.length).toBeLessThanOrEqual(2);
     expect(statements.filter((s) => s === 'BEGIN')).toEqual([]);
     // the blob's row and its charge: one statement, committed synchronously (a 201 is durable)
-    const recorded = statements.filter((s) => s.includes('wharf_blob_upload_record('));
+    const recorded = statements.filter((s) => s.includes('wharf_blob_record('));
     expect(recorded).toHaveLength(1);
-    expect(recorded[0]).not.toContain('synchronous_commit');
+    expect(recorded[0]).toContain('p_synchronous_commit => true');
     // the project and whether it has a quota limit are remembered from earlier pushes
     expect(statements.filter((s) => /FROM project\b/.test(s))).toEqual([]);
     const hex = sha256(data).slice(7);
@@ -126,7 +126,7 @@ describe('what a push costs the database', () => {
     });
     expect(statements.length).toBeLessThanOrEqual(5);
     expect(statements.filter((s) => /FROM project\b/.test(s))).toEqual([]);
-    expect(statements.filter((s) => s.includes('wharf_blob_upload_record('))).toHaveLength(1);
+    expect(statements.filter((s) => s.includes('wharf_blob_record(') && s.includes('p_synchronous_commit => true'))).toHaveLength(1);
     // the session starts in one statement (no transaction around it); the chunk kept in the row and
     // the row removed by the PUT, no lease: none waits for a WAL flush (the start's function turns it off too)
     expect(statements.filter((s) => s === 'BEGIN')).toEqual([]);
@@ -199,7 +199,7 @@ describe('what a push costs the database', () => {
     expect(push).toHaveLength(1);
     expect(push[0]).not.toContain('synchronous_commit');
     // the manifest's blob row and its charge (the only exclusive hold of the project row) come before it, in one statement without a flush wait
-    const charge = statements.findIndex((s) => s.includes('wharf_manifest_blob_record('));
+    const charge = statements.findIndex((s) => s.includes('wharf_blob_record(') && s.includes('p_synchronous_commit => false'));
     expect(charge).toBeGreaterThanOrEqual(0);
     expect(charge).toBeLessThan(statements.indexOf(push[0]));
     expect(statements.filter((s) => s.includes('wharf_quota_charge(') || /^UPDATE (project|repository)/.test(s))).toEqual([]);
@@ -247,16 +247,17 @@ describe('what a push costs the database', () => {
     await database.connect();
     try {
       const definitions = await database.query<{ name: string; body: string }>(
-        `SELECT proname AS name, prosrc AS body FROM pg_proc WHERE proname IN ('wharf_manifest_push', 'wharf_manifest_blob_record')`,
+        `SELECT proname AS name, prosrc AS body FROM pg_proc WHERE proname IN ('wharf_manifest_push', 'wharf_blob_record')`,
       );
-      expect(definitions.rows.map((d) => d.name).sort()).toEqual(['wharf_manifest_blob_record', 'wharf_manifest_push']);
+      expect(definitions.rows.map((d) => d.name).sort()).toEqual(['wharf_blob_record', 'wharf_manifest_push']);
       const push = definitions.rows.find((d) => d.name === 'wharf_manifest_push')!.body;
       // exclusive row locks in the push's transaction: an index's children (the listed count's recount
       // lock, see linkChildren) and the repository's time stamp, which skips a row another push holds
       expect(push.match(/FOR (NO KEY )?UPDATE[^;]*/g)).toEqual(['FOR NO KEY UPDATE) a', 'FOR NO KEY UPDATE SKIP LOCKED)']);
       expect(push).not.toMatch(/UPDATE project|wharf_quota_charge/);
-      const recordAndCharge = definitions.rows.find((d) => d.name === 'wharf_manifest_blob_record')!.body;
-      expect(recordAndCharge).toContain(`set_config('synchronous_commit', 'off', true)`);
+      // the manifest's own blob is recorded with p_synchronous_commit => false (its statement, above)
+      const recordAndCharge = definitions.rows.find((d) => d.name === 'wharf_blob_record')!.body;
+      expect(recordAndCharge).toMatch(/IF NOT p_synchronous_commit THEN\s+PERFORM set_config\('synchronous_commit', 'off', true\);/);
 
       // while another transaction holds the repository row exclusively, a push still completes
       const layer = await client.pushBlob(REPOSITORY, randomBytes(1024));

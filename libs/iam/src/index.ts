@@ -2,6 +2,7 @@ export * from './authenticator';
 export * from './docker-token.service';
 export * from './iam.module';
 export * from './docker-tokens.module';
+export * from './epoch-checked-memo';
 export * from './member.service';
 export * from './portal-sessions';
 export * from './principal';

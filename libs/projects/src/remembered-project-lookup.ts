@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { RevocationEpochs } from '@wharf/iam';
+import { EpochCheckedMemo, projectSettingsEpochs, RevocationEpochs } from '@wharf/iam';
 import { ProjectLookupService, type ProjectRef } from './project-lookup.service';
-import { ProjectSettingsMemo } from './project-settings-memo';
 
 /**
  * The project a push names, remembered in this process: every blob upload and manifest PUT asks
@@ -14,16 +13,16 @@ import { ProjectSettingsMemo } from './project-settings-memo';
  */
 @Injectable()
 export class RememberedProjectLookup {
-  private readonly memo: ProjectSettingsMemo<string, ProjectRef | null>;
+  private readonly memo: EpochCheckedMemo<string, ProjectRef | null>;
 
   constructor(
     private readonly projects: ProjectLookupService,
     epochs: RevocationEpochs,
   ) {
-    this.memo = new ProjectSettingsMemo(epochs);
+    this.memo = new EpochCheckedMemo({ changedSince: projectSettingsEpochs(epochs) });
   }
 
   async findByName(name: string): Promise<ProjectRef | null> {
-    return this.memo.get(name, name, () => this.projects.findByName(name), (project) => project !== null);
+    return this.memo.get(name, () => this.projects.findByName(name), { keep: (project) => project !== null });
   }
 }

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { RevocationEpochs } from '@wharf/iam';
+import { EpochCheckedMemo, projectSettingsEpochs, RevocationEpochs } from '@wharf/iam';
 import type { SqlExecutor, SqlTransaction } from '@wharf/db';
 import type { ChargedBlob, QuotaBudget, QuotaContext, QuotaLedgerPort, QuotaUsage } from '@wharf/registry-core';
-import { ProjectSettingsMemo } from './project-settings-memo';
 import { QuotaLedger } from './quota-ledger';
 
 /**
@@ -12,7 +11,7 @@ import { QuotaLedger } from './quota-ledger';
  * Only the early check is skipped: the charge that links a blob stays atomic in the database and
  * refuses a push beyond a limit set a moment ago. A limit is changed only by ProjectService.update,
  * which marks the project's settings epoch before and after: the change counts at once on the
- * replica that made it, within about a second on the others (ProjectSettingsMemo).
+ * replica that made it, within about a second on the others (EpochCheckedMemo).
  *
  * A project with a limit is remembered too (as limited), so its budget is read once, with the
  * blob's digest (a blob it holds costs nothing), as before. The project's name, which the epochs
@@ -20,19 +19,23 @@ import { QuotaLedger } from './quota-ledger';
  */
 @Injectable()
 export class RememberingQuotaLedger implements QuotaLedgerPort {
-  private readonly unlimited: ProjectSettingsMemo<number, boolean>;
+  private readonly unlimited: EpochCheckedMemo<{ projectId: number; projectName: string }, boolean>;
 
   constructor(
     private readonly ledger: QuotaLedger,
     epochs: RevocationEpochs,
   ) {
-    this.unlimited = new ProjectSettingsMemo(epochs);
+    const projectChangedSince = projectSettingsEpochs(epochs);
+    this.unlimited = new EpochCheckedMemo({
+      idOf: ({ projectId, projectName }) => `${projectId}/${projectName}`,
+      changedSince: ({ projectName }, readAt) => projectChangedSince(projectName, readAt),
+    });
   }
 
   async budget(projectId: number, context: QuotaContext, heldDigest?: string): Promise<QuotaBudget> {
     let read: QuotaBudget | undefined;
     // without a digest, an unbounded budget means the project has no limit
-    const unlimited = await this.unlimited.get(projectId, projectOf(context), async () => (read = await this.ledger.budget(projectId, context)).bytes === Infinity);
+    const unlimited = await this.unlimited.get({ projectId, projectName: projectOf(context) }, async () => (read = await this.ledger.budget(projectId, context)).bytes === Infinity);
     if (unlimited) return read ?? { bytes: Infinity, refuse: async (size) => (await this.ledger.budget(projectId, context)).refuse(size) };
     // a limit: what is left, with the blob free when the project holds it
     return read && heldDigest === undefined ? read : this.ledger.budget(projectId, context, heldDigest);

@@ -312,10 +312,10 @@ export class BlobStore {
    * size to the project's quota when the link is new; over the limit: 403 DENIED, not linked.
    */
   async register(projectId: number, digest: ParsedDigest, size: number, context: QuotaContext, existingId?: number): Promise<BlobInfo> {
-    // `record` and `chargeNow` as one statement and one (synchronous) commit: `wharf_blob_upload_record`, migration 1765331000000
+    // `record` and `chargeNow` as one statement and one synchronous commit: `wharf_blob_record`, migration 1765340000000
     try {
       const rows = await this.sql.query<{ id: number; size: number; content_type: string | null }>(
-        `SELECT id, size, content_type FROM wharf_blob_upload_record($1, $2, $3, NULL, $4)`,
+        `SELECT id, size, content_type FROM wharf_blob_record($1, $2, $3, NULL, $4, p_synchronous_commit => true)`,
         [projectId, digest.digest, size, existingId ?? null],
       );
       return { id: rows[0].id, digest: digest.digest, size: rows[0].size, contentType: rows[0].content_type };
@@ -382,14 +382,14 @@ export class BlobStore {
 
   /**
    * `record` and `chargeNow` of a manifest's own blob as one statement
-   * (`wharf_manifest_blob_record`, migration 1765321000000) committed without a WAL flush wait:
+   * (`wharf_blob_record`, migration 1765340000000) committed without a WAL flush wait:
    * the project row is held exclusively only that long. The push's transaction, committed
    * synchronously after it, makes it durable with itself. GC took the row meanwhile:
    * BlobCollectedError; beyond the quota: 403 DENIED naming it, not linked.
    */
   async recordAndCharge(projectId: number, digest: ParsedDigest, size: number, contentType: string, existingId: number | undefined, context: QuotaContext): Promise<BlobInfo> {
     try {
-      const rows = await this.sql.query<{ id: number }>(`SELECT wharf_manifest_blob_record($1, $2, $3, $4, $5) AS id`, [
+      const rows = await this.sql.query<{ id: number }>(`SELECT id FROM wharf_blob_record($1, $2, $3, $4, $5, p_synchronous_commit => false)`, [
         projectId, digest.digest, size, contentType, existingId ?? null,
       ]);
       return { id: rows[0].id, digest: digest.digest, size, contentType };

@@ -28,6 +28,7 @@ import { ArtifactListedCount1765320000000 } from './1765320000000-artifact-liste
 import { ManifestPushFunctions1765321000000 } from './1765321000000-manifest-push-functions';
 import { UploadSessionFirstChunk1765322000000 } from './1765322000000-upload-session-first-chunk';
 import { BlobUploadRecordFunction1765331000000 } from './1765331000000-blob-upload-record-function';
+import { BlobRecordFunction1765340000000 } from './1765340000000-blob-record-function';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -61,4 +62,5 @@ export const migrations = [
   ManifestPushFunctions1765321000000,
   UploadSessionFirstChunk1765322000000,
   BlobUploadRecordFunction1765331000000,
+  BlobRecordFunction1765340000000,
 ];

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlClient } from '@wharf/db';
-import { RevocationEpochs } from '@wharf/iam';
+import { EpochCheckedMemo, projectSettingsEpochs, RevocationEpochs } from '@wharf/iam';
 
 /** The project metadata keys pull policies read. */
 export const PULL_POLICY_KEYS = ['prevent_vul', 'severity', 'enable_content_trust', 'enable_content_trust_cosign', 'reuse_sys_cve_allowlist', 'proxy_scan_before_serve'];
@@ -11,56 +11,29 @@ export interface ProjectPullSettings {
   values: ReadonlyMap<string, string>;
 }
 
-// an upper bound on trusting what was read: the settings epochs make changes count within a second
-const REMEMBER_MS = 60_000;
-const REMEMBERED_MAX = 10_000;
-
-interface Remembered {
-  settings: ProjectPullSettings;
-  /** when it was read (taken before the read): a change marked since forgets it */
-  readAt: number;
-}
-
 /**
  * A project's pull-policy settings, asked by every manifest GET (HEAD asks none), remembered in
  * this process so a pull costs no database read for them: the read took as long as the rest of a
  * cached manifest GET. A change of the project's metadata marks its settings epoch before and
  * after the write (ProjectService, RevocationEpochs), and deleting a project ends its access
- * epoch; either forgets what was read before it, on every replica within about a second. While
- * those epochs cannot be read (Redis), the settings are read from the database each time. A
- * project that does not exist is not remembered (its name may be taken the next moment).
+ * epoch; either forgets what was read before it, on every replica within about a second
+ * (EpochCheckedMemo). While those epochs cannot be read (Redis), the settings are read from the
+ * database each time. A project that does not exist is not remembered (its name may be taken the
+ * next moment).
  */
 @Injectable()
 export class ProjectPullSettingsReader {
-  private readonly remembered = new Map<string, Remembered>();
+  private readonly memo: EpochCheckedMemo<string, ProjectPullSettings | null>;
 
   constructor(
     private readonly sql: SqlClient,
-    private readonly epochs: RevocationEpochs,
-  ) {}
-
-  async of(projectName: string): Promise<ProjectPullSettings | null> {
-    const known = this.remembered.get(projectName);
-    if (known && (await this.stillValid(projectName, known))) return known.settings;
-    const readAt = Date.now();
-    const settings = await this.read(projectName);
-    if (settings) this.remember(projectName, { settings, readAt });
-    else this.remembered.delete(projectName);
-    return settings;
+    epochs: RevocationEpochs,
+  ) {
+    this.memo = new EpochCheckedMemo({ changedSince: projectSettingsEpochs(epochs) });
   }
 
-  private async stillValid(projectName: string, known: Remembered): Promise<boolean> {
-    if (Date.now() - known.readAt >= REMEMBER_MS) return false;
-    try {
-      const [changed, accessEnded] = await Promise.all([
-        this.epochs.projectSettingsChangedSince(projectName, known.readAt),
-        this.epochs.projectAccessRevokedSince(projectName, known.readAt),
-      ]);
-      return !changed && !accessEnded;
-    } catch {
-      // whether they changed is unknown: the database says
-      return false;
-    }
+  async of(projectName: string): Promise<ProjectPullSettings | null> {
+    return this.memo.get(projectName, () => this.read(projectName), { keep: (settings) => settings !== null });
   }
 
   private async read(projectName: string): Promise<ProjectPullSettings | null> {
@@ -71,11 +44,5 @@ export class ProjectPullSettingsReader {
     );
     if (rows.length === 0) return null;
     return { projectId: rows[0].project_id, values: new Map(rows.filter((r) => r.name !== null).map((r) => [r.name as string, r.value ?? ''])) };
-  }
-
-  private remember(projectName: string, entry: Remembered): void {
-    this.remembered.delete(projectName);
-    if (this.remembered.size >= REMEMBERED_MAX) this.remembered.delete(this.remembered.keys().next().value!);
-    this.remembered.set(projectName, entry);
   }
 }
