@@ -26,7 +26,7 @@ export async function* sizedChunks(body: AsyncIterable<unknown>, size?: number):
   if (size !== undefined && received !== size) throw new BlobSizeMismatchError(size, received);
 }
 
-export function toBuffer(chunk: unknown): Buffer {
+function toBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (typeof chunk === 'string') return Buffer.from(chunk);

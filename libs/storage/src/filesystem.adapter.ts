@@ -13,7 +13,6 @@ import {
 } from './blob-driver';
 import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
 import { claimBody, sizedChunks } from './body-stream';
-import { WriteBufferPool, writeThroughBuffers } from './write-buffers';
 
 /** What a filesystem appendable keeps in `state`: its staging file, relative to the root. */
 interface FilesystemAppendState {
@@ -35,14 +34,35 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 /** unlinks in flight in one deleteMany */
 const PARALLEL_DELETES = 8;
 
+/** Bytes gathered into one writev: the thread-pool round trip and syscall per 16-64 KiB socket chunk cost more than the copy. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+/** under the kernel's IOV_MAX (1024) */
+const WRITE_BATCH_BUFFERS = 512;
+
 /**
- * Bytes written at a time: the thread-pool round trip and syscall per 16-64 KiB socket chunk cost
- * more than copying the chunks into a reused buffer of this size.
+ * Writes `chunks` in order, a batch per writev: chunks go on arriving while the previous batch
+ * is written, so the body is read and written at the same time, never copied, and at most two
+ * batches are held.
  */
-const WRITE_BUFFER_BYTES = 1024 * 1024;
-/** write buffers kept between writes (the rest of a burst of concurrent writes is left to the GC) */
-const SPARE_WRITE_BUFFERS = 8;
-const writeBuffers = new WriteBufferPool(WRITE_BUFFER_BYTES, SPARE_WRITE_BUFFERS);
+async function writeBatched(file: fsp.FileHandle, chunks: AsyncIterable<Buffer>): Promise<void> {
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let writing: Promise<void> = Promise.resolve();
+  for await (const bytes of chunks) {
+    batch.push(bytes);
+    batchBytes += bytes.length;
+    if (batchBytes >= WRITE_BATCH_BYTES || batch.length >= WRITE_BATCH_BUFFERS) {
+      await writing;
+      writing = writeAll(file, batch);
+      // awaited before the next batch or at the end; a failure meanwhile must not go unhandled
+      writing.catch(() => undefined);
+      batch = [];
+      batchBytes = 0;
+    }
+  }
+  await writing;
+  if (batch.length > 0) await writeAll(file, batch);
+}
 
 /** Appends all of `buffers` at the file's position (a writev may take fewer bytes than it was given). */
 async function writeAll(file: fsp.FileHandle, buffers: Buffer[]): Promise<void> {
@@ -108,12 +128,7 @@ export class FilesystemBlobDriver implements BlobDriver {
   }
 
   async write(key: string, body: Readable | Buffer, size?: number): Promise<void> {
-    // an error the body emits while the file is being opened is kept for the write (not an
-    // unhandled 'error' event); the body is read straight from its 'data' events
-    let earlyError: Error | undefined;
-    const keepEarly = (error: Error) => (earlyError ??= error);
-    const source = body;
-    if (!Buffer.isBuffer(source)) source.on('error', keepEarly);
+    const source = Buffer.isBuffer(body) ? body : claimBody(body);
     const tmp = path.join(this.root, '_tmp', randomUUID());
     try {
       const target = this.pathOf(key);
@@ -122,7 +137,7 @@ export class FilesystemBlobDriver implements BlobDriver {
       // reported (no write stream: its extra hop and lazy open)
       const file = await this.openTmp(tmp);
       try {
-        await (Buffer.isBuffer(source) ? file.writeFile(source) : writeThroughBuffers(source, (bytes) => writeAll(file, [bytes]), { pool: writeBuffers, size, early: () => earlyError }));
+        await (Buffer.isBuffer(source) ? file.writeFile(source) : writeBatched(file, sizedChunks(source, size)));
       } finally {
         await file.close();
       }

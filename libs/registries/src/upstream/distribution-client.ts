@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type * as Undici from 'undici';
 import type { Dispatcher } from 'undici';
 import type { UpstreamEndpoint } from '../registry-endpoint';
@@ -374,36 +374,16 @@ export async function readBounded(response: Dispatcher.ResponseData, limit: numb
 /**
  * The body, its errors classified like the request's (an upstream dying mid-blob is
  * UpstreamUnavailableError to the reader too); destroying it destroys the body underneath,
- * which releases the connection. A plain Readable fed from the body's 'data' events, not a
- * PassThrough: a blob's thousands of socket chunks each skip a Writable and a Transform.
+ * which releases the connection.
  */
 function classifiedStream(body: Readable, what: string, signal?: AbortSignal): Readable {
-  return new ClassifiedBody(body, what, signal);
-}
-
-class ClassifiedBody extends Readable {
-  constructor(
-    private readonly body: Readable,
-    what: string,
-    signal?: AbortSignal,
-  ) {
-    super();
-    body.on('data', (chunk: Buffer) => {
-      if (!this.push(chunk)) body.pause();
-    });
-    body.once('end', () => this.push(null));
-    body.on('error', (error) => this.destroy(classifyThrown(error, what, signal) as Error));
-    body.pause();
-  }
-
-  override _read(): void {
-    this.body.resume();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.body.destroyed) this.body.destroy();
-    callback(error);
-  }
+  const relay = new PassThrough();
+  body.on('error', (error) => relay.destroy(classifyThrown(error, what, signal) as Error));
+  relay.on('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  body.pipe(relay);
+  return relay;
 }
 
 /** Releases a response whose body we do not need (so the connection goes back to the pool). */
