@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { WharfMetrics } from '@wharf/metrics';
 import { instrumentHttp } from './metrics/http-metrics';
 import { portalDirectory, servePortal } from './portal/serve-portal';
+import { DistributionRoutes } from './distribution/distribution.routes';
 
 /**
  * Builds the api on Fastify (the HTTP layer's own cost matters on the manifest hot path).
@@ -45,7 +46,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   // management API bodies and queries: unknown fields are refused, values converted to their declared types;
   // the query parameters Harbor defines and Wharf does not implement are accepted and ignored
   app.useGlobalPipes(new HarborValidationPipe());
-  // Harbor's error shape for everything outside /v2 (whose controller renders OCI errors itself),
+  // Harbor's error shape for everything outside /v2 (whose routes render OCI errors themselves),
   // failures before any route runs included
   app.useGlobalFilters(new ApiExceptionFilter());
 
@@ -71,6 +72,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     if (isDistributionPath(request.url)) void reply.header('docker-distribution-api-version', 'registry/2.0');
     done();
   });
+  // /v2, the registry's hot path, as plain Fastify routes outside Nest's guard/interceptor pipeline
+  app.get(DistributionRoutes).register(fastify);
   // the built web portal at / (GET and HEAD requests no route answers)
   servePortal(fastify, portalDirectory(config));
   // GET /api/v2.0/swagger.json (and /swagger.json): the management API's OpenAPI document, built on first request

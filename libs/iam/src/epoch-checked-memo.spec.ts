@@ -1,25 +1,8 @@
 import { loadConfig } from '@wharf/config';
-import type Redis from 'ioredis';
 import { EpochCheckedMemo, projectSettingsEpochs } from './epoch-checked-memo';
+import { fakeEpochRedis as fakeRedis } from './fake-epoch-redis';
 import { RevocationEpochs } from './revocation-epochs';
 
-/** A Redis that keeps strings in a map, and can be made to fail. */
-function fakeRedis() {
-  const values = new Map<string, string>();
-  const state = { down: false };
-  const redis = {
-    async get(key: string) {
-      if (state.down) throw new Error('connection lost');
-      return values.get(key) ?? null;
-    },
-    async set(key: string, value: string) {
-      if (state.down) throw new Error('connection lost');
-      values.set(key, value);
-      return 'OK';
-    },
-  };
-  return { redis: redis as unknown as Redis, state };
-}
 
 /** A read that answers `value` and counts its calls. */
 function counted<V>(value: () => V) {

@@ -1,25 +1,7 @@
 import { loadConfig } from '@wharf/config';
-import type Redis from 'ioredis';
+import { fakeEpochRedis as fakeRedis } from './fake-epoch-redis';
 import { RevocationEpochs, RevocationStateUnavailable } from './revocation-epochs';
 
-/** A Redis that keeps strings in a map, and can be made to fail. */
-function fakeRedis() {
-  const values = new Map<string, string>();
-  const state = { down: false, reads: 0 };
-  const redis = {
-    async get(key: string) {
-      state.reads += 1;
-      if (state.down) throw new Error('connection lost');
-      return values.get(key) ?? null;
-    },
-    async set(key: string, value: string) {
-      if (state.down) throw new Error('connection lost');
-      values.set(key, value);
-      return 'OK';
-    },
-  };
-  return { redis: redis as unknown as Redis, state };
-}
 
 describe('RevocationEpochs', () => {
   let now = 1_000_000;

@@ -10,7 +10,9 @@ import type { RedisOptions } from 'ioredis';
  */
 export function sharedRedisOptions(config: AppConfig): RedisOptions {
   const timeoutMs = config.REDIS_COMMAND_TIMEOUT_SECONDS * 1000;
-  return { commandTimeout: timeoutMs, connectTimeout: timeoutMs, maxRetriesPerRequest: 1, lazyConnect: false };
+  // commands issued in one turn of the event loop (the manifest cache reads of concurrent pulls)
+  // leave in one write: a write to a loopback socket costs the sender the receiver's TCP work too
+  return { commandTimeout: timeoutMs, connectTimeout: timeoutMs, maxRetriesPerRequest: 1, lazyConnect: false, enableAutoPipelining: true };
 }
 
 const UNAVAILABLE_MESSAGES = new Set(['Command timed out', 'Connection is closed.', "Stream isn't writeable and enableOfflineQueue options is false"]);

@@ -30,11 +30,11 @@ export function attachCaller(request: object, caller: RegistryCaller): void {
 
 export function registryCaller(request: object): RegistryCaller {
   const caller = (request as { [callerKey]?: RegistryCaller })[callerKey];
-  if (!caller) throw new Error('RegistryAccessGuard did not run for this request');
+  if (!caller) throw new Error('RegistryAccess did not admit this request');
   return caller;
 }
 
-/** The caller, when RegistryAccessGuard identified one (the access log asks every request). */
+/** The caller, when RegistryAccess identified one (the access log asks every request). */
 export function findRegistryCaller(request: object): RegistryCaller | undefined {
   return (request as { [callerKey]?: RegistryCaller })[callerKey];
 }

@@ -1,8 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ApiError } from '../management/api-error';
-import { OciError } from '../distribution/oci-error';
 import type { FastifyRequest } from 'fastify';
-import { isDistributionPath } from './request-paths';
 
 /**
  * Refuses, before any other guard or handler, a URL whose path or query encodes a NUL character
@@ -15,9 +13,12 @@ import { isDistributionPath } from './request-paths';
 export class RefuseNulBytesGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const { url } = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!url.includes('%00')) return true;
-    const message = 'the request URL contains a NUL character';
-    if (isDistributionPath(url)) throw new OciError('UNSUPPORTED', message, undefined, 400);
-    throw new ApiError('BAD_REQUEST', message);
+    if (encodesNul(url)) throw new ApiError('BAD_REQUEST', 'the request URL contains a NUL character');
+    return true;
   }
+}
+
+/** Whether a URL encodes a NUL character (/v2 refuses it too, in the OCI error shape: DistributionRoutes). */
+export function encodesNul(url: string): boolean {
+  return url.includes('%00');
 }

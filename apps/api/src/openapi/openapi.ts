@@ -12,7 +12,8 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 /**
  * Serves the OpenAPI document of the management API (/api/v2.0/..., /service/token, health),
  * built from the controllers and their DTO classes. /v2 (OCI distribution) is not part of it:
- * DistributionController is marked @ApiExcludeController(), and any /v2 path is dropped anyway.
+ * its routes are plain Fastify routes (DistributionRoutes), which Swagger does not see, and any
+ * /v2 path is dropped anyway.
  * No Swagger UI (it would need @fastify/static), only the JSON, unauthenticated like Harbor's.
  *
  * The document is built on its first request, not at start: building it loads the plugin

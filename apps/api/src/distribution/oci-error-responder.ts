@@ -1,4 +1,4 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { HttpException, Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '@wharf/errors';
 import { BlobNotFoundError, clientAborted } from '@wharf/registry-core';
 import { isRedisUnavailable } from '@wharf/redis';
@@ -13,13 +13,11 @@ const HTTP_TO_OCI: Record<number, OciErrorCode> = { 401: 'UNAUTHORIZED', 403: 'D
  * Renders every /v2 failure in the distribution spec's shape (domain errors through ociErrorOf);
  * a 5xx carries the request id (logged with its cause), never internals.
  */
-@Catch()
-export class OciExceptionFilter implements ExceptionFilter {
+@Injectable()
+export class OciErrorResponder {
   private readonly logger = new Logger('Distribution');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const request = host.switchToHttp().getRequest<FastifyRequest>();
+  send(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
     const error = this.toOciError(exception, request);
     if (reply.sent) return;
     reply.status(error.status).headers(error.headers).header('content-type', 'application/json');

@@ -1,4 +1,4 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@wharf/config';
 import {
   ANONYMOUS,
@@ -32,7 +32,7 @@ type RegistryAction = 'pull' | 'push' | 'delete';
  * credentials were checked (RevocationEpochs) is refused like an expired one.
  */
 @Injectable()
-export class RegistryAccessGuard implements CanActivate {
+export class RegistryAccess {
   constructor(
     private readonly authenticator: Authenticator,
     private readonly tokens: DockerTokenService,
@@ -43,8 +43,8 @@ export class RegistryAccessGuard implements CanActivate {
     private readonly basicAccess: BasicAccessMemo,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+  /** Admits the request (its caller attached for the handler: registryCaller) or throws the OciError to answer. */
+  async admit(request: FastifyRequest): Promise<void> {
     const route = distributionRoute(request);
     const caller = await this.identify(request);
     attachCaller(request, caller);
@@ -53,17 +53,17 @@ export class RegistryAccessGuard implements CanActivate {
     // `docker login` relies on the 401 to know where to log in
     if (route.kind === 'base' || route.kind === 'catalog') {
       if (!request.headers.authorization) throw this.challenge(request, route.kind === 'catalog' ? 'registry:catalog:*' : undefined);
-      return true;
+      return;
     }
     const action = requiredAction(route, request.method);
     const repository = route.repository;
     if (await caller.can(repository.name, action)) {
       await this.checkMountSource(request, route, caller);
-      return true;
+      return;
     }
     // a system administrator pushing to a project that does not exist is told so by the handler
     const principal = await caller.principal();
-    if (principal?.kind === 'user' && principal.sysadmin && !(await this.projects.findByName(repository.project))) return true;
+    if (principal?.kind === 'user' && principal.sysadmin && !(await this.projects.findByName(repository.project))) return;
     if (!caller.authenticated) throw this.challenge(request, repositoryScope(repository.name, action));
     // as distribution does: a token narrower than what its subject holds (docker pulled first, now
     // pushes) is a 401 naming the scope, and the client fetches a wider token
