@@ -14,7 +14,7 @@ import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-val
 import { claimBody, sizedChunks } from './body-stream';
 import { OffThreadDigests } from './off-thread-digests';
 import { PartQueue } from './part-queue';
-import { SharedPartBuilder, payloadSha256 } from './shared-parts';
+import { SharedPartBuilder, SharedPartPool, payloadSha256 } from './shared-parts';
 
 const MiB = 1024 * 1024;
 /** S3's smallest part (every part but the last) */
@@ -87,6 +87,8 @@ export class S3BlobDriver implements BlobDriver {
   private readonly partSize: number;
   private readonly copyPartSize: number;
   private readonly digests: OffThreadDigests;
+  /** spare parts, shared by this driver's writes and appends */
+  private readonly parts = new SharedPartPool();
 
   constructor(private readonly options: S3BlobDriverOptions) {
     this.bucket = options.bucket;
@@ -244,7 +246,7 @@ export class S3BlobDriver implements BlobDriver {
     const state = this.appendStateOf(object);
     const source = claimBody(body);
     const { partSize } = state;
-    const builder = new SharedPartBuilder(partSize);
+    const builder = new SharedPartBuilder(partSize, this.parts);
     let size = object.size;
     let uploadId = state.uploadId;
     const parts = [...state.parts];
@@ -268,7 +270,10 @@ export class S3BlobDriver implements BlobDriver {
       if (size === object.size) return object;
       const tail = builder.rest();
       const tailKey = tail.length > 0 ? `${TAILS_PREFIX}${object.key}.tail.${size}` : undefined;
-      if (tailKey) await this.put(tailKey, tail);
+      if (tailKey) {
+        await this.put(tailKey, tail);
+        this.parts.release(tail);
+      }
       // best effort: a tail left behind is garbage, not a fault (the new state no longer names it)
       if (state.tailKey) await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: state.tailKey })).catch(() => undefined);
       const next: S3AppendState = { partSize, uploadId, parts, tailKey, tailSize: tail.length };
@@ -377,7 +382,7 @@ export class S3BlobDriver implements BlobDriver {
     const queue = new PartQueue(QUEUE_SIZE);
     const parts: CompletedPart[] = [];
     let uploadId: string | undefined;
-    const builder = new SharedPartBuilder(partSize);
+    const builder = new SharedPartBuilder(partSize, this.parts);
     const send = async (data: Buffer) => {
       uploadId ??= await this.createMultipart(key);
       const part: CompletedPart = { PartNumber: parts.length + 1 };
@@ -392,7 +397,10 @@ export class S3BlobDriver implements BlobDriver {
         for (const part of builder.add(chunk)) await send(part);
       }
       const rest = builder.rest();
-      if (!uploadId) return await this.put(key, rest);
+      if (!uploadId) {
+        await this.put(key, rest);
+        return this.parts.release(rest);
+      }
       if (rest.length > 0) await send(rest);
       await queue.drain();
       await this.client.send(new this.sdk.CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
@@ -458,6 +466,8 @@ export class S3BlobDriver implements BlobDriver {
     }
     const result = await this.client.send(command);
     if (!result.ETag) throw new Error(`UploadPart ${partNumber} of ${key} returned no ETag`);
+    // the server has every byte: nothing reads the part any more (a failed upload's part is not reused)
+    this.parts.release(data);
     return result.ETag;
   }
 
