@@ -44,17 +44,29 @@ export interface LoadGeneratorPair {
 }
 
 /**
- * The load-generator check: the given request-rate scenarios on one target, each measured back
- * to back with two independent clients. Agreement within `tolerance` says the figures are the
- * server's, not the client's.
+ * Rounds of the load-generator check. The two clients alternate (A B A B A B) and each one's
+ * median is compared: measured back to back once each, the same client differed by 15-25 % between
+ * two consecutive runs on this shared machine (2026-12-06), which the check read as a client limit.
+ */
+const CHECK_ROUNDS = 3;
+
+/**
+ * The load-generator check: the given request-rate scenarios on one target, each measured with
+ * two independent clients in alternating rounds. Agreement of their medians within `tolerance`
+ * says the figures are the server's, not the client's.
  */
 export async function crossCheckLoadGenerators(pairs: LoadGeneratorPair[], target: Target, options: BenchOptions, tolerance: number): Promise<LoadGeneratorCheck[]> {
   const fixtures = new Map<string, Promise<unknown>>();
   const checks: LoadGeneratorCheck[] = [];
   for (const { scenario, generators } of pairs) {
-    const results: TargetResult[] = [];
-    for (const generator of generators) results.push(await runOne(scenario, target, options, fixtures, generator));
-    const measured = generators.map((generator, i) => ({ generator, value: 'measurement' in results[i] ? results[i].measurement.value : undefined }));
+    const results = new Map<LoadGenerator, TargetResult[]>(generators.map((generator) => [generator, []]));
+    for (let round = 0; round < CHECK_ROUNDS; round += 1) {
+      for (const generator of generators) results.get(generator)!.push(await runOne(scenario, target, options, fixtures, generator));
+    }
+    const measured = generators.map((generator) => {
+      const rounds = results.get(generator)!.flatMap((r) => ('measurement' in r ? [r.measurement.value] : []));
+      return { generator, value: rounds.length === CHECK_ROUNDS ? median(rounds) : undefined, rounds };
+    });
     const [a, b] = measured.map((m) => m.value);
     const difference = a !== undefined && b !== undefined ? Math.abs(a - b) / Math.max(a, b) : undefined;
     const check: LoadGeneratorCheck = {
@@ -64,7 +76,7 @@ export async function crossCheckLoadGenerators(pairs: LoadGeneratorPair[], targe
       measured,
       difference,
       verdict: difference === undefined ? 'ERROR' : difference <= tolerance ? 'PASS' : 'FAIL',
-      error: results.map((r) => ('error' in r ? r.error : undefined)).find(Boolean),
+      error: [...results.values()].flat().map((r) => ('error' in r ? r.error : undefined)).find(Boolean),
     };
     console.error(`[load generators] ${scenario.title} on ${target.label}: ${describeMeasured(measured)} ${scenario.unit}`);
     checks.push(check);
@@ -72,17 +84,26 @@ export async function crossCheckLoadGenerators(pairs: LoadGeneratorPair[], targe
   return checks;
 }
 
-/** "ab 2410, autocannon 2388" */
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** "ab 2410 (2380-2450), autocannon 2388 (2301-2420)": each client's median and the range of its rounds */
 export function describeMeasured(measured: LoadGeneratorCheck['measured']): string {
-  return measured.map((m) => `${m.generator} ${m.value?.toFixed(0) ?? 'ERROR'}`).join(', ');
+  return measured
+    .map((m) => `${m.generator} ${m.value?.toFixed(0) ?? 'ERROR'}${m.rounds.length > 1 ? ` (${Math.min(...m.rounds).toFixed(0)}-${Math.max(...m.rounds).toFixed(0)})` : ''}`)
+    .join(', ');
 }
 
 export interface LoadGeneratorCheck {
   id: string;
   title: string;
   target: string;
-  measured: { generator: LoadGenerator; value?: number }[];
-  /** |a - b| / max(a, b) */
+  /** `value`: the median of the client's `rounds` (undefined when a round failed) */
+  measured: { generator: LoadGenerator; value?: number; rounds: number[] }[];
+  /** |a - b| / max(a, b) of the medians */
   difference?: number;
   verdict: 'PASS' | 'FAIL' | 'ERROR';
   error?: string;
