@@ -127,20 +127,25 @@ async function main(options: BenchOptions): Promise<void> {
     const outcomes = await runScenarios(scenarios, slots, options);
     const wharfSlot = slots.find((s) => s.id === 'wharf');
     const wharfTarget = wharfSlot && 'target' in wharfSlot ? wharfSlot.target : undefined;
-    let loadGenerators: LoadGeneratorCheck[] | { error: string } | undefined;
-    if (runLoadGenerators) {
-      loadGenerators = wharfTarget
-        ? await crossCheckLoadGenerators(loadGeneratorCheckScenarios(), wharfTarget, options, ISSUE_GOALS.loadGeneratorTolerance)
-        : { error: 'Wharf is not running' };
-    }
-    // the api's own resident memory once the load is over (the pid was checked to be the api's at start)
+    // the api's own resident memory once the load is over (the pid was checked to be the api's at
+    // start), read before the load-generator check: that check loads Wharf (after) alone, and
+    // before and after must have served the same load when it is taken
     const apiRssAfterLoadMB: { after?: number; before?: number } = {};
-    if (scenarios.length > 0 || runLoadGenerators) {
+    const readApiRss = async () => {
       for (const slot of slots) {
         if (!('target' in slot) || slot.id === 'dockerRegistry') continue;
         await waitUntilQuiet(slot.target).catch(() => undefined);
         apiRssAfterLoadMB[slot.id === 'wharf' ? 'after' : 'before'] = Math.round(procStatusBytes(slot.target.process.pid, 'VmRSS') / 1e6);
       }
+    };
+    if (scenarios.length > 0) await readApiRss();
+    let loadGenerators: LoadGeneratorCheck[] | { error: string } | undefined;
+    if (runLoadGenerators) {
+      loadGenerators = wharfTarget
+        ? await crossCheckLoadGenerators(loadGeneratorCheckScenarios(), wharfTarget, options, ISSUE_GOALS.loadGeneratorTolerance)
+        : { error: 'Wharf is not running' };
+      // the check alone (--only '^load-generators$'): its load is the only one there was
+      if (scenarios.length === 0) await readApiRss();
     }
     // the Wharf-only scenarios after the RSS reading, so before and after have served the same load when it is taken
     const proxy = runProxy ? await runProxyScenario(slots, database.url, workDir, options, cleanup) : undefined;
