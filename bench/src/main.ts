@@ -42,6 +42,8 @@ import { startWharf } from './targets/wharf';
 
 const REDIS_URL = process.env.WHARF_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LOAD_GENERATORS_SCENARIO_ID = 'load-generators';
+/** how long an api is left idle after the load before its RSS is read */
+const RSS_SETTLE_MS = 2000;
 
 async function main(options: BenchOptions): Promise<void> {
   const startedAt = new Date();
@@ -134,6 +136,10 @@ async function main(options: BenchOptions): Promise<void> {
     const readApiRss = async () => {
       for (const slot of slots) {
         if (!('target' in slot) || slot.id === 'dockerRegistry') continue;
+        await waitUntilQuiet(slot.target).catch(() => undefined);
+        // "after the load", not at its last request: what the api gives back once idle for a
+        // couple of seconds counts (its idle-time collection waits for a second without requests)
+        await new Promise((resolve) => setTimeout(resolve, RSS_SETTLE_MS));
         await waitUntilQuiet(slot.target).catch(() => undefined);
         apiRssAfterLoadMB[slot.id === 'wharf' ? 'after' : 'before'] = Math.round(procStatusBytes(slot.target.process.pid, 'VmRSS') / 1e6);
       }

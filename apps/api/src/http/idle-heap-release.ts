@@ -2,8 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** how often the api looks whether it is idle: a quarter second without a request is a pause in the load */
+/** how often the api looks whether it is idle */
 const TICK_MS = 250;
+/**
+ * Ticks in a row without a request that make a pause in the load: a second. A quarter second was
+ * too eager: a client pausing that long between bursts (a load generator starting its measured
+ * run after its warm-up) met two full collections as it came back, and the bench's small-request
+ * rows lost 17-33 % in the 2 s after (measured against the same tree without the collection).
+ */
+const IDLE_TICKS = 4;
 /** heap growth worth a collection: less than this since the last one is left to V8's own timing */
 const RELEASE_THRESHOLD_BYTES = 32 * 1024 * 1024;
 
@@ -15,7 +22,7 @@ const RELEASE_THRESHOLD_BYTES = 32 * 1024 * 1024;
  * waiting in its buffer) are promoted and die in the old generation, which V8 lets grow to
  * several times the live heap before it collects (read off a busy api: old space 140-180 MB,
  * 47 MB of it live). V8's memory reducer shrinks it some seconds after the load ends; this does
- * it at the first idle quarter second instead. It only runs when no request arrived during a whole tick
+ * it after the first idle second instead. It only runs when no request arrived for IDLE_TICKS ticks
  * and the heap has grown by at least RELEASE_THRESHOLD_BYTES since the last collection, so a
  * busy api never pays for it and an idle one pays once (tens of ms, with nobody waiting).
  *
@@ -28,8 +35,9 @@ const RELEASE_THRESHOLD_BYTES = 32 * 1024 * 1024;
 export class IdleHeapRelease {
   private requests = 0;
   private requestsAtLastTick = 0;
+  private idleTicks = 0;
   /**
-   * Held heap after the last collection; none yet, so the first idle tick collects what start-up
+   * Held heap after the last collection; none yet, so the first idle second collects what start-up
    * left (the module graph's construction garbage: the held heap right after start is larger
    * than a load adds, and a baseline taken then would hide the load's growth).
    */
@@ -46,9 +54,9 @@ export class IdleHeapRelease {
 
   /** Called every TICK_MS; true when it collected. */
   tick(): boolean {
-    const idle = this.requests === this.requestsAtLastTick;
+    this.idleTicks = this.requests === this.requestsAtLastTick ? this.idleTicks + 1 : 0;
     this.requestsAtLastTick = this.requests;
-    if (!idle || this.heapHeld() - this.heapAfterRelease < RELEASE_THRESHOLD_BYTES) return false;
+    if (this.idleTicks < IDLE_TICKS || this.heapHeld() - this.heapAfterRelease < RELEASE_THRESHOLD_BYTES) return false;
     this.collect();
     this.heapAfterRelease = this.heapHeld();
     return true;
