@@ -1,4 +1,5 @@
 import type { BenchOptions } from './options';
+import { median } from './statistics';
 import { waitUntilQuiet } from './targets/quiesce';
 import type { LoadGenerator, Measurement, Scenario, ScenarioContext } from './scenario';
 import { TARGET_LABELS, type Target, type TargetId, type TargetSlot } from './targets/target';
@@ -82,12 +83,6 @@ export async function crossCheckLoadGenerators(pairs: LoadGeneratorPair[], targe
     checks.push(check);
   }
   return checks;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** "ab 2410 (2380-2450), autocannon 2388 (2301-2420)": each client's median and the range of its rounds */

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { Cleanup } from '../cleanup';
 import { cpuBetween, cpuSnapshot } from '../gc/cpu-usage';
 import { procStatusBytes } from '../memory';
+import { median } from '../statistics';
 import type { Target } from '../targets/target';
 import { ImagePuller, PARALLEL_BLOB_DOWNLOADS, type PullResult } from './image-puller';
 import { createEndpoint, createProxyProject, pullToken, type EndpointOrigin } from './proxy-projects';
@@ -118,7 +119,7 @@ export async function runProxyBench(input: ProxyBenchInput, log: (line: string) 
       rounds.push(round);
     }
 
-    const median = {
+    const medianRounds = {
       direct: medianFigures(rounds.map((r) => r.direct)),
       cold: medianFigures(rounds.map((r) => r.cold)),
       warm: medianFigures(rounds.map((r) => r.warm)),
@@ -130,9 +131,9 @@ export async function runProxyBench(input: ProxyBenchInput, log: (line: string) 
       parallelBlobDownloads: PARALLEL_BLOB_DOWNLOADS,
       endpointOrigin: endpoint.origin,
       rounds,
-      median,
-      coldRatio: medianOf(rounds.map((r) => r.cold.mbPerSecond / r.direct.mbPerSecond)),
-      warmRatio: medianOf(rounds.map((r) => r.warm.mbPerSecond / r.direct.mbPerSecond)),
+      median: medianRounds,
+      coldRatio: median(rounds.map((r) => r.cold.mbPerSecond / r.direct.mbPerSecond)),
+      warmRatio: median(rounds.map((r) => r.warm.mbPerSecond / r.direct.mbPerSecond)),
       apiRssMB: { before: rssBefore },
     };
 
@@ -252,10 +253,4 @@ const describeFigures = (f: PullFigures): string => `${f.mbPerSecond.toFixed(0)}
 function medianFigures(all: PullFigures[]): PullFigures {
   const sorted = [...all].sort((a, b) => a.mbPerSecond - b.mbPerSecond);
   return sorted[Math.floor(sorted.length / 2)];
-}
-
-function medianOf(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }

@@ -9,6 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { median } from '../statistics';
 import type { Target } from '../targets/target';
 import { ADMIN_PASSWORD } from '../targets/wharf';
 
@@ -101,7 +102,6 @@ async function readAll(baseUrl: string, overview: boolean): Promise<number> {
   return performance.now() - started;
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export async function runScanOverviewBench(input: { target: Target; databaseUrl: string }, log: (line: string) => void): Promise<ScanOverviewMeasurement> {
   const db = new Client({ connectionString: input.databaseUrl });

@@ -37,12 +37,13 @@ export class DistributionRoutes {
     private readonly projects: ProjectGate,
   ) {}
 
-  /** Adds /v2 (GET, HEAD) and /v2/* (reads and writes) to `fastify`; before it starts listening. */
+  /** Adds /v2 (GET, HEAD: the base route, distributionRoute's `base`) and /v2/* (reads and writes) to `fastify`; before it starts listening. */
   register(fastify: FastifyInstance): void {
     // the handlers return nothing: each answers through `reply` itself (streams included), and a
     // returned promise would have Fastify send an empty answer of its own if it settled first
-    fastify.route({ method: ['GET', 'HEAD'], url: '/v2', handler: (request, reply) => void this.serve(request, reply, () => this.ping(request, reply)) });
-    fastify.route({ method: ['GET', 'HEAD'], url: '/v2/*', handler: (request, reply) => void this.serve(request, reply, () => this.read(request, reply)) });
+    for (const url of ['/v2', '/v2/*']) {
+      fastify.route({ method: ['GET', 'HEAD'], url, handler: (request, reply) => void this.serve(request, reply, () => this.read(request, reply)) });
+    }
     fastify.route({ method: [...WRITE_METHODS], url: '/v2/*', handler: (request, reply) => void this.serve(request, reply, () => this.write(request, reply)) });
   }
 
@@ -57,11 +58,6 @@ export class DistributionRoutes {
     } catch (error) {
       this.errors.send(error, request, reply);
     }
-  }
-
-  private ping(request: FastifyRequest, reply: FastifyReply): void {
-    if (request.method === 'HEAD') void reply.send();
-    else void reply.header('content-type', 'application/json').send('{}');
   }
 
   private async read(request: FastifyRequest, reply: FastifyReply): Promise<void> {
