@@ -147,6 +147,8 @@ describe('portal: the Administration pages', () => {
     await secret(dialog(), 'Confirm Password').fill('Operator-Pass-2');
     await dialog().getByRole('button', { name: 'OK' }).click();
     await notice('Password of operator reset').waitFor();
+    // the closed dialog stays in the page while it fades out; the next one must not meet it there
+    await dialog().waitFor({ state: 'detached' });
     expect((await callApi(api.url, 'GET', '/users/current', { auth: { username: 'operator', password: 'Operator-Pass-2' } })).status).toBe(200);
 
     // the api's Harbor error comes through: a weak password is refused with its reason

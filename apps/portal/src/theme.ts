@@ -12,9 +12,6 @@ export const theme = createTheme({
   primaryShade: 8,
   // WCAG AA contrast for text on the primary colour (axe checks it)
   autoContrast: true,
-  // a user who asks the system for less motion (prefers-reduced-motion) gets dialogs and
-  // notifications without their fades (WCAG 2.3.3)
-  respectReducedMotion: true,
   components: {
     // the close (x) button of every dialog needs a name for screen readers
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
