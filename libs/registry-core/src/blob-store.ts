@@ -61,9 +61,9 @@ export class BlobStore {
    */
   async touch(digests: string[]): Promise<Map<string, number>> {
     if (digests.length === 0) return new Map();
-    const rows = await this.sql.query<{ digest: string; id: number }>(
+    const rows = await this.sql.queryPrepared<{ digest: string; id: number }>(
       `UPDATE blob b SET status = 'none', version = b.version + 1, update_time = now()
-         FROM (SELECT id FROM blob WHERE digest = ANY($1) AND status IN ('none', 'delete') ORDER BY id FOR UPDATE) s
+         FROM (SELECT id FROM blob WHERE digest = ${BlobStore.anyOf('$1')} AND status IN ('none', 'delete') ORDER BY id FOR UPDATE) s
         WHERE b.id = s.id RETURNING b.digest, b.id`,
       [digests],
     );
@@ -80,13 +80,32 @@ export class BlobStore {
    */
   async touchForReuse(digests: string[]): Promise<void> {
     if (digests.length === 0) return;
-    await this.sql.query(BlobStore.TOUCH_FOR_REUSE, [digests, BlobStore.REUSE_TOUCH_INTERVAL_SECONDS]);
+    await this.sql.queryPrepared(BlobStore.TOUCH_FOR_REUSE, [digests, BlobStore.REUSE_TOUCH_INTERVAL_SECONDS]);
   }
 
-  /** `touchForReuse`'s statement ($1: the digests, $2: `REUSE_TOUCH_INTERVAL_SECONDS`), for a caller that makes it part of a read of its own (a manifest push's early checks). */
+  /**
+   * `= ANY(<array parameter>)` in a prepared statement, written so PostgreSQL keeps its generic
+   * plan: behind a sub-select the array's length is known to neither plan, so after five
+   * executions the generic plan costs no more than a custom one and is kept. Given the array
+   * itself, every custom plan knew it held one or two digests and looked cheaper, so the
+   * statement was planned again on every call (a manifest push's early read: 0.44 ms a call,
+   * 0.09 ms with its generic plan).
+   */
+  static anyOf(arrayParameter: string): string {
+    return `ANY((SELECT ${arrayParameter}::varchar[])::varchar[])`;
+  }
+
+  /**
+   * `touchForReuse`'s statement ($1: the digests, $2: `REUSE_TOUCH_INTERVAL_SECONDS`), for a caller
+   * that makes it part of a read of its own (a manifest push's early checks). The status test is a
+   * CASE so that no plan can reach the rows through the status index: a generic plan does not
+   * know how few digests come, and on a registry with few old blobs it would otherwise read every
+   * blob in `delete` or touched more than a minute ago.
+   */
   static readonly TOUCH_FOR_REUSE = `UPDATE blob b SET status = 'none', version = b.version + 1, update_time = now()
          FROM (SELECT id FROM blob
-                WHERE digest = ANY($1) AND (status = 'delete' OR (status = 'none' AND update_time < now() - make_interval(secs => $2)))
+                WHERE digest = ${BlobStore.anyOf('$1')}
+                  AND CASE status WHEN 'delete' THEN true WHEN 'none' THEN update_time < now() - make_interval(secs => $2) ELSE false END
                 ORDER BY id FOR UPDATE) s
         WHERE b.id = s.id`;
 
@@ -412,7 +431,7 @@ export class BlobStore {
   private async claimForWrite(digest: string): Promise<number | undefined> {
     const deadline = Date.now() + DELETING_WAIT_MS;
     for (;;) {
-      const rows = await this.sql.query<{ id: number; status: string }>(
+      const rows = await this.sql.queryPrepared<{ id: number; status: string }>(
         `WITH found AS (
            SELECT id, status FROM blob WHERE digest = $1 AND status IN ('none', 'delete', 'deletefailed') FOR UPDATE
          ), claimed AS (
@@ -439,7 +458,7 @@ export class BlobStore {
   private async waitWhileDeleting(digest: string): Promise<void> {
     const deadline = Date.now() + DELETING_WAIT_MS;
     for (;;) {
-      const rows = await this.sql.query<{ status: string }>(
+      const rows = await this.sql.queryPrepared<{ status: string }>(
         `WITH claimed AS (
            UPDATE blob SET status = 'none', version = version + 1, update_time = now()
             WHERE digest = $1 AND status = 'deletefailed' RETURNING status

@@ -107,7 +107,7 @@ export class UploadSessions {
 
   async get(repositoryName: string, id: string): Promise<UploadSession> {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw unknownUpload(id);
-    const rows = await this.sql.query<UploadSession>(`SELECT ${SESSION_COLUMNS} FROM upload_session WHERE id = $1 AND repository_name = $2`, [id, repositoryName]);
+    const rows = await this.sql.queryPrepared<UploadSession>(`SELECT ${SESSION_COLUMNS} FROM upload_session WHERE id = $1 AND repository_name = $2`, [id, repositoryName]);
     if (!rows[0]) throw unknownUpload(id);
     return rows[0];
   }
@@ -365,7 +365,7 @@ export class UploadSessions {
     const next = await this.driver.append(staged, first ? Readable.from(after(first, verifier)) : verifier).catch((error) => {
       throw clientAborted(verifier.errored ?? error);
     });
-    const rows = await this.sql.query<UploadSession>(
+    const rows = await this.sql.queryPrepared<UploadSession>(
       `WITH relaxed AS (SELECT ${RELAXED_COMMIT})
        UPDATE upload_session SET size = $2, storage_state = $3, version = version + 1, update_time = now(), first_chunk = NULL,
               busy_until = CASE WHEN $5 THEN NULL ELSE busy_until END, lease_token = CASE WHEN $5 THEN NULL ELSE lease_token END
@@ -391,7 +391,7 @@ export class UploadSessions {
   private async lease(repositoryName: string, id: string): Promise<{ session: UploadSession; lease: UploadLease }> {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw unknownUpload(id);
     const lease = new UploadLease(this.sql, id);
-    const rows = await this.sql.query<UploadSession>(
+    const rows = await this.sql.queryPrepared<UploadSession>(
       `WITH relaxed AS (SELECT ${RELAXED_COMMIT})
        UPDATE upload_session SET busy_until = now() + make_interval(secs => $3), lease_token = $4
          FROM relaxed WHERE id = $1 AND repository_name = $2 AND (busy_until IS NULL OR busy_until < now())
@@ -423,7 +423,7 @@ export class UploadSessions {
 
   private async deleteRow(id: string): Promise<void> {
     this.hashes.delete(id);
-    await this.sql.query(`WITH relaxed AS (SELECT ${RELAXED_COMMIT}) DELETE FROM upload_session USING relaxed WHERE id = $1`, [id]);
+    await this.sql.queryPrepared(`WITH relaxed AS (SELECT ${RELAXED_COMMIT}) DELETE FROM upload_session USING relaxed WHERE id = $1`, [id]);
   }
 
   private async digestOfStored(key: string, algorithm: 'sha256' | 'sha512'): Promise<string> {
