@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import {
   AppendableObject,
@@ -38,6 +39,22 @@ const PARALLEL_DELETES = 8;
 const WRITE_BATCH_BYTES = 1024 * 1024;
 /** under the kernel's IOV_MAX (1024) */
 const WRITE_BATCH_BUFFERS = 512;
+
+/**
+ * Bodies in memory up to this size (small layers, configs, manifests) are written with
+ * synchronous calls on the event loop: five thread-pool round trips (open, write, close, mkdir,
+ * rename) cost more CPU than the writes themselves, 14-26 % of the small-push rates (bench, 4 KiB
+ * pushes at 16 clients). Into the page cache that takes tens of microseconds.
+ */
+const SMALL_WRITE_BYTES = 64 * 1024;
+/**
+ * A small write that took longer (a slow or network filesystem, the kernel throttling dirty
+ * pages; on a busy machine a preempted write too, so not much lower) sends them back to the
+ * thread pool...
+ */
+const SMALL_WRITE_BUDGET_MS = 5;
+/** ...for this long, then they are tried on the event loop again: at worst one such wait per period. */
+const SLOW_DISK_BACKOFF_MS = 10_000;
 
 /**
  * Writes `chunks` in order, a batch per writev: chunks go on arriving while the previous batch
@@ -89,6 +106,8 @@ export class FilesystemBlobDriver implements BlobDriver {
   private readonly root: string;
   /** `_tmp` was made or found: a write skips its mkdir (a syscall on every small push); made again if it went */
   private tmpDirMade = false;
+  /** until then (performance.now()) small writes go through the thread pool: one was slow */
+  private smallWritesAsyncUntil = 0;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -128,10 +147,13 @@ export class FilesystemBlobDriver implements BlobDriver {
 
   async write(key: string, body: Readable | Buffer, size?: number): Promise<void> {
     const source = Buffer.isBuffer(body) ? body : claimBody(body);
+    if (Buffer.isBuffer(source) && size !== undefined && source.length !== size) throw new BlobSizeMismatchError(size, source.length);
+    if (Buffer.isBuffer(source) && source.length <= SMALL_WRITE_BYTES && performance.now() >= this.smallWritesAsyncUntil) {
+      return this.writeSmall(key, source);
+    }
     const tmp = path.join(this.root, '_tmp', randomUUID());
     try {
       const target = this.pathOf(key);
-      if (Buffer.isBuffer(source) && size !== undefined && source.length !== size) throw new BlobSizeMismatchError(size, source.length);
       // the file is opened (and so exists) before any byte flows, and closed before a failure is
       // reported (no write stream: its extra hop and lazy open)
       const file = await this.openTmp(tmp);
@@ -146,6 +168,34 @@ export class FilesystemBlobDriver implements BlobDriver {
       if (!Buffer.isBuffer(source)) source.destroy();
       await fsp.rm(tmp, { force: true });
       throw error;
+    }
+  }
+
+  /** `write` of a small body in memory, by synchronous calls (see SMALL_WRITE_BYTES), with the same guarantees: a temp file renamed into place. */
+  private writeSmall(key: string, bytes: Buffer): void {
+    const target = this.pathOf(key);
+    const tmp = path.join(this.root, '_tmp', randomUUID());
+    const started = performance.now();
+    try {
+      if (!this.tmpDirMade) {
+        mkdirSync(path.dirname(tmp), { recursive: true });
+        this.tmpDirMade = true;
+      }
+      try {
+        writeFileSync(tmp, bytes);
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+        // _tmp went away (removed by hand): made again
+        mkdirSync(path.dirname(tmp), { recursive: true });
+        writeFileSync(tmp, bytes);
+      }
+      mkdirSync(path.dirname(target), { recursive: true });
+      renameSync(tmp, target);
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw error;
+    } finally {
+      if (performance.now() - started > SMALL_WRITE_BUDGET_MS) this.smallWritesAsyncUntil = performance.now() + SLOW_DISK_BACKOFF_MS;
     }
   }
 
