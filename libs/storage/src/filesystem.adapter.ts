@@ -177,15 +177,11 @@ export class FilesystemBlobDriver implements BlobDriver {
     const tmp = path.join(this.root, '_tmp', randomUUID());
     const started = performance.now();
     try {
-      if (!this.tmpDirMade) {
-        mkdirSync(path.dirname(tmp), { recursive: true });
-        this.tmpDirMade = true;
-      }
       try {
         writeFileSync(tmp, bytes);
       } catch (error) {
         if (!isMissing(error)) throw error;
-        // _tmp went away (removed by hand): made again
+        // no _tmp yet (the first write), or removed by hand
         mkdirSync(path.dirname(tmp), { recursive: true });
         writeFileSync(tmp, bytes);
       }
