@@ -71,6 +71,7 @@ interface Image {
 
   it('loses nothing and leaves nothing behind', async () => {
     const alive = new Map<string, Image>(); // by digest: pushed, and neither deleted nor left without a tag
+    const deletedImages = new Set<string>(); // digests a client deleted (DELETE by digest)
     const layerPool: Descriptor[] = []; // layers of every image ever pushed, deleted ones included
     const counts = { pushes: 0, pushFailures: 0, retags: 0, tagDeletes: 0, deletes: 0, pulls: 0, gcRuns: 0 };
     const pullFailures: string[] = [];
@@ -157,6 +158,9 @@ interface Image {
       // its last tag: the image is untagged now, and a delete_untagged run may take it
       if (image.tags.size === 0) alive.delete(image.digest);
       const response = await client.fetch(`/v2/${image.repository}/manifests/${tag}`, { method: 'DELETE' });
+      // another client deleted the whole image while this request was on its way (both DELETEs in
+      // flight at once, its own reaching the registry first): the tag went with it, as it should
+      if (response.status === 404 && deletedImages.has(image.digest)) return;
       if (response.status !== 202) throw new Error(`tag delete: ${response.status}`);
       counts.tagDeletes += 1;
     }
@@ -164,7 +168,8 @@ interface Image {
     async function deleteImage(): Promise<void> {
       const image = pick([...alive.values()]);
       if (!image) return;
-      alive.delete(image.digest); // before the request: a pull racing it is excused
+      alive.delete(image.digest); // before the request: a pull or a tag delete racing it is excused
+      deletedImages.add(image.digest);
       const response = await client.fetch(`/v2/${image.repository}/manifests/${image.digest}`, { method: 'DELETE' });
       if (response.status !== 202) throw new Error(`delete: ${response.status}`);
       counts.deletes += 1;
