@@ -1,6 +1,7 @@
 /** The api process: serves /v2, the management API, /health. */
 // first of all: libuv's thread pool is sized when it starts, and any later import could start it
 import '@wharf/config/size-thread-pool';
+import './http/heap-growth';
 import 'reflect-metadata';
 import { loadConfig } from '@wharf/config';
 import { assertDatabaseReachable } from '@wharf/db';
