@@ -1,6 +1,6 @@
 import { InvalidError } from '@wharf/errors';
 import { Readable } from 'node:stream';
-import type { OffThreadDigest, OffThreadDigests } from '@wharf/registry-core';
+import { copyIntoShared, type OffThreadDigest, type OffThreadDigests } from '@wharf/registry-core';
 
 const MiB = 1024 * 1024;
 /** What the hashing worker gets at a time: the upstream's small chunks are copied into units this size. */
@@ -117,7 +117,7 @@ export class UpstreamBlobTee {
       if (!unit) return;
       this.current = unit;
       const chunk = this.toHash[0];
-      const copied = chunk.copy(unit.bytes, this.filled);
+      const copied = copyIntoShared(chunk, unit.bytes, this.filled);
       this.filled += copied;
       this.toHashBytes -= copied;
       if (copied === chunk.length) this.toHash.shift();

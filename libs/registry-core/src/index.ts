@@ -11,4 +11,4 @@ export * from './storage-write-latency';
 export * from './upload-sessions';
 export * from './verifying-stream';
 // what callers of BlobStore see of the storage port (apps reach storage only through registry-core)
-export { BlobNotFoundError, OffThreadDigests, type ByteRange, type OffThreadDigest } from '@wharf/storage';
+export { BlobNotFoundError, OffThreadDigests, copyIntoShared, type ByteRange, type OffThreadDigest } from '@wharf/storage';

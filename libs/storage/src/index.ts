@@ -5,3 +5,4 @@ export * from './filesystem.adapter';
 export * from './off-thread-digests';
 export * from './s3.adapter';
 export * from './storage.module';
+export * from './copy-into-shared';

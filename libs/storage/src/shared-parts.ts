@@ -1,3 +1,4 @@
+import { copyIntoShared } from './copy-into-shared';
 import type { OffThreadDigests } from './off-thread-digests';
 
 /** Spare parts kept per part size: a few, as the parts of transfers in progress come and go. */
@@ -80,7 +81,7 @@ export class SharedPartBuilder {
     let offset = 0;
     while (offset < chunk.length) {
       this.part ??= this.pool ? this.pool.take(this.partSize) : Buffer.from(new SharedArrayBuffer(this.partSize));
-      const copied = chunk.copy(this.part, this.filled, offset);
+      const copied = copyIntoShared(chunk, this.part, this.filled, offset);
       offset += copied;
       this.filled += copied;
       if (this.filled === this.partSize) {
