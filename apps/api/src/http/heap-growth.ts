@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 
-/** The old generation may grow to (1 + this / 100) times what a full collection left live. */
-export const HEAP_GROWING_PERCENT = 100;
+/** The old generation may grow to twice what a full collection left live (1 + percent / 100). */
+export const HEAP_GROWING_FLAG = '--heap-growing-percent=100';
 
 /**
  * Lets V8's old generation grow to twice its live size between full collections. Called first
@@ -20,5 +20,5 @@ export const HEAP_GROWING_PERCENT = 100;
  */
 export function growHeapBetweenFullCollections(execArgv: readonly string[] = process.execArgv, setFlags: (flags: string) => void = setFlagsFromString): void {
   if (execArgv.some((arg) => arg.startsWith('--heap-growing-percent') || arg.startsWith('--heap_growing_percent'))) return;
-  setFlags(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  setFlags(HEAP_GROWING_FLAG);
 }
