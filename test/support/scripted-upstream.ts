@@ -21,19 +21,29 @@ export interface ScriptedUpstream {
   /** every manifest answer waits this long (to hold requests concurrent) */
   manifestDelayMs: number;
   setBlob(repository: string, digest: string, behaviour: BlobBehaviour): void;
-  requests: { method: string; path: string }[];
+  requests: UpstreamRequest[];
   close(): Promise<void>;
+}
+
+/** A request the upstream received: when (ms since the epoch) it arrived, and when its answer was sent. */
+export interface UpstreamRequest {
+  method: string;
+  path: string;
+  at: number;
+  answeredAt?: number;
 }
 
 export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
   const manifests = new Map<string, { body: Buffer; mediaType: string; digest: string }>();
   const blobs = new Map<string, BlobBehaviour>();
-  const requests: { method: string; path: string }[] = [];
+  const requests: UpstreamRequest[] = [];
   const hanging = new Set<ServerResponse>();
 
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const path = (request.url ?? '/').split('?')[0];
-    requests.push({ method: request.method ?? 'GET', path });
+    const received: UpstreamRequest = { method: request.method ?? 'GET', path, at: Date.now() };
+    requests.push(received);
+    response.once('finish', () => (received.answeredAt = Date.now()));
     if (path === '/v2/' || path === '/v2') return void response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     const manifest = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(path);
     if (manifest && scripted.manifestDelayMs > 0) {
