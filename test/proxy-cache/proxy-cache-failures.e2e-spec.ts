@@ -170,9 +170,8 @@ describe.each<StorageKind>(s3Available() ? ['filesystem', 's3'] : ['filesystem']
     upstream.setManifest('shared', 'v1', image.manifest, OCI_MANIFEST);
     try {
       const clients = [wharf, new RegistryClient(replica.url)];
-      // each replica's first request checks the password and warms its code; done here, so that
-      // on a loaded machine no request reaches a replica after the one check ended (it would
-      // check again: a CI run saw two HEADs)
+      // each replica's first request checks the password and runs cold code: done before the
+      // concurrent requests, so that most of them reach the replicas while the one check runs
       for (const client of clients) expect((await client.fetch('/v2/')).status).toBe(200);
       upstream.manifestDelayMs = 1_000; // every request below arrives while the one check runs
       const before = upstream.requests.length;

@@ -15,7 +15,7 @@ export const HEAP_GROWING_FLAG = '--heap-growing-percent=100';
  * so every few megabytes promoted started another full mark of the whole heap: 30-33 full
  * collections in the bench's three cold pulls of 262 MB, a third of the api's CPU, mostly on
  * V8's marking threads. With the factor fixed at 2 there were 12-15, and the api's CPU per cold
- * pull fell from 2.1-3.3 to 1.3-1.9 s. The idle-time release (idle-heap-release.ts) still
+ * pull fell from 2.1-3.3 to 1.3-2.0 s. The idle-time release (idle-heap-release.ts) still
  * gives the memory back once the load stops.
  */
 export function growHeapBetweenFullCollections(execArgv: readonly string[] = process.execArgv, setFlags: (flags: string) => void = setFlagsFromString): void {
