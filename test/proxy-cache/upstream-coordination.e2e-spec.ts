@@ -40,6 +40,41 @@ describe('upstream coordination across replicas (Redis)', () => {
     expect(answers).toEqual(Array(10).fill({ digest: 'sha256:abc' }));
   });
 
+  it('gives the answer to a caller that found the work running, even when the holder releases before the caller looks for its answer', async () => {
+    let runs = 0;
+    const work = async () => {
+      runs += 1;
+      await sleep(100);
+      return `answer ${runs}`;
+    };
+    // replica B's first Redis reply (who holds the lock) reaches it only after replica A released
+    let open!: () => void;
+    const holderReleased = new Promise<void>((resolve) => (open = resolve));
+    let delayed = false;
+    const slowRedis = new Proxy(redisB, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const reply = await value.apply(target, args);
+          if (!delayed) {
+            delayed = true;
+            await holderReleased;
+          }
+          return reply;
+        };
+      },
+    });
+    const lateReplica = new UpstreamCoordination(slowRedis, config);
+    const first = replicaA.shared('head:race', 5_000, work);
+    await sleep(30);
+    const second = lateReplica.shared('head:race', 5_000, work);
+    const firstAnswer = await first;
+    open();
+    expect(await second).toBe(firstAnswer);
+    expect(runs).toBe(1);
+  });
+
   it('does not hand an answer to a caller that came after the work finished', async () => {
     let runs = 0;
     const work = async () => ++runs;

@@ -12,6 +12,8 @@ const LOCK_TTL_MS = 30_000;
 const SHARED_ANSWER_TTL_MS = 1_000;
 
 const RELEASE_IF_OURS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+// takes the lock when free (returns nil), else returns who holds it
+const TAKE_OR_READ_HOLDER = `local holder = redis.call('GET', KEYS[1]) if holder then return holder end redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return false`;
 const EXTEND_IF_OURS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 /** How shared work failed, as the callers that waited for it learn it. */
@@ -63,7 +65,10 @@ export class UpstreamCoordination {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const token = randomUUID();
-        if (await this.redis.set(lockKey, token, 'PX', timeoutMs + LOCK_TTL_MS, 'NX')) {
+        // one step, so the holder we find is the one that held the lock when we asked: read apart,
+        // a holder that released in between looked like no holder, and we checked again
+        const holder = (await this.redis.eval(TAKE_OR_READ_HOLDER, 1, lockKey, token, timeoutMs + LOCK_TTL_MS)) as string | null;
+        if (holder === null) {
           try {
             const answer = await work();
             await this.redis.set(answerKey, JSON.stringify({ token, answer }), 'PX', SHARED_ANSWER_TTL_MS);
@@ -78,10 +83,10 @@ export class UpstreamCoordination {
           }
         }
         // only the answer of the holder we found counts: an older one may predate our request
-        const holder = await this.redis.get(lockKey);
-        if (holder === null) continue;
         for (;;) {
-          const stored = await this.redis.get(answerKey);
+          // read together: the holder writes its answer before it releases, so a snapshot without
+          // the lock and without its answer means it left without one
+          const [stored, current] = await this.redis.mget(answerKey, lockKey);
           const outcome = stored === null ? undefined : (JSON.parse(stored) as { token: string; answer?: T; failure?: SharedFailure });
           if (outcome?.token === holder) {
             if (outcome.failure) throw revive(outcome.failure);
@@ -89,7 +94,7 @@ export class UpstreamCoordination {
           }
           if (Date.now() > deadline) return work();
           // the holder is gone without an answer for us: try to become the holder
-          if ((await this.redis.get(lockKey)) !== holder) break;
+          if (current !== holder) break;
           await sleep(POLL_MS);
         }
       }
