@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import { refreshPlansAsTablesGrow } from './plan-refresh';
 
 export interface SqlExecutor {
   query<T extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<T[]>;
@@ -27,7 +28,9 @@ export interface SqlTransaction extends SqlExecutor {
  */
 @Injectable()
 export class SqlClient implements SqlExecutor {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    refreshPlansAsTablesGrow(this.pool);
+  }
 
   private get pool(): Pool {
     return (this.dataSource.driver as unknown as { master: Pool }).master;

@@ -111,6 +111,16 @@ export class BlobStore {
 
   static readonly REUSE_TOUCH_INTERVAL_SECONDS = REUSE_TOUCH_INTERVAL_SECONDS;
 
+  /**
+   * Whether the blob row `blob` is linked to the project row `project`, for a statement's select
+   * list: one lookup by the link's unique key per blob. `OFFSET 0` keeps Postgres from planning
+   * it as a hash of every `project_blob` row, which a generic plan that cannot see how few blobs
+   * come (`anyOf`) picks below a few thousand links, and then builds on every call.
+   */
+  static linkedToProject(blob: string, project: string): string {
+    return `EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_id = ${blob}.id AND pb.project_id = ${project}.project_id OFFSET 0)`;
+  }
+
   /** Makes a stored blob available to another project (cross-repository mount); false when the source lacks it. */
   async mount(fromProject: string, toProjectId: number, digest: string, context: QuotaContext): Promise<BlobInfo | null> {
     const source = await this.findInProject(fromProject, digest);

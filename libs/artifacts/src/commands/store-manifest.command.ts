@@ -239,7 +239,7 @@ export class StoreManifestCommand {
        SELECT p.name, p.registry_id, ${this.blobs.quotaUsageColumns('p', '$4')},
               (SELECT id FROM own) AS own_id, EXISTS (SELECT 1 FROM blob ob WHERE ob.digest = $4) AS own_found,
               b.digest, b.size, b.status,
-              EXISTS (SELECT 1 FROM project_blob pb WHERE pb.blob_id = b.id AND pb.project_id = p.project_id) AS linked
+              ${BlobStore.linkedToProject('b', 'p')} AS linked
          FROM project p LEFT JOIN blob b ON b.digest = ${BlobStore.anyOf('$1')}
         WHERE p.project_id = $3`,
       [digests, BlobStore.REUSE_TOUCH_INTERVAL_SECONDS, projectId, digest],

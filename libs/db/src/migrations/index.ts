@@ -30,6 +30,7 @@ import { UploadSessionFirstChunk1765322000000 } from './1765322000000-upload-ses
 import { BlobUploadRecordFunction1765331000000 } from './1765331000000-blob-upload-record-function';
 import { BlobRecordFunction1765340000000 } from './1765340000000-blob-record-function';
 import { ArtifactRelistEarlyExit1765360000000 } from './1765360000000-artifact-relist-early-exit';
+import { ManifestPushBlobCheckByDigest1765370000000 } from './1765370000000-manifest-push-blob-check-by-digest';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -65,4 +66,5 @@ export const migrations = [
   BlobUploadRecordFunction1765331000000,
   BlobRecordFunction1765340000000,
   ArtifactRelistEarlyExit1765360000000,
+  ManifestPushBlobCheckByDigest1765370000000,
 ];
