@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 
-/** When a connection's cached plans are made again: `firstMs` after it opened, then at doubling intervals up to `maxMs`. */
+/** When a connection's cached plans are made again: `firstMs` after the connection's first use, then at doubling intervals up to `maxMs`. */
 export interface PlanRefreshSchedule {
   firstMs: number;
   maxMs: number;
@@ -31,7 +31,8 @@ const scheduled = new WeakSet<Pool>();
  *
  * The refresh is queued on the connection as it leaves the pool, ahead of the caller's own
  * statements (pg runs a connection's queries in order), so it costs no wait of its own: one
- * round trip, 1, 2, 4 ... seconds after the connection's first use and then every 10 minutes.
+ * round trip, 1 s after the connection's first use, then 2, 4, 8 ... s after the last one, at
+ * most every 10 minutes.
  */
 export function refreshPlansAsTablesGrow(pool: Pool, schedule: PlanRefreshSchedule = DEFAULT_PLAN_REFRESH, now: () => number = Date.now): void {
   if (scheduled.has(pool)) return;
