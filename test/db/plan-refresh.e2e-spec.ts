@@ -19,6 +19,8 @@ describe('cached plans follow the tables as they grow', () => {
   let rows = 1;
   /** what the pool sent on its own, with the clock at the time */
   const sent: { statement: string; at: number }[] = [];
+  /** the callers' statements that were queued behind another on the connection (pg 8 warns of it, pg 9 refuses it) */
+  const queuedBehind: string[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -43,8 +45,11 @@ describe('cached plans follow the tables as they grow', () => {
 
   function spyOnOwnStatements(client: PoolClient): void {
     const original = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    // pg's own record of the statement running on the connection (what its warning checks)
+    const running = () => (client as unknown as { _getActiveQuery(): unknown })._getActiveQuery();
     (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
       if (args[0] === PLAN_REFRESH_STATEMENT || args[0] === TABLE_ROWS_STATEMENT) sent.push({ statement: args[0], at: clock });
+      else if (running()) queuedBehind.push(String((args[0] as { text?: string }).text ?? args[0]));
       return original(...args);
     };
   }
@@ -118,5 +123,15 @@ describe('cached plans follow the tables as they grow', () => {
     await pool.query('SELECT 1');
     await pool.query('SELECT 1');
     expect(refreshes()).toEqual([64_000]);
+  });
+
+  it('sends its own statements before the connection is handed over, never queued ahead of the caller', async () => {
+    sent.length = 0;
+    // both due on one handover: the refresh on time and the count
+    clock = 200_000;
+    await pool.query('SELECT 1');
+    expect(refreshes()).toEqual([200_000]);
+    expect(counts()).toEqual([200_000]);
+    expect(queuedBehind).toEqual([]);
   });
 });

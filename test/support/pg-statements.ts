@@ -6,7 +6,7 @@ import { Client } from 'pg';
  * it) while `work` runs, BEGIN and COMMIT included, whitespace folded: what tests count to prove
  * how many round trips a request costs and which tables it reads. The pool's own plan refresh
  * (`refreshPlansAsTablesGrow`: a row count once a second, `DISCARD PLANS` after a table grew),
- * sent ahead of a request's statements, is not the request's and is left out.
+ * sent on a connection before the request gets it, is not the request's and is left out.
  */
 export async function statementsDuring(work: () => Promise<void>): Promise<string[]> {
   const sent: string[] = [];

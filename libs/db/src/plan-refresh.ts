@@ -43,10 +43,11 @@ const followed = new WeakSet<Pool>();
  * again about a dozen times. The prepared statements themselves stay: only their plans are made
  * again.
  *
- * Both the count and the refresh are queued on a connection as it leaves the pool, ahead of the
- * caller's own statements (pg runs a connection's queries in order), so they cost no wait of
- * their own: the count once a second on one connection, the refresh once on each connection
- * after a table doubled (and at least every 10 minutes).
+ * Both the count and the refresh are sent on a connection the pool is about to hand over, before
+ * the caller gets it (pg runs one statement at a time on a connection and deprecates queueing a
+ * second behind it): the count once a second on one connection, the refresh once on each
+ * connection after a table doubled (and at least every 10 minutes). Neither's failure is the
+ * caller's: a connection that broke fails the caller's own statement.
  */
 export function refreshPlansAsTablesGrow(pool: Pool, policy: PlanRefreshPolicy = DEFAULT_PLAN_REFRESH, now: () => number = Date.now): void {
   if (followed.has(pool)) return;
@@ -63,31 +64,55 @@ export function refreshPlansAsTablesGrow(pool: Pool, policy: PlanRefreshPolicy =
     generation += 1;
     refreshedAt = now();
   };
-  const refreshAllOnTime = () => {
-    refreshAll();
-    sizes.measureAgain();
-  };
 
-  pool.on('acquire', (client) => {
+  /** What this connection must send before it is handed over, if anything. */
+  const dueOn = (client: PoolClient): { refresh: boolean; count: boolean } | undefined => {
     const at = now();
-    if (at - refreshedAt >= policy.maxIntervalMs) refreshAllOnTime();
+    if (at - refreshedAt >= policy.maxIntervalMs) {
+      refreshAll();
+      sizes.measureAgain();
+    }
     const seenGeneration = seen.get(client);
     seen.set(client, generation);
-    // a failure of either means the connection broke: the caller's own statement reports it
-    // (first seen: opened, or opened before this was set up; its plans are made from here on)
-    if (seenGeneration !== undefined && seenGeneration < generation) client.query(PLAN_REFRESH_STATEMENT).catch(() => undefined);
-    if (checking || at - checkedAt < policy.checkEveryMs) return;
-    checking = true;
-    checkedAt = at;
-    client
-      .query<{ id: string; rows: string }>(TABLE_ROWS_STATEMENT)
-      .then(({ rows }) => {
+    // first seen: opened, or opened before this was set up; its plans are made from here on
+    const refresh = seenGeneration !== undefined && seenGeneration < generation;
+    const count = !checking && at - checkedAt >= policy.checkEveryMs;
+    if (count) {
+      checking = true;
+      checkedAt = at;
+    }
+    return refresh || count ? { refresh, count } : undefined;
+  };
+
+  const send = async (client: PoolClient, due: { refresh: boolean; count: boolean }): Promise<void> => {
+    try {
+      if (due.refresh) await client.query(PLAN_REFRESH_STATEMENT);
+      if (due.count) {
+        const { rows } = await client.query<{ id: string; rows: string }>(TABLE_ROWS_STATEMENT);
         if (sizes.grewEnough(rows.map((row) => [row.id, Number(row.rows)]))) refreshAll();
-      })
-      .catch(() => undefined)
-      .finally(() => (checking = false));
-  });
+      }
+    } catch {
+      // the connection broke: the caller's own statement reports it
+    } finally {
+      if (due.count) checking = false;
+    }
+  };
+
+  // pg-pool's own pool.query() and TypeORM both take connections through pool.connect (with a callback)
+  const connect = pool.connect.bind(pool) as (callback: ConnectCallback) => void;
+  const connectReady = (callback: ConnectCallback): void =>
+    connect((error, client, release) => {
+      const due = error || !client ? undefined : dueOn(client);
+      if (!due) return callback(error, client, release);
+      void send(client!, due).then(() => callback(undefined, client, release));
+    });
+  pool.connect = ((callback?: ConnectCallback) => {
+    if (callback) return connectReady(callback);
+    return new Promise<PoolClient>((resolve, reject) => connectReady((error, client) => (error ? reject(error) : resolve(client!))));
+  }) as Pool['connect'];
 }
+
+type ConnectCallback = (error: Error | undefined, client: PoolClient | undefined, release: (error?: Error | boolean) => void) => void;
 
 /** Each table's rows at the last refresh, and whether one has since grown `growthFactor` times. */
 class TableGrowth {
