@@ -209,7 +209,7 @@ async function main(options: BenchOptions): Promise<void> {
     writeReport(report, resultsPath);
     const sections: string[] = [];
     const baselineNote = baseline ? `; before = ${baseline.ref} (${baseline.commit.slice(0, 12)}), after = this tree` : '';
-    sections.push(`Wharf vs docker-registry (${options.storage} storage, ${options.durationSeconds} s per scenario${options.quick ? ', --quick' : ''}${baselineNote})`);
+    sections.push(`Wharf vs docker-registry (${options.storage} storage, ${options.durationSeconds} s per scenario${options.rounds > 1 ? `, median of ${options.rounds} rounds in alternating order` : ''}${options.quick ? ', --quick' : ''}${baselineNote})`);
     sections.push(`measured ${startedAt.toISOString()} to ${report.finishedAt} on ${machineLine(machine)}`);
     sections.push('docker-registry: Debian v2.8, stock configuration (in-memory blob descriptor cache), without auth as it runs out of the box; Wharf clients use the bearer token from /service/token, the rows marked Basic send Basic credentials on every request');
     if (report.rows.length > 0) sections.push(formatTable(report));

@@ -4,6 +4,8 @@ export type StorageKind = 'filesystem' | 's3';
 
 export interface BenchOptions {
   storage: StorageKind;
+  /** times each scenario is measured on each registry, in alternating order (odd: the median round is the result) */
+  rounds: number;
   /** measured seconds per scenario and target */
   durationSeconds: number;
   /** warm-up seconds before each measurement (JIT, connection and pool warm-up; not counted) */
@@ -34,6 +36,9 @@ export const USAGE = `usage: npm run bench -- [options]
                             WHARF_BENCH_S3_SECRET_ACCESS_KEY, optional WHARF_BENCH_S3_REGION)
   --duration <seconds>      measured time per scenario and registry (default 4)
   --warmup <seconds>        warm-up before each measurement (default 0.5)
+  --rounds <n>              measure each scenario n times on each registry, the order of the
+                            registries reversed every other round; the median round is the
+                            result (odd; default 3, --quick 1)
   --only <regexp>           run only scenarios whose id matches, e.g. --only 'manifest-(head|get)';
                             the GC scenario's id is gc (--only '^gc$' runs it alone), the
                             proxy-cache scenario's proxy (--only '^proxy$'), the tag
@@ -42,7 +47,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --gc-seed-seconds <s>     GC scenario: time allowed for writing the seeded blobs' objects
                             (default 180; ~250 writes/s on RadosGW here, 600 writes them all)
   --gc-workers <n>          GC scenario: the run's workers parameter, 1-5 (default 1, Harbor's default)
-  --quick                   the issue's rows only, 2 s per scenario, cost curves at 1k and 100k,
+  --quick                   the issue's rows only, 2 s per scenario, 1 round, cost curves at 1k and 100k,
                             no GC / retention / scan-overview scenario (unless --only names one)
   --baseline <git-ref>      also build <git-ref> in a temporary git worktree and measure it as a
                             third target ("before"), side by side with the current tree ("after")
@@ -54,8 +59,9 @@ export const USAGE = `usage: npm run bench -- [options]
 export class UsageError extends Error {}
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const options: BenchOptions = { storage: 'filesystem', durationSeconds: 4, warmupSeconds: 0.5, gcSeedSeconds: 180, gcWorkers: 1, quick: false, costSizes: DEFAULT_COST_SIZES, costProjects: 10_000 };
+  const options: BenchOptions = { storage: 'filesystem', rounds: 3, durationSeconds: 4, warmupSeconds: 0.5, gcSeedSeconds: 180, gcWorkers: 1, quick: false, costSizes: DEFAULT_COST_SIZES, costProjects: 10_000 };
   let durationGiven = false;
+  let roundsGiven = false;
   let costSizesGiven = false;
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
@@ -79,6 +85,13 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         options.durationSeconds = positiveNumber(flag, value());
         durationGiven = true;
         break;
+      case '--rounds': {
+        const rounds = positiveNumber(flag, value());
+        if (!Number.isInteger(rounds) || rounds % 2 === 0) throw new UsageError(`${flag} must be an odd whole number (the median round is the result)`);
+        options.rounds = rounds;
+        roundsGiven = true;
+        break;
+      }
       case '--quick':
         options.quick = true;
         break;
@@ -125,6 +138,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   }
   if (options.quick) {
     if (!durationGiven) options.durationSeconds = 2;
+    if (!roundsGiven) options.rounds = 1;
     if (!costSizesGiven) options.costSizes = [1_000, 100_000];
   }
   return options;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import type { BenchOptions } from './options';
 import { median } from './statistics';
 import { waitUntilQuiet } from './targets/quiesce';
@@ -12,29 +13,66 @@ export interface ScenarioOutcome {
 }
 
 /**
- * Runs every scenario on each available registry in turn: Wharf then docker-registry for one
- * scenario before the next, so the two numbers of a ratio are taken minutes apart at most on
- * a machine whose speed drifts. A scenario that fails on one registry is reported as an error
- * for it and the run goes on.
+ * Runs every scenario on each available registry in turn, `options.rounds` times: Wharf then
+ * docker-registry for one scenario before the next, so the two numbers of a ratio are taken
+ * minutes apart at most on a machine whose speed drifts. The order is reversed every other round
+ * and every other scenario (W B R, R B W, ...): measured back to back, the registry measured first
+ * read lower on this machine (the same tree against itself: 208 vs 336 manifest PUTs a second,
+ * 2026-12-07), so a fixed order biased every ratio. A registry's result is its median round.
+ * Before each round every registry has finished the previous one's requests and the kernel has
+ * written out the dirty pages, so one registry's writes are not flushed in another's time. A
+ * scenario that fails on one registry is reported as an error for it and the run goes on.
  */
 export async function runScenarios(scenarios: Scenario[], slots: TargetSlot[], options: BenchOptions): Promise<ScenarioOutcome[]> {
   const fixtures = new Map<TargetId, Map<string, Promise<unknown>>>();
+  const targets = slots.flatMap((slot) => ('target' in slot ? [slot.target] : []));
   const outcomes: ScenarioOutcome[] = [];
   for (const [index, scenario] of scenarios.entries()) {
-    const outcome: ScenarioOutcome = { scenario, results: {} };
-    for (const slot of slots) {
-      if (!('target' in slot)) continue;
-      const perTarget = fixtures.get(slot.id) ?? new Map<string, Promise<unknown>>();
-      fixtures.set(slot.id, perTarget);
-      const started = Date.now();
-      const result = await runOne(scenario, slot.target, options, perTarget);
-      outcome.results[slot.id] = result;
-      const took = ((Date.now() - started) / 1000).toFixed(1);
-      console.error(`[${index + 1}/${scenarios.length}] ${scenario.title} on ${TARGET_LABELS[slot.id]} (${took} s): ${summarize(result, scenario)}`);
+    const rounds = new Map<TargetId, TargetResult[]>(targets.map((target) => [target.id, []]));
+    for (let round = 0; round < options.rounds; round += 1) {
+      const order = (index + round) % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) {
+        const perTarget = fixtures.get(target.id) ?? new Map<string, Promise<unknown>>();
+        fixtures.set(target.id, perTarget);
+        await settle(targets.filter((other) => other !== target));
+        const started = Date.now();
+        const result = await runOne(scenario, target, options, perTarget);
+        rounds.get(target.id)!.push(result);
+        const took = ((Date.now() - started) / 1000).toFixed(1);
+        const roundLabel = options.rounds > 1 ? `, round ${round + 1}/${options.rounds}` : '';
+        console.error(`[${index + 1}/${scenarios.length}] ${scenario.title} on ${TARGET_LABELS[target.id]} (${took} s${roundLabel}): ${summarize(result, scenario)}`);
+      }
     }
-    outcomes.push(outcome);
+    outcomes.push({ scenario, results: Object.fromEntries([...rounds].map(([id, results]) => [id, medianRound(results, scenario)])) });
   }
   return outcomes;
+}
+
+/** The others have finished their requests and the machine has no writes pending. */
+async function settle(others: Target[]): Promise<void> {
+  for (const other of others) {
+    try {
+      await waitUntilQuiet(other);
+    } catch {
+      // its own next round reports that it stays busy
+    }
+  }
+  execFileSync('sync');
+}
+
+/**
+ * The round with the median value (rounds are odd in number), its latencies with it, and every
+ * round's value in its note; a failed round is the result.
+ */
+export function medianRound(results: TargetResult[], scenario: Pick<Scenario, 'unit'>): TargetResult {
+  const failed = results.find((result) => 'error' in result);
+  if (failed || results.length === 1) return failed ?? results[0];
+  const measurements = results.map((result) => (result as { measurement: Measurement }).measurement);
+  const sorted = [...measurements].sort((a, b) => a.value - b.value);
+  const middle = sorted[(sorted.length - 1) / 2];
+  const values = measurements.map((m) => m.value.toFixed(m.value < 10 ? 2 : 0)).join(', ');
+  const notes = [...new Set(measurements.map((m) => m.note).filter(Boolean))];
+  return { measurement: { ...middle, note: [`median of ${results.length} rounds: ${values} ${scenario.unit}`, ...notes].join('; ') } };
 }
 
 /** A request-rate scenario and the two independent clients the load-generator check measures it with. */
