@@ -4,13 +4,14 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BlobSizeMismatchError } from './blob-driver';
 import { FilesystemBlobDriver } from './filesystem.adapter';
+import { ThreadBlockedTime } from './thread-blocked-time';
 
 // the module object the driver calls through (an `import * as` namespace would be a copy)
 const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
 
 const KEY = 'docker/registry/v2/blobs/sha256/ab/abcdef/data';
 
-/** Small bodies in memory are written with synchronous calls, backing off to the thread pool when that is slow. */
+/** Small bodies in memory are written with synchronous calls, backing off to the thread pool when they keep the event loop blocked. */
 describe('FilesystemBlobDriver small writes', () => {
   let root: string;
   let driver: FilesystemBlobDriver;
@@ -61,9 +62,9 @@ describe('FilesystemBlobDriver small writes', () => {
     await driver.write(KEY, Buffer.from('fast'));
     expect(open).not.toHaveBeenCalled();
 
-    // the next one takes 6 ms (over the 5 ms budget), by the clock
+    // the next one keeps the thread asleep 20 ms (over the 5 ms budget), by the clock
     jest.spyOn(fs, 'renameSync').mockImplementationOnce((from, to) => {
-      clock += 6;
+      clock += 20;
       rename(from, to);
     });
     await driver.write(KEY, Buffer.from('slow'));
@@ -81,5 +82,25 @@ describe('FilesystemBlobDriver small writes', () => {
     expect(open).not.toHaveBeenCalled();
     expect(await fsp.readFile(path.join(root, KEY), 'utf8')).toBe('fast again');
     expect(await leftovers()).toEqual([]);
+  });
+
+  it('stays synchronous after a write that was slow only because the thread waited for a CPU', async () => {
+    let clock = 1_000;
+    let scheduled = 0;
+    jest.spyOn(performance, 'now').mockImplementation(() => clock);
+    // the thread's CPU and run-queue time, as the kernel would count a preempted write
+    jest.spyOn(ThreadBlockedTime.prototype as unknown as { scheduledMs(): number }, 'scheduledMs').mockImplementation(() => scheduled);
+    const open = jest.spyOn(fsp, 'open');
+    const rename = fs.renameSync;
+    jest.spyOn(fs, 'renameSync').mockImplementationOnce((from, to) => {
+      clock += 20;
+      scheduled += 19.5;
+      rename(from, to);
+    });
+    await driver.write(KEY, Buffer.from('preempted'));
+    clock += 1;
+    await driver.write(KEY, Buffer.from('next'));
+    expect(open).not.toHaveBeenCalled();
+    expect(await fsp.readFile(path.join(root, KEY), 'utf8')).toBe('next');
   });
 });
