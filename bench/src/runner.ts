@@ -61,8 +61,8 @@ async function settle(others: Target[]): Promise<void> {
 }
 
 /**
- * The round with the median value (rounds are odd in number), its latencies with it, and every
- * round's value in its note; a failed round is the result.
+ * The round with the median value (rounds are odd in number), its latencies and note with it, and
+ * every round's value in the note; a failed round is the result.
  */
 export function medianRound(results: TargetResult[], scenario: Pick<Scenario, 'unit'>): TargetResult {
   const failed = results.find((result) => 'error' in result);
@@ -71,8 +71,7 @@ export function medianRound(results: TargetResult[], scenario: Pick<Scenario, 'u
   const sorted = [...measurements].sort((a, b) => a.value - b.value);
   const middle = sorted[(sorted.length - 1) / 2];
   const values = measurements.map((m) => m.value.toFixed(m.value < 10 ? 2 : 0)).join(', ');
-  const notes = [...new Set(measurements.map((m) => m.note).filter(Boolean))];
-  return { measurement: { ...middle, note: [`median of ${results.length} rounds: ${values} ${scenario.unit}`, ...notes].join('; ') } };
+  return { measurement: { ...middle, note: [`median of ${results.length} rounds: ${values} ${scenario.unit}`, middle.note].filter(Boolean).join('; ') } };
 }
 
 /** A request-rate scenario and the two independent clients the load-generator check measures it with. */
