@@ -57,7 +57,6 @@ export function refreshPlansAsTablesGrow(pool: Pool, policy: PlanRefreshPolicy =
   let generation = 0;
   let refreshedAt = now();
   let checkedAt = -Infinity;
-  let checking = false;
   const seen = new WeakMap<PoolClient, number>();
 
   const refreshAll = () => {
@@ -73,14 +72,12 @@ export function refreshPlansAsTablesGrow(pool: Pool, policy: PlanRefreshPolicy =
       sizes.measureAgain();
     }
     const seenGeneration = seen.get(client);
-    seen.set(client, generation);
+    if (seenGeneration !== generation) seen.set(client, generation);
     // first seen: opened, or opened before this was set up; its plans are made from here on
     const refresh = seenGeneration !== undefined && seenGeneration < generation;
-    const count = !checking && at - checkedAt >= policy.checkEveryMs;
-    if (count) {
-      checking = true;
-      checkedAt = at;
-    }
+    // one connection a second counts (a slow count overlapping the next one is harmless)
+    const count = at - checkedAt >= policy.checkEveryMs;
+    if (count) checkedAt = at;
     return refresh || count ? { refresh, count } : undefined;
   };
 
@@ -93,8 +90,6 @@ export function refreshPlansAsTablesGrow(pool: Pool, policy: PlanRefreshPolicy =
       }
     } catch {
       // the connection broke: the caller's own statement reports it
-    } finally {
-      if (due.count) checking = false;
     }
   };
 
