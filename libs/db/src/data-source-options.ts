@@ -6,7 +6,7 @@ import { poolTypeParsers } from './pg-type-parsers';
 /**
  * Options shared by the api, the worker and the migration runner. Schema changes come only from migrations.
  * The pool parses bigint to a number (see pg-type-parsers), so raw SQL never sees ids as strings.
- * Connections run without JIT compilation (`withSessionSettings`).
+ * Connections run without JIT compilation and price random page reads as cached (`withSessionSettings`).
  */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   const { url, options } = withSessionSettings(config.DATABASE_URL);
@@ -23,26 +23,35 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
 }
 
 /**
- * DATABASE_URL with the session settings Wharf sends when a connection opens: `jit=off`, after
- * any `options` of the URL's own (pg would let the URL's replace ours, so they move out of it;
- * a later `-c` wins, so ours do). Why no JIT: Postgres compiles a statement whose estimated cost
- * passes `jit_above_cost`, and its estimates of tables never analyzed (a Postgres without
- * autovacuum, a new registry) can be off by a factor of thousands. Measured: the consumers' lag
- * that /health and the worker's metrics read, two rows joined to one, was costed at 7.5 M and
- * spent 636 ms compiling a read of under 10 ms, on every call. Wharf's statements are short lookups
- * and writes that JIT never pays back.
+ * DATABASE_URL with the session settings Wharf sends when a connection opens. pg sends them as
+ * `-c` options at connect; a later `-c` wins, so the URL's own `options` move out of the URL and
+ * in between: an operator's setting replaces Wharf's defaults, but not `jit=off`.
+ *
+ * - `random_page_cost=1.1` (a default; Postgres's own is 4, which prices a page read as a disk
+ *   seek): Wharf's hot statements look rows up by digest or id in tables its working set keeps in
+ *   memory. At 4 a plan made for a table of a few thousand rows scans it whole rather than probe
+ *   the digest index for the few digests a push names; the bench's manifest pushes scanned `blob`
+ *   3 times a push (800-2,300 rows each) for their first 15 s, until the table had grown enough
+ *   for the plan refresh to make plans that use the index (plan-refresh.ts). At 1.1 (the usual
+ *   setting for SSDs and cached data) the same plans use the index from the first rows on.
+ * - `jit=off`: Postgres compiles a statement whose estimated cost passes `jit_above_cost`, and its
+ *   estimates of tables never analyzed (a Postgres without autovacuum, a new registry) can be off
+ *   by a factor of thousands. Measured: the consumers' lag that /health and the worker's metrics
+ *   read, two rows joined to one, was costed at 7.5 M and spent 636 ms compiling a read of under
+ *   10 ms, on every call. Wharf's statements are short lookups and writes that JIT never pays back.
  */
 export function withSessionSettings(databaseUrl: string): { url: string; options: string } {
-  const ours = '-c jit=off';
+  const defaults = '-c random_page_cost=1.1';
+  const always = '-c jit=off';
   let parsed: URL;
   try {
     parsed = new URL(databaseUrl);
   } catch {
     // not a URL: pg reads no options from it
-    return { url: databaseUrl, options: ours };
+    return { url: databaseUrl, options: `${defaults} ${always}` };
   }
   const own = parsed.searchParams.get('options');
-  if (own === null) return { url: databaseUrl, options: ours };
+  if (own === null) return { url: databaseUrl, options: `${defaults} ${always}` };
   parsed.searchParams.delete('options');
-  return { url: parsed.toString(), options: `${own} ${ours}` };
+  return { url: parsed.toString(), options: `${defaults} ${own} ${always}` };
 }

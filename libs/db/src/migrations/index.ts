@@ -31,6 +31,7 @@ import { BlobUploadRecordFunction1765331000000 } from './1765331000000-blob-uplo
 import { BlobRecordFunction1765340000000 } from './1765340000000-blob-record-function';
 import { ArtifactRelistEarlyExit1765360000000 } from './1765360000000-artifact-relist-early-exit';
 import { ManifestPushBlobCheckByDigest1765370000000 } from './1765370000000-manifest-push-blob-check-by-digest';
+import { PushFunctionsGenericPlans1765380000000 } from './1765380000000-push-functions-generic-plans';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a landed one. */
 export const migrations = [
@@ -67,4 +68,5 @@ export const migrations = [
   BlobRecordFunction1765340000000,
   ArtifactRelistEarlyExit1765360000000,
   ManifestPushBlobCheckByDigest1765370000000,
+  PushFunctionsGenericPlans1765380000000,
 ];
