@@ -105,7 +105,7 @@ describe("the api's connection pool", () => {
     /**
      * Issue 19: with Postgres's default `random_page_cost` (4, a disk seek per page) the generic
      * plan of a lookup of a few digests scans a table of a few thousand rows whole: the bench's
-     * manifest pushes scanned `blob` 3 times a push for their first 15 s, at 20 % of their rate.
+     * manifest pushes scanned `blob` 3 times a push for their first 15 s, which cost a fifth of their rate.
      */
     it('looks the blobs a push names up through the digest index on a table of 1,500 blobs, where the default page cost scans it', async () => {
       await sql.query(`INSERT INTO blob (digest, size) SELECT 'sha256:f' || lpad(to_hex(n), 63, '0'), 1 FROM generate_series(1, 1500) n`);
