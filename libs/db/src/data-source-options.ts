@@ -41,17 +41,20 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
  *   10 ms, on every call. Wharf's statements are short lookups and writes that JIT never pays back.
  */
 export function withSessionSettings(databaseUrl: string): { url: string; options: string } {
-  const defaults = '-c random_page_cost=1.1';
-  const always = '-c jit=off';
+  const { url, own } = withoutOwnOptions(databaseUrl);
+  return { url, options: ['-c random_page_cost=1.1', own, '-c jit=off'].filter((part) => part !== null).join(' ') };
+}
+
+/** DATABASE_URL without its `options` parameter, and that parameter (null when it has none, or is not a URL: pg reads no options from it then). */
+function withoutOwnOptions(databaseUrl: string): { url: string; own: string | null } {
   let parsed: URL;
   try {
     parsed = new URL(databaseUrl);
   } catch {
-    // not a URL: pg reads no options from it
-    return { url: databaseUrl, options: `${defaults} ${always}` };
+    return { url: databaseUrl, own: null };
   }
   const own = parsed.searchParams.get('options');
-  if (own === null) return { url: databaseUrl, options: `${defaults} ${always}` };
+  if (own === null) return { url: databaseUrl, own };
   parsed.searchParams.delete('options');
-  return { url: parsed.toString(), options: `${defaults} ${own} ${always}` };
+  return { url: parsed.toString(), own };
 }
