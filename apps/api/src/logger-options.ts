@@ -1,6 +1,7 @@
 import { LOG_REDACTION, type AppConfig } from '@wharf/config';
 import type { Params } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { levels } from 'pino';
 import { accessFactsOf, bytesOut } from './http/access-log';
 import { isClientAbort } from './http/client-abort';
 import { requestIdOf } from './http/request-id';
@@ -12,6 +13,9 @@ import { requestIdOf } from './http/request-id';
  * With ACCESS_LOG=false only failures (5xx, errors) are logged.
  */
 export function loggerOptions(config: AppConfig): Params {
+  // at LOG_LEVEL=warn and above the access line is dropped by the logger: 'silent' then saves
+  // building it (its fields and message) on every request
+  const accessLines = config.ACCESS_LOG && levels.values[config.LOG_LEVEL] <= levels.values.info;
   return {
     pinoHttp: {
       level: config.LOG_LEVEL,
@@ -25,7 +29,7 @@ export function loggerOptions(config: AppConfig): Params {
         if (error && !isClientAbort(error)) return 'error';
         if (!error && res.statusCode >= 500 && res.writableEnded) return 'error';
         // a client that went away (mid-download, mid-upload) is worth a line, not an error
-        return config.ACCESS_LOG ? 'info' : 'silent';
+        return accessLines ? 'info' : 'silent';
       },
       customSuccessObject: (req, res, object: Record<string, unknown>) => ({ ...object, ...accessFields(req, res) }),
       // a 5xx answer has its cause logged (with the request id) by the exception filters: the request
