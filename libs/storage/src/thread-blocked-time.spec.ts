@@ -18,10 +18,15 @@ describe('ThreadBlockedTime', () => {
   });
 
   it('does not count the time the thread ran (this kernel keeps per-thread schedstat)', () => {
-    const mark = meter.mark();
-    expect(mark.scheduledMs).toBeDefined();
-    spinMs(40);
-    // a spinning thread is on a CPU or waiting for one the whole time
-    expect(meter.blockedMsSince(mark)).toBeLessThan(5);
+    expect(meter.mark().scheduledMs).toBeDefined();
+    // a spinning thread is on a CPU or waiting for one the whole time, as schedstat sees it; on a
+    // virtual machine the host may still stop the whole VM for a few ms (steal time, in neither
+    // count), so the least of a few spins is compared, against a bound wall time alone would exceed
+    const blocked = Array.from({ length: 5 }, () => {
+      const mark = meter.mark();
+      spinMs(40);
+      return meter.blockedMsSince(mark);
+    });
+    expect(Math.min(...blocked)).toBeLessThan(10);
   });
 });
