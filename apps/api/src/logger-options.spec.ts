@@ -6,8 +6,13 @@ import { pinoHttp, type Options } from 'pino-http';
 import { loggerOptions } from './logger-options';
 
 /** An api-like server logging through pino-http with the api's options; `status` answers every request. */
-async function serverLogging(config: Partial<AppConfig>, status: number): Promise<{ server: Server; url: string; lines: Record<string, unknown>[] }> {
+async function serverLogging(
+  config: Partial<AppConfig>, status: number,
+): Promise<{ server: Server; url: string; lines: Record<string, unknown>[]; answered: Promise<void> }> {
   const lines: Record<string, unknown>[] = [];
+  let finished!: () => void;
+  // pino-http writes the access line on the response's finish, from a listener added before ours
+  const answered = new Promise<void>((resolve) => (finished = resolve));
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       lines.push(...chunk.toString().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>));
@@ -18,19 +23,19 @@ async function serverLogging(config: Partial<AppConfig>, status: number): Promis
   const logging = pinoHttp(options, stream);
   const server = createServer((req, res) => {
     logging(req, res);
+    res.once('finish', finished);
     res.statusCode = status;
     res.end('done');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, lines };
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, lines, answered };
 }
 
 async function requestOnce(config: Partial<AppConfig>, status: number): Promise<Record<string, unknown>[]> {
-  const { server, url, lines } = await serverLogging(config, status);
+  const { server, url, lines, answered } = await serverLogging(config, status);
   try {
     await (await fetch(`${url}/v2/library/app/manifests/v1`)).text();
-    // the access line is written on the response's finish, after the client has the body
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await answered;
     return lines;
   } finally {
     await new Promise((resolve) => server.close(resolve));
