@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FileReadStream } from './file-read-stream';
+import { ReadAheadBudget } from './read-ahead-budget';
 
 const MiB = 1024 * 1024;
 
@@ -16,16 +17,32 @@ class SlowSocket extends Writable {
   readonly received: Buffer[] = [];
   readonly chunkBuffers = new Set<ArrayBufferLike>();
 
-  constructor(private readonly delayMs = 2) {
+  constructor(
+    private readonly delayMs = 2,
+    private readonly held?: HeldMemory,
+  ) {
     super({ highWaterMark: 1 });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.chunkBuffers.add(chunk.buffer);
+    this.held?.add(chunk.buffer.byteLength);
     setTimeout(() => {
       this.received.push(Buffer.from(chunk));
+      this.held?.add(-chunk.buffer.byteLength);
       callback();
     }, this.delayMs);
+  }
+}
+
+/** The memory behind every chunk that sockets hold at once (whole buffers, as a short last read still holds its chunk), and its peak. */
+class HeldMemory {
+  bytes = 0;
+  peak = 0;
+
+  add(bytes: number): void {
+    this.bytes += bytes;
+    this.peak = Math.max(this.peak, this.bytes);
   }
 }
 
@@ -53,6 +70,28 @@ describe('FileReadStream', () => {
     // 10 chunks went out through at most 3 buffers of its own
     expect(destination.received).toHaveLength(10);
     expect(destination.chunkBuffers.size).toBeLessThanOrEqual(3);
+  });
+
+  it('piped by many at once, holds large chunks only within the shared read-ahead budget, and every pipe still finishes', async () => {
+    const budget = new ReadAheadBudget(8 * MiB);
+    const held = new HeldMemory();
+    const pipes = 24;
+    const destinations = Array.from({ length: pipes }, () => new SlowSocket(3, held));
+    await Promise.all(destinations.map(async (destination) => pipeline(new FileReadStream(await fsp.open(file, 'r'), 0, Infinity, budget), destination)));
+    for (const destination of destinations) expect(Buffer.concat(destination.received).equals(content)).toBe(true);
+    // without the budget 24 pipes hold 3 MiB each (72 MiB); with it, 8 MiB of large chunks and one 256 KiB chunk a pipe
+    expect(held.peak).toBeLessThanOrEqual(8 * MiB + pipes * 256 * 1024);
+    // the budget saw use, and came back in full
+    expect(held.peak).toBeGreaterThan(4 * MiB);
+    expect(budget.reservedBytes).toBe(0);
+  });
+
+  it('piped alone, reads ahead with 1 MiB chunks', async () => {
+    const budget = new ReadAheadBudget(64 * MiB);
+    const destination = new SlowSocket(1);
+    await pipeline(new FileReadStream(await fsp.open(file, 'r'), 0, Infinity, budget), destination);
+    expect(destination.received.slice(0, -1).every((chunk) => chunk.length === MiB)).toBe(true);
+    expect(budget.reservedBytes).toBe(0);
   });
 
   it('piped, serves a range (end inclusive, as HTTP and fs.createReadStream count)', async () => {
@@ -84,7 +123,8 @@ describe('FileReadStream', () => {
 
   it('stops reading and closes its file when the destination goes away midway', async () => {
     const handle = await fsp.open(file, 'r');
-    const source = new FileReadStream(handle);
+    const budget = new ReadAheadBudget(64 * MiB);
+    const source = new FileReadStream(handle, 0, Infinity, budget);
     const destination = new PassThrough({ highWaterMark: 1 });
     let taken = 0;
     destination.on('data', (chunk: Buffer) => {
@@ -96,8 +136,9 @@ describe('FileReadStream', () => {
     await closed;
     expect(source.destroyed).toBe(true);
     expect(taken).toBeLessThan(content.length);
-    // the handle was closed with the stream
+    // the handle was closed with the stream, and the chunks it held went back to the budget
     await expect(handle.stat()).rejects.toThrow(/closed/);
+    expect(budget.reservedBytes).toBe(0);
   });
 
   it('fails the pipe with the read error when the file cannot be read', async () => {

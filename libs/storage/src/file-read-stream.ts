@@ -1,15 +1,26 @@
 import type { promises as fsp } from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
+import { ReadAheadBudget } from './read-ahead-budget';
 import { SharedPartPool } from './shared-parts';
 
+const MiB = 1024 * 1024;
 /** One read: with 64 KiB reads, the per-chunk overhead halved the throughput of large pulls. */
-const CHUNK_BYTES = 1024 * 1024;
+const CHUNK_BYTES = MiB;
+/** A pipe's own chunk when the read-ahead budget is spent: it still makes progress, at more reads per byte. */
+const SMALL_CHUNK_BYTES = 256 * 1024;
 /** Chunks a pipe has read ahead of its destination: the next is read while earlier ones are written. */
 const CHUNKS_IN_FLIGHT = 3;
-/** Chunks kept for the next pipes (16 concurrent pulls hold 48; most come and go). */
-const SPARE_CHUNKS = 16;
+/** Large chunks every pipe together may hold: 21 pulls at full speed, the rest on a small chunk each. */
+const READ_AHEAD_BYTES = 64 * MiB;
+/**
+ * Chunks kept for the next pipes, per size: as many large ones as the budget allows, so pulls that
+ * come and go reuse them. A chunk let go is shared memory, which V8 does not count towards a
+ * collection: it stays in the process until the next full one, however long that takes.
+ */
+const SPARE_CHUNKS = READ_AHEAD_BYTES / CHUNK_BYTES;
 
 const chunkPool = new SharedPartPool(SPARE_CHUNKS);
+const sharedReadAhead = new ReadAheadBudget(READ_AHEAD_BYTES);
 
 /**
  * A stored file's bytes (`start` to `end` inclusive, as fs.createReadStream) as a Readable that
@@ -19,8 +30,10 @@ const chunkPool = new SharedPartPool(SPARE_CHUNKS);
  * into a few 1 MiB chunks it reuses, each only once the destination has called back for its write
  * (the socket has the bytes). A plain read stream allocates a fresh buffer per read, and that churn
  * of external memory made V8 run a full mark-compact every one or two 32 MiB pulls, which was most
- * of the api's CPU while serving blobs. Read any other way (events, async iteration) it behaves as
- * fs.createReadStream, with fresh buffers.
+ * of the api's CPU while serving blobs. Its large chunks come out of a budget shared by every
+ * pipe (`ReadAheadBudget`), so memory does not grow with the number of concurrent pulls: past it
+ * a pipe reads through one small chunk of its own. Read any other way (events, async iteration)
+ * it behaves as fs.createReadStream, with fresh buffers.
  */
 export class FileReadStream extends Readable {
   private position: number;
@@ -30,6 +43,7 @@ export class FileReadStream extends Readable {
     private readonly handle: fsp.FileHandle,
     start = 0,
     private readonly end = Infinity,
+    private readonly readAhead = sharedReadAhead,
   ) {
     super({ highWaterMark: CHUNK_BYTES });
     this.position = start;
@@ -77,15 +91,25 @@ export class FileReadStream extends Readable {
     let gone!: () => void;
     const destinationGone = new Promise<undefined>((resolve) => (gone = () => resolve(undefined)));
     destination.once('close', gone);
+    // bytes of large chunks this pipe took from the shared budget (it keeps them until it ends)
+    let reserved = 0;
+    const takeChunk = async (): Promise<Buffer | undefined> => {
+      if (written.length < CHUNKS_IN_FLIGHT && this.readAhead.tryReserve(CHUNK_BYTES)) {
+        reserved += CHUNK_BYTES;
+        return chunkPool.take(CHUNK_BYTES);
+      }
+      if (written.length === 0) return chunkPool.take(SMALL_CHUNK_BYTES);
+      return Promise.race([written.shift()!, destinationGone]);
+    };
     try {
       for (;;) {
         if (this.destroyed) return;
         if (destination.destroyed) return void this.destroy();
         const wanted = this.remaining();
         if (wanted <= 0) break;
-        const chunk = written.length < CHUNKS_IN_FLIGHT ? chunkPool.take(CHUNK_BYTES) : await Promise.race([written.shift()!, destinationGone]);
+        const chunk = await takeChunk();
         if (!chunk) return void this.destroy();
-        const { bytesRead } = await this.handle.read(chunk, 0, wanted, this.position);
+        const { bytesRead } = await this.handle.read(chunk, 0, Math.min(wanted, chunk.length), this.position);
         if (this.destroyed) return;
         if (bytesRead === 0) {
           chunkPool.release(chunk);
@@ -98,9 +122,14 @@ export class FileReadStream extends Readable {
       this.destroy(error as Error);
       return;
     } finally {
-      destination.off('close', gone);
+      const pending = written.splice(0);
       // each chunk goes back once its write is done; one the destination never calls back for is left to the GC
-      for (const write of written) void write.then((chunk) => chunk && chunkPool.release(chunk));
+      for (const write of pending) void write.then((chunk) => chunk && chunkPool.release(chunk));
+      // the budget too, once the destination has every byte (or is gone): until then it holds the chunks
+      void Promise.race([Promise.all(pending), destinationGone]).then(() => {
+        destination.off('close', gone);
+        this.readAhead.release(reserved);
+      });
     }
     if (endDestination) destination.end();
     // 'end' (and, as autoDestroy, 'close' with the handle closed) for whoever watches this stream
