@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FileReadStream } from './file-read-stream';
-import { ReadAheadBudget } from './read-ahead-budget';
+import { ByteBudget } from './byte-budget';
 
 const MiB = 1024 * 1024;
 
@@ -73,7 +73,7 @@ describe('FileReadStream', () => {
   });
 
   it('piped by many at once, holds large chunks only within the shared read-ahead budget, and every pipe still finishes', async () => {
-    const budget = new ReadAheadBudget(8 * MiB);
+    const budget = new ByteBudget(8 * MiB);
     const held = new HeldMemory();
     const pipes = 24;
     const destinations = Array.from({ length: pipes }, () => new SlowSocket(3, held));
@@ -87,7 +87,7 @@ describe('FileReadStream', () => {
   });
 
   it('piped alone, reads ahead with 1 MiB chunks', async () => {
-    const budget = new ReadAheadBudget(64 * MiB);
+    const budget = new ByteBudget(64 * MiB);
     const destination = new SlowSocket(1);
     await pipeline(new FileReadStream(await fsp.open(file, 'r'), 0, Infinity, budget), destination);
     expect(destination.received.slice(0, -1).every((chunk) => chunk.length === MiB)).toBe(true);
@@ -123,7 +123,7 @@ describe('FileReadStream', () => {
 
   it('stops reading and closes its file when the destination goes away midway', async () => {
     const handle = await fsp.open(file, 'r');
-    const budget = new ReadAheadBudget(64 * MiB);
+    const budget = new ByteBudget(64 * MiB);
     const source = new FileReadStream(handle, 0, Infinity, budget);
     const destination = new PassThrough({ highWaterMark: 1 });
     let taken = 0;

@@ -1,6 +1,6 @@
 import type { promises as fsp } from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
-import { ReadAheadBudget } from './read-ahead-budget';
+import { ByteBudget } from './byte-budget';
 import { SharedPartPool } from './shared-parts';
 
 const MiB = 1024 * 1024;
@@ -20,7 +20,7 @@ const READ_AHEAD_BYTES = 64 * MiB;
 const SPARE_CHUNKS = READ_AHEAD_BYTES / CHUNK_BYTES;
 
 const chunkPool = new SharedPartPool(SPARE_CHUNKS);
-const sharedReadAhead = new ReadAheadBudget(READ_AHEAD_BYTES);
+const sharedReadAhead = new ByteBudget(READ_AHEAD_BYTES);
 
 /**
  * A stored file's bytes (`start` to `end` inclusive, as fs.createReadStream) as a Readable that
@@ -31,7 +31,7 @@ const sharedReadAhead = new ReadAheadBudget(READ_AHEAD_BYTES);
  * (the socket has the bytes). A plain read stream allocates a fresh buffer per read, and that churn
  * of external memory made V8 run a full mark-compact every one or two 32 MiB pulls, which was most
  * of the api's CPU while serving blobs. Its large chunks come out of a budget shared by every
- * pipe (`ReadAheadBudget`), so memory does not grow with the number of concurrent pulls: past it
+ * pipe (`ByteBudget`), so memory does not grow with the number of concurrent pulls: past it
  * a pipe reads through one small chunk of its own. Read any other way (events, async iteration)
  * it behaves as fs.createReadStream, with fresh buffers.
  */

@@ -13,6 +13,7 @@ import {
 import { assertValidKey, assertValidRange, unsatisfiableRange } from './blob-validation';
 import { claimBody, sizedChunks } from './body-stream';
 import { OffThreadDigests } from './off-thread-digests';
+import { ByteBudget } from './byte-budget';
 import { PartQueue } from './part-queue';
 import { SharedPartBuilder, SharedPartPool, payloadSha256 } from './shared-parts';
 
@@ -24,6 +25,12 @@ const MAX_PART_SIZE = 5 * 1024 * MiB;
 const MAX_PARTS = 10_000;
 /** parts in flight per upload, copy or append: enough to keep a link busy, bounded in memory */
 const QUEUE_SIZE = 4;
+/**
+ * Bytes of parts in flight beyond each upload's first, shared by all of a driver's writes and
+ * appends: one upload alone still runs QUEUE_SIZE parts (three on the budget), and 16 uploads at
+ * once hold 16 x 2 parts (the one filling, the one in flight) plus this, not 16 x 5 parts (640 MiB).
+ */
+const PARTS_IN_FLIGHT_BUDGET_BYTES = 64 * MiB;
 const DELETE_BATCH = 1000;
 /** where appendable tails live: a first segment no key may use (blob-validation), so the leftovers purge lists only tails */
 const TAILS_PREFIX = '_staging/';
@@ -45,6 +52,8 @@ export interface S3BlobDriverOptions {
   copyPartSize?: number;
   /** where part payloads are hashed for their signatures; default the process's one hashing thread */
   digests?: OffThreadDigests;
+  /** bytes of parts in flight beyond each upload's first, shared by every upload of the driver; default 64 MiB */
+  partsInFlightBudgetBytes?: number;
 }
 
 /**
@@ -89,12 +98,15 @@ export class S3BlobDriver implements BlobDriver {
   private readonly digests: OffThreadDigests;
   /** spare parts, shared by this driver's writes and appends */
   private readonly parts = new SharedPartPool();
+  /** what this driver's uploads hold in parts beyond their first in flight */
+  private readonly partsInFlight: ByteBudget;
 
   constructor(private readonly options: S3BlobDriverOptions) {
     this.bucket = options.bucket;
     this.partSize = options.partSize ?? 8 * MiB;
     this.copyPartSize = options.copyPartSize ?? MAX_PART_SIZE;
     this.digests = options.digests ?? OffThreadDigests.shared();
+    this.partsInFlight = new ByteBudget(options.partsInFlightBudgetBytes ?? PARTS_IN_FLIGHT_BUDGET_BYTES);
     if (this.partSize < MIN_PART_SIZE || this.partSize > MAX_PART_SIZE) throw new Error(`S3 partSize must be 5 MiB to 5 GiB, got ${this.partSize}`);
     if (this.copyPartSize < MIN_PART_SIZE || this.copyPartSize > MAX_PART_SIZE) throw new Error(`S3 copyPartSize must be 5 MiB to 5 GiB, got ${this.copyPartSize}`);
     this.client = new this.sdk.S3Client({
@@ -250,7 +262,7 @@ export class S3BlobDriver implements BlobDriver {
     let size = object.size;
     let uploadId = state.uploadId;
     const parts = [...state.parts];
-    const queue = new PartQueue(QUEUE_SIZE);
+    const queue = new PartQueue(QUEUE_SIZE, { budget: this.partsInFlight, bytesPerTask: partSize });
     try {
       // the tail is never a full part (it is what the last append left under partSize)
       if (state.tailKey) builder.add(await this.readTail(state));
@@ -373,13 +385,14 @@ export class S3BlobDriver implements BlobDriver {
 
   /**
    * A multipart upload fed from `chunks`: parts go out QUEUE_SIZE at a time while the next one
-   * fills, so at most QUEUE_SIZE + 1 parts are held. The upload is completed only after `chunks`
+   * fills, so at most QUEUE_SIZE + 1 parts are held (2 when the driver's other uploads have
+   * spent the budget of parts in flight). The upload is completed only after `chunks`
    * ended without error (a body failing even after its last byte completes nothing) and aborted
    * on any failure. Ends with one PutObject when the body turns out to fit one part.
    */
   private async writeInParts(key: string, chunks: Iterable<Buffer> | AsyncIterable<Buffer>, size?: number): Promise<void> {
     const partSize = size === undefined ? this.partSize : Math.max(this.partSize, Math.ceil(size / MAX_PARTS));
-    const queue = new PartQueue(QUEUE_SIZE);
+    const queue = new PartQueue(QUEUE_SIZE, { budget: this.partsInFlight, bytesPerTask: partSize });
     const parts: CompletedPart[] = [];
     let uploadId: string | undefined;
     const builder = new SharedPartBuilder(partSize, this.parts);
