@@ -27,7 +27,7 @@ import { mkdtempSync, promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { s3TestConfig, type S3TestConfig } from '../support/s3-env';
+import { s3DriverConnection, s3TestConfig, type S3TestConfig } from '../support/s3-env';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
@@ -51,12 +51,7 @@ async function filesystemFixture(): Promise<Fixture> {
 
 async function s3Fixture(config: S3TestConfig): Promise<Fixture> {
   const driver = new S3BlobDriver({
-    endpoint: config.S3_ENDPOINT,
-    region: config.S3_REGION,
-    bucket: config.S3_BUCKET,
-    accessKeyId: config.S3_ACCESS_KEY_ID,
-    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    ...s3DriverConnection(config),
     partSize: PART,
     // objects over 5 MiB are moved part by part, so the 12 MiB move below takes that path
     copyPartSize: PART,

@@ -6,8 +6,8 @@
  */
 import { OffThreadDigests, S3BlobDriver, type OffThreadDigest } from '@wharf/storage';
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { s3TestConfig } from '../support/s3-env';
+import { readAll, socketChunks as chunked } from '../support/byte-streams';
+import { s3DriverConnection, s3TestConfig } from '../support/s3-env';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
@@ -31,29 +31,12 @@ class CountingDigests extends OffThreadDigests {
 
 function driverWith(digests: OffThreadDigests): S3BlobDriver {
   return new S3BlobDriver({
-    endpoint: s3!.S3_ENDPOINT,
-    region: s3!.S3_REGION,
-    bucket: s3!.S3_BUCKET,
-    accessKeyId: s3!.S3_ACCESS_KEY_ID,
-    secretAccessKey: s3!.S3_SECRET_ACCESS_KEY,
-    forcePathStyle: true,
+    ...s3DriverConnection(s3!),
     partSize: PART,
     digests,
   });
 }
 
-/** `bytes` as a stream of 64 KiB chunks, as a socket delivers a body */
-function chunked(bytes: Buffer): Readable {
-  const chunks: Buffer[] = [];
-  for (let at = 0; at < bytes.length; at += 64 * 1024) chunks.push(bytes.subarray(at, at + 64 * 1024));
-  return Readable.from(chunks);
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 describeS3('S3 part payload hashes on the hashing thread', () => {
   const digests = new CountingDigests();

@@ -6,6 +6,7 @@
  *   const describeS3 = s3 ? describe : describe.skip;
  */
 import type { AppConfig } from '@wharf/config';
+import type { S3BlobDriverOptions } from '@wharf/storage';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 
@@ -38,5 +39,17 @@ export function s3TestConfig(bucket = `wharf-test-${Date.now().toString(36)}-${r
     S3_ACCESS_KEY_ID: process.env[S3_ENV.accessKeyId] ?? '',
     S3_SECRET_ACCESS_KEY: process.env[S3_ENV.secretAccessKey] ?? '',
     S3_FORCE_PATH_STYLE: true,
+  };
+}
+
+/** Where an `S3BlobDriver` of the suite connects (its server, bucket and credentials); the suite adds its part sizes. */
+export function s3DriverConnection(config: S3TestConfig): Pick<S3BlobDriverOptions, 'endpoint' | 'region' | 'bucket' | 'accessKeyId' | 'secretAccessKey' | 'forcePathStyle'> {
+  return {
+    endpoint: config.S3_ENDPOINT,
+    region: config.S3_REGION,
+    bucket: config.S3_BUCKET,
+    accessKeyId: config.S3_ACCESS_KEY_ID,
+    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
   };
 }
