@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { builtEntry } from '../support/api-process';
+import { within } from '../support/eventually';
 import { RegistryClient } from '../support/registry-client';
 import { createTestEnvironment, startApi, type RunningApi, type TestEnvironment } from '../support/wharf-app';
 
@@ -37,16 +38,16 @@ describe('the worker purges abandoned uploads', () => {
   it('removes sessions idle longer than the configured age, with their staged bytes, and keeps fresh ones', async () => {
     const client = new RegistryClient(api.url);
     // chunks larger than a first chunk the session row keeps (FIRST_CHUNK_MAX_BYTES): they are staged in files
-    const stale = await client.fetch('/v2/library/purge/blobs/uploads/', { method: 'POST' });
-    await client.fetch(stale.headers.get('location')!, { method: 'PATCH', body: randomBytes(100_000) });
-    const fresh = await client.fetch('/v2/library/purge/blobs/uploads/', { method: 'POST' });
-    await client.fetch(fresh.headers.get('location')!, { method: 'PATCH', body: randomBytes(100_000) });
+    const stale = await within('POST stale upload', client.fetch('/v2/library/purge/blobs/uploads/', { method: 'POST' }));
+    await within('PATCH stale upload', client.fetch(stale.headers.get('location')!, { method: 'PATCH', body: randomBytes(100_000) }));
+    const fresh = await within('POST fresh upload', client.fetch('/v2/library/purge/blobs/uploads/', { method: 'POST' }));
+    await within('PATCH fresh upload', client.fetch(fresh.headers.get('location')!, { method: 'PATCH', body: randomBytes(100_000) }));
     expect(stagedFiles(environment.config.STORAGE_FS_ROOT).length).toBeGreaterThanOrEqual(2);
 
     const db = new Client({ connectionString: environment.config.DATABASE_URL });
-    await db.connect();
+    await within('connecting to Postgres', db.connect());
     const staleId = stale.headers.get('docker-upload-uuid');
-    await db.query(`UPDATE upload_session SET update_time = now() - interval '2 hours' WHERE id = $1`, [staleId]);
+    await within('ageing the stale session', db.query(`UPDATE upload_session SET update_time = now() - interval '2 hours' WHERE id = $1`, [staleId]));
 
     const worker = spawn(process.execPath, [builtEntry('worker')], { env: { ...process.env, ...environment.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -56,18 +57,24 @@ describe('the worker purges abandoned uploads', () => {
       const deadline = Date.now() + 30_000;
       let remaining: string[] = [];
       while (Date.now() < deadline) {
-        remaining = (await db.query<{ id: string }>('SELECT id FROM upload_session')).rows.map((r) => r.id);
+        remaining = (await within('listing sessions', db.query<{ id: string }>('SELECT id FROM upload_session'))).rows.map((r) => r.id);
         if (!remaining.includes(staleId!)) break;
         await new Promise((r) => setTimeout(r, 250));
       }
       expect(remaining).toEqual([fresh.headers.get('docker-upload-uuid')]);
       expect(stagedFiles(environment.config.STORAGE_FS_ROOT)).toHaveLength(1);
-      expect((await client.fetch(stale.headers.get('location')!)).status).toBe(404);
-      expect((await client.fetch(fresh.headers.get('location')!)).status).toBe(204);
+      expect((await within('GET stale upload', client.fetch(stale.headers.get('location')!))).status).toBe(404);
+      expect((await within('GET fresh upload', client.fetch(fresh.headers.get('location')!))).status).toBe(204);
     } finally {
       worker.kill('SIGTERM');
       await db.end();
-      if (worker.exitCode === null) await new Promise((r) => worker.once('exit', r));
+      if (worker.exitCode === null) {
+        const exited = new Promise((r) => worker.once('exit', r));
+        await within('the worker stopping on SIGTERM', exited).catch((error: Error) => {
+          worker.kill('SIGKILL');
+          throw new Error(`${error.message}; its output:\n${output.slice(-4000)}`);
+        });
+      }
     }
     expect(output).not.toMatch(/failed to start/);
   });
