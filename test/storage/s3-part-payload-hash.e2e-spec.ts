@@ -37,7 +37,6 @@ function driverWith(digests: OffThreadDigests): S3BlobDriver {
   });
 }
 
-
 describeS3('S3 part payload hashes on the hashing thread', () => {
   const digests = new CountingDigests();
   const driver = driverWith(digests);

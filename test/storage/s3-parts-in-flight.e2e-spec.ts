@@ -13,7 +13,6 @@ const PART = 5 * MiB;
 const s3 = s3TestConfig();
 const describeS3 = s3 ? describe : describe.skip;
 
-
 describeS3('S3 parts in flight, shared by concurrent uploads', () => {
   const driver = new S3BlobDriver({
     ...s3DriverConnection(s3!),

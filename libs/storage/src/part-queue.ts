@@ -28,8 +28,8 @@ export class PartQueue {
   async add(task: () => Promise<void>): Promise<void> {
     this.throwIfFailed();
     let reserved = 0;
-    for (;;) {
-      if (this.running.size === 0) break;
+    // with nothing running the task starts without the budget: every upload makes progress
+    while (this.running.size > 0) {
       if (this.running.size < this.limit && this.reserve()) {
         reserved = this.memory?.bytesPerTask ?? 0;
         break;
